@@ -1,0 +1,1 @@
+"""note_formats: SOAP, DAP, process recording, registered in one place."""

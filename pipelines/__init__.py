@@ -1,0 +1,1 @@
+"""pipelines: the NLP tagging pipeline (spaCy components)."""

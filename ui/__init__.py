@@ -1,0 +1,1 @@
+"""ui: the local gradio review desk."""
