@@ -1,0 +1,45 @@
+"""The ``scribe`` command line. Errors become a one-line message and exit status 1 here, and only here."""
+
+from __future__ import annotations
+
+import importlib
+import sys
+
+import click
+
+from scribe import __version__
+from scribe.errors import ScribeError
+
+#: Modules that add commands to the group; each defines ``register(group)``.
+COMMAND_MODULES: tuple[str, ...] = ("scribe.cli_transcribe",)
+
+
+class ScribeGroup(click.Group):
+    """A click group that turns any ScribeError into ``Error: message`` and exit 1."""
+
+    def invoke(self, ctx: click.Context):  # type: ignore[override]
+        try:
+            return super().invoke(ctx)
+        except ScribeError as exc:
+            raise click.ClickException(str(exc)) from exc
+
+
+@click.group(cls=ScribeGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="scribe")
+def cli() -> None:
+    """session-scribe: turn a counselling session into a draft note, on this computer.
+
+    Nothing leaves the machine: models load from installed packages or a local path.
+    """
+
+
+for _name in COMMAND_MODULES:
+    importlib.import_module(_name).register(cli)
+
+
+def main() -> None:
+    cli(prog_name="scribe")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

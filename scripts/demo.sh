@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# Quick start, command 1: install, then turn the bundled sample session into a draft note.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh
+export HF_HUB_OFFLINE=1 GRADIO_ANALYTICS_ENABLED=False
+.venv/bin/scribe transcribe samples/session.ogg

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Install everything session-scribe needs into ./.venv (idempotent).
+#   scripts/setup.sh          runtime only
+#   scripts/setup.sh --test   also the Debian packages and Python tools the tests use
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+want_test=0
+[[ "${1:-}" == "--test" ]] && want_test=1
+
+# Debian packages: decoding and speech tools always; the audio server, browser
+# and PDF tools only for the tests.
+debs=(espeak-ng sox libsox-fmt-all libportaudio2)
+if [[ $want_test == 1 ]]; then
+  debs+=(ffmpeg pulseaudio pulseaudio-utils libasound2-plugins chromium poppler-utils sqlite3 binutils)
+fi
+missing=()
+for p in "${debs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [[ ${#missing[@]} -gt 0 ]]; then
+  echo "Installing Debian packages: ${missing[*]}"
+  sudo_cmd=""
+  [[ $(id -u) -ne 0 ]] && sudo_cmd="sudo"
+  $sudo_cmd apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+python=${PYTHON:-python3.11}
+command -v "$python" >/dev/null || python=python3
+[[ -x .venv/bin/python ]] || "$python" -m venv .venv
+pip=(.venv/bin/python -m pip install -q --disable-pip-version-check)
+# resemblyzer (speaker embeddings, weights included) declares the unmaintained
+# webrtcvad, which does not build on current Pythons: install it without its
+# declared dependencies; pyproject lists the ones it really needs.
+"${pip[@]}" --no-deps "resemblyzer==0.1.4"
+if [[ $want_test == 1 ]]; then
+  "${pip[@]}" -e ".[test]"
+else
+  "${pip[@]}" -e .
+fi
