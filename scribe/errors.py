@@ -37,3 +37,7 @@ class StoreError(ScribeError):
 
 class ConsentError(ScribeError):
     """An action needs the client's consent, which was not recorded."""
+
+
+class NoteError(ScribeError):
+    """A note draft could not be built, edited or exported."""

@@ -341,6 +341,8 @@ class NoteEdit(Record):
     item_id: str
     before: str | None = None
     after: str | None = None
+    #: For "edit_field": which extra column changed (e.g. a process recording's "reflections").
+    field: str = ""
 
 
 @dataclass
