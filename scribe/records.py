@@ -363,3 +363,64 @@ class NoteDraft(Record):
             if sec.key == key:
                 return sec
         raise KeyError(key)
+
+
+# --- session store -------------------------------------------------------------
+# Views the store returns (decrypted on read; never written to disk like this).
+
+
+@dataclass
+class RetentionPolicy(Record):
+    """The worker's rule for raw audio: "keep", "delete_when_signed" or "delete_after_days"."""
+
+    audio: str = "keep"
+    days: int = 0
+
+
+@dataclass
+class SessionInfo(Record):
+    id: str
+    client_id: str
+    session_date: str
+    session_type: str = "individual"
+    consent: bool = False
+    #: "new", "recorded", "transcribed", "tagged", "drafted", "signed", "amending".
+    status: str = "new"
+    created_at: str = ""
+    updated_at: str = ""
+    has_audio: bool = False
+    audio_deleted_at: str | None = None
+    has_transcript: bool = False
+    draft_ids: list[str] = field(default_factory=list)
+    signed_at: str | None = None
+    label: str = ""
+
+
+@dataclass
+class DraftVersion(Record):
+    """One saved version of a draft; signed versions are immutable, amendments are new versions."""
+
+    draft_id: str
+    version: int
+    format: str
+    status: str  # "draft" or "signed"
+    saved_at: str
+    amends: int | None = None
+
+
+@dataclass
+class AuditEntry(Record):
+    seq: int
+    at: str
+    actor: str
+    action: str
+    session_id: str | None = None
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class AuditReport(Record):
+    ok: bool
+    entries: int
+    broken_at: int | None = None
+    reason: str = ""
