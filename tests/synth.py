@@ -1,0 +1,98 @@
+"""Generated test speech: espeak-ng speaks a scripted dialogue, sox joins the turns.
+
+Two (or more) clearly different voices make a dialogue whose words and turn
+times are known exactly, so tests can check transcription, diarization and
+tagging against a reference. Used by tests, benchmarks and scripts/make_sample.py.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import wave
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+SAMPLE_RATE = 16000
+
+#: Voices that espeak-ng renders very differently (variant + pitch + speed).
+VOICES: dict[str, tuple[str, int, int]] = {
+    "worker": ("en-us+m3", 35, 165),
+    "client": ("en-gb+f4", 75, 155),
+    "other": ("en-us+m7", 55, 175),
+    "narrator": ("en-us", 50, 165),
+}
+
+
+@dataclass
+class Turn:
+    speaker: str
+    text: str
+    start: float = 0.0
+    end: float = 0.0
+
+
+def have_espeak() -> bool:
+    return shutil.which("espeak-ng") is not None
+
+
+def speak(text: str, voice: str = "narrator") -> np.ndarray:
+    """One utterance as float32 mono 16 kHz samples."""
+    name, pitch, speed = VOICES.get(voice, VOICES["narrator"])
+    raw = subprocess.run(
+        ["espeak-ng", "-v", name, "-p", str(pitch), "-s", str(speed), "--stdout", text],
+        check=True,
+        capture_output=True,
+    ).stdout
+    resampled = subprocess.run(
+        ["sox", "-t", "wav", "-", "-t", "raw", "-r", str(SAMPLE_RATE), "-c", "1", "-e", "float", "-b", "32", "-"],
+        input=raw,
+        check=True,
+        capture_output=True,
+    ).stdout
+    return np.frombuffer(resampled, dtype=np.float32).copy()
+
+
+def dialogue(turns: list[tuple[str, str]], pause: float = 0.6, lead: float = 0.3) -> tuple[np.ndarray, list[Turn]]:
+    """Speak ``[(speaker, text), ...]`` with pauses between turns; returns samples and timed turns."""
+    gap = np.zeros(int(pause * SAMPLE_RATE), dtype=np.float32)
+    parts = [np.zeros(int(lead * SAMPLE_RATE), dtype=np.float32)]
+    timed: list[Turn] = []
+    t = lead
+    for speaker, text in turns:
+        audio = speak(text, speaker)
+        timed.append(Turn(speaker, text, t, t + len(audio) / SAMPLE_RATE))
+        parts += [audio, gap]
+        t += (len(audio) + len(gap)) / SAMPLE_RATE
+    return np.concatenate(parts), timed
+
+
+def write_wav(path: str | Path, samples: np.ndarray, sample_rate: int = SAMPLE_RATE, channels: int = 1) -> Path:
+    """Write float samples (shape (n,) or (n, channels)) as 16-bit PCM WAV."""
+    path = Path(path)
+    pcm = (np.clip(samples, -1.0, 1.0) * 32767).astype("<i2")
+    with wave.open(str(path), "wb") as w:
+        w.setnchannels(channels)
+        w.setsampwidth(2)
+        w.setframerate(sample_rate)
+        w.writeframes(pcm.tobytes())
+    return path
+
+
+#: A short counselling exchange with known content: a goal in the client's words,
+#: open question, reflection, scaling question, a risk denial and a plan.
+COUNSELLING_TURNS: list[tuple[str, str]] = [
+    ("worker", "Hi Maria, thanks for coming in today. How have things been since we last met?"),
+    ("client", "Honestly, it has been a hard week. I have not been sleeping well and I feel tired all the time."),
+    ("worker", "It sounds like the stress at work is really wearing you down."),
+    ("client", "Yes. I want to find a job where I am not so anxious every morning."),
+    ("worker", "On a scale from one to ten, how confident are you that you can start looking?"),
+    ("client", "Maybe a six. I already updated my resume on Sunday."),
+    ("worker", "Have you had any thoughts of hurting yourself or ending your life?"),
+    ("client", "No, I have never thought about killing myself. I just feel overwhelmed."),
+    ("worker", "For next week, could you apply to two jobs and write down how you sleep each night?"),
+    ("client", "Okay, I will apply to two jobs by Friday."),
+    ("worker", "Good. I will also refer you to the employment support program. See you next Tuesday."),
+]
