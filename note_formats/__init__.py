@@ -1,1 +1,59 @@
-"""note_formats: SOAP, DAP, process recording, registered in one place."""
+"""note_formats: SOAP, DAP and process-recording drafts, grounded in the transcript, editable, exportable.
+
+    draft = build_draft("soap", transcript, annotations, DraftOptions(client_id="C-104"))
+    assert not check_grounding(draft, transcript)
+    edit_item(draft, "plan-1", "Homework: sleep diary every night this week.")
+    export(draft, "note.docx")
+
+Formats are registered in ``registry.py``; a new one is a module decorated with
+``@register_format`` and listed in ``BUILTIN_FORMAT_MODULES``.
+"""
+
+from note_formats.common import DraftOptions, Material
+from note_formats.editing import (
+    accept_item,
+    add_item,
+    delete_item,
+    edit_field,
+    edit_item,
+    find_item,
+    restore_item,
+)
+from note_formats.export import RENDERERS, WRITERS, export
+from note_formats.grounding import GroundingProblem, check_grounding
+from note_formats.registry import (
+    FORMATS,
+    NoteFormat,
+    build_draft,
+    get_format,
+    load_builtin_formats,
+    register_format,
+)
+from note_formats.render import render_markdown, render_text
+
+load_builtin_formats()
+
+__all__ = [
+    "FORMATS",
+    "RENDERERS",
+    "WRITERS",
+    "DraftOptions",
+    "GroundingProblem",
+    "Material",
+    "NoteFormat",
+    "accept_item",
+    "add_item",
+    "build_draft",
+    "check_grounding",
+    "delete_item",
+    "edit_field",
+    "edit_item",
+    "export",
+    "find_item",
+    "get_format",
+    "load_builtin_formats",
+    "register_format",
+    "render_markdown",
+    "render_text",
+    "restore_item",
+]

@@ -1,0 +1,418 @@
+"""What every note format shares: options, the usable annotations, and items built from them.
+
+A format module only decides *which* items go in *which* section; the wording of
+an item, its evidence and its review flag are decided here, once, so that SOAP,
+DAP and a process recording say the same thing the same way.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from scribe.records import Annotation, Evidence, NoteItem, NoteSection, Role, Transcript
+
+log = logging.getLogger(__name__)
+
+#: Subtype -> how a note names it. Unknown subtypes fall back to "Snake case" -> "Snake case".
+OBSERVATION_TITLES = {
+    "mood_affect": "Mood / affect",
+    "behaviour": "Behaviour",
+    "sleep": "Sleep",
+    "appetite": "Appetite",
+    "energy": "Energy",
+    "concentration": "Concentration",
+    "functioning_work": "Work functioning",
+    "functioning_family": "Family functioning",
+    "housing": "Housing",
+    "finances": "Finances",
+    "strength": "Strength",
+    "stressor": "Stressor",
+    "barrier": "Barrier",
+    "substance_use": "Substance use",
+    "physical_health": "Physical health",
+}
+INTERVENTION_TITLES = {
+    "motivational_interviewing": "Motivational interviewing",
+    "open_question": "Open question",
+    "closed_question": "Closed question",
+    "simple_reflection": "Simple reflection",
+    "complex_reflection": "Complex reflection",
+    "affirmation": "Affirmation",
+    "summary": "Summary",
+    "psychoeducation": "Psychoeducation",
+    "safety_planning": "Safety planning",
+    "referral": "Referral",
+    "problem_solving": "Problem solving",
+    "goal_setting": "Goal setting",
+}
+GOAL_TITLES = {
+    "goal": "Goal",
+    "desire": "Desire for change",
+    "ability": "Ability / confidence",
+    "reason": "Reason for change",
+    "need": "Need for change",
+    "commitment": "Commitment",
+    "taking_steps": "Steps already taken",
+}
+RISK_TITLES = {
+    "suicidal_ideation": "suicidal ideation",
+    "self_harm": "self-harm",
+    "harm_to_others": "thoughts of harming others",
+    "abuse_neglect": "abuse or neglect",
+    "substance_crisis": "substance-related crisis",
+}
+PLAN_TITLES = {
+    "homework": "Homework",
+    "referral": "Referral",
+    "follow_up": "Next appointment",
+    "task": "Task",
+}
+#: How a non-affirmed status reads after an item's title.
+STATUS_WORDS = {
+    "negated": "denied",
+    "historical": "past",
+    "hypothetical": "hypothetical",
+    "other_person": "about another person",
+}
+#: Observation subtypes that describe the client's circumstances rather than symptoms.
+CONTEXT_SUBTYPES = ("strength", "stressor", "barrier")
+#: Change-talk subtypes of "goal" annotations (Miller & Rollnick's DARN-CAT).
+CHANGE_TALK = ("desire", "ability", "reason", "need", "commitment", "taking_steps")
+_QUOTE_RE = re.compile(r'"([^"]+)"')
+
+
+@dataclass
+class DraftOptions:
+    """What the worker tells the drafter; everything else comes from the transcript."""
+
+    client_id: str = ""
+    #: ISO date of the session; defaults to the transcript's creation date.
+    session_date: str = ""
+    session_type: str = "individual"
+    worker: str = ""
+    #: Overrides the participants listed from the transcript's speakers.
+    participants: list[str] | None = None
+    #: Annotations below this confidence are kept but marked for review.
+    review_confidence: float = 0.6
+    #: Quotes shown in a grouped item ("Open question: "..."; "..."") before "+N more".
+    max_quotes: int = 3
+
+
+def title_of(subtype: str, titles: dict[str, str]) -> str:
+    """How a note names a subtype; unknown ones read as their words."""
+    return titles.get(subtype) or subtype.replace("_", " ").strip().capitalize() or "Other"
+
+
+def role_word(role: str | None) -> str:
+    return {"client": "client", "worker": "worker", "other": "another participant"}.get(role or "", "speaker")
+
+
+def fmt_time(seconds: float) -> str:
+    """03:12, or 1:03:12 past the hour."""
+    total = max(0, int(seconds))
+    hours, rest = divmod(total, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes:02d}:{secs:02d}"
+
+
+def quoted(evidence: Sequence[Evidence], limit: int) -> str:
+    """The evidence as verbatim quotes: '"a"; "b" (+2 more)'."""
+    quotes: list[str] = []
+    for ev in evidence:
+        q = ev.quote.strip()
+        if q and q not in quotes:
+            quotes.append(q)
+    shown = "; ".join(f'"{q}"' for q in quotes[:limit])
+    extra = len(quotes) - limit
+    return f"{shown} (+{extra} more)" if extra > 0 else shown
+
+
+def quotes_in(text: str) -> list[str]:
+    """The double-quoted spans of an item's text (checked against its evidence)."""
+    return _QUOTE_RE.findall(text)
+
+
+def evidence_problem(ev: Evidence, transcript: Transcript) -> str | None:
+    """Why ``ev`` does not point at the transcript, or None when it does."""
+    try:
+        seg = transcript.segment(ev.segment_id)
+    except Exception:
+        return f"evidence points at segment {ev.segment_id}, which the transcript does not have"
+    if not 0 <= ev.char_start <= ev.char_end <= len(seg.text):
+        return f"evidence offsets {ev.char_start}:{ev.char_end} fall outside segment {seg.id}"
+    if seg.text[ev.char_start : ev.char_end] != ev.quote:
+        return f"quote {ev.quote!r} is not the text of segment {seg.id} at {ev.char_start}:{ev.char_end}"
+    if not ev.quote.strip():
+        return f"evidence in segment {seg.id} quotes nothing"
+    slack = 0.05  # word timestamps may round past the segment edge
+    if not (seg.start - slack <= ev.start <= ev.end <= seg.end + slack):
+        return f"evidence time {ev.start:.2f}-{ev.end:.2f}s is outside segment {seg.id}"
+    return None
+
+
+class Material:
+    """The transcript and the annotations a draft may use, with the lookups every format needs.
+
+    Annotations the worker rejected are left out. Evidence that does not match
+    the transcript is dropped (a tagger bug, logged), and an annotation left
+    without evidence is dropped too: a note line that cannot point at the
+    transcript must not be written.
+    """
+
+    def __init__(self, transcript: Transcript, annotations: Iterable[Annotation], options: DraftOptions):
+        self.transcript = transcript
+        self.options = options
+        self._segments = {seg.id: seg for seg in transcript.segments}
+        usable: list[Annotation] = []
+        for ann in annotations:
+            if ann.review == "rejected":
+                continue
+            good = []
+            for ev in ann.evidence:
+                problem = evidence_problem(ev, transcript)
+                if problem:
+                    log.warning("annotation %s: %s; evidence dropped", ann.id, problem)
+                else:
+                    good.append(ev)
+            if not good:
+                log.warning(
+                    "annotation %s (%s/%s) has no valid evidence; left out", ann.id, ann.label, ann.subtype
+                )
+                continue
+            if len(good) != len(ann.evidence):
+                ann = Annotation.from_dict({**ann.to_dict(), "evidence": [e.to_dict() for e in good]})
+            usable.append(ann)
+        self.annotations = sorted(usable, key=lambda a: (min(e.start for e in a.evidence), a.id))
+
+    def role(self, ann: Annotation) -> Role | None:
+        """Who said it: the annotation's role, else its speaker's, else its evidence's."""
+        if ann.role:
+            return ann.role
+        if ann.speaker and (role := self.transcript.role_of(ann.speaker)):
+            return role
+        for ev in ann.evidence:
+            role = ev.role or self._segments[ev.segment_id].role
+            if role:
+                return role
+        return None
+
+    def select(
+        self,
+        label: str,
+        *,
+        subtypes: Iterable[str] | None = None,
+        exclude_subtypes: Iterable[str] = (),
+        roles: Iterable[str | None] | None = None,
+        exclude_roles: Iterable[str | None] = (),
+    ) -> list[Annotation]:
+        """Annotations of ``label`` in time order, filtered by subtype and speaker role."""
+        subtypes = set(subtypes) if subtypes is not None else None
+        exclude_subtypes = set(exclude_subtypes)
+        roles = set(roles) if roles is not None else None
+        exclude_roles = set(exclude_roles)
+        out = []
+        for ann in self.annotations:
+            if ann.label != label or ann.subtype in exclude_subtypes:
+                continue
+            if subtypes is not None and ann.subtype not in subtypes:
+                continue
+            role = self.role(ann)
+            if (roles is not None and role not in roles) or role in exclude_roles:
+                continue
+            out.append(ann)
+        return out
+
+    def spoken(self, ann: Annotation) -> list[Evidence]:
+        """The evidence its own speaker said (the quotes to show); all of it when roles are unknown.
+
+        A tagger may cite the worker's question beside the client's denial; the
+        note quotes the client and keeps the question as evidence only.
+        """
+        role = self.role(ann)
+        own = [ev for ev in ann.evidence if (ev.role or self._segments[ev.segment_id].role) == role]
+        return own or list(ann.evidence)
+
+    def review_reasons(self, anns: Sequence[Annotation]) -> list[str]:
+        """Why items built from ``anns`` need the worker's eye (empty when they do not)."""
+        reasons: list[str] = []
+        for ann in anns:
+            if ann.review != "accepted" and ann.confidence < self.options.review_confidence:
+                reasons.append(f"low confidence ({ann.confidence:.2f})")
+            for ev in ann.evidence:
+                seg = self._segments[ev.segment_id]
+                if seg.needs_review:
+                    why = ", ".join(seg.review_reasons) or "unclear audio"
+                    reasons.append(f"transcript uncertain at {fmt_time(seg.start)} ({why})")
+        return list(dict.fromkeys(reasons))
+
+    def item(self, anns: Sequence[Annotation], text: str, extra_reasons: Sequence[str] = ()) -> NoteItem:
+        """A generated item resting on ``anns``: their evidence in time order, flagged if unsure."""
+        evidence = sorted((ev for ann in anns for ev in ann.evidence), key=lambda e: (e.start, e.segment_id))
+        reasons = [*self.review_reasons(anns), *extra_reasons]
+        return NoteItem(
+            id="",  # numbered by ``section``
+            text=text,
+            evidence=evidence,
+            annotation_ids=[ann.id for ann in anns],
+            needs_review=bool(reasons),
+            review_reason="; ".join(dict.fromkeys(reasons)),
+        )
+
+    def unsure(self, ann: Annotation) -> bool:
+        return bool(self.review_reasons([ann]))
+
+
+def section(key: str, title: str, items: Sequence[NoteItem], empty_text: str) -> NoteSection:
+    """A section whose items are numbered ``key-1``, ``key-2``, ... (edits address items by id)."""
+    numbered = []
+    for n, item in enumerate(items, 1):
+        item.id = f"{key}-{n}"
+        numbered.append(item)
+    return NoteSection(key=key, title=title, items=numbered, empty_text=empty_text)
+
+
+def _status(ann: Annotation) -> str:
+    word = STATUS_WORDS.get(ann.status)
+    return f" ({word})" if word else ""
+
+
+def _by_time(items: list[NoteItem]) -> list[NoteItem]:
+    return sorted(items, key=lambda i: min((e.start for e in i.evidence), default=0.0))
+
+
+# --- items, one builder per kind of content ------------------------------------
+
+
+def goal_items(m: Material) -> list[NoteItem]:
+    """The client's goals and change talk, verbatim in quotation marks."""
+    items = []
+    for ann in m.select("goal"):
+        title = title_of(ann.subtype, GOAL_TITLES)
+        role = m.role(ann)
+        if role != "client":  # a worker's summary of a goal is not the client's words
+            title += f" (as said by the {role_word(role)})"
+        items.append(m.item([ann], f"{title}{_status(ann)}: {quoted(m.spoken(ann), m.options.max_quotes)}"))
+    return items
+
+
+def observation_items(
+    m: Material,
+    *,
+    subtypes: Iterable[str] | None = None,
+    exclude_subtypes: Iterable[str] = (),
+    roles: Iterable[str | None] | None = None,
+    exclude_roles: Iterable[str | None] = (),
+    prefix: str = "",
+) -> list[NoteItem]:
+    """One item per observation: 'Sleep: "I wake at three every night."'."""
+    anns = m.select(
+        "observation",
+        subtypes=subtypes,
+        exclude_subtypes=exclude_subtypes,
+        roles=roles,
+        exclude_roles=exclude_roles,
+    )
+    return [
+        m.item(
+            [ann],
+            f"{prefix}{title_of(ann.subtype, OBSERVATION_TITLES)}{_status(ann)}: "
+            f"{quoted(m.spoken(ann), m.options.max_quotes)}",
+        )
+        for ann in anns
+    ]
+
+
+def intervention_items(m: Material, *, prefix: str = "", covered: Sequence[NoteItem] = ()) -> list[NoteItem]:
+    """Interventions the worker used, one item per kind, with example quotes.
+
+    Only worker speech counts. An intervention whose speaker is unknown (no
+    diarization) is kept but marked for review; one tagged on the client's or
+    another person's speech is never listed. Unsure annotations get their own
+    item so that one doubtful example does not flag, or hide in, a sure group.
+    An intervention whose quotes all appear in ``covered`` items (a referral
+    already listed in the plan) is not repeated.
+    """
+    seen = {(e.segment_id, e.char_start, e.char_end) for item in covered for e in item.evidence}
+    anns = [
+        a
+        for a in m.select("intervention", roles=("worker", None))
+        if not all((e.segment_id, e.char_start, e.char_end) in seen for e in a.evidence)
+    ]
+    groups: dict[tuple[str, bool], list[Annotation]] = {}
+    for ann in anns:
+        unsure = m.unsure(ann) or m.role(ann) is None
+        groups.setdefault((ann.subtype, unsure), []).append(ann)
+    items = []
+    for (subtype, _), group in groups.items():
+        evidence = sorted((ev for a in group for ev in m.spoken(a)), key=lambda e: e.start)
+        text = f"{prefix}{title_of(subtype, INTERVENTION_TITLES)}: {quoted(evidence, m.options.max_quotes)}"
+        extra = (
+            ["speaker unknown: confirm the worker said this"] if any(m.role(a) is None for a in group) else []
+        )
+        items.append(m.item(group, text, extra))
+    return _by_time(items)
+
+
+def risk_items(m: Material) -> list[NoteItem]:
+    """Risk indicators: affirmed first, then past, hypothetical, about others; denials last.
+
+    Every affirmed indicator is marked for review: the worker must confirm it
+    and document the response before signing.
+    """
+    order = {"affirmed": 0, "historical": 1, "hypothetical": 2, "other_person": 3, "negated": 4}
+    anns = sorted(m.select("risk"), key=lambda a: (order.get(a.status, 5), a.evidence[0].start))
+    items = []
+    for ann in anns:
+        what = RISK_TITLES.get(ann.subtype, ann.subtype.replace("_", " "))
+        role = m.role(ann)
+        quotes = quoted(m.spoken(ann), m.options.max_quotes)
+        if ann.status == "negated":
+            who = role_word(role).capitalize() if role else "Speaker (unidentified)"
+            items.append(m.item([ann], f"{who} denied {what}: {quotes}"))
+            continue
+        when = {
+            "affirmed": "",
+            "historical": " (past)",
+            "hypothetical": " (hypothetical or conditional)",
+        }.get(ann.status, " (concerning another person)")
+        text = f"{what[0].upper()}{what[1:]}{when} — {role_word(role)} said: {quotes}"
+        extra = ["risk indicator: confirm and document the response"] if ann.status == "affirmed" else []
+        items.append(m.item([ann], text, extra))
+    return items
+
+
+def risk_section(m: Material) -> NoteSection:
+    """The risk section every format carries; it is never silently empty."""
+    return section(
+        "risk",
+        "Risk assessment",
+        risk_items(m),
+        empty_text="No risk indicators were identified in the transcript.",
+    )
+
+
+def plan_items(m: Material) -> list[NoteItem]:
+    """Homework, referrals, next appointment and tasks, with who / when where the tagger found them."""
+    items = []
+    for ann in m.select("plan"):
+        title = title_of(ann.subtype, PLAN_TITLES)
+        details = [f"{k}: {ann.attributes[k]}" for k in ("who", "when") if ann.attributes.get(k)]
+        suffix = f" ({'; '.join(details)})" if details else ""
+        items.append(m.item([ann], f"{title}{suffix}: {quoted(m.spoken(ann), m.options.max_quotes)}"))
+    return items
+
+
+def change_talk_summary(m: Material) -> list[NoteItem]:
+    """One assessment line counting the client's change talk; an interpretation, so always for review."""
+    anns = m.select("goal", subtypes=CHANGE_TALK, roles=("client",), exclude_subtypes=())
+    anns = [a for a in anns if a.status == "affirmed"]
+    if not anns:
+        return []
+    counts = Counter(a.subtype for a in anns)
+    parts = [f"{title_of(s, GOAL_TITLES).lower()} ({counts[s]})" for s in CHANGE_TALK if counts[s]]
+    text = f"Client voiced change talk: {', '.join(parts)}. Worker to confirm readiness for change."
+    return [m.item(anns, text, ["interpretation: confirm before signing"])]

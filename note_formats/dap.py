@@ -1,0 +1,50 @@
+"""DAP: Data, Assessment, Plan — plus the risk section every draft carries."""
+
+from __future__ import annotations
+
+from note_formats.common import (
+    CONTEXT_SUBTYPES,
+    Material,
+    change_talk_summary,
+    goal_items,
+    intervention_items,
+    observation_items,
+    plan_items,
+    risk_section,
+    section,
+)
+from note_formats.registry import register_format
+from scribe.records import NoteSection
+
+
+@register_format("dap", title="DAP note")
+def build_dap(m: Material) -> list[NoteSection]:
+    """Data (client's report, goals, observations, interventions), Assessment, Risk, Plan."""
+    return [
+        section(
+            "data",
+            "Data",
+            [
+                *goal_items(m),
+                *observation_items(m, exclude_subtypes=CONTEXT_SUBTYPES, exclude_roles=("worker",)),
+                *observation_items(
+                    m, exclude_subtypes=CONTEXT_SUBTYPES, roles=("worker",), prefix="Observed — "
+                ),
+                *intervention_items(m, prefix="Intervention used — "),
+            ],
+            empty_text="No session content was identified; add what the client reported and what you did.",
+        ),
+        section(
+            "assessment",
+            "Assessment",
+            [*change_talk_summary(m), *observation_items(m, subtypes=CONTEXT_SUBTYPES)],
+            empty_text="No assessment content was identified; add your clinical impressions.",
+        ),
+        risk_section(m),
+        section(
+            "plan",
+            "Plan",
+            plan_items(m),
+            empty_text="No plan was discussed in the transcript; add next steps and the next appointment.",
+        ),
+    ]

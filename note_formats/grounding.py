@@ -1,0 +1,73 @@
+"""The grounding check: every generated line of a draft must point at the transcript it came from.
+
+A generated item needs evidence; each piece of evidence must name a real
+segment, and its quote must be that segment's text at those offsets, inside the
+segment's time. Anything the item puts in double quotes must be a quote from its
+evidence (client goals are verbatim), and items in a format's verbatim sections
+must be the transcript word for word. Worker-authored items need no evidence;
+they are marked as the worker's own when rendered.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from note_formats.common import evidence_problem, quotes_in
+from note_formats.registry import get_format, transcript_fingerprint
+from scribe.records import NoteDraft, Transcript
+
+GROUNDED_ORIGINS = ("generated", "edited")
+
+
+@dataclass(frozen=True)
+class GroundingProblem:
+    """One way a draft fails to rest on its transcript."""
+
+    section: str
+    item_id: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.section}/{self.item_id}" if self.item_id else (self.section or "draft")
+        return f"{where}: {self.message}"
+
+
+def _squash(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def check_grounding(draft: NoteDraft, transcript: Transcript) -> list[GroundingProblem]:
+    """All the grounding problems of ``draft`` against ``transcript``; an empty list means grounded.
+
+    Deleted items are skipped (they are not rendered). Edited items keep their
+    evidence, which must still be valid, but their wording is the worker's.
+    """
+    problems: list[GroundingProblem] = []
+    if draft.transcript_fingerprint and draft.transcript_fingerprint != transcript_fingerprint(transcript):
+        problems.append(GroundingProblem("", "", "the draft was made from a different transcript"))
+    verbatim = set(get_format(draft.format).verbatim_sections)
+    for sec in draft.sections:
+        for item in sec.items:
+            if item.deleted:
+                continue
+
+            def report(message: str, sec: str = sec.key, item_id: str = item.id) -> None:
+                problems.append(GroundingProblem(sec, item_id, message))
+
+            if item.origin in GROUNDED_ORIGINS and not item.evidence:
+                report(f"{item.origin} item has no evidence")
+            for ev in item.evidence:
+                if problem := evidence_problem(ev, transcript):
+                    report(problem)
+            if item.origin != "generated":
+                continue
+            sources = [_squash(ev.quote) for ev in item.evidence]
+            for quote in quotes_in(item.text):
+                if not any(_squash(quote) in src for src in sources):
+                    report(f"quoted text {quote!r} is not in the item's evidence")
+            if sec.key in verbatim and _squash(item.text) != _squash(
+                " ".join(ev.quote for ev in item.evidence)
+            ):
+                report("verbatim item does not match the transcript")
+    return problems

@@ -1,0 +1,158 @@
+"""The one place note formats are registered, and the function that builds a draft in any of them.
+
+A format is a function ``Material -> list[NoteSection]`` decorated with
+:func:`register_format`. The registry adds what every format shares (the header,
+the draft id, the transcript fingerprint), so a new format (BIRP, an agency's own
+layout) is one new module listed in ``BUILTIN_FORMAT_MODULES``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from note_formats.common import DraftOptions, Material
+from scribe.errors import NoteError
+from scribe.records import Annotation, NoteDraft, NoteHeader, NoteSection, Transcript
+
+#: Modules holding the built-in formats; importing one registers it.
+BUILTIN_FORMAT_MODULES: tuple[str, ...] = ("note_formats.soap", "note_formats.dap", "note_formats.process")
+
+FormatBuilder = Callable[[Material], list[NoteSection]]
+
+
+@dataclass(frozen=True)
+class NoteFormat:
+    """A registered note format."""
+
+    name: str
+    title: str
+    build: FormatBuilder
+    description: str = ""
+    #: Columns of table sections, as (field, heading). "time" and "text" are filled
+    #: from the item's evidence and text; any other key from ``NoteItem.fields``.
+    columns: tuple[tuple[str, str], ...] = ()
+    #: Sections rendered as a table with ``columns`` (the process recording's dialogue).
+    table_sections: tuple[str, ...] = ()
+    #: Sections whose generated items must be the transcript verbatim (checked by grounding).
+    verbatim_sections: tuple[str, ...] = ()
+
+
+FORMATS: dict[str, NoteFormat] = {}
+
+
+def register_format(
+    name: str,
+    *,
+    title: str,
+    description: str = "",
+    columns: Sequence[tuple[str, str]] = (),
+    table_sections: Sequence[str] = (),
+    verbatim_sections: Sequence[str] = (),
+) -> Callable[[FormatBuilder], FormatBuilder]:
+    """Register ``build`` as the note format ``name`` (used as a decorator)."""
+
+    def decorator(build: FormatBuilder) -> FormatBuilder:
+        FORMATS[name] = NoteFormat(
+            name=name,
+            title=title,
+            build=build,
+            description=description or (build.__doc__ or "").strip().splitlines()[0],
+            columns=tuple(columns),
+            table_sections=tuple(table_sections),
+            verbatim_sections=tuple(verbatim_sections),
+        )
+        return build
+
+    return decorator
+
+
+def load_builtin_formats() -> None:
+    """Import the built-in format modules so they register themselves."""
+    for module in BUILTIN_FORMAT_MODULES:
+        importlib.import_module(module)
+
+
+def get_format(name: str) -> NoteFormat:
+    """The registered format ``name``, or a NoteError naming the ones that exist."""
+    load_builtin_formats()
+    try:
+        return FORMATS[name]
+    except KeyError:
+        known = ", ".join(sorted(FORMATS))
+        raise NoteError(f"Unknown note format {name!r}. Choose one of: {known}.") from None
+
+
+def transcript_fingerprint(transcript: Transcript) -> str:
+    """What ties a draft to its transcript: the audio hash, or a hash of the segment texts."""
+    if transcript.audio is not None and transcript.audio.sha256:
+        return transcript.audio.sha256
+    digest = hashlib.sha256()
+    for seg in transcript.segments:
+        digest.update(f"{seg.id}\x1f{seg.text}\x1e".encode())
+    return "text:" + digest.hexdigest()
+
+
+def make_header(transcript: Transcript, options: DraftOptions) -> NoteHeader:
+    """Header facts: the client id and session type come from the worker, the rest from the transcript."""
+    duration = transcript.duration or max((s.end for s in transcript.segments), default=0.0)
+    if options.participants is not None:
+        participants = list(options.participants)
+    else:
+        participants = _participants(transcript)
+    return NoteHeader(
+        client_id=options.client_id,
+        session_date=options.session_date or transcript.created_at[:10],
+        duration_minutes=round(duration / 60.0, 1),
+        session_type=options.session_type,
+        participants=participants,
+        worker=options.worker,
+    )
+
+
+def _participants(transcript: Transcript) -> list[str]:
+    """One line per speaker: "Worker (SPEAKER_00)"; from the speaker list, else from the segments."""
+    pairs: list[tuple[str, str | None, str]] = [(s.id, s.role, s.label) for s in transcript.speakers]
+    if not pairs:
+        seen: dict[str, str | None] = {}
+        for seg in transcript.segments:
+            if seg.speaker is not None and seg.speaker not in seen:
+                seen[seg.speaker] = seg.role
+        pairs = [(spk, role, "") for spk, role in seen.items()]
+    out = []
+    for spk, role, label in pairs:
+        name = label or spk
+        out.append(f"{role.capitalize()} ({name})" if role else name)
+    return out
+
+
+def build_draft(
+    format_name: str,
+    transcript: Transcript,
+    annotations: Sequence[Annotation],
+    options: DraftOptions | None = None,
+) -> NoteDraft:
+    """Draft a note in ``format_name`` from a transcript and the tagger's annotations.
+
+    Every generated item carries the evidence it rests on; annotations whose
+    evidence does not match the transcript are left out (see ``Material``).
+    """
+    fmt = get_format(format_name)
+    options = options or DraftOptions()
+    if not transcript.segments:
+        raise NoteError("The transcript has no speech to draft a note from. Check the recording or text.")
+    material = Material(transcript, annotations, options)
+    sections = fmt.build(material)
+    ids = [item.id for sec in sections for item in sec.items]
+    if len(ids) != len(set(ids)):  # a format bug, not a user error: edits address items by id
+        raise AssertionError(f"format {format_name!r} produced duplicate item ids")
+    return NoteDraft(
+        id=uuid.uuid4().hex,
+        format=fmt.name,
+        header=make_header(transcript, options),
+        sections=sections,
+        transcript_fingerprint=transcript_fingerprint(transcript),
+    )

@@ -1,0 +1,180 @@
+"""A draft as the worker reads it: one view shared by every writer, then Markdown and plain text.
+
+``view(draft)`` decides once what is shown (deleted items are not, worker-authored
+items are, marked as such), how timestamps and review marks read, and which
+sections are tables; the Markdown, text, DOCX and PDF writers only lay it out.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from note_formats.common import fmt_time
+from note_formats.registry import FORMATS, load_builtin_formats
+from scribe.records import NoteDraft, NoteItem, NoteSection
+
+#: Shown under a section whose items the worker all deleted (never the "none found" text).
+ALL_REMOVED = "All items in this section were removed during review."
+MAX_STAMPS = 4
+
+
+@dataclass
+class LineView:
+    text: str
+    #: "[03:12]" or "[03:12, 05:40 +2]"; empty for the worker's own items.
+    stamp: str
+    #: "REVIEW: low confidence (0.41)", "edited", "added by worker", ...
+    marks: list[str] = field(default_factory=list)
+    fields: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def time(self) -> str:
+        return self.stamp.strip("[]")
+
+    def cell(self, key: str) -> str:
+        """A table cell: "time", "text" (with its marks) or an extra field."""
+        if key == "time":
+            return self.time
+        if key == "text":
+            return self.text + "".join(f" [{m}]" for m in self.marks)
+        return self.fields.get(key, "")
+
+
+@dataclass
+class SectionView:
+    key: str
+    title: str
+    lines: list[LineView]
+    #: Shown when ``lines`` is empty.
+    message: str
+    #: (field, heading) pairs when the section is a table.
+    columns: list[tuple[str, str]] = field(default_factory=list)
+
+
+@dataclass
+class NoteView:
+    title: str
+    header: list[tuple[str, str]]
+    sections: list[SectionView]
+    footer: str
+    #: Landscape pages suit a many-column table.
+    wide: bool = False
+
+
+def stamp(item: NoteItem) -> str:
+    starts = sorted({round(ev.start) for ev in item.evidence})
+    if not starts:
+        return ""
+    shown = ", ".join(fmt_time(s) for s in starts[:MAX_STAMPS])
+    more = f" +{len(starts) - MAX_STAMPS}" if len(starts) > MAX_STAMPS else ""
+    return f"[{shown}{more}]"
+
+
+def marks(item: NoteItem) -> list[str]:
+    out = []
+    if item.needs_review:
+        out.append(f"REVIEW: {item.review_reason}" if item.review_reason else "REVIEW")
+    out.append(
+        {"edited": "edited by worker", "added": "added by worker", "dictated": "dictated by worker"}.get(
+            item.origin, ""
+        )
+    )
+    return [m for m in out if m]
+
+
+def _section_view(sec: NoteSection, columns: list[tuple[str, str]]) -> SectionView:
+    shown = [i for i in sec.items if not i.deleted]
+    message = ""
+    if not shown:
+        message = ALL_REMOVED if sec.items else sec.empty_text or "None."
+    lines = [LineView(i.text, stamp(i), marks(i), dict(i.fields)) for i in shown]
+    return SectionView(sec.key, sec.title, lines, message, columns)
+
+
+def view(draft: NoteDraft) -> NoteView:
+    """What a rendered draft shows, in order."""
+    load_builtin_formats()
+    fmt = FORMATS.get(draft.format)
+    title = fmt.title if fmt else draft.format.upper()
+    h = draft.header
+    header = [
+        ("Client", h.client_id or "(not given)"),
+        ("Date", h.session_date or "(not given)"),
+        ("Duration", f"{h.duration_minutes:g} min"),
+        ("Session type", h.session_type or "(not given)"),
+        ("Participants", ", ".join(h.participants) or "(not identified)"),
+    ]
+    if h.worker:
+        header.append(("Worker", h.worker))
+    sections = []
+    for sec in draft.sections:
+        columns = list(fmt.columns) if fmt and sec.key in fmt.table_sections else []
+        sections.append(_section_view(sec, columns))
+    if draft.signed_at:
+        status = f"Signed by {draft.signed_by or 'the worker'} on {draft.signed_at}."
+    else:
+        status = "DRAFT — review before signing."
+    footer = (
+        f"{status} Generated lines cite the session time they rest on; lines marked REVIEW need the "
+        "worker's check; lines marked as the worker's were written by the worker."
+    )
+    wide = any(s.columns for s in sections)
+    return NoteView(title=title, header=header, sections=sections, footer=footer, wide=wide)
+
+
+# --- Markdown and plain text ---------------------------------------------------------
+
+
+def _md_escape_cell(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", "<br>")
+
+
+def _line(line: LineView) -> str:
+    parts = [line.text]
+    if line.stamp:
+        parts.append(line.stamp)
+    parts.extend(f"[{m}]" for m in line.marks)
+    return " ".join(parts)
+
+
+def render_markdown(draft: NoteDraft) -> str:
+    """The draft as Markdown; table sections become pipe tables."""
+    v = view(draft)
+    out = [f"# {v.title}", ""]
+    out += [f"- **{label}:** {value}" for label, value in v.header]
+    for sec in v.sections:
+        out += ["", f"## {sec.title}", ""]
+        if not sec.lines:
+            out.append(f"_{sec.message}_")
+        elif sec.columns:
+            out.append("| " + " | ".join(h for _, h in sec.columns) + " |")
+            out.append("|" + "---|" * len(sec.columns))
+            for line in sec.lines:
+                out.append("| " + " | ".join(_md_escape_cell(line.cell(k)) for k, _ in sec.columns) + " |")
+        else:
+            out += [f"- {_line(line)}" for line in sec.lines]
+    out += ["", "---", f"_{v.footer}_", ""]
+    return "\n".join(out)
+
+
+def render_text(draft: NoteDraft) -> str:
+    """The draft as plain text, ready to paste into an EHR text box (no markup)."""
+    v = view(draft)
+    out = [v.title.upper(), ""]
+    out += [f"{label}: {value}" for label, value in v.header]
+    for sec in v.sections:
+        out += ["", sec.title.upper()]
+        if not sec.lines:
+            out.append(sec.message)
+        elif sec.columns:
+            # A table does not survive a text box: one block per row, filled columns only.
+            for line in sec.lines:
+                who = line.fields.get("speaker", "")
+                out.append(f"{line.stamp} {who}: {line.cell('text')}".strip())
+                for key, heading in sec.columns:
+                    if key not in ("time", "text", "speaker") and line.cell(key):
+                        out.append(f"    {heading}: {line.cell(key)}")
+        else:
+            out += [f"- {_line(line)}" for line in sec.lines]
+    out += ["", v.footer, ""]
+    return "\n".join(out)

@@ -1,0 +1,54 @@
+"""SOAP: Subjective, Objective, Assessment, Plan — plus the risk section every draft carries."""
+
+from __future__ import annotations
+
+from note_formats.common import (
+    CONTEXT_SUBTYPES,
+    Material,
+    change_talk_summary,
+    goal_items,
+    intervention_items,
+    observation_items,
+    plan_items,
+    risk_section,
+    section,
+)
+from note_formats.registry import register_format
+from scribe.records import NoteSection
+
+
+@register_format("soap", title="SOAP note")
+def build_soap(m: Material) -> list[NoteSection]:
+    """Subjective (client's report and goals), Objective, Assessment, Risk, Plan."""
+    plan = plan_items(m)
+    return [
+        section(
+            "subjective",
+            "Subjective",
+            [
+                *goal_items(m),
+                *observation_items(m, exclude_subtypes=CONTEXT_SUBTYPES, exclude_roles=("worker",)),
+            ],
+            empty_text="Nothing the client reported was identified; add the client's account.",
+        ),
+        section(
+            "objective",
+            "Objective",
+            observation_items(m, exclude_subtypes=CONTEXT_SUBTYPES, roles=("worker",)),
+            empty_text="No worker observations were captured in the transcript; add affect, behaviour "
+            "and presentation.",
+        ),
+        section(
+            "assessment",
+            "Assessment",
+            [*change_talk_summary(m), *observation_items(m, subtypes=CONTEXT_SUBTYPES)],
+            empty_text="No assessment content was identified; add your clinical impressions.",
+        ),
+        risk_section(m),
+        section(
+            "plan",
+            "Plan",
+            [*plan, *intervention_items(m, prefix="Intervention used — ", covered=plan)],
+            empty_text="No plan was discussed in the transcript; add next steps and the next appointment.",
+        ),
+    ]
