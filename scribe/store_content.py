@@ -1,0 +1,426 @@
+"""What a session holds: audio, transcripts, annotations and note drafts (part of ``Store``).
+
+Split from ``scribe/store.py`` only to keep each file readable; ``Store`` inherits
+these methods and they use its transaction, cipher and audit helpers.
+
+Transcripts and annotations are versioned: saving again adds a version, and
+``get_*`` returns the newest. Drafts are versioned too, and a signed version is
+immutable (a database trigger refuses updates); saving a draft after it was
+signed creates an *amendment*, which is signed in turn. Reading content is
+logged as "viewed" in the audit log.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sqlite3
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from scribe import securefile
+from scribe.errors import AudioError, StoreError
+from scribe.paths import audio_dir
+from scribe.records import Annotation, DraftVersion, NoteDraft, NoteEdit, Transcript, now_iso
+
+if TYPE_CHECKING:
+    from scribe.crypto import RowCipher
+    from scribe.records import RetentionPolicy
+
+DRAFT_COLUMNS = "draft_id, version, session_id, format, status, amends, saved_at, data"
+#: Session statuses a new transcript / annotation set / draft moves the session on from.
+_BEFORE_TRANSCRIBED = ("new", "recorded")
+_BEFORE_TAGGED = (*_BEFORE_TRANSCRIBED, "transcribed")
+_BEFORE_DRAFTED = (*_BEFORE_TAGGED, "tagged")
+
+
+def _pid_alive(pid: int) -> bool:
+    """Whether a process that may be writing an audio file is still running (same machine)."""
+    if pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+class SessionContent:
+    """Audio, transcript, annotation and draft methods of :class:`scribe.store.Store`."""
+
+    home: Path
+    worker: str
+    _data_key: bytes
+    _cipher: RowCipher
+
+    if TYPE_CHECKING:  # provided by Store
+
+        def _tx(self, write: bool = True) -> contextlib.AbstractContextManager[sqlite3.Connection]: ...
+        def _log(self, action: str, session_id: str | None = None, **details: Any) -> None: ...
+        def _session_row(self, db: sqlite3.Connection, session_id: str) -> tuple: ...
+        def _touch(
+            self,
+            db: sqlite3.Connection,
+            session_id: str,
+            status: str | None = None,
+            only_from: tuple[str, ...] = (),
+        ) -> None: ...
+        def require_recording_consent(self, session_id: str) -> None: ...
+        @property
+        def retention(self) -> RetentionPolicy: ...
+
+    # --- audio -------------------------------------------------------------------------
+
+    def _queue_wipe(self, db: sqlite3.Connection, file: str, pid: int) -> None:
+        db.execute(
+            "INSERT OR REPLACE INTO pending_wipe (file, pid, created_at) VALUES (?, ?, ?)",
+            (file, pid, now_iso()),
+        )
+
+    def _wipe_pending(self) -> None:
+        """Overwrite and unlink deleted audio files, and files orphaned by a crashed writer."""
+        with self._tx(write=False) as db:
+            rows = db.execute("SELECT file, pid FROM pending_wipe").fetchall()
+        for file, pid in rows:
+            if pid == os.getpid() or _pid_alive(pid):
+                continue  # still being written by a live process
+            securefile.wipe_file(audio_dir(self.home) / file)
+            with self._tx() as db:
+                db.execute("DELETE FROM pending_wipe WHERE file = ? AND pid = ?", (file, pid))
+
+    def save_audio(self, session_id: str, path: str | Path, *, remove_source: bool = False) -> str:
+        """Encrypt an audio file into the store (streamed, 1 MiB at a time). Returns its SHA-256.
+
+        Raises ConsentError if the client did not consent to recording. With
+        ``remove_source`` the plaintext original is overwritten and deleted afterwards.
+        A session holds one recording; saving again replaces (and wipes) the old one.
+        """
+        source = Path(path)
+        if not source.is_file():
+            raise AudioError(f"No such audio file: {source}")
+        self.require_recording_consent(session_id)
+        name = f"{uuid.uuid4().hex}.ssa"
+        dest = audio_dir(self.home) / name
+        with self._tx() as db:
+            self._session_row(db, session_id)
+            self._queue_wipe(db, name, pid=os.getpid())  # cleaned up at next open if we die mid-write
+        try:
+            size, sha = securefile.encrypt_file(source, dest, self._data_key, session_id)
+            securefile.fsync_dir(dest.parent)
+            now = now_iso()
+            info = {"size": size, "sha256": sha, "name": source.name, "suffix": source.suffix.lower()}
+            with self._tx() as db:
+                self._session_row(db, session_id)
+                old = db.execute("SELECT file FROM audio WHERE session_id = ?", (session_id,)).fetchone()
+                if old and old[0]:
+                    self._queue_wipe(db, old[0], pid=0)
+                blob = self._cipher.seal_json(info, "audio", session_id, name, now)
+                db.execute(
+                    "INSERT OR REPLACE INTO audio (session_id, file, created_at, deleted_at, info) "
+                    "VALUES (?, ?, ?, NULL, ?)",
+                    (session_id, name, now, blob),
+                )
+                db.execute("DELETE FROM pending_wipe WHERE file = ?", (name,))
+                self._touch(db, session_id, "recorded", only_from=("new",))
+                self._log("audio_saved", session_id, size=size, sha256=sha)
+        except BaseException:
+            securefile.wipe_file(dest)
+            with contextlib.suppress(StoreError), self._tx() as db:
+                db.execute("DELETE FROM pending_wipe WHERE file = ?", (name,))
+            raise
+        self._wipe_pending()
+        if remove_source:
+            securefile.wipe_file(source)
+        return sha
+
+    def _audio_file(self, db: sqlite3.Connection, session_id: str) -> tuple[Path, dict]:
+        self._session_row(db, session_id)
+        row = db.execute(
+            "SELECT file, created_at, info FROM audio WHERE session_id = ?", (session_id,)
+        ).fetchone()
+        if row is None or row[0] is None:
+            raise StoreError(
+                f"Session {session_id} has no stored audio (never saved, or deleted by retention)."
+            )
+        info = self._cipher.open_json(row[2], "audio", session_id, row[0], row[1])
+        return audio_dir(self.home) / row[0], info
+
+    def audio_chunks(self, session_id: str) -> Iterator[bytes]:
+        """The session's audio file, decrypted one chunk at a time (logged as viewed)."""
+        with self._tx() as db:
+            path, _ = self._audio_file(db, session_id)
+            self._log("viewed", session_id, what="audio")
+        if not path.is_file():
+            raise StoreError(f"The audio file of session {session_id} is missing from {path.parent}.")
+        return securefile.decrypt_chunks(path, self._data_key, session_id)
+
+    def export_audio(self, session_id: str, dest: str | Path) -> Path:
+        """Write the decrypted audio to ``dest`` (a path the worker chose: it is plaintext there)."""
+        dest = Path(dest)
+        with self._tx() as db:
+            path, _ = self._audio_file(db, session_id)
+            self._log("exported", session_id, what="audio", dest=str(dest))
+        tmp = dest.with_name(dest.name + ".part")
+        try:
+            with open(tmp, "wb") as out:
+                for chunk in securefile.decrypt_chunks(path, self._data_key, session_id):
+                    out.write(chunk)
+            os.replace(tmp, dest)
+        except BaseException:
+            securefile.wipe_file(tmp)
+            raise
+        return dest
+
+    def delete_audio(self, session_id: str, reason: str = "requested") -> bool:
+        """Delete the session's raw audio (overwrite, then unlink). Returns False if there was none."""
+        with self._tx() as db:
+            self._session_row(db, session_id)
+            row = db.execute(
+                "SELECT file, created_at, info FROM audio WHERE session_id = ?", (session_id,)
+            ).fetchone()
+            if row is None or row[0] is None:
+                return False
+            info = self._cipher.open_json(row[2], "audio", session_id, row[0], row[1])
+            blob = self._cipher.seal_json(info, "audio", session_id, None, row[1])
+            db.execute(
+                "UPDATE audio SET file = NULL, deleted_at = ?, info = ? WHERE session_id = ?",
+                (now_iso(), blob, session_id),
+            )
+            self._queue_wipe(db, row[0], pid=0)
+            self._touch(db, session_id)
+            self._log("audio_deleted", session_id, reason=reason)
+        self._wipe_pending()
+        return True
+
+    # --- transcripts and annotations ---------------------------------------------------
+
+    def _save_doc(
+        self, table: str, session_id: str, data: Any, action: str, status: str, only_from: tuple[str, ...]
+    ) -> int:
+        with self._tx() as db:
+            self._session_row(db, session_id)
+            (version,) = db.execute(
+                f"SELECT COALESCE(MAX(version), 0) + 1 FROM {table} WHERE session_id = ?", (session_id,)
+            ).fetchone()
+            blob = self._cipher.seal_json(data, table, session_id, version)
+            db.execute(
+                f"INSERT INTO {table} (session_id, version, saved_at, data) VALUES (?, ?, ?, ?)",
+                (session_id, version, now_iso(), blob),
+            )
+            self._touch(db, session_id, status, only_from=only_from)
+            self._log(action, session_id, version=version)
+        return version
+
+    def _doc(
+        self, db: sqlite3.Connection, table: str, session_id: str, version: int | None
+    ) -> tuple[int, Any]:
+        """(version, decrypted data) of the newest or a given version; (0, None) if there is none."""
+        self._session_row(db, session_id)
+        sql = f"SELECT version, data FROM {table} WHERE session_id = ?"
+        if version is None:
+            row = db.execute(sql + " ORDER BY version DESC LIMIT 1", (session_id,)).fetchone()
+        else:
+            row = db.execute(sql + " AND version = ?", (session_id, version)).fetchone()
+        if row is None:
+            return 0, None
+        return row[0], self._cipher.open_json(row[1], table, session_id, row[0])
+
+    def _get_doc(self, table: str, session_id: str, version: int | None) -> Any:
+        with self._tx() as db:
+            found, data = self._doc(db, table, session_id, version)
+            if found:
+                self._log("viewed", session_id, what=table, version=found)
+        return data
+
+    def save_transcript(self, session_id: str, transcript: Transcript) -> int:
+        """Store a (new version of the) transcript. Returns its version number.
+
+        A transcript of a recording (``source == "audio"``) needs the client's
+        consent; dictated or typed ones do not.
+        """
+        if transcript.source == "audio":
+            self.require_recording_consent(session_id)
+        return self._save_doc(
+            "transcripts",
+            session_id,
+            transcript.to_dict(),
+            "transcript_saved",
+            "transcribed",
+            _BEFORE_TRANSCRIBED,
+        )
+
+    def get_transcript(self, session_id: str, version: int | None = None) -> Transcript | None:
+        """The newest transcript (or ``version``), or None if none was saved."""
+        data = self._get_doc("transcripts", session_id, version)
+        return None if data is None else Transcript.from_dict(data)
+
+    def save_annotations(self, session_id: str, annotations: list[Annotation]) -> int:
+        """Store the tagger's (or the reviewed) annotations as a new version. Returns the version."""
+        data = [a.to_dict() for a in annotations]
+        return self._save_doc("annotations", session_id, data, "annotations_saved", "tagged", _BEFORE_TAGGED)
+
+    def get_annotations(self, session_id: str, version: int | None = None) -> list[Annotation]:
+        """The newest annotations (or ``version``); an empty list if none were saved."""
+        data = self._get_doc("annotations", session_id, version)
+        return [Annotation.from_dict(a) for a in data or []]
+
+    # --- drafts and signed notes -------------------------------------------------------
+
+    def _draft_aad(
+        self, draft_id: str, version: int, session_id: str, fmt: str, status: str, amends: int | None
+    ) -> tuple:
+        # Status is bound in: turning a signed row back into a "draft" by hand is detected.
+        return ("drafts", draft_id, version, session_id, fmt, status, amends)
+
+    def _open_draft(self, row: tuple) -> NoteDraft:
+        draft_id, version, session_id, fmt, status, amends, _, blob = row
+        data = self._cipher.open_json(
+            blob, *self._draft_aad(draft_id, version, session_id, fmt, status, amends)
+        )
+        return NoteDraft.from_dict(data)
+
+    def _draft_row(
+        self, db: sqlite3.Connection, session_id: str, draft_id: str | None, version: int | None = None
+    ) -> tuple | None:
+        self._session_row(db, session_id)
+        sql = f"SELECT {DRAFT_COLUMNS} FROM drafts WHERE session_id = ?"
+        args: list[Any] = [session_id]
+        if draft_id is not None:
+            sql += " AND draft_id = ?"
+            args.append(draft_id)
+        if version is not None:
+            sql += " AND version = ?"
+            args.append(version)
+        return db.execute(sql + " ORDER BY rowid DESC LIMIT 1", args).fetchone()
+
+    def _insert_draft(
+        self,
+        db: sqlite3.Connection,
+        draft: NoteDraft,
+        version: int,
+        session_id: str,
+        status: str,
+        amends: int | None,
+    ) -> None:
+        aad = self._draft_aad(draft.id, version, session_id, draft.format, status, amends)
+        db.execute(
+            f"INSERT INTO drafts ({DRAFT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                draft.id,
+                version,
+                session_id,
+                draft.format,
+                status,
+                amends,
+                now_iso(),
+                self._cipher.seal_json(draft.to_dict(), *aad),
+            ),
+        )
+
+    @staticmethod
+    def _draft_counters(db: sqlite3.Connection, draft_id: str) -> tuple[int, int | None]:
+        """(next version number, newest signed version or None) of a draft."""
+        nxt, signed = db.execute(
+            "SELECT COALESCE(MAX(version), 0) + 1, MAX(CASE WHEN status = 'signed' THEN version END) "
+            "FROM drafts WHERE draft_id = ?",
+            (draft_id,),
+        ).fetchone()
+        return nxt, signed
+
+    def save_draft(self, session_id: str, draft: NoteDraft) -> int:
+        """Save the draft as a new version (its edit history travels inside it). Returns the version.
+
+        Saving a draft whose note was already signed stores an *amendment*: the signed
+        version stays as it was, and the new one records which version it amends.
+        """
+        if not draft.id:
+            raise StoreError("The draft has no id; give NoteDraft an id before saving it.")
+        with self._tx() as db:
+            self._session_row(db, session_id)
+            owner = db.execute(
+                "SELECT session_id FROM drafts WHERE draft_id = ? LIMIT 1", (draft.id,)
+            ).fetchone()
+            if owner and owner[0] != session_id:
+                raise StoreError(
+                    f"Draft {draft.id} belongs to another session; give the new draft its own id."
+                )
+            version, signed = self._draft_counters(db, draft.id)
+            copy = NoteDraft.from_dict(draft.to_dict())
+            copy.signed_at = copy.signed_by = None  # only sign_draft signs
+            self._insert_draft(db, copy, version, session_id, "draft", signed)
+            if signed:
+                self._touch(db, session_id, "amending")
+            else:
+                self._touch(db, session_id, "drafted", only_from=_BEFORE_DRAFTED)
+            self._log("draft_saved", session_id, draft_id=draft.id, version=version, amends=signed)
+        return version
+
+    def get_draft(
+        self, session_id: str, draft_id: str | None = None, version: int | None = None
+    ) -> NoteDraft | None:
+        """The newest version of a draft (default: the session's most recently saved draft), or None."""
+        with self._tx() as db:
+            row = self._draft_row(db, session_id, draft_id, version)
+            if row is None:
+                return None
+            draft = self._open_draft(row)
+            self._log("viewed", session_id, what="draft", draft_id=row[0], version=row[1])
+        return draft
+
+    def list_drafts(self, session_id: str) -> list[DraftVersion]:
+        """The newest version of each draft of the session, oldest draft first."""
+        return [h[-1] for h in self._histories(session_id).values()]
+
+    def draft_history(self, session_id: str, draft_id: str) -> list[DraftVersion]:
+        """Every saved version of one draft, oldest first (signed ones and amendments included)."""
+        return self._histories(session_id).get(draft_id, [])
+
+    def _histories(self, session_id: str) -> dict[str, list[DraftVersion]]:
+        with self._tx(write=False) as db:
+            self._session_row(db, session_id)
+            rows = db.execute(
+                "SELECT draft_id, version, format, status, saved_at, amends FROM drafts "
+                "WHERE session_id = ? ORDER BY rowid",
+                (session_id,),
+            ).fetchall()
+        out: dict[str, list[DraftVersion]] = {}
+        for draft_id, version, fmt, status, saved_at, amends in rows:
+            out.setdefault(draft_id, []).append(
+                DraftVersion(draft_id, version, fmt, status, saved_at, amends)
+            )
+        return out
+
+    def sign_draft(
+        self, session_id: str, draft_id: str | None = None, *, signed_by: str | None = None
+    ) -> NoteDraft:
+        """Sign the newest version of a draft: it becomes an immutable signed note. Returns it.
+
+        With the "delete_when_signed" retention policy the raw audio is deleted now.
+        """
+        with self._tx() as db:
+            row = self._draft_row(db, session_id, draft_id)
+            if row is None:
+                raise StoreError(f"Session {session_id} has no draft to sign; save one first.")
+            if row[4] == "signed":
+                raise StoreError(
+                    f"Draft {row[0]} is already signed (version {row[1]}). Save your changes as an amendment "
+                    "(save the draft again), then sign that."
+                )
+            draft = self._open_draft(row)
+            at = now_iso()
+            draft.signed_at, draft.signed_by = at, signed_by or self.worker
+            draft.edits.append(NoteEdit(at=at, action="sign", section="", item_id=""))
+            version, _ = self._draft_counters(db, draft.id)
+            self._insert_draft(db, draft, version, session_id, "signed", row[5])
+            db.execute(
+                "UPDATE sessions SET status = 'signed', signed_at = ?, updated_at = ? WHERE id = ?",
+                (at, at, session_id),
+            )
+            self._log("signed", session_id, draft_id=draft.id, version=version, amends=row[5])
+        if self.retention.audio == "delete_when_signed":
+            self.delete_audio(session_id, reason="retention: delete when the note is signed")  # type: ignore[attr-defined]
+        return draft
