@@ -357,6 +357,19 @@ class Store(SessionContent):
             rows = db.execute(sql + " ORDER BY created_at DESC, rowid DESC", args).fetchall()
             return [self._session_info(db, row) for row in rows]
 
+    def resolve_session_id(self, prefix: str) -> str:
+        """The full id of the one session whose id starts with ``prefix`` (as the CLI shows 8 characters)."""
+        prefix = (prefix or "").strip().lower()
+        if not prefix or not all(c in "0123456789abcdef" for c in prefix):
+            raise StoreError(f"{prefix!r} is not a session id (`scribe sessions list` shows them).")
+        with self._tx(write=False) as db:
+            rows = db.execute("SELECT id FROM sessions WHERE id LIKE ? LIMIT 2", (prefix + "%",)).fetchall()
+        if not rows:
+            raise StoreError(f"There is no session {prefix!r} in the store (`scribe sessions list` shows them).")
+        if len(rows) > 1:
+            raise StoreError(f"More than one session id starts with {prefix!r}; give more characters.")
+        return rows[0][0]
+
     def set_consent(self, session_id: str, consent: bool) -> None:
         """Record that the client gave (or withdrew) consent. Withdrawal deletes the stored audio."""
         with self._tx() as db:
