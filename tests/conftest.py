@@ -24,6 +24,8 @@ def scribe_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Every test gets its own empty user data directory (never the real one)."""
     home = tmp_path / "scribe-home"
     monkeypatch.setenv("SCRIBE_HOME", str(home))
+    # Session stores created by tests use cheap Argon2id settings (test_store.py checks the default once).
+    monkeypatch.setenv("SCRIBE_INSECURE_FAST_KDF", "1")
     return home
 
 
