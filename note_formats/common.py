@@ -333,15 +333,20 @@ def intervention_items(m: Material, *, prefix: str = "", covered: Sequence[NoteI
     diarization) is kept but marked for review; one tagged on the client's or
     another person's speech is never listed. Unsure annotations get their own
     item so that one doubtful example does not flag, or hide in, a sure group.
-    An intervention whose quotes all appear in ``covered`` items (a referral
-    already listed in the plan) is not repeated.
+    An intervention whose quotes all appear in one ``covered`` item (a referral
+    already listed in the plan) is not repeated; that item records it instead.
     """
-    seen = {(e.segment_id, e.char_start, e.char_end) for item in covered for e in item.evidence}
-    anns = [
-        a
-        for a in m.select("intervention", roles=("worker", None))
-        if not all((e.segment_id, e.char_start, e.char_end) in seen for e in a.evidence)
-    ]
+    anns = []
+    for ann in m.select("intervention", roles=("worker", None)):
+        spans = {(e.segment_id, e.char_start, e.char_end) for e in ann.evidence}
+        host = next(
+            (i for i in covered if spans <= {(e.segment_id, e.char_start, e.char_end) for e in i.evidence}),
+            None,
+        )
+        if host is None:
+            anns.append(ann)
+        else:
+            host.annotation_ids.append(ann.id)
     groups: dict[tuple[str, bool], list[Annotation]] = {}
     for ann in anns:
         unsure = m.unsure(ann) or m.role(ann) is None

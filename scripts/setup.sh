@@ -10,7 +10,7 @@ want_test=0
 
 # Debian packages: decoding and speech tools always; the audio server, browser
 # and PDF tools only for the tests.
-debs=(espeak-ng sox libsox-fmt-all libportaudio2)
+debs=(espeak-ng sox libsox-fmt-all libportaudio2 fonts-dejavu-core)  # DejaVu: Unicode text in PDF notes
 if [[ $want_test == 1 ]]; then
   debs+=(ffmpeg pulseaudio pulseaudio-utils libasound2-plugins chromium poppler-utils sqlite3 binutils)
 fi

@@ -1,0 +1,357 @@
+"""Note drafts from a hand-built counselling session: content, grounding, review flags, the registry."""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+from note_fixtures import (
+    CLIENT_TRAP_ID,
+    CLIENT_TRAP_QUOTE,
+    DENIAL_QUOTE,
+    FOLLOW_UP_QUOTE,
+    GOAL_QUOTE,
+    HOMEWORK_QUOTE,
+    REFERRAL_QUOTE,
+    WORKER_INTERVENTIONS,
+    counselling_annotations,
+    counselling_transcript,
+    ev,
+)
+
+from note_formats import (
+    FORMATS,
+    DraftOptions,
+    build_draft,
+    check_grounding,
+    register_format,
+    render_markdown,
+)
+from note_formats.common import Material, risk_section, section
+from note_formats.process import turns
+from scribe.errors import NoteError
+from scribe.records import Annotation, NoteDraft, NoteItem, Transcript
+
+ALL = ("soap", "dap", "process")
+NO_RISK = "No risk indicators were identified in the transcript."
+
+
+@pytest.fixture
+def session() -> tuple[Transcript, list[Annotation]]:
+    tr = counselling_transcript()
+    return tr, counselling_annotations(tr)
+
+
+def draft(fmt: str, session, **opts) -> NoteDraft:
+    tr, anns = session
+    return build_draft(fmt, tr, anns, DraftOptions(client_id="C-104", **opts))
+
+
+def items(d: NoteDraft, key: str | None = None) -> list[NoteItem]:
+    return [i for s in d.sections if key in (None, s.key) for i in s.items]
+
+
+def interventions_used(d: NoteDraft, anns: list[Annotation]) -> set[str]:
+    """Subtypes of the intervention annotations any item of the draft rests on."""
+    by_id = {a.id: a for a in anns}
+    used = {aid for i in items(d) for aid in i.annotation_ids}
+    return {by_id[a].subtype for a in used if by_id[a].label == "intervention"}
+
+
+def test_builtin_formats_are_registered():
+    assert set(ALL) <= set(FORMATS)
+    for name in ALL:
+        assert FORMATS[name].title and FORMATS[name].description
+
+
+@pytest.mark.parametrize("fmt", ALL)
+def test_every_format_is_grounded(fmt, session):
+    d = draft(fmt, session)
+    assert check_grounding(d, session[0]) == []
+    generated = items(d)
+    assert generated, "a draft of a session with content has items"
+    for item in generated:
+        assert item.origin == "generated" and item.evidence, item
+        assert item.id, item
+
+
+@pytest.mark.parametrize("fmt", ALL)
+def test_every_format_has_header_risk_and_sections(fmt, session):
+    d = draft(fmt, session)
+    h = d.header
+    assert h.client_id == "C-104"
+    assert h.session_date == "2025-03-04"
+    assert h.duration_minutes == pytest.approx(70 / 60, abs=0.1)
+    assert h.participants == ["Worker (SPEAKER_00)", "Client (SPEAKER_01)"]
+    keys = [s.key for s in d.sections]
+    expected = {
+        "soap": ["subjective", "objective", "assessment", "risk", "plan"],
+        "dap": ["data", "assessment", "risk", "plan"],
+        "process": ["goals", "dialogue", "risk", "plan"],
+    }[fmt]
+    assert keys == expected
+    assert len({i.id for i in items(d)}) == len(items(d))
+
+
+@pytest.mark.parametrize("fmt", ALL)
+def test_goal_is_verbatim_in_quotes(fmt, session):
+    d = draft(fmt, session)
+    assert f'"{GOAL_QUOTE}"' in render_markdown(d)
+    goal_items = [i for i in items(d) if "a5" in i.annotation_ids and GOAL_QUOTE in i.text]
+    assert goal_items and goal_items[0].evidence[0].quote == GOAL_QUOTE
+
+
+@pytest.mark.parametrize("fmt", ALL)
+def test_risk_denial_is_documented(fmt, session):
+    d = draft(fmt, session)
+    risk = d.section("risk")
+    assert [i.text for i in risk.items] == [f'Client denied suicidal ideation: "{DENIAL_QUOTE}"']
+    # the worker's screening question stays as evidence, the client is quoted
+    assert {e.segment_id for e in risk.items[0].evidence} == {6, 7}
+    assert NO_RISK not in render_markdown(d)
+
+
+@pytest.mark.parametrize("fmt", ALL)
+def test_no_risk_states_so(fmt, session):
+    tr, anns = session
+    d = build_draft(fmt, tr, [a for a in anns if a.label != "risk"])
+    assert d.section("risk").items == []
+    assert NO_RISK in render_markdown(d)
+
+
+def test_affirmed_risk_comes_first_and_is_flagged(session):
+    tr, anns = session
+    affirmed = Annotation(
+        id="r2",
+        label="risk",
+        subtype="self_harm",
+        text="overwhelmed",
+        evidence=[ev(tr, 7, CLIENT_TRAP_QUOTE)],
+        role="client",
+        status="affirmed",
+    )
+    past = copy.deepcopy(affirmed)
+    past.id, past.status, past.subtype = "r3", "historical", "harm_to_others"
+    d = build_draft("soap", tr, [*anns, past, affirmed])
+    risk = d.section("risk").items
+    assert [i.annotation_ids for i in risk] == [["r2"], ["r3"], ["a9"]]
+    assert risk[0].text == f'Self-harm — client said: "{CLIENT_TRAP_QUOTE}"'
+    assert risk[0].needs_review and "confirm" in risk[0].review_reason
+    assert "(past)" in risk[1].text
+    assert risk[2].text.startswith("Client denied")
+    assert check_grounding(d, tr) == []
+
+
+@pytest.mark.parametrize("fmt", ["soap", "dap"])
+def test_interventions_are_the_workers_only(fmt, session):
+    _tr, anns = session
+    d = draft(fmt, session)
+    assert interventions_used(d, anns) == WORKER_INTERVENTIONS
+    assert all(CLIENT_TRAP_ID not in i.annotation_ids for i in items(d))
+
+
+def test_process_recording_skills_beside_worker_turns_only(session):
+    _tr, anns = session
+    d = draft("process", session)
+    rows = d.section("dialogue").items
+    skills = {row.fields["speaker"]: set() for row in rows}
+    for row in rows:
+        if row.fields["skill"]:
+            skills[row.fields["speaker"]].add(row.fields["skill"])
+    assert skills["Client"] == set()
+    assert skills["Worker"] == {"Open question", "Complex reflection", "Scaling question", "Referral"}
+    assert interventions_used(d, anns) >= WORKER_INTERVENTIONS
+
+
+def test_process_recording_is_the_dialogue_in_order(session):
+    tr, _ = session
+    d = draft("process", session)
+    rows = d.section("dialogue").items
+    assert [r.text for r in rows] == [s.text for s in tr.segments]
+    assert [r.fields["speaker"] for r in rows] == [s.role.capitalize() for s in tr.segments]
+    starts = [r.evidence[0].start for r in rows]
+    assert starts == sorted(starts)
+    for row in rows:
+        assert set(row.fields) == {"speaker", "skill", "reflections", "analysis", "supervisor"}
+        assert row.fields["reflections"] == "" and row.fields["supervisor"] == ""
+    client_denial = rows[7]
+    assert "Risk: suicidal ideation (denied)" in client_denial.fields["analysis"]
+    assert "Plan: homework" in rows[8].fields["analysis"]
+
+
+def test_turns_merge_consecutive_segments_of_one_speaker(session):
+    tr, _ = session
+    tr.segments[1].speaker, tr.segments[1].role = "SPEAKER_00", "worker"
+    merged = turns(tr.segments)
+    assert [len(t) for t in merged][:2] == [3, 1]
+    d = build_draft("process", tr, [])
+    first = d.section("dialogue").items[0]
+    assert first.text == " ".join(s.text for s in tr.segments[:3])
+    assert check_grounding(d, tr) == []
+
+
+@pytest.mark.parametrize("fmt", ALL)
+def test_plan_has_homework_referral_next_appointment_with_times(fmt, session):
+    d = draft(fmt, session)
+    plan = d.section("plan").items
+    texts = [i.text for i in plan]
+    assert any(t.startswith("Homework (who: client; when: next week)") and HOMEWORK_QUOTE in t for t in texts)
+    assert any(t.startswith("Referral") and REFERRAL_QUOTE in t for t in texts)
+    assert any(t.startswith("Next appointment (when: next Tuesday)") and FOLLOW_UP_QUOTE in t for t in texts)
+    md = render_markdown(d)
+    assert f'"{HOMEWORK_QUOTE}" [00:51]' in md
+    assert f'"{FOLLOW_UP_QUOTE}" [01:06]' in md
+
+
+@pytest.mark.parametrize("fmt", ALL)
+def test_unsure_items_are_flagged_not_dropped(fmt, session):
+    d = draft(fmt, session)
+    ability = [i for i in items(d) if "a7" in i.annotation_ids]
+    assert ability, "a low-confidence annotation must still appear"
+    assert all(i.needs_review for i in ability)
+    assert any("low confidence (0.45)" in i.review_reason for i in ability)
+    # segment 5 was flagged by the transcriber: everything resting on it is flagged too
+    on_seg5 = [i for i in items(d) if any(e.segment_id == 5 for e in i.evidence)]
+    assert on_seg5 and all("transcript uncertain at 00:32" in i.review_reason for i in on_seg5)
+    sure = [i for i in items(d) if "a5" in i.annotation_ids and "Goal" in i.text]
+    assert sure and not sure[0].needs_review
+    assert "[REVIEW: low confidence (0.45)" in render_markdown(d)
+
+
+def test_accepted_annotation_is_not_flagged_for_confidence(session):
+    tr, anns = session
+    for a in anns:
+        if a.id == "a7":
+            a.review = "accepted"
+    d = build_draft("dap", tr, anns)
+    ability = next(i for i in items(d) if i.annotation_ids == ["a7"])
+    assert "low confidence" not in ability.review_reason
+    assert "transcript uncertain" in ability.review_reason
+
+
+def test_rejected_annotations_are_left_out(session):
+    tr, anns = session
+    for a in anns:
+        if a.id == "a5":
+            a.review = "rejected"
+    d = build_draft("soap", tr, anns)
+    assert GOAL_QUOTE not in render_markdown(d)
+
+
+def test_unknown_speaker_intervention_is_kept_for_review(session):
+    tr, anns = session
+    for seg in tr.segments:
+        seg.role = seg.speaker = None
+    tr.speakers = []
+    for a in anns:
+        a.role = a.speaker = None
+        for e in a.evidence:
+            e.role = e.speaker = None
+    d = build_draft("soap", tr, anns)
+    assert d.header.participants == []
+    plan = d.section("plan").items
+    unknown = [i for i in plan if i.text.startswith("Intervention used")]
+    assert unknown and all(i.needs_review and "speaker unknown" in i.review_reason for i in unknown)
+    assert check_grounding(d, tr) == []
+
+
+def test_annotation_with_bad_evidence_is_left_out(session):
+    tr, anns = session
+    bad = copy.deepcopy(anns[0])
+    bad.id, bad.subtype = "bad", "psychoeducation"
+    bad.evidence[0].quote = "words nobody said"
+    d = build_draft("dap", tr, [*anns, bad])
+    assert all("bad" not in i.annotation_ids for i in items(d))
+    assert check_grounding(d, tr) == []
+
+
+@pytest.mark.parametrize("fmt", ALL)
+def test_empty_annotations_still_make_an_honest_draft(fmt, session):
+    tr, _ = session
+    d = build_draft(fmt, tr, [])
+    md = render_markdown(d)
+    assert NO_RISK in md
+    assert check_grounding(d, tr) == []
+    for sec in d.sections:
+        assert sec.items or sec.empty_text, sec.key
+
+
+def test_grounding_check_catches_every_kind_of_problem(session):
+    tr, _ = session
+    d = draft("process", session)
+    assert check_grounding(d, tr) == []
+    goals = d.section("goals").items
+    rows = d.section("dialogue").items
+    goals[0].evidence[0].segment_id = 99
+    goals[1].evidence[0].quote = "Maybe a seven."
+    goals[2].text = 'Steps already taken: "I updated my CV."'
+    goals[3].evidence = []
+    rows[0].text = "Hi Maria, thanks for coming."
+    rows[1].evidence[0].start = 500.0
+    messages = [str(p) for p in check_grounding(d, tr)]
+    expected = [
+        "goals/goals-1: evidence points at segment 99",
+        "goals/goals-2: quote 'Maybe a seven.' is not the text of segment 5",
+        "goals/goals-3: quoted text 'I updated my CV.' is not in the item's evidence",
+        "goals/goals-4: generated item has no evidence",
+        "dialogue/dialogue-1: verbatim item does not match the transcript",
+        "dialogue/dialogue-2: evidence time 500.00-",
+    ]
+    for want in expected:
+        assert any(m.startswith(want) for m in messages), (want, messages)
+    # deleted items are not rendered, so not checked
+    for item in [*goals, *rows[:2]]:
+        item.deleted = True
+    assert check_grounding(d, tr) == []
+
+
+def test_grounding_check_notices_a_different_transcript(session):
+    d = draft("soap", session)
+    other = counselling_transcript()
+    other.segments[0].text = "Hello."
+    problems = check_grounding(d, other)
+    assert any("different transcript" in str(p) for p in problems)
+
+
+def test_unknown_format_and_empty_transcript_are_errors(session):
+    tr, anns = session
+    with pytest.raises(NoteError, match=r"Unknown note format 'birp'.*dap, process, soap"):
+        build_draft("birp", tr, anns)
+    with pytest.raises(NoteError, match="no speech"):
+        build_draft("soap", Transcript(), [])
+
+
+def test_a_new_format_is_one_decorated_function(session):
+    tr, anns = session
+
+    @register_format("birp-test", title="BIRP note")
+    def build_birp(m: Material):
+        """Behaviour, Intervention, Response, Plan."""
+        from note_formats.common import goal_items, intervention_items, plan_items
+
+        return [
+            section("intervention", "Intervention", intervention_items(m), "None recorded."),
+            section("response", "Response", goal_items(m), "None recorded."),
+            risk_section(m),
+            section("plan", "Plan", plan_items(m), "None recorded."),
+        ]
+
+    try:
+        d = build_draft("birp-test", tr, anns)
+        assert render_markdown(d).startswith("# BIRP note")
+        assert FORMATS["birp-test"].description == "Behaviour, Intervention, Response, Plan."
+        assert check_grounding(d, tr) == []
+    finally:
+        del FORMATS["birp-test"]
+
+
+def test_timestamps_render_past_the_hour(session):
+    tr, _anns = session
+    for seg in tr.segments:
+        seg.start += 3600
+        seg.end += 3600
+        for w in seg.words:
+            w.start += 3600
+            w.end += 3600
+    d = build_draft("soap", tr, counselling_annotations(tr))
+    assert f'"{GOAL_QUOTE}" [1:00:20]' in render_markdown(d)
