@@ -11,7 +11,7 @@ from scribe import __version__
 from scribe.errors import ScribeError
 
 #: Modules that add commands to the group; each defines ``register(group)``.
-COMMAND_MODULES: tuple[str, ...] = ("scribe.cli_transcribe", "scribe.cli_sessions")
+COMMAND_MODULES: tuple[str, ...] = ("scribe.cli_transcribe", "scribe.cli_sessions", "scribe.cli_note")
 
 
 class ScribeGroup(click.Group):

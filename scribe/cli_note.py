@@ -1,0 +1,160 @@
+"""``scribe note``: a session (audio, transcript JSON or typed notes) to a grounded draft note.
+
+audio -> transcribe -> (who said it) -> tag -> draft -> export. Every stage runs on
+this computer; a bad input ends with a one-line ``Error: ...`` and a non-zero exit.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from scribe.errors import ModelError, NoteError, TranscriptError
+from scribe.records import Annotation, Transcript
+
+FORMAT_CHOICES = ("soap", "dap", "process")
+
+
+def register(group: click.Group) -> None:
+    group.add_command(note_cmd)
+
+
+def load_annotations(path: Path) -> list[Annotation]:
+    """A JSON list of annotations (e.g. reviewed ones saved earlier)."""
+    if not path.is_file():
+        raise TranscriptError(f"No such annotations file: {path}")
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise TranscriptError(
+            f"{path.name} is not valid JSON ({exc}). Expected a list of annotations."
+        ) from exc
+    if isinstance(data, dict) and "annotations" in data:
+        data = data["annotations"]
+    if not isinstance(data, list):
+        raise TranscriptError(f"{path.name} should hold a JSON list of annotations.")
+    return [Annotation.from_dict(item) for item in data]
+
+
+def _tagger():
+    """The NLP tagger (issue 5), imported only when a session has to be tagged."""
+    try:
+        import pipelines
+
+        return pipelines.tag, pipelines.tag_text
+    except (ImportError, AttributeError) as exc:
+        raise ModelError(
+            f"The tagger is not available ({exc}). Reinstall session-scribe, or pass --annotations FILE."
+        ) from exc
+
+
+def _transcribe(path: Path, model: str | None) -> Transcript:
+    from scribe.transcribe import transcribe_file
+
+    transcript = transcribe_file(path, model=model)
+    try:  # who said what (issue 4); without it roles stay unknown and the draft says so
+        from scribe.diarize import assign_roles  # type: ignore[import-not-found]
+    except ImportError:
+        return transcript
+    return assign_roles(transcript, path)
+
+
+def read_session(
+    source: Path | None, text_file: Path | None, annotations_file: Path | None, model: str | None
+) -> tuple[Transcript, list[Annotation]]:
+    """The transcript and annotations for one of: audio, transcript JSON, or a text file."""
+    if (source is None) == (text_file is None):
+        raise NoteError("Give either a recording / transcript JSON, or --text FILE (not both).")
+    annotations = load_annotations(annotations_file) if annotations_file else None
+    if text_file is not None:
+        if not text_file.is_file():
+            raise TranscriptError(f"No such text file: {text_file}")
+        text = text_file.read_text(encoding="utf-8", errors="replace")
+        if not text.strip():
+            raise TranscriptError(f"{text_file.name} is empty. Type the session notes into it first.")
+        if annotations is not None:
+            raise NoteError(
+                "--annotations needs the transcript they point at: give the transcript JSON instead."
+            )
+        transcript, annotations = _tagger()[1](text)
+        return transcript, annotations
+    assert source is not None
+    if not source.is_file():
+        raise TranscriptError(f"No such file: {source}")
+    transcript = Transcript.load(source) if source.suffix.lower() == ".json" else _transcribe(source, model)
+    if annotations is None:
+        annotations = _tagger()[0](transcript)
+    return transcript, annotations
+
+
+@click.command("note")
+@click.argument("source", required=False, type=click.Path(path_type=Path))
+@click.option("--text", "text_file", type=click.Path(path_type=Path), help="Typed session notes instead.")
+@click.option(
+    "--format",
+    "-f",
+    "fmt",
+    type=click.Choice(FORMAT_CHOICES),
+    default="soap",
+    show_default=True,
+    help="Note format.",
+)
+@click.option(
+    "--out",
+    "-o",
+    type=click.Path(path_type=Path),
+    help="Write FILE.docx/.pdf/.md/.txt/.json (default: Markdown).",
+)
+@click.option("--client", "client_id", default="", help="Client identifier for the header.")
+@click.option("--date", "session_date", default="", help="Session date (default: the transcript's date).")
+@click.option(
+    "--session-type", default="individual", show_default=True, help="individual, family, group, ..."
+)
+@click.option("--worker", default="", help="Worker's name for the header.")
+@click.option(
+    "--annotations",
+    "annotations_file",
+    type=click.Path(path_type=Path),
+    help="Use these annotations (JSON list) instead of running the tagger.",
+)
+@click.option(
+    "--model", "-m", default=None, help="Whisper model for audio: tiny.en, base (default) or a folder."
+)
+def note_cmd(
+    source: Path | None,
+    text_file: Path | None,
+    fmt: str,
+    out: Path | None,
+    client_id: str,
+    session_date: str,
+    session_type: str,
+    worker: str,
+    annotations_file: Path | None,
+    model: str | None,
+) -> None:
+    """Draft a SOAP, DAP or process-recording note from SOURCE.
+
+    SOURCE is a recording (wav, flac, mp3, m4a, ogg, ...) or a transcript JSON
+    from ``scribe transcribe -f json``. Every generated line cites the session
+    time it rests on; lines marked REVIEW need your check before signing.
+    """
+    from note_formats import DraftOptions, build_draft, check_grounding, export
+    from note_formats.export import RENDERERS, export_kind
+
+    kind = export_kind(out) if out else "md"  # a bad --out fails before any slow work
+    transcript, annotations = read_session(source, text_file, annotations_file, model)
+    options = DraftOptions(
+        client_id=client_id, session_date=session_date, session_type=session_type, worker=worker
+    )
+    draft = build_draft(fmt, transcript, annotations, options)
+    for problem in check_grounding(draft, transcript):  # never expected: a bug worth reporting
+        click.echo(f"Warning: ungrounded line {problem}", err=True)
+    if out is None:
+        click.echo(RENDERERS["md"](draft), nl=False)
+        return
+    export(draft, out, kind)
+    items = [i for s in draft.sections for i in s.items if not i.deleted]
+    flagged = sum(i.needs_review for i in items)
+    click.echo(f"Wrote {out} ({len(items)} lines, {flagged} marked for review).", err=True)
