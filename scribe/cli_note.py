@@ -137,7 +137,7 @@ def note_cmd(
     """Draft a SOAP, DAP or process-recording note from SOURCE.
 
     SOURCE is a recording (wav, flac, mp3, m4a, ogg, ...) or a transcript JSON
-    from ``scribe transcribe -f json``. Every generated line cites the session
+    from "scribe transcribe -f json". Every generated line cites the session
     time it rests on; lines marked REVIEW need your check before signing.
     """
     from note_formats import DraftOptions, build_draft, check_grounding, export

@@ -1,0 +1,103 @@
+"""``scribe note`` from the terminal: inputs, outputs, and a one-line error for every bad input."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import docx
+import pytest
+from click.testing import CliRunner
+from note_fixtures import DENIAL_QUOTE, GOAL_QUOTE, counselling_annotations, counselling_transcript
+
+from scribe.cli import cli
+from scribe.records import NoteDraft
+
+
+@pytest.fixture
+def session_files(tmp_path: Path) -> tuple[Path, Path]:
+    tr = counselling_transcript()
+    anns = counselling_annotations(tr)
+    transcript = tr.save(tmp_path / "session.json")
+    annotations = tmp_path / "annotations.json"
+    annotations.write_text(json.dumps([a.to_dict() for a in anns]), encoding="utf-8")
+    return transcript, annotations
+
+
+def run(*args: str):
+    return CliRunner().invoke(cli, ["note", *args], catch_exceptions=False)
+
+
+def one_line_error(result) -> str:
+    assert result.exit_code != 0
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Error: "), result.output
+    return lines[0]
+
+
+@pytest.mark.parametrize("fmt", ["soap", "dap", "process"])
+def test_markdown_to_stdout(fmt, session_files):
+    transcript, annotations = session_files
+    result = run(str(transcript), "--annotations", str(annotations), "--format", fmt, "--client", "C-104")
+    assert result.exit_code == 0, result.output
+    assert "- **Client:** C-104" in result.output
+    assert DENIAL_QUOTE in result.output
+    assert "## Risk assessment" in result.output
+    if fmt != "process":
+        assert f'"{GOAL_QUOTE}" [00:20]' in result.output
+
+
+@pytest.mark.parametrize("suffix", ["docx", "pdf", "md", "txt", "json"])
+def test_out_file_of_every_kind(suffix, session_files, tmp_path):
+    transcript, annotations = session_files
+    out = tmp_path / f"note.{suffix}"
+    result = run(str(transcript), "--annotations", str(annotations), "-f", "process", "--out", str(out))
+    assert result.exit_code == 0, result.output
+    assert f"Wrote {out}" in result.output and "marked for review" in result.output
+    assert out.stat().st_size > 0
+    if suffix == "docx":
+        assert len(docx.Document(str(out)).tables) == 1
+    elif suffix == "json":
+        assert NoteDraft.load(out).format == "process"
+    elif suffix == "pdf":
+        assert out.read_bytes().startswith(b"%PDF")
+    else:
+        assert DENIAL_QUOTE in out.read_text(encoding="utf-8")
+
+
+def test_bad_inputs_give_one_line_errors(session_files, tmp_path):
+    transcript, annotations = session_files
+    notjson = tmp_path / "broken.json"
+    notjson.write_text("{not json", encoding="utf-8")
+    empty = tmp_path / "empty.txt"
+    empty.write_text("  \n", encoding="utf-8")
+    notlist = tmp_path / "notlist.json"
+    notlist.write_text('{"a": 1}', encoding="utf-8")
+    cases = {
+        "either a recording": [],
+        "not both": [str(transcript), "--text", str(empty)],
+        "No such file": [str(tmp_path / "missing.wav")],
+        "Not valid JSON": [str(notjson), "--annotations", str(annotations)],
+        "is empty": ["--text", str(empty)],
+        "No such annotations file": [str(transcript), "--annotations", str(tmp_path / "nope.json")],
+        "list of annotations": [str(transcript), "--annotations", str(notlist)],
+        "Cannot export a note as 'rtf'": [str(transcript), "--annotations", str(annotations), "-o", "x.rtf"],
+    }
+    for expected, args in cases.items():
+        line = one_line_error(run(*args))
+        assert expected in line, (expected, line)
+
+
+def test_unknown_format_is_refused(session_files):
+    transcript, annotations = session_files
+    result = run(str(transcript), "--annotations", str(annotations), "--format", "birp")
+    assert result.exit_code != 0 and "birp" in result.output
+
+
+def test_audio_that_is_not_audio_is_one_line_error(tmp_path):
+    fake = tmp_path / "session.wav"
+    fake.write_bytes(b"this is not a wav file at all" * 10)
+    none = tmp_path / "none.json"
+    none.write_text("[]", encoding="utf-8")
+    line = one_line_error(run(str(fake), "--annotations", str(none)))
+    assert "session.wav" in line
