@@ -142,6 +142,8 @@ class Speaker(Record):
     id: str
     role: Role | None = None
     label: str = ""
+    #: How the role was decided: "guess" (from what was said), "user", or "" (not yet).
+    role_source: str = ""
 
 
 @dataclass
