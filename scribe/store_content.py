@@ -394,6 +394,22 @@ class SessionContent:
             )
         return out
 
+    def amend_draft(self, session_id: str, draft_id: str | None = None) -> NoteDraft:
+        """Start an amendment of a signed note: saves and returns an unsigned copy to edit.
+
+        The signed version is untouched; save the edited copy with ``save_draft`` and
+        sign it with ``sign_draft`` like any draft.
+        """
+        draft = self.get_draft(session_id, draft_id)
+        if draft is None:
+            raise StoreError(f"Session {session_id} has no note to amend.")
+        if not draft.signed_at:
+            return draft  # the newest version is already an unsigned (amendment) draft
+        draft.edits.append(NoteEdit(at=now_iso(), action="amend", section="", item_id=""))
+        draft.signed_at = draft.signed_by = None
+        self.save_draft(session_id, draft)
+        return draft
+
     def sign_draft(
         self, session_id: str, draft_id: str | None = None, *, signed_by: str | None = None
     ) -> NoteDraft:
