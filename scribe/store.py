@@ -365,7 +365,9 @@ class Store(SessionContent):
         with self._tx(write=False) as db:
             rows = db.execute("SELECT id FROM sessions WHERE id LIKE ? LIMIT 2", (prefix + "%",)).fetchall()
         if not rows:
-            raise StoreError(f"There is no session {prefix!r} in the store (`scribe sessions list` shows them).")
+            raise StoreError(
+                f"There is no session {prefix!r} in the store (`scribe sessions list` shows them)."
+            )
         if len(rows) > 1:
             raise StoreError(f"More than one session id starts with {prefix!r}; give more characters.")
         return rows[0][0]
