@@ -293,7 +293,9 @@ def goal_items(m: Material) -> list[NoteItem]:
     for ann in m.select("goal"):
         title = title_of(ann.subtype, GOAL_TITLES)
         role = m.role(ann)
-        if role != "client":  # a worker's summary of a goal is not the client's words
+        if role is None:
+            title += " (speaker not identified)"
+        elif role != "client":  # a worker's summary of a goal is not the client's words
             title += f" (as said by the {role_word(role)})"
         items.append(m.item([ann], f"{title}{_status(ann)}: {quoted(m.spoken(ann), m.options.max_quotes)}"))
     return items

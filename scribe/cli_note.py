@@ -50,19 +50,24 @@ def _tagger():
         ) from exc
 
 
-def _transcribe(path: Path, model: str | None) -> Transcript:
+def _transcribe(path: Path, model: str | None, speakers: int) -> Transcript:
+    """Transcribe, then tell the voices apart and guess worker / client (issue 4) when installed."""
     from scribe.transcribe import transcribe_file
 
     transcript = transcribe_file(path, model=model)
-    try:  # who said what (issue 4); without it roles stay unknown and the draft says so
-        from scribe.diarize import assign_roles  # type: ignore[import-not-found]
-    except ImportError:
+    try:
+        from scribe.diarize import diarize
+    except ImportError:  # without it roles stay unknown, and the draft marks what that leaves unsure
         return transcript
-    return assign_roles(transcript, path)
+    return diarize(transcript, path, num_speakers=speakers)
 
 
 def read_session(
-    source: Path | None, text_file: Path | None, annotations_file: Path | None, model: str | None
+    source: Path | None,
+    text_file: Path | None,
+    annotations_file: Path | None,
+    model: str | None = None,
+    speakers: int = 2,
 ) -> tuple[Transcript, list[Annotation]]:
     """The transcript and annotations for one of: audio, transcript JSON, or a text file."""
     if (source is None) == (text_file is None):
@@ -83,7 +88,9 @@ def read_session(
     assert source is not None
     if not source.is_file():
         raise TranscriptError(f"No such file: {source}")
-    transcript = Transcript.load(source) if source.suffix.lower() == ".json" else _transcribe(source, model)
+    transcript = (
+        Transcript.load(source) if source.suffix.lower() == ".json" else _transcribe(source, model, speakers)
+    )
     if annotations is None:
         annotations = _tagger()[0](transcript)
     return transcript, annotations
@@ -122,6 +129,13 @@ def read_session(
 @click.option(
     "--model", "-m", default=None, help="Whisper model for audio: tiny.en, base (default) or a folder."
 )
+@click.option(
+    "--speakers",
+    type=click.IntRange(1, 20),
+    default=2,
+    show_default=True,
+    help="Voices in the recording (1 for dictation, more for family or group sessions).",
+)
 def note_cmd(
     source: Path | None,
     text_file: Path | None,
@@ -133,6 +147,7 @@ def note_cmd(
     worker: str,
     annotations_file: Path | None,
     model: str | None,
+    speakers: int,
 ) -> None:
     """Draft a SOAP, DAP or process-recording note from SOURCE.
 
@@ -144,7 +159,7 @@ def note_cmd(
     from note_formats.export import RENDERERS, export_kind
 
     kind = export_kind(out) if out else "md"  # a bad --out fails before any slow work
-    transcript, annotations = read_session(source, text_file, annotations_file, model)
+    transcript, annotations = read_session(source, text_file, annotations_file, model, speakers)
     options = DraftOptions(
         client_id=client_id, session_date=session_date, session_type=session_type, worker=worker
     )
