@@ -1,0 +1,144 @@
+"""Transcription with the real packaged models on generated and real speech."""
+
+from __future__ import annotations
+
+import itertools
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import synth
+from scribe.errors import NoSpeechError
+from scribe.metrics import wer
+from scribe.records import Segment, Transcript, TranscriptionSettings, Word
+from scribe.transcribe import Transcriber, drop_boundary_repeat, review_reasons, windows_at_pauses
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def dialogue_transcript(tiny: Transcriber, counselling_dialogue) -> Transcript:
+    path, _ = counselling_dialogue
+    return tiny.transcribe_file(path)
+
+
+def reference_text(turns: list[synth.Turn]) -> str:
+    return " ".join(t.text for t in turns)
+
+
+def test_generated_dialogue_wer(dialogue_transcript: Transcript, counselling_dialogue) -> None:
+    _, turns = counselling_dialogue
+    # espeak-ng is a robotic voice; tiny.en measured ~0.05-0.10 here.
+    assert wer(reference_text(turns), dialogue_transcript.text) < 0.2
+
+
+def test_invariants(dialogue_transcript: Transcript) -> None:
+    segs = dialogue_transcript.segments
+    assert [s.id for s in segs] == list(range(len(segs)))
+    for prev, seg in itertools.pairwise(segs):
+        assert seg.start >= prev.start
+    for seg in segs:
+        assert seg.start <= seg.end
+        assert seg.text and seg.text == seg.text.strip()
+        assert seg.words, "word timestamps are on"
+        for w in seg.words:
+            assert seg.start - 0.01 <= w.start <= w.end <= seg.end + 0.01
+        assert seg.needs_review == bool(seg.review_reasons)
+    assert dialogue_transcript.settings.model == "tiny.en"
+    assert dialogue_transcript.settings.condition_on_previous_text is False
+    assert dialogue_transcript.audio is not None and len(dialogue_transcript.audio.sha256) == 64
+
+
+def test_json_round_trip(dialogue_transcript: Transcript, tmp_path: Path) -> None:
+    path = dialogue_transcript.save(tmp_path / "t.json")
+    again = Transcript.load(path)
+    assert again == dialogue_transcript
+    assert isinstance(again.segments[0].words[0], Word)
+
+
+def test_windowed_transcription_loses_and_doubles_nothing(
+    tiny: Transcriber, counselling_dialogue, dialogue_transcript: Transcript
+) -> None:
+    """Cutting a session into short windows at pauses gives the same words as one pass."""
+    from scribe import audio
+
+    path, turns = counselling_dialogue
+    settings = TranscriptionSettings(model="tiny.en", chunk_seconds=15.0)
+    windowed = Transcriber("tiny.en", settings)
+    segs = list(windowed.stream(audio.stream(path, chunk_seconds=5)))
+    text = " ".join(s.text for s in segs)
+    assert wer(reference_text(turns), text) < 0.2
+    assert wer(dialogue_transcript.text, text) < 0.1
+    starts = [s.start for s in segs]
+    assert starts == sorted(starts)
+
+
+def test_windows_cut_in_pauses() -> None:
+    rate = synth.SAMPLE_RATE
+    tone = np.sin(np.arange(rate * 4) / 5).astype(np.float32) * 0.3
+    gap = np.zeros(rate // 2, dtype=np.float32)
+    samples = np.concatenate([tone, gap, tone, gap, tone])  # speech-like blocks with 0.5 s pauses
+    pieces = list(windows_at_pauses([samples[i : i + 8000] for i in range(0, len(samples), 8000)], 5.0, 2.0))
+    assert sum(len(p) for _, p in pieces) == len(samples)
+    for offset, piece in pieces[:-1]:
+        end = int(offset * rate) + len(piece)
+        assert np.all(samples[end - 100 : end + 100] == 0), "cut inside a pause"
+
+
+def test_boundary_echo_is_dropped_but_real_repeats_kept() -> None:
+    prev = Segment(0, 0.0, 2.0, "the Support Program.", [Word(0.0, 0.5, " the"), Word(1.0, 2.0, " Program.")])
+    echo = Segment(
+        1, 1.9, 3.0, "program. See you.", [Word(1.9, 2.3, " program."), Word(2.4, 3.0, " See you.")]
+    )
+    assert drop_boundary_repeat(prev, echo).text == "See you."
+    later = Segment(1, 4.0, 5.0, "program. Yes.", [Word(4.0, 4.4, " program."), Word(4.5, 5.0, " Yes.")])
+    assert drop_boundary_repeat(prev, later).text == "program. Yes."
+
+
+def test_review_reasons_name_the_problem() -> None:
+    settings = TranscriptionSettings()
+    seg = Segment(
+        0,
+        0,
+        1,
+        "uh the the the the",
+        avg_logprob=-1.4,
+        compression_ratio=3.1,
+        words=[Word(0, 1, " uh", 0.1), Word(0, 1, " the", 0.9)],
+    )
+    reasons = review_reasons(seg, settings)
+    assert any("low recognition confidence" in r for r in reasons)
+    assert any("hallucination" in r for r in reasons)
+    assert any("unclear word" in r for r in reasons)
+    assert review_reasons(Segment(0, 0, 1, "fine", avg_logprob=-0.2), settings) == []
+
+
+@pytest.mark.parametrize("kind", ["silence", "whitenoise", "hum"])
+def test_no_speech_is_a_clear_error(tiny: Transcriber, tmp_path: Path, kind: str) -> None:
+    import subprocess
+
+    path = tmp_path / f"{kind}.wav"
+    effect = {
+        "silence": ["trim", "0", "15"],
+        "whitenoise": ["synth", "15", "whitenoise", "vol", "0.3"],
+        "hum": ["synth", "15", "sine", "120", "vol", "0.2"],
+    }[kind]
+    subprocess.run(["sox", "-n", "-r", "16000", "-c", "1", str(path), *effect], check=True)
+    with pytest.raises(NoSpeechError, match=r"silent|no recognisable speech"):
+        tiny.transcribe_file(path)
+
+
+def test_real_speech_jfk(tiny: Transcriber, shared_data: Path) -> None:
+    clip = shared_data / "speech" / "faster_whisper_tests"
+    transcript = tiny.transcribe_file(clip / "jfk.flac")
+    assert wer((clip / "jfk.txt").read_text(), transcript.text) < 0.1
+
+
+def test_base_model_on_the_bundled_sample(sample_session: Path, repo_root: Path) -> None:
+    """The default model on the sample session, against its script."""
+    rows = (repo_root / "samples" / "session.txt").read_text().splitlines()[1:]
+    reference = " ".join(r.split("\t")[3] for r in rows)
+    transcript = Transcriber("base").transcribe_file(sample_session)
+    assert transcript.settings.model == "base"
+    assert wer(reference, transcript.text) < 0.15
