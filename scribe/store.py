@@ -112,6 +112,7 @@ class Store(SessionContent):
                 f"There is no session store in {home} yet. Save a session first (or set SCRIBE_HOME)."
             )
         db = store_db.connect(path, create=create)
+        created = False
         try:
             if existed:
                 store_db.quick_check(db, path)
@@ -123,7 +124,7 @@ class Store(SessionContent):
                         raise StoreError(
                             f"The session store in {home} was never finished; open it with create."
                         )
-                    cls._initialise(db, passphrase, kdf or crypto.KdfParams.for_new_store())
+                    created = cls._initialise(db, passphrase, kdf or crypto.KdfParams.for_new_store())
                 data_key, store_id = cls._unlock(db, path, passphrase)
         except BaseException:
             db.close()
@@ -131,7 +132,7 @@ class Store(SessionContent):
         store = cls(home, db, data_key, store_id, worker or _default_worker())
         audio_dir(home).mkdir(mode=0o700, exist_ok=True)
         try:
-            store._startup(created=not existed)
+            store._startup(created=created)
         except BaseException:
             store.close()
             raise
@@ -142,8 +143,10 @@ class Store(SessionContent):
         return db.execute("SELECT 1 FROM meta WHERE key = 'wrapped_key'").fetchone() is not None
 
     @classmethod
-    def _initialise(cls, db: sqlite3.Connection, passphrase: str, kdf: crypto.KdfParams) -> None:
+    def _initialise(cls, db: sqlite3.Connection, passphrase: str, kdf: crypto.KdfParams) -> bool:
+        """Create the schema and the wrapped key; False if another process got there first."""
         crypto.check_passphrase(passphrase)
+        created = False
         db.execute("BEGIN IMMEDIATE")
         try:
             store_db.create_schema(db)
@@ -159,11 +162,13 @@ class Store(SessionContent):
                     "created_at": now_iso().encode(),
                 }
                 db.executemany("INSERT INTO meta (key, value) VALUES (?, ?)", meta.items())
+                created = True
             db.execute("COMMIT")
         except BaseException:
             if db.in_transaction:
                 db.execute("ROLLBACK")
             raise
+        return created
 
     @staticmethod
     def _unlock(db: sqlite3.Connection, path: Path, passphrase: str) -> tuple[bytes, str]:
