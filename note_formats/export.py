@@ -23,6 +23,8 @@ FONT_FILES = {"": "DejaVuSans.ttf", "B": "DejaVuSans-Bold.ttf", "I": "DejaVuSans
 #: Relative widths of table columns in PDF (the dialogue gets the most room).
 PDF_COLUMN_WEIGHTS = {"time": 7, "speaker": 8, "text": 36, "skill": 13, "analysis": 13}
 ALIASES = {"markdown": "md", "text": "txt", "word": "docx"}
+#: Longest text in one PDF table cell; a dialogue column this long still fits a landscape page.
+PDF_CELL_CHARS = 1200
 
 
 def write_md(draft: NoteDraft, path: Path) -> None:
@@ -99,6 +101,17 @@ def font_files() -> dict[str, Path]:
     )
 
 
+def _chunks(text: str, size: int) -> list[str]:
+    """``text`` in pieces of at most about ``size`` characters, cut between words."""
+    pieces: list[str] = []
+    while len(text) > size:
+        cut = text.rfind(" ", 0, size)
+        cut = cut if cut > 0 else size
+        pieces.append(text[:cut].rstrip())
+        text = text[cut:].lstrip()
+    return [*pieces, text]
+
+
 def write_pdf(draft: NoteDraft, path: Path) -> None:
     """A PDF (fpdf2) with a Unicode font; table sections as a table on landscape pages."""
     from fpdf import FPDF
@@ -142,9 +155,12 @@ def write_pdf(draft: NoteDraft, path: Path) -> None:
                 for _, heading in sec.columns:
                     row.cell(heading)
                 for line in sec.lines:
-                    row = table.row()
-                    for key, _ in sec.columns:
-                        row.cell(line.cell(key))
+                    # fpdf2 cannot break a row across pages: a very long turn becomes continuation rows
+                    pieces = [_chunks(line.cell(key), PDF_CELL_CHARS) for key, _ in sec.columns]
+                    for n in range(max(len(p) for p in pieces)):
+                        row = table.row()
+                        for p in pieces:
+                            row.cell(p[n] if n < len(p) else "")
         else:
             pdf.set_font("Body", "", 10)
             for line in sec.lines:

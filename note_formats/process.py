@@ -36,6 +36,9 @@ COLUMNS = (
     ("supervisor", "Supervisor comment"),
 )
 
+#: A row of the dialogue table holds at most about this many characters of one speaker's turn.
+MAX_ROW_CHARS = 600
+
 
 @register_format(
     "process",
@@ -61,13 +64,18 @@ def build_process(m: Material) -> list[NoteSection]:
     ]
 
 
-def turns(segments: list[Segment]) -> list[list[Segment]]:
-    """Consecutive segments by the same (known) speaker, merged into one turn, in time order."""
+def turns(segments: list[Segment], max_chars: int = MAX_ROW_CHARS) -> list[list[Segment]]:
+    """Consecutive segments by the same (known) speaker, merged into one row, in time order.
+
+    A long monologue is cut at a segment boundary once a row holds ``max_chars``:
+    a worker comments on an exchange, not on five minutes at once.
+    """
     out: list[list[Segment]] = []
     for seg in sorted(segments, key=lambda s: (s.start, s.id)):
         if not seg.text.strip():
             continue
-        if out and seg.speaker is not None and out[-1][-1].speaker == seg.speaker:
+        same = out and seg.speaker is not None and out[-1][-1].speaker == seg.speaker
+        if same and sum(len(s.text) for s in out[-1]) < max_chars:
             out[-1].append(seg)
         else:
             out.append([seg])

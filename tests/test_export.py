@@ -173,3 +173,13 @@ def test_pdf_without_fonts_says_what_to_install(tmp_path, monkeypatch):
     monkeypatch.delenv("SCRIBE_FONT_DIR", raising=False)
     with pytest.raises(NoteError, match="fonts-dejavu-core"):
         export(edited_draft("soap"), tmp_path / "note.pdf")
+
+
+@needs_pdftotext
+def test_pdf_handles_a_turn_longer_than_a_page(tmp_path):
+    tr = counselling_transcript()
+    tr.segments[1].text = " ".join(f"w{i}" for i in range(2500))
+    tr.segments[1].words = []
+    d = build_draft("process", tr, [])
+    words = pdf_text(export(d, tmp_path / "long.pdf")).split()
+    assert [w for w in words if w.startswith("w") and w[1:].isdigit()] == [f"w{i}" for i in range(2500)]

@@ -355,3 +355,13 @@ def test_timestamps_render_past_the_hour(session):
             w.end += 3600
     d = build_draft("soap", tr, counselling_annotations(tr))
     assert f'"{GOAL_QUOTE}" [1:00:20]' in render_markdown(d)
+
+
+def test_long_monologue_is_cut_into_rows_at_segment_boundaries(session):
+    tr, _ = session
+    for seg in tr.segments:
+        seg.speaker, seg.role = "SPEAKER_01", "client"
+    rows = turns(tr.segments, max_chars=200)
+    assert [s.id for row in rows for s in row] == [s.id for s in tr.segments]
+    assert len(rows) > 1
+    assert all(sum(len(s.text) for s in row[:-1]) < 200 for row in rows)
