@@ -89,8 +89,17 @@ class AuditLog:
 
     def append(self, actor: str, action: str, session_id: str | None = None, **details: Any) -> AuditEntry:
         """Add one entry chained to the last. Call inside ``BEGIN IMMEDIATE`` so the chain cannot fork."""
-        last = self._db.execute("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1").fetchone()
-        seq, prev = (last[0] + 1, last[1]) if last else (1, GENESIS)
+        (last_seq,) = self._db.execute("SELECT COALESCE(MAX(seq), 0) FROM audit").fetchone()
+        # Chain onto the recorded head, not onto whatever row is last: if someone cut
+        # entries off the end, the new entry leaves a gap instead of healing the chain.
+        try:
+            head = self._head()
+        except IntegrityError:
+            head = None
+        if head is None:
+            seq, prev = last_seq + 1, (GENESIS if last_seq == 0 else "head-missing")
+        else:
+            seq, prev = max(head[0], last_seq) + 1, head[1]
         at = now_iso()
         blob = self._cipher.seal_json(details, "audit", "details", seq)
         digest = self._hash(seq, at, actor, action, session_id, blob, prev)
@@ -156,8 +165,12 @@ class AuditLog:
             if count:
                 return AuditReport(False, count, expected_seq, "the record of the newest entry is missing")
             return AuditReport(True, 0)
-        if head != (expected_seq - 1, prev):
+        if head[0] > expected_seq - 1:
             return AuditReport(
                 False, count, expected_seq, f"entries after #{expected_seq - 1} were removed (log ends early)"
             )
+        if head[0] < expected_seq - 1:
+            return AuditReport(False, count, head[0] + 1, f"entry #{head[0] + 1} was added outside the store")
+        if head[1] != prev:
+            return AuditReport(False, count, head[0], f"entry #{head[0]} is not the one last written")
         return AuditReport(True, count)
