@@ -1,0 +1,137 @@
+"""`scribe sessions ...` and the passphrase helper other commands use (CliRunner, real store)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+import pytest
+from click.testing import CliRunner
+
+from scribe.cli import cli
+from scribe.cli_sessions import open_store_from_env_or_prompt
+from scribe.records import Evidence, NoteDraft, NoteItem, NoteSection, Segment, Transcript
+from scribe.store import Store
+
+PASS = "correct horse battery"
+CLIENT = "WOMBAT-77"
+
+
+@pytest.fixture()
+def session(scribe_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    monkeypatch.setenv("SCRIBE_PASSPHRASE", PASS)
+    seg = Segment(id=0, start=3.0, end=6.0, text="I want to sleep through the night.", role="client")
+    audio = tmp_path / "rec.wav"
+    audio.write_bytes(b"RIFF" + bytes(range(256)) * 40)
+    with Store.open(passphrase=PASS, create=True) as store:
+        sid = store.create_session(CLIENT, consent=True, session_type="family", session_date="2025-02-01")
+        store.save_audio(sid, audio)
+        store.save_transcript(sid, Transcript(segments=[seg]))
+        item = NoteItem(id="g1", text='Client goal: "sleep through the night".', evidence=[Evidence.of(seg)])
+        store.save_draft(
+            sid, NoteDraft(id="n1", format="soap", sections=[NoteSection("plan", "Plan", items=[item])])
+        )
+    return sid
+
+
+def run(*args: str, input: str | None = None):
+    return CliRunner().invoke(cli, list(args), input=input)
+
+
+def test_list_and_show(session: str) -> None:
+    out = run("sessions", "list")
+    assert out.exit_code == 0, out.output
+    assert session[:8] in out.output and CLIENT in out.output and "family" in out.output
+    shown = run("sessions", "show", session[:8], "--transcript", "--note")
+    assert shown.exit_code == 0, shown.output
+    assert "I want to sleep through the night." in shown.output
+    assert "sleep through the night" in shown.output.split("Draft")[-1]
+    assert "recording allowed" in shown.output and "n1 (soap)" in shown.output
+
+
+def test_export_writes_json_audio_and_note(session: str, tmp_path: Path) -> None:
+    dest = tmp_path / "out"
+    out = run("sessions", "export", session[:10], "-o", str(dest), "--audio", "--note", "md")
+    assert out.exit_code == 0, out.output
+    data = json.loads((dest / f"session-{session}.json").read_text())
+    assert data["session"]["client_id"] == CLIENT
+    assert (dest / f"session-{session}.wav").read_bytes().startswith(b"RIFF")
+    assert "sleep through the night" in (dest / f"note-{session[:8]}.md").read_text()
+    assert "not encrypted" in out.output
+
+
+def test_delete_asks_first(session: str) -> None:
+    no = run("sessions", "delete", session[:8], input="n\n")
+    assert no.exit_code == 1 and "Aborted" in no.output
+    assert session[:8] in run("sessions", "list").output
+    yes = run("sessions", "delete", session[:8], "--yes")
+    assert yes.exit_code == 0, yes.output
+    assert "No sessions stored." in run("sessions", "list").output
+
+
+def test_retention_and_passphrase_commands(session: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    shown = run("sessions", "retention")
+    assert "keep raw audio" in shown.output
+    assert (
+        run("sessions", "retention", "--after-days", "14").output.strip().endswith("14 days after recording.")
+    )
+    assert "must have" not in run("sessions", "retention", "--when-signed").output
+    assert "when the note is signed" in run("sessions", "retention").output
+    monkeypatch.setenv("SCRIBE_NEW_PASSPHRASE", "another good passphrase")
+    assert run("sessions", "passphrase").exit_code == 0
+    bad = run("sessions", "list")
+    assert bad.exit_code == 1 and "Wrong passphrase" in bad.output
+    monkeypatch.setenv("SCRIBE_PASSPHRASE", "another good passphrase")
+    assert run("sessions", "list").exit_code == 0
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["sessions", "show", "abc123"], "no session 'abc123'"),
+        (["sessions", "show", "not-hex!"], "not a session id"),
+        (["sessions", "export", "0"], "Missing option"),
+    ],
+)
+def test_bad_input_gives_one_line_errors(session: str, args: list[str], message: str) -> None:
+    out = run(*args)
+    assert out.exit_code != 0
+    assert message in out.output
+    assert "Traceback" not in out.output
+
+
+def test_wrong_passphrase_and_damaged_store(session: str, scribe_home: Path, monkeypatch) -> None:
+    monkeypatch.setenv("SCRIBE_PASSPHRASE", "wrong passphrase")
+    out = run("sessions", "list")
+    assert out.exit_code == 1 and "Wrong passphrase" in out.output and "Traceback" not in out.output
+    monkeypatch.setenv("SCRIBE_PASSPHRASE", PASS)
+    (scribe_home / "store.sqlite3").write_bytes(b"garbage" * 1000)
+    out = run("sessions", "list")
+    assert out.exit_code == 1 and "damaged" in out.output and "Traceback" not in out.output
+
+
+def test_no_store_yet(scribe_home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SCRIBE_PASSPHRASE", PASS)
+    out = run("sessions", "list")
+    assert out.exit_code == 1 and "no session store yet" in out.output
+    assert run("audit", "verify").exit_code == 1
+
+
+def test_helper_prompts_twice_when_creating_and_once_after(
+    scribe_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("SCRIBE_PASSPHRASE", raising=False)
+
+    @click.command()
+    def save() -> None:
+        with open_store_from_env_or_prompt(create=True) as store:
+            click.echo(store.create_session("C-1", consent=False))
+
+    first = CliRunner().invoke(save, input=f"{PASS}\n{PASS}\n")
+    assert first.exit_code == 0, first.output
+    assert "Choose a passphrase" in first.output and "Repeat for confirmation" in first.output
+    second = CliRunner().invoke(save, input=f"{PASS}\n")
+    assert second.exit_code == 0, second.output
+    with Store.open(passphrase=PASS) as store:
+        assert len(store.list_sessions("C-1")) == 2
