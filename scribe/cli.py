@@ -11,17 +11,25 @@ from scribe import __version__
 from scribe.errors import ScribeError
 
 #: Modules that add commands to the group; each defines ``register(group)``.
-COMMAND_MODULES: tuple[str, ...] = ("scribe.cli_transcribe", "scribe.cli_sessions", "scribe.cli_note")
+COMMAND_MODULES: tuple[str, ...] = (
+    "scribe.cli_transcribe",
+    "scribe.cli_sessions",
+    "scribe.cli_note",
+    "scribe.cli_record",
+)
 
 
 class ScribeGroup(click.Group):
-    """A click group that turns any ScribeError into ``Error: message`` and exit 1."""
+    """A click group that turns a ScribeError or a failed file operation into ``Error: message``, exit 1."""
 
     def invoke(self, ctx: click.Context):  # type: ignore[override]
         try:
             return super().invoke(ctx)
         except ScribeError as exc:
             raise click.ClickException(str(exc)) from exc
+        except OSError as exc:  # full disk, permission denied, ...: say which file and why
+            where = f" ({exc.filename})" if exc.filename else ""
+            raise click.ClickException(f"{exc.strerror or exc}{where}. Nothing was lost from the input.") from exc
 
 
 @click.group(cls=ScribeGroup, context_settings={"help_option_names": ["-h", "--help"]})

@@ -82,3 +82,20 @@ def test_bad_model_is_one_line(runner: CliRunner, short_clip: Path) -> None:
 def test_help_describes_the_command(runner: CliRunner) -> None:
     result = runner.invoke(cli, ["transcribe", "--help"])
     assert result.exit_code == 0 and "wav, flac, mp3" in result.output
+
+
+def test_full_disk_is_a_clear_error(runner: CliRunner, short_clip: Path) -> None:
+    """/dev/full is a real device that fails every write with ENOSPC."""
+    if not Path("/dev/full").exists():
+        pytest.skip("/dev/full is not available")
+    result = runner.invoke(cli, ["transcribe", str(short_clip), "-m", "tiny.en", "-o", "/dev/full", "-f", "txt"])
+    assert result.exit_code == 1
+    assert "No space left on device" in result.stderr and "Traceback" not in result.output
+
+
+def test_progress_bar_on_request(tiny, short_clip: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from scribe import audio
+
+    segments = list(tiny.stream(audio.stream(short_clip), progress=True, total_seconds=8))
+    assert segments
+    assert "Transcribing" in capsys.readouterr().err
