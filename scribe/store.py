@@ -479,7 +479,10 @@ class Store(SessionContent):
         exported files are plaintext: ``dest`` should be where the worker chose.
         """
         dest = Path(dest)
-        dest.mkdir(parents=True, exist_ok=True)
+        try:
+            dest.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StoreError(f"Cannot create the export folder {dest} ({exc.strerror or exc}).") from exc
         with self._tx() as db:
             info = self._session_info(db, self._session_row(db, session_id))
             _, transcript = self._doc(db, "transcripts", session_id, None)
@@ -511,8 +514,11 @@ class Store(SessionContent):
         }
         out = dest / f"session-{session_id}.json"
         tmp = out.with_name(out.name + ".part")
-        tmp.write_text(json.dumps(data, indent=2, ensure_ascii=False), encoding="utf-8")
-        os.replace(tmp, out)
+        try:
+            tmp.write_text(json.dumps(data, indent=2, ensure_ascii=False), encoding="utf-8")
+            os.replace(tmp, out)
+        except OSError as exc:
+            raise StoreError(f"Could not write the export to {dest} ({exc.strerror or exc}).") from exc
         if include_audio and info.has_audio:
             with self._tx(write=False) as db:
                 _, audio = self._audio_file(db, session_id)

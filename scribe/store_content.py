@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from scribe import securefile
-from scribe.errors import AudioError, StoreError
+from scribe.errors import AudioError, ConsentError, StoreError
 from scribe.paths import audio_dir
 from scribe.records import Annotation, DraftVersion, NoteDraft, NoteEdit, Transcript, now_iso
 
@@ -109,12 +109,19 @@ class SessionContent:
             self._session_row(db, session_id)
             self._queue_wipe(db, name, pid=os.getpid())  # cleaned up at next open if we die mid-write
         try:
-            size, sha = securefile.encrypt_file(source, dest, self._data_key, session_id)
-            securefile.fsync_dir(dest.parent)
+            try:
+                size, sha = securefile.encrypt_file(source, dest, self._data_key, session_id)
+                securefile.fsync_dir(dest.parent)
+            except OSError as exc:
+                raise StoreError(
+                    f"Could not store the audio ({exc.strerror or exc}). Free disk space and try again; "
+                    f"the original file {source} was not changed."
+                ) from exc
             now = now_iso()
             info = {"size": size, "sha256": sha, "name": source.name, "suffix": source.suffix.lower()}
             with self._tx() as db:
-                self._session_row(db, session_id)
+                if not self._session_row(db, session_id)[2]:  # consent withdrawn meanwhile
+                    raise ConsentError("Consent to recording was withdrawn while the audio was being stored.")
                 old = db.execute("SELECT file FROM audio WHERE session_id = ?", (session_id,)).fetchone()
                 if old and old[0]:
                     self._queue_wipe(db, old[0], pid=0)
@@ -156,7 +163,7 @@ class SessionContent:
             self._log("viewed", session_id, what="audio")
         if not path.is_file():
             raise StoreError(f"The audio file of session {session_id} is missing from {path.parent}.")
-        return securefile.decrypt_chunks(path, self._data_key, session_id)
+        return self._decrypted(path, session_id)
 
     def export_audio(self, session_id: str, dest: str | Path) -> Path:
         """Write the decrypted audio to ``dest`` (a path the worker chose: it is plaintext there)."""
@@ -167,13 +174,24 @@ class SessionContent:
         tmp = dest.with_name(dest.name + ".part")
         try:
             with open(tmp, "wb") as out:
-                for chunk in securefile.decrypt_chunks(path, self._data_key, session_id):
+                for chunk in self._decrypted(path, session_id):
                     out.write(chunk)
             os.replace(tmp, dest)
+        except OSError as exc:
+            securefile.wipe_file(tmp)
+            raise StoreError(f"Could not write the audio to {dest} ({exc.strerror or exc}).") from exc
         except BaseException:
             securefile.wipe_file(tmp)
             raise
         return dest
+
+    def _decrypted(self, path: Path, session_id: str) -> Iterator[bytes]:
+        try:
+            yield from securefile.decrypt_chunks(path, self._data_key, session_id)
+        except OSError as exc:
+            raise StoreError(
+                f"The audio file of session {session_id} could not be read ({exc.strerror or exc})."
+            ) from exc
 
     def delete_audio(self, session_id: str, reason: str = "requested") -> bool:
         """Delete the session's raw audio (overwrite, then unlink). Returns False if there was none."""

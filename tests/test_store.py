@@ -441,3 +441,18 @@ def test_data_directory_holds_no_plaintext(full: tuple[Store, str, Path], scribe
             assert not any(n in out for n in needles), tool
     store.close()
     check(_files_under(scribe_home))
+
+
+def test_damaged_or_missing_audio_file_is_reported(full: tuple[Store, str, Path], tmp_path: Path) -> None:
+    store, sid, _ = full
+    (enc,) = (store.home / "audio").iterdir()
+    blob = bytearray(enc.read_bytes())
+    blob[len(blob) // 2] ^= 0x40
+    enc.write_bytes(bytes(blob))
+    with pytest.raises(StoreError, match="integrity check at chunk 1"):
+        list(store.audio_chunks(sid))
+    with pytest.raises(StoreError, match="Could not write the audio"):
+        store.export_audio(sid, tmp_path / "no" / "such" / "dir" / "a.wav")
+    enc.unlink()
+    with pytest.raises(StoreError, match="missing"):
+        store.audio_chunks(sid)
