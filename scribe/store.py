@@ -218,11 +218,13 @@ class Store(SessionContent):
             self._db.execute("BEGIN IMMEDIATE" if write else "BEGIN")
             try:
                 yield self._db
+                self._db.execute("COMMIT")
             except BaseException:
+                # Also after a failed COMMIT (disk full): never leave a transaction open.
                 if self._db.in_transaction:
-                    self._db.execute("ROLLBACK")
+                    with contextlib.suppress(sqlite3.Error):
+                        self._db.execute("ROLLBACK")
                 raise
-            self._db.execute("COMMIT")
 
     def _log(self, action: str, session_id: str | None = None, **details: Any) -> None:
         self._audit.append(self.worker, action, session_id, **details)
