@@ -11,6 +11,7 @@ offsets into that segment's text, and time, so any later stage can quote it.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 import types
 import typing
@@ -59,6 +60,12 @@ def _convert(value: Any, hint: Any) -> Any:
     return value
 
 
+@functools.cache
+def _hints(cls: type) -> dict[str, Any]:
+    # Resolving string annotations is slow; a two-hour transcript has ~20 000 words.
+    return get_type_hints(cls)
+
+
 class Record:
     """Mixin giving every record ``to_dict``/``from_dict`` and JSON helpers."""
 
@@ -70,7 +77,7 @@ class Record:
         """Build the record from ``to_dict`` output; unknown keys are ignored."""
         if not isinstance(data, dict):
             raise TranscriptError(f"Expected an object for {cls.__name__}, got {type(data).__name__}.")
-        hints = get_type_hints(cls)
+        hints = _hints(cls)
         kwargs = {
             f.name: _convert(data[f.name], hints[f.name])
             for f in dataclasses.fields(cls)  # type: ignore[arg-type]
