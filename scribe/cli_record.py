@@ -1,0 +1,351 @@
+"""``scribe record``, ``scribe dictate`` and ``scribe recover``: live capture from the microphone."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from datetime import datetime
+from pathlib import Path
+
+import click
+
+#: Files a recorded session folder holds.
+AUDIO_NAME, JSON_NAME, TEXT_NAME = "session.wav", "transcript.json", "transcript.txt"
+#: How often a status line is printed when stderr is not a terminal (logs, CI).
+PLAIN_STATUS_SECONDS = 60.0
+
+
+def register(group: click.Group) -> None:
+    group.add_command(record_cmd)
+    group.add_command(dictate_cmd)
+    group.add_command(recover_cmd)
+
+
+def _clock(seconds: float) -> str:
+    m, s = divmod(int(seconds), 60)
+    h, m = divmod(m, 60)
+    return f"{h}:{m:02d}:{s:02d}" if h else f"{m:02d}:{s:02d}"
+
+
+def meter_line(seconds: float, level_db: float, paused: bool, transcribed: float, width: int = 24) -> str:
+    """One status line: state, time, a level bar from -60 to 0 dBFS, and how far the transcript is."""
+    filled = round(width * min(1.0, max(0.0, (level_db + 60.0) / 60.0)))
+    bar = "#" * filled + "." * (width - filled)
+    state = "PAUSED" if paused else "REC   "
+    return f"{state} {_clock(seconds)} [{bar}] {level_db:6.1f} dB  transcribed to {_clock(transcribed)}"
+
+
+@contextlib.contextmanager
+def _keys() -> Iterator[Callable[[], str]]:
+    """Read single key presses from a terminal without Enter (Ctrl-C still raises SIGINT)."""
+    if not sys.stdin.isatty():
+        yield lambda: ""
+        return
+    import select
+    import termios
+    import tty
+
+    fd = sys.stdin.fileno()
+    saved = termios.tcgetattr(fd)
+    tty.setcbreak(fd)
+
+    def read() -> str:
+        ready, _, _ = select.select([fd], [], [], 0)
+        return os.read(fd, 1).decode(errors="ignore") if ready else ""
+
+    try:
+        yield read
+    finally:
+        termios.tcsetattr(fd, termios.TCSADRAIN, saved)
+
+
+@contextlib.contextmanager
+def _signals(requests: list[str]) -> Iterator[None]:
+    """Ctrl-C / SIGTERM ask to stop, SIGUSR1 / SIGUSR2 to pause / resume: the main loop acts on them."""
+    wanted = {
+        signal.SIGINT: "stop",
+        signal.SIGTERM: "stop",
+        signal.SIGUSR1: "pause",
+        signal.SIGUSR2: "resume",
+    }
+    saved = {sig: signal.signal(sig, lambda s, _f: requests.append(wanted[s])) for sig in wanted}
+    try:
+        yield
+    finally:
+        for sig, handler in saved.items():
+            signal.signal(sig, handler)
+
+
+def _transcriber(model: str | None, language: str):
+    from scribe.records import TranscriptionSettings
+    from scribe.transcribe import Transcriber
+
+    return Transcriber(model, TranscriptionSettings(language=language))
+
+
+def _session_dir(out_dir: Path | None, create: bool = False) -> Path:
+    """The session folder: refuse one that already holds a recording; create it (private) if asked."""
+    from scribe.errors import RecordingError
+    from scribe.record import is_unfinished
+
+    out_dir = out_dir or Path(f"session-{datetime.now():%Y%m%d-%H%M%S}")
+    audio = out_dir / AUDIO_NAME
+    if audio.exists():
+        if is_unfinished(audio):
+            raise RecordingError(
+                f"{out_dir} holds a recording that was interrupted. Run 'scribe recover {out_dir}' to "
+                "repair and transcribe it, or choose another folder."
+            )
+        raise RecordingError(f"{out_dir} already holds a recording; choose another folder with -o.")
+    if create:
+        try:
+            out_dir.mkdir(parents=True, exist_ok=True, mode=0o700)  # a client's voice: private folder
+        except OSError as exc:
+            raise RecordingError(f"Cannot create the folder {out_dir}: {exc.strerror}.") from exc
+    return out_dir
+
+
+def _write_transcript(out_dir: Path, transcript) -> list[str]:
+    """Write transcript.json and .txt; on a full disk, print the text instead so it is not lost."""
+    from scribe.writers import WRITERS
+
+    written = []
+    for name, fmt in ((JSON_NAME, "json"), (TEXT_NAME, "txt")):
+        path = out_dir / name
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                fh.write(WRITERS[fmt](transcript))
+            written.append(name)
+        except OSError as exc:
+            click.echo(f"Warning: could not save {path} ({exc.strerror}). The transcript follows:", err=True)
+            click.echo(WRITERS["txt"](transcript), nl=False)
+            break
+    return written
+
+
+@click.command("record")
+@click.option("--device", "-d", default=None, help="Input device: its number or (part of) its name.")
+@click.option(
+    "-o",
+    "--output",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Session folder (default: ./session-DATE-TIME).",
+)
+@click.option("--list-devices", is_flag=True, help="List the input devices and exit.")
+@click.option(
+    "--model", "-m", default=None, help="tiny.en, base (default) or a model folder. Env: SCRIBE_MODEL."
+)
+@click.option("--language", default="en", show_default=True, help="Spoken language.")
+@click.option(
+    "--window",
+    type=click.FloatRange(5, 600),
+    default=20.0,
+    show_default=True,
+    help="Transcribe in the background in pieces of about this many seconds, cut at pauses.",
+)
+@click.option(
+    "--max-minutes", type=click.FloatRange(min=0, min_open=True), default=None, help="Stop after this long."
+)
+def record_cmd(
+    device: str | None,
+    out_dir: Path | None,
+    list_devices: bool,
+    model: str | None,
+    language: str,
+    window: float,
+    max_minutes: float | None,
+) -> None:
+    """Record a session and transcribe it while it records.
+
+    Ctrl-C stops and finishes: the folder then holds session.wav, transcript.json
+    and transcript.txt. Space (or p) pauses and resumes; so do SIGUSR1 / SIGUSR2.
+    The audio is saved as it is recorded: after a crash, 'scribe recover FOLDER'.
+    """
+    from scribe.live import LiveSession
+    from scribe.record import list_devices as input_devices
+    from scribe.record import resolve_device
+
+    if list_devices:
+        found = input_devices()
+        if not found:
+            click.echo("No input devices found. Is a microphone connected and the sound server running?")
+        for d in found:
+            mark = "*" if d.is_default else " "
+            click.echo(
+                f"{mark} {d.index:3d}  {d.name}  ({d.hostapi}, {d.channels} ch, {d.default_rate:.0f} Hz)"
+            )
+        return
+    out_dir = _session_dir(out_dir)
+    resolve_device(device)  # a wrong --device fails now, not after loading the model
+    _session_dir(out_dir, create=True)
+    click.echo("Loading the speech model...", err=True)
+    transcriber = _transcriber(model, language)
+    session = LiveSession(
+        out_dir / AUDIO_NAME,
+        transcriber,
+        device,
+        window_seconds=window,
+        max_seconds=max_minutes * 60 if max_minutes else None,
+    )
+    rec = session.recorder
+    requests: list[str] = []
+    tty = sys.stderr.isatty()
+    with _signals(requests), _keys() as read_key:
+        session.start()
+        click.echo(
+            f"Recording from '{rec.device.name}' into {out_dir}. Ctrl-C stops; "
+            + ("space pauses/resumes." if sys.stdin.isatty() else "SIGUSR1 pauses, SIGUSR2 resumes."),
+            err=True,
+        )
+        announced, last_plain = False, time.monotonic()
+        while True:
+            if not announced and rec.started.is_set():
+                click.echo("Recording started.", err=True)  # audio is reaching the disk
+                announced = True
+            key = read_key()
+            if key in (" ", "p", "P"):
+                requests.append("resume" if rec.paused else "pause")
+            elif key in ("q", "Q"):
+                requests.append("stop")
+            stop_now = False
+            while requests and not stop_now:
+                what = requests.pop(0)
+                stop_now = what == "stop"
+                was = rec.paused
+                if what == "pause":
+                    session.pause()
+                elif what == "resume":
+                    session.resume()
+                if was != rec.paused:
+                    click.echo(("\n" if tty else "") + ("Paused." if rec.paused else "Resumed."), err=True)
+            if stop_now or session.done.is_set():
+                break
+            line = meter_line(rec.seconds, rec.level, rec.paused, session.live.transcribed_seconds)
+            if tty:
+                click.echo("\r" + line, nl=False, err=True)
+            elif time.monotonic() - last_plain >= PLAIN_STATUS_SECONDS:
+                click.echo(line, err=True)
+                last_plain = time.monotonic()
+            time.sleep(0.1)
+        recording = rec.stop()  # the audio file is complete and closed from here on
+    if tty:
+        click.echo("", err=True)
+    if recording.message:
+        click.echo(f"Warning: {recording.message}", err=True)
+    click.echo(f"Recorded {_clock(recording.seconds)}. Finishing the transcript...", err=True)
+    try:
+        result = session.finish()
+    except KeyboardInterrupt:
+        raise click.ClickException(
+            f"Transcription interrupted. The audio is saved in {out_dir / AUDIO_NAME}; "
+            f"transcribe it later with: scribe transcribe {out_dir / AUDIO_NAME}"
+        ) from None
+    for warning in result.transcript.warnings:
+        if warning != recording.message:
+            click.echo(f"Warning: {warning}", err=True)
+    written = _write_transcript(out_dir, result.transcript)
+    click.echo(
+        f"Saved {out_dir}: {AUDIO_NAME}, {', '.join(written) or 'no transcript files'} "
+        f"({len(result.transcript.segments)} segments, ready {result.stop_latency:.1f} s after stop).",
+        err=True,
+    )
+    if recording.stopped_by in ("disk_full", "device_lost", "error"):
+        raise click.ClickException(f"The recording ended early: {recording.message}")
+
+
+@click.command("dictate")
+@click.option("--section", "-s", default=None, help="Note section the text is for (e.g. objective).")
+@click.option("--device", "-d", default=None, help="Input device: its number or (part of) its name.")
+@click.option(
+    "--seconds", type=click.FloatRange(min=0, min_open=True), default=None, help="Record this long."
+)
+@click.option(
+    "--silence",
+    type=click.FloatRange(min=0),
+    default=2.0,
+    show_default=True,
+    help="Stop after this many seconds of quiet once speech was heard (0: only Ctrl-C or --seconds).",
+)
+@click.option(
+    "--file",
+    "audio_file",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Transcribe this file instead.",
+)
+@click.option("--model", "-m", default=None, help="tiny.en, base (default) or a model folder.")
+@click.option("--language", default="en", show_default=True, help="Spoken language.")
+@click.option("--json", "as_json", is_flag=True, help='Print {"section": ..., "text": ...}.')
+def dictate_cmd(
+    section: str | None,
+    device: str | None,
+    seconds: float | None,
+    silence: float,
+    audio_file: Path | None,
+    model: str | None,
+    language: str,
+    as_json: bool,
+) -> None:
+    """Dictate a short note and print its text.
+
+    Say "Add to objective: ..." to name the section by voice, or pass --section.
+    Recording stops after a pause (see --silence), after --seconds, or on Ctrl-C.
+    """
+    from scribe.live import dictate, dictate_audio, split_section_command
+
+    transcriber = _transcriber(model, language)
+    if audio_file is not None:
+        text = dictate_audio(audio_file, transcriber)
+    else:
+        stop = threading.Event()
+        requests: list[str] = []
+        watcher = threading.Thread(target=_watch_stop, args=(requests, stop), daemon=True)
+        with _signals(requests):
+            click.echo("Speak now" + (f" (for {section})" if section else "") + "; Ctrl-C ends.", err=True)
+            watcher.start()
+            text = dictate(seconds, device, transcriber, silence_seconds=silence or None, stop=stop)
+            stop.set()
+    spoken, body = split_section_command(text)
+    section = section or spoken
+    if as_json:
+        click.echo(json.dumps({"section": section, "text": body}, ensure_ascii=False))
+    else:
+        click.echo(body)
+
+
+def _watch_stop(requests: list[str], stop: threading.Event) -> None:
+    """Turn a Ctrl-C (recorded by the signal handler) into the dictation's stop event."""
+    while not stop.wait(0.05):
+        if "stop" in requests:
+            stop.set()
+
+
+@click.command("recover")
+@click.argument("target", type=click.Path(exists=True, path_type=Path))
+@click.option("--model", "-m", default=None, help="tiny.en, base (default) or a model folder.")
+@click.option("--language", default="en", show_default=True, help="Spoken language.")
+def recover_cmd(target: Path, model: str | None, language: str) -> None:
+    """Repair and transcribe a recording that was interrupted (crash, power cut, killed).
+
+    TARGET is the session folder or its session.wav. Writes transcript.json and .txt beside it.
+    """
+    from scribe.audio import check_file
+    from scribe.record import repair_wav
+
+    audio = check_file(target / AUDIO_NAME if target.is_dir() else target)
+    seconds = repair_wav(audio)
+    click.echo(f"{audio}: {_clock(seconds)} of audio recovered. Transcribing...", err=True)
+    transcript = _transcriber(model, language).transcribe_file(audio)
+    written = _write_transcript(audio.parent, transcript)
+    click.echo(
+        f"Saved {', '.join(written)} in {audio.parent} ({len(transcript.segments)} segments).", err=True
+    )
