@@ -7,12 +7,14 @@ DAP and a process recording say the same thing the same way.
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from scribe.errors import ScribeError
 from scribe.records import Annotation, Evidence, NoteItem, NoteSection, Role, Transcript
 
 log = logging.getLogger(__name__)
@@ -102,9 +104,27 @@ class DraftOptions:
     max_quotes: int = 3
 
 
-def title_of(subtype: str, titles: dict[str, str]) -> str:
-    """How a note names a subtype; unknown ones read as their words."""
-    return titles.get(subtype) or subtype.replace("_", " ").strip().capitalize() or "Other"
+def title_of(subtype: str, titles: dict[str, str], label: str = "") -> str:
+    """How a note names a subtype: ours, else the tagger taxonomy's ``display``, else its words.
+
+    For interventions the taxonomy comes first: an agency that adds a technique
+    to ``pipelines/data/taxonomy.yaml`` names it there, once, for the notes too.
+    """
+    shown = taxonomy_display(label, subtype) if label else ""
+    if label == "intervention" and shown:
+        return shown
+    return titles.get(subtype) or shown or subtype.replace("_", " ").strip().capitalize() or "Other"
+
+
+@functools.cache
+def taxonomy_display(label: str, subtype: str) -> str:
+    """The tagger taxonomy's name for a subtype it lists; "" when it does not (or is not installed)."""
+    try:
+        from pipelines.taxonomy import load_taxonomy
+
+        return load_taxonomy().entry(f"{label}.{subtype}").display
+    except (ImportError, AttributeError, KeyError, ScribeError):
+        return ""
 
 
 def role_word(role: str | None) -> str:
@@ -291,7 +311,7 @@ def goal_items(m: Material) -> list[NoteItem]:
     """The client's goals and change talk, verbatim in quotation marks."""
     items = []
     for ann in m.select("goal"):
-        title = title_of(ann.subtype, GOAL_TITLES)
+        title = title_of(ann.subtype, GOAL_TITLES, "goal")
         role = m.role(ann)
         if role is None:
             title += " (speaker not identified)"
@@ -321,7 +341,7 @@ def observation_items(
     return [
         m.item(
             [ann],
-            f"{prefix}{title_of(ann.subtype, OBSERVATION_TITLES)}{_status(ann)}: "
+            f"{prefix}{title_of(ann.subtype, OBSERVATION_TITLES, 'observation')}{_status(ann)}: "
             f"{quoted(m.spoken(ann), m.options.max_quotes)}",
         )
         for ann in anns
@@ -356,7 +376,8 @@ def intervention_items(m: Material, *, prefix: str = "", covered: Sequence[NoteI
     items = []
     for (subtype, _), group in groups.items():
         evidence = sorted((ev for a in group for ev in m.spoken(a)), key=lambda e: e.start)
-        text = f"{prefix}{title_of(subtype, INTERVENTION_TITLES)}: {quoted(evidence, m.options.max_quotes)}"
+        title = title_of(subtype, INTERVENTION_TITLES, "intervention")
+        text = f"{prefix}{title}: {quoted(evidence, m.options.max_quotes)}"
         extra = (
             ["speaker unknown: confirm the worker said this"] if any(m.role(a) is None for a in group) else []
         )
@@ -406,7 +427,7 @@ def plan_items(m: Material) -> list[NoteItem]:
     """Homework, referrals, next appointment and tasks, with who / when where the tagger found them."""
     items = []
     for ann in m.select("plan"):
-        title = title_of(ann.subtype, PLAN_TITLES)
+        title = title_of(ann.subtype, PLAN_TITLES, "plan")
         details = [f"{k}: {ann.attributes[k]}" for k in ("who", "when") if ann.attributes.get(k)]
         suffix = f" ({'; '.join(details)})" if details else ""
         items.append(m.item([ann], f"{title}{suffix}: {quoted(m.spoken(ann), m.options.max_quotes)}"))

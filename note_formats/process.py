@@ -94,14 +94,14 @@ def _analysis_label(ann: Annotation) -> str:
         what = (
             "Goal stated"
             if ann.subtype == "goal"
-            else f"Change talk: {title_of(ann.subtype, GOAL_TITLES).lower()}"
+            else f"Change talk: {title_of(ann.subtype, GOAL_TITLES, 'goal').lower()}"
         )
     elif ann.label == "risk":
         what = f"Risk: {RISK_TITLES.get(ann.subtype, ann.subtype.replace('_', ' '))}"
     elif ann.label == "plan":
-        what = f"Plan: {title_of(ann.subtype, PLAN_TITLES).lower()}"
+        what = f"Plan: {title_of(ann.subtype, PLAN_TITLES, 'plan').lower()}"
     else:
-        what = title_of(ann.subtype, OBSERVATION_TITLES)
+        what = title_of(ann.subtype, OBSERVATION_TITLES, "observation")
     return what + status
 
 
@@ -121,7 +121,7 @@ def dialogue_items(m: Material) -> list[NoteItem]:
     for turn, anns in zip(all_turns, attached, strict=True):
         role = turn[0].role
         skills = [
-            title_of(a.subtype, INTERVENTION_TITLES)
+            title_of(a.subtype, INTERVENTION_TITLES, "intervention")
             for a in anns
             if a.label == "intervention" and role in ("worker", None) and m.role(a) in ("worker", None)
         ]

@@ -27,7 +27,7 @@ from note_formats import (
     register_format,
     render_markdown,
 )
-from note_formats.common import Material, risk_section, section
+from note_formats.common import INTERVENTION_TITLES, Material, risk_section, section, title_of
 from note_formats.process import turns
 from scribe.errors import NoteError
 from scribe.records import Annotation, NoteDraft, NoteItem, Transcript
@@ -159,7 +159,9 @@ def test_process_recording_skills_beside_worker_turns_only(session):
         if row.fields["skill"]:
             skills[row.fields["speaker"]].add(row.fields["skill"])
     assert skills["Client"] == set()
-    assert skills["Worker"] == {"Open question", "Complex reflection", "Scaling question", "Referral"}
+    assert skills["Worker"] == {
+        title_of(s, INTERVENTION_TITLES, "intervention") for s in WORKER_INTERVENTIONS
+    }
     assert interventions_used(d, anns) >= WORKER_INTERVENTIONS
 
 
