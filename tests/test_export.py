@@ -1,4 +1,4 @@
-"""Exports open in their own tools and contain the note: Markdown, text, DOCX (read back), PDF (pdftotext), JSON."""
+"""Exports open in their own tools and hold the note: Markdown, text, DOCX (read back), PDF (as text), JSON."""
 
 from __future__ import annotations
 
