@@ -1,4 +1,4 @@
-"""Exports open in their own tools and hold the note: Markdown, text, DOCX (read back), PDF (as text), JSON."""
+"""Exports open in their own tools and hold the note: Markdown, text, DOCX (read back), PDF, JSON."""
 
 from __future__ import annotations
 
