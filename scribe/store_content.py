@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sqlite3
+import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -40,6 +41,9 @@ def _pid_alive(pid: int) -> bool:
     """Whether a process that may be writing an audio file is still running (same machine)."""
     if pid <= 0:
         return False
+    if sys.platform == "win32":
+        # os.kill(pid, 0) sends CTRL_C_EVENT there; keep the (encrypted) orphan rather than risk it.
+        return True
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
