@@ -92,7 +92,7 @@ def _transcriber(model: str | None, language: str):
 def _session_dir(out_dir: Path | None, create: bool = False) -> Path:
     """The session folder: refuse one that already holds a recording; create it (private) if asked."""
     from scribe.errors import RecordingError
-    from scribe.record import is_unfinished
+    from scribe.wavfile import is_unfinished
 
     out_dir = out_dir or Path(f"session-{datetime.now():%Y%m%d-%H%M%S}")
     audio = out_dir / AUDIO_NAME
@@ -339,7 +339,7 @@ def recover_cmd(target: Path, model: str | None, language: str) -> None:
     TARGET is the session folder or its session.wav. Writes transcript.json and .txt beside it.
     """
     from scribe.audio import check_file
-    from scribe.record import repair_wav
+    from scribe.wavfile import repair_wav
 
     audio = check_file(target / AUDIO_NAME if target.is_dir() else target)
     seconds = repair_wav(audio)

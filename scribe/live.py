@@ -98,9 +98,15 @@ class LiveTranscriber:
             return list(self._segments)
 
     def _chunks(self) -> Iterator[np.ndarray]:
+        taken = 0
         while True:
+            # Asked for more audio: everything taken before is buffered or transcribed (see wait_idle).
+            for _ in range(taken):
+                self._queue.task_done()
             block = self._queue.get()
+            taken = 1
             if block is None:
+                self._queue.task_done()
                 return
             # Join whatever else is already waiting: fewer, larger concatenations downstream.
             parts = [block]
@@ -109,11 +115,19 @@ class LiveTranscriber:
                     more = self._queue.get_nowait()
                 except queue.Empty:
                     break
+                taken += 1
                 if more is None:
+                    for _ in range(taken):
+                        self._queue.task_done()
                     yield np.concatenate(parts)
                     return
                 parts.append(more)
             yield np.concatenate(parts) if len(parts) > 1 else block
+
+    def wait_idle(self) -> None:
+        """Block until every completed window fed so far is transcribed (a simulated source's pacing)."""
+        while self._queue.unfinished_tasks and self._thread.is_alive():  # join() would hang if it died
+            time.sleep(0.005)
 
     def _run(self) -> None:
         prev: Segment | None = None

@@ -32,16 +32,9 @@ from scribe.cli_record import meter_line
 from scribe.errors import NoSpeechError, RecordingError
 from scribe.live import LiveSession, dictate, dictate_audio, split_section_command
 from scribe.metrics import normalize, wer
-from scribe.record import (
-    SAMPLE_RATE,
-    Recorder,
-    WavWriter,
-    _Resampler,
-    is_unfinished,
-    repair_wav,
-    resolve_device,
-)
+from scribe.record import Recorder, _Resampler, resolve_device
 from scribe.records import Transcript
+from scribe.wavfile import SAMPLE_RATE, WavWriter, is_unfinished, repair_wav
 
 DEVICE = "pulse"
 
