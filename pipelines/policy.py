@@ -1,0 +1,390 @@
+"""From tagged spaCy docs to ``Annotation`` records: who may be credited with what.
+
+The components find things; this module decides which findings become annotations,
+in one place, because these are practice rules rather than language rules:
+
+* Interventions are credited only to the worker: a worker's utterance (or the
+  worker's own typed / dictated notes), affirmed, and for a modality's bare name
+  only when the worker is doing it ("let's try some CBT"), never when it is just
+  mentioned ("my last therapist did CBT"). Without speaker roles, an utterance that
+  looks like the worker's (MiniLM speaker head, questions, reflections) counts at
+  lower confidence.
+* Goals are the client's own words, never the worker's; what someone else wants for
+  the client is not the client's goal.
+* Risk is never dropped. Denials are kept as ``negated`` (a documented denial);
+  a worker's screening question is paired with the client's answer.
+* Every annotation carries evidence quoting the transcript.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from spacy.tokens import Doc, Span
+
+from pipelines.components import SPANS_KEY, attrs_of, is_question, sentence_of
+from pipelines.taxonomy import CHANGE_TALK, Taxonomy
+from scribe.records import Annotation, Evidence, Segment, Transcript
+
+#: Head class -> intervention subtype (AnnoMI "therapist input" covers information, advice, options).
+SKILL_SUBTYPES = {
+    "open_question": "open_question",
+    "closed_question": "closed_question",
+    "simple_reflection": "simple_reflection",
+    "complex_reflection": "complex_reflection",
+    "therapist_input": "information_giving",
+}
+SKILL_MIN_P = 0.4
+CHANGE_MIN_P = 0.6
+#: Typed or dictated notes: the worker is the writer.
+NOTE_SOURCES = ("text", "dictation")
+_AFFIRM = re.compile(
+    r"\b(yes|yeah|yep|yup|uh-huh|mm-hmm|sometimes|a little|a bit|kind of|sort of|maybe|occasionally|"
+    r"i have|i do|i did|lately|often|every day|at times|i guess)\b",
+    re.I,
+)
+_DENY = re.compile(
+    r"^\W*(no|nope|never|not really|not at all|i haven't|i have not|i don't|i do not|nah)\b", re.I
+)
+_REFLECTION_CUE = re.compile(
+    r"^\W*(so\b|it sounds|sounds like|it seems|you feel|you're feeling|what i'm hearing)", re.I
+)
+
+
+@dataclass
+class _Draft:
+    """An annotation before ids are assigned and duplicates merged."""
+
+    label: str
+    subtype: str
+    text: str
+    evidence: list[Evidence]
+    segment: Segment
+    confidence: float
+    status: str = "affirmed"
+    source: str = "rules"
+    attributes: dict[str, str] = field(default_factory=dict)
+    role: str | None = None
+
+    @property
+    def key(self) -> tuple:
+        ev = self.evidence[0]
+        return (ev.segment_id, ev.char_start, ev.char_end, self.label, self.subtype)
+
+
+def _evidence(segment: Segment, span: Span | None = None, *, max_tokens: int = 40) -> Evidence:
+    """Evidence quoting ``span`` (whole tokens), or the whole segment text without its outer spaces."""
+    if span is None:
+        text = segment.text
+        start = len(text) - len(text.lstrip())
+        end = len(text.rstrip())
+        return Evidence.of(segment, start, max(end, start))
+    if len(span) > max_tokens:
+        span = span.doc[span.start : span.start + max_tokens]
+    return Evidence.of(segment, span.start_char, span.end_char)
+
+
+def _quote_span(span: Span) -> Span:
+    """What to quote for a finding: its sentence, or a window of it when the sentence is long."""
+    sent = sentence_of(span)
+    if len(sent) <= 40:
+        return sent
+    start = max(sent.start, span.start - 15)
+    return span.doc[start : min(sent.end, span.end + 15)]
+
+
+def _is_worker(role: str | None, heads: dict | None, doc: Doc, notes: bool) -> tuple[bool, float]:
+    """(counts as the worker's utterance, confidence factor)."""
+    if notes or role == "worker":
+        return True, 1.0
+    if role is not None:
+        return False, 1.0
+    p = heads["speaker"]["therapist"] if heads else 0.5
+    cue = doc.text.rstrip().endswith("?") or bool(_REFLECTION_CUE.match(doc.text))
+    if p >= 0.5 or cue:
+        return True, 0.6
+    return False, 1.0
+
+
+def annotate_doc(segment: Segment, doc: Doc, taxonomy: Taxonomy, notes: bool) -> list[_Draft]:
+    """Annotations for one segment's doc (risk questions are paired later, in ``annotate``)."""
+    role = doc._.scribe_role
+    heads = doc._.scribe_heads
+    worker, worker_factor = _is_worker(role, heads, doc, notes)
+    drafts: list[_Draft] = []
+    spans = list(doc.spans[SPANS_KEY]) if SPANS_KEY in doc.spans else []
+    has_goal_rule = False
+    risk_spans = [(s.start, s.end) for s in spans if s.label_ == "risk"]
+    goal_spans = [(s.start, s.end) for s in spans if s.label_ == "goal"]
+    for span in spans:
+        label = span.label_
+        subtype = span.id_.split(".", 1)[1]
+        status = span._.scribe_status
+        conf = float(span._.scribe_confidence)
+        attrs = dict(attrs_of(span))
+        question = attrs.pop("question", "") == "yes"
+        display = taxonomy.display(label, subtype)
+        extra = {k: v for k, v in attrs.items() if k in ("family", "who", "when", "context")}
+        if label == "intervention":
+            if not worker or status != "affirmed":
+                continue  # only what the worker did, never a mention or someone else's
+            if attrs.get("match") == "name" and attrs.get("enacted") != "yes":
+                continue
+            conf *= worker_factor * (0.9 if attrs.get("match") == "name" else 1.0)
+            drafts.append(
+                _Draft(
+                    label,
+                    subtype,
+                    display,
+                    [_evidence(segment, _quote_span(span))],
+                    segment,
+                    conf,
+                    status,
+                    "rules",
+                    extra,
+                )
+            )
+        elif label == "goal":
+            if role == "worker" or status == "other_person":
+                continue
+            if any(s < span.end and span.start < e for s, e in risk_spans):
+                continue  # "I just want to end it all" is a risk disclosure, not a goal
+            if role is None and not notes and worker:
+                conf *= 0.7
+            talk = heads["talk"] if heads else None
+            negated = status == "negated"
+            if talk and negated and talk["sustain"] > talk["change"]:
+                continue  # "I don't want to stop": sustain talk, not a goal
+            if talk:
+                conf *= 0.7 + 0.3 * (talk["change"] + talk["neutral"] * 0.5)
+                extra["change_talk_p"] = f"{talk['change']:.2f}"
+            if subtype in CHANGE_TALK:
+                extra["change_talk"] = subtype
+            # For a goal the negation is part of the client's words ("I don't want to drink anymore").
+            status = "affirmed" if negated else status
+            text = attrs.get("normalised") or span.text
+            drafts.append(
+                _Draft(
+                    label, subtype, text, [_evidence(segment, span)], segment, conf, status, "rules", extra
+                )
+            )
+            has_goal_rule = True
+        elif label == "observation":
+            if question and (worker or role == "worker"):
+                continue  # "How is your sleep?" is not an observation
+            if role == "worker":
+                conf *= 0.8
+            if status == "negated" and (
+                attrs.get("activity") == "yes" or any(s <= span.start < e for s, e in goal_spans)
+            ):
+                # "I haven't been sleeping" is a sleep problem; "I don't want to drink anymore" is
+                # about drinking: the negation belongs to the words, not to the finding.
+                status = "affirmed"
+                extra["negated_wording"] = "yes"
+            drafts.append(
+                _Draft(
+                    label,
+                    subtype,
+                    f"{display}: {span.text}",
+                    [_evidence(segment, _quote_span(span))],
+                    segment,
+                    conf,
+                    status,
+                    "rules",
+                    extra,
+                )
+            )
+        elif label == "risk":
+            if question and worker and not notes:
+                continue  # a screening question; paired with the answer in annotate()
+            if role == "worker":
+                conf *= 0.7
+            drafts.append(
+                _Draft(
+                    label,
+                    subtype,
+                    f"{display}: {span.text}",
+                    [_evidence(segment, _quote_span(span))],
+                    segment,
+                    conf,
+                    status,
+                    "rules",
+                    extra,
+                )
+            )
+        elif label == "plan":
+            if status not in ("affirmed", "hypothetical"):
+                continue
+            if status == "hypothetical" or question:
+                conf *= 0.6
+            clause = _quote_span(span)
+            drafts.append(
+                _Draft(
+                    label,
+                    subtype,
+                    f"{display}: {clause.text.strip()}",
+                    [_evidence(segment, clause)],
+                    segment,
+                    conf,
+                    status,
+                    "rules",
+                    extra,
+                )
+            )
+    if heads and not notes:
+        drafts.extend(_head_drafts(segment, doc, heads, worker, worker_factor, role, has_goal_rule, taxonomy))
+    for d in drafts:
+        d.role = role
+    return drafts
+
+
+def _head_drafts(
+    segment: Segment,
+    doc: Doc,
+    heads: dict,
+    worker: bool,
+    worker_factor: float,
+    role: str | None,
+    has_goal_rule: bool,
+    taxonomy: Taxonomy,
+) -> list[_Draft]:
+    out: list[_Draft] = []
+    if worker:
+        skill = max(heads["skill"], key=heads["skill"].get)
+        p = heads["skill"][skill]
+        if skill in SKILL_SUBTYPES and p >= SKILL_MIN_P:
+            sub = SKILL_SUBTYPES[skill]
+            out.append(
+                _Draft(
+                    "intervention",
+                    sub,
+                    taxonomy.display("intervention", sub),
+                    [_evidence(segment)],
+                    segment,
+                    p * worker_factor,
+                    "affirmed",
+                    "minilm-head",
+                    {"annomi_class": skill},
+                )
+            )
+    elif role in (None, "client") and not has_goal_rule:
+        p = heads["talk"]["change"]
+        if p >= CHANGE_MIN_P:
+            words = doc.text.split()
+            text = "change talk: " + " ".join(words[:14]) + (" …" if len(words) > 14 else "")
+            out.append(
+                _Draft(
+                    "goal",
+                    "goal",
+                    text,
+                    [_evidence(segment)],
+                    segment,
+                    p * 0.8,
+                    "affirmed",
+                    "minilm-head",
+                    {"change_talk": "change", "change_talk_p": f"{p:.2f}"},
+                )
+            )
+    return out
+
+
+def _pair_risk_questions(segments: list[Segment], docs: list[Doc], notes: bool) -> list[_Draft]:
+    """A worker's risk screening question + the next speaker's answer -> one risk annotation."""
+    out: list[_Draft] = []
+    for i, (seg, doc) in enumerate(zip(segments, docs, strict=True)):
+        if notes or SPANS_KEY not in doc.spans:
+            continue
+        worker, _ = _is_worker(doc._.scribe_role, doc._.scribe_heads, doc, notes)
+        asked = [s for s in doc.spans[SPANS_KEY] if s.label_ == "risk" and is_question(sentence_of(s))]
+        if not worker or not asked:
+            continue
+        answer = next(
+            (
+                j
+                for j in range(i + 1, len(segments))
+                if segments[j].text.strip()
+                and (segments[j].speaker != seg.speaker or seg.speaker is None)
+                and docs[j]._.scribe_role != "worker"
+            ),
+            None,
+        )
+        if answer is None:
+            continue
+        a_seg, a_doc = segments[answer], docs[answer]
+        if SPANS_KEY in a_doc.spans and any(s.label_ == "risk" for s in a_doc.spans[SPANS_KEY]):
+            continue  # the answer names the risk itself and is annotated on its own
+        first = next(iter(a_doc.sents), a_doc[:]) if a_doc.has_annotation("SENT_START") else a_doc[:]
+        head = " ".join(a_doc.text.split()[:12])
+        affirm, deny = bool(_AFFIRM.search(head)), bool(_DENY.match(head))
+        if affirm:
+            status, conf, note = "affirmed", (0.5 if deny else 0.8), "answer to a screening question"
+        elif deny:
+            status, conf, note = "negated", 0.8, "denied when asked"
+        else:
+            status, conf, note = "affirmed", 0.4, "answer to a screening question is unclear; check"
+        seen: set[str] = set()
+        for span in asked:
+            subtype = span.id_.split(".", 1)[1]
+            if subtype in seen:
+                continue
+            seen.add(subtype)
+            ev = [_evidence(seg, _quote_span(span)), _evidence(a_seg, first)]
+            out.append(
+                _Draft(
+                    "risk",
+                    subtype,
+                    f"{span.text} — asked; answer: {first.text.strip()}",
+                    ev,
+                    a_seg,
+                    conf,
+                    status,
+                    "rules+qa",
+                    {"context": note},
+                    a_doc._.scribe_role,
+                )
+            )
+    return out
+
+
+def annotate(transcript: Transcript, docs: list[Doc], taxonomy: Taxonomy) -> list[Annotation]:
+    """All annotations for a transcript whose segments were tagged into ``docs`` (same order)."""
+    notes = transcript.source in NOTE_SOURCES
+    drafts: list[_Draft] = []
+    for seg, doc in zip(transcript.segments, docs, strict=True):
+        drafts.extend(annotate_doc(seg, doc, taxonomy, notes))
+    drafts.extend(_pair_risk_questions(transcript.segments, docs, notes))
+    merged: dict[tuple, _Draft] = {}
+    for d in drafts:
+        old = merged.get(d.key)
+        if old is None:
+            merged[d.key] = d
+        elif d.label in ("observation", "risk") and d.text != old.text:
+            # Several phrases of one subtype in one sentence: one annotation naming them all.
+            old.text = f"{old.text}, {d.text.split(': ', 1)[-1]}"
+            old.confidence = max(old.confidence, d.confidence)
+            if old.label == "risk" and d.status == "affirmed":
+                old.status = "affirmed"  # recall first: any affirmed mention wins
+        elif d.confidence > old.confidence:
+            merged[d.key] = d
+    order = {s.id: i for i, s in enumerate(transcript.segments)}
+    ordered = sorted(
+        merged.values(),
+        key=lambda d: (order.get(d.evidence[0].segment_id, 0), d.evidence[0].char_start, d.label, d.subtype),
+    )
+    return [
+        Annotation(
+            id=f"a{i}",
+            label=d.label,
+            subtype=d.subtype,
+            text=d.text,
+            evidence=d.evidence,
+            speaker=d.segment.speaker,
+            role=d.role,  # type: ignore[arg-type]
+            confidence=round(min(max(d.confidence, 0.0), 1.0), 3),
+            status=d.status,  # type: ignore[arg-type]
+            source=d.source,
+            attributes=d.attributes,
+        )
+        for i, d in enumerate(ordered, start=1)
+    ]
