@@ -1,0 +1,443 @@
+"""Speaker diarization and roles, end to end on generated speech with the real models.
+
+espeak-ng speaks dialogues in clearly different voices (tests/synth.py), Whisper
+tiny.en transcribes them, resemblyzer tells the voices apart. The reference is
+the synthesiser's own turn times, so every segment can be checked.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+import synth
+from scribe import audio as audio_io
+from scribe.cli import cli
+from scribe.diarize import Diarization, diarize, split_segment
+from scribe.errors import AudioError, NoSpeechError, TranscriptError
+from scribe.records import Segment, Speaker, Transcript, Word
+from scribe.roles import assign_roles, guess_roles, parse_roles
+from scribe.voices import compute_features, one_voice_per_channel, read_features
+from scribe.writers import WRITERS
+
+FAMILY_TURNS: list[tuple[str, str]] = [
+    ("worker", "Thanks for coming in, both of you. What brings you here today?"),
+    ("client", "My son and I keep arguing about school and it is getting worse."),
+    ("other", "I just think she does not listen to me at all."),
+    ("worker", "It sounds like you both feel unheard. Can you tell me more about that?"),
+    ("other", "Every night there is shouting about homework."),
+    ("client", "I only want him to finish his work before he plays games."),
+    ("worker", "What would a calmer evening look like for each of you?"),
+    ("other", "Maybe we could agree on a time for homework and then I get free time."),
+    ("client", "I could live with that if he sticks to it."),
+]
+
+
+# --- fixtures (session scope: every transcription runs once) ------------------------------
+
+
+@pytest.fixture(scope="session")
+def dialogue(counselling_dialogue, tiny) -> tuple[Path, list[synth.Turn], Transcript]:
+    """The two-voice counselling dialogue, its turns, and its tiny.en transcript (no speakers)."""
+    path, turns = counselling_dialogue
+    return path, turns, tiny.transcribe_file(path)
+
+
+@pytest.fixture(scope="session")
+def diarized(dialogue) -> Transcript:
+    path, _, transcript = dialogue
+    return diarize(transcript, path)
+
+
+@pytest.fixture(scope="session")
+def family(tmp_path_factory, tiny) -> tuple[Path, list[synth.Turn], Transcript]:
+    """Three voices: worker, parent (client) and son (other)."""
+    if not synth.have_espeak():
+        pytest.skip("espeak-ng is not installed (scripts/setup.sh --test installs it)")
+    samples, turns = synth.dialogue(FAMILY_TURNS)
+    path = synth.write_wav(tmp_path_factory.mktemp("family") / "family.wav", samples)
+    return path, turns, tiny.transcribe_file(path)
+
+
+@pytest.fixture(scope="session")
+def monologue(tmp_path_factory, tiny) -> tuple[Path, Transcript]:
+    """One voice (the client's) saying every line of the counselling dialogue."""
+    if not synth.have_espeak():
+        pytest.skip("espeak-ng is not installed (scripts/setup.sh --test installs it)")
+    samples, _ = synth.dialogue([("client", text) for _, text in synth.COUNSELLING_TURNS[:7]])
+    path = synth.write_wav(tmp_path_factory.mktemp("mono") / "monologue.wav", samples)
+    return path, tiny.transcribe_file(path)
+
+
+@pytest.fixture(scope="session")
+def stereo_dialogue(dialogue, tmp_path_factory) -> Path:
+    """The two-voice dialogue with the worker on the left channel and the client on the right.
+
+    A little crosstalk (-26 dB) leaks into the other channel, as with two lapel mics.
+    """
+    path, turns, _ = dialogue
+    mono = audio_io.load(path)
+    left, right = np.zeros_like(mono), np.zeros_like(mono)
+    for turn in turns:
+        a, b = int(turn.start * synth.SAMPLE_RATE), int(turn.end * synth.SAMPLE_RATE)
+        (left if turn.speaker == "worker" else right)[a:b] = mono[a:b]
+    stereo = np.stack([left + 0.05 * right, right + 0.05 * left], axis=1)
+    return synth.write_wav(tmp_path_factory.mktemp("stereo") / "stereo.wav", stereo, channels=2)
+
+
+# --- helpers --------------------------------------------------------------------------------------
+
+
+def ref_speaker(turns: list[synth.Turn], t: float) -> str:
+    """The synthesised speaker talking at ``t`` (or the nearest turn, for words timed in a gap)."""
+    return min(
+        turns, key=lambda u: 0.0 if u.start <= t <= u.end else min(abs(t - u.start), abs(t - u.end))
+    ).speaker
+
+
+def check_speakers(transcript: Transcript, turns: list[synth.Turn]) -> dict[str, str]:
+    """Assert every segment holds one reference speaker and speakers map one-to-one; return the map."""
+    mapping: dict[str, str] = {}
+    for seg in transcript.segments:
+        assert seg.speaker is not None, seg
+        refs = {ref_speaker(turns, (w.start + w.end) / 2) for w in seg.words} or {
+            ref_speaker(turns, (seg.start + seg.end) / 2)
+        }
+        assert len(refs) == 1, f"segment {seg.id} mixes {refs}: {seg.text!r}"
+        ref = refs.pop()
+        assert mapping.setdefault(seg.speaker, ref) == ref, (
+            f"{seg.speaker} is both {mapping[seg.speaker]} and {ref}"
+        )
+    assert len(set(mapping.values())) == len(mapping), f"two clusters for one voice: {mapping}"
+    return mapping
+
+
+def check_invariants(before: Transcript, after: Transcript) -> None:
+    """Ids renumbered, times ordered, words inside their segment, no word lost or added."""
+    assert [s.id for s in after.segments] == list(range(len(after.segments)))
+    starts = [s.start for s in after.segments]
+    assert starts == sorted(starts)
+    for seg in after.segments:
+        assert seg.text.strip()
+        for w in seg.words:
+            assert seg.start - 1e-6 <= w.start <= w.end <= seg.end + 1e-6, (seg, w)
+    words = lambda t: [(w.start, w.text) for s in t.segments for w in s.words]  # noqa: E731
+    assert words(after) == words(before)
+    assert {s.speaker for s in after.segments} == {s.id for s in after.speakers}
+    for seg in after.segments:
+        assert seg.role == after.role_of(seg.speaker)
+
+
+# --- two voices ---------------------------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_two_voices_every_segment_gets_the_right_speaker(dialogue, diarized):
+    _, turns, transcript = dialogue
+    mapping = check_speakers(diarized, turns)
+    assert sorted(mapping.values()) == ["client", "worker"]
+    check_invariants(transcript, diarized)
+    # The automatic role guess names each voice after the part it plays.
+    for spk in diarized.speakers:
+        assert spk.role == mapping[spk.id]
+        assert spk.role_source == "guess"
+
+
+@pytest.mark.slow
+def test_input_transcript_is_not_changed(dialogue, diarized):
+    path, _, transcript = dialogue
+    snapshot = transcript.to_dict()
+    diarize(transcript, path)
+    assert transcript.to_dict() == snapshot
+    assert all(s.speaker is None for s in transcript.segments)
+
+
+@pytest.mark.slow
+def test_a_segment_holding_two_turns_is_split_at_the_word(dialogue):
+    """Whisper can put the end of one turn and the start of the next in one segment."""
+    path, turns, transcript = dialogue
+    first, second = transcript.segments[0], transcript.segments[1]
+    merged = Segment(
+        id=0,
+        start=first.start,
+        end=second.end,
+        text=f"{first.text} {second.text}",
+        words=first.words + second.words,
+        needs_review=True,
+        review_reasons=["flagged for the test"],
+    )
+    rest = [replace(s, id=i + 1) for i, s in enumerate(transcript.segments[2:])]
+    mixed = replace(transcript, segments=[merged, *rest])
+    out = diarize(mixed, path)
+    check_speakers(out, turns)
+    check_invariants(mixed, out)
+    assert out.segments[0].text == first.text
+    assert out.segments[1].text == second.text
+    assert out.segments[0].speaker != out.segments[1].speaker
+    # The flags of the segment that was cut stay on both pieces.
+    assert out.segments[0].needs_review and out.segments[1].needs_review
+    assert out.segments[1].review_reasons == ["flagged for the test"]
+
+
+@pytest.mark.slow
+def test_auto_count_finds_two_voices(dialogue):
+    path, turns, transcript = dialogue
+    report: list[Diarization] = []
+    out = diarize(transcript, path, num_speakers=None, report=report)
+    assert report[0].method == "embeddings" and report[0].num_speakers == 2
+    check_speakers(out, turns)
+
+
+@pytest.mark.slow
+def test_samples_instead_of_a_path(dialogue, diarized):
+    path, _, transcript = dialogue
+    out = diarize(transcript, audio_io.load(path))
+    assert [s.speaker for s in out.segments] == [s.speaker for s in diarized.segments]
+
+
+# --- one, three, none -------------------------------------------------------------------------
+
+
+def test_one_speaker_needs_no_audio_and_no_model():
+    transcript = Transcript(
+        segments=[Segment(0, 0.0, 2.0, "Client arrived on time."), Segment(1, 2.5, 4.0, "Mood was low.")]
+    )
+    report: list[Diarization] = []
+    out = diarize(transcript, num_speakers=1, report=report)  # no audio given: none is read
+    assert report[0].method == "single"
+    assert [s.speaker for s in out.segments] == ["S1", "S1"]
+    assert out.speakers == [Speaker(id="S1", role="worker", role_source="guess")]  # dictation
+
+
+@pytest.mark.slow
+def test_one_voice_is_counted_as_one(monologue):
+    path, transcript = monologue
+    report: list[Diarization] = []
+    out = diarize(transcript, path, num_speakers=None, report=report)
+    assert report[0].num_speakers == 1
+    assert {s.speaker for s in out.segments} == {"S1"}
+    check_invariants(transcript, out)
+
+
+@pytest.mark.slow
+def test_three_voices(family):
+    path, turns, transcript = family
+    out = diarize(transcript, path, num_speakers=3)
+    mapping = check_speakers(out, turns)
+    assert sorted(mapping.values()) == ["client", "other", "worker"]
+    check_invariants(transcript, out)
+    assert {s.role for s in out.speakers} == {"worker", "client", "other"}
+    worker = next(sid for sid, ref in mapping.items() if ref == "worker")
+    assert out.role_of(worker) == "worker"
+
+
+@pytest.mark.slow
+def test_three_voices_counted(family):
+    path, turns, transcript = family
+    report: list[Diarization] = []
+    out = diarize(transcript, path, num_speakers=None, report=report)
+    assert report[0].num_speakers == 3
+    check_speakers(out, turns)
+
+
+@pytest.mark.slow
+def test_near_silent_track(tmp_path, tiny):
+    """Hiss at -90 dBFS: no crash; either no speech is reported, or every segment gets one speaker."""
+    rng = np.random.default_rng(0)
+    path = synth.write_wav(tmp_path / "hiss.wav", (rng.standard_normal(16000 * 5) * 3e-5).astype(np.float32))
+    try:
+        transcript = tiny.transcribe_file(path)
+    except NoSpeechError as exc:
+        assert "hiss.wav" in str(exc)
+        transcript = Transcript(segments=[Segment(0, 0.5, 2.0, "Hmm.", words=[Word(0.5, 2.0, " Hmm.")])])
+    out = diarize(transcript, path)
+    assert all(s.speaker == "S1" for s in out.segments)
+    assert any("one speaker" in w for w in out.warnings)
+
+
+def test_empty_transcript_and_missing_audio(tmp_path):
+    out = diarize(Transcript(), np.zeros(16000, dtype=np.float32))
+    assert out.segments == [] and out.speakers == []
+    with pytest.raises(AudioError, match="needs the recording"):
+        diarize(Transcript(segments=[Segment(0, 0.0, 1.0, "Hello.")]))
+    with pytest.raises(AudioError, match="No such file"):
+        diarize(Transcript(segments=[Segment(0, 0.0, 1.0, "Hello.")]), tmp_path / "gone.wav")
+    with pytest.raises(ValueError, match="num_speakers"):
+        diarize(Transcript(), np.zeros(16000, dtype=np.float32), num_speakers=0)
+
+
+# --- stereo ------------------------------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_stereo_one_voice_per_channel_is_diarized_by_channel(dialogue, stereo_dialogue):
+    _, turns, transcript = dialogue  # same timing as the stereo file
+    report: list[Diarization] = []
+    out = diarize(transcript, stereo_dialogue, report=report)
+    assert report[0].method == "channels"
+    mapping = check_speakers(out, turns)
+    assert mapping == {"S1": "worker", "S2": "client"}
+    assert [(s.id, s.label) for s in out.speakers] == [("S1", "left channel"), ("S2", "right channel")]
+
+
+@pytest.mark.slow
+def test_stereo_can_be_refused_or_forced(dialogue, stereo_dialogue):
+    path, turns, transcript = dialogue
+    report: list[Diarization] = []
+    out = diarize(transcript, stereo_dialogue, stereo=False, report=report)
+    assert report[0].method == "embeddings"
+    check_speakers(out, turns)
+    with pytest.raises(AudioError, match="mono"):
+        diarize(transcript, path, stereo=True)
+
+
+def test_duplicated_stereo_is_not_taken_for_two_voices():
+    rng = np.random.default_rng(1)
+    voice = (rng.standard_normal(16000 * 3) * 0.1).astype(np.float32)
+    same = compute_features([np.stack([voice, 0.8 * voice], axis=1)])
+    assert same.correlation > 0.99 and not one_voice_per_channel(same)
+    left = np.concatenate([voice, np.zeros_like(voice)])
+    right = np.concatenate([np.zeros_like(voice), voice])
+    split = compute_features([np.stack([left, right], axis=1)])
+    assert one_voice_per_channel(split)
+    assert not one_voice_per_channel(compute_features([left]))
+
+
+def test_features_match_resemblyzer_and_do_not_depend_on_chunking():
+    from resemblyzer import wav_to_mel_spectrogram
+
+    rng = np.random.default_rng(2)
+    x = (rng.standard_normal(16000 * 2 + 123) * 0.1).astype(np.float32)
+    ref = wav_to_mel_spectrogram(x)
+    whole = read_features(x).mel
+    chunked = compute_features([x[:7000], x[7000:20000], x[20000:]]).mel
+    assert whole.shape == ref.shape == chunked.shape
+    np.testing.assert_allclose(whole, ref, rtol=1e-3, atol=1e-6 * ref.max())
+    np.testing.assert_allclose(chunked, whole, rtol=1e-4, atol=1e-7 * ref.max())
+
+
+# --- roles ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_roles_survive_a_json_round_trip(diarized, tmp_path):
+    again = Transcript.load(diarized.save(tmp_path / "t.json"))
+    assert again.speakers == diarized.speakers
+    assert [(s.speaker, s.role, s.text) for s in again.segments] == [
+        (s.speaker, s.role, s.text) for s in diarized.segments
+    ]
+    data = json.loads(diarized.to_json())
+    assert {s["role"] for s in data["speakers"]} == {"worker", "client"}
+
+
+@pytest.mark.slow
+def test_role_override(diarized):
+    worker = next(s.id for s in diarized.speakers if s.role == "worker")
+    client = next(s.id for s in diarized.speakers if s.role == "client")
+    swapped = assign_roles(diarized, {worker: "client"})
+    # The other voice is re-guessed around the override: it becomes the worker.
+    assert swapped.role_of(worker) == "client" and swapped.role_of(client) == "worker"
+    assert {s.id: s.role_source for s in swapped.speakers} == {worker: "user", client: "guess"}
+    assert all(seg.role == swapped.role_of(seg.speaker) for seg in swapped.segments)
+    assert diarized.role_of(worker) == "worker"  # the input is untouched
+    other = assign_roles(diarized, {worker: "other", client: "other"})
+    assert {s.role for s in other.speakers} == {"other"}
+    with pytest.raises(TranscriptError, match="no speaker S9"):
+        assign_roles(diarized, {"S9": "client"})
+    with pytest.raises(TranscriptError, match="Unknown role"):
+        assign_roles(diarized, {worker: "therapist"})
+
+
+@pytest.mark.slow
+def test_roles_passed_to_diarize(dialogue):
+    path, _, transcript = dialogue
+    out = diarize(transcript, path, roles={"S1": "client", "S2": "worker"})
+    assert [(s.id, s.role, s.role_source) for s in out.speakers] == [
+        ("S1", "client", "user"),
+        ("S2", "worker", "user"),
+    ]
+
+
+def test_guess_roles_from_what_was_said():
+    said = [
+        ("S1", "Hi, thanks for coming in. How have you been sleeping?"),
+        ("S2", "Not great. I wake up at four and I can't get back to sleep."),
+        ("S1", "It sounds like that is wearing you down. What have you tried?"),
+        ("S2", "I stopped drinking coffee after lunch, but I still feel tired."),
+        ("S3", "She has been like this for months."),
+    ]
+    segs = [Segment(i, i * 5.0, i * 5.0 + 4, text, speaker=who) for i, (who, text) in enumerate(said)]
+    t = Transcript(segments=segs, speakers=[Speaker("S1"), Speaker("S2"), Speaker("S3")])
+    assert guess_roles(t) == {"S1": "worker", "S2": "client", "S3": "other"}
+    # A fixed role is kept and the others are guessed around it.
+    assert guess_roles(t, {"S2": "worker"}) == {"S2": "worker", "S1": "client", "S3": "other"}
+
+
+def test_parse_roles():
+    assert parse_roles("S1=client, s2=Worker;S3:other") == {"S1": "client", "S2": "worker", "S3": "other"}
+    assert parse_roles("S1=none") == {"S1": None}
+    for bad in ("S1", "S1=boss", "=client"):
+        with pytest.raises(TranscriptError):
+            parse_roles(bad)
+
+
+# --- splitting --------------------------------------------------------------------------------
+
+
+def _seg(text: str, times: list[tuple[float, float]], **kw) -> Segment:
+    words = [Word(a, b, " " + w) for w, (a, b) in zip(text.split(), times, strict=True)]
+    return Segment(0, times[0][0], times[-1][1], text, words=words, **kw)
+
+
+def test_split_segment_keeps_text_words_and_flags():
+    seg = _seg("Okay. Is that so?", [(0, 0.4), (0.8, 1.0), (1.0, 1.2), (1.2, 1.5)], needs_review=True)
+    a, b = split_segment(seg, ["S1", "S2", "S2", "S2"])
+    assert (a.text, b.text) == ("Okay.", "Is that so?")
+    assert (a.start, a.end, b.start, b.end) == (0, 0.4, 0.8, 1.5)
+    assert a.speaker == "S1" and b.speaker == "S2" and a.needs_review and b.needs_review
+    assert [w.text for w in a.words + b.words] == [w.text for w in seg.words]
+
+
+def test_edited_segment_is_not_cut():
+    seg = _seg("Okay. Is that so?", [(0, 0.4), (0.8, 1.0), (1.0, 1.2), (1.2, 1.5)], edited=True)
+    (only,) = split_segment(seg, ["S1", "S2", "S2", "S2"])
+    assert only.text == seg.text and only.speaker == "S2"
+
+
+# --- output and CLI -------------------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_every_writer_shows_who_spoke(diarized):
+    for fmt, write in WRITERS.items():
+        text = write(diarized)
+        assert "Worker (S" in text or '"role": "worker"' in text, fmt
+        assert "Client (S" in text or '"role": "client"' in text, fmt
+
+
+@pytest.mark.slow
+def test_cli_speakers_and_roles(dialogue, tmp_path):
+    path, turns, _ = dialogue
+    out = tmp_path / "t.json"
+    result = CliRunner().invoke(
+        cli,
+        ["transcribe", str(path), "-m", "tiny.en", "--speakers", "2", "--roles", "S1=client", "-o", str(out)],
+    )
+    assert result.exit_code == 0, result.output
+    assert "Speakers: S1 client, S2 worker (guessed)" in result.output
+    t = Transcript.load(out)
+    assert t.role_of("S1") == "client" and t.role_of("S2") == "worker"
+    check_speakers(t, turns)
+
+
+def test_cli_rejects_bad_speaker_options(tmp_path):
+    wav = synth.write_wav(tmp_path / "x.wav", np.zeros(1600, dtype=np.float32))
+    result = CliRunner().invoke(cli, ["transcribe", str(wav), "--speakers", "lots"])
+    assert result.exit_code == 2 and "number of speakers" in result.output
+    result = CliRunner().invoke(cli, ["transcribe", str(wav), "--roles", "S1=boss"])
+    assert result.exit_code == 1 and "Unknown role" in result.output
