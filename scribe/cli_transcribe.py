@@ -14,6 +14,40 @@ def register(group: click.Group) -> None:
     group.add_command(transcribe_cmd)
 
 
+def _speakers_option(ctx: click.Context, param: click.Parameter, value: str | None) -> int | str | None:
+    """``--speakers``: a count from 1 to MAX_SPEAKERS, or "auto"."""
+    from scribe.diarize import MAX_COUNT
+
+    if value is None:
+        return None
+    if value.strip().lower() == "auto":
+        return "auto"
+    try:
+        count = int(value)
+    except ValueError:
+        count = 0
+    if not 1 <= count <= MAX_COUNT:
+        raise click.BadParameter(
+            f"give a number of speakers from 1 to {MAX_COUNT}, or 'auto' (got {value!r})."
+        )
+    return count
+
+
+def _speaker_summary(transcript) -> str:
+    """``Speakers: S1 worker (guessed), S2 client (guessed)`` for the terminal, not the output file."""
+    parts = []
+    for spk in transcript.speakers:
+        how = {"guess": " (guessed)", "user": ""}.get(spk.role_source, "")
+        where = f", {spk.label}" if spk.label else ""
+        parts.append(f"{spk.id} {spk.role or 'unknown'}{how}{where}")
+    hint = (
+        " Change with --roles S1=ROLE,..."
+        if any(s.role_source == "guess" for s in transcript.speakers)
+        else ""
+    )
+    return f"Speakers: {', '.join(parts) or 'none'}.{hint}"
+
+
 @click.command("transcribe")
 @click.argument("audio", type=click.Path(path_type=Path))
 @click.option(
@@ -40,12 +74,42 @@ def register(group: click.Group) -> None:
 @click.option(
     "--allow-download", is_flag=True, help="Allow fetching a model from the internet (off by default)."
 )
+@click.option(
+    "--speakers",
+    "-s",
+    default=None,
+    metavar="N|auto",
+    callback=_speakers_option,
+    help="Tell speakers apart: N voices (1 = dictation, 2 = worker and client), or 'auto' to "
+    "estimate (1 to 6). --roles or --stereo-channels alone imply 2.",
+)
+@click.option(
+    "--roles",
+    default=None,
+    metavar="S1=ROLE,...",
+    help="Set speaker roles instead of guessing them: worker, client or other, e.g. S1=client,S2=worker.",
+)
+@click.option(
+    "--stereo-channels/--no-stereo-channels",
+    "stereo",
+    default=None,
+    help="One voice per stereo channel: diarize by channel (default: detected).",
+)
 def transcribe_cmd(
-    audio: Path, model: str | None, fmt: str | None, output: Path | None, language: str, allow_download: bool
+    audio: Path,
+    model: str | None,
+    fmt: str | None,
+    output: Path | None,
+    language: str,
+    allow_download: bool,
+    speakers: int | str | None,
+    roles: str | None,
+    stereo: bool | None,
 ) -> None:
     """Transcribe AUDIO (wav, flac, mp3, m4a, ogg, opus, webm) on this computer.
 
-    Lines the model was unsure of end in [check].
+    Lines the model was unsure of end in [check]. With --speakers (or --roles,
+    --stereo-channels) each line says who spoke, e.g. "Worker (S1): ...".
     """
     from scribe.records import TranscriptionSettings
     from scribe.transcribe import Transcriber
@@ -53,8 +117,19 @@ def transcribe_cmd(
     if fmt is None:
         suffix = output.suffix.lstrip(".").lower() if output else ""
         fmt = suffix if suffix in WRITERS else "txt"
+    overrides = None
+    if roles is not None:
+        from scribe.roles import parse_roles
+
+        overrides = parse_roles(roles)
     transcriber = Transcriber(model, TranscriptionSettings(language=language), allow_download=allow_download)
     transcript = transcriber.transcribe_file(audio, progress=sys.stderr.isatty())
+    if speakers is not None or overrides is not None or stereo:
+        from scribe.diarize import diarize
+
+        count = 2 if speakers is None else (None if speakers == "auto" else int(speakers))
+        transcript = diarize(transcript, audio, num_speakers=count, roles=overrides, stereo=stereo)
+        click.echo(_speaker_summary(transcript), err=True)
     for warning in transcript.warnings:
         click.echo(f"Warning: {warning}", err=True)
     text = WRITERS[fmt](transcript)
