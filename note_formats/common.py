@@ -82,6 +82,10 @@ STATUS_WORDS = {
 }
 #: Observation subtypes that describe the client's circumstances rather than symptoms.
 CONTEXT_SUBTYPES = ("strength", "stressor", "barrier")
+#: Transcript sources written by the worker (typed notes, dictation) rather than recorded in session.
+NOTE_SOURCES = ("text", "dictation")
+#: Observation subtypes a worker can see in the room (SOAP "Objective" when the worker says them).
+PRESENTATION_SUBTYPES = ("mood_affect", "behaviour", "energy", "concentration", "physical_health")
 #: Change-talk subtypes of "goal" annotations (Miller & Rollnick's DARN-CAT).
 CHANGE_TALK = ("desire", "ability", "reason", "need", "commitment", "taking_steps")
 _QUOTE_RE = re.compile(r'"([^"]+)"')
@@ -186,6 +190,8 @@ class Material:
     def __init__(self, transcript: Transcript, annotations: Iterable[Annotation], options: DraftOptions):
         self.transcript = transcript
         self.options = options
+        #: Typed or dictated notes: the worker wrote every line (there are no speakers to tell apart).
+        self.notes = transcript.source in NOTE_SOURCES
         self._segments = {seg.id: seg for seg in transcript.segments}
         usable: list[Annotation] = []
         for ann in annotations:
@@ -314,38 +320,39 @@ def goal_items(m: Material) -> list[NoteItem]:
         title = title_of(ann.subtype, GOAL_TITLES, "goal")
         role = m.role(ann)
         if role is None:
-            title += " (speaker not identified)"
+            title += " (from the worker's notes)" if m.notes else " (speaker not identified)"
         elif role != "client":  # a worker's summary of a goal is not the client's words
             title += f" (as said by the {role_word(role)})"
         items.append(m.item([ann], f"{title}{_status(ann)}: {quoted(m.spoken(ann), m.options.max_quotes)}"))
     return items
 
 
-def observation_items(
-    m: Material,
-    *,
-    subtypes: Iterable[str] | None = None,
-    exclude_subtypes: Iterable[str] = (),
-    roles: Iterable[str | None] | None = None,
-    exclude_roles: Iterable[str | None] = (),
-    prefix: str = "",
-) -> list[NoteItem]:
-    """One item per observation: 'Sleep: "I wake at three every night."'."""
-    anns = m.select(
-        "observation",
-        subtypes=subtypes,
-        exclude_subtypes=exclude_subtypes,
-        roles=roles,
-        exclude_roles=exclude_roles,
-    )
-    return [
-        m.item(
-            [ann],
-            f"{prefix}{title_of(ann.subtype, OBSERVATION_TITLES, 'observation')}{_status(ann)}: "
-            f"{quoted(m.spoken(ann), m.options.max_quotes)}",
-        )
-        for ann in anns
-    ]
+def observation_kind(m: Material, ann: Annotation) -> str:
+    """Where an observation belongs in a note.
+
+    "context": a strength, stressor or barrier (assessment material, whoever said it);
+    "observed": the worker describing the client's presentation (affect, behaviour, ...);
+    "reported": everything else, the client's account (or the worker reflecting it back).
+    """
+    if ann.subtype in CONTEXT_SUBTYPES:
+        return "context"
+    if m.role(ann) == "worker" and ann.subtype in PRESENTATION_SUBTYPES:
+        return "observed"
+    return "reported"
+
+
+def observation_items(m: Material, kind: str, *, prefix: str = "") -> list[NoteItem]:
+    """One item per observation of ``kind`` (see ``observation_kind``): 'Sleep: "I wake at three."'."""
+    items = []
+    for ann in m.select("observation"):
+        if observation_kind(m, ann) != kind:
+            continue
+        title = title_of(ann.subtype, OBSERVATION_TITLES, "observation")
+        if kind == "reported" and m.role(ann) == "worker":  # the worker's reflection, not the client's words
+            title += " (as reflected by the worker)"
+        quotes = quoted(m.spoken(ann), m.options.max_quotes)
+        items.append(m.item([ann], f"{prefix}{title}{_status(ann)}: {quotes}"))
+    return items
 
 
 def intervention_items(m: Material, *, prefix: str = "", covered: Sequence[NoteItem] = ()) -> list[NoteItem]:
@@ -371,16 +378,15 @@ def intervention_items(m: Material, *, prefix: str = "", covered: Sequence[NoteI
             host.annotation_ids.append(ann.id)
     groups: dict[tuple[str, bool], list[Annotation]] = {}
     for ann in anns:
-        unsure = m.unsure(ann) or m.role(ann) is None
+        unsure = m.unsure(ann) or (m.role(ann) is None and not m.notes)
         groups.setdefault((ann.subtype, unsure), []).append(ann)
     items = []
     for (subtype, _), group in groups.items():
         evidence = sorted((ev for a in group for ev in m.spoken(a)), key=lambda e: e.start)
         title = title_of(subtype, INTERVENTION_TITLES, "intervention")
         text = f"{prefix}{title}: {quoted(evidence, m.options.max_quotes)}"
-        extra = (
-            ["speaker unknown: confirm the worker said this"] if any(m.role(a) is None for a in group) else []
-        )
+        unknown = not m.notes and any(m.role(a) is None for a in group)
+        extra = ["speaker unknown: confirm the worker said this"] if unknown else []
         items.append(m.item(group, text, extra))
     return _by_time(items)
 
@@ -428,7 +434,9 @@ def plan_items(m: Material) -> list[NoteItem]:
     items = []
     for ann in m.select("plan"):
         title = title_of(ann.subtype, PLAN_TITLES, "plan")
-        details = [f"{k}: {ann.attributes[k]}" for k in ("who", "when") if ann.attributes.get(k)]
+        who, when = ann.attributes.get("who", ""), ann.attributes.get("when", "")
+        # "who" reads well only as a role ("us", "we" from the wording would not)
+        details = [f"who: {who}"] * (who in ("client", "worker")) + [f"when: {when}"] * bool(when)
         suffix = f" ({'; '.join(details)})" if details else ""
         items.append(m.item([ann], f"{title}{suffix}: {quoted(m.spoken(ann), m.options.max_quotes)}"))
     return items

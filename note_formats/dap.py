@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from note_formats.common import (
-    CONTEXT_SUBTYPES,
     Material,
     change_talk_summary,
     goal_items,
@@ -26,10 +25,8 @@ def build_dap(m: Material) -> list[NoteSection]:
             "Data",
             [
                 *goal_items(m),
-                *observation_items(m, exclude_subtypes=CONTEXT_SUBTYPES, exclude_roles=("worker",)),
-                *observation_items(
-                    m, exclude_subtypes=CONTEXT_SUBTYPES, roles=("worker",), prefix="Observed — "
-                ),
+                *observation_items(m, "reported"),
+                *observation_items(m, "observed", prefix="Observed — "),
                 *intervention_items(m, prefix="Intervention used — "),
             ],
             empty_text="No session content was identified; add what the client reported and what you did.",
@@ -37,7 +34,7 @@ def build_dap(m: Material) -> list[NoteSection]:
         section(
             "assessment",
             "Assessment",
-            [*change_talk_summary(m), *observation_items(m, subtypes=CONTEXT_SUBTYPES)],
+            [*change_talk_summary(m), *observation_items(m, "context")],
             empty_text="No assessment content was identified; add your clinical impressions.",
         ),
         risk_section(m),

@@ -62,12 +62,15 @@ class NoteView:
 
 
 def stamp(item: NoteItem) -> str:
-    starts = sorted({round(ev.start) for ev in item.evidence})
-    if not starts:
+    """Where the item rests: "[03:12, 05:40]"; for untimed typed notes, paragraphs: "[¶3]"."""
+    if not item.evidence:
         return ""
-    shown = ", ".join(fmt_time(s) for s in starts[:MAX_STAMPS])
-    more = f" +{len(starts) - MAX_STAMPS}" if len(starts) > MAX_STAMPS else ""
-    return f"[{shown}{more}]"
+    if all(ev.start == ev.end == 0.0 for ev in item.evidence):
+        refs = [f"¶{n + 1}" for n in sorted({ev.segment_id for ev in item.evidence})]
+    else:
+        refs = [fmt_time(s) for s in sorted({round(ev.start) for ev in item.evidence})]
+    more = f" +{len(refs) - MAX_STAMPS}" if len(refs) > MAX_STAMPS else ""
+    return f"[{', '.join(refs[:MAX_STAMPS])}{more}]"
 
 
 def marks(item: NoteItem) -> list[str]:

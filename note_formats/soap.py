@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from note_formats.common import (
-    CONTEXT_SUBTYPES,
     Material,
     change_talk_summary,
     goal_items,
@@ -27,21 +26,21 @@ def build_soap(m: Material) -> list[NoteSection]:
             "Subjective",
             [
                 *goal_items(m),
-                *observation_items(m, exclude_subtypes=CONTEXT_SUBTYPES, exclude_roles=("worker",)),
+                *observation_items(m, "reported"),
             ],
             empty_text="Nothing the client reported was identified; add the client's account.",
         ),
         section(
             "objective",
             "Objective",
-            observation_items(m, exclude_subtypes=CONTEXT_SUBTYPES, roles=("worker",)),
+            observation_items(m, "observed"),
             empty_text="No worker observations were captured in the transcript; add affect, behaviour "
             "and presentation.",
         ),
         section(
             "assessment",
             "Assessment",
-            [*change_talk_summary(m), *observation_items(m, subtypes=CONTEXT_SUBTYPES)],
+            [*change_talk_summary(m), *observation_items(m, "context")],
             empty_text="No assessment content was identified; add your clinical impressions.",
         ),
         risk_section(m),

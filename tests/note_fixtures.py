@@ -9,9 +9,8 @@ low-confidence change-talk annotation on a segment the transcriber flagged
 
 from __future__ import annotations
 
-from synth import COUNSELLING_TURNS
-
 from scribe.records import Annotation, Evidence, Segment, Speaker, Transcript, Word
+from synth import COUNSELLING_TURNS
 
 ROLE_SPEAKER = {"worker": "SPEAKER_00", "client": "SPEAKER_01"}
 
@@ -51,7 +50,7 @@ def counselling_transcript() -> Transcript:
         segments=segments,
         duration=t + 2.0,
         speakers=[Speaker("SPEAKER_00", "worker"), Speaker("SPEAKER_01", "client")],
-        source="text",
+        source="audio",
         created_at="2025-03-04T10:00:00+00:00",
     )
 

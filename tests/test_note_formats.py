@@ -30,7 +30,7 @@ from note_formats import (
 from note_formats.common import INTERVENTION_TITLES, Material, risk_section, section, title_of
 from note_formats.process import turns
 from scribe.errors import NoteError
-from scribe.records import Annotation, NoteDraft, NoteItem, Transcript
+from scribe.records import Annotation, NoteDraft, NoteItem, Segment, Transcript
 
 ALL = ("soap", "dap", "process")
 NO_RISK = "No risk indicators were identified in the transcript."
@@ -367,3 +367,47 @@ def test_long_monologue_is_cut_into_rows_at_segment_boundaries(session):
     assert [s.id for row in rows for s in row] == [s.id for s in tr.segments]
     assert len(rows) > 1
     assert all(sum(len(s.text) for s in row[:-1]) < 200 for row in rows)
+
+
+def test_observations_go_where_their_speaker_puts_them(session):
+    tr, anns = session
+    seen = Annotation(
+        id="o1", label="observation", subtype="mood_affect", text="", evidence=[ev(tr, 2)], role="worker"
+    )
+    reflected = Annotation(
+        id="o2", label="observation", subtype="functioning_work", text="", evidence=[ev(tr, 2)], role="worker"
+    )
+    soap = build_draft("soap", tr, [*anns, seen, reflected])
+    assert [i.annotation_ids for i in soap.section("objective").items] == [["o1"]]
+    subjective = {tuple(i.annotation_ids): i.text for i in soap.section("subjective").items}
+    assert subjective[("o2",)].startswith("Work functioning (as reflected by the worker): ")
+    assert subjective[("a2",)] == 'Sleep: "I have not been sleeping well"'
+    dap = build_draft("dap", tr, [*anns, seen, reflected])
+    assert any(i.text.startswith("Observed — Mood / affect: ") for i in dap.section("data").items)
+
+
+def test_typed_notes_are_the_workers_and_cite_paragraphs():
+    text = [
+        "Met with client for a check-in.",
+        "Provided psychoeducation on sleep hygiene.",
+        "Client said she wants to sleep through the night.",
+    ]
+    segments = [Segment(id=i, start=0.0, end=0.0, text=t) for i, t in enumerate(text)]
+    tr = Transcript(segments=segments, source="text")
+    anns = [
+        Annotation(id="n1", label="intervention", subtype="psychoeducation", text="", evidence=[ev(tr, 1)]),
+        Annotation(
+            id="n2",
+            label="goal",
+            subtype="goal",
+            text="",
+            evidence=[ev(tr, 2, "wants to sleep through the night")],
+        ),
+    ]
+    d = build_draft("dap", tr, anns)
+    data = {i.annotation_ids[0]: i for i in d.section("data").items}
+    assert not data["n1"].needs_review  # in notes the worker wrote every line: no "speaker unknown"
+    assert data["n2"].text == 'Goal (from the worker\'s notes): "wants to sleep through the night"'
+    md = render_markdown(d)
+    assert "[¶2]" in md and "[¶3]" in md and "[00:00]" not in md
+    assert check_grounding(d, tr) == []
