@@ -206,36 +206,7 @@ def record_cmd(
             + ("space pauses/resumes." if sys.stdin.isatty() else "SIGUSR1 pauses, SIGUSR2 resumes."),
             err=True,
         )
-        announced, last_plain = False, time.monotonic()
-        while True:
-            if not announced and rec.started.is_set():
-                click.echo("Recording started.", err=True)  # audio is reaching the disk
-                announced = True
-            key = read_key()
-            if key in (" ", "p", "P"):
-                requests.append("resume" if rec.paused else "pause")
-            elif key in ("q", "Q"):
-                requests.append("stop")
-            stop_now = False
-            while requests and not stop_now:
-                what = requests.pop(0)
-                stop_now = what == "stop"
-                was = rec.paused
-                if what == "pause":
-                    session.pause()
-                elif what == "resume":
-                    session.resume()
-                if was != rec.paused:
-                    click.echo(("\n" if tty else "") + ("Paused." if rec.paused else "Resumed."), err=True)
-            if stop_now or session.done.is_set():
-                break
-            line = meter_line(rec.seconds, rec.level, rec.paused, session.live.transcribed_seconds)
-            if tty:
-                click.echo("\r" + line, nl=False, err=True)
-            elif time.monotonic() - last_plain >= PLAIN_STATUS_SECONDS:
-                click.echo(line, err=True)
-                last_plain = time.monotonic()
-            time.sleep(0.1)
+        _control_loop(session, requests, read_key)
         recording = rec.stop()  # the audio file is complete and closed from here on
     if tty:
         click.echo("", err=True)
@@ -260,6 +231,45 @@ def record_cmd(
     )
     if recording.stopped_by in ("disk_full", "device_lost", "error"):
         raise click.ClickException(f"The recording ended early: {recording.message}")
+
+
+def _control_loop(session, requests: list[str], read_key: Callable[[], str]) -> None:
+    """Until stopped: act on keys and signals, and draw the meter (a status line a minute without a terminal)."""
+    rec = session.recorder
+    tty = sys.stderr.isatty()
+    announced, last_plain = False, time.monotonic()
+    while True:
+        if not announced and rec.started.is_set():
+            click.echo("Recording started.", err=True)  # audio is reaching the disk
+            announced = True
+        key = read_key()
+        if key in (" ", "p", "P"):
+            requests.append("resume" if rec.paused else "pause")
+        elif key in ("q", "Q"):
+            requests.append("stop")
+        stop_now = False
+        while requests and not stop_now:
+            what = requests.pop(0)
+            stop_now = what == "stop"
+            was = rec.paused
+            if what == "pause":
+                session.pause()
+            elif what == "resume":
+                session.resume()
+            if was != rec.paused:
+                click.echo(("\n" if tty else "") + ("Paused." if rec.paused else "Resumed."), err=True)
+        if stop_now or session.done.is_set():
+            return
+        if not announced:  # no meter before audio arrives
+            time.sleep(0.05)
+            continue
+        line = meter_line(rec.seconds, rec.level, rec.paused, session.live.transcribed_seconds)
+        if tty:
+            click.echo("\r" + line, nl=False, err=True)
+        elif time.monotonic() - last_plain >= PLAIN_STATUS_SECONDS:
+            click.echo(line, err=True)
+            last_plain = time.monotonic()
+        time.sleep(0.1)
 
 
 @click.command("dictate")

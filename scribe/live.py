@@ -81,6 +81,8 @@ class LiveTranscriber:
         if self._closed.is_set():
             raise RecordingError("This live transcription has already finished.")
         self._fed += len(samples)
+        if self.error is not None:
+            return  # the thread is gone: do not pile up audio; finish() transcribes the file instead
         self._queue.put(np.asarray(samples, dtype=np.float32))
 
     @property
@@ -151,6 +153,11 @@ class LiveTranscriber:
         except BaseException as exc:  # reported by finish(); the recording itself is unaffected
             log.exception("Live transcription failed")
             self.error = exc
+            while True:  # free the audio queued so far; the file on disk has it
+                try:
+                    self._queue.get_nowait()
+                except queue.Empty:
+                    break
 
     def finish(self, timeout: float | None = None) -> list[Segment]:
         """No more audio: transcribe what is left and return every segment, in order."""

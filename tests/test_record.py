@@ -30,7 +30,7 @@ from scribe import audio as audio_io
 from scribe.cli import cli
 from scribe.cli_record import meter_line
 from scribe.errors import NoSpeechError, RecordingError
-from scribe.live import LiveSession, dictate, dictate_audio, split_section_command
+from scribe.live import LiveSession, LiveTranscriber, dictate, dictate_audio, split_section_command
 from scribe.metrics import normalize, wer
 from scribe.record import Recorder, _Resampler, resolve_device
 from scribe.records import Transcript
@@ -196,6 +196,23 @@ def test_dictate_audio_bad_inputs(tiny, tmp_path: Path) -> None:
         dictate_audio(np.zeros(SAMPLE_RATE * 2, dtype=np.float32), tiny)
 
 
+def test_live_transcriber_failure_is_reported_not_fatal() -> None:
+    """A model failing mid-session must not take the recording down or hoard its audio."""
+
+    class Broken:
+        def transcribe_array(self, samples, offset=0.0):
+            raise RuntimeError("model crashed")
+
+    live = LiveTranscriber(Broken(), window_seconds=5.0).start()  # type: ignore[arg-type]
+    for _ in range(100):  # 10 s: enough for one window
+        live.feed(tone(0.1))
+    live.wait_idle()
+    assert isinstance(live.error, RuntimeError)
+    live.feed(tone(0.1))
+    assert live._queue.qsize() == 0 and live.fed_seconds == pytest.approx(10.1)
+    assert live.finish(timeout=10) == []
+
+
 def test_record_refuses_a_folder_with_a_recording(tmp_path: Path) -> None:
     WavWriter(tmp_path / "session.wav").write(tone(0.5))  # never closed: an interrupted session
     result = CliRunner().invoke(cli, ["record", "-o", str(tmp_path)])
@@ -310,6 +327,7 @@ class Child:
     def __init__(self, *args: str) -> None:
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "scribe.cli", *args],
+            stdin=subprocess.DEVNULL,  # never a terminal: a killed child could not restore its mode
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
