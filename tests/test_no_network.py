@@ -80,18 +80,13 @@ from scribe.transcribe import transcribe_file
 transcript = transcribe_file(audio, model="tiny.en")
 done.append("transcribe")
 
-import importlib.util
-if importlib.util.find_spec("scribe.diarize"):
-    from scribe.diarize import diarize
-    transcript = diarize(transcript, audio, num_speakers=2)
-    done.append("diarize")
+from scribe.diarize import diarize
+transcript = diarize(transcript, audio, num_speakers=2)
+done.append("diarize")
 
-import pipelines
-if hasattr(pipelines, "tag"):
-    annotations = pipelines.tag(transcript)
-    done.append("tag")
-else:
-    annotations = []
+from pipelines import tag
+annotations = tag(transcript)
+done.append("tag")
 
 from note_formats import DraftOptions, build_draft, export
 draft = build_draft("soap", transcript, annotations, DraftOptions(client_id="NET-TEST-1"))
@@ -110,8 +105,11 @@ with Store.open(passphrase="correct horse battery", create=True) as store:
     store.sign_draft(sid)
     store.export_session(sid, out / "export")
     assert store.verify_audit().ok
+    stored = store.get_annotations(sid)
+    roles = sorted({s.role or "" for s in store.get_transcript(sid).segments})
 done.append("store")
-print(json.dumps({"done": done, "segments": len(transcript.segments), "annotations": len(annotations)}))
+labels = sorted({a.label for a in stored})
+print(json.dumps({"done": done, "segments": len(transcript.segments), "labels": labels, "roles": roles}))
 """
 
 
@@ -156,8 +154,10 @@ def test_whole_pipeline_attempts_no_connection(
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert attempts == []
     result = json.loads(proc.stdout.strip().splitlines()[-1])
-    assert result["done"][0] == "transcribe" and result["done"][-3:] == ["draft", "export", "store"]
+    assert result["done"] == ["transcribe", "diarize", "tag", "draft", "export", "store"]
     assert result["segments"] > 3
+    assert {"goal", "risk", "plan"} <= set(result["labels"])  # the tagger really ran on the words
+    assert {"worker", "client"} <= set(result["roles"])  # and diarization on the voices
     for suffix in ("docx", "pdf", "md", "txt"):
         assert (tmp_path / f"note.{suffix}").stat().st_size > 0
     assert "Subjective" in (tmp_path / "note.md").read_text()
