@@ -342,16 +342,25 @@ def observation_kind(m: Material, ann: Annotation) -> str:
 
 
 def observation_items(m: Material, kind: str, *, prefix: str = "") -> list[NoteItem]:
-    """One item per observation of ``kind`` (see ``observation_kind``): 'Sleep: "I wake at three."'."""
-    items = []
+    """One item per quote of ``kind`` (see ``observation_kind``): 'Energy, work functioning: "..."'.
+
+    Observations resting on exactly the same words are one line naming them all,
+    so a sentence tagged twice is not quoted twice.
+    """
+    groups: dict[tuple, list[Annotation]] = {}
     for ann in m.select("observation"):
         if observation_kind(m, ann) != kind:
             continue
-        title = title_of(ann.subtype, OBSERVATION_TITLES, "observation")
-        if kind == "reported" and m.role(ann) == "worker":  # the worker's reflection, not the client's words
+        spans = tuple(sorted((e.segment_id, e.char_start, e.char_end) for e in m.spoken(ann)))
+        groups.setdefault((spans, ann.status, m.role(ann) == "worker"), []).append(ann)
+    items = []
+    for (_, _, by_worker), anns in groups.items():
+        titles = list(dict.fromkeys(title_of(a.subtype, OBSERVATION_TITLES, "observation") for a in anns))
+        title = ", ".join([titles[0], *(t[0].lower() + t[1:] for t in titles[1:])])
+        if kind == "reported" and by_worker:  # the worker's reflection, not the client's words
             title += " (as reflected by the worker)"
-        quotes = quoted(m.spoken(ann), m.options.max_quotes)
-        items.append(m.item([ann], f"{prefix}{title}{_status(ann)}: {quotes}"))
+        quotes = quoted(m.spoken(anns[0]), m.options.max_quotes)
+        items.append(m.item(anns, f"{prefix}{title}{_status(anns[0])}: {quotes}"))
     return items
 
 

@@ -411,3 +411,13 @@ def test_typed_notes_are_the_workers_and_cite_paragraphs():
     md = render_markdown(d)
     assert "[¶2]" in md and "[¶3]" in md and "[00:00]" not in md
     assert check_grounding(d, tr) == []
+
+
+def test_observations_on_the_same_words_are_one_line(session):
+    tr, anns = session
+    twin = copy.deepcopy(next(a for a in anns if a.id == "a2"))
+    twin.id, twin.subtype = "a2b", "functioning_work"
+    d = build_draft("soap", tr, [*anns, twin])
+    lines = [i for i in d.section("subjective").items if "a2" in i.annotation_ids]
+    assert len(lines) == 1 and lines[0].annotation_ids == ["a2", "a2b"]
+    assert lines[0].text == 'Sleep, work functioning: "I have not been sleeping well"'
