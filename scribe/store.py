@@ -14,25 +14,30 @@ Usage (the CLI and the UI do exactly this)::
         store.get_draft(sid).sections ...
 
 Everything that could identify a client or describe a session (the client
-identifier, dates, transcript, annotations, drafts, audio) is encrypted with
-AES-256-GCM under a data key that is wrapped by an Argon2id key from the
-passphrase (see ``scribe.crypto``). Every change and every read of session
-content is written to the hash-chained audit log (``scribe.audit``) in the same
-transaction. The retention policy for raw audio is applied when the store
-opens and when a note is signed. Why: issue 8 and 45 CFR 164.312.
+identifier, session date and type, transcript, annotations, drafts, audio) is
+encrypted with AES-256-GCM under a data key that is wrapped by an Argon2id key
+from the passphrase (see ``scribe.crypto``). Left readable: random ids, when
+rows were created or signed, status and consent flags (the consent flag is
+authenticated). Every change and every read of session content is written to
+the hash-chained audit log (``scribe.audit``) in the same transaction. The
+retention policy for raw audio is applied when the store opens and when a note
+is signed. Why: issue 8 and 45 CFR 164.312.
+
+``Store`` is split over three files: this one (opening, clients, sessions,
+passphrase, audit), ``store_audio.py`` (audio files, retention) and
+``store_content.py`` (transcripts, annotations, drafts, export).
 """
 
 from __future__ import annotations
 
 import contextlib
 import getpass
-import json
 import os
 import sqlite3
 import threading
 import uuid
 from collections.abc import Iterator
-from datetime import UTC, date, datetime, timedelta
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -43,14 +48,14 @@ from scribe.paths import audio_dir, data_dir, store_file
 from scribe.records import (
     AuditEntry,
     AuditReport,
-    RetentionPolicy,
     SessionInfo,
     now_iso,
 )
+from scribe.store_audio import RETENTION_MODES, SessionAudio
 from scribe.store_content import SessionContent
 
-RETENTION_MODES = ("keep", "delete_when_signed", "delete_after_days")
 WORKER_ENV = "SCRIBE_WORKER"
+__all__ = ["RETENTION_MODES", "WORKER_ENV", "Store"]
 
 
 def _default_worker() -> str:
@@ -60,7 +65,7 @@ def _default_worker() -> str:
         return "unknown"
 
 
-class Store(SessionContent):
+class Store(SessionAudio, SessionContent):
     """An open, unlocked session store. Create with :meth:`Store.open`; close when done.
 
     Thread-safe (one lock around the connection); several processes may open the
@@ -420,112 +425,7 @@ class Store(SessionContent):
             self._log("session_deleted", session_id)
         self._wipe_pending()
 
-    # --- retention -----------------------------------------------------------------------
-
-    @property
-    def retention(self) -> RetentionPolicy:
-        """The worker's policy for raw audio (default: keep)."""
-        with self._tx(write=False) as db:
-            row = db.execute("SELECT value FROM meta WHERE key = 'retention'").fetchone()
-        if row is None:
-            return RetentionPolicy()
-        return RetentionPolicy.from_dict(self._cipher.open_json(row[0], "meta", "retention"))
-
-    def set_retention(self, policy: RetentionPolicy) -> list[str]:
-        """Set the audio retention policy and apply it at once. Returns the sessions whose audio went."""
-        if policy.audio not in RETENTION_MODES:
-            raise StoreError(
-                f"Unknown retention policy {policy.audio!r}; use one of {', '.join(RETENTION_MODES)}."
-            )
-        if policy.audio == "delete_after_days" and policy.days < 1:
-            raise StoreError("Say after how many days (1 or more) raw audio is deleted.")
-        policy = RetentionPolicy(policy.audio, policy.days if policy.audio == "delete_after_days" else 0)
-        with self._tx() as db:
-            blob = self._cipher.seal_json(policy.to_dict(), "meta", "retention")
-            db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('retention', ?)", (blob,))
-            self._log("retention_set", None, audio=policy.audio, days=policy.days)
-        return self.apply_retention()
-
-    def apply_retention(self, now: datetime | None = None) -> list[str]:
-        """Delete the raw audio the policy says must go (logged). Returns those session ids.
-
-        Runs when the store opens and when a note is signed; ``now`` is for tests.
-        """
-        policy = self.retention
-        if policy.audio == "keep":
-            return []
-        with self._tx(write=False) as db:
-            if policy.audio == "delete_when_signed":
-                reason = "retention: delete when the note is signed"
-                rows = db.execute(
-                    "SELECT a.session_id FROM audio a JOIN sessions s ON s.id = a.session_id "
-                    "WHERE a.file IS NOT NULL AND s.signed_at IS NOT NULL"
-                ).fetchall()
-            else:
-                reason = f"retention: delete after {policy.days} days"
-                now = now or datetime.now(UTC)
-                now = now if now.tzinfo else now.replace(tzinfo=UTC)
-                cutoff = (now.astimezone(UTC) - timedelta(days=policy.days)).isoformat(timespec="seconds")
-                rows = db.execute(
-                    "SELECT session_id FROM audio WHERE file IS NOT NULL AND created_at <= ?", (cutoff,)
-                ).fetchall()
-        return [sid for (sid,) in rows if self.delete_audio(sid, reason=reason)]
-
-    # --- export, passphrase, audit ------------------------------------------------------------
-
-    def export_session(self, session_id: str, dest: str | Path, *, include_audio: bool = False) -> Path:
-        """Write the whole session, decrypted, as ``session-<id>.json`` in folder ``dest`` (logged).
-
-        Every version of every draft is included, so signed notes and amendments
-        travel together. With ``include_audio`` the audio is written beside it. The
-        exported files are plaintext: ``dest`` should be where the worker chose.
-        """
-        dest = Path(dest)
-        try:
-            dest.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise StoreError(f"Cannot create the export folder {dest} ({exc.strerror or exc}).") from exc
-        with self._tx() as db:
-            info = self._session_info(db, self._session_row(db, session_id))
-            _, transcript = self._doc(db, "transcripts", session_id, None)
-            _, annotations = self._doc(db, "annotations", session_id, None)
-            rows = db.execute(
-                "SELECT draft_id, version, session_id, format, status, amends, saved_at, data FROM drafts "
-                "WHERE session_id = ? ORDER BY rowid",
-                (session_id,),
-            ).fetchall()
-            drafts: dict[str, list[dict[str, Any]]] = {}
-            for row in rows:
-                drafts.setdefault(row[0], []).append(
-                    {
-                        "version": row[1],
-                        "status": row[4],
-                        "amends": row[5],
-                        "saved_at": row[6],
-                        "draft": self._open_draft(row).to_dict(),
-                    }
-                )
-            self._log("exported", session_id, what="session", dest=str(dest), audio=include_audio)
-        data = {
-            "export": "session-scribe session v1",
-            "exported_at": now_iso(),
-            "session": info.to_dict(),
-            "transcript": transcript,
-            "annotations": annotations or [],
-            "drafts": [{"draft_id": k, "versions": v} for k, v in drafts.items()],
-        }
-        out = dest / f"session-{session_id}.json"
-        tmp = out.with_name(out.name + ".part")
-        try:
-            tmp.write_text(json.dumps(data, indent=2, ensure_ascii=False), encoding="utf-8")
-            os.replace(tmp, out)
-        except OSError as exc:
-            raise StoreError(f"Could not write the export to {dest} ({exc.strerror or exc}).") from exc
-        if include_audio and info.has_audio:
-            with self._tx(write=False) as db:
-                _, audio = self._audio_file(db, session_id)
-            self.export_audio(session_id, dest / f"session-{session_id}{audio.get('suffix') or '.audio'}")
-        return out
+    # --- passphrase and audit ------------------------------------------------------------
 
     def change_passphrase(self, new_passphrase: str, *, kdf: crypto.KdfParams | None = None) -> None:
         """Re-wrap the data key under a new passphrase (nothing else is re-encrypted)."""

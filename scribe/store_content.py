@@ -1,4 +1,4 @@
-"""What a session holds: audio, transcripts, annotations and note drafts (part of ``Store``).
+"""What a session holds: transcripts, annotations, note drafts, and its export (part of ``Store``).
 
 Split from ``scribe/store.py`` only to keep each file readable; ``Store`` inherits
 these methods and they use its transaction, cipher and audit helpers.
@@ -13,22 +13,18 @@ logged as "viewed" in the audit log.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import sqlite3
-import sys
-import uuid
-from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from scribe import securefile
-from scribe.errors import AudioError, ConsentError, StoreError
-from scribe.paths import audio_dir
+from scribe.errors import StoreError
 from scribe.records import Annotation, DraftVersion, NoteDraft, NoteEdit, Transcript, now_iso
 
 if TYPE_CHECKING:
     from scribe.crypto import RowCipher
-    from scribe.records import RetentionPolicy
+    from scribe.records import RetentionPolicy, SessionInfo
 
 DRAFT_COLUMNS = "draft_id, version, session_id, format, status, amends, saved_at, data"
 #: Session statuses a new transcript / annotation set / draft moves the session on from.
@@ -37,24 +33,8 @@ _BEFORE_TAGGED = (*_BEFORE_TRANSCRIBED, "transcribed")
 _BEFORE_DRAFTED = (*_BEFORE_TAGGED, "tagged")
 
 
-def _pid_alive(pid: int) -> bool:
-    """Whether a process that may be writing an audio file is still running (same machine)."""
-    if pid <= 0:
-        return False
-    if sys.platform == "win32":
-        # os.kill(pid, 0) sends CTRL_C_EVENT there; keep the (encrypted) orphan rather than risk it.
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 class SessionContent:
-    """Audio, transcript, annotation and draft methods of :class:`scribe.store.Store`."""
+    """Transcript, annotation, draft and export methods of :class:`scribe.store.Store`."""
 
     home: Path
     worker: str
@@ -74,149 +54,12 @@ class SessionContent:
             only_from: tuple[str, ...] = (),
         ) -> None: ...
         def require_recording_consent(self, session_id: str) -> None: ...
+        def _session_info(self, db: sqlite3.Connection, row: tuple) -> SessionInfo: ...
+        def _audio_file(self, db: sqlite3.Connection, session_id: str) -> tuple[Path, dict]: ...
+        def export_audio(self, session_id: str, dest: str | Path) -> Path: ...
+        def delete_audio(self, session_id: str, reason: str = "requested") -> bool: ...
         @property
         def retention(self) -> RetentionPolicy: ...
-
-    # --- audio -------------------------------------------------------------------------
-
-    def _queue_wipe(self, db: sqlite3.Connection, file: str, pid: int) -> None:
-        db.execute(
-            "INSERT OR REPLACE INTO pending_wipe (file, pid, created_at) VALUES (?, ?, ?)",
-            (file, pid, now_iso()),
-        )
-
-    def _wipe_pending(self) -> None:
-        """Overwrite and unlink deleted audio files, and files orphaned by a crashed writer."""
-        with self._tx(write=False) as db:
-            rows = db.execute("SELECT file, pid FROM pending_wipe").fetchall()
-        for file, pid in rows:
-            if pid == os.getpid() or _pid_alive(pid):
-                continue  # still being written by a live process
-            securefile.wipe_file(audio_dir(self.home) / file)
-            with self._tx() as db:
-                db.execute("DELETE FROM pending_wipe WHERE file = ? AND pid = ?", (file, pid))
-
-    def save_audio(self, session_id: str, path: str | Path, *, remove_source: bool = False) -> str:
-        """Encrypt an audio file into the store (streamed, 1 MiB at a time). Returns its SHA-256.
-
-        Raises ConsentError if the client did not consent to recording. With
-        ``remove_source`` the plaintext original is overwritten and deleted afterwards.
-        A session holds one recording; saving again replaces (and wipes) the old one.
-        """
-        source = Path(path)
-        if not source.is_file():
-            raise AudioError(f"No such audio file: {source}")
-        self.require_recording_consent(session_id)
-        name = f"{uuid.uuid4().hex}.ssa"
-        dest = audio_dir(self.home) / name
-        with self._tx() as db:
-            self._session_row(db, session_id)
-            self._queue_wipe(db, name, pid=os.getpid())  # cleaned up at next open if we die mid-write
-        try:
-            try:
-                size, sha = securefile.encrypt_file(source, dest, self._data_key, session_id)
-                securefile.fsync_dir(dest.parent)
-            except OSError as exc:
-                raise StoreError(
-                    f"Could not store the audio ({exc.strerror or exc}). Free disk space and try again; "
-                    f"the original file {source} was not changed."
-                ) from exc
-            now = now_iso()
-            info = {"size": size, "sha256": sha, "name": source.name, "suffix": source.suffix.lower()}
-            with self._tx() as db:
-                if not self._session_row(db, session_id)[2]:  # consent withdrawn meanwhile
-                    raise ConsentError("Consent to recording was withdrawn while the audio was being stored.")
-                old = db.execute("SELECT file FROM audio WHERE session_id = ?", (session_id,)).fetchone()
-                if old and old[0]:
-                    self._queue_wipe(db, old[0], pid=0)
-                blob = self._cipher.seal_json(info, "audio", session_id, name, now)
-                db.execute(
-                    "INSERT OR REPLACE INTO audio (session_id, file, created_at, deleted_at, info) "
-                    "VALUES (?, ?, ?, NULL, ?)",
-                    (session_id, name, now, blob),
-                )
-                db.execute("DELETE FROM pending_wipe WHERE file = ?", (name,))
-                self._touch(db, session_id, "recorded", only_from=("new",))
-                self._log("audio_saved", session_id, size=size, sha256=sha)
-        except BaseException:
-            securefile.wipe_file(dest)
-            with contextlib.suppress(StoreError), self._tx() as db:
-                db.execute("DELETE FROM pending_wipe WHERE file = ?", (name,))
-            raise
-        self._wipe_pending()
-        if remove_source:
-            securefile.wipe_file(source)
-        return sha
-
-    def _audio_file(self, db: sqlite3.Connection, session_id: str) -> tuple[Path, dict]:
-        self._session_row(db, session_id)
-        row = db.execute(
-            "SELECT file, created_at, info FROM audio WHERE session_id = ?", (session_id,)
-        ).fetchone()
-        if row is None or row[0] is None:
-            raise StoreError(
-                f"Session {session_id} has no stored audio (never saved, or deleted by retention)."
-            )
-        info = self._cipher.open_json(row[2], "audio", session_id, row[0], row[1])
-        return audio_dir(self.home) / row[0], info
-
-    def audio_chunks(self, session_id: str) -> Iterator[bytes]:
-        """The session's audio file, decrypted one chunk at a time (logged as viewed)."""
-        with self._tx() as db:
-            path, _ = self._audio_file(db, session_id)
-            self._log("viewed", session_id, what="audio")
-        if not path.is_file():
-            raise StoreError(f"The audio file of session {session_id} is missing from {path.parent}.")
-        return self._decrypted(path, session_id)
-
-    def export_audio(self, session_id: str, dest: str | Path) -> Path:
-        """Write the decrypted audio to ``dest`` (a path the worker chose: it is plaintext there)."""
-        dest = Path(dest)
-        with self._tx() as db:
-            path, _ = self._audio_file(db, session_id)
-            self._log("exported", session_id, what="audio", dest=str(dest))
-        tmp = dest.with_name(dest.name + ".part")
-        try:
-            with open(tmp, "wb") as out:
-                for chunk in self._decrypted(path, session_id):
-                    out.write(chunk)
-            os.replace(tmp, dest)
-        except OSError as exc:
-            securefile.wipe_file(tmp)
-            raise StoreError(f"Could not write the audio to {dest} ({exc.strerror or exc}).") from exc
-        except BaseException:
-            securefile.wipe_file(tmp)
-            raise
-        return dest
-
-    def _decrypted(self, path: Path, session_id: str) -> Iterator[bytes]:
-        try:
-            yield from securefile.decrypt_chunks(path, self._data_key, session_id)
-        except OSError as exc:
-            raise StoreError(
-                f"The audio file of session {session_id} could not be read ({exc.strerror or exc})."
-            ) from exc
-
-    def delete_audio(self, session_id: str, reason: str = "requested") -> bool:
-        """Delete the session's raw audio (overwrite, then unlink). Returns False if there was none."""
-        with self._tx() as db:
-            self._session_row(db, session_id)
-            row = db.execute(
-                "SELECT file, created_at, info FROM audio WHERE session_id = ?", (session_id,)
-            ).fetchone()
-            if row is None or row[0] is None:
-                return False
-            info = self._cipher.open_json(row[2], "audio", session_id, row[0], row[1])
-            blob = self._cipher.seal_json(info, "audio", session_id, None, row[1])
-            db.execute(
-                "UPDATE audio SET file = NULL, deleted_at = ?, info = ? WHERE session_id = ?",
-                (now_iso(), blob, session_id),
-            )
-            self._queue_wipe(db, row[0], pid=0)
-            self._touch(db, session_id)
-            self._log("audio_deleted", session_id, reason=reason)
-        self._wipe_pending()
-        return True
 
     # --- transcripts and annotations ---------------------------------------------------
 
@@ -460,5 +303,61 @@ class SessionContent:
             )
             self._log("signed", session_id, draft_id=draft.id, version=version, amends=row[5])
         if self.retention.audio == "delete_when_signed":
-            self.delete_audio(session_id, reason="retention: delete when the note is signed")  # type: ignore[attr-defined]
+            self.delete_audio(session_id, reason="retention: delete when the note is signed")
         return draft
+
+    # --- export ------------------------------------------------------------------------------
+
+    def export_session(self, session_id: str, dest: str | Path, *, include_audio: bool = False) -> Path:
+        """Write the whole session, decrypted, as ``session-<id>.json`` in folder ``dest`` (logged).
+
+        Every version of every draft is included, so signed notes and amendments
+        travel together. With ``include_audio`` the audio is written beside it. The
+        exported files are plaintext: ``dest`` should be where the worker chose.
+        """
+        dest = Path(dest)
+        try:
+            dest.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StoreError(f"Cannot create the export folder {dest} ({exc.strerror or exc}).") from exc
+        with self._tx() as db:
+            info = self._session_info(db, self._session_row(db, session_id))
+            _, transcript = self._doc(db, "transcripts", session_id, None)
+            _, annotations = self._doc(db, "annotations", session_id, None)
+            rows = db.execute(
+                "SELECT draft_id, version, session_id, format, status, amends, saved_at, data FROM drafts "
+                "WHERE session_id = ? ORDER BY rowid",
+                (session_id,),
+            ).fetchall()
+            drafts: dict[str, list[dict[str, Any]]] = {}
+            for row in rows:
+                drafts.setdefault(row[0], []).append(
+                    {
+                        "version": row[1],
+                        "status": row[4],
+                        "amends": row[5],
+                        "saved_at": row[6],
+                        "draft": self._open_draft(row).to_dict(),
+                    }
+                )
+            self._log("exported", session_id, what="session", dest=str(dest), audio=include_audio)
+        data = {
+            "export": "session-scribe session v1",
+            "exported_at": now_iso(),
+            "session": info.to_dict(),
+            "transcript": transcript,
+            "annotations": annotations or [],
+            "drafts": [{"draft_id": k, "versions": v} for k, v in drafts.items()],
+        }
+        out = dest / f"session-{session_id}.json"
+        tmp = out.with_name(out.name + ".part")
+        try:
+            tmp.write_text(json.dumps(data, indent=2, ensure_ascii=False), encoding="utf-8")
+            os.replace(tmp, out)
+        except OSError as exc:
+            raise StoreError(f"Could not write the export to {dest} ({exc.strerror or exc}).") from exc
+        if include_audio and info.has_audio:
+            with self._tx(write=False) as db:
+                _, audio = self._audio_file(db, session_id)
+            self.export_audio(session_id, dest / f"session-{session_id}{audio.get('suffix') or '.audio'}")
+        return out

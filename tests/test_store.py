@@ -280,7 +280,7 @@ def test_retention_is_enforced_when_the_store_opens(full: tuple[Store, str, Path
         def now(cls, tz=None):  # type: ignore[override]
             return datetime.now(tz) + timedelta(days=8)
 
-    monkeypatch.setattr("scribe.store.datetime", Later)
+    monkeypatch.setattr("scribe.store_audio.datetime", Later)
     with Store.open(passphrase=PASS) as again:
         assert not again.get_session(sid).has_audio
         assert again.retention == RetentionPolicy("delete_after_days", 7)
