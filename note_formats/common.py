@@ -414,15 +414,19 @@ def risk_items(m: Material) -> list[NoteItem]:
         role = m.role(ann)
         quotes = quoted(m.spoken(ann), m.options.max_quotes)
         if ann.status == "negated":
-            who = role_word(role).capitalize() if role else "Speaker (unidentified)"
-            items.append(m.item([ann], f"{who} denied {what}: {quotes}"))
+            if role:
+                text = f"{role_word(role).capitalize()} denied {what}: {quotes}"
+            else:  # typed notes say who denied it in their own words; a recording without roles cannot
+                text = f"Denial of {what} {'documented' if m.notes else '(speaker not identified)'}: {quotes}"
+            items.append(m.item([ann], text))
             continue
         when = {
             "affirmed": "",
             "historical": " (past)",
             "hypothetical": " (hypothetical or conditional)",
         }.get(ann.status, " (concerning another person)")
-        text = f"{what[0].upper()}{what[1:]}{when} — {role_word(role)} said: {quotes}"
+        said = f"{role_word(role)} said" if role else ("noted" if m.notes else "speaker not identified")
+        text = f"{what[0].upper()}{what[1:]}{when} — {said}: {quotes}"
         extra = ["risk indicator: confirm and document the response"] if ann.status == "affirmed" else []
         items.append(m.item([ann], text, extra))
     return items

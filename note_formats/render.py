@@ -103,7 +103,7 @@ def view(draft: NoteDraft) -> NoteView:
     header = [
         ("Client", h.client_id or "(not given)"),
         ("Date", h.session_date or "(not given)"),
-        ("Duration", f"{h.duration_minutes:g} min"),
+        ("Duration", f"{h.duration_minutes:g} min" if h.duration_minutes else "(not recorded)"),
         ("Session type", h.session_type or "(not given)"),
         ("Participants", ", ".join(h.participants) or "(not identified)"),
     ]

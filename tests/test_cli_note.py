@@ -101,3 +101,56 @@ def test_audio_that_is_not_audio_is_one_line_error(tmp_path):
     none.write_text("[]", encoding="utf-8")
     line = one_line_error(run(str(fake), "--annotations", str(none)))
     assert "session.wav" in line
+
+
+# --- with the real tagger (and, once, from audio) ------------------------------------------------
+
+
+def test_transcript_json_is_tagged_by_the_real_tagger(session_files):
+    transcript, _ = session_files
+    result = run(str(transcript), "--format", "dap", "--client", "C-104")
+    assert result.exit_code == 0, result.output
+    assert f'"{DENIAL_QUOTE}"' in result.output and "Client denied suicidal ideation" in result.output
+    assert f'"{GOAL_QUOTE.rstrip(".")}' in result.output
+    assert "## Plan" in result.output and "next Tuesday" in result.output
+
+
+def test_typed_notes_with_text(tmp_path):
+    notes = tmp_path / "notes.txt"
+    notes.write_text(
+        "Met with client for a scheduled session. Client reported sleeping four hours a night.\n\n"
+        "Provided psychoeducation on stress and sleep. Client denied suicidal ideation.\n\n"
+        "Homework: client will keep a sleep log this week. Next session next Thursday.\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "note.txt"
+    result = run("--text", str(notes), "--format", "soap", "--out", str(out))
+    assert result.exit_code == 0, result.output
+    text = out.read_text(encoding="utf-8")
+    assert 'Denial of suicidal ideation documented: "Client denied suicidal ideation." [¶2]' in text
+    assert 'Psychoeducation: "Provided psychoeducation on stress and sleep." [¶2]' in text
+    assert "Homework" in text and "Duration: (not recorded)" in text
+
+
+@pytest.mark.slow
+def test_audio_to_process_recording_docx(tmp_path):
+    """A generated two-voice exchange: transcribe (tiny.en), diarize, tag, draft, DOCX — no mocks."""
+    import synth
+
+    if not synth.have_espeak():
+        pytest.skip("espeak-ng is not installed (scripts/setup.sh --test installs it)")
+    samples, _ = synth.dialogue(synth.COUNSELLING_TURNS[6:])
+    audio = synth.write_wav(tmp_path / "exchange.wav", samples)
+    out = tmp_path / "note.docx"
+    result = run(
+        str(audio), "--model", "tiny.en", "--format", "process", "--out", str(out), "--client", "C-7"
+    )
+    assert result.exit_code == 0, result.output
+    doc = docx.Document(str(out))
+    rows = [[c.text for c in row.cells] for row in doc.tables[0].rows[1:]]
+    assert len(rows) >= 4
+    assert {r[1] for r in rows} == {"Worker", "Client"}
+    assert any("killing myself" in r[2] for r in rows if r[1] == "Client")
+    body = "\n".join(p.text for p in doc.paragraphs)
+    assert "Client denied suicidal ideation" in body
+    assert "Referral" in body
