@@ -4,4 +4,4 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
 export HF_HUB_OFFLINE=1 GRADIO_ANALYTICS_ENABLED=False
-.venv/bin/scribe transcribe samples/session.ogg
+.venv/bin/scribe note samples/session.ogg --format soap --client DEMO-1
