@@ -10,6 +10,7 @@ extras sit in the ``span._.scribe_*`` extensions registered below.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
@@ -60,6 +61,17 @@ def is_question(sent: Span) -> bool:
     return sent.text.rstrip().endswith("?")
 
 
+def with_contractions(phrases: Iterable[str]) -> list[str]:
+    """Each phrase, plus its "'s" form: NORM maps "I'm" to "i am" but leaves "it's" as "'s" (is / has)."""
+    out: list[str] = []
+    for p in phrases:
+        out.append(p)
+        short = re.sub(r"(\w) (is|has) ", r"\1's ", p + " ").strip()
+        if short != p:
+            out.append(short)
+    return out
+
+
 @dataclass(frozen=True)
 class Match:
     start: int
@@ -98,9 +110,9 @@ class TaxonomyMatcher:
         self.patterns = Matcher(nlp.vocab)
         for e in self.taxonomy.entries:
             if e.phrases:
-                self.phrases.add(e.key, list(nlp.tokenizer.pipe(e.phrases)))
+                self.phrases.add(e.key, list(nlp.tokenizer.pipe(with_contractions(e.phrases))))
             if e.names:
-                self.names.add(e.key, list(nlp.tokenizer.pipe(e.names)))
+                self.names.add(e.key, list(nlp.tokenizer.pipe(with_contractions(e.names))))
             if e.patterns:
                 self.patterns.add(e.key, [list(p) for p in e.patterns])
         if self.taxonomy.enactment_cues:

@@ -32,6 +32,22 @@ from pipelines.taxonomy import ContextRules, load_context, negex_termset
 _FIRST_SECOND = {"i", "me", "we", "us", "myself", "you", "yourself", "ourselves"}
 #: Between a negation and its target these end the negation's reach in speech.
 _CLAUSE_BREAK = {",", ";", ":", "—", "–", "-", "...", "and", "or", "but", "because", "cause", "so", "then"}
+#: Verbs whose negation denies their object ("I don't have nightmares", "I don't use drugs").
+_LIGHT_VERBS = {
+    "have",
+    "get",
+    "feel",
+    "use",
+    "take",
+    "do",
+    "see",
+    "hear",
+    "notice",
+    "experience",
+    "drink",
+    "smoke",
+}
+_NOTE_BREAK = {";", "but", "however", "although", "though", "except"}
 #: When several modifiers apply, the first in this order wins.
 PRIORITY = ("other_person", "negated", "hypothetical", "historical")
 
@@ -109,7 +125,7 @@ class ConTextStatus:
             factor = 1.0
             note = ""
             if negated:
-                closeness = self._close_negation(span, sent, negs)
+                closeness = self._close_negation(span, sent, negs, conversation)
                 if closeness == "separated":  # "I can't take it anymore, I want to die"
                     negated = False
                 elif closeness == "far":
@@ -161,10 +177,19 @@ class ConTextStatus:
             return subj.text
         return ""
 
-    def _close_negation(self, span: Span, sent: Span, negs: list[tuple[str, int, int]]) -> str:
-        """ "close" if a negation trigger is within the window with no clause punctuation between,
-        "separated" if the only ones in reach are cut off by punctuation, else "far"."""
+    def _close_negation(
+        self, span: Span, sent: Span, negs: list[tuple[str, int, int]], conversation: bool
+    ) -> str:
+        """Whether a NegEx verdict stands: "close" if a trigger is within the window with no clause
+        break between, "separated" if the triggers in reach are cut off by one, else "far".
+
+        Typed notes list denials ("Denies SI, HI, AVH"), so there only ";" and "but"-words break.
+        An observation is a topic, so in speech its negation must govern it: "I can't afford the
+        rent" negates affording, not the rent (the trigger's head is the finding's head, or the
+        trigger sits right before it).
+        """
         doc = span.doc
+        breaks = _CLAUSE_BREAK if conversation else _NOTE_BREAK
         verdict = "far"
         for kind, s, e in negs:
             if not (sent.start <= s < sent.end):
@@ -175,10 +200,29 @@ class ConTextStatus:
                 between = doc[span.end : s]
             else:
                 continue
-            if not any(t.lower_ in _CLAUSE_BREAK for t in between):
-                return "close"
-            verdict = "separated"
+            if any(t.lower_ in breaks for t in between):
+                verdict = "separated"
+                continue
+            if (
+                conversation
+                and span.label_ == "observation"
+                and len(between) > 1
+                and doc.has_annotation("DEP")
+            ) and not any(self._governs(t, span) for t in doc[s:e]):
+                continue
+            return "close"
         return verdict
+
+    @staticmethod
+    def _governs(neg, span: Span) -> bool:
+        """Does negation token ``neg`` negate ``span`` itself, not just a verb it depends on?"""
+        root = span.root
+        if neg.head.i == root.i:  # "I don't drink"
+            return True
+        if neg.head.i != root.head.i:
+            return False
+        # "I'm not depressed", "I don't have nightmares"; but not "I can't afford the rent".
+        return root.dep_ in ("acomp", "attr", "advmod", "oprd") or root.head.lemma_ in _LIGHT_VERBS
 
     def _modified(self, span: Span, sent: Span, triggers: list, status: str) -> str:
         """ConText: a ``status`` trigger whose scope (to a terminator, sentence end or window) covers ``span``."""

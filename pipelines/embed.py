@@ -106,6 +106,9 @@ class MiniLMEncoder:
         options = ort.SessionOptions()
         if threads:
             options.intra_op_num_threads = threads
+        # Idle worker threads otherwise spin for the next op: on a busy 2-core machine
+        # that burns the CPU the other half of the pipeline (spaCy) needs.
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         try:
             self.session = ort.InferenceSession(
                 str(self.model_path), options, providers=["CPUExecutionProvider"]

@@ -127,8 +127,11 @@ def annotate_doc(segment: Segment, doc: Doc, taxonomy: Taxonomy, notes: bool) ->
         display = taxonomy.display(label, subtype)
         extra = {k: v for k, v in attrs.items() if k in ("family", "who", "when", "context")}
         if label == "intervention":
-            if not worker or status != "affirmed":
-                continue  # only what the worker did, never a mention or someone else's
+            # Only what the worker did, never a mention or someone else's; a conditional
+            # instruction ("if you feel unsafe, call 988") is still the intervention given.
+            if not worker or status not in ("affirmed", "hypothetical"):
+                continue
+            status = "affirmed"
             if attrs.get("match") == "name" and attrs.get("enacted") != "yes":
                 continue
             conf *= worker_factor * (0.9 if attrs.get("match") == "name" else 1.0)
@@ -216,6 +219,11 @@ def annotate_doc(segment: Segment, doc: Doc, taxonomy: Taxonomy, notes: bool) ->
         elif label == "plan":
             if status not in ("affirmed", "hypothetical"):
                 continue
+            if subtype == "task" and any(
+                o.label_ == "plan" and o.id_ != span.id_ and sentence_of(o).start == sentence_of(span).start
+                for o in spans
+            ):
+                continue  # "task" is the fallback when no more specific plan was said
             if status == "hypothetical" or question:
                 conf *= 0.6
             clause = _quote_span(span)
@@ -268,7 +276,7 @@ def _head_drafts(
                     {"annomi_class": skill},
                 )
             )
-    elif role in (None, "client") and not has_goal_rule:
+    elif role in (None, "client") and not has_goal_rule and not _has_risk(doc):
         p = heads["talk"]["change"]
         if p >= CHANGE_MIN_P:
             words = doc.text.split()
@@ -287,6 +295,11 @@ def _head_drafts(
                 )
             )
     return out
+
+
+def _has_risk(doc: Doc) -> bool:
+    # A model-only goal would quote a risk disclosure as "change talk": leave those to the risk label.
+    return SPANS_KEY in doc.spans and any(s.label_ == "risk" for s in doc.spans[SPANS_KEY])
 
 
 def _pair_risk_questions(segments: list[Segment], docs: list[Doc], notes: bool) -> list[_Draft]:
