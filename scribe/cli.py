@@ -16,6 +16,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "scribe.cli_sessions",
     "scribe.cli_note",
     "scribe.cli_record",
+    "scribe.cli_tag",
 )
 
 
