@@ -265,9 +265,14 @@ class Material:
     def review_reasons(self, anns: Sequence[Annotation]) -> list[str]:
         """Why items built from ``anns`` need the worker's eye (empty when they do not)."""
         reasons: list[str] = []
+        low = [
+            a.confidence
+            for a in anns
+            if a.review != "accepted" and a.confidence < self.options.review_confidence
+        ]
+        if low:  # one reason for a group, with its weakest member
+            reasons.append(f"low confidence ({min(low):.2f})")
         for ann in anns:
-            if ann.review != "accepted" and ann.confidence < self.options.review_confidence:
-                reasons.append(f"low confidence ({ann.confidence:.2f})")
             for ev in ann.evidence:
                 seg = self._segments[ev.segment_id]
                 if seg.needs_review:

@@ -475,3 +475,14 @@ def test_sample_session_process_recording_rows(sample):
     assert {r.fields["speaker"] for r in rows} == {"Worker", "Client"}
     assert any(r.fields["skill"] for r in rows if r.fields["speaker"] == "Worker")
     assert not any(r.fields["skill"] for r in rows if r.fields["speaker"] == "Client")
+
+
+def test_unsure_interventions_group_with_one_reason(session):
+    tr, anns = session
+    for a in anns:
+        if a.id in ("a1", "a4"):
+            a.subtype, a.confidence = "open_question", 0.5 if a.id == "a1" else 0.4
+    d = build_draft("dap", tr, anns)
+    unsure = [i for i in d.section("data").items if set(i.annotation_ids) == {"a1", "a4"}]
+    assert len(unsure) == 1 and unsure[0].review_reason == "low confidence (0.40)"
+    assert unsure[0].text.count('"') == 4  # both quotes
