@@ -125,7 +125,7 @@ def write_pdf(draft: NoteDraft, path: Path) -> None:
         pdf.add_font("Body", style, str(file))
     pdf.add_page()
     pdf.set_font("Body", "B", 16)
-    pdf.multi_cell(0, 9, v.title, new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(0, 9, v.title, new_x="LMARGIN", new_y="NEXT", align="L")
     pdf.ln(2)
     for label, value in v.header:
         pdf.set_font("Body", "B", 10)
@@ -136,10 +136,10 @@ def write_pdf(draft: NoteDraft, path: Path) -> None:
     for sec in v.sections:
         pdf.ln(3)
         pdf.set_font("Body", "B", 13)
-        pdf.multi_cell(0, 7, sec.title, new_x="LMARGIN", new_y="NEXT")
+        pdf.multi_cell(0, 7, sec.title, new_x="LMARGIN", new_y="NEXT", align="L")
         if not sec.lines:
             pdf.set_font("Body", "I", 10)
-            pdf.multi_cell(0, 5, sec.message, new_x="LMARGIN", new_y="NEXT")
+            pdf.multi_cell(0, 5, sec.message, new_x="LMARGIN", new_y="NEXT", align="L")
         elif sec.columns:
             pdf.set_font("Body", "", 8)
             weights = [PDF_COLUMN_WEIGHTS.get(key, 11) for key, _ in sec.columns]
@@ -166,10 +166,12 @@ def write_pdf(draft: NoteDraft, path: Path) -> None:
             for line in sec.lines:
                 extra = "".join(f" [{m}]" for m in line.marks)
                 stamp = f" {line.stamp}" if line.stamp else ""
-                pdf.multi_cell(0, 5, f"•  {line.text}{stamp}{extra}", new_x="LMARGIN", new_y="NEXT")
+                pdf.multi_cell(
+                    0, 5, f"•  {line.text}{stamp}{extra}", new_x="LMARGIN", new_y="NEXT", align="L"
+                )
     pdf.ln(4)
     pdf.set_font("Body", "I", 8)
-    pdf.multi_cell(0, 4, v.footer, new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(0, 4, v.footer, new_x="LMARGIN", new_y="NEXT", align="L")
     pdf.output(str(path))
 
 
