@@ -37,6 +37,7 @@ from pathlib import Path
 
 import numpy as np
 
+from scribe.channels import channel_label, word_energy
 from scribe.errors import AudioError
 from scribe.records import Segment, Speaker, Transcript, Word
 from scribe.roles import apply_roles
@@ -175,15 +176,10 @@ def viterbi(units: list[_Unit], scores: np.ndarray) -> np.ndarray:
 
 
 def by_channel(units: list[_Unit], features: AudioFeatures) -> np.ndarray:
-    """Each unit's loudest channel over its duration."""
-    energy = features.channel_energy
-    out = np.zeros(len(units), dtype=int)
-    for i, u in enumerate(units):
-        lo, hi = int(u.start * 100), max(int(np.ceil(u.end * 100)), int(u.start * 100) + 1)
-        part = energy[lo:hi]
-        if len(part):
-            out[i] = int(np.argmax(part.sum(axis=0)))
-    return out
+    """Each unit's loudest channel around the time it was said."""
+    return np.array(
+        [int(np.argmax(word_energy(features.channel_energy, u.start, u.end))) for u in units], dtype=int
+    )
 
 
 # --- segments ---------------------------------------------------------------------------
@@ -216,6 +212,9 @@ def split_segment(seg: Segment, speakers: list[str]) -> list[Segment]:
         majority = max(set(speakers), key=lambda s: (speakers.count(s), -speakers.index(s)))
         return [replace(seg, words=list(seg.words), speaker=majority, **base)]
     cuts = [0] + [i for i in range(1, len(speakers)) if speakers[i] != speakers[i - 1]] + [len(speakers)]
+    # The pieces share the segment's time: each cut falls midway through the pause between
+    # the two words (Whisper's word ends are early, so tight word times would leave holes).
+    times = [seg.start] + [_cut_time(seg.words[i - 1], seg.words[i]) for i in cuts[1:-1]] + [seg.end]
     pieces = []
     for n, (a, b) in enumerate(itertools.pairwise(cuts)):
         words: list[Word] = list(seg.words[a:b])
@@ -225,13 +224,18 @@ def split_segment(seg: Segment, speakers: list[str]) -> list[Segment]:
                 seg,
                 text=seg.text[offsets[a] if a else 0 : char_end].strip(),
                 words=words,
-                start=seg.start if n == 0 else words[0].start,
-                end=seg.end if b == len(speakers) else max(words[-1].end, words[0].start),
+                start=min(times[n], words[0].start),
+                end=max(times[n + 1], words[-1].end),
                 speaker=speakers[a],
                 **base,
             )
         )
     return pieces
+
+
+def _cut_time(before: Word, after: Word) -> float:
+    """Where one speaker's piece ends and the next begins: midway between the two words."""
+    return round((before.end + after.start) / 2, 3) if before.end <= after.start else after.start
 
 
 def _speaker_ids(order: list[int]) -> dict[int, str]:
@@ -299,10 +303,8 @@ def diarize(
     if stereo or (stereo is None and one_voice_per_channel(features)):
         labels = by_channel(units, features)
         info = Diarization("channels", len(set(labels.tolist())))
-        names = {0: "left channel", 1: "right channel"}
-        return _finish(
-            out, units, labels, roles, info, report, {c: names.get(c, f"channel {c + 1}") for c in labels}
-        )
+        names = {int(c): channel_label(int(c)) for c in labels}
+        return _finish(out, units, labels, roles, info, report, names)
     labels, n_windows, k = _by_voice(units, features, num_speakers)
     if n_windows == 0 and units:
         out.warnings.append(

@@ -17,6 +17,7 @@ from click.testing import CliRunner
 
 import synth
 from scribe import audio as audio_io
+from scribe.channels import transcribe_channels
 from scribe.cli import cli
 from scribe.diarize import Diarization, diarize, split_segment
 from scribe.errors import AudioError, NoSpeechError, TranscriptError
@@ -296,6 +297,35 @@ def test_stereo_can_be_refused_or_forced(dialogue, stereo_dialogue):
         diarize(transcript, path, stereo=True)
 
 
+@pytest.mark.slow
+def test_each_channel_transcribed_on_its_own(dialogue, stereo_dialogue, tiny):
+    _, turns, mono = dialogue
+    out = transcribe_channels(tiny, stereo_dialogue)
+    mapping = check_speakers(out, turns)
+    assert mapping == {"S1": "worker", "S2": "client"}
+    assert [s.id for s in out.segments] == list(range(len(out.segments)))
+    assert [s.start for s in out.segments] == sorted(s.start for s in out.segments)
+    # Crosstalk (the other voice, 26 dB down) is not transcribed a second time.
+    n_words = sum(len(s.words) for s in out.segments)
+    assert abs(n_words - sum(len(s.words) for s in mono.segments)) <= 3
+    assert {s.role for s in out.speakers} == {"worker", "client"}
+    with pytest.raises(AudioError, match="mono"):
+        transcribe_channels(tiny, dialogue[0])
+
+
+@pytest.mark.slow
+def test_real_stereo_clip_with_overlapping_voices(shared_data, tiny):
+    """Both people talk at once, one per channel: the mix is unintelligible, each channel is not."""
+    wav = shared_data / "speech" / "faster_whisper_tests" / "stereo_diarization.wav"
+    assert one_voice_per_channel(read_features(wav))
+    out = transcribe_channels(tiny, wav)
+    said = {
+        spk.id: " ".join(s.text for s in out.segments if s.speaker == spk.id).lower() for spk in out.speakers
+    }
+    assert "wizard" in said["S1"] and "curtain" in said["S1"] and "horizon" not in said["S1"]
+    assert "horizon" in said["S2"] and "wizard" not in said["S2"]
+
+
 def test_duplicated_stereo_is_not_taken_for_two_voices():
     rng = np.random.default_rng(1)
     voice = (rng.standard_normal(16000 * 3) * 0.1).astype(np.float32)
@@ -398,7 +428,7 @@ def test_split_segment_keeps_text_words_and_flags():
     seg = _seg("Okay. Is that so?", [(0, 0.4), (0.8, 1.0), (1.0, 1.2), (1.2, 1.5)], needs_review=True)
     a, b = split_segment(seg, ["S1", "S2", "S2", "S2"])
     assert (a.text, b.text) == ("Okay.", "Is that so?")
-    assert (a.start, a.end, b.start, b.end) == (0, 0.4, 0.8, 1.5)
+    assert (a.start, a.end, b.start, b.end) == (0, 0.6, 0.6, 1.5)  # cut midway through the pause
     assert a.speaker == "S1" and b.speaker == "S2" and a.needs_review and b.needs_review
     assert [w.text for w in a.words + b.words] == [w.text for w in seg.words]
 
