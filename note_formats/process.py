@@ -17,11 +17,13 @@ from note_formats.common import (
     STATUS_WORDS,
     Material,
     fmt_time,
+    title_of,
+)
+from note_formats.items import (
     goal_items,
     plan_items,
     risk_section,
     section,
-    title_of,
 )
 from note_formats.registry import register_format
 from scribe.records import Annotation, Evidence, NoteItem, NoteSection, Segment

@@ -28,7 +28,8 @@ from note_formats import (
     register_format,
     render_markdown,
 )
-from note_formats.common import INTERVENTION_TITLES, Material, risk_section, section, title_of
+from note_formats.common import INTERVENTION_TITLES, Material, title_of
+from note_formats.items import risk_section, section
 from note_formats.process import turns
 from scribe.errors import NoteError
 from scribe.records import Annotation, NoteDraft, NoteItem, Segment, Transcript
@@ -330,7 +331,7 @@ def test_a_new_format_is_one_decorated_function(session):
     @register_format("birp-test", title="BIRP note")
     def build_birp(m: Material):
         """Behaviour, Intervention, Response, Plan."""
-        from note_formats.common import goal_items, intervention_items, plan_items
+        from note_formats.items import goal_items, intervention_items, plan_items
 
         return [
             section("intervention", "Intervention", intervention_items(m), "None recorded."),
