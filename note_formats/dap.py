@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from note_formats.common import (
-    Material,
-)
+from note_formats.common import Material
 from note_formats.items import (
     change_talk_summary,
     goal_items,
