@@ -29,7 +29,8 @@ class LineView:
 
     @property
     def time(self) -> str:
-        return self.stamp.strip("[]")
+        """When the line starts: a table row shows its first time only."""
+        return self.stamp.strip("[]").split(",")[0].split(" +")[0]
 
     def cell(self, key: str) -> str:
         """A table cell: "time", "text" (with its marks) or an extra field."""

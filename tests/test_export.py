@@ -183,3 +183,12 @@ def test_pdf_handles_a_turn_longer_than_a_page(tmp_path):
     d = build_draft("process", tr, [])
     words = pdf_text(export(d, tmp_path / "long.pdf")).split()
     assert [w for w in words if w.startswith("w") and w[1:].isdigit()] == [f"w{i}" for i in range(2500)]
+
+
+def test_a_merged_turn_shows_when_it_starts(tmp_path):
+    tr = counselling_transcript()
+    for seg in tr.segments[:3]:
+        seg.speaker, seg.role = "SPEAKER_00", "worker"
+    d = build_draft("process", tr, [])
+    md = export(d, tmp_path / "p.md").read_text(encoding="utf-8")
+    assert "| 00:02 | Worker | Hi Maria," in md and "00:08" not in md
