@@ -189,9 +189,8 @@ class Recorder:
         self._overflows = 0
         self._last_callback = 0.0
         self._stream: Any = None
-        self._stream_lock = (
-            threading.Lock()
-        )  # PortAudio must not be stopped and closed from two threads at once
+        # PortAudio must not be stopped and closed from two threads at once.
+        self._stream_lock = threading.Lock()
         self._stream_closed = False
         self._stream_ended = threading.Event()  # PortAudio finished (asked to, or on its own)
         self._stop_requested = threading.Event()
