@@ -316,14 +316,18 @@ def dictate_cmd(
     if audio_file is not None:
         text = dictate_audio(audio_file, transcriber)
     else:
-        stop = threading.Event()
+        stop, ready = threading.Event(), threading.Event()
         requests: list[str] = []
-        watcher = threading.Thread(target=_watch_stop, args=(requests, stop), daemon=True)
+        hint = f" (for {section})" if section else ""
+        watcher = threading.Thread(target=_watch, args=(requests, stop, ready, hint), daemon=True)
         with _signals(requests):
-            click.echo("Speak now" + (f" (for {section})" if section else "") + "; Ctrl-C ends.", err=True)
             watcher.start()
-            text = dictate(seconds, device, transcriber, silence_seconds=silence or None, stop=stop)
-            stop.set()
+            try:
+                text = dictate(
+                    seconds, device, transcriber, silence_seconds=silence or None, stop=stop, ready=ready
+                )
+            finally:
+                stop.set()
     spoken, body = split_section_command(text)
     section = section or spoken
     if as_json:
@@ -332,9 +336,12 @@ def dictate_cmd(
         click.echo(body)
 
 
-def _watch_stop(requests: list[str], stop: threading.Event) -> None:
-    """Turn a Ctrl-C (recorded by the signal handler) into the dictation's stop event."""
+def _watch(requests: list[str], stop: threading.Event, ready: threading.Event, hint: str) -> None:
+    """Say "speak now" once audio flows, and turn a Ctrl-C (seen by the signal handler) into ``stop``."""
     while not stop.wait(0.05):
+        if ready.is_set():
+            click.echo(f"Listening{hint}: speak now. Ctrl-C ends.", err=True)
+            ready.clear()
         if "stop" in requests:
             stop.set()
 

@@ -295,22 +295,31 @@ KNOWN_SECTIONS: tuple[str, ...] = (
     "behavior", "behaviour", "intervention", "response",
 )  # fmt: skip
 
-# "add" is often heard as "and" ("And to objective, ..."), hence both; the section
-# must be a known one, so an ordinary sentence starting "And to be honest," is left alone.
-_SECTION_COMMAND = re.compile(
-    r"^\s*(?:please\s+)?(?:add|and|append|put)(?:\s+this)?\s+(?:to|in|into|under)\s+(?:the\s+)?"
-    r"(?P<section>[a-z]+)(?:\s+section)?\s*[:,.;\-]*\s+(?P<text>\S.*)$",
-    re.IGNORECASE | re.DOTALL,
+# "add" is often heard as "and" ("And to objective, ..."), and "to" is sometimes lost
+# ("And the plan, ..."), hence the variants; the section must be a known one, and
+# without "to" a comma or colon must follow it, so "And to be honest, ..." or
+# "And the plan is ..." are left alone.
+_SECTION_COMMANDS = (
+    re.compile(
+        r"^\s*(?:please\s+)?(?:add|and|append|put)(?:\s+this)?\s+(?:to|in|into|under)\s+(?:the\s+)?"
+        r"(?P<section>[a-z]+)(?:\s+section)?\s*[:,.;\-]*\s+(?P<text>\S.*)$",
+        re.IGNORECASE | re.DOTALL,
+    ),
+    re.compile(
+        r"^\s*(?:add|and)\s+the\s+(?P<section>[a-z]+)(?:\s+section)?\s*[:,]\s*(?P<text>\S.*)$",
+        re.IGNORECASE | re.DOTALL,
+    ),
 )
 
 
 def split_section_command(text: str, sections: tuple[str, ...] = KNOWN_SECTIONS) -> tuple[str | None, str]:
     """``"Add to Objective: client arrived late."`` -> ``("objective", "Client arrived late.")``."""
-    match = _SECTION_COMMAND.match(text)
-    if not match or match.group("section").lower() not in sections:
-        return None, text.strip()
-    body = match.group("text").strip()
-    return match.group("section").lower(), body[:1].upper() + body[1:]
+    for pattern in _SECTION_COMMANDS:
+        match = pattern.match(text)
+        if match and match.group("section").lower() in sections:
+            body = match.group("text").strip()
+            return match.group("section").lower(), body[:1].upper() + body[1:]
+    return None, text.strip()
 
 
 def dictate_audio(audio: str | Path | np.ndarray, transcriber: Transcriber | None = None) -> str:

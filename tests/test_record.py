@@ -9,6 +9,7 @@ full disk where a tiny filesystem cannot be mounted.
 from __future__ import annotations
 
 import errno
+import json
 import os
 import queue
 import re
@@ -183,6 +184,8 @@ def test_section_commands_and_meter() -> None:
         None,
         "And to be honest, I slept badly.",
     )
+    assert split_section_command("And the plan, call the landlord.") == ("plan", "Call the landlord.")
+    assert split_section_command("And the plan is to call.") == (None, "And the plan is to call.")
     assert split_section_command("Add to homework: walk.", ("homework",)) == ("homework", "Walk.")
     assert split_section_command("Client appeared tired.") == (None, "Client appeared tired.")
     assert split_section_command("") == (None, "")
@@ -412,6 +415,19 @@ def test_cli_record_pause_resume_and_ctrl_c(pulse_server, speech, tmp_path: Path
     assert {"morning", "week", "thank", "tuesday"} <= words, transcript.text
     assert not {"purple", "elephants", "frozen", "river"} & words, transcript.text
     assert "tuesday" in (out / "transcript.txt").read_text().lower()
+
+
+@pytest.mark.slow
+def test_cli_dictate_until_ctrl_c(pulse_server, speech) -> None:
+    path, _ = speech["note"]
+    child = Child("dictate", "--device", DEVICE, "--model", "tiny.en", "--silence", "0", "--json")
+    child.wait_for("speak now")
+    play(pulse_server, path)
+    child.proc.send_signal(signal.SIGINT)
+    code, stdout, stderr = child.finish()
+    assert code == 0, stderr
+    said = json.loads(stdout)
+    assert said["section"] == "objective" and "tired" in said["text"].lower()
 
 
 @pytest.mark.slow
