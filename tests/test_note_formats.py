@@ -459,8 +459,11 @@ def test_sample_session_draft_is_grounded_and_complete(fmt, sample):
     worker = {a.id for a in anns if a.label == "intervention" and a.role == "worker"}
     assert worker and (used == worker if fmt != "process" else used >= worker)
     # the risk denial and the plan
-    risk = [i.text for i in d.section("risk").items]
-    assert any(t.startswith("Client denied suicidal ideation") and "killing myself" in t for t in risk)
+    # the client's answer to the safety question is in the risk section: as a denial when the
+    # tagger reads it so, else (tiny.en mishears "about" as "I'm out") as an indicator to review
+    answer = [i for i in d.section("risk").items if "killing myself" in i.text]
+    assert answer, [i.text for i in d.section("risk").items]
+    assert all(i.text.startswith("Client denied suicidal ideation") or i.needs_review for i in answer)
     plan = [i.text for i in d.section("plan").items]
     assert any(t.startswith("Homework") and "track your sleep" in t for t in plan)
     assert any(t.startswith("Referral") and "rental assistance" in t for t in plan)
