@@ -96,6 +96,48 @@ def read_session(
     return transcript, annotations
 
 
+def _is_recording(source: Path | None) -> bool:
+    return source is not None and source.suffix.lower() != ".json"
+
+
+def _from_recording(source: Path | None) -> bool:
+    """Whether this session's words come from a recording (a file, or a transcript made from one)."""
+    if _is_recording(source):
+        return True
+    return source is not None and source.is_file() and Transcript.load(source).source == "audio"
+
+
+def _open_store(source: Path | None, text_file: Path | None, client_id: str, consent: bool | None):
+    """The opened store, after checking what saving this session will need."""
+    from scribe.cli_sessions import open_store_from_env_or_prompt
+    from scribe.errors import ConsentError, StoreError
+
+    if not client_id.strip():
+        raise StoreError("Give --client ID to save the session (a case number or initials), or --no-store.")
+    if _from_recording(source) and not consent:
+        raise ConsentError(
+            "A recording is kept only with the client's consent to recording. Pass --consent if they "
+            "agreed, or --no-store to draft without saving anything."
+        )
+    return open_store_from_env_or_prompt(create=True)
+
+
+def save_session(store, source, transcript, annotations, draft, client_id: str, consent: bool | None) -> str:
+    """Keep the whole session in the store: recording (with consent), transcript, tags and draft."""
+    session_id = store.create_session(
+        client_id,
+        bool(consent),
+        session_type=draft.header.session_type,
+        session_date=draft.header.session_date,
+    )
+    if _is_recording(source):
+        store.save_audio(session_id, source)
+    store.save_transcript(session_id, transcript)
+    store.save_annotations(session_id, annotations)
+    store.save_draft(session_id, draft)
+    return session_id
+
+
 @click.command("note")
 @click.argument("source", required=False, type=click.Path(path_type=Path))
 @click.option("--text", "text_file", type=click.Path(path_type=Path), help="Typed session notes instead.")
@@ -136,6 +178,12 @@ def read_session(
     show_default=True,
     help="Voices in the recording (1 for dictation, more for family or group sessions).",
 )
+@click.option(
+    "--consent/--no-consent",
+    default=None,
+    help="Whether the client consented to being recorded (needed to keep a recording in the store).",
+)
+@click.option("--no-store", is_flag=True, help="Do not save the session in the encrypted store.")
 def note_cmd(
     source: Path | None,
     text_file: Path | None,
@@ -148,6 +196,8 @@ def note_cmd(
     annotations_file: Path | None,
     model: str | None,
     speakers: int,
+    consent: bool | None,
+    no_store: bool,
 ) -> None:
     """Draft a SOAP, DAP or process-recording note from SOURCE.
 
@@ -159,6 +209,8 @@ def note_cmd(
     from note_formats.export import RENDERERS, export_kind
 
     kind = export_kind(out) if out else "md"  # a bad --out fails before any slow work
+    # Open the store (and ask for its passphrase) before minutes of work, not after.
+    store = None if no_store else _open_store(source, text_file, client_id, consent)
     transcript, annotations = read_session(source, text_file, annotations_file, model, speakers)
     options = DraftOptions(
         client_id=client_id, session_date=session_date, session_type=session_type, worker=worker
@@ -166,6 +218,10 @@ def note_cmd(
     draft = build_draft(fmt, transcript, annotations, options)
     for problem in check_grounding(draft, transcript):  # never expected: a bug worth reporting
         click.echo(f"Warning: ungrounded line {problem}", err=True)
+    if store is not None:
+        with store:
+            session_id = save_session(store, source, transcript, annotations, draft, client_id, consent)
+        click.echo(f"Saved session {session_id[:8]} in the encrypted store.", err=True)
     if out is None:
         click.echo(RENDERERS["md"](draft), nl=False)
         return

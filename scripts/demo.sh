@@ -4,4 +4,5 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
 export HF_HUB_OFFLINE=1 GRADIO_ANALYTICS_ENABLED=False
-.venv/bin/scribe note samples/session.ogg --format soap --client DEMO-1
+# The sample is fictional: --no-store keeps it out of your encrypted session store.
+.venv/bin/scribe note samples/session.ogg --format soap --client DEMO-1 --no-store

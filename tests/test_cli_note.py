@@ -24,8 +24,10 @@ def session_files(tmp_path: Path) -> tuple[Path, Path]:
     return transcript, annotations
 
 
-def run(*args: str):
-    return CliRunner().invoke(cli, ["note", *args], catch_exceptions=False)
+def run(*args: str, store: bool = False):
+    """``scribe note ARGS``; drafts only (``--no-store``) unless a test is about the store."""
+    extra = [] if store else ["--no-store"]
+    return CliRunner().invoke(cli, ["note", *args, *extra], catch_exceptions=False)
 
 
 def one_line_error(result) -> str:
@@ -158,3 +160,39 @@ def test_audio_to_process_recording_docx(tmp_path):
         line.startswith("Client denied suicidal ideation") or "[REVIEW" in line for line in risk
     )
     assert "Referral" in body
+
+
+def test_session_is_saved_in_the_encrypted_store(session_files, monkeypatch):
+    from scribe.store import Store
+
+    monkeypatch.setenv("SCRIBE_PASSPHRASE", "correct horse battery")
+    transcript, annotations = session_files
+    args = [str(transcript), "--annotations", str(annotations), "--client", "C-104"]
+    refused = run(*args, store=True)  # a transcript of a recording is a recording's content
+    assert refused.exit_code == 1 and "consent" in refused.output
+    result = run(*args, "--consent", store=True)
+    assert result.exit_code == 0, result.output
+    assert "Saved session" in result.output
+    with Store.open(passphrase="correct horse battery") as store:
+        (session,) = store.list_sessions()
+        assert session.client_id == "C-104"
+        draft = store.get_draft(session.id)
+        assert draft is not None and draft.format == "soap"
+        assert store.get_transcript(session.id).segments
+        assert store.get_annotations(session.id)
+
+
+def test_storing_needs_a_client_id(session_files, monkeypatch):
+    monkeypatch.setenv("SCRIBE_PASSPHRASE", "correct horse battery")
+    transcript, annotations = session_files
+    line = one_line_error(run(str(transcript), "--annotations", str(annotations), store=True))
+    assert "--client" in line
+
+
+def test_a_recording_is_not_stored_without_consent(tmp_path, monkeypatch):
+    """Refused before any transcription, with the two ways forward named."""
+    monkeypatch.setenv("SCRIBE_PASSPHRASE", "correct horse battery")
+    audio = tmp_path / "session.wav"
+    audio.write_bytes(b"RIFF")  # never read: consent is checked first
+    line = one_line_error(run(str(audio), "--client", "C-104", store=True))
+    assert "consent" in line and "--no-store" in line
