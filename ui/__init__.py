@@ -1,1 +1,1 @@
-"""ui: the local gradio review desk."""
+"""ui: the local gradio review desk (``scribe ui``); see ui/app.py."""

@@ -1,0 +1,129 @@
+"""The review desk: a gradio Blocks app with one tab per step, served on 127.0.0.1 only.
+
+    from ui.app import launch
+    launch(port=7860)            # what `scribe ui` runs
+
+Hardening (issue 9): bound to 127.0.0.1, no share link, no analytics, no run
+history kept in the browser, no monitoring or MCP endpoints, no public API for
+the handlers, an upload size limit, and gradio's file cache moved into a private
+folder of the data directory that is wiped when the app starts and stops. The
+encrypted store and its audio folder are explicitly blocked from being served.
+"""
+
+from __future__ import annotations
+
+import atexit
+import logging
+import os
+from pathlib import Path
+from typing import Any
+
+import gradio as gr
+
+from scribe.models import DEFAULT_MODEL
+from scribe.paths import audio_dir, data_dir, store_file
+from ui import capture, draft, sessions, start, tags, transcript
+from ui.state import MODEL_ENV, Desk, cache_dir, close_desk, session_line, user_errors, wipe_dir
+from ui.wiring import TabView, Wiring
+
+log = logging.getLogger(__name__)
+
+HOST = "127.0.0.1"
+DEFAULT_PORT = 7860
+#: Largest upload accepted: about two hours of 44.1 kHz stereo WAV.
+DEFAULT_MAX_UPLOAD = "1500mb"
+TAB_BUILDERS = (start.build, capture.build, transcript.build, tags.build, draft.build, sessions.build)
+
+#: A quiet look: system fonts (nothing fetched from the web), roomy text, soft colours.
+CSS = """
+.gradio-container { max-width: 1180px !important; margin: auto; font-size: 16px; }
+#status-line { padding: 6px 12px; border-radius: 8px; background: var(--background-fill-secondary); }
+.prose p, .prose li { line-height: 1.55; }
+.step-title { padding: 10px 12px 0 12px; }
+.detail { padding: 8px 12px; }
+footer { display: none !important; }
+"""
+
+
+def theme() -> gr.themes.Base:
+    return gr.themes.Soft(
+        primary_hue="teal",
+        neutral_hue="slate",
+        font=["system-ui", "Segoe UI", "Helvetica", "Arial", "sans-serif"],
+        # Tables use the "mono" font: the same calm sans-serif reads better for sentences.
+        font_mono=["system-ui", "Segoe UI", "Helvetica", "Arial", "sans-serif"],
+    )
+
+
+def prepare_cache() -> Path:
+    """Point gradio's upload/download cache at the UI's private folder, emptied of leftovers."""
+    os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
+    wipe_dir(cache_dir())  # a crashed earlier run may have left plain files
+    cache = cache_dir()
+    os.environ["GRADIO_TEMP_DIR"] = str(cache)
+    return cache
+
+
+def build_app(model: str | None = None) -> gr.Blocks:
+    """The Blocks app (not started). ``model`` defaults to ``$SCRIBE_MODEL`` or the default model."""
+    model = model or os.environ.get(MODEL_ENV) or DEFAULT_MODEL
+    with gr.Blocks(title="session-scribe", analytics_enabled=False, delete_cache=(3600, 6 * 3600)) as app:
+        desk = gr.State(Desk(model=model), delete_callback=close_desk)
+        gr.Markdown("## session-scribe — review desk\nEverything stays on this computer.")
+        status = gr.Markdown(elem_id="status-line")
+        with gr.Tabs(selected="start") as tabs:
+            w = Wiring(desk, tabs)
+            views: list[TabView] = [build(w) for build in TAB_BUILDERS]
+        outputs = [status] + [c for v in views for c in v.views]
+
+        @user_errors
+        def render_all(d: Desk) -> list[Any]:
+            values: list[Any] = [session_line(d)]
+            for v in views:
+                values += v.render(d)
+            return values
+
+        for dep in w.deps:
+            dep.then(render_all, [desk], outputs, api_visibility="private", show_progress="hidden")
+        app.load(
+            start.unlock_from_env,
+            [desk],
+            [desk, w.start_message],
+            api_visibility="private",  # type: ignore[attr-defined]
+        ).then(render_all, [desk], outputs, api_visibility="private", show_progress="hidden")
+    return app
+
+
+def launch(
+    port: int = DEFAULT_PORT,
+    *,
+    model: str | None = None,
+    max_file_size: str | int = DEFAULT_MAX_UPLOAD,
+    block: bool = True,
+) -> gr.Blocks:
+    """Start the desk on http://127.0.0.1:PORT. With ``block=False`` it returns the running app."""
+    cache = prepare_cache()
+    app = build_app(model)
+    home = data_dir()
+    app.launch(
+        server_name=HOST,
+        server_port=port,
+        share=False,
+        inbrowser=False,
+        max_file_size=max_file_size,
+        allowed_paths=[],
+        blocked_paths=[str(store_file(home)), str(audio_dir(home))],
+        show_error=False,
+        footer_links=[],
+        run_history=False,
+        enable_monitoring=False,
+        mcp_server=False,
+        ssr_mode=False,
+        pwa=False,
+        quiet=True,
+        theme=theme(),
+        css=CSS,
+        prevent_thread_lock=not block,
+    )
+    atexit.register(wipe_dir, cache)
+    return app

@@ -1,0 +1,407 @@
+"""Step 5, Draft: choose the format, edit lines in place, add your own, check evidence, export, sign.
+
+Every generated line shows the session times and quotes it rests on; click a
+line to read and hear them. Edits are saved as they are made (a new draft
+version each time). A signed note is immutable; changing it starts an amendment.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import gradio as gr
+
+from note_formats import (
+    FORMATS,
+    accept_item,
+    add_item,
+    delete_item,
+    edit_field,
+    edit_item,
+    export,
+    find_item,
+    get_format,
+    render_markdown,
+    render_text,
+    restore_item,
+)
+from scribe.records import NoteDraft, NoteItem
+from ui import pipeline
+from ui.state import Desk, clock, span, user_errors
+from ui.wiring import TabView, Wiring
+
+COLUMNS = ["Ref", "Section", "Line", "Evidence", "Check"]
+EXPORTS = (("docx", "Word (DOCX)"), ("pdf", "PDF"), ("md", "Markdown"), ("txt", "Text"))
+#: Columns a process recording leaves for the worker to fill in.
+FIXED_COLUMNS = ("time", "speaker", "text")
+
+
+def evidence_text(item: NoteItem, timed: bool = True, limit: int = 2) -> str:
+    if not item.evidence:
+        return "your own line" if item.origin in ("added", "dictated") else ""
+    when = (lambda ev: clock(ev.start) + " ") if timed else (lambda ev: "")
+    shown = [f"{when(ev)}“{ev.quote.strip()[:80]}”" for ev in item.evidence[:limit]]
+    more = len(item.evidence) - limit
+    return "; ".join(shown) + (f" (+{more} more)" if more > 0 else "")
+
+
+def check_text(item: NoteItem) -> str:
+    if item.deleted:
+        return "deleted"
+    marks = []
+    if item.needs_review:
+        marks.append(f"⚠ {item.review_reason or 'check'}")
+    marks.append({"edited": "edited", "added": "yours", "dictated": "yours (dictated)"}.get(item.origin, ""))
+    return " · ".join(m for m in marks if m)
+
+
+def item_rows(draft: NoteDraft | None, timed: bool = True) -> list[list[str]]:
+    if draft is None:
+        return []
+    return [
+        [item.id, title, item.text, evidence_text(item, timed), check_text(item)]
+        for title, item in pipeline.flat_items(draft)
+    ]
+
+
+def file_stem(desk: Desk) -> str:
+    s = desk.need_session()
+    client = re.sub(r"[^A-Za-z0-9_-]+", "-", s.client_id).strip("-") or "client"
+    return f"note-{client}-{s.session_date}"
+
+
+# --- handlers ----------------------------------------------------------------------------
+
+
+@user_errors
+def make_draft(desk: Desk, fmt: str) -> tuple[Desk, str]:
+    """Build (or rebuild in another format) the draft; the worker's edits are carried over."""
+    desk.need_transcript()
+    get_format(fmt)
+    notices = pipeline.refresh_draft(desk, fmt, force=True)
+    return desk, "\n\n".join([f"Draft ready: {get_format(fmt).title}.", *notices])
+
+
+def _save(desk: Desk) -> None:
+    desk.need_store().save_draft(desk.need_session().id, desk.need_draft())
+
+
+@user_errors
+def apply_table_edits(desk: Desk, rows: Any) -> tuple[Desk, str]:
+    """Lines edited in place in the table become edits of the draft (saved at once)."""
+    draft = desk.need_draft()
+    if hasattr(rows, "values"):  # a DataFrame
+        rows = rows.values.tolist()
+    changed = []
+    for row in rows or []:
+        if len(row) < 3 or not row[0]:
+            continue
+        _, item = find_item(draft, str(row[0]))
+        text = str(row[2] or "").strip()
+        if text and text != item.text:
+            edit_item(draft, item.id, text)
+            changed.append(item.id)
+        elif not text and not item.deleted:
+            raise gr.Error("A line cannot be empty. To remove it, click it and choose Delete line.")
+    if not changed:
+        return desk, ""
+    _save(desk)
+    return desk, f"Saved your wording of {', '.join(changed)}."
+
+
+@user_errors
+def open_item(desk: Desk, ref: str) -> tuple[Desk, str, gr.Audio, str, gr.Dropdown]:
+    """Select a line: its evidence (every quote with its time), a clip to hear, its wording."""
+    draft = desk.need_draft()
+    sec, item = find_item(draft, ref)
+    desk.selected_item = item.id
+    lines = [f"**{item.id}** in {sec.title} — {check_text(item) or 'generated'}"]
+    if item.evidence:
+        timed = desk.need_transcript().source == "audio"
+        lines.append("Rests on:")
+        lines += [
+            f"- {span(ev.start, ev.end) + ' ' if timed else ''}{ev.role or ''} “{ev.quote.strip()}”"
+            for ev in item.evidence
+        ]
+    else:
+        lines.append("Your own line: it rests on no quote.")
+    if item.origin == "edited" and item.original_text:
+        lines.append(f"\nThe program wrote: “{item.original_text}”")
+    audio = None
+    if item.evidence and desk.need_transcript().source == "audio":
+        audio = pipeline.clip(desk, item.evidence[0].start, item.evidence[0].end)
+    columns = [k for k, _ in get_format(draft.format).columns if k not in FIXED_COLUMNS]
+    return (
+        desk,
+        "\n".join(lines),
+        gr.Audio(value=audio, visible=audio is not None),
+        item.text,
+        gr.Dropdown(choices=columns, value=columns[0] if columns else None),
+    )
+
+
+def on_select(desk: Desk, evt: gr.SelectData):
+    row = evt.row_value or []
+    if not row:
+        raise gr.Error("Click on a line of the draft.")
+    return open_item(desk, str(row[0]))
+
+
+def _selected(desk: Desk) -> str:
+    desk.need_draft()
+    if desk.selected_item is None:
+        raise gr.Error("Click a line of the draft first.")
+    return desk.selected_item
+
+
+@user_errors
+def line_action(desk: Desk, action: str) -> tuple[Desk, str]:
+    """Accept a line marked for review as written, delete it, or restore a deleted one."""
+    ref = _selected(desk)
+    fn = {"accept": accept_item, "delete": delete_item, "restore": restore_item}[action]
+    fn(desk.need_draft(), ref)
+    _save(desk)
+    return desk, {
+        "accept": f"{ref} accepted as written.",
+        "delete": f"{ref} deleted (it can be restored).",
+        "restore": f"{ref} restored.",
+    }[action]
+
+
+@user_errors
+def save_wording(desk: Desk, text: str) -> tuple[Desk, str]:
+    ref = _selected(desk)
+    edit_item(desk.need_draft(), ref, text or "")
+    _save(desk)
+    return desk, f"Saved your wording of {ref}."
+
+
+@user_errors
+def save_column(desk: Desk, field: str | None, value: str) -> tuple[Desk, str]:
+    """Fill a process recording's column (reflections, supervisor comment...) for the selected line."""
+    ref = _selected(desk)
+    if not field:
+        raise gr.Error("This format has no columns to fill in.")
+    edit_field(desk.need_draft(), ref, field, value or "")
+    _save(desk)
+    return desk, f"Saved {field} of {ref}."
+
+
+@user_errors
+def add_line(desk: Desk, section: str | None, text: str) -> tuple[Desk, str, str]:
+    """Add the worker's own line; "Add to plan: ..." picks the section by itself. Clears the box."""
+    from scribe.live import split_section_command
+
+    draft = desk.need_draft()
+    text = (text or "").strip()
+    named, body = split_section_command(text)
+    keys = {s.key: s.key for s in draft.sections} | {s.title.lower(): s.key for s in draft.sections}
+    if named and named in keys:
+        section, text = keys[named], body
+    if not section:
+        raise gr.Error("Choose the section the line goes in.")
+    origin = "dictated" if desk.dictated and desk.dictated.strip() == (text or "").strip() else "added"
+    item = add_item(draft, section, text, origin=origin)
+    desk.dictated = ""
+    _save(desk)
+    return desk, f"Added {item.id} to {draft.section(section).title}.", ""
+
+
+@user_errors
+def dictate_line(desk: Desk, path: str | None, text: str) -> tuple[Desk, str, None]:
+    """Dictation -> the new-line box (the worker checks it, then adds it)."""
+    dictated = pipeline.dictate(desk, path)
+    joined = f"{text.rstrip()} {dictated}" if (text or "").strip() else dictated
+    desk.dictated = joined
+    return desk, joined, None
+
+
+@user_errors
+def export_note(desk: Desk, kind: str) -> tuple[Desk, gr.File, str]:
+    """Write the note as DOCX, PDF, Markdown or text for download (a plain copy: it leaves the store)."""
+    draft = desk.need_draft()
+    path = export(draft, desk.work() / f"{file_stem(desk)}.{kind}", kind)
+    state = "signed note" if draft.signed_at else "draft (not signed)"
+    return (
+        desk,
+        gr.File(value=str(path), visible=True),
+        f"Exported the {state} as {Path(path).name}. Download it below.",
+    )
+
+
+@user_errors
+def sign(desk: Desk, signed_by: str, reviewed: bool) -> tuple[Desk, str]:
+    """Sign the note: it becomes immutable (later changes are amendments)."""
+    draft = desk.need_draft()
+    if draft.signed_at:
+        return desk, f"Already signed on {draft.signed_at}."
+    if pipeline.pending_risks(desk):
+        raise gr.Error("Decide each risk indicator on Tags review before signing.")
+    flagged = [i.id for _, i in pipeline.flat_items(draft) if i.needs_review and not i.deleted]
+    if flagged:
+        raise gr.Error(
+            f"Lines still marked ⚠ for review: {', '.join(flagged)}. Accept, edit or delete each first."
+        )
+    if not reviewed:
+        raise gr.Error("Tick “I have read and checked this note” to sign it.")
+    _save(desk)
+    desk.draft = desk.need_store().sign_draft(
+        desk.need_session().id, draft.id, signed_by=(signed_by or "").strip() or None
+    )
+    desk.session = desk.need_store().get_session(desk.need_session().id)
+    return desk, f"Signed by {desk.draft.signed_by} on {desk.draft.signed_at}. The note can no longer change."
+
+
+@user_errors
+def amend(desk: Desk) -> tuple[Desk, str]:
+    """Start an amendment of a signed note (the signed version stays as it was)."""
+    draft = desk.need_draft()
+    if not draft.signed_at:
+        return desk, "The note is not signed: edit it directly."
+    desk.draft = desk.need_store().amend_draft(desk.need_session().id, draft.id)
+    return desk, "Amendment started: edit, then sign again. The signed version is kept."
+
+
+# --- view --------------------------------------------------------------------------------
+
+
+def render(desk: Desk) -> list:
+    draft = desk.draft
+    if desk.transcript is None:
+        head = "No transcript yet. Capture the session first."
+    elif draft is None and pipeline.pending_risks(desk):
+        head = (
+            f"**Drafting waits for you:** {len(pipeline.pending_risks(desk))} risk indicator(s) need an explicit "
+            "choice on Tags review (accept or reject)."
+        )
+    elif draft is None:
+        head = "Choose a format and make the draft."
+    else:
+        items = [i for _, i in pipeline.flat_items(draft) if not i.deleted]
+        flagged = sum(i.needs_review for i in items)
+        head = f"**{get_format(draft.format).title}** — {len(items)} lines"
+        head += f", **{flagged} marked ⚠ for review**." if flagged else "."
+        if draft.signed_at:
+            head = f"**Signed** by {draft.signed_by} on {draft.signed_at}. " + head
+        else:
+            head += " Edit a line by double-clicking its text; click a line to see its evidence."
+    sections = [(s.title, s.key) for s in draft.sections] if draft else []
+    return [
+        head,
+        gr.Dataframe(
+            value=item_rows(draft, desk.transcript is not None and desk.transcript.source == "audio"),
+            interactive=draft is not None and not draft.signed_at,
+        ),
+        render_markdown(draft) if draft else "",
+        render_text(draft) if draft else "",
+        gr.Dropdown(choices=sections),
+        gr.Radio(value=draft.format if draft else desk.fmt),
+    ]
+
+
+def build(w: Wiring) -> TabView:
+    """The Draft tab."""
+    with gr.Tab("5 · Draft", id="draft", elem_id="tab-draft"):
+        head = gr.Markdown(elem_id="draft-head")
+        with gr.Row():
+            fmt = gr.Radio(
+                [(f.title, name) for name, f in FORMATS.items()],
+                value="soap",
+                label="Format",
+                elem_id="format",
+                scale=3,
+            )
+            make_btn = gr.Button("Make / rebuild draft", elem_id="make-draft", scale=1)
+        table = gr.Dataframe(
+            headers=COLUMNS,
+            datatype="str",
+            type="array",
+            interactive=True,
+            static_columns=[0, 1, 3, 4],
+            wrap=True,
+            column_widths=["120px", "120px", "42%", "24%", "12%"],
+            max_height=520,
+            elem_id="draft-items",
+        )
+        message = gr.Markdown(elem_id="draft-message")
+        with gr.Group():
+            info = gr.Markdown(
+                "Click a line to see the quotes it rests on.", elem_id="item-info", elem_classes=["detail"]
+            )
+            clip = gr.Audio(
+                label="Where it was said",
+                interactive=False,
+                autoplay=True,
+                visible=False,
+                elem_id="item-audio",
+            )
+            wording = gr.Textbox(label="Wording", lines=2, elem_id="item-text")
+            with gr.Row():
+                save_btn = gr.Button("Save wording", variant="primary", elem_id="item-save")
+                accept_btn = gr.Button("Accept as is", elem_id="item-accept")
+                delete_btn = gr.Button("Delete line", elem_id="item-delete")
+                restore_btn = gr.Button("Restore line", elem_id="item-restore")
+            with gr.Accordion("Fill in a column (process recording)", open=False):
+                with gr.Row():
+                    field = gr.Dropdown(label="Column", choices=[], elem_id="item-field")
+                    value = gr.Textbox(label="Text", scale=3, elem_id="item-field-value")
+                field_btn = gr.Button("Save column", size="sm")
+        with gr.Group():
+            gr.Markdown("### Add your own line", elem_classes=["step-title"])
+            with gr.Row():
+                section = gr.Dropdown(label="Section", choices=[], elem_id="add-section")
+                new_text = gr.Textbox(
+                    label="Line (typed or dictated)",
+                    scale=3,
+                    placeholder="e.g. Add to plan: call the school",
+                    elem_id="add-text",
+                )
+            with gr.Row():
+                dictation = gr.Audio(
+                    sources=["microphone"], type="filepath", label="Dictate the line", elem_id="dictate-line"
+                )
+                with gr.Column():
+                    dictate_btn = gr.Button("Use the dictation", size="sm")
+                    add_btn = gr.Button("Add line", variant="primary", elem_id="add-line")
+        with gr.Accordion("Preview", open=False):
+            preview = gr.Markdown(elem_id="draft-preview")
+        with gr.Group():
+            gr.Markdown("### Export, copy, sign", elem_classes=["step-title"])
+            with gr.Row():
+                export_btns = [
+                    gr.Button(label, size="sm", elem_id=f"export-{kind}") for kind, label in EXPORTS
+                ]
+            download = gr.File(label="Download", interactive=False, visible=False, elem_id="download")
+            copy = gr.Textbox(
+                label="Plain text to paste into your agency's system (copy button at the top right)",
+                lines=10,
+                max_lines=20,
+                interactive=False,
+                buttons=["copy"],
+                elem_id="copy-text",
+            )
+            with gr.Row():
+                signed_by = gr.Textbox(
+                    label="Signed by", placeholder="Your name and credentials", elem_id="signed-by"
+                )
+                reviewed = gr.Checkbox(label="I have read and checked this note", elem_id="reviewed")
+            with gr.Row():
+                sign_btn = gr.Button("Sign note", variant="primary", elem_id="sign")
+                amend_btn = gr.Button("Start an amendment", elem_id="amend")
+    d = w.desk
+    w.on(make_btn.click, make_draft, [d, fmt], [d, message])
+    w.on(table.input, apply_table_edits, [d, table], [d, message])
+    w.on(table.select, on_select, [d], [d, info, clip, wording, field], refresh=False)
+    w.on(save_btn.click, save_wording, [d, wording], [d, message])
+    for action, btn in (("accept", accept_btn), ("delete", delete_btn), ("restore", restore_btn)):
+        w.on(btn.click, lambda desk, a=action: line_action(desk, a), [d], [d, message])
+    w.on(field_btn.click, save_column, [d, field, value], [d, message])
+    w.on(dictate_btn.click, dictate_line, [d, dictation, new_text], [d, new_text, dictation], refresh=False)
+    w.on(add_btn.click, add_line, [d, section, new_text], [d, message, new_text])
+    for (kind, _), btn in zip(EXPORTS, export_btns, strict=True):
+        w.on(btn.click, lambda desk, k=kind: export_note(desk, k), [d], [d, download, message], refresh=False)
+    w.on(sign_btn.click, sign, [d, signed_by, reviewed], [d, message])
+    w.on(amend_btn.click, amend, [d], [d, message])
+    return TabView([head, table, preview, copy, section, fmt], render)

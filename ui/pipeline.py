@@ -1,0 +1,414 @@
+"""The library calls behind the desk: capture -> transcript -> tags -> draft, kept consistent.
+
+Every change the worker makes flows downstream: a corrected transcript is
+tagged again (the worker's decisions on tags are carried over), and changed
+tags rebuild the draft (the worker's edits to lines are carried over). A draft
+is only made once every risk indicator has been accepted or rejected.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import re
+import shutil
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from note_formats import DraftOptions, build_draft, check_grounding
+from scribe import audio as audio_io
+from scribe.errors import AudioError, NoteError
+from scribe.records import Annotation, NoteDraft, NoteItem, Segment, Transcript
+from ui.state import Desk, wipe_dir
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[float, str], Any]
+#: Speaker roles a worker can pick.
+ROLE_CHOICES = ("worker", "client", "other")
+#: Seconds of audio played before and after a clip, so a word at the edge is not cut.
+CLIP_PAD = 0.3
+PLAYBACK_NAME = "playback.wav"
+
+_MODEL_LOCK = threading.Lock()
+
+
+def _no_progress(_fraction: float, _desc: str) -> None:
+    return None
+
+
+# --- models (process-wide caches hold models only, never client data) --------------------
+
+
+@functools.lru_cache(maxsize=2)
+def transcriber(model: str):
+    """A loaded Whisper model, shared by every desk (loading takes seconds)."""
+    from scribe.transcribe import Transcriber
+
+    return Transcriber(model)
+
+
+def tagger() -> tuple[Callable, Callable] | None:
+    """``(tag, tag_text)`` from the NLP pipeline, or None while it is not installed."""
+    try:
+        import pipelines
+
+        return pipelines.tag, pipelines.tag_text
+    except (ImportError, AttributeError):
+        return None
+
+
+def diarizer() -> Callable | None:
+    try:
+        from scribe.diarize import diarize
+    except ImportError:
+        return None
+    return diarize
+
+
+# --- capture ---------------------------------------------------------------------------
+
+
+def check_upload(path: str | Path | None) -> Path:
+    """A clear message for a missing, empty or unsupported file (before any slow work)."""
+    if not path:
+        raise AudioError("Choose a recording first (or record one with the microphone).")
+    path = audio_io.check_file(path)
+    if path.suffix.lower() not in audio_io.SUPPORTED_SUFFIXES:
+        kinds = ", ".join(s.lstrip(".") for s in audio_io.SUPPORTED_SUFFIXES)
+        raise AudioError(f"{path.name} is not an audio file session-scribe reads. Use one of: {kinds}.")
+    return path
+
+
+def capture_audio(desk: Desk, path: str | Path, speakers: int = 2, progress: Progress = _no_progress) -> str:
+    """Transcribe a session recording, tell the voices apart, store it encrypted, tag and draft.
+
+    Refused (ConsentError) when the client did not consent to recording. The
+    plain upload is wiped once the encrypted copy is stored.
+    """
+    store, session = desk.need_store(), desk.need_session()
+    store.require_recording_consent(session.id)
+    path = check_upload(path)
+    # Take the upload out of gradio's shared cache into this desk's private folder: no plain
+    # copy is left behind, and another desk uploading the same file gets its own.
+    own = desk.work() / f"upload{path.suffix.lower()}"
+    shutil.move(path, own)
+    path = own
+    progress(0.02, "Loading the speech model")
+    with _MODEL_LOCK:
+        model = transcriber(desk.model)
+    progress(0.05, "Transcribing")
+    transcript = model.transcribe_file(path, progress=True)
+    notices = list(transcript.warnings)
+    diarize = diarizer()
+    if diarize is None:
+        notices.append("Speaker separation is not installed: set who is speaking on Transcript review.")
+    else:
+        progress(0.75, "Telling the voices apart")
+        transcript = diarize(transcript, path, num_speakers=int(speakers))
+    progress(0.85, "Saving the recording, encrypted")
+    playback = desk.work() / PLAYBACK_NAME
+    write_playback(path, playback)
+    store.save_audio(session.id, path, remove_source=True)
+    notices += accept_transcript(desk, transcript, progress)
+    desk.notices = notices
+    return capture_summary(desk)
+
+
+def capture_text(desk: Desk, text: str, source: str = "text", progress: Progress = _no_progress) -> str:
+    """Typed or dictated notes become the session's transcript (no recording consent needed)."""
+    store, session = desk.need_store(), desk.need_session()
+    text = (text or "").strip()
+    if not text:
+        raise NoteError("The notes are empty. Type them, or dictate and transcribe them first.")
+    progress(0.1, "Reading the notes")
+    tools = tagger()
+    if tools is not None:
+        transcript, annotations = tools[1](text)
+    else:
+        transcript, annotations = text_transcript(text), []
+    transcript.source = source
+    desk.transcript = transcript
+    store.save_transcript(session.id, transcript)
+    wipe_dir(desk.workdir)  # an earlier recording's playback copy belongs to the old transcript
+    desk.workdir = None
+    notices = [] if tools else ["The tagger is not installed: no tags were found; add lines to the draft."]
+    desk.annotations = annotations
+    store.save_annotations(session.id, annotations)
+    notices += refresh_draft(desk)
+    desk.notices = notices
+    return capture_summary(desk)
+
+
+def text_transcript(text: str) -> Transcript:
+    """A transcript of typed notes, one segment per line (used when the tagger is not installed)."""
+    lines = [line.strip() for line in re.split(r"\n+", text) if line.strip()]
+    return Transcript(segments=[Segment(id=i, start=0.0, end=0.0, text=t) for i, t in enumerate(lines)])
+
+
+def dictate(desk: Desk, path: str | Path | None) -> str:
+    """The text of a short dictation (the worker's own words: no recording consent needed)."""
+    if not path:
+        raise AudioError("Record the dictation first (press the microphone, speak, then stop).")
+    from scribe.live import dictate_audio
+
+    with _MODEL_LOCK:
+        model = transcriber(desk.model)
+    try:
+        return dictate_audio(Path(path), model)
+    finally:
+        Path(path).unlink(missing_ok=True)  # the worker's voice is not kept
+
+
+def accept_transcript(desk: Desk, transcript: Transcript, progress: Progress = _no_progress) -> list[str]:
+    """Make ``transcript`` the session's: store it, tag it, draft if allowed. Returns notices."""
+    store, session = desk.need_store(), desk.need_session()
+    desk.transcript = transcript
+    store.save_transcript(session.id, transcript)
+    progress(0.9, "Finding goals, interventions, observations, risk and plans")
+    notices = retag(desk)
+    progress(0.97, "Drafting")
+    notices += refresh_draft(desk)
+    return notices
+
+
+def capture_summary(desk: Desk) -> str:
+    t = desk.transcript
+    if t is None:
+        return ""
+    flagged = sum(s.needs_review for s in t.segments)
+    speakers = len({s.speaker for s in t.segments if s.speaker})
+    parts = [f"{len(t.segments)} segments"]
+    if t.source == "audio":
+        parts.insert(0, f"{t.duration / 60:.1f} min of audio")
+        parts.append(f"{speakers} speaker{'s' if speakers != 1 else ''}")
+    if flagged:
+        parts.append(f"{flagged} to check (marked ⚠)")
+    lines = [f"**Done:** {', '.join(parts)}. {tag_summary(desk)}"]
+    if desk.draft is None and pending_risks(desk):
+        lines.append("Next: decide each risk indicator on **Tags review**; the draft follows.")
+    elif desk.draft is not None:
+        lines.append("Next: check the **Transcript review** and **Tags review**, then the **Draft**.")
+    lines += [f"- {n}" for n in desk.notices]
+    return "\n\n".join(lines)
+
+
+# --- playback --------------------------------------------------------------------------
+
+
+def write_playback(source: str | Path, dest: Path) -> Path:
+    """A 16 kHz mono WAV copy to cut clips from (private folder; wiped with the desk)."""
+    import soundfile as sf
+
+    with sf.SoundFile(dest, "w", samplerate=audio_io.SAMPLE_RATE, channels=1, subtype="PCM_16") as out:
+        for chunk in audio_io.stream(source):
+            out.write(chunk)
+    return dest
+
+
+def ensure_playback(desk: Desk) -> Path | None:
+    """The playback copy, decrypted from the store when the session was reopened; None without audio."""
+    session = desk.need_session()
+    playback = desk.work() / PLAYBACK_NAME
+    if playback.is_file():
+        return playback
+    session = desk.need_store().get_session(session.id)
+    if not session.has_audio:
+        return None
+    plain_copy = desk.work() / "decrypted.audio"
+    try:
+        with open(plain_copy, "wb") as out:
+            for chunk in desk.need_store().audio_chunks(session.id):
+                out.write(chunk)
+        write_playback(plain_copy, playback)
+    finally:
+        wipe_file(plain_copy)
+    return playback
+
+
+def wipe_file(path: Path) -> None:
+    from scribe.securefile import wipe_file as _wipe
+
+    if path.exists():
+        _wipe(path)
+
+
+def clip(desk: Desk, start: float, end: float) -> str | None:
+    """A WAV file of ``start``–``end`` (padded) for the audio player, or None when there is no audio."""
+    import soundfile as sf
+
+    playback = ensure_playback(desk)
+    if playback is None:
+        return None
+    rate = audio_io.SAMPLE_RATE
+    a = max(0, int((start - CLIP_PAD) * rate))
+    b = max(a + 1, int((end + CLIP_PAD) * rate))
+    samples, _ = sf.read(playback, start=a, stop=b, dtype="int16")
+    out = desk.work() / f"clip-{int(start * 1000)}-{int(end * 1000)}.wav"
+    sf.write(out, np.asarray(samples), rate, subtype="PCM_16")
+    return str(out)
+
+
+# --- tags ------------------------------------------------------------------------------
+
+
+def ann_key(ann: Annotation) -> tuple[str, int]:
+    """What identifies a finding across re-tagging: what the tagger first called it, and where."""
+    first = ann.attributes.get("ui_key") or f"{ann.label}/{ann.subtype}/{ann.status}"
+    seg = ann.evidence[0].segment_id if ann.evidence else -1
+    return first, seg
+
+
+def retag(desk: Desk) -> list[str]:
+    """Tag the current transcript again, carrying over the worker's decisions. Returns notices."""
+    store, session, transcript = desk.need_store(), desk.need_session(), desk.need_transcript()
+    tools = tagger()
+    if tools is None:
+        return ["The tagger is not installed yet: no tags were found. Add the note's lines yourself."]
+    fresh: list[Annotation] = tools[0](transcript)
+    decided = {ann_key(a): a for a in desk.annotations if a.review != "pending"}
+    seen = set()
+    for ann in fresh:
+        old = decided.get(ann_key(ann))
+        if old is None:
+            continue
+        seen.add(ann_key(ann))
+        ann.review = old.review
+        if old.review == "edited":
+            ann.attributes["ui_key"] = ann_key(old)[0]
+            ann.label, ann.subtype, ann.status, ann.text = old.label, old.subtype, old.status, old.text
+    notices = [
+        f"Your decision on “{a.text or a.subtype}” no longer applies: the corrected transcript no longer says it."
+        for key, a in decided.items()
+        if key not in seen
+    ]
+    desk.annotations = fresh
+    store.save_annotations(session.id, fresh)
+    return notices
+
+
+def pending_risks(desk: Desk) -> list[Annotation]:
+    """Risk indicators the worker has neither accepted nor rejected (they block drafting and signing)."""
+    return [a for a in desk.annotations if a.label == "risk" and a.review == "pending"]
+
+
+def tag_summary(desk: Desk) -> str:
+    if not desk.annotations:
+        return "No tags."
+    counts: dict[str, int] = {}
+    for a in desk.annotations:
+        counts[a.label] = counts.get(a.label, 0) + 1
+    text = ", ".join(f"{n} {label}" for label, n in counts.items())
+    open_risk = len(pending_risks(desk))
+    return f"Tags: {text}." + (f" **{open_risk} risk item(s) await your decision.**" if open_risk else "")
+
+
+# --- drafts ----------------------------------------------------------------------------
+
+
+def draft_options(desk: Desk) -> DraftOptions:
+    s = desk.need_session()
+    return DraftOptions(
+        client_id=s.client_id,
+        session_date=s.session_date,
+        session_type=s.session_type,
+        worker=desk.need_store().worker,
+    )
+
+
+def refresh_draft(desk: Desk, fmt: str | None = None, *, force: bool = False) -> list[str]:
+    """(Re)build the draft from the transcript and the tags, keeping the worker's edits. Returns notices.
+
+    Nothing happens while risk indicators are undecided (unless the worker asked,
+    then it is an error), or when the note is signed.
+    """
+    fmt = fmt or desk.fmt
+    if desk.transcript is None:
+        return []
+    if desk.draft is not None and desk.draft.signed_at:
+        if force or fmt != desk.draft.format:
+            raise NoteError("This note is signed. Start an amendment first to change it.")
+        return ["The note is signed: it was not changed. Start an amendment to change it."]
+    if pending_risks(desk):
+        if force:
+            n = len(pending_risks(desk))
+            raise NoteError(
+                f"Decide each risk indicator first: {n} still need your choice on Tags review "
+                "(accept it, or reject it if it is wrong)."
+            )
+        if desk.draft is not None:
+            return ["A risk indicator needs your decision on Tags review; the draft is updated after it."]
+        return []
+    new = build_draft(fmt, desk.transcript, desk.annotations, draft_options(desk))
+    notices = carry_edits(desk.draft, new) if desk.draft is not None else []
+    for problem in check_grounding(new, desk.transcript):  # never expected: a bug worth showing
+        log.warning("ungrounded draft line %s", problem)
+    desk.draft, desk.fmt = new, fmt
+    desk.need_store().save_draft(desk.need_session().id, new)
+    return notices
+
+
+def carry_edits(old: NoteDraft, new: NoteDraft) -> list[str]:
+    """Carry the worker's work from ``old`` into the freshly built ``new`` (in place). Returns notices.
+
+    A generated line is matched by the text the program wrote, in the same
+    section; it takes over the worker's wording, deletion, columns and review
+    decision. The worker's own lines move across to the same section. Lines
+    whose source was rejected, or whose section the new format lacks, are named.
+    """
+    notices: list[str] = []
+    if old.format == new.format:
+        new.id, new.created_at = old.id, old.created_at
+    new.edits = list(old.edits)
+    taken = {i.id for s in new.sections for i in s.items}
+    for old_sec in old.sections:
+        new_sec = next((s for s in new.sections if s.key == old_sec.key), None)
+        pool: dict[str, list[NoteItem]] = {}
+        for item in new_sec.items if new_sec else []:
+            pool.setdefault(item.text, []).append(item)
+        anchor: NoteItem | None = None
+        for item in old_sec.items:
+            if item.origin in ("added", "dictated"):
+                if new_sec is None:
+                    if not item.deleted:
+                        notices.append(
+                            f"Your line “{item.text}” has no {old_sec.title} section here; add it again."
+                        )
+                    continue
+                copy = NoteItem.from_dict(item.to_dict())
+                if copy.id in taken:
+                    n = 1
+                    while f"{new_sec.key}-w{n}" in taken:
+                        n += 1
+                    copy.id = f"{new_sec.key}-w{n}"
+                taken.add(copy.id)
+                pos = new_sec.items.index(anchor) + 1 if anchor is not None else len(new_sec.items)
+                new_sec.items.insert(pos, copy)
+                anchor = copy
+                continue
+            written = item.original_text if item.origin == "edited" and item.original_text else item.text
+            match = pool.get(written, [])
+            if not match:
+                if item.origin == "edited" and not item.deleted:
+                    notices.append(
+                        f"Your edited line “{item.text}” was removed: the tags it rested on changed."
+                    )
+                continue
+            target = match.pop(0)
+            anchor = target
+            if item.origin == "edited":
+                target.text, target.origin, target.original_text = item.text, "edited", item.original_text
+            target.deleted = item.deleted
+            target.fields.update({k: v for k, v in item.fields.items() if v})
+            if target.needs_review and not item.needs_review and item.review_reason == target.review_reason:
+                target.needs_review = False  # the worker already accepted this very concern
+    return notices
+
+
+def flat_items(draft: NoteDraft) -> list[tuple[str, NoteItem]]:
+    """(section title, item) in reading order."""
+    return [(sec.title, item) for sec in draft.sections for item in sec.items]
