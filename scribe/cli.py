@@ -17,6 +17,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "scribe.cli_note",
     "scribe.cli_record",
     "scribe.cli_tag",
+    "scribe.cli_ui",
 )
 
 

@@ -23,7 +23,16 @@ import gradio as gr
 from scribe.models import DEFAULT_MODEL
 from scribe.paths import audio_dir, data_dir, store_file
 from ui import capture, draft, sessions, start, tags, transcript
-from ui.state import MODEL_ENV, Desk, cache_dir, close_desk, session_line, user_errors, wipe_dir
+from ui.state import (
+    MODEL_ENV,
+    Desk,
+    cache_dir,
+    close_desk,
+    handler_kwargs,
+    session_line,
+    user_errors,
+    wipe_dir,
+)
 from ui.wiring import TabView, Wiring
 
 log = logging.getLogger(__name__)
@@ -84,13 +93,11 @@ def build_app(model: str | None = None) -> gr.Blocks:
             return values
 
         for dep in w.deps:
-            dep.then(render_all, [desk], outputs, api_visibility="private", show_progress="hidden")
-        app.load(
-            start.unlock_from_env,
-            [desk],
-            [desk, w.start_message],
-            api_visibility="private",  # type: ignore[attr-defined]
-        ).then(render_all, [desk], outputs, api_visibility="private", show_progress="hidden")
+            dep.then(render_all, [desk], outputs, show_progress="hidden", **handler_kwargs())
+        message = w.start_message  # type: ignore[attr-defined]
+        app.load(start.unlock_from_env, [desk], [desk, message], **handler_kwargs()).then(
+            render_all, [desk], outputs, show_progress="hidden", **handler_kwargs()
+        )
     return app
 
 

@@ -89,7 +89,7 @@ def _save(desk: Desk) -> None:
 
 
 @user_errors
-def apply_table_edits(desk: Desk, rows: Any) -> tuple[Desk, str]:
+def apply_table_edits(desk: Desk, rows: Any) -> tuple[Desk, Any]:
     """Lines edited in place in the table become edits of the draft (saved at once)."""
     draft = desk.need_draft()
     if hasattr(rows, "values"):  # a DataFrame
@@ -106,7 +106,7 @@ def apply_table_edits(desk: Desk, rows: Any) -> tuple[Desk, str]:
         elif not text and not item.deleted:
             raise gr.Error("A line cannot be empty. To remove it, click it and choose Delete line.")
     if not changed:
-        return desk, ""
+        return desk, gr.skip()
     _save(desk)
     return desk, f"Saved your wording of {', '.join(changed)}."
 

@@ -128,7 +128,7 @@ def capture_text(desk: Desk, text: str, source: str = "text", progress: Progress
     progress(0.1, "Reading the notes")
     tools = tagger()
     if tools is not None:
-        transcript, annotations = tools[1](text)
+        transcript, annotations = tools[1](text, source)
     else:
         transcript, annotations = text_transcript(text), []
     transcript.source = source

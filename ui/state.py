@@ -205,5 +205,10 @@ def session_line(desk: Desk) -> str:
 
 
 def handler_kwargs() -> dict[str, Any]:
-    """Event options shared by every listener: no public API endpoint for client data."""
-    return {"api_visibility": "private"}
+    """Event options shared by every listener.
+
+    No public API endpoint for client data. One queue for all events, one at a
+    time and in order: a click on a row must be handled before the "Accept" that
+    follows it (gradio otherwise runs different listeners in parallel).
+    """
+    return {"api_visibility": "private", "concurrency_id": "desk", "concurrency_limit": 1}
