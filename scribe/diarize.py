@@ -136,15 +136,20 @@ def unit_scores(units: list[_Unit], spans: list[tuple[int, int]], sims: np.ndarr
     scores = np.zeros((len(units), sims.shape[1]), dtype=np.float32)
     if not spans:
         return scores
-    starts = np.array([a for a, _ in spans]) / 100.0
-    ends = np.array([b for _, b in spans]) / 100.0
+    order = np.argsort([a for a, _ in spans], kind="stable")
+    starts = np.array([spans[j][0] for j in order]) / 100.0
+    ends = np.array([spans[j][1] for j in order]) / 100.0
+    sims = sims[order]
     centres = (starts + ends) / 2
+    longest = WINDOW_FRAMES / 100.0
     for i, u in enumerate(units):
-        overlap = np.minimum(ends, u.end) - np.maximum(starts, u.start)
+        # Only windows starting within one window length before the unit can cover it.
+        lo, hi = np.searchsorted(starts, [u.start - longest, u.end])
+        overlap = np.minimum(ends[lo:hi], u.end) - np.maximum(starts[lo:hi], u.start)
         covering = overlap > 0
         if covering.any():
             w = overlap[covering]
-            scores[i] = (sims[covering] * w[:, None]).sum(axis=0) / w.sum()
+            scores[i] = (sims[lo:hi][covering] * w[:, None]).sum(axis=0) / w.sum()
         else:  # a word with no window (too short a stretch): borrow the nearest window
             scores[i] = sims[int(np.argmin(np.abs(centres - (u.start + u.end) / 2)))]
     return scores
@@ -238,11 +243,11 @@ def _cut_time(before: Word, after: Word) -> float:
     return round((before.end + after.start) / 2, 3) if before.end <= after.start else after.start
 
 
-def _speaker_ids(order: list[int]) -> dict[int, str]:
-    """Cluster index -> "S1", "S2", … numbered by first appearance."""
+def _speaker_ids(order: list[int], by_index: bool = False) -> dict[int, str]:
+    """Cluster index -> "S1", "S2", … numbered by first appearance (or by index: channel 0 is S1)."""
     ids: dict[int, str] = {}
     for c in order:
-        ids.setdefault(c, f"S{len(ids) + 1}")
+        ids.setdefault(c, f"S{c + 1}" if by_index else f"S{len(ids) + 1}")
     return ids
 
 
@@ -304,7 +309,7 @@ def diarize(
         labels = by_channel(units, features)
         info = Diarization("channels", len(set(labels.tolist())))
         names = {int(c): channel_label(int(c)) for c in labels}
-        return _finish(out, units, labels, roles, info, report, names)
+        return _finish(out, units, labels, roles, info, report, names, by_index=True)
     labels, n_windows, k = _by_voice(units, features, num_speakers)
     if n_windows == 0 and units:
         out.warnings.append(
@@ -356,8 +361,9 @@ def _finish(
     info: Diarization,
     report: list[Diarization] | None,
     labels_text: dict[int, str] | None = None,
+    by_index: bool = False,
 ) -> Transcript:
-    ids = _speaker_ids([int(c) for c in labels])
+    ids = _speaker_ids([int(c) for c in labels], by_index)
     per_seg: dict[int, list[str]] = {}
     for u, c in zip(units, labels, strict=True):
         per_seg.setdefault(u.seg, []).append(ids[int(c)])
@@ -369,9 +375,10 @@ def _finish(
         seg.id = n
     out.segments = segments
     used = {s.speaker for s in segments}
-    out.speakers = [
-        Speaker(id=sid, label=(labels_text or {}).get(c, "")) for c, sid in ids.items() if sid in used
-    ]
+    out.speakers = sorted(
+        (Speaker(id=sid, label=(labels_text or {}).get(c, "")) for c, sid in ids.items() if sid in used),
+        key=lambda spk: int(spk.id[1:]),
+    )
     if not out.speakers and segments:
         out.speakers = [Speaker(id="S1")]
     info.unit_speakers = [ids[int(c)] for c in labels]

@@ -30,6 +30,9 @@ EMBEDDING_SIZE = 256
 WINDOW_FRAMES = 160
 #: Most voices an estimate may find.
 MAX_SPEAKERS = 6
+#: Windows used to estimate the count / to find clusters (both cost grows with the square).
+MAX_ESTIMATE = 400
+MAX_LINKAGE = 3000
 #: Torch threads while embedding (see ``embed_windows``).
 EMBED_THREADS = 1
 
@@ -259,12 +262,27 @@ def cluster(emb: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         return labels, normalise(emb.copy())
     from sklearn.cluster import AgglomerativeClustering
 
-    labels = AgglomerativeClustering(n_clusters=k, metric="cosine", linkage="average").fit_predict(emb)
+    # Average linkage is quadratic in memory: on a long session, find the clusters on
+    # an evenly spaced subset of windows, then let the refinement place every window.
+    subset = _evenly(len(emb), MAX_LINKAGE)
+    labels = AgglomerativeClustering(n_clusters=k, metric="cosine", linkage="average").fit_predict(
+        emb[subset]
+    )
+    if len(subset) < len(emb):
+        centroids = normalise(np.stack([emb[subset][labels == c].mean(axis=0) for c in range(k)]))
+        labels = np.argmax(emb @ centroids.T, axis=1)
     return _refine(emb, labels, k)
+
+
+def _evenly(n: int, limit: int) -> np.ndarray:
+    """At most ``limit`` indices spread evenly over ``range(n)``."""
+    return np.arange(n) if n <= limit else np.unique(np.linspace(0, n - 1, limit).astype(int))
 
 
 def _eigengap(emb: np.ndarray, keep: int, max_speakers: int) -> tuple[int, float]:
     """Speaker count and eigengap of the cosine affinity pruned to each window's ``keep`` nearest."""
+    from scipy.linalg import eigh
+
     sim = emb @ emb.T
     pruned = np.zeros_like(sim)
     rows = np.arange(len(sim))[:, None]
@@ -273,7 +291,7 @@ def _eigengap(emb: np.ndarray, keep: int, max_speakers: int) -> tuple[int, float
     affinity = np.maximum((pruned + pruned.T) / 2, 0)
     degree = affinity.sum(axis=1) + 1e-9
     laplacian = np.eye(len(sim)) - affinity / np.sqrt(np.outer(degree, degree))
-    values = np.sort(np.linalg.eigvalsh(laplacian))[: max_speakers + 1]
+    values = eigh(laplacian, eigvals_only=True, subset_by_index=[0, min(max_speakers, len(sim) - 1)])
     gaps = np.diff(values)
     return int(np.argmax(gaps)) + 1, float(gaps.max())
 
@@ -285,12 +303,14 @@ def estimate_speakers(emb: np.ndarray, max_speakers: int = MAX_SPEAKERS) -> int:
     pruning to eigengap ("NME-SC", https://arxiv.org/abs/2003.02405). Each voice
     needs a few windows of evidence, so short recordings get fewer speakers.
     """
+    emb = emb[_evenly(len(emb), MAX_ESTIMATE)]  # the affinity is quadratic: a sample suffices
     n = len(emb)
     max_speakers = min(max_speakers, n // 3)
     if max_speakers < 2:
         return 1
     best: tuple[float, int] | None = None
-    for keep in range(max(3, int(np.ceil(0.1 * n))), max(4, n // 2 + 1)):
+    lo, hi = max(3, int(np.ceil(0.1 * n))), max(4, n // 2 + 1)
+    for keep in np.unique(np.linspace(lo, hi - 1, min(hi - lo, 24)).astype(int)):
         k, gap = _eigengap(emb, keep, max_speakers)
         ratio = (keep / n) / max(gap, 1e-6)
         if best is None or ratio < best[0]:
