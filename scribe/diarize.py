@@ -32,15 +32,16 @@ from __future__ import annotations
 import itertools
 import logging
 from copy import deepcopy
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
 
+from scribe.audio import sha256_file
 from scribe.channels import channel_label, word_energy
 from scribe.errors import AudioError
 from scribe.records import Segment, Speaker, Transcript, Word
-from scribe.roles import apply_roles
+from scribe.roles import apply_roles, assign_roles
 from scribe.voices import (
     MAX_SPEAKERS,
     WINDOW_FRAMES,
@@ -55,7 +56,7 @@ from scribe.voices import (
 
 log = logging.getLogger(__name__)
 
-__all__ = ["MAX_COUNT", "MAX_SPEAKERS", "Diarization", "diarize", "read_features"]
+__all__ = ["MAX_COUNT", "MAX_SPEAKERS", "DiarizationReport", "assign_roles", "diarize", "read_features"]
 
 #: A count given by the user may go up to this (an estimate stops at MAX_SPEAKERS).
 MAX_COUNT = 12
@@ -255,12 +256,13 @@ def _speaker_ids(order: list[int], by_index: bool = False) -> dict[int, str]:
 
 
 @dataclass
-class Diarization:
-    """What ``diarize`` decided, besides the transcript: for benchmarks and the UI."""
+class DiarizationReport:
+    """Filled in by ``diarize`` (like ``audio.DecodeReport``): how it decided, for benchmarks and the UI."""
 
-    method: str  # "single", "embeddings", "channels"
-    num_speakers: int
-    unit_speakers: list[str] = field(default_factory=list)
+    #: "single" (one speaker, no model), "embeddings" (voices) or "channels" (one voice per channel).
+    method: str = ""
+    num_speakers: int = 0
+    #: Voice windows embedded (the main cost).
     windows: int = 0
 
 
@@ -272,7 +274,7 @@ def diarize(
     *,
     stereo: bool | None = None,
     features: AudioFeatures | None = None,
-    report: list[Diarization] | None = None,
+    report: DiarizationReport | None = None,
 ) -> Transcript:
     """A copy of ``transcript`` with a speaker and role on every segment, split where speakers change.
 
@@ -282,7 +284,8 @@ def diarize(
     client), more for family or group sessions, or None to estimate it (1..6).
     ``roles`` overrides the guessed roles, e.g. ``{"S1": "client"}``.
     ``stereo``: None detects a recording with one voice per channel, True insists
-    on it, False never diarizes by channel. The input transcript is not changed.
+    on it, False never diarizes by channel. ``report``, if given, is filled in.
+    The input transcript is not changed.
     """
     if num_speakers is not None and not 1 <= num_speakers <= MAX_COUNT:
         raise ValueError(
@@ -290,32 +293,44 @@ def diarize(
         )
     out = deepcopy(transcript)
     units = _units(out)
+    report = report if report is not None else DiarizationReport()
     if num_speakers == 1 and not stereo:
-        return _finish(out, units, np.zeros(len(units), dtype=int), roles, Diarization("single", 1), report)
+        return _finish(out, units, np.zeros(len(units), dtype=int), roles, report, "single")
     if features is None:
         if audio is None:
             if out.audio is None or not out.audio.path:
                 raise AudioError("Diarization needs the recording: pass the audio file or its samples.")
             audio = out.audio.path
         features = read_features(audio)
+        _check_same_recording(out, audio)
     if stereo and features.channels < 2:
         raise AudioError(
             "Diarizing by channel needs a recording with one voice per channel; this one is mono. "
             "Leave out the stereo option to diarize by voice."
         )
     if not units:
-        return _finish(out, units, np.zeros(0, dtype=int), roles, Diarization("single", 0), report)
+        return _finish(out, units, np.zeros(0, dtype=int), roles, report, "single")
     if stereo or (stereo is None and one_voice_per_channel(features)):
         labels = by_channel(units, features)
-        info = Diarization("channels", len(set(labels.tolist())))
         names = {int(c): channel_label(int(c)) for c in labels}
-        return _finish(out, units, labels, roles, info, report, names, by_index=True)
-    labels, n_windows, k = _by_voice(units, features, num_speakers)
-    if n_windows == 0 and units:
+        return _finish(out, units, labels, roles, report, "channels", names, by_index=True)
+    labels, report.windows = _by_voice(units, features, num_speakers)
+    if report.windows == 0:
         out.warnings.append(
             "Too little clear speech to tell voices apart: everything was given to one speaker."
         )
-    return _finish(out, units, labels, roles, Diarization("embeddings", k, windows=n_windows), report)
+    return _finish(out, units, labels, roles, report, "embeddings")
+
+
+def _check_same_recording(transcript: Transcript, audio: str | Path | np.ndarray) -> None:
+    """Warn (in the transcript) when the file is not the one the transcript was made from."""
+    if isinstance(audio, np.ndarray) or transcript.audio is None or not transcript.audio.sha256:
+        return
+    if sha256_file(audio) != transcript.audio.sha256:
+        transcript.warnings.append(
+            f"Speakers were found in {Path(audio).name}, which is not the recording this transcript "
+            "was made from: check that the right file was given."
+        )
 
 
 def voice_embeddings(
@@ -337,11 +352,11 @@ def voice_embeddings(
 
 def _by_voice(
     units: list[_Unit], features: AudioFeatures, num_speakers: int | None
-) -> tuple[np.ndarray, int, int]:
-    """Speaker index per unit from voice embeddings; also the number of windows and of speakers."""
+) -> tuple[np.ndarray, int]:
+    """Speaker index per unit from voice embeddings, and the number of windows embedded."""
     spans, emb, fit = voice_embeddings(units, features)
     if not spans:
-        return np.zeros(len(units), dtype=int), 0, 1
+        return np.zeros(len(units), dtype=int), 0
     # The count is estimated on the raw embeddings (their absolute similarity is what
     # says "same voice"); clusters are found after removing the recording's mean
     # embedding, which holds the channel and what all voices share: on the real phone
@@ -350,7 +365,7 @@ def _by_voice(
     emb = normalise(emb - emb[fit].mean(axis=0))
     _, centroids = cluster(emb[fit], k)
     scores = unit_scores(units, spans, emb @ centroids.T)
-    return viterbi(units, scores), len(spans), len(centroids)
+    return viterbi(units, scores), len(spans)
 
 
 def _finish(
@@ -358,11 +373,12 @@ def _finish(
     units: list[_Unit],
     labels: np.ndarray,
     roles: dict[str, str] | None,
-    info: Diarization,
-    report: list[Diarization] | None,
+    report: DiarizationReport,
+    method: str,
     labels_text: dict[int, str] | None = None,
     by_index: bool = False,
 ) -> Transcript:
+    """Speakers onto segments (split where they change), speaker list, roles."""
     ids = _speaker_ids([int(c) for c in labels], by_index)
     per_seg: dict[int, list[str]] = {}
     for u, c in zip(units, labels, strict=True):
@@ -381,7 +397,5 @@ def _finish(
     )
     if not out.speakers and segments:
         out.speakers = [Speaker(id="S1")]
-    info.unit_speakers = [ids[int(c)] for c in labels]
-    if report is not None:
-        report.append(info)
+    report.method, report.num_speakers = method, len(out.speakers)
     return apply_roles(out, roles)

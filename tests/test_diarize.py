@@ -19,7 +19,7 @@ import synth
 from scribe import audio as audio_io
 from scribe.channels import transcribe_channels
 from scribe.cli import cli
-from scribe.diarize import Diarization, diarize, split_segment
+from scribe.diarize import DiarizationReport, diarize, split_segment
 from scribe.errors import AudioError, NoSpeechError, TranscriptError
 from scribe.records import Segment, Speaker, Transcript, Word
 from scribe.roles import assign_roles, guess_roles, parse_roles
@@ -188,9 +188,9 @@ def test_a_segment_holding_two_turns_is_split_at_the_word(dialogue):
 @pytest.mark.slow
 def test_auto_count_finds_two_voices(dialogue):
     path, turns, transcript = dialogue
-    report: list[Diarization] = []
+    report = DiarizationReport()
     out = diarize(transcript, path, num_speakers=None, report=report)
-    assert report[0].method == "embeddings" and report[0].num_speakers == 2
+    assert report.method == "embeddings" and report.num_speakers == 2
     check_speakers(out, turns)
 
 
@@ -201,6 +201,16 @@ def test_samples_instead_of_a_path(dialogue, diarized):
     assert [s.speaker for s in out.segments] == [s.speaker for s in diarized.segments]
 
 
+@pytest.mark.slow
+def test_segments_without_word_times(dialogue):
+    """Transcribed with word_timestamps off: whole segments get a speaker, none is cut."""
+    path, turns, transcript = dialogue
+    bare = replace(transcript, segments=[replace(s, words=[]) for s in transcript.segments])
+    out = diarize(bare, path)
+    assert [s.text for s in out.segments] == [s.text for s in bare.segments]
+    check_speakers(out, turns)
+
+
 # --- one, three, none -------------------------------------------------------------------------
 
 
@@ -208,9 +218,9 @@ def test_one_speaker_needs_no_audio_and_no_model():
     transcript = Transcript(
         segments=[Segment(0, 0.0, 2.0, "Client arrived on time."), Segment(1, 2.5, 4.0, "Mood was low.")]
     )
-    report: list[Diarization] = []
+    report = DiarizationReport()
     out = diarize(transcript, num_speakers=1, report=report)  # no audio given: none is read
-    assert report[0].method == "single"
+    assert report.method == "single"
     assert [s.speaker for s in out.segments] == ["S1", "S1"]
     assert out.speakers == [Speaker(id="S1", role="worker", role_source="guess")]  # dictation
 
@@ -218,9 +228,9 @@ def test_one_speaker_needs_no_audio_and_no_model():
 @pytest.mark.slow
 def test_one_voice_is_counted_as_one(monologue):
     path, transcript = monologue
-    report: list[Diarization] = []
+    report = DiarizationReport()
     out = diarize(transcript, path, num_speakers=None, report=report)
-    assert report[0].num_speakers == 1
+    assert report.num_speakers == 1
     assert {s.speaker for s in out.segments} == {"S1"}
     check_invariants(transcript, out)
 
@@ -240,9 +250,9 @@ def test_three_voices(family):
 @pytest.mark.slow
 def test_three_voices_counted(family):
     path, turns, transcript = family
-    report: list[Diarization] = []
+    report = DiarizationReport()
     out = diarize(transcript, path, num_speakers=None, report=report)
-    assert report[0].num_speakers == 3
+    assert report.num_speakers == 3
     check_speakers(out, turns)
 
 
@@ -278,20 +288,22 @@ def test_empty_transcript_and_missing_audio(tmp_path):
 @pytest.mark.slow
 def test_stereo_one_voice_per_channel_is_diarized_by_channel(dialogue, stereo_dialogue):
     _, turns, transcript = dialogue  # same timing as the stereo file
-    report: list[Diarization] = []
+    report = DiarizationReport()
     out = diarize(transcript, stereo_dialogue, report=report)
-    assert report[0].method == "channels"
+    assert report.method == "channels"
     mapping = check_speakers(out, turns)
     assert mapping == {"S1": "worker", "S2": "client"}
     assert [(s.id, s.label) for s in out.speakers] == [("S1", "left channel"), ("S2", "right channel")]
+    # The transcript was made from the mono file, and diarize says so.
+    assert any("not the recording this transcript was made from" in w for w in out.warnings)
 
 
 @pytest.mark.slow
 def test_stereo_can_be_refused_or_forced(dialogue, stereo_dialogue):
     path, turns, transcript = dialogue
-    report: list[Diarization] = []
+    report = DiarizationReport()
     out = diarize(transcript, stereo_dialogue, stereo=False, report=report)
-    assert report[0].method == "embeddings"
+    assert report.method == "embeddings"
     check_speakers(out, turns)
     with pytest.raises(AudioError, match="mono"):
         diarize(transcript, path, stereo=True)
