@@ -17,7 +17,8 @@ a real session would keep up. ``--realtime`` feeds at 1x instead (takes --minute
 
 In the same run the finished WAV is transcribed after the fact with the same
 model and settings (``Transcriber.transcribe_file``); both are scored by WER
-against the script.
+against the script, and word errors within 1.5 s of a live window cut are
+counted for both: words lost or doubled at the cuts would show up there.
 """
 
 from __future__ import annotations
@@ -56,6 +57,39 @@ def make_session(minutes: float) -> tuple[np.ndarray, str]:
     return np.concatenate(parts), " ".join(texts)
 
 
+def errors_near(reference: str, transcript, cuts: list[float], within: float = 1.5) -> tuple[int, int]:
+    """(word errors, of which within ``within`` s of a live window cut), by Levenshtein alignment.
+
+    A word lost or doubled at a cut would show up as extra errors near the cuts in
+    the live transcript compared with the after-the-fact one, scored against the same cuts.
+    """
+    from scribe.metrics import normalize
+
+    ref = normalize(reference)
+    timed = [(tok, w.start) for seg in transcript.segments for w in seg.words for tok in normalize(w.text)]
+    hyp = [tok for tok, _ in timed]
+    n, m = len(ref), len(hyp)
+    rows = [list(range(m + 1))]
+    for i in range(1, n + 1):
+        prev, cur = rows[-1], [i] + [0] * m
+        r = ref[i - 1]
+        for j in range(1, m + 1):
+            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (r != hyp[j - 1]))
+        rows.append(cur)
+    i, j, near, total = n, m, 0, rows[n][m]
+    while i or j:  # walk back, timing each error by the nearest hypothesis word
+        at = timed[min(max(j - 1, 0), m - 1)][1] if m else 0.0
+        if i and j and rows[i][j] == rows[i - 1][j - 1] + (ref[i - 1] != hyp[j - 1]):
+            err, i, j = ref[i - 1] != hyp[j - 1], i - 1, j - 1
+        elif i and rows[i][j] == rows[i - 1][j] + 1:
+            err, i = True, i - 1
+        else:
+            err, j = True, j - 1
+        if err and cuts and min(abs(at - c) for c in cuts) < within:
+            near += 1
+    return total, near
+
+
 def live_run(transcriber, samples: np.ndarray, wav: Path, window: float, realtime: bool) -> dict:
     from scribe.live import LiveTranscriber, build_transcript
     from scribe.record import SAMPLE_RATE, WavWriter
@@ -90,6 +124,7 @@ def live_run(transcriber, samples: np.ndarray, wav: Path, window: float, realtim
         "audio_after_stop": sum(t.seconds for t in after),
         "max_rtf": max((t.elapsed / t.seconds for t in during if t.seconds), default=0.0),
         "busy": sum(t.elapsed for t in live.timings),
+        "cuts": [t.offset for t in live.timings[1:]],
     }
 
 
@@ -103,6 +138,7 @@ def main() -> None:
         "--window", type=float, default=20.0, help="live window target (s), as `scribe record`"
     )
     parser.add_argument("--realtime", action="store_true", help="feed at 1x real time")
+    parser.add_argument("--save", type=Path, default=None, help="write both transcripts and the cuts here")
     args = parser.parse_args()
 
     import synth
@@ -126,6 +162,14 @@ def main() -> None:
         after_seconds = time.perf_counter() - t0
 
     wer_live, wer_after = wer(reference, live["transcript"].text), wer(reference, after.text)
+    errs_live, near_live = errors_near(reference, live["transcript"], live["cuts"])
+    errs_after, near_after = errors_near(reference, after, live["cuts"])
+    if args.save:
+        args.save.mkdir(parents=True, exist_ok=True)
+        live["transcript"].save(args.save / "live.json")
+        after.save(args.save / "after.json")
+        (args.save / "reference.txt").write_text(reference)
+        (args.save / "cuts.txt").write_text("\n".join(f"{c:.2f}" for c in live["cuts"]))
     feed = "1x real time" if args.realtime else f"simulated, {duration / live['fed']:.1f}x real time"
     print(
         f"\nSession: {duration / 60:.1f} min generated dialogue, model {transcriber.settings.model}, "
@@ -135,6 +179,8 @@ def main() -> None:
         ("", "live (transcribed while recording)", "after the fact (whole file)"),
         ("Stop -> complete transcript", f"{live['latency']:.1f} s", f"{after_seconds:.1f} s"),
         ("WER vs script", f"{wer_live:.3f}", f"{wer_after:.3f}"),
+        ("word errors", str(errs_live), str(errs_after)),
+        ("  of which within 1.5 s of a live cut", str(near_live), str(near_after)),
         ("segments", str(len(live["transcript"].segments)), str(len(after.segments))),
         (
             "windows (after Stop)",
