@@ -477,6 +477,17 @@ def test_cli_speakers_and_roles(dialogue, tmp_path):
     check_speakers(t, turns)
 
 
+@pytest.mark.slow
+def test_cli_detects_one_voice_per_channel(stereo_dialogue):
+    result = CliRunner().invoke(
+        cli, ["transcribe", str(stereo_dialogue), "-m", "tiny.en", "-s", "2", "-f", "srt"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "S1 worker (guessed), left channel, S2 client (guessed), right channel" in result.output
+    assert "\nWorker (S1): Hi Maria" in result.stdout
+    assert "\nClient (S2): " in result.stdout
+
+
 def test_cli_rejects_bad_speaker_options(tmp_path):
     wav = synth.write_wav(tmp_path / "x.wav", np.zeros(1600, dtype=np.float32))
     result = CliRunner().invoke(cli, ["transcribe", str(wav), "--speakers", "lots"])
