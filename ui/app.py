@@ -50,6 +50,7 @@ CSS = """
 .prose p, .prose li { line-height: 1.55; }
 .step-title { padding: 10px 12px 0 12px; }
 .detail { padding: 8px 12px; }
+#tag-panel { position: sticky; top: 0; z-index: 20; box-shadow: 0 2px 6px rgba(0, 0, 0, 0.08); }
 footer { display: none !important; }
 """
 
@@ -110,6 +111,7 @@ def launch(
 ) -> gr.Blocks:
     """Start the desk on http://127.0.0.1:PORT. With ``block=False`` it returns the running app."""
     cache = prepare_cache()
+    atexit.register(wipe_dir, cache)  # also after Ctrl-C, which ends the blocking launch below
     app = build_app(model)
     home = data_dir()
     app.launch(
@@ -132,5 +134,4 @@ def launch(
         css=CSS,
         prevent_thread_lock=not block,
     )
-    atexit.register(wipe_dir, cache)
     return app

@@ -42,8 +42,10 @@ def evidence_text(item: NoteItem, timed: bool = True, limit: int = 2) -> str:
     if not item.evidence:
         return "your own line" if item.origin in ("added", "dictated") else ""
     when = (lambda ev: clock(ev.start) + " ") if timed else (lambda ev: "")
-    shown = [f"{when(ev)}“{ev.quote.strip()[:80]}”" for ev in item.evidence[:limit]]
-    more = len(item.evidence) - limit
+    # Two findings may rest on the same words (e.g. finances and housing): quote them once.
+    unique = list({(ev.start, ev.quote.strip()): ev for ev in item.evidence}.values())
+    shown = [f"{when(ev)}“{ev.quote.strip()[:80]}”" for ev in unique[:limit]]
+    more = len(unique) - limit
     return "; ".join(shown) + (f" (+{more} more)" if more > 0 else "")
 
 
@@ -117,10 +119,10 @@ def open_item(desk: Desk, ref: str) -> tuple[Desk, str, gr.Audio, str, gr.Dropdo
     draft = desk.need_draft()
     sec, item = find_item(draft, ref)
     desk.selected_item = item.id
-    lines = [f"**{item.id}** in {sec.title} — {check_text(item) or 'generated'}"]
+    lines = [f"**{item.id}** in {sec.title} — {check_text(item) or 'generated'}", ""]
     if item.evidence:
         timed = desk.need_transcript().source == "audio"
-        lines.append("Rests on:")
+        lines.append("It rests on:")
         lines += [
             f"- {span(ev.start, ev.end) + ' ' if timed else ''}{ev.role or ''} “{ev.quote.strip()}”"
             for ev in item.evidence
@@ -128,7 +130,7 @@ def open_item(desk: Desk, ref: str) -> tuple[Desk, str, gr.Audio, str, gr.Dropdo
     else:
         lines.append("Your own line: it rests on no quote.")
     if item.origin == "edited" and item.original_text:
-        lines.append(f"\nThe program wrote: “{item.original_text}”")
+        lines.append(f"\nThe program wrote: {item.original_text}")
     audio = None
     if item.evidence and desk.need_transcript().source == "audio":
         audio = pipeline.clip(desk, item.evidence[0].start, item.evidence[0].end)
@@ -196,13 +198,14 @@ def add_line(desk: Desk, section: str | None, text: str) -> tuple[Desk, str, str
 
     draft = desk.need_draft()
     text = (text or "").strip()
+    # Unchanged dictation is marked as dictated (the note says so); anything retyped is the worker's typing.
+    origin = "dictated" if desk.dictated and desk.dictated.strip() == text else "added"
     named, body = split_section_command(text)
     keys = {s.key: s.key for s in draft.sections} | {s.title.lower(): s.key for s in draft.sections}
     if named and named in keys:
         section, text = keys[named], body
     if not section:
         raise gr.Error("Choose the section the line goes in.")
-    origin = "dictated" if desk.dictated and desk.dictated.strip() == (text or "").strip() else "added"
     item = add_item(draft, section, text, origin=origin)
     desk.dictated = ""
     _save(desk)

@@ -134,7 +134,7 @@ def open_annotation(desk: Desk, ref: str) -> tuple[Desk, str, gr.Audio, gr.Dropd
         "\n".join(lines),
         gr.Audio(value=audio, visible=audio is not None),
         gr.Dropdown(choices=choices, value=ann.subtype),
-        gr.Dropdown(value=ann.status),
+        gr.Dropdown(choices=[(STATUS_LABELS[s], s) for s in STATUSES], value=ann.status),
         ann.text,
     )
 
@@ -210,7 +210,7 @@ def build(w: Wiring) -> TabView:
     tables = []
     with gr.Tab("4 · Tags review", id="tags", elem_id="tab-tags"):
         head = gr.Markdown(elem_id="tags-head")
-        with gr.Group():
+        with gr.Group(elem_id="tag-panel"):  # sticky: the buttons stay in view while scrolling the lists
             info = gr.Markdown("Click a tag in a table below.", elem_id="tag-info", elem_classes=["detail"])
             clip = gr.Audio(
                 label="Where it was said",
@@ -241,7 +241,8 @@ def build(w: Wiring) -> TabView:
                 headers=COLUMNS,
                 interactive=False,
                 wrap=True,
-                column_widths=["6%", "15%", "9%", "8%", "44%", "7%", "11%"],
+                column_widths=["56px", "150px", "96px", "80px", "46%", "72px", "112px"],
+                max_height=1600,  # one long page rather than a box that scrolls inside it
                 elem_id=f"tags-{label}",
             )
             tables.append(table)
