@@ -88,6 +88,10 @@ CLIENT_LINES = [
 ]
 
 
+BACKCHANNELS = ["Mm-hmm.", "Yeah.", "Okay.", "Right.", "I see.", "Sure.", "Uh-huh."]
+FILLERS = ["", "", "Well,", "Um,", "So,", "You know,", "I mean,", "Okay,", "Honestly,", "Yeah,", "And", "Uh,"]
+
+
 def synthetic_session(target_words: int = 9000, seed: int = 0, wpm: float = 150.0) -> Transcript:
     """A worker/client dialogue of about ``target_words`` words, timed at ``wpm`` (9,000 words = 60 min)."""
     rng = random.Random(seed)
@@ -97,7 +101,15 @@ def synthetic_session(target_words: int = 9000, seed: int = 0, wpm: float = 150.
     while words < target_words:
         role = "worker" if len(segments) % 2 == 0 else "client"
         bank = WORKER_LINES if role == "worker" else CLIENT_LINES
-        text = " ".join(rng.choice(bank) for _ in range(rng.choice((1, 1, 2, 3))))
+        if rng.random() < 0.12:
+            text = rng.choice(BACKCHANNELS)
+        else:
+            # Fillers vary the lines, so the encoder's de-duplication only helps where a real
+            # session repeats itself (backchannels), not on the bank's repeated lines.
+            lines = [
+                f"{rng.choice(FILLERS)} {rng.choice(bank)}".strip() for _ in range(rng.choice((1, 1, 2, 3)))
+            ]
+            text = " ".join(lines)
         n = len(text.split())
         dur = n / wpm * 60.0
         segments.append(

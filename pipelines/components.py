@@ -34,7 +34,12 @@ def register_extensions() -> None:
     ):
         if not Span.has_extension(name):
             Span.set_extension(name, default=default)
-    for name, default in (("scribe_role", None), ("scribe_source", "audio"), ("scribe_heads", None)):
+    for name, default in (
+        ("scribe_role", None),
+        ("scribe_source", "audio"),
+        ("scribe_heads", None),
+        ("scribe_risk_like", None),
+    ):
         if not Doc.has_extension(name):
             Doc.set_extension(name, default=default)
 
@@ -128,6 +133,8 @@ class TaxonomyMatcher:
                 self.annotated_patterns.add(e.key, annotated)
         if self.taxonomy.enactment_cues:
             self.cues.add("enact", list(nlp.tokenizer.pipe(self.taxonomy.enactment_cues)))
+        if self.taxonomy.proposal_cues:
+            self.cues.add("propose", list(nlp.tokenizer.pipe(self.taxonomy.proposal_cues)))
         self._entries = {e.key: e for e in self.taxonomy.entries}
 
     def __call__(self, doc: Doc) -> Doc:
@@ -139,7 +146,7 @@ class TaxonomyMatcher:
         vocab = doc.vocab.strings
         found: list[Match] = []
         matchers = [(self.phrases, "phrase"), (self.patterns, "pattern"), (self.names, "name")]
-        if len(self.annotated_patterns) and all(doc.has_annotation(a) for a in ("LEMMA", "TAG", "DEP")):
+        if len(self.annotated_patterns) and all(doc.has_annotation(a) for a in ("LEMMA", "POS", "DEP")):
             matchers.append((self.annotated_patterns, "pattern"))
         for matcher, kind in matchers:
             for match_id, start, end in matcher(doc):
@@ -161,7 +168,8 @@ class TaxonomyMatcher:
         return sorted(kept, key=lambda m: (m.start, m.end, m.key))
 
     def set_annotations(self, doc: Doc, matches: Iterable[Match]) -> None:
-        cue_starts = [start for _, start, _ in self.cues(doc)]
+        strings = doc.vocab.strings
+        cues = [(strings[m], start) for m, start, _ in self.cues(doc)]
         spans: list[Span] = list(doc.spans[self.spans_key]) if self.spans_key in doc.spans else []
         for m in matches:
             entry = self._entries[m.key]
@@ -175,7 +183,9 @@ class TaxonomyMatcher:
                 attrs["activity"] = "yes"
             if m.kind == "name":
                 sent = sentence_of(span)
-                enacted = not is_question(sent) and any(sent.start <= s < sent.end for s in cue_starts)
+                # A statement with a doing-word enacts it; a question only when it offers it.
+                wanted = "propose" if is_question(sent) else "enact"
+                enacted = any(kind == wanted and sent.start <= s < sent.end for kind, s in cues)
                 attrs["enacted"] = "yes" if enacted else "no"
         doc.spans[self.spans_key] = spans
 
@@ -207,8 +217,6 @@ _VERB_3RD = {
     "'ve": "has",
     "am": "is",
     "'m": "is",
-    "'ll": "will",
-    "'d": "would",
     "do": "does",
     "wanna": "wants to",
     "hope": "hopes",
@@ -217,6 +225,14 @@ _VERB_3RD = {
     "promise": "promises",
     "gotta": "has to",
 }
+
+
+#: Modals (and the stems spaCy leaves of "won't", "can't") as they should read in a normalised goal.
+_MODALS = {
+    "can": "can", "ca": "can", "could": "could", "will": "will", "wo": "will", "'ll": "will",
+    "would": "would", "'d": "would", "should": "should", "must": "must", "might": "might", "may": "may",
+    "shall": "shall", "sha": "shall",
+}  # fmt: skip
 
 
 def subject_of(span: Span) -> Span | None:
@@ -264,8 +280,14 @@ def normalise_goal(clause: Span) -> str:
             # The first verb agrees with the dropped "I" ("I really want" -> "really wants").
             words.append(_VERB_3RD[low] + t.whitespace_)
             conjugated = True
+        elif low in _MODALS:
+            # "I can do it", "I shouldn't have": nothing after a modal agrees with the subject.
+            words.append(_MODALS[low] + t.whitespace_)
+            conjugated = True
         elif low == "n't":
             words.append(" not" + t.whitespace_)
+        elif low in ("'m", "am") and i > 0 and toks[i - 1].lower_ == "i":
+            words.append(("'re" if low == "'m" else " are") + t.whitespace_)  # "when I'm" -> "when they're"
         elif low in _PRONOUN_MAP:
             words.append(_PRONOUN_MAP[low] + t.whitespace_)
         else:
@@ -381,58 +403,121 @@ class GoalPlanDetails:
 # --- MiniLM heads --------------------------------------------------------------
 
 
-@Language.factory("scribe_minilm", default_config={"heads_path": "", "batch_size": 32})
-def make_minilm(nlp: Language, name: str, *, heads_path: str, batch_size: int) -> MiniLMHeads:
-    return MiniLMHeads(nlp, name, heads_path=heads_path, batch_size=batch_size)
+@Language.factory(
+    "scribe_minilm",
+    default_config={"heads_path": "", "taxonomy_path": "", "batch_size": 32, "risk_gate": 0.45},
+)
+def make_minilm(
+    nlp: Language, name: str, *, heads_path: str, taxonomy_path: str, batch_size: int, risk_gate: float
+) -> MiniLMHeads:
+    return MiniLMHeads(
+        nlp,
+        name,
+        heads_path=heads_path,
+        taxonomy_path=taxonomy_path,
+        batch_size=batch_size,
+        risk_gate=risk_gate,
+    )
+
+
+@dataclass(frozen=True)
+class RiskLike:
+    """The sentence of a doc nearest in meaning to a risk example (the similarity safety net)."""
+
+    subtype: str
+    similarity: float
+    #: similarity minus the best similarity to the everyday contrast sentences
+    margin: float
+    start_char: int
+    end_char: int
+    example: str
 
 
 class MiniLMHeads:
-    """Classifies each doc (one utterance) with the AnnoMI-trained heads.
+    """Classifies each doc (one utterance) with the AnnoMI-trained heads, and finds risk in other words.
 
     Writes ``doc._.scribe_heads = {"skill": {...}, "talk": {...}, "speaker": {...}}``
-    (class probabilities); empty docs get ``None``. Batched in ``pipe``, since the
-    encoder is the costly part of tagging.
+    (class probabilities; ``None`` for an empty doc) and ``doc._.scribe_risk_like``, a
+    ``RiskLike`` when the utterance is within ``risk_gate`` cosine of a risk example in the
+    taxonomy (its sentences are then embedded one by one to find which one). Batched in
+    ``pipe``: the encoder is the costly part of tagging.
     """
 
     def __init__(
-        self, nlp: Language, name: str = "scribe_minilm", *, heads_path: str = "", batch_size: int = 32
+        self,
+        nlp: Language,
+        name: str = "scribe_minilm",
+        *,
+        heads_path: str = "",
+        taxonomy_path: str = "",
+        batch_size: int = 32,
+        risk_gate: float = 0.45,
     ):
         from pipelines.embed import load_encoder
         from pipelines.heads import load_heads
 
         self.name = name
         self.batch_size = batch_size
+        self.risk_gate = risk_gate
         self.heads = load_heads(heads_path)
         self.encoder = load_encoder()
+        tax = load_taxonomy(taxonomy_path)
+        self.examples = [(e.subtype, x) for e in tax.entries if e.label == "risk" for x in e.examples]
+        self.example_vecs = self.encoder.encode([x for _, x in self.examples])
+        self.contrast_vecs = self.encoder.encode(list(tax.contrast_examples))
 
     def __call__(self, doc: Doc) -> Doc:
         return next(self.pipe([doc]))
 
     def pipe(self, docs: Iterable[Doc], batch_size: int = 128) -> Iterator[Doc]:
         for batch in minibatch(docs, size=batch_size):
-            probs = self.predict(batch)
-            self.set_annotations(batch, probs)
+            probs, risk = self.predict(batch)
+            self.set_annotations(batch, probs, risk)
             yield from batch
 
-    def predict(self, docs: list[Doc]) -> list[dict[str, dict[str, float]] | None]:
+    def predict(
+        self, docs: list[Doc]
+    ) -> tuple[list[dict[str, dict[str, float]] | None], list[RiskLike | None]]:
         from pipelines.heads import features
 
         texts = [d.text.strip() for d in docs]
         live = [i for i, t in enumerate(texts) if t]
-        out: list[dict[str, dict[str, float]] | None] = [None] * len(docs)
+        probs: list[dict[str, dict[str, float]] | None] = [None] * len(docs)
+        risk: list[RiskLike | None] = [None] * len(docs)
         if not live:
-            return out
+            return probs, risk
         emb = self.encoder.encode([texts[i] for i in live], batch_size=self.batch_size)
         X = features(emb, [texts[i] for i in live])
         per_head = {name: head.predict_proba(X) for name, head in self.heads.items()}
         for row, i in enumerate(live):
-            out[i] = {
+            probs[i] = {
                 name: {c: float(p[row, k]) for k, c in enumerate(self.heads[name].classes)}
                 for name, p in per_head.items()
             }
-        return out
+        if self.examples:
+            best = (emb @ self.example_vecs.T).max(axis=1)
+            for row, i in enumerate(live):
+                if docs[i]._.scribe_role == "worker" or docs[i]._.scribe_source in ("text", "dictation"):
+                    continue  # the safety net listens to the client only
+                if best[row] >= self.risk_gate:
+                    risk[i] = self._risk_sentence(docs[i], emb[row])
+        return probs, risk
+
+    def _risk_sentence(self, doc: Doc, doc_vec) -> RiskLike:
+        sents = [s for s in doc.sents if s.text.strip()] if doc.has_annotation("SENT_START") else [doc[:]]
+        vecs = doc_vec[None, :] if len(sents) <= 1 else self.encoder.encode([s.text for s in sents])
+        sims = vecs @ self.example_vecs.T
+        row, col = divmod(int(sims.argmax()), sims.shape[1])
+        contrast = float((vecs[row] @ self.contrast_vecs.T).max()) if len(self.contrast_vecs) else -1.0
+        sent = sents[row] if sents else doc[:]
+        sim = float(sims[row, col])
+        subtype, example = self.examples[col]
+        return RiskLike(subtype, sim, sim - contrast, sent.start_char, sent.end_char, example)
 
     @staticmethod
-    def set_annotations(docs: list[Doc], probs: list[dict[str, dict[str, float]] | None]) -> None:
-        for doc, p in zip(docs, probs, strict=True):
+    def set_annotations(
+        docs: list[Doc], probs: list[dict[str, dict[str, float]] | None], risk: list[RiskLike | None]
+    ) -> None:
+        for doc, p, r in zip(docs, probs, risk, strict=True):
             doc._.scribe_heads = p
+            doc._.scribe_risk_like = r

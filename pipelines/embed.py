@@ -119,6 +119,12 @@ class MiniLMEncoder:
 
     def encode(self, texts: Sequence[str], batch_size: int = 32) -> np.ndarray:
         """``(len(texts), 384)`` float32 unit vectors; batches are formed by length to limit padding."""
+        if len(set(texts)) < len(texts):
+            # Sessions repeat "Yeah." / "Mm-hmm." a lot: encode each distinct text once.
+            unique = list(dict.fromkeys(texts))
+            vecs = self.encode(unique, batch_size)
+            index = {t: i for i, t in enumerate(unique)}
+            return vecs[[index[t] for t in texts]]
         out = np.zeros((len(texts), DIM), dtype=np.float32)
         if not texts:
             return out

@@ -36,7 +36,18 @@ SKILL_SUBTYPES = {
     "therapist_input": "information_giving",
 }
 SKILL_MIN_P = 0.4
-CHANGE_MIN_P = 0.6
+#: A client utterance with no goal rule becomes model-only change talk at this p(change).
+#: Out-of-fold on AnnoMI: 0.6 -> precision 0.46, 0.7 -> 0.50 (see pipelines/data/MODEL_CARD.md).
+CHANGE_MIN_P = 0.7
+#: Similarity safety net for risk: cosine to the nearest risk example, per subtype ("*": default),
+#: and the margin over everyday contrast sentences. Chosen on AnnoMI client talk (few flags per
+#: thousand utterances) and the labelled cases in tests/test_pipelines_labelled.py.
+SIMILAR_RISK_MIN = {"*": 0.55, "substance_crisis": 0.7}
+SIMILAR_MARGIN = 0.05
+#: Goal cues that are common in any talk ("I will", "I have to", "I can", "I started") stand
+#: only when the change-talk head agrees; "I want to" and "my goal is" always stand.
+WEAK_GOAL_CUES = ("need", "commitment", "ability", "taking_steps", "reason")
+WEAK_GOAL_MIN_P = 0.3
 #: Typed or dictated notes: the worker is the writer.
 NOTE_SOURCES = ("text", "dictation")
 _AFFIRM = re.compile(
@@ -157,8 +168,8 @@ def annotate_doc(segment: Segment, doc: Doc, taxonomy: Taxonomy, notes: bool) ->
                 conf *= 0.7
             talk = heads["talk"] if heads else None
             negated = status == "negated"
-            if talk and negated and talk["sustain"] > talk["change"]:
-                continue  # "I don't want to stop": sustain talk, not a goal
+            if not keep_goal(subtype, negated, talk) or not _has_content(span, attrs.get("normalised", "")):
+                continue
             if talk:
                 conf *= 0.7 + 0.3 * (talk["change"] + talk["neutral"] * 0.5)
                 extra["change_talk_p"] = f"{talk['change']:.2f}"
@@ -202,7 +213,12 @@ def annotate_doc(segment: Segment, doc: Doc, taxonomy: Taxonomy, notes: bool) ->
             if question and worker and not notes:
                 continue  # a screening question; paired with the answer in annotate()
             if role == "worker":
-                conf *= 0.7
+                conf *= 0.6  # usually a reflection of the client's words or information: review it
+            elif status == "hypothetical" and not notes and not worker:
+                # A client's conditional ("it'd be easier if I wasn't alive", "if he leaves I'll kill
+                # myself") is a disclosure: recall first, affirmed and flagged for review.
+                status, conf = "affirmed", conf * 0.7
+                extra["context"] = f"conditional wording ({attrs.get('context', '')}); check"
             drafts.append(
                 _Draft(
                     label,
@@ -242,6 +258,9 @@ def annotate_doc(segment: Segment, doc: Doc, taxonomy: Taxonomy, notes: bool) ->
             )
     if heads and not notes:
         drafts.extend(_head_drafts(segment, doc, heads, worker, worker_factor, role, has_goal_rule, taxonomy))
+    like = doc._.scribe_risk_like
+    if like is not None and not notes and not (role == "worker" or (worker and worker_factor == 1.0)):
+        drafts.extend(_similar_risk(segment, doc, like, spans, taxonomy))
     for d in drafts:
         d.role = role
     return drafts
@@ -295,6 +314,56 @@ def _head_drafts(
                 )
             )
     return out
+
+
+def keep_goal(subtype: str, negated: bool, talk: dict[str, float] | None) -> bool:
+    """Whether a rule-found goal cue stands, given the change-talk head's view of the utterance.
+
+    Without the head (typed notes, a pipeline built without it) every cue stands.
+    """
+    if talk is None:
+        return True
+    if negated and talk["sustain"] > talk["change"]:
+        return False  # "I don't want to stop": sustain talk, not a goal
+    if subtype in WEAK_GOAL_CUES:
+        return talk["change"] >= WEAK_GOAL_MIN_P and talk["change"] >= talk["sustain"]
+    return True
+
+
+def _has_content(span: Span, normalised: str) -> bool:
+    # "I should, uh-" names no goal: want at least two words after the cue.
+    words = [
+        w for w in normalised.split() if w.isalpha() and w not in ("uh", "um", "like", "just", "you", "know")
+    ]
+    return len(words) >= 3 or (normalised.startswith("goal:") and len(words) >= 2)
+
+
+def _similar_risk(segment: Segment, doc: Doc, like, spans: list[Span], taxonomy: Taxonomy) -> list[_Draft]:
+    """The safety net: a client sentence that means a risk example in other words.
+
+    Recall first (issue 5): flagged affirmed at low confidence so the worker reviews it,
+    unless a rule already found risk in that sentence (the rules also know its context).
+    """
+    if (
+        like.similarity < SIMILAR_RISK_MIN.get(like.subtype, SIMILAR_RISK_MIN["*"])
+        or like.margin < SIMILAR_MARGIN
+    ):
+        return []
+    if any(
+        s.label_ == "risk" and s.start_char < like.end_char and like.start_char < s.end_char for s in spans
+    ):
+        return []
+    sent = doc.char_span(like.start_char, like.end_char, alignment_mode="expand")
+    evidence = _evidence(segment, sent) if sent is not None else _evidence(segment)
+    text = f"{taxonomy.display('risk', like.subtype)} (in other words; check)"
+    attrs = {
+        "similar_to": like.example,
+        "similarity": f"{like.similarity:.2f}",
+        "context": "similarity safety net",
+    }
+    return [
+        _Draft("risk", like.subtype, text, [evidence], segment, 0.45, "affirmed", "minilm-similarity", attrs)
+    ]
 
 
 def _has_risk(doc: Doc) -> bool:

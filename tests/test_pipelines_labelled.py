@@ -232,6 +232,86 @@ CASES: list[tuple[str | None, str, set[tuple[str, str, str]], set[str]]] = [
     ),
 ]
 
+# Written after the rules above were tuned, and first run blind: risk recall 0.50 on its
+# affirmed risk cases, interventions 0.25, goals 0.33, plans and observations 1.0. The misses
+# ("I burned myself with a lighter", "easier if I just wasn't alive", "too many pills on
+# purpose") led to the MiniLM similarity safety net, inflected patterns and more phrases;
+# they are no longer unseen. See the closing report for what such errors look like.
+CASES += [
+    (
+        C,
+        "Some nights I lie there thinking it would be easier if I just wasn't alive.",
+        {("risk", "suicidal_ideation", "affirmed")},
+        {"risk"},
+    ),
+    (
+        C,
+        "I took way too many of my pills on purpose last weekend.",
+        {("risk", "suicidal_ideation", "affirmed")},
+        {"risk"},
+    ),
+    (C, "I burned myself with a lighter yesterday.", {("risk", "self_harm", "affirmed")}, {"risk"}),
+    (C, "My boyfriend choked me last night.", {("risk", "abuse_neglect", "affirmed")}, {"risk"}),
+    (
+        C,
+        "I'm scared I'm going to hurt the baby when she won't stop crying.",
+        {("risk", "harm_to_others", "affirmed")},
+        {"risk"},
+    ),
+    (C, "I have no thoughts of suicide.", {("risk", "suicidal_ideation", "negated")}, {"risk"}),
+    (C, "Back in college I overdosed twice.", {("risk", "substance_crisis", "historical")}, {"risk"}),
+    (C, "My daughter has been cutting herself.", {("risk", "self_harm", "other_person")}, {"risk"}),
+    (
+        W,
+        "Would you be willing to try some grounding when that happens?",
+        {("intervention", "relaxation_grounding", "affirmed")},
+        {"intervention"},
+    ),
+    (
+        W,
+        "I can connect you with a legal aid lawyer for the eviction.",
+        {("intervention", "referral", "affirmed"), ("plan", "referral", "affirmed")},
+        {"intervention", "plan"},
+    ),
+    (
+        W,
+        "What would be the first small step toward that?",
+        {("intervention", "task_centered", "affirmed")},
+        {"intervention"},
+    ),
+    (
+        W,
+        "Lots of people notice their sleep gets worse when they're depressed, it's common.",
+        {("intervention", "psychoeducation", "affirmed")},
+        {"intervention"},
+    ),
+    (C, "We did a lot of mindfulness in my group at the hospital.", set(), {"intervention"}),
+    (C, "I'd really like to be able to sleep through the night.", {("goal", "desire", "affirmed")}, {"goal"}),
+    (C, "I'm ready to go back to work.", {("goal", "commitment", "affirmed")}, {"goal"}),
+    (C, "I've cut down to two drinks a day.", {("goal", "taking_steps", "affirmed")}, {"goal"}),
+    (
+        W,
+        "You'll fill out the food stamp application before Friday.",
+        {("plan", "task", "affirmed")},
+        {"plan"},
+    ),
+    (W, "Next session we'll look at your budget.", {("plan", "follow_up", "affirmed")}, {"plan"}),
+    (
+        C,
+        "I've been feeling really hopeless lately.",
+        {("observation", "mood_affect", "affirmed")},
+        {"observation"},
+    ),
+    (
+        C,
+        "My appetite is gone and I've lost weight.",
+        {("observation", "appetite", "affirmed")},
+        {"observation"},
+    ),
+    (C, "I don't smoke weed anymore.", {("observation", "substance_use", "negated")}, {"observation"}),
+    (C, "My landlord is threatening to evict us.", {("observation", "housing", "affirmed")}, {"observation"}),
+]
+
 # Plans: who and when, when said.
 PLAN_DETAILS = [
     (W, "For homework, I'd like you to write down your thoughts each night.", "homework", "client", None),
