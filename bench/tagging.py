@@ -202,6 +202,63 @@ def annomi_bench(data: Path, folds: int) -> None:
     )
 
 
+def goal_bench(data: Path, folds: int) -> None:
+    """Client utterances where the tagger finds a goal / change talk, against AnnoMI's change-talk label."""
+    import numpy as np
+    from sklearn.model_selection import GroupKFold
+
+    from pipelines.heads import HEAD_CLASSES, features
+    from pipelines.policy import CHANGE_MIN_P, keep_goal
+    from pipelines.tagger import build_pipeline
+    from pipelines.train_heads import fit_head
+
+    rows = load_annomi(data)
+    X = features(embed_utterances(rows, data), [u.text for u in rows])
+    Xh, y, groups = head_data("talk", rows, X)
+    proba = np.zeros((len(y), len(HEAD_CLASSES["talk"])))
+    for train, test in GroupKFold(n_splits=folds).split(Xh, y, groups):
+        proba[test] = fit_head("talk", Xh[train], [y[i] for i in train]).predict_proba(Xh[test])
+    client = [u for u in rows if u.speaker == "client"]
+    nlp = build_pipeline(heads=False)
+    docs = []
+    for u in client:
+        d = nlp.make_doc(u.text)
+        d._.scribe_role = "client"
+        docs.append(d)
+    rule, gated, head_only = [], [], []
+    for i, doc in enumerate(nlp.pipe(docs, batch_size=256)):
+        talk = dict(zip(HEAD_CLASSES["talk"], proba[i], strict=True))
+        goals = [s for s in doc.spans.get("scribe", []) if s.label_ == "goal"]
+        risk = any(s.label_ == "risk" for s in doc.spans.get("scribe", []))
+        goals = [s for s in goals if not risk]
+        rule.append(bool(goals))
+        ok = any(keep_goal(s.id_.split(".")[1], s._.scribe_status == "negated", talk) for s in goals)
+        gated.append(ok)
+        head_only.append(ok or (not goals and not risk and talk["change"] >= CHANGE_MIN_P))
+    gold = [u.talk == "change" for u in client]
+    argmax = [HEAD_CLASSES["talk"][int(proba[i].argmax())] == "change" for i in range(len(client))]
+
+    def pr(pred: list[bool]) -> list[str]:
+        tp = sum(p and g for p, g in zip(pred, gold, strict=True))
+        n_pred, n_gold = sum(pred), sum(gold)
+        p = tp / n_pred if n_pred else 0.0
+        r = tp / n_gold if n_gold else 0.0
+        f = 2 * p * r / (p + r) if p + r else 0.0
+        return [str(n_pred), f"{p:.3f}", f"{r:.3f}", f"{f:.3f}"]
+
+    print_table(
+        f"Client goals / change talk vs AnnoMI change-talk label ({len(client)} client utterances, "
+        f"{sum(gold)} change; heads out-of-fold)",
+        ["what", "flagged", "precision", "recall", "F1"],
+        [
+            ["baseline: talk head argmax == change", *pr(argmax)],
+            ["goal rules alone (taxonomy cues)", *pr(rule)],
+            ["goal rules gated by the talk head (shipped)", *pr(gated)],
+            [f"+ model-only change talk (p >= {CHANGE_MIN_P})", *pr(head_only)],
+        ],
+    )
+
+
 def speed_bench(runs: int) -> None:
     from pipelines import load_pipeline, tag
     from pipelines.embed import load_encoder
@@ -266,6 +323,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"AnnoMI part skipped: no AnnoMI data in {args.data} (see ../shared/data/README.md).")
     else:
         annomi_bench(args.data, args.folds)
+        goal_bench(args.data, args.folds)
     speed_bench(args.runs)
     return 0
 

@@ -152,9 +152,12 @@ class TaxonomyMatcher:
             for match_id, start, end in matcher(doc):
                 key = vocab[match_id]
                 entry = self._entries[key]
-                if entry.not_after and start > 0 and doc[start - 1].lower_ in entry.not_after:
+                # Exclusions guard one-word matches ("cutting" back, "substance abuse"); a longer
+                # phrase is specific already ("I cut myself the other day" must never be dropped).
+                single = end - start == 1
+                if single and entry.not_after and start > 0 and doc[start - 1].lower_ in entry.not_after:
                     continue
-                if entry.not_before and end < len(doc) and doc[end].lower_ in entry.not_before:
+                if single and entry.not_before and end < len(doc) and doc[end].lower_ in entry.not_before:
                     continue
                 found.append(Match(start, end, key, kind))
         by_key: dict[str, list[Match]] = {}

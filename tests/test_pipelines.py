@@ -416,3 +416,9 @@ def test_similarity_safety_net_flags_risk_in_other_words() -> None:
     assert risk("client", "I want to stop drinking so much.") == []
     assert risk("client", "My kids are driving me crazy this week.") == []
     assert risk("worker", "Some people scratch their arms until they bleed.") == []
+
+
+def test_exclusions_never_drop_a_longer_phrase() -> None:
+    nlp = blank()
+    assert ("risk", "self_harm") in found(nlp("I cut myself the first time he left."))
+    assert ("risk", "self_harm") in found(nlp("I've been cutting myself the whole week."))
