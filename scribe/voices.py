@@ -50,7 +50,7 @@ class AudioFeatures:
     channel_energy: np.ndarray
     #: Mean square of the mono mix per frame.
     energy: np.ndarray
-    #: Pearson correlation of every channel pair (1.0 for mono).
+    #: Correlation of the first two channels over the whole file (1.0 for mono).
     correlation: float = 1.0
 
     @property
