@@ -502,6 +502,8 @@ class MiniLMHeads:
             for row, i in enumerate(live):
                 if docs[i]._.scribe_role == "worker" or docs[i]._.scribe_source in ("text", "dictation"):
                     continue  # the safety net listens to the client only
+                if any(s.label_ == "risk" for s in docs[i].spans.get(SPANS_KEY, [])):
+                    continue  # the rules found this utterance's risk, with its context
                 if best[row] >= self.risk_gate:
                     risk[i] = self._risk_sentence(docs[i], emb[row])
         return probs, risk
