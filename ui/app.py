@@ -50,6 +50,10 @@ CSS = """
 .prose p, .prose li { line-height: 1.55; }
 .step-title { padding: 10px 12px 0 12px; }
 .detail { padding: 8px 12px; }
+/* Media and file blocks inside groups otherwise get a thick dark frame. */
+#download, #item-audio, #segment-audio, #tag-audio, #dictate-line, #dictate-capture, #mic, #upload {
+  border: 1px solid var(--border-color-primary) !important;
+}
 #tag-panel { position: sticky; top: 0; z-index: 20; box-shadow: 0 2px 6px rgba(0, 0, 0, 0.08); }
 footer { display: none !important; }
 """

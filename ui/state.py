@@ -166,13 +166,14 @@ def user_errors(fn: Callable[P, R]) -> Callable[P, R]:
         except gr.Error:
             raise
         except ScribeError as exc:
-            raise gr.Error(str(exc), title="Could not do that") from exc
+            raise gr.Error(str(exc), title="Could not do that", print_exception=False) from exc
         except Exception as exc:
             log.exception("UI handler %s failed", fn.__name__)
             raise gr.Error(
                 f"Something went wrong ({exc.__class__.__name__}). Nothing was lost; details are in the "
                 "terminal where session-scribe runs.",
                 title="Unexpected problem",
+                print_exception=False,  # logged above, with the traceback
             ) from exc
 
     return wrapper
