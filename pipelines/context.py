@@ -194,30 +194,34 @@ class ConTextStatus:
         """
         doc = span.doc
         breaks = _CLAUSE_BREAK if conversation else _NOTE_BREAK
-        verdict = "far"
+        # "far" (a plausible but unclear negation: out of the window, or across a new subject)
+        # outranks "separated": "No, I have never thought I'm out killing myself" (ASR for
+        # "about") must be reviewed, not read as plainly affirmed.
+        far = separated = False
         for kind, s, e in negs:
             if not (sent.start <= s < sent.end):
                 continue
-            if kind == "pre" and e <= span.start and span.start - e <= self.window:
+            if kind == "pre" and e <= span.start:
                 between = doc[e : span.start]
-            elif kind == "fol" and s >= span.end and s - span.end <= self.window:
+            elif kind == "fol" and s >= span.end:
                 between = doc[span.end : s]
             else:
                 continue
             if any(t.lower_ in breaks for t in between):
-                verdict = "separated"
-                continue
-            if any(t.lower_ in _SUBJECTS for t in between):
-                continue  # a new clause: "I haven't told anyone that I want to die" stays "far"
-            if (
+                separated = True
+            elif len(between) > self.window or any(t.lower_ in _SUBJECTS for t in between):
+                far = True
+            elif (
                 conversation
                 and span.label_ == "observation"
                 and len(between) > 1
                 and doc.has_annotation("DEP")
-            ) and not any(self._governs(t, span) for t in doc[s:e]):
-                continue
-            return "close"
-        return verdict
+                and not any(self._governs(t, span) for t in doc[s:e])
+            ):
+                separated = True
+            else:
+                return "close"
+        return "separated" if separated and not far else "far"
 
     @staticmethod
     def _governs(neg, span: Span) -> bool:

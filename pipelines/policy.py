@@ -58,6 +58,10 @@ _AFFIRM = re.compile(
 _DENY = re.compile(
     r"^\W*(no|nope|never|not really|not at all|i haven't|i have not|i don't|i do not|nah)\b", re.I
 )
+#: Screening questions that ASR split or left without "?": "can you have any thoughts on harming yourself".
+_QUESTION_CUE = re.compile(
+    r"\b(have|do|did|are|were|can|could|would|will) you\b|\bany thoughts\b|\bask(ing)? you\b", re.I
+)
 _REFLECTION_CUE = re.compile(
     r"^\W*(so\b|it sounds|sounds like|it seems|you feel|you're feeling|what i'm hearing)", re.I
 )
@@ -103,6 +107,12 @@ def _quote_span(span: Span) -> Span:
         return sent
     start = max(sent.start, span.start - 15)
     return span.doc[start : min(sent.end, span.end + 15)]
+
+
+def _asks(span: Span) -> bool:
+    """Is ``span`` inside a question (by "?" or, for risk screening, by question wording)?"""
+    sent = sentence_of(span)
+    return is_question(sent) or bool(_QUESTION_CUE.search(sent.text))
 
 
 def _is_worker(role: str | None, heads: dict | None, doc: Doc, notes: bool) -> tuple[bool, float]:
@@ -210,7 +220,7 @@ def annotate_doc(segment: Segment, doc: Doc, taxonomy: Taxonomy, notes: bool) ->
                 )
             )
         elif label == "risk":
-            if question and worker and not notes:
+            if (question or _asks(span)) and worker and not notes:
                 continue  # a screening question; paired with the answer in annotate()
             if role == "worker":
                 conf *= 0.6  # usually a reflection of the client's words or information: review it
@@ -378,7 +388,7 @@ def _pair_risk_questions(segments: list[Segment], docs: list[Doc], notes: bool) 
         if notes or SPANS_KEY not in doc.spans:
             continue
         worker, _ = _is_worker(doc._.scribe_role, doc._.scribe_heads, doc, notes)
-        asked = [s for s in doc.spans[SPANS_KEY] if s.label_ == "risk" and is_question(sentence_of(s))]
+        asked = [s for s in doc.spans[SPANS_KEY] if s.label_ == "risk" and _asks(s)]
         if not worker or not asked:
             continue
         answer = next(
