@@ -18,7 +18,7 @@ from click.testing import CliRunner
 
 from scribe import audio as audio_io
 from scribe.records import RetentionPolicy
-from ui import capture, draft, pipeline, sessions, start, tags, transcript
+from ui import capture, draft, pipeline, recorder, sessions, start, tags, transcript
 from ui.state import PASSPHRASE_ENV, Desk, user_errors
 
 PASSPHRASE = "handler test passphrase"
@@ -182,6 +182,42 @@ def test_recording_is_transcribed_diarized_stored_encrypted_and_playable(
     }
     desk, _ = transcript.save_speaker(desk, seg.speaker, "Dana", "client")
     assert transcript.speaker_name(desk.need_transcript(), seg.speaker) == f"Dana ({seg.speaker})"
+
+
+def test_the_recorder_needs_consent_too(desk: Desk) -> None:
+    open_session(desk, consent=False)
+    with pytest.raises(gr.Error, match="consent"):
+        recorder.start_recording(desk, "")
+    assert desk.live is None
+    with pytest.raises(gr.Error, match="Nothing is being recorded"):
+        recorder.stop_recording(desk, 2, progress=no_progress)
+
+
+@pytest.mark.slow
+def test_recorder_records_this_computers_microphone(desk: Desk, pulse_server, tmp_path: Path) -> None:
+    """Through PulseAudio's null sink: the same path as a real microphone, without one."""
+    import time
+
+    import synth
+
+    if not synth.have_espeak():
+        pytest.skip("espeak-ng is not installed (scripts/setup.sh --test installs it)")
+    speech = synth.write_wav(
+        tmp_path / "said.wav",
+        synth.speak("I have been sleeping maybe four hours a night. I want to get back on my feet."),
+    )
+    open_session(desk, consent=True)
+    desk, status, timer = recorder.start_recording(desk, "pulse")
+    assert "Recording" in status and desk.live is not None and timer.active is True  # the meter runs
+    assert desk.live.recorder.started.wait(15), "no audio arrived from the pulse device"
+    assert pulse_server.play(speech).wait(60) == 0
+    time.sleep(0.5)
+    assert recorder.meter(desk).startswith("**Recording**")
+    desk, summary, timer, _ = recorder.stop_recording(desk, 1, progress=no_progress)
+    assert desk.live is None and "segments" in summary and timer.active is False
+    assert "sleeping" in desk.need_transcript().text.lower()
+    assert desk.need_store().get_session(desk.session.id).has_audio
+    assert not (desk.work() / recorder.RECORDING_NAME).exists()  # stored encrypted, plain copy wiped
 
 
 @pytest.mark.slow

@@ -11,7 +11,7 @@ from typing import Any
 import gradio as gr
 
 from scribe.audio import SUPPORTED_SUFFIXES
-from ui import pipeline
+from ui import pipeline, recorder
 from ui.state import Desk, user_errors
 from ui.wiring import TabView, Wiring
 
@@ -85,6 +85,7 @@ def render(desk: Desk) -> list:
 def build(w: Wiring) -> TabView:
     """The Capture tab."""
     kinds = ", ".join(s.lstrip(".") for s in SUPPORTED_SUFFIXES)
+    result = gr.Markdown(elem_id="capture-result", render=False)  # placed at the end, used by all
     with gr.Tab("2 · Capture", id="capture", elem_id="tab-capture"):
         note = gr.Markdown(elem_id="capture-note")
         with gr.Group(visible=False) as recording_box:
@@ -109,6 +110,7 @@ def build(w: Wiring) -> TabView:
                     upload_btn = gr.Button(
                         "Transcribe the file", variant="primary", elem_id="transcribe-file"
                     )
+            recorder.build(w, speakers, result)
         with gr.Group():
             gr.Markdown("### Or dictate or type your notes", elem_classes=["step-title"])
             dictation = gr.Audio(
@@ -119,7 +121,7 @@ def build(w: Wiring) -> TabView:
                 label="Session notes", lines=8, placeholder="What happened in the session…", elem_id="notes"
             )
             notes_btn = gr.Button("Use these notes", elem_id="use-notes")
-        result = gr.Markdown(elem_id="capture-result")
+        result.render()
     d = w.desk
     w.on(upload_btn.click, transcribe_upload, [d, upload, speakers], [d, result, upload, w.tabs])
     w.on(mic_btn.click, transcribe_recording, [d, mic, speakers], [d, result, mic, w.tabs])

@@ -44,9 +44,14 @@ def _no_progress(_fraction: float, _desc: str) -> None:
 # --- models (process-wide caches hold models only, never client data) --------------------
 
 
-@functools.lru_cache(maxsize=2)
 def transcriber(model: str):
-    """A loaded Whisper model, shared by every desk (loading takes seconds)."""
+    """A loaded Whisper model, shared by every desk (loading takes seconds; loaded once)."""
+    with _MODEL_LOCK:
+        return _load_transcriber(model)
+
+
+@functools.lru_cache(maxsize=2)
+def _load_transcriber(model: str):
     from scribe.transcribe import Transcriber
 
     return Transcriber(model)
@@ -99,11 +104,26 @@ def capture_audio(desk: Desk, path: str | Path, speakers: int = 2, progress: Pro
     shutil.move(path, own)
     path = own
     progress(0.02, "Loading the speech model")
-    with _MODEL_LOCK:
-        model = transcriber(desk.model)
+    model = transcriber(desk.model)
     progress(0.05, "Transcribing")
     transcript = model.transcribe_file(path, progress=True)
-    notices = list(transcript.warnings)
+    return finish_audio(desk, transcript, path, speakers, progress, list(transcript.warnings))
+
+
+def finish_audio(
+    desk: Desk,
+    transcript: Transcript,
+    path: Path,
+    speakers: int = 2,
+    progress: Progress = _no_progress,
+    notices: list[str] | None = None,
+) -> str:
+    """A recording's transcript -> speakers and roles, encrypted audio, tags, draft. Returns the summary.
+
+    ``path`` is a plain file in the desk's folder; it is wiped once stored.
+    """
+    store, session = desk.need_store(), desk.need_session()
+    notices = list(notices or [])
     diarize = diarizer()
     if diarize is None:
         notices.append("Speaker separation is not installed: set who is speaking on Transcript review.")
@@ -156,8 +176,7 @@ def dictate(desk: Desk, path: str | Path | None) -> str:
         raise AudioError("Record the dictation first (press the microphone, speak, then stop).")
     from scribe.live import dictate_audio
 
-    with _MODEL_LOCK:
-        model = transcriber(desk.model)
+    model = transcriber(desk.model)
     try:
         return dictate_audio(Path(path), model)
     finally:

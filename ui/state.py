@@ -57,6 +57,8 @@ class Desk:
     selected_annotation: str | None = None
     selected_item: str | None = None
     selected_session: str | None = None
+    #: A recording through this computer's microphone (scribe.live.LiveSession), while it runs.
+    live: Any = None
     #: Text that came from dictation and has not been retyped (so an added line is "dictated").
     dictated: str = ""
     #: Things the worker should know about the last step (e.g. diarization was not available).
@@ -99,6 +101,10 @@ class Desk:
 
     def clear_session(self) -> None:
         """Forget the open session (records and plain files); the store stays unlocked."""
+        if self.live is not None:
+            from ui.recorder import stop_live
+
+            stop_live(self)
         wipe_dir(self.workdir)
         self.workdir = None
         self.session = self.transcript = self.draft = None
