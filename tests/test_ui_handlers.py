@@ -183,6 +183,17 @@ def test_recording_is_transcribed_diarized_stored_encrypted_and_playable(
     desk, _ = transcript.save_speaker(desk, seg.speaker, "Dana", "client")
     assert transcript.speaker_name(desk.need_transcript(), seg.speaker) == f"Dana ({seg.speaker})"
 
+    # Reopened later: the clip is cut from the encrypted recording, decrypted into the desk's folder.
+    sid = desk.session.id
+    desk.clear_session()
+    sessions.select_session(desk, sid[:8])
+    desk, *_ = sessions.open_session(desk)
+    assert transcript.speaker_name(desk.need_transcript(), seg.speaker) == f"Dana ({seg.speaker})"
+    desk, _, player, _, _ = transcript.open_segment(desk, seg.id)
+    again, _ = sf.read(path_of(player.value))
+    assert len(again) == len(clip)
+    assert [p.name for p in desk.work().iterdir() if p.suffix == ".audio"] == []  # decrypted copy wiped
+
 
 def test_the_recorder_needs_consent_too(desk: Desk) -> None:
     open_session(desk, consent=False)
@@ -358,6 +369,8 @@ def test_signing_needs_reviewed_lines_and_a_tick_then_the_note_is_frozen(notes_d
     draft.open_item(d, item.id)
     with pytest.raises(gr.Error, match="signed"):
         draft.save_wording(d, "changed after signing")
+    with pytest.raises(gr.Error, match="signed"):  # its source cannot be replaced either
+        capture.use_notes(d, "Other notes.", progress=no_progress)
     d, _ = draft.amend(d)
     assert d.draft.signed_at is None
     draft.save_wording(d, "An amended line.")

@@ -41,6 +41,8 @@ HOST = "127.0.0.1"
 DEFAULT_PORT = 7860
 #: Largest upload accepted: about two hours of 44.1 kHz stereo WAV.
 DEFAULT_MAX_UPLOAD = "1500mb"
+#: The notes lock (store closed, plain files wiped) after this long without any action in a tab.
+IDLE_LOCK_SECONDS = 4 * 3600
 TAB_BUILDERS = (start.build, capture.build, transcript.build, tags.build, draft.build, sessions.build)
 
 #: A quiet look: system fonts (nothing fetched from the web), roomy text, soft colours.
@@ -82,7 +84,8 @@ def build_app(model: str | None = None) -> gr.Blocks:
     """The Blocks app (not started). ``model`` defaults to ``$SCRIBE_MODEL`` or the default model."""
     model = model or os.environ.get(MODEL_ENV) or DEFAULT_MODEL
     with gr.Blocks(title="session-scribe", analytics_enabled=False, delete_cache=(3600, 6 * 3600)) as app:
-        desk = gr.State(Desk(model=model), delete_callback=close_desk)
+        # Per-browser-tab state; after 4 hours without any action it is dropped, which locks the notes.
+        desk = gr.State(Desk(model=model), time_to_live=IDLE_LOCK_SECONDS, delete_callback=close_desk)
         gr.Markdown("## session-scribe — review desk\nEverything stays on this computer.")
         status = gr.Markdown(elem_id="status-line")
         with gr.Tabs(selected="start") as tabs:

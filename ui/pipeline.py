@@ -98,6 +98,7 @@ def capture_audio(desk: Desk, path: str | Path, speakers: int = 2, progress: Pro
     store, session = desk.need_store(), desk.need_session()
     store.require_recording_consent(session.id)
     path = check_upload(path)
+    not_signed(desk)
     # Take the upload out of gradio's shared cache into this desk's private folder: no plain
     # copy is left behind, and another desk uploading the same file gets its own.
     own = desk.work() / f"upload{path.suffix.lower()}"
@@ -124,6 +125,7 @@ def finish_audio(
     """
     store, session = desk.need_store(), desk.need_session()
     notices = list(notices or [])
+    start_afresh(desk)
     diarize = diarizer()
     if diarize is None:
         notices.append("Speaker separation is not installed: set who is speaking on Transcript review.")
@@ -145,6 +147,8 @@ def capture_text(desk: Desk, text: str, source: str = "text", progress: Progress
     text = (text or "").strip()
     if not text:
         raise NoteError("The notes are empty. Type them, or dictate and transcribe them first.")
+    not_signed(desk)
+    start_afresh(desk)
     progress(0.1, "Reading the notes")
     tools = tagger()
     if tools is not None:
@@ -181,6 +185,24 @@ def dictate(desk: Desk, path: str | Path | None) -> str:
         return dictate_audio(Path(path), model)
     finally:
         Path(path).unlink(missing_ok=True)  # the worker's voice is not kept
+
+
+def not_signed(desk: Desk) -> None:
+    """A signed note's session takes no new recording or notes (that would silently replace its source)."""
+    if desk.draft is not None and desk.draft.signed_at:
+        raise NoteError(
+            "This session's note is signed. Start a new session for a new recording or new notes."
+        )
+
+
+def start_afresh(desk: Desk) -> None:
+    """A new recording or new notes replace the session's content: earlier tags and draft do not carry over.
+
+    (Decisions are matched by segment number, which means nothing across two recordings.)
+    The earlier versions stay in the store.
+    """
+    desk.annotations, desk.draft = [], None
+    desk.selected_segment = desk.selected_annotation = desk.selected_item = None
 
 
 def accept_transcript(desk: Desk, transcript: Transcript, progress: Progress = _no_progress) -> list[str]:

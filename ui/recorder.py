@@ -61,6 +61,7 @@ def start_recording(desk: Desk, device: str | None) -> tuple[Desk, str, gr.Timer
 
     store, session = desk.need_store(), desk.need_session()
     store.require_recording_consent(session.id)
+    pipeline.not_signed(desk)
     if desk.live is not None:
         raise gr.Error("A recording is already running: stop it first.")
     model = pipeline.transcriber(desk.model)
