@@ -16,7 +16,8 @@ import spacy
 from spacy.language import Language
 
 import pipelines.components  # registers the scribe_* factories
-import pipelines.context  # noqa: F401
+import pipelines.context
+import pipelines.minilm  # noqa: F401
 from pipelines.components import SPANS_KEY
 from pipelines.policy import NOTE_SOURCES, annotate
 from pipelines.taxonomy import load_context, load_taxonomy, negex_termset

@@ -195,7 +195,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", type=Path, default=HEADS_PATH)
     args = ap.parse_args(argv)
     np.random.seed(SEED)
-    rows = load_annomi(args.data)
+    try:
+        rows = load_annomi(args.data)
+    except FileNotFoundError as exc:
+        print(f"Cannot train: {exc}. See ../shared/data/README.md.")
+        return 2
     X = features(embed_utterances(rows, args.data), [u.text for u in rows])
     heads: dict[str, Head] = {}
     metrics: dict[str, object] = {"folds": args.folds, "C": HEAD_C, "seed": SEED, "n_utterances": len(rows)}
