@@ -37,6 +37,7 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
     "--disable-quic",
+    "--disable-dev-shm-usage",  # containers have a tiny /dev/shm
 ]
 EDITED = "Client wants to get back on her feet and feel less overwhelmed."
 
@@ -126,15 +127,24 @@ def desk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Desk]:
 
 
 @pytest.fixture(scope="module")
-def browser(desk: Desk):
+def browser(desk: Desk, tmp_path_factory: pytest.TempPathFactory):
+    """Headless Debian chromium with a fresh profile (Playwright never downloads a browser here)."""
     from playwright.sync_api import sync_playwright
 
+    profile = tmp_path_factory.mktemp("chromium-profile")
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        context = pw.chromium.launch_persistent_context(
+            str(profile),
+            executable_path=CHROMIUM,
+            headless=True,
+            args=CHROMIUM_ARGS,
+            accept_downloads=True,
+            viewport={"width": 1280, "height": 900},
+        )
         try:
-            yield browser
+            yield context
         finally:
-            browser.close()
+            context.close()
 
 
 def test_desk_listens_on_loopback_only_and_serves_no_store_files(desk: Desk) -> None:
@@ -161,8 +171,7 @@ def test_upload_review_edit_export_in_chromium(
 
     expect.set_options(timeout=60_000)
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True)
-    page = context.new_page()
+    page = browser.new_page()
     outside: list[str] = []
     page.on(
         "request",
@@ -238,7 +247,9 @@ def test_upload_review_edit_export_in_chromium(
         draft_before = page.locator("#copy-text textarea").input_value()
         tab("tags")
         kinds = column("tags-intervention", 1)
-        row = next(i for i, k in enumerate(kinds) if kinds.count(k) == 1 and f"— {k}:" in draft_before)
+        own_line = [i for i, k in enumerate(kinds) if kinds.count(k) == 1 and f"— {k}:" in draft_before]
+        assert own_line, f"no intervention with a line of its own in the draft: {kinds}"
+        row = own_line[0]
         rejected = kinds[row]
         cell("tags-intervention", row, 4).click()
         expect(page.locator("#tag-info")).to_contain_text(f"I{row + 1}")
@@ -278,7 +289,7 @@ def test_upload_review_edit_export_in_chromium(
         shot("failure")
         raise
     finally:
-        context.close()
+        page.close()
 
     text = "\n".join(p.text for p in Document(str(docx_path)).paragraphs)
     assert docx_path.suffix == ".docx"
