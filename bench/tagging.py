@@ -208,7 +208,7 @@ def goal_bench(data: Path, folds: int) -> None:
     from sklearn.model_selection import GroupKFold
 
     from pipelines.heads import HEAD_CLASSES, features
-    from pipelines.policy import CHANGE_MIN_P, keep_goal
+    from pipelines.policy import CHANGE_MIN_P, _has_content, keep_goal
     from pipelines.tagger import build_pipeline
     from pipelines.train_heads import fit_head
 
@@ -232,7 +232,11 @@ def goal_bench(data: Path, folds: int) -> None:
         risk = any(s.label_ == "risk" for s in doc.spans.get("scribe", []))
         goals = [s for s in goals if not risk]
         rule.append(bool(goals))
-        ok = any(keep_goal(s.id_.split(".")[1], s._.scribe_status == "negated", talk) for s in goals)
+        ok = any(
+            keep_goal(s.id_.split(".")[1], s._.scribe_status == "negated", talk)
+            and _has_content(s, (s._.scribe_attrs or {}).get("normalised", ""))
+            for s in goals
+        )
         gated.append(ok)
         head_only.append(ok or (not goals and not risk and talk["change"] >= CHANGE_MIN_P))
     gold = [u.talk == "change" for u in client]
