@@ -27,6 +27,7 @@ from note_formats import (
     render_text,
     restore_item,
 )
+from scribe.errors import NoteError
 from scribe.records import NoteDraft, NoteItem
 from ui import pipeline
 from ui.state import Desk, clock, span, user_errors
@@ -117,11 +118,32 @@ def apply_table_edits(desk: Desk, rows: Any) -> tuple[Desk, Any]:
 def open_item(desk: Desk, ref: str) -> tuple[Desk, str, gr.Audio, str, gr.Dropdown]:
     """Select a line: its evidence (every quote with its time), a clip to hear, its wording."""
     draft = desk.need_draft()
-    sec, item = find_item(draft, ref)
+    _, item = find_item(draft, ref)
     desk.selected_item = item.id
+    audio = None
+    if item.evidence and desk.need_transcript().source == "audio":
+        audio = pipeline.clip(desk, item.evidence[0].start, item.evidence[0].end)
+    columns = [k for k, _ in get_format(draft.format).columns if k not in FIXED_COLUMNS]
+    return (
+        desk,
+        describe(desk),
+        gr.Audio(value=audio, visible=audio is not None),
+        item.text,
+        gr.Dropdown(choices=columns, value=columns[0] if columns else None),
+    )
+
+
+def describe(desk: Desk) -> str:
+    """The selected line: its state and every quote (with time and speaker) it rests on."""
+    if desk.draft is None or desk.selected_item is None:
+        return "Click a line to see the quotes it rests on."
+    try:
+        sec, item = find_item(desk.draft, desk.selected_item)
+    except NoteError:
+        return "Click a line to see the quotes it rests on."
     lines = [f"**{item.id}** in {sec.title} — {check_text(item) or 'generated'}", ""]
     if item.evidence:
-        timed = desk.need_transcript().source == "audio"
+        timed = desk.transcript is not None and desk.transcript.source == "audio"
         lines.append("It rests on:")
         lines += [
             f"- {span(ev.start, ev.end) + ' ' if timed else ''}{ev.role or ''} “{ev.quote.strip()}”"
@@ -131,17 +153,7 @@ def open_item(desk: Desk, ref: str) -> tuple[Desk, str, gr.Audio, str, gr.Dropdo
         lines.append("Your own line: it rests on no quote.")
     if item.origin == "edited" and item.original_text:
         lines.append(f"\nThe program wrote: {item.original_text}")
-    audio = None
-    if item.evidence and desk.need_transcript().source == "audio":
-        audio = pipeline.clip(desk, item.evidence[0].start, item.evidence[0].end)
-    columns = [k for k, _ in get_format(draft.format).columns if k not in FIXED_COLUMNS]
-    return (
-        desk,
-        "\n".join(lines),
-        gr.Audio(value=audio, visible=audio is not None),
-        item.text,
-        gr.Dropdown(choices=columns, value=columns[0] if columns else None),
-    )
+    return "\n".join(lines)
 
 
 def on_select(desk: Desk, evt: gr.SelectData):
@@ -293,6 +305,7 @@ def render(desk: Desk) -> list:
     sections = [(s.title, s.key) for s in draft.sections] if draft else []
     return [
         head,
+        describe(desk),
         gr.Dataframe(
             value=item_rows(draft, desk.transcript is not None and desk.transcript.source == "audio"),
             interactive=draft is not None and not draft.signed_at,
@@ -407,4 +420,4 @@ def build(w: Wiring) -> TabView:
         w.on(btn.click, lambda desk, k=kind: export_note(desk, k), [d], [d, download, message], refresh=False)
     w.on(sign_btn.click, sign, [d, signed_by, reviewed], [d, message])
     w.on(amend_btn.click, amend, [d], [d, message])
-    return TabView([head, table, preview, copy, section, fmt], render)
+    return TabView([head, info, table, preview, copy, section, fmt], render)

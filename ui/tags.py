@@ -115,14 +115,6 @@ def open_annotation(desk: Desk, ref: str) -> tuple[Desk, str, gr.Audio, gr.Dropd
     desk.need_transcript()
     ann = _find(desk, ref)
     desk.selected_annotation = ann.id
-    lines = [
-        f"**{ref} · {kind(ann)}** ({ann.label}) — context: {STATUS_LABELS.get(ann.status, ann.status)}, "
-        f"said by: {ann.role or 'speaker not identified'}, decision: {DECISIONS.get(ann.review, ann.review)}",
-    ]
-    timed = desk.need_transcript().source == "audio"
-    lines += [f"- {span(ev.start, ev.end) + ' ' if timed else ''}“{ev.quote.strip()}”" for ev in ann.evidence]
-    if ann.confidence < 1.0:
-        lines.append(f"\nTagger confidence {ann.confidence:.2f}" + (f" ({ann.source})" if ann.source else ""))
     audio = None
     if ann.evidence and desk.need_transcript().source == "audio":
         audio = pipeline.clip(desk, ann.evidence[0].start, ann.evidence[-1].end)
@@ -131,12 +123,29 @@ def open_annotation(desk: Desk, ref: str) -> tuple[Desk, str, gr.Audio, gr.Dropd
         choices.append(ann.subtype)
     return (
         desk,
-        "\n".join(lines),
+        describe(desk),
         gr.Audio(value=audio, visible=audio is not None),
         gr.Dropdown(choices=choices, value=ann.subtype),
         gr.Dropdown(choices=[(STATUS_LABELS[s], s) for s in STATUSES], value=ann.status),
         ann.text,
     )
+
+
+def describe(desk: Desk) -> str:
+    """The selected tag: what it is, who said it, the decision so far, and every quote with its time."""
+    found = [(ref, a) for ref, a in refs(desk).items() if a.id == desk.selected_annotation]
+    if not found or desk.transcript is None:
+        return "Click a tag in a table below."
+    ref, ann = found[0]
+    lines = [
+        f"**{ref} · {kind(ann)}** ({ann.label}) — context: {STATUS_LABELS.get(ann.status, ann.status)}, "
+        f"said by: {ann.role or 'speaker not identified'}, decision: **{DECISIONS.get(ann.review, ann.review)}**",
+    ]
+    timed = desk.transcript.source == "audio"
+    lines += [f"- {span(ev.start, ev.end) + ' ' if timed else ''}“{ev.quote.strip()}”" for ev in ann.evidence]
+    if ann.confidence < 1.0:
+        lines.append(f"\nTagger confidence {ann.confidence:.2f}" + (f" ({ann.source})" if ann.source else ""))
+    return "\n".join(lines)
 
 
 def on_select(desk: Desk, evt: gr.SelectData):
@@ -199,7 +208,7 @@ def render(desk: Desk) -> list:
         head = "No tags were found. Add what matters to the draft yourself (Draft tab)."
     else:
         head = pipeline.tag_summary(desk) + " Click a row to see its quotes, hear it, and decide."
-    out: list = [head]
+    out: list = [head, describe(desk)]
     for label, _, _ in GROUPS:
         out.append(group_table(desk, label))
     return out
@@ -252,4 +261,4 @@ def build(w: Wiring) -> TabView:
     w.on(accept_btn.click, lambda desk: decide(desk, "accepted"), [d], [d, message])
     w.on(reject_btn.click, lambda desk: decide(desk, "rejected"), [d], [d, message])
     w.on(edit_btn.click, edit_annotation, [d, subtype, status, summary], [d, message])
-    return TabView([head, *tables], render)
+    return TabView([head, info, *tables], render)

@@ -80,17 +80,32 @@ def open_segment(desk: Desk, segment_id: int) -> tuple[Desk, str, gr.Audio, str,
     seg = t.segment(int(segment_id))
     desk.selected_segment = seg.id
     audio = pipeline.clip(desk, seg.start, seg.end) if t.source == "audio" else None
+    info = describe(desk)
+    if t.source == "audio" and audio is None:
+        info += "\n\n(The recording of this session was deleted, so it cannot be played.)"
+    player = gr.Audio(value=audio, visible=audio is not None)
+    return desk, info, player, seg.text, gr.Dropdown(choices=speaker_ids(t), value=seg.speaker)
+
+
+def describe(desk: Desk) -> str:
+    """The selected segment: time, speaker, role, why it needs a listen, what the recogniser first heard."""
+    t = desk.transcript
+    if t is None or desk.selected_segment is None:
+        return "Click a segment above."
+    try:
+        seg = t.segment(desk.selected_segment)
+    except TranscriptError:
+        return "Click a segment above."
     info = f"**Segment {seg.id}** · {span(seg.start, seg.end)} · {speaker_name(t, seg.speaker)}"
     if seg.role:
         info += f" ({seg.role})"
     if seg.needs_review:
         info += f" · ⚠ check: {', '.join(seg.review_reasons) or 'unclear'}"
+    elif seg.edited:
+        info += " · ✓ corrected"
     if seg.edited and seg.original_text:
         info += f"\n\nThe recogniser heard: “{seg.original_text}”"
-    if t.source == "audio" and audio is None:
-        info += "\n\n(The recording of this session was deleted, so it cannot be played.)"
-    player = gr.Audio(value=audio, visible=audio is not None)
-    return desk, info, player, seg.text, gr.Dropdown(choices=speaker_ids(t), value=seg.speaker)
+    return info
 
 
 def on_select(desk: Desk, evt: gr.SelectData) -> tuple[Desk, str, gr.Audio, str, gr.Dropdown]:
@@ -205,6 +220,7 @@ def render(desk: Desk) -> list:
     choices = speaker_ids(t) if t is not None else []
     return [
         head,
+        describe(desk),
         segment_table(t),
         pd.DataFrame(speakers, columns=SPEAKER_COLUMNS),
         gr.Dropdown(choices=choices),
@@ -250,4 +266,4 @@ def build(w: Wiring) -> TabView:
     w.on(checked_btn.click, mark_checked, [d], [d, message])
     w.on(speaker_btn.click, save_speaker, [d, pick, name, role], [d, message])
     w.on(swap_btn.click, swap_roles, [d], [d, message])
-    return TabView([head, table, speakers, pick], render)
+    return TabView([head, info, table, speakers, pick], render)
