@@ -18,7 +18,7 @@ from click.testing import CliRunner
 
 from scribe import audio as audio_io
 from scribe.records import RetentionPolicy
-from ui import capture, draft, pipeline, recorder, sessions, start, tags, transcript
+from ui import capture, draft, pipeline, playback, recorder, sessions, start, tags, transcript
 from ui.state import PASSPHRASE_ENV, Desk, user_errors
 
 PASSPHRASE = "handler test passphrase"
@@ -171,7 +171,7 @@ def test_recording_is_transcribed_diarized_stored_encrypted_and_playable(
     seg = next(s for s in t.segments if "sleeping" in s.text)
     desk, _, player, seg_text, _ = transcript.open_segment(desk, seg.id)
     clip, rate = sf.read(path_of(player.value))
-    assert rate == 16000 and abs(len(clip) / rate - (seg.end - seg.start + 2 * pipeline.CLIP_PAD)) < 0.1
+    assert rate == 16000 and abs(len(clip) / rate - (seg.end - seg.start + 2 * playback.CLIP_PAD)) < 0.1
     assert np.abs(clip).max() > 0.01 and seg_text == seg.text
 
     roles = {s.id: s.role for s in t.speakers}

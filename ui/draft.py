@@ -29,7 +29,7 @@ from note_formats import (
 )
 from scribe.errors import NoteError
 from scribe.records import NoteDraft, NoteItem
-from ui import pipeline
+from ui import pipeline, playback
 from ui.state import Desk, clock, span, user_errors
 from ui.wiring import TabView, Wiring
 
@@ -122,7 +122,7 @@ def open_item(desk: Desk, ref: str) -> tuple[Desk, str, gr.Audio, str, gr.Dropdo
     desk.selected_item = item.id
     audio = None
     if item.evidence and desk.need_transcript().source == "audio":
-        audio = pipeline.clip(desk, item.evidence[0].start, item.evidence[0].end)
+        audio = playback.clip(desk, item.evidence[0].start, item.evidence[0].end)
     columns = [k for k, _ in get_format(draft.format).columns if k not in FIXED_COLUMNS]
     return (
         desk,

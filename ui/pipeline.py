@@ -17,12 +17,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from note_formats import DraftOptions, build_draft, check_grounding
 from scribe import audio as audio_io
 from scribe.errors import AudioError, NoteError
 from scribe.records import Annotation, NoteDraft, NoteItem, Segment, Transcript
+from ui.playback import PLAYBACK_NAME, write_playback
 from ui.state import Desk, wipe_dir
 
 log = logging.getLogger(__name__)
@@ -30,9 +29,6 @@ log = logging.getLogger(__name__)
 Progress = Callable[[float, str], Any]
 #: Speaker roles a worker can pick.
 ROLE_CHOICES = ("worker", "client", "other")
-#: Seconds of audio played before and after a clip, so a word at the edge is not cut.
-CLIP_PAD = 0.3
-PLAYBACK_NAME = "playback.wav"
 
 _MODEL_LOCK = threading.Lock()
 
@@ -133,8 +129,7 @@ def finish_audio(
         progress(0.75, "Telling the voices apart")
         transcript = diarize(transcript, path, num_speakers=int(speakers))
     progress(0.85, "Saving the recording, encrypted")
-    playback = desk.work() / PLAYBACK_NAME
-    write_playback(path, playback)
+    write_playback(path, desk.work() / PLAYBACK_NAME)
     store.save_audio(session.id, path, remove_source=True)
     notices += accept_transcript(desk, transcript, progress)
     desk.notices = notices
@@ -236,62 +231,6 @@ def capture_summary(desk: Desk) -> str:
         lines.append("Next: check the **Transcript review** and **Tags review**, then the **Draft**.")
     lines += [f"- {n}" for n in desk.notices]
     return "\n\n".join(lines)
-
-
-# --- playback --------------------------------------------------------------------------
-
-
-def write_playback(source: str | Path, dest: Path) -> Path:
-    """A 16 kHz mono WAV copy to cut clips from (private folder; wiped with the desk)."""
-    import soundfile as sf
-
-    with sf.SoundFile(dest, "w", samplerate=audio_io.SAMPLE_RATE, channels=1, subtype="PCM_16") as out:
-        for chunk in audio_io.stream(source):
-            out.write(chunk)
-    return dest
-
-
-def ensure_playback(desk: Desk) -> Path | None:
-    """The playback copy, decrypted from the store when the session was reopened; None without audio."""
-    session = desk.need_session()
-    playback = desk.work() / PLAYBACK_NAME
-    if playback.is_file():
-        return playback
-    session = desk.need_store().get_session(session.id)
-    if not session.has_audio:
-        return None
-    plain_copy = desk.work() / "decrypted.audio"
-    try:
-        with open(plain_copy, "wb") as out:
-            for chunk in desk.need_store().audio_chunks(session.id):
-                out.write(chunk)
-        write_playback(plain_copy, playback)
-    finally:
-        wipe_file(plain_copy)
-    return playback
-
-
-def wipe_file(path: Path) -> None:
-    from scribe.securefile import wipe_file as _wipe
-
-    if path.exists():
-        _wipe(path)
-
-
-def clip(desk: Desk, start: float, end: float) -> str | None:
-    """A WAV file of ``start``–``end`` (padded) for the audio player, or None when there is no audio."""
-    import soundfile as sf
-
-    playback = ensure_playback(desk)
-    if playback is None:
-        return None
-    rate = audio_io.SAMPLE_RATE
-    a = max(0, int((start - CLIP_PAD) * rate))
-    b = max(a + 1, int((end + CLIP_PAD) * rate))
-    samples, _ = sf.read(playback, start=a, stop=b, dtype="int16")
-    out = desk.work() / f"clip-{int(start * 1000)}-{int(end * 1000)}.wav"
-    sf.write(out, np.asarray(samples), rate, subtype="PCM_16")
-    return str(out)
 
 
 # --- tags ------------------------------------------------------------------------------

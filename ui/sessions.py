@@ -6,7 +6,7 @@ import gradio as gr
 import pandas as pd
 
 from scribe.records import RetentionPolicy
-from ui import pipeline
+from ui import playback
 from ui.state import Desk, user_errors
 from ui.wiring import TabView, Wiring
 
@@ -108,7 +108,7 @@ def delete_audio(desk: Desk) -> tuple[Desk, str]:
         return desk, "That session has no stored recording."
     if desk.session is not None and desk.session.id == sid:
         desk.session = store.get_session(sid)
-        pipeline.wipe_file(desk.work() / pipeline.PLAYBACK_NAME)
+        playback.wipe_file(desk.work() / playback.PLAYBACK_NAME)
     return desk, "The recording was deleted; the transcript and notes are kept."
 
 

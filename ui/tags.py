@@ -19,7 +19,7 @@ from note_formats.common import (
     STATUS_WORDS,
 )
 from scribe.records import Annotation
-from ui import pipeline
+from ui import pipeline, playback
 from ui.state import Desk, clock, span, user_errors
 from ui.wiring import TabView, Wiring
 
@@ -117,7 +117,7 @@ def open_annotation(desk: Desk, ref: str) -> tuple[Desk, str, gr.Audio, gr.Dropd
     desk.selected_annotation = ann.id
     audio = None
     if ann.evidence and desk.need_transcript().source == "audio":
-        audio = pipeline.clip(desk, ann.evidence[0].start, ann.evidence[-1].end)
+        audio = playback.clip(desk, ann.evidence[0].start, ann.evidence[-1].end)
     choices = list(SUBTYPES.get(ann.label, {}))
     if ann.subtype not in choices:
         choices.append(ann.subtype)

@@ -12,7 +12,7 @@ import pandas as pd
 
 from scribe.errors import TranscriptError
 from scribe.records import Speaker, Transcript
-from ui import pipeline
+from ui import pipeline, playback
 from ui.state import Desk, span, user_errors
 from ui.wiring import TabView, Wiring
 
@@ -79,7 +79,7 @@ def open_segment(desk: Desk, segment_id: int) -> tuple[Desk, str, gr.Audio, str,
     t = desk.need_transcript()
     seg = t.segment(int(segment_id))
     desk.selected_segment = seg.id
-    audio = pipeline.clip(desk, seg.start, seg.end) if t.source == "audio" else None
+    audio = playback.clip(desk, seg.start, seg.end) if t.source == "audio" else None
     info = describe(desk)
     if t.source == "audio" and audio is None:
         info += "\n\n(The recording of this session was deleted, so it cannot be played.)"
