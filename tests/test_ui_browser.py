@@ -285,6 +285,12 @@ def test_upload_review_edit_export_in_chromium(
         download.value.save_as(docx_path)
         expect(page.locator("#copy-text textarea")).to_have_value(re.compile(re.escape(EDITED)))
         shot("09-export")
+
+        # 6. Sessions: the session is listed (encrypted in the store), with its state.
+        tab("sessions")
+        expect(cell("sessions", 0, 1)).to_have_text("C-1042")
+        expect(cell("sessions", 0, 4)).to_have_text("drafted")
+        shot("10-sessions")
     except Exception:
         shot("failure")
         raise
