@@ -36,7 +36,7 @@ ROOT = Path(__file__).resolve().parents[1]
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 sys.path.insert(0, str(ROOT / "tests"))
 
-from scribe.diarize import diarize  # noqa: E402
+from scribe.diarize import DiarizationReport, diarize  # noqa: E402
 from scribe.records import Segment, Speaker, Transcript  # noqa: E402
 from scribe.roles import guess_roles  # noqa: E402
 from scribe.voices import one_voice_per_channel, read_features  # noqa: E402
@@ -311,6 +311,46 @@ def long_dialogue(transcriber, minutes: float, load_seconds: float) -> None:
     print(f"roles guessed: {roles}")
 
 
+def count_estimate() -> None:
+    """``num_speakers=None`` on generated dialogues with 1 to 4 espeak voices (tiny.en transcripts)."""
+    import tempfile
+
+    import synth
+    from scribe.transcribe import Transcriber
+
+    if not synth.have_espeak():
+        print("\n[skip] speaker count: espeak-ng is not installed.")
+        return
+    texts = [t for _, t in synth.COUNSELLING_TURNS]
+    voices = ["worker", "client", "other", "narrator"]
+    cases: list[tuple[int, list[tuple[str, str]]]] = [(1, [(v, t) for t in texts[:6]]) for v in voices]
+    cases += [
+        (2, [(pair[i % 2], t) for i, t in enumerate(texts[:8])]) for pair in itertools.combinations(voices, 2)
+    ]
+    cases += [
+        (3, [(trio[i % 3], t) for i, t in enumerate(texts[:9])]) for trio in itertools.combinations(voices, 3)
+    ]
+    cases.append((4, [(voices[i % 4], t) for i, t in enumerate(texts)]))
+    tiny = Transcriber("tiny.en")
+    confusion: Counter[tuple[int, int]] = Counter()
+    wrong = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for n, (true, turns) in enumerate(cases):
+            samples, _ = synth.dialogue(turns)
+            wav = synth.write_wav(Path(tmp) / f"c{n}.wav", samples)
+            report = DiarizationReport()
+            diarize(tiny.transcribe_file(wav), wav, num_speakers=None, report=report)
+            confusion[(true, report.num_speakers)] += 1
+            if report.num_speakers != true:
+                wrong.append(f"{'+'.join(dict.fromkeys(v for v, _ in turns))}: {report.num_speakers}")
+    right = sum(c for (t, e), c in confusion.items() if t == e)
+    print(f"\n== Speaker count estimate (auto) on {len(cases)} generated dialogues, 1-4 espeak voices ==")
+    for true in sorted({t for t, _ in confusion}):
+        found = {e: c for (t, e), c in sorted(confusion.items()) if t == true}
+        print(f"  {true} voice(s): estimated {found}")
+    print(f"  correct {right}/{len(cases)}; wrong: {'; '.join(wrong) or 'none'}")
+
+
 def annomi_roles() -> None:
     path = DATA / "annomi" / "AnnoMI-simple-dev.csv"
     if not path.is_file():
@@ -359,6 +399,7 @@ def main() -> None:
     real_call(transcriber)
     stereo_clip(transcriber)
     annomi_roles()
+    count_estimate()
     if not args.skip_long:
         long_dialogue(transcriber, args.minutes, load_seconds)
 
