@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from scribe.writers import WRITERS
+
+if TYPE_CHECKING:
+    from scribe.records import Transcript
 
 
 def register(group: click.Group) -> None:
@@ -15,7 +19,7 @@ def register(group: click.Group) -> None:
 
 
 def _speakers_option(ctx: click.Context, param: click.Parameter, value: str | None) -> int | str | None:
-    """``--speakers``: a count from 1 to MAX_SPEAKERS, or "auto"."""
+    """``--speakers``: a count from 1 to MAX_COUNT, or "auto"."""
     from scribe.diarize import MAX_COUNT
 
     if value is None:
@@ -33,7 +37,7 @@ def _speakers_option(ctx: click.Context, param: click.Parameter, value: str | No
     return count
 
 
-def _speaker_summary(transcript) -> str:
+def _speaker_summary(transcript: Transcript) -> str:
     """``Speakers: S1 worker (guessed), S2 client (guessed)`` for the terminal, not the output file."""
     parts = []
     for spk in transcript.speakers:
@@ -93,7 +97,8 @@ def _speaker_summary(transcript) -> str:
     "--stereo-channels/--no-stereo-channels",
     "stereo",
     default=None,
-    help="One voice per stereo channel: diarize by channel (default: detected).",
+    help="One voice per channel (two mics, telehealth): transcribe each channel on its own, "
+    "speaker = channel (default: detected when telling speakers apart).",
 )
 def transcribe_cmd(
     audio: Path,
