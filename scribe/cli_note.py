@@ -107,35 +107,11 @@ def _from_recording(source: Path | None) -> bool:
     return source is not None and source.is_file() and Transcript.load(source).source == "audio"
 
 
-def _open_store(source: Path | None, text_file: Path | None, client_id: str, consent: bool | None):
+def _open_store(source: Path | None, client_id: str, consent: bool | None):
     """The opened store, after checking what saving this session will need."""
-    from scribe.cli_sessions import open_store_from_env_or_prompt
-    from scribe.errors import ConsentError, StoreError
+    from scribe.cli_sessions import open_store_for_saving
 
-    if not client_id.strip():
-        raise StoreError("Give --client ID to save the session (a case number or initials), or --no-store.")
-    if _from_recording(source) and not consent:
-        raise ConsentError(
-            "A recording is kept only with the client's consent to recording. Pass --consent if they "
-            "agreed, or --no-store to draft without saving anything."
-        )
-    return open_store_from_env_or_prompt(create=True)
-
-
-def save_session(store, source, transcript, annotations, draft, client_id: str, consent: bool | None) -> str:
-    """Keep the whole session in the store: recording (with consent), transcript, tags and draft."""
-    session_id = store.create_session(
-        client_id,
-        bool(consent),
-        session_type=draft.header.session_type,
-        session_date=draft.header.session_date,
-    )
-    if _is_recording(source):
-        store.save_audio(session_id, source)
-    store.save_transcript(session_id, transcript)
-    store.save_annotations(session_id, annotations)
-    store.save_draft(session_id, draft)
-    return session_id
+    return open_store_for_saving(client_id, recording=_from_recording(source), consent=consent)
 
 
 @click.command("note")
@@ -207,10 +183,11 @@ def note_cmd(
     """
     from note_formats import DraftOptions, build_draft, check_grounding, export
     from note_formats.export import RENDERERS, export_kind
+    from scribe.cli_sessions import save_session
 
     kind = export_kind(out) if out else "md"  # a bad --out fails before any slow work
     # Open the store (and ask for its passphrase) before minutes of work, not after.
-    store = None if no_store else _open_store(source, text_file, client_id, consent)
+    store = None if no_store else _open_store(source, client_id, consent)
     transcript, annotations = read_session(source, text_file, annotations_file, model, speakers)
     options = DraftOptions(
         client_id=client_id, session_date=session_date, session_type=session_type, worker=worker
@@ -220,7 +197,12 @@ def note_cmd(
         click.echo(f"Warning: ungrounded line {problem}", err=True)
     if store is not None:
         with store:
-            session_id = save_session(store, source, transcript, annotations, draft, client_id, consent)
+            audio = source if _is_recording(source) else None
+            session_id = save_session(
+                store, client_id, consent, transcript, audio=audio, annotations=annotations, draft=draft
+            )
+            if out is not None:  # the note leaves the store as a plain file: the audit log says so
+                store.log_export(session_id, kind, draft_id=draft.id, dest=out)
         click.echo(f"Saved session {session_id[:8]} in the encrypted store.", err=True)
     if out is None:
         click.echo(RENDERERS["md"](draft), nl=False)

@@ -1,23 +1,26 @@
 """``scribe sessions ...`` and ``scribe audit ...``: the encrypted session store from the terminal.
 
-Other commands save into the store with :func:`open_store_from_env_or_prompt`::
+Other commands (``scribe note``, ``scribe record``, ``scribe recover``) save into the
+store the same way: open it (and ask for the passphrase) before their slow work, save
+the session in one go at the end::
 
-    from scribe.cli_sessions import open_store_from_env_or_prompt
+    from scribe.cli_sessions import open_store_for_saving, save_session
 
-    with open_store_from_env_or_prompt(create=True) as store:
-        sid = store.create_session(client_id, consent=consent)
-        store.save_transcript(sid, transcript)
+    with open_store_for_saving(client_id, recording=True, consent=consent) as store:
+        ...  # minutes of transcription
+        sid = save_session(store, client_id, consent, transcript, audio=wav_path)
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 
 import click
 
-from scribe.errors import StoreError
-from scribe.records import RetentionPolicy
+from scribe.errors import ConsentError, ScribeError, StoreError
+from scribe.records import Annotation, NoteDraft, RetentionPolicy, Transcript
 from scribe.store import Store
 
 PASSPHRASE_ENV = "SCRIBE_PASSPHRASE"
@@ -44,6 +47,63 @@ def open_store_from_env_or_prompt(home: str | Path | None = None, *, create: boo
         else:
             passphrase = click.prompt("Session store passphrase", hide_input=True, err=True)
     return Store.open(home, passphrase=passphrase, create=create)
+
+
+def check_saving(client_id: str, *, recording: bool, consent: bool | None) -> None:
+    """Raise if a session with these flags cannot be saved (no ``--client``; a recording without consent)."""
+    if not (client_id or "").strip():
+        raise StoreError("Give --client ID to save the session (a case number or initials), or --no-store.")
+    if recording and not consent:
+        raise ConsentError(
+            "A recording is kept only with the client's consent to recording. Pass --consent if they "
+            "agreed, or --no-store to draft without saving anything."
+        )
+
+
+def open_store_for_saving(client_id: str, *, recording: bool, consent: bool | None) -> Store:
+    """The store a command will save a session into, opened (or created) after :func:`check_saving`.
+
+    Called before the slow work, so a missing ``--client`` or ``--consent`` and the
+    passphrase prompt come first, not after minutes of transcription.
+    """
+    check_saving(client_id, recording=recording, consent=consent)
+    return open_store_from_env_or_prompt(create=True)
+
+
+def save_session(
+    store: Store,
+    client_id: str,
+    consent: bool | None,
+    transcript: Transcript,
+    *,
+    audio: Path | None = None,
+    annotations: list[Annotation] | None = None,
+    draft: NoteDraft | None = None,
+) -> str:
+    """Keep a session in the store: recording (needs consent), transcript, tags, draft. Returns its id.
+
+    All or nothing: if a part cannot be saved (a full disk), the half-saved session is
+    deleted again and the error raised, so a retry does not leave an empty duplicate.
+    """
+    session_id = store.create_session(
+        client_id,
+        bool(consent),
+        session_type=draft.header.session_type if draft else "individual",
+        session_date=(draft.header.session_date if draft else None) or None,
+    )
+    try:
+        if audio is not None:
+            store.save_audio(session_id, audio)
+        store.save_transcript(session_id, transcript)
+        if annotations is not None:
+            store.save_annotations(session_id, annotations)
+        if draft is not None:
+            store.save_draft(session_id, draft)
+    except BaseException:
+        with contextlib.suppress(ScribeError, OSError):
+            store.delete_session(session_id)
+        raise
+    return session_id
 
 
 def register(group: click.Group) -> None:
@@ -147,7 +207,9 @@ def export_cmd(session_id: str, dest: Path, with_audio: bool, note_kind: str | N
                 raise StoreError("This session has no note to export.")
             from note_formats import export
 
-            click.echo(f"Wrote {export(draft, dest / f'note-{sid[:8]}.{note_kind}')}")
+            note = dest / f"note-{sid[:8]}.{note_kind}"
+            store.log_export(sid, note_kind, draft_id=draft.id, dest=note)
+            click.echo(f"Wrote {export(draft, note)}")
     click.echo("These files are not encrypted: keep them somewhere safe and delete them when done.", err=True)
 
 

@@ -308,6 +308,23 @@ class SessionContent:
 
     # --- export ------------------------------------------------------------------------------
 
+    def log_export(
+        self, session_id: str, kind: str, *, draft_id: str | None = None, dest: str | Path | None = None
+    ) -> None:
+        """Write to the audit log that this session's note left the store as a plain ``kind`` file.
+
+        For exports made outside the store (``note_formats.export``: DOCX, PDF, ...). Call it
+        before writing the file, so an export is never missing from the log (45 CFR 164.312(b)).
+        """
+        details: dict[str, Any] = {"what": "note", "format": kind}
+        if draft_id is not None:
+            details["draft_id"] = draft_id
+        if dest is not None:
+            details["dest"] = str(dest)
+        with self._tx() as db:
+            self._session_row(db, session_id)  # an unknown session is an error, not a dangling entry
+            self._log("exported", session_id, **details)
+
     def export_session(self, session_id: str, dest: str | Path, *, include_audio: bool = False) -> Path:
         """Write the whole session, decrypted, as ``session-<id>.json`` in folder ``dest`` (logged).
 

@@ -162,7 +162,7 @@ def test_audio_to_process_recording_docx(tmp_path):
     assert "Referral" in body
 
 
-def test_session_is_saved_in_the_encrypted_store(session_files, monkeypatch):
+def test_session_is_saved_in_the_encrypted_store(session_files, monkeypatch, tmp_path):
     from scribe.store import Store
 
     monkeypatch.setenv("SCRIBE_PASSPHRASE", "correct horse battery")
@@ -170,9 +170,10 @@ def test_session_is_saved_in_the_encrypted_store(session_files, monkeypatch):
     args = [str(transcript), "--annotations", str(annotations), "--client", "C-104"]
     refused = run(*args, store=True)  # a transcript of a recording is a recording's content
     assert refused.exit_code == 1 and "consent" in refused.output
-    result = run(*args, "--consent", store=True)
+    out = tmp_path / "note.pdf"
+    result = run(*args, "--consent", "-o", str(out), store=True)
     assert result.exit_code == 0, result.output
-    assert "Saved session" in result.output
+    assert "Saved session" in result.output and out.is_file()
     with Store.open(passphrase="correct horse battery") as store:
         (session,) = store.list_sessions()
         assert session.client_id == "C-104"
@@ -180,6 +181,10 @@ def test_session_is_saved_in_the_encrypted_store(session_files, monkeypatch):
         assert draft is not None and draft.format == "soap"
         assert store.get_transcript(session.id).segments
         assert store.get_annotations(session.id)
+        # The note left the store as a plain PDF: the audit log says so.
+        (exported,) = [e.details for e in store.audit_entries(session.id) if e.action == "exported"]
+        assert exported == {"what": "note", "format": "pdf", "draft_id": draft.id, "dest": str(out)}
+        assert store.verify_audit().ok
 
 
 def test_storing_needs_a_client_id(session_files, monkeypatch):

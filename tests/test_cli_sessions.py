@@ -10,7 +10,8 @@ import pytest
 from click.testing import CliRunner
 
 from scribe.cli import cli
-from scribe.cli_sessions import open_store_from_env_or_prompt
+from scribe.cli_sessions import open_store_from_env_or_prompt, save_session
+from scribe.errors import ConsentError
 from scribe.records import Evidence, NoteDraft, NoteItem, NoteSection, Segment, Transcript
 from scribe.store import Store
 
@@ -59,6 +60,32 @@ def test_export_writes_json_audio_and_note(session: str, tmp_path: Path) -> None
     assert (dest / f"session-{session}.wav").read_bytes().startswith(b"RIFF")
     assert "sleep through the night" in (dest / f"note-{session[:8]}.md").read_text()
     assert "not encrypted" in out.output
+
+
+def test_note_export_is_in_the_audit_log(session: str, tmp_path: Path) -> None:
+    dest = tmp_path / "out"
+    assert run("sessions", "export", session[:8], "-o", str(dest), "--note", "docx").exit_code == 0
+    with Store.open(passphrase=PASS) as store:
+        exported = [e.details for e in store.audit_entries(session) if e.action == "exported"]
+    assert exported[0]["what"] == "session"
+    assert exported[1] == {
+        "what": "note",
+        "format": "docx",
+        "draft_id": "n1",
+        "dest": str(dest / f"note-{session[:8]}.docx"),
+    }
+    verified = run("audit", "verify")
+    assert verified.exit_code == 0 and "chain intact" in verified.output
+
+
+def test_save_session_is_all_or_nothing(session: str, tmp_path: Path) -> None:
+    """A part that cannot be saved (here: a recording without consent) leaves no half session behind."""
+    audio = tmp_path / "rec.wav"
+    with Store.open(passphrase=PASS) as store:
+        with pytest.raises(ConsentError):
+            save_session(store, "NEW-CLIENT", False, Transcript(segments=[]), audio=audio)
+        assert [s.id for s in store.list_sessions()] == [session]
+        assert store.verify_audit().ok
 
 
 def test_delete_asks_first(session: str) -> None:

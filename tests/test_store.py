@@ -311,6 +311,24 @@ def test_export_session_writes_everything_decrypted(full: tuple[Store, str, Path
     assert "exported" in [e.action for e in store.audit_entries(sid)]
 
 
+def test_note_exports_are_logged(full: tuple[Store, str, Path], tmp_path: Path) -> None:
+    store, sid, _ = full
+    store.log_export(sid, "pdf", draft_id="note-1", dest=tmp_path / "note.pdf")
+    store.log_export(sid, "md")
+    entries = store.audit_entries(sid)[-2:]
+    assert [e.action for e in entries] == ["exported", "exported"]
+    assert entries[0].details == {
+        "what": "note",
+        "format": "pdf",
+        "draft_id": "note-1",
+        "dest": str(tmp_path / "note.pdf"),
+    }
+    assert entries[1].details == {"what": "note", "format": "md"}
+    with pytest.raises(StoreError, match="no session"):
+        store.log_export("0" * 32, "pdf")
+    assert store.verify_audit().ok
+
+
 def test_wrong_passphrase_is_clear_and_changes_nothing(full: tuple[Store, str, Path]) -> None:
     store, sid, _ = full
     store.close()

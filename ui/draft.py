@@ -237,6 +237,8 @@ def dictate_line(desk: Desk, path: str | None, text: str) -> tuple[Desk, str, No
 def export_note(desk: Desk, kind: str) -> tuple[Desk, gr.File, str]:
     """Write the note as DOCX, PDF, Markdown or text for download (a plain copy: it leaves the store)."""
     draft = desk.need_draft()
+    # Logged before the file exists, so no plain copy leaves the store unrecorded.
+    desk.need_store().log_export(desk.need_session().id, kind, draft_id=draft.id)
     path = export(draft, desk.work() / f"{file_stem(desk)}.{kind}", kind)
     state = "signed note" if draft.signed_at else "draft (not signed)"
     return (
