@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import shlex
 import signal
 import sys
 import threading
@@ -19,6 +20,11 @@ import click
 AUDIO_NAME, JSON_NAME, TEXT_NAME = "session.wav", "transcript.json", "transcript.txt"
 #: How often a status line is printed when stderr is not a terminal (logs, CI).
 PLAIN_STATUS_SECONDS = 60.0
+#: Why a recording is refused (issue 8, item 5): without consent only dictation and typing remain.
+NO_CONSENT = (
+    "Recording needs the client's consent: pass --consent if they agreed to being recorded. "
+    "Without it, dictate the note ('scribe dictate') or type it ('scribe note --text FILE')."
+)
 
 
 def register(group: click.Group) -> None:
@@ -130,6 +136,44 @@ def _write_transcript(out_dir: Path, transcript) -> list[str]:
     return written
 
 
+def _store_flags(client_id: str) -> str:
+    return f"--client {shlex.quote(client_id)} --consent"
+
+
+def _store_recording(
+    store, audio: Path, transcript, client_id: str, *, wipe_plain: bool, why_kept: str = ""
+) -> None:
+    """Save the recording and its transcript in the encrypted store, then wipe the plain files if asked.
+
+    If the store cannot be written (a full disk), nothing is wiped and the error says
+    where the files are and how to store them later.
+    """
+    from scribe.cli_sessions import save_session
+    from scribe.errors import ScribeError
+    from scribe.securefile import wipe_file
+
+    folder = audio.parent
+    try:
+        session_id = save_session(store, client_id, True, transcript, audio=audio)
+    except (ScribeError, OSError) as exc:
+        kept = [n for n in (audio.name, JSON_NAME, TEXT_NAME) if (folder / n).is_file()]
+        raise click.ClickException(
+            f"The session was NOT saved in the encrypted store: {str(exc).rstrip('.')}. "
+            f"Its files are kept in {folder} ({', '.join(kept)}); once that is fixed, store them with: "
+            f"scribe recover {shlex.quote(str(folder))} {_store_flags(client_id)}"
+        ) from exc
+    saved = f"Saved session {session_id[:8]} in the encrypted store (audio and transcript)"
+    if not wipe_plain:
+        click.echo(f"{saved}. The plain files in {folder} stay{why_kept}: delete them when done.", err=True)
+        return
+    # The encrypted copy is committed: the plaintext voice and words of the session go.
+    for path in (audio, folder / JSON_NAME, folder / TEXT_NAME):
+        wipe_file(path)
+    with contextlib.suppress(OSError):
+        folder.rmdir()  # only if empty: never anything else the folder holds
+    click.echo(f"{saved}; the plain files were wiped from {folder}.", err=True)
+
+
 @click.command("record")
 @click.option("--device", "-d", default=None, help="Input device: its number or (part of) its name.")
 @click.option(
@@ -155,6 +199,15 @@ def _write_transcript(out_dir: Path, transcript) -> list[str]:
 @click.option(
     "--max-minutes", type=click.FloatRange(min=0, min_open=True), default=None, help="Stop after this long."
 )
+@click.option("--client", "client_id", default="", help="Client identifier (case number or initials).")
+@click.option(
+    "--consent/--no-consent",
+    default=None,
+    help="Whether the client consented to being recorded (required unless --no-store; --no-consent refuses).",
+)
+@click.option(
+    "--no-store", is_flag=True, help="Do not save in the encrypted store: keep plain files in the folder."
+)
 def record_cmd(
     device: str | None,
     out_dir: Path | None,
@@ -163,14 +216,25 @@ def record_cmd(
     language: str,
     window: float,
     max_minutes: float | None,
+    client_id: str,
+    consent: bool | None,
+    no_store: bool,
 ) -> None:
     """Record a session and transcribe it while it records.
 
-    Ctrl-C stops and finishes: the folder then holds session.wav, transcript.json
-    and transcript.txt. Space (or p) pauses and resumes; so do SIGUSR1 / SIGUSR2.
-    The audio is saved as it is recorded: after a crash, 'scribe recover FOLDER'.
+    Needs the client's consent (--consent) and identifier (--client). Ctrl-C stops
+    and finishes: the audio and transcript are saved in the encrypted store, and the
+    plain session.wav, transcript.json and transcript.txt are then wiped from the
+    folder, because a plain copy of a session on disk is a liability. With -o FOLDER
+    they stay there (you chose where they go). If the store cannot be written, they
+    stay in the folder and the message says where. --no-store saves nothing in the
+    store: the folder keeps the three files.
+
+    Space (or p) pauses and resumes; so do SIGUSR1 / SIGUSR2. The audio is saved as
+    it is recorded: after a crash, 'scribe recover FOLDER'.
     """
-    from scribe.live import LiveSession
+    from scribe.cli_sessions import check_saving, open_store_for_saving
+    from scribe.errors import ConsentError
     from scribe.record import list_devices as input_devices
     from scribe.record import resolve_device
 
@@ -184,8 +248,37 @@ def record_cmd(
                 f"{mark} {d.index:3d}  {d.name}  ({d.hostapi}, {d.channels} ch, {d.default_rate:.0f} Hz)"
             )
         return
+    # Before the microphone opens (issue 8, item 5). --no-store alone keeps the plain-files recorder.
+    if consent is False or (consent is None and not no_store):
+        raise ConsentError(NO_CONSENT)
+    if not no_store:
+        check_saving(client_id, recording=True, consent=consent)
+    chosen_dir = out_dir is not None
     out_dir = _session_dir(out_dir)
     resolve_device(device)  # a wrong --device fails now, not after loading the model
+    # Ask for the passphrase now, not after an hour of recording.
+    store = None if no_store else open_store_for_saving(client_id, recording=True, consent=consent)
+    try:
+        _record(out_dir, device, model, language, window, max_minutes, store, client_id, chosen_dir)
+    finally:
+        if store is not None:
+            store.close()
+
+
+def _record(
+    out_dir: Path,
+    device: str | None,
+    model: str | None,
+    language: str,
+    window: float,
+    max_minutes: float | None,
+    store,
+    client_id: str,
+    chosen_dir: bool,
+) -> None:
+    """Record into ``out_dir`` until stopped, finish the transcript and keep the session."""
+    from scribe.live import LiveSession
+
     _session_dir(out_dir, create=True)
     click.echo("Loading the speech model...", err=True)
     transcriber = _transcriber(model, language)
@@ -216,19 +309,32 @@ def record_cmd(
     try:
         result = session.finish()
     except KeyboardInterrupt:
+        later = f"scribe recover {shlex.quote(str(out_dir))}" + (
+            f" {_store_flags(client_id)}" if store is not None else ""
+        )
         raise click.ClickException(
             f"Transcription interrupted. The audio is saved in {out_dir / AUDIO_NAME}; "
-            f"transcribe it later with: scribe transcribe {out_dir / AUDIO_NAME}"
+            f"transcribe it later with: {later}"
         ) from None
     for warning in result.transcript.warnings:
         if warning != recording.message:
             click.echo(f"Warning: {warning}", err=True)
+    # The plain files first: if the store then fails, nothing of the session is lost.
     written = _write_transcript(out_dir, result.transcript)
-    click.echo(
-        f"Saved {out_dir}: {AUDIO_NAME}, {', '.join(written) or 'no transcript files'} "
-        f"({len(result.transcript.segments)} segments, ready {result.stop_latency:.1f} s after stop).",
-        err=True,
-    )
+    ready = f"{len(result.transcript.segments)} segments, ready {result.stop_latency:.1f} s after stop"
+    if store is None:
+        files = ", ".join(written) or "no transcript files"
+        click.echo(f"Saved {out_dir}: {AUDIO_NAME}, {files} ({ready}).", err=True)
+    else:
+        click.echo(f"Transcript done ({ready}). Saving in the encrypted store...", err=True)
+        _store_recording(
+            store,
+            result.audio_path,
+            result.transcript,
+            client_id,
+            wipe_plain=not chosen_dir,
+            why_kept=" (you chose the folder with -o)",
+        )
     if recording.stopped_by in ("disk_full", "device_lost", "error"):
         raise click.ClickException(f"The recording ended early: {recording.message}")
 
@@ -350,19 +456,45 @@ def _watch(requests: list[str], stop: threading.Event, ready: threading.Event, h
 @click.argument("target", type=click.Path(exists=True, path_type=Path))
 @click.option("--model", "-m", default=None, help="tiny.en, base (default) or a model folder.")
 @click.option("--language", default="en", show_default=True, help="Spoken language.")
-def recover_cmd(target: Path, model: str | None, language: str) -> None:
+@click.option("--client", "client_id", default="", help="Client identifier (case number or initials).")
+@click.option(
+    "--consent/--no-consent",
+    default=None,
+    help="Whether the client consented to being recorded (needed to store the recording).",
+)
+@click.option("--no-store", is_flag=True, help="Only repair and transcribe: do not save in the store.")
+def recover_cmd(
+    target: Path, model: str | None, language: str, client_id: str, consent: bool | None, no_store: bool
+) -> None:
     """Repair and transcribe a recording that was interrupted (crash, power cut, killed).
 
-    TARGET is the session folder or its session.wav. Writes transcript.json and .txt beside it.
+    TARGET is the session folder or its session.wav. Writes transcript.json and .txt
+    beside it, then saves the audio and transcript in the encrypted store (needs
+    --client and --consent; --no-store skips it). The files in the folder are left
+    where they are: delete them once the session is stored.
     """
     from scribe.audio import check_file
+    from scribe.cli_sessions import open_store_for_saving
+    from scribe.errors import ConsentError
     from scribe.wavfile import repair_wav
 
+    if not no_store and not consent:
+        raise ConsentError(
+            "Storing a recording needs the client's consent: pass --consent if they agreed to being "
+            "recorded, or --no-store to only repair and transcribe it here."
+        )
     audio = check_file(target / AUDIO_NAME if target.is_dir() else target)
-    seconds = repair_wav(audio)
-    click.echo(f"{audio}: {_clock(seconds)} of audio recovered. Transcribing...", err=True)
-    transcript = _transcriber(model, language).transcribe_file(audio)
-    written = _write_transcript(audio.parent, transcript)
-    click.echo(
-        f"Saved {', '.join(written)} in {audio.parent} ({len(transcript.segments)} segments).", err=True
-    )
+    store = None if no_store else open_store_for_saving(client_id, recording=True, consent=consent)
+    try:
+        seconds = repair_wav(audio)
+        click.echo(f"{audio}: {_clock(seconds)} of audio recovered. Transcribing...", err=True)
+        transcript = _transcriber(model, language).transcribe_file(audio)
+        written = _write_transcript(audio.parent, transcript)
+        click.echo(
+            f"Saved {', '.join(written)} in {audio.parent} ({len(transcript.segments)} segments).", err=True
+        )
+        if store is not None:
+            _store_recording(store, audio, transcript, client_id, wipe_plain=False)
+    finally:
+        if store is not None:
+            store.close()

@@ -222,7 +222,7 @@ def test_live_transcriber_failure_is_reported_not_fatal() -> None:
 
 def test_record_refuses_a_folder_with_a_recording(tmp_path: Path) -> None:
     WavWriter(tmp_path / "session.wav").write(tone(0.5))  # never closed: an interrupted session
-    result = CliRunner().invoke(cli, ["record", "-o", str(tmp_path)])
+    result = CliRunner().invoke(cli, ["record", "-o", str(tmp_path), "--no-store"])
     assert result.exit_code == 1 and f"scribe recover {tmp_path}" in result.output
 
 
@@ -238,7 +238,9 @@ def test_devices_and_bad_device(pulse_server, tmp_path: Path) -> None:
     with pytest.raises(RecordingError, match="no input device number"):
         resolve_device(9999)
     unused = tmp_path / "unused"
-    bad = CliRunner().invoke(cli, ["record", "--device", "no such microphone", "-o", str(unused)])
+    bad = CliRunner().invoke(
+        cli, ["record", "--device", "no such microphone", "-o", str(unused), "--no-store"]
+    )
     assert bad.exit_code == 1 and "--list-devices" in bad.output and not unused.exists()
 
 
@@ -331,9 +333,10 @@ def tiny_fs(tmp_path: Path):
 class Child:
     """``scribe ...`` in a subprocess, with its stderr read line by line."""
 
-    def __init__(self, *args: str) -> None:
+    def __init__(self, *args: str, cwd: Path | None = None) -> None:
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "scribe.cli", *args],
+            cwd=cwd,
             stdin=subprocess.DEVNULL,  # never a terminal: a killed child could not restore its mode
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
@@ -373,7 +376,9 @@ class Child:
 @pytest.mark.slow
 def test_cli_disk_full_on_a_real_small_filesystem(pulse_server, speech, tiny_fs: Path) -> None:
     out = tiny_fs / "session"
-    child = Child("record", "--device", DEVICE, "-o", str(out), "--model", "tiny.en", "--window", "5")
+    child = Child(
+        "record", "--device", DEVICE, "-o", str(out), "--model", "tiny.en", "--window", "5", "--no-store"
+    )
     child.wait_for("Recording started.")
     play(pulse_server, speech["a"][0])
     code, stdout, stderr = child.finish()
@@ -389,7 +394,9 @@ def test_cli_disk_full_on_a_real_small_filesystem(pulse_server, speech, tiny_fs:
 @pytest.mark.slow
 def test_cli_record_pause_resume_and_ctrl_c(pulse_server, speech, tmp_path: Path) -> None:
     out = tmp_path / "session"
-    child = Child("record", "--device", DEVICE, "-o", str(out), "--model", "tiny.en", "--window", "5")
+    child = Child(
+        "record", "--device", DEVICE, "-o", str(out), "--model", "tiny.en", "--window", "5", "--no-store"
+    )
     t0 = child.wait_for("Recording started.")
     play(pulse_server, speech["a"][0])
     time.sleep(0.5)
@@ -434,7 +441,9 @@ def test_cli_dictate_until_ctrl_c(pulse_server, speech) -> None:
 def test_kill_mid_session_keeps_the_audio(pulse_server, counselling_dialogue, tiny, tmp_path: Path) -> None:
     wav, turns = counselling_dialogue
     out = tmp_path / "session"
-    child = Child("record", "--device", DEVICE, "-o", str(out), "--model", "tiny.en", "--window", "5")
+    child = Child(
+        "record", "--device", DEVICE, "-o", str(out), "--model", "tiny.en", "--window", "5", "--no-store"
+    )
     t0 = child.wait_for("Recording started.")
     player = pulse_server.play(wav)
     time.sleep(8.0)
@@ -454,7 +463,7 @@ def test_kill_mid_session_keeps_the_audio(pulse_server, counselling_dialogue, ti
     text = " ".join(s.text for s in tiny.transcribe_array(samples))
     assert wer(turns[0].text, " ".join(text.split()[: len(turns[0].text.split())])) < 0.3, text
 
-    result = CliRunner().invoke(cli, ["recover", str(out), "--model", "tiny.en"])
+    result = CliRunner().invoke(cli, ["recover", str(out), "--model", "tiny.en", "--no-store"])
     assert result.exit_code == 0, result.output
     assert not is_unfinished(audio)
     recovered = Transcript.load(out / "transcript.json")
