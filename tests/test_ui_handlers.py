@@ -302,6 +302,10 @@ def test_rejected_intervention_leaves_the_draft_and_edits_survive_the_rebuild(
         path = path_of(file.value)
         assert path.suffix == f".{kind}" and path.stat().st_size > 0
     assert {p.suffix for p in d.work().iterdir()} >= {".docx", ".pdf", ".md", ".txt"}  # private, wiped
+    exports = [e.details for e in d.need_store().audit_entries(d.session.id) if e.action == "exported"]
+    assert [e["format"] for e in exports] == ["docx", "pdf", "md", "txt"]
+    assert {e["what"] for e in exports} == {"note"} and {e["draft_id"] for e in exports} == {d.draft.id}
+    assert d.need_store().verify_audit().ok
 
 
 def test_edited_tag_and_corrected_segment_keep_the_workers_decisions(notes_desk: Desk) -> None:
