@@ -15,6 +15,9 @@ from __future__ import annotations
 import atexit
 import logging
 import os
+import signal
+import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -109,6 +112,33 @@ def build_app(model: str | None = None) -> gr.Blocks:
     return app
 
 
+#: After Ctrl-C, the server gets this long to close its connections and finish.
+STOP_GRACE_SECONDS = 10.0
+
+
+def stop_promptly_on_ctrl_c(cache: Path, grace: float = STOP_GRACE_SECONDS) -> None:
+    """Make Ctrl-C stop the desk within ``grace`` seconds, plain files wiped.
+
+    gradio closes the server on Ctrl-C, but the interpreter then waits for open
+    browser connections and for any transcription still running in a worker
+    thread, which can take minutes. The store loses nothing by an early exit
+    (SQLite commits are durable), so after the grace period we wipe the plain
+    cache and leave.
+    """
+
+    def force_exit() -> None:
+        time.sleep(grace)
+        wipe_dir(cache)
+        os._exit(0)
+
+    def on_interrupt(signum: int, frame: object) -> None:
+        threading.Thread(target=force_exit, name="desk-stop", daemon=True).start()
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGINT, on_interrupt)
+
+
 def launch(
     port: int = DEFAULT_PORT,
     *,
@@ -119,6 +149,8 @@ def launch(
     """Start the desk on http://127.0.0.1:PORT. With ``block=False`` it returns the running app."""
     cache = prepare_cache()
     atexit.register(wipe_dir, cache)  # also after Ctrl-C, which ends the blocking launch below
+    if block and threading.current_thread() is threading.main_thread():
+        stop_promptly_on_ctrl_c(cache)
     app = build_app(model)
     home = data_dir()
     app.launch(

@@ -1,0 +1,39 @@
+"""Ctrl-C stops the desk promptly even while work is still running, and wipes plain files."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+SCRIPT = """
+import sys, threading, time
+from pathlib import Path
+from ui.app import stop_promptly_on_ctrl_c
+cache = Path(sys.argv[1])
+stop_promptly_on_ctrl_c(cache, grace=1.0)
+# A non-daemon worker that would keep a normal interpreter exit waiting for a minute.
+threading.Thread(target=time.sleep, args=(60,)).start()
+print("ready", flush=True)
+try:
+    while True:
+        time.sleep(0.1)
+except KeyboardInterrupt:
+    pass  # what gradio's blocking launch does before returning
+"""
+
+
+def test_ctrl_c_exits_within_grace_and_wipes_cache(tmp_path: Path) -> None:
+    cache = tmp_path / "ui-cache"
+    cache.mkdir()
+    (cache / "upload.wav").write_bytes(b"plain audio")
+    proc = subprocess.Popen([sys.executable, "-c", SCRIPT, str(cache)], stdout=subprocess.PIPE, text=True)
+    assert proc.stdout is not None and proc.stdout.readline().strip() == "ready"
+    sent = time.monotonic()
+    proc.send_signal(signal.SIGINT)
+    proc.wait(timeout=30)  # without the watchdog it would wait for the 60 s worker
+    assert time.monotonic() - sent < 30
+    assert proc.returncode == 0
+    assert not any(p.is_file() for p in cache.rglob("*"))
