@@ -5,7 +5,6 @@ from __future__ import annotations
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 SCRIPT = """
@@ -31,9 +30,8 @@ def test_ctrl_c_exits_within_grace_and_wipes_cache(tmp_path: Path) -> None:
     (cache / "upload.wav").write_bytes(b"plain audio")
     proc = subprocess.Popen([sys.executable, "-c", SCRIPT, str(cache)], stdout=subprocess.PIPE, text=True)
     assert proc.stdout is not None and proc.stdout.readline().strip() == "ready"
-    sent = time.monotonic()
     proc.send_signal(signal.SIGINT)
-    proc.wait(timeout=30)  # without the watchdog it would wait for the 60 s worker
-    assert time.monotonic() - sent < 30
+    # A hang guard, not a speed check: without the watchdog the exit waits for the 60 s worker.
+    proc.wait(timeout=30)
     assert proc.returncode == 0
     assert not any(p.is_file() for p in cache.rglob("*"))
