@@ -31,7 +31,9 @@ class ScribeGroup(click.Group):
             raise click.ClickException(str(exc)) from exc
         except OSError as exc:  # full disk, permission denied, ...: say which file and why
             where = f" ({exc.filename})" if exc.filename else ""
-            raise click.ClickException(f"{exc.strerror or exc}{where}. Nothing was lost from the input.") from exc
+            raise click.ClickException(
+                f"{exc.strerror or exc}{where}. Nothing was lost from the input."
+            ) from exc
 
 
 @click.group(cls=ScribeGroup, context_settings={"help_option_names": ["-h", "--help"]})

@@ -47,7 +47,23 @@ def speak(text: str, voice: str = "narrator") -> np.ndarray:
         capture_output=True,
     ).stdout
     resampled = subprocess.run(
-        ["sox", "-t", "wav", "-", "-t", "raw", "-r", str(SAMPLE_RATE), "-c", "1", "-e", "float", "-b", "32", "-"],
+        [
+            "sox",
+            "-t",
+            "wav",
+            "-",
+            "-t",
+            "raw",
+            "-r",
+            str(SAMPLE_RATE),
+            "-c",
+            "1",
+            "-e",
+            "float",
+            "-b",
+            "32",
+            "-",
+        ],
         input=raw,
         check=True,
         capture_output=True,
@@ -55,7 +71,9 @@ def speak(text: str, voice: str = "narrator") -> np.ndarray:
     return np.frombuffer(resampled, dtype=np.float32).copy()
 
 
-def dialogue(turns: list[tuple[str, str]], pause: float = 0.6, lead: float = 0.3) -> tuple[np.ndarray, list[Turn]]:
+def dialogue(
+    turns: list[tuple[str, str]], pause: float = 0.6, lead: float = 0.3
+) -> tuple[np.ndarray, list[Turn]]:
     """Speak ``[(speaker, text), ...]`` with pauses between turns; returns samples and timed turns."""
     gap = np.zeros(int(pause * SAMPLE_RATE), dtype=np.float32)
     parts = [np.zeros(int(lead * SAMPLE_RATE), dtype=np.float32)]
@@ -69,7 +87,9 @@ def dialogue(turns: list[tuple[str, str]], pause: float = 0.6, lead: float = 0.3
     return np.concatenate(parts), timed
 
 
-def write_wav(path: str | Path, samples: np.ndarray, sample_rate: int = SAMPLE_RATE, channels: int = 1) -> Path:
+def write_wav(
+    path: str | Path, samples: np.ndarray, sample_rate: int = SAMPLE_RATE, channels: int = 1
+) -> Path:
     """Write float samples (shape (n,) or (n, channels)) as 16-bit PCM WAV."""
     path = Path(path)
     pcm = (np.clip(samples, -1.0, 1.0) * 32767).astype("<i2")
@@ -85,7 +105,10 @@ def write_wav(path: str | Path, samples: np.ndarray, sample_rate: int = SAMPLE_R
 #: open question, reflection, scaling question, a risk denial and a plan.
 COUNSELLING_TURNS: list[tuple[str, str]] = [
     ("worker", "Hi Maria, thanks for coming in today. How have things been since we last met?"),
-    ("client", "Honestly, it has been a hard week. I have not been sleeping well and I feel tired all the time."),
+    (
+        "client",
+        "Honestly, it has been a hard week. I have not been sleeping well and I feel tired all the time.",
+    ),
     ("worker", "It sounds like the stress at work is really wearing you down."),
     ("client", "Yes. I want to find a job where I am not so anxious every morning."),
     ("worker", "On a scale from one to ten, how confident are you that you can start looking?"),

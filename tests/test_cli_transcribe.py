@@ -88,7 +88,9 @@ def test_full_disk_is_a_clear_error(runner: CliRunner, short_clip: Path) -> None
     """/dev/full is a real device that fails every write with ENOSPC."""
     if not Path("/dev/full").exists():
         pytest.skip("/dev/full is not available")
-    result = runner.invoke(cli, ["transcribe", str(short_clip), "-m", "tiny.en", "-o", "/dev/full", "-f", "txt"])
+    result = runner.invoke(
+        cli, ["transcribe", str(short_clip), "-m", "tiny.en", "-o", "/dev/full", "-f", "txt"]
+    )
     assert result.exit_code == 1
     assert "No space left on device" in result.stderr and "Traceback" not in result.output
 
