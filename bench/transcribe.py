@@ -46,19 +46,7 @@ def references() -> list[tuple[str, Path, str]]:
 
 def bare_transcribe(transcriber, audio: str) -> str:
     """Bare faster-whisper: the same model object and options, its own decoder, no project code."""
-    s = transcriber.settings
-    segments, _ = transcriber.model.transcribe(
-        audio,
-        language=s.language,
-        beam_size=s.beam_size,
-        vad_filter=s.vad_filter,
-        word_timestamps=s.word_timestamps,
-        condition_on_previous_text=s.condition_on_previous_text,
-        log_prob_threshold=s.review_logprob,
-        no_speech_threshold=s.review_no_speech,
-        compression_ratio_threshold=s.review_compression,
-        hallucination_silence_threshold=2.0,
-    )
+    segments, _ = transcriber.model.transcribe(audio, **transcriber.whisper_options())
     return " ".join(seg.text.strip() for seg in segments)
 
 

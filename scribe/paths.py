@@ -60,3 +60,20 @@ def store_file(home: Path) -> Path:
 def audio_dir(home: Path) -> Path:
     """The folder of encrypted audio files inside a data directory."""
     return home / "audio"
+
+
+def fsync_dir(path: Path) -> None:
+    """Make a new, renamed or removed entry in ``path`` durable (a fsynced file nobody can find is lost).
+
+    A no-op where directories cannot be opened (e.g. Windows).
+    """
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)

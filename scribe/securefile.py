@@ -26,6 +26,7 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from scribe.crypto import IntegrityError, subkey
+from scribe.paths import fsync_dir
 
 MAGIC = b"SSAUD001"
 HEADER_BYTES = len(MAGIC) + 16 + 4
@@ -51,20 +52,6 @@ def _key(data_key: bytes, session_id: str, file_id: bytes) -> AESGCM:
 
 def _nonce(index: int) -> bytes:
     return index.to_bytes(12, "big")
-
-
-def fsync_dir(path: Path) -> None:
-    """Make a rename or unlink inside ``path`` durable (no-op where directories cannot be opened)."""
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
 
 
 def encrypt_file(

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from scribe import securefile
 from scribe.errors import AudioError, ConsentError, StoreError
-from scribe.paths import audio_dir
+from scribe.paths import audio_dir, fsync_dir
 from scribe.records import RetentionPolicy, now_iso
 
 if TYPE_CHECKING:
@@ -109,7 +109,7 @@ class SessionAudio:
         try:
             try:
                 size, sha = securefile.encrypt_file(source, dest, self._data_key, session_id)
-                securefile.fsync_dir(dest.parent)
+                fsync_dir(dest.parent)
             except OSError as exc:
                 raise StoreError(
                     f"Could not store the audio ({exc.strerror or exc}). Free disk space and try again; "

@@ -140,21 +140,24 @@ class Transcriber:
         self.settings = replace(settings, model=name, model_path=str(path))
         self.model = load_whisper(str(path), self.settings.compute_type, self.settings.cpu_threads)
 
+    def whisper_options(self) -> dict:
+        """The keyword options passed to faster-whisper, derived from the settings (one place)."""
+        s = self.settings
+        return {
+            "language": s.language,
+            "beam_size": s.beam_size,
+            "vad_filter": s.vad_filter,
+            "word_timestamps": s.word_timestamps,
+            "condition_on_previous_text": s.condition_on_previous_text,
+            "log_prob_threshold": s.review_logprob,
+            "no_speech_threshold": s.review_no_speech,
+            "compression_ratio_threshold": s.review_compression,
+            "hallucination_silence_threshold": 2.0 if s.word_timestamps else None,
+        }
+
     def transcribe_array(self, samples: np.ndarray, offset: float = 0.0) -> Iterator[Segment]:
         """Segments of one window of 16 kHz mono audio, timed from ``offset`` (ids from 0)."""
-        s = self.settings
-        segments, _info = self.model.transcribe(
-            samples,
-            language=s.language,
-            beam_size=s.beam_size,
-            vad_filter=s.vad_filter,
-            word_timestamps=s.word_timestamps,
-            condition_on_previous_text=s.condition_on_previous_text,
-            log_prob_threshold=s.review_logprob,
-            no_speech_threshold=s.review_no_speech,
-            compression_ratio_threshold=s.review_compression,
-            hallucination_silence_threshold=2.0 if s.word_timestamps else None,
-        )
+        segments, _info = self.model.transcribe(samples, **self.whisper_options())
         for i, fw in enumerate(segments):
             words = [
                 Word(round(w.start + offset, 3), round(w.end + offset, 3), w.word, round(w.probability, 4))
@@ -172,7 +175,7 @@ class Transcriber:
             )
             if not seg.text:
                 continue
-            seg.review_reasons = review_reasons(seg, s)
+            seg.review_reasons = review_reasons(seg, self.settings)
             seg.needs_review = bool(seg.review_reasons)
             yield seg
 

@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 
 from scribe.errors import AudioError, RecordingError
+from scribe.paths import fsync_dir
 
 log = logging.getLogger(__name__)
 
@@ -46,20 +47,6 @@ def _header(data_bytes: int, sample_rate: int = SAMPLE_RATE, channels: int = 1) 
         + b"data"
         + struct.pack("<I", data_bytes)
     )
-
-
-def _fsync_dir(path: Path) -> None:
-    """Make the new file's directory entry durable too (a fsynced file nobody can find is lost)."""
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
 
 
 class WavWriter:
@@ -91,7 +78,7 @@ class WavWriter:
             raise RecordingError(f"Cannot create {self.path}: {exc.strerror}.") from exc
         self._write_all(_header(UNKNOWN_SIZE, sample_rate), header=True)
         self.sync()
-        _fsync_dir(self.path.parent)
+        fsync_dir(self.path.parent)
 
     @property
     def frames(self) -> int:
