@@ -122,6 +122,7 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--worker", choices=["project", "bare", "both"])
     parser.add_argument("--audio")
+    parser.add_argument("--skip-wer", action="store_true", help="only the overhead comparison")
     args = parser.parse_args()
     if args.worker:
         worker(args.worker, args.models, args.audio, args.repeats)
@@ -134,7 +135,7 @@ def main() -> None:
     have_data = SPEECH.is_dir()
     if not have_data:
         print(f"Note: {SPEECH} not found; WER on real speech is skipped (overhead still measured).")
-    clips = references() if have_data else []
+    clips = references() if have_data and not args.skip_wer else []
     print(f"{'model':8} {'clip':20} {'sec':>6} {'WER':>6} {'RTF':>7} {'x real':>7}")
     summary = []
     with tempfile.TemporaryDirectory() as tmp:
@@ -162,21 +163,27 @@ def main() -> None:
                     f"{model:8} {name:20} {r['duration']:6.1f} {w:6.3f} {r['seconds'] / r['duration']:7.3f} "
                     f"{r['duration'] / r['seconds']:7.1f}"
                 )
-            project = run("project", model, long_audio, args.repeats)
-            bare = run("bare", model, long_audio, args.repeats)
+            timing = run("both", model, long_audio, args.repeats)
+            project = run("project", model, long_audio, 1)  # alone, for its own peak memory
+            bare = run("bare", model, long_audio, 1)
+            if "error" in timing:
+                print(f"{model:8} overhead run failed: {timing['error']}")
+                continue
             summary.append(
                 (
                     model,
                     errors / words if words else float("nan"),
                     audio_s / compute_s if compute_s else 0,
+                    timing,
                     project,
                     bare,
-                    wer(bare.get("text", ""), project.get("text", "")),
+                    wer(timing["bare_text"], timing["text"]),
                 )
             )
     print()
     print(
-        f"Overhead on {summary[0][3]['duration']:.0f} s of dialogue (best of {args.repeats}, load excluded):"
+        f"Overhead on {summary[0][3]['duration']:.0f} s of dialogue (project and bare alternating in one "
+        f"process, best of {args.repeats} each, load excluded):"
         if summary
         else ""
     )
@@ -184,10 +191,10 @@ def main() -> None:
         f"{'model':8} {'WER all':>8} {'x real':>7} {'project s':>10} {'bare s':>8} {'overhead':>9} "
         f"{'RSS proj':>9} {'RSS bare':>9} {'text diff':>9}"
     )
-    for model, w, speed, project, bare, diff in summary:
-        ratio = project["seconds"] / bare["seconds"] - 1
+    for model, w, speed, timing, project, bare, diff in summary:
+        ratio = timing["seconds"] / timing["bare_seconds"] - 1
         print(
-            f"{model:8} {w:8.3f} {speed:7.1f} {project['seconds']:10.2f} {bare['seconds']:8.2f} {ratio:+9.1%} "
+            f"{model:8} {w:8.3f} {speed:7.1f} {timing['seconds']:10.2f} {timing['bare_seconds']:8.2f} {ratio:+9.1%} "
             f"{project['rss_mb']:8.0f}M {bare['rss_mb']:8.0f}M {diff:9.3f}"
         )
 
