@@ -63,8 +63,8 @@ def worker(variant: str, model: str, audio: str, repeats: int) -> None:
     variants = ["project", "bare"] if variant == "both" else [variant]
     best = dict.fromkeys(variants, float("inf"))
     texts = dict.fromkeys(variants, "")
-    for _ in range(repeats):
-        for v in variants:
+    for i in range(repeats):
+        for v in variants if i % 2 == 0 else variants[::-1]:  # neither always goes first
             t0 = time.perf_counter()
             texts[v] = (
                 transcriber.transcribe_file(audio).text
