@@ -100,6 +100,13 @@ def _evidence(segment: Segment, span: Span | None = None, *, max_tokens: int = 4
     return Evidence.of(segment, span.start_char, span.end_char)
 
 
+def _rule_draft(
+    label: str, subtype: str, text: str, segment: Segment, quoted: Span, conf: float, status: str, extra: dict
+) -> _Draft:
+    """A finding of the rule components, quoting ``quoted`` as its evidence."""
+    return _Draft(label, subtype, text, [_evidence(segment, quoted)], segment, conf, status, "rules", extra)
+
+
 def _quote_span(span: Span) -> Span:
     """What to quote for a finding: its sentence, or a window of it when the sentence is long."""
     sent = sentence_of(span)
@@ -157,17 +164,7 @@ def annotate_doc(segment: Segment, doc: Doc, taxonomy: Taxonomy, notes: bool) ->
                 continue
             conf *= worker_factor * (0.9 if attrs.get("match") == "name" else 1.0)
             drafts.append(
-                _Draft(
-                    label,
-                    subtype,
-                    display,
-                    [_evidence(segment, _quote_span(span))],
-                    segment,
-                    conf,
-                    status,
-                    "rules",
-                    extra,
-                )
+                _rule_draft(label, subtype, display, segment, _quote_span(span), conf, status, extra)
             )
         elif label == "goal":
             if role == "worker" or status == "other_person":
@@ -207,16 +204,8 @@ def annotate_doc(segment: Segment, doc: Doc, taxonomy: Taxonomy, notes: bool) ->
                 status = "affirmed"
                 extra["negated_wording"] = "yes"
             drafts.append(
-                _Draft(
-                    label,
-                    subtype,
-                    f"{display}: {span.text}",
-                    [_evidence(segment, _quote_span(span))],
-                    segment,
-                    conf,
-                    status,
-                    "rules",
-                    extra,
+                _rule_draft(
+                    label, subtype, f"{display}: {span.text}", segment, _quote_span(span), conf, status, extra
                 )
             )
         elif label == "risk":
@@ -230,16 +219,8 @@ def annotate_doc(segment: Segment, doc: Doc, taxonomy: Taxonomy, notes: bool) ->
                 status, conf = "affirmed", conf * 0.7
                 extra["context"] = f"conditional wording ({attrs.get('context', '')}); check"
             drafts.append(
-                _Draft(
-                    label,
-                    subtype,
-                    f"{display}: {span.text}",
-                    [_evidence(segment, _quote_span(span))],
-                    segment,
-                    conf,
-                    status,
-                    "rules",
-                    extra,
+                _rule_draft(
+                    label, subtype, f"{display}: {span.text}", segment, _quote_span(span), conf, status, extra
                 )
             )
         elif label == "plan":
@@ -254,16 +235,8 @@ def annotate_doc(segment: Segment, doc: Doc, taxonomy: Taxonomy, notes: bool) ->
                 conf *= 0.6
             clause = _quote_span(span)
             drafts.append(
-                _Draft(
-                    label,
-                    subtype,
-                    f"{display}: {clause.text.strip()}",
-                    [_evidence(segment, clause)],
-                    segment,
-                    conf,
-                    status,
-                    "rules",
-                    extra,
+                _rule_draft(
+                    label, subtype, f"{display}: {clause.text.strip()}", segment, clause, conf, status, extra
                 )
             )
     if heads and not notes:
