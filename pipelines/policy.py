@@ -185,11 +185,7 @@ def annotate_doc(segment: Segment, doc: Doc, taxonomy: Taxonomy, notes: bool) ->
             # For a goal the negation is part of the client's words ("I don't want to drink anymore").
             status = "affirmed" if negated else status
             text = attrs.get("normalised") or span.text
-            drafts.append(
-                _Draft(
-                    label, subtype, text, [_evidence(segment, span)], segment, conf, status, "rules", extra
-                )
-            )
+            drafts.append(_rule_draft(label, subtype, text, segment, span, conf, status, extra))
             has_goal_rule = True
         elif label == "observation":
             if question and (worker or role == "worker"):
