@@ -51,7 +51,7 @@ from scribe.records import (
     SessionInfo,
     now_iso,
 )
-from scribe.store_audio import RETENTION_MODES, SessionAudio
+from scribe.store_audio import RETENTION_MODES
 from scribe.store_content import SessionContent
 
 WORKER_ENV = "SCRIBE_WORKER"
@@ -65,7 +65,7 @@ def _default_worker() -> str:
         return "unknown"
 
 
-class Store(SessionAudio, SessionContent):
+class Store(SessionContent):
     """An open, unlocked session store. Create with :meth:`Store.open`; close when done.
 
     Thread-safe (one lock around the connection); several processes may open the

@@ -12,7 +12,6 @@ logged as "viewed" in the audit log.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import sqlite3
@@ -21,10 +20,10 @@ from typing import TYPE_CHECKING, Any
 
 from scribe.errors import StoreError
 from scribe.records import Annotation, DraftVersion, NoteDraft, NoteEdit, Transcript, now_iso
+from scribe.store_audio import SessionAudio
 
 if TYPE_CHECKING:
-    from scribe.crypto import RowCipher
-    from scribe.records import RetentionPolicy, SessionInfo
+    from scribe.records import SessionInfo
 
 DRAFT_COLUMNS = "draft_id, version, session_id, format, status, amends, saved_at, data"
 #: Session statuses a new transcript / annotation set / draft moves the session on from.
@@ -33,33 +32,14 @@ _BEFORE_TAGGED = (*_BEFORE_TRANSCRIBED, "transcribed")
 _BEFORE_DRAFTED = (*_BEFORE_TAGGED, "tagged")
 
 
-class SessionContent:
+class SessionContent(SessionAudio):
     """Transcript, annotation, draft and export methods of :class:`scribe.store.Store`."""
 
-    home: Path
     worker: str
-    _data_key: bytes
-    _cipher: RowCipher
 
     if TYPE_CHECKING:  # provided by Store
 
-        def _tx(self, write: bool = True) -> contextlib.AbstractContextManager[sqlite3.Connection]: ...
-        def _log(self, action: str, session_id: str | None = None, **details: Any) -> None: ...
-        def _session_row(self, db: sqlite3.Connection, session_id: str) -> tuple: ...
-        def _touch(
-            self,
-            db: sqlite3.Connection,
-            session_id: str,
-            status: str | None = None,
-            only_from: tuple[str, ...] = (),
-        ) -> None: ...
-        def require_recording_consent(self, session_id: str) -> None: ...
         def _session_info(self, db: sqlite3.Connection, row: tuple) -> SessionInfo: ...
-        def _audio_file(self, db: sqlite3.Connection, session_id: str) -> tuple[Path, dict]: ...
-        def export_audio(self, session_id: str, dest: str | Path) -> Path: ...
-        def delete_audio(self, session_id: str, reason: str = "requested") -> bool: ...
-        @property
-        def retention(self) -> RetentionPolicy: ...
 
     # --- transcripts and annotations ---------------------------------------------------
 
