@@ -26,6 +26,8 @@ SAMPLE_RATE = 16000
 SUPPORTED_SUFFIXES = (".wav", ".flac", ".mp3", ".m4a", ".aac", ".mp4", ".ogg", ".oga", ".opus", ".webm")
 #: More channels than this is a production/multitrack layout we won't guess a mix for.
 MAX_CHANNELS = 8
+#: Decoded frames are pooled up to this many seconds before resampling.
+GROUP_SECONDS = 10.0
 
 
 @dataclass
@@ -111,21 +113,33 @@ def stream(
         pending: list[np.ndarray] = []
         pending_len = 0
 
+        # Decoders hand out small frames (1024 samples for PCM); resampling each one
+        # costs more than the conversion itself, so frames are pooled first.
+        group = max(1, int(min(chunk_seconds, GROUP_SECONDS) * (report.source_rate or SAMPLE_RATE)))
+
+        def resampled(frame) -> Iterator[np.ndarray]:
+            for out in resampler.resample(frame):
+                yield out.to_ndarray().reshape(-1, out_channels)
+
         def frames() -> Iterator[np.ndarray]:
+            fifo = av.AudioFifo()
             try:
                 for packet in container.demux(audio_stream):
                     for frame in packet.decode():
-                        for out in resampler.resample(frame):
-                            yield out.to_ndarray().reshape(-1, out_channels)
-                for out in resampler.resample(None):
-                    yield out.to_ndarray().reshape(-1, out_channels)
+                        frame.pts = None  # timing gaps are the decoder's business, not the pool's
+                        fifo.write(frame)
+                        if fifo.samples >= group:
+                            yield from resampled(fifo.read())
             except (av.error.FFmpegError, ValueError) as exc:
-                at = report.samples / SAMPLE_RATE
+                at = report.samples / SAMPLE_RATE + fifo.samples / (report.source_rate or SAMPLE_RATE)
                 report.warnings.append(
                     f"Decoding stopped at {at:.1f} s ({exc.__class__.__name__}): the file looks "
                     "truncated or corrupt. The audio before that point was kept."
                 )
                 log.warning("%s: %s", path.name, report.warnings[-1])
+            if fifo.samples:
+                yield from resampled(fifo.read())
+            yield from resampled(None)
 
         for block in frames():
             report.samples += len(block)

@@ -67,17 +67,22 @@ def windows_at_pauses(
     """Group a stream of sample chunks into ``(offset seconds, window)`` pieces cut at pauses."""
     target = int(target_seconds * SAMPLE_RATE)
     search = int(min(search_seconds, target_seconds / 2) * SAMPLE_RATE)
-    buffer = np.zeros(0, dtype=np.float32)
-    offset = 0
+    pending: list[np.ndarray] = []  # joined only when a window is due: no quadratic copying
+    pending_len = offset = 0
     for chunk in chunks:
-        buffer = np.concatenate([buffer, chunk])
+        pending.append(chunk)
+        pending_len += len(chunk)
+        if pending_len < target + search:
+            continue
+        buffer = np.concatenate(pending)
         while len(buffer) >= target + search:
             cut = quietest_point(buffer, target - search, target + search)
             yield offset / SAMPLE_RATE, buffer[:cut]
             offset += cut
             buffer = buffer[cut:]
-    if len(buffer):
-        yield offset / SAMPLE_RATE, buffer
+        pending, pending_len = [buffer], len(buffer)
+    if pending_len:
+        yield offset / SAMPLE_RATE, np.concatenate(pending)
 
 
 def review_reasons(seg: Segment, settings: TranscriptionSettings) -> list[str]:

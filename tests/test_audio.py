@@ -62,6 +62,24 @@ def test_stream_yields_bounded_chunks_with_flat_memory(tmp_path: Path) -> None:
     assert peak < 20 * 1024 * 1024
 
 
+@needs_ffmpeg
+@pytest.mark.parametrize("suffix", ["wav", "flac", "ogg"])
+def test_whisper_hears_what_faster_whisper_would_decode(
+    speech_wav: Path, tmp_path: Path, suffix: str
+) -> None:
+    """Pooled, streamed decoding gives faster-whisper's own samples (it rounds to 16 bits)."""
+    from faster_whisper.audio import decode_audio
+
+    target = tmp_path / f"speech44k.{suffix}"
+    subprocess.run(
+        ["ffmpeg", "-loglevel", "error", "-i", str(speech_wav), "-ar", "44100", str(target)], check=True
+    )
+    ours = np.concatenate(list(audio.stream(target, chunk_seconds=0.7)))
+    theirs = decode_audio(str(target))
+    assert ours.shape == theirs.shape
+    assert np.max(np.abs(ours - theirs)) <= 1.5 / 32768
+
+
 def test_stereo_is_mixed_down_or_kept(tmp_path: Path) -> None:
     left = np.sin(np.linspace(0, 2000, 16000)).astype(np.float32) * 0.5
     stereo = np.stack([left, np.zeros_like(left)], axis=1)
