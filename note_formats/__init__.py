@@ -13,6 +13,7 @@ from note_formats.common import DraftOptions, Material
 from note_formats.editing import (
     accept_item,
     add_item,
+    carry_edits,
     delete_item,
     edit_field,
     edit_item,
@@ -44,6 +45,7 @@ __all__ = [
     "accept_item",
     "add_item",
     "build_draft",
+    "carry_edits",
     "check_grounding",
     "delete_item",
     "edit_field",

@@ -5,6 +5,8 @@ Each function changes the draft in place, appends a ``NoteEdit`` to
 deleted item is kept with ``deleted=True`` (and not rendered), an edited item
 keeps what the program first wrote in ``original_text``. Because the changes
 live in the draft record, they survive re-rendering, re-export and a JSON round trip.
+``carry_edits`` moves them onto a draft rebuilt after the tags changed or in
+another format.
 """
 
 from __future__ import annotations
@@ -149,3 +151,62 @@ def accept_item(draft: NoteDraft, item_id: str) -> NoteItem:
         item.needs_review = False
         _log(draft, "accept", sec, item, before=item.review_reason)
     return item
+
+
+def carry_edits(old: NoteDraft, new: NoteDraft) -> list[str]:
+    """Carry the worker's work from ``old`` into ``new``, rebuilt from changed tags or in another format.
+
+    Changes ``new`` in place and returns notices for the worker.
+
+    A generated line is matched by the text the program wrote, in the same
+    section; it takes over the worker's wording, deletion, columns and review
+    decision. The worker's own lines move across to the same section. Lines
+    whose source was rejected, or whose section the new format lacks, are named.
+    """
+    notices: list[str] = []
+    if old.format == new.format:
+        new.id, new.created_at = old.id, old.created_at
+    new.edits = list(old.edits)
+    taken = {i.id for s in new.sections for i in s.items}
+    for old_sec in old.sections:
+        new_sec = next((s for s in new.sections if s.key == old_sec.key), None)
+        pool: dict[str, list[NoteItem]] = {}
+        for item in new_sec.items if new_sec else []:
+            pool.setdefault(item.text, []).append(item)
+        anchor: NoteItem | None = None
+        for item in old_sec.items:
+            if item.origin in WORKER_ORIGINS:
+                if new_sec is None:
+                    if not item.deleted:
+                        notices.append(
+                            f"Your line “{item.text}” has no {old_sec.title} section here; add it again."
+                        )
+                    continue
+                copy = NoteItem.from_dict(item.to_dict())
+                if copy.id in taken:
+                    n = 1
+                    while f"{new_sec.key}-w{n}" in taken:
+                        n += 1
+                    copy.id = f"{new_sec.key}-w{n}"
+                taken.add(copy.id)
+                pos = new_sec.items.index(anchor) + 1 if anchor is not None else len(new_sec.items)
+                new_sec.items.insert(pos, copy)
+                anchor = copy
+                continue
+            written = item.original_text if item.origin == "edited" and item.original_text else item.text
+            match = pool.get(written, [])
+            if not match:
+                if item.origin == "edited" and not item.deleted:
+                    notices.append(
+                        f"Your edited line “{item.text}” was removed: the tags it rested on changed."
+                    )
+                continue
+            target = match.pop(0)
+            anchor = target
+            if item.origin == "edited":
+                target.text, target.origin, target.original_text = item.text, "edited", item.original_text
+            target.deleted = item.deleted
+            target.fields.update({k: v for k, v in item.fields.items() if v})
+            if target.needs_review and not item.needs_review and item.review_reason == target.review_reason:
+                target.needs_review = False  # the worker already accepted this very concern
+    return notices

@@ -10,6 +10,7 @@ from note_formats import (
     accept_item,
     add_item,
     build_draft,
+    carry_edits,
     check_grounding,
     delete_item,
     edit_field,
@@ -175,3 +176,33 @@ def test_signed_draft_cannot_change(transcript):
             change()
     assert d.edits == []
     assert "Signed by J. Rivera" in render_markdown(d)
+
+
+def test_rebuild_keeps_the_workers_edits_deletions_and_lines(transcript):
+    old = make("soap", transcript)
+    edit_item(old, "subjective-5", "Client reports poor sleep for two weeks.")
+    delete_item(old, "subjective-6")
+    mine = add_item(old, "subjective", "Client arrived on time.", after="subjective-5")
+    new = make("soap", transcript)  # e.g. after a tag elsewhere was accepted
+    assert carry_edits(old, new) == []
+    assert (new.id, new.created_at) == (old.id, old.created_at)
+    texts = [i.text for i in new.sections[0].items]
+    edited = texts.index("Client reports poor sleep for two weeks.")
+    assert texts[edited + 1] == "Client arrived on time."  # stays where the worker put it
+    assert find_item(new, mine.id)[1].origin == "added"
+    assert find_item(new, "subjective-6")[1].deleted
+    assert [e.action for e in new.edits] == [e.action for e in old.edits]
+    assert check_grounding(new, transcript) == []
+
+
+def test_rebuild_names_what_it_could_not_carry(transcript):
+    old = make("soap", transcript)
+    edit_item(old, "assessment-2", "Work stress is the main stressor.")
+    add_item(old, "objective", "Client was dressed appropriately.")
+    fewer = [a for a in counselling_annotations(transcript) if a.id != "a17"]  # the stressor tag rejected
+    new = build_draft("dap", transcript, fewer, DraftOptions(client_id="C-104"))
+    notices = carry_edits(old, new)
+    assert any("Work stress is the main stressor." in n and "tags it rested on changed" in n for n in notices)
+    assert any("Client was dressed appropriately." in n and "no Objective section" in n for n in notices)
+    assert new.id != old.id  # another format is another draft
+    assert "Work stress" not in render_markdown(new)
