@@ -52,14 +52,13 @@ def _tagger():
 
 def _transcribe(path: Path, model: str | None, speakers: int) -> Transcript:
     """Transcribe, then tell the voices apart and guess worker / client (issue 4) when installed."""
-    from scribe.transcribe import transcribe_file
+    from scribe.transcribe import Transcriber, transcribe_file
 
-    transcript = transcribe_file(path, model=model)
     try:
-        from scribe.diarize import diarize
+        from scribe.diarize import transcribe_with_speakers
     except ImportError:  # without it roles stay unknown, and the draft marks what that leaves unsure
-        return transcript
-    return diarize(transcript, path, num_speakers=speakers)
+        return transcribe_file(path, model=model)
+    return transcribe_with_speakers(Transcriber(model), path, speakers)
 
 
 def read_session(

@@ -132,23 +132,12 @@ def transcribe_cmd(
     if speakers is None and overrides is None and not stereo:
         transcript = transcriber.transcribe_file(audio, progress=progress)
     else:
-        from scribe.channels import transcribe_channels
-        from scribe.diarize import diarize
-        from scribe.voices import one_voice_per_channel, read_features
+        from scribe.diarize import transcribe_with_speakers
 
-        features = read_features(audio)  # one decoding pass, reused by diarization
-        if stereo or (stereo is None and one_voice_per_channel(features)):
-            # One voice per channel: each side is transcribed on its own, so words
-            # said at the same time are not lost in the mix.
-            transcript = transcribe_channels(
-                transcriber, audio, features=features, roles=overrides, progress=progress
-            )
-        else:
-            count = 2 if speakers is None else (None if speakers == "auto" else int(speakers))
-            transcript = transcriber.transcribe_file(audio, progress=progress)
-            transcript = diarize(
-                transcript, audio, num_speakers=count, roles=overrides, stereo=False, features=features
-            )
+        count = 2 if speakers is None else (None if speakers == "auto" else int(speakers))
+        transcript = transcribe_with_speakers(
+            transcriber, audio, count, overrides, stereo=stereo, progress=progress
+        )
         click.echo(_speaker_summary(transcript), err=True)
     for warning in transcript.warnings:
         click.echo(f"Warning: {warning}", err=True)

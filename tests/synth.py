@@ -119,3 +119,31 @@ COUNSELLING_TURNS: list[tuple[str, str]] = [
     ("client", "Okay, I will apply to two jobs by Friday."),
     ("worker", "Good. I will also refer you to the employment support program. See you next Tuesday."),
 ]
+
+
+#: Said at the same moment, one voice per channel: lost in a mono mix, kept channel by channel.
+OVERLAP = (
+    "Good, so we will write that plan down together.",
+    "I will call the employment office on Monday morning.",
+)
+
+
+def two_channel_session(
+    mono: np.ndarray, turns: list[Turn], crosstalk: float = 0.05, overlap: bool = False
+) -> np.ndarray:
+    """A dialogue as two lapel mics hear it: the worker left, the client right, each leaking a little.
+
+    With ``overlap`` the two then say the ``OVERLAP`` lines at the same time.
+    """
+    left, right = np.zeros_like(mono), np.zeros_like(mono)
+    for turn in turns:
+        a, b = int(turn.start * SAMPLE_RATE), int(turn.end * SAMPLE_RATE)
+        (left if turn.speaker == "worker" else right)[a:b] = mono[a:b]
+    if overlap:
+        worker, client = speak(OVERLAP[0], "worker"), speak(OVERLAP[1], "client")
+        tail = np.zeros(max(len(worker), len(client)) + SAMPLE_RATE, dtype=np.float32)
+        left = np.concatenate([left, tail])
+        right = np.concatenate([right, tail])
+        left[len(mono) : len(mono) + len(worker)] = worker
+        right[len(mono) : len(mono) + len(client)] = client
+    return np.stack([left + crosstalk * right, right + crosstalk * left], axis=1)

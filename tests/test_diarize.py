@@ -82,12 +82,7 @@ def stereo_dialogue(dialogue, tmp_path_factory) -> Path:
     A little crosstalk (-26 dB) leaks into the other channel, as with two lapel mics.
     """
     path, turns, _ = dialogue
-    mono = audio_io.load(path)
-    left, right = np.zeros_like(mono), np.zeros_like(mono)
-    for turn in turns:
-        a, b = int(turn.start * synth.SAMPLE_RATE), int(turn.end * synth.SAMPLE_RATE)
-        (left if turn.speaker == "worker" else right)[a:b] = mono[a:b]
-    stereo = np.stack([left + 0.05 * right, right + 0.05 * left], axis=1)
+    stereo = synth.two_channel_session(audio_io.load(path), turns)
     return synth.write_wav(tmp_path_factory.mktemp("stereo") / "stereo.wav", stereo, channels=2)
 
 
@@ -484,6 +479,22 @@ def test_cli_transcribes_each_channel_on_its_own(dialogue, stereo_dialogue, tmp_
     assert abs(sum(len(s.words) for s in t.segments) - sum(len(s.words) for s in mono.segments)) <= 3
     srt = WRITERS["srt"](t)
     assert "\nWorker (S1): Hi Maria" in srt and "\nClient (S2): " in srt
+
+
+@pytest.mark.slow
+def test_note_keeps_words_said_at_the_same_time_on_two_channels(dialogue, tmp_path):
+    """`scribe note` on one voice per channel transcribes each side alone, so overlapping speech survives."""
+    path, turns, _ = dialogue
+    stereo = synth.two_channel_session(audio_io.load(path), turns, overlap=True)
+    wav = synth.write_wav(tmp_path / "overlap.wav", stereo, channels=2)
+    out = tmp_path / "note.md"
+    result = CliRunner().invoke(
+        cli, ["note", str(wav), "-m", "tiny.en", "-f", "process", "-o", str(out), "--no-store"]
+    )
+    assert result.exit_code == 0, result.output
+    rows = [line.lower() for line in out.read_text().splitlines() if line.startswith("|")]
+    assert any("client" in r and "employment office" in r for r in rows), rows  # synth.OVERLAP
+    assert any("worker" in r and "plan down" in r for r in rows), rows
 
 
 def test_cli_rejects_bad_speaker_options(tmp_path):

@@ -16,6 +16,7 @@ import pytest
 import soundfile as sf
 from click.testing import CliRunner
 
+import synth
 from scribe import audio as audio_io
 from scribe.records import RetentionPolicy
 from ui import capture, draft, pipeline, playback, recorder, sessions, start, tags, transcript
@@ -193,6 +194,22 @@ def test_recording_is_transcribed_diarized_stored_encrypted_and_playable(
     again, _ = sf.read(path_of(player.value))
     assert len(again) == len(clip)
     assert [p.name for p in desk.work().iterdir() if p.suffix == ".audio"] == []  # decrypted copy wiped
+
+
+def test_two_microphone_upload_keeps_words_said_at_the_same_time(
+    desk: Desk, counselling_dialogue: tuple[Path, list[synth.Turn]], tmp_path: Path
+) -> None:
+    """One voice per channel is transcribed channel by channel on the desk too (as in `scribe note`)."""
+    path, turns = counselling_dialogue
+    stereo = synth.two_channel_session(audio_io.load(path), turns, overlap=True)
+    upload = synth.write_wav(tmp_path / "two-mics.wav", stereo, channels=2)
+    open_session(desk, consent=True)
+    desk, *_ = capture.transcribe_upload(desk, str(upload), 2, progress=no_progress)
+    t = desk.need_transcript()
+    said = [(t.role_of(s.speaker), s.text.lower()) for s in t.segments]
+    assert any(role == "client" and "employment office" in text for role, text in said), said
+    assert any(role == "worker" and "plan down" in text for role, text in said), said
+    assert {s.label for s in t.speakers} == {"left channel", "right channel"}
 
 
 def test_the_recorder_needs_consent_too(desk: Desk) -> None:

@@ -72,6 +72,15 @@ def diarizer() -> Callable | None:
     return diarize
 
 
+def speaker_transcriber() -> Callable | None:
+    """``transcribe_with_speakers`` (per channel for one voice per channel), if installed."""
+    try:
+        from scribe.diarize import transcribe_with_speakers
+    except ImportError:
+        return None
+    return transcribe_with_speakers
+
+
 # --- capture ---------------------------------------------------------------------------
 
 
@@ -103,9 +112,15 @@ def capture_audio(desk: Desk, path: str | Path, speakers: int = 2, progress: Pro
     path = own
     progress(0.02, "Loading the speech model")
     model = transcriber(desk.model)
-    progress(0.05, "Transcribing")
-    transcript = model.transcribe_file(path, progress=True)
-    return finish_audio(desk, transcript, path, speakers, progress, list(transcript.warnings))
+    with_speakers = speaker_transcriber()
+    if with_speakers is None:
+        progress(0.05, "Transcribing")
+        transcript = model.transcribe_file(path, progress=True)
+        return finish_audio(desk, transcript, path, speakers, progress, list(transcript.warnings))
+    progress(0.05, "Transcribing and telling the voices apart")
+    transcript = with_speakers(model, path, int(speakers), progress=True)
+    warnings = list(transcript.warnings)
+    return finish_audio(desk, transcript, path, speakers, progress, warnings, diarized=True)
 
 
 def finish_audio(
@@ -115,18 +130,21 @@ def finish_audio(
     speakers: int = 2,
     progress: Progress = _no_progress,
     notices: list[str] | None = None,
+    *,
+    diarized: bool = False,
 ) -> str:
     """A recording's transcript -> speakers and roles, encrypted audio, tags, draft. Returns the summary.
 
     ``path`` is a plain file in the desk's folder; it is wiped once stored.
+    ``diarized``: the transcript already says who spoke.
     """
     store, session = desk.need_store(), desk.need_session()
     notices = list(notices or [])
     start_afresh(desk)
     diarize = diarizer()
-    if diarize is None:
+    if not diarized and diarize is None:
         notices.append("Speaker separation is not installed: set who is speaking on Transcript review.")
-    else:
+    elif not diarized:
         progress(0.75, "Telling the voices apart")
         transcript = diarize(transcript, path, num_speakers=int(speakers))
     progress(0.85, "Saving the recording, encrypted")
