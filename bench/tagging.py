@@ -208,7 +208,7 @@ def goal_bench(data: Path, folds: int) -> None:
     from sklearn.model_selection import GroupKFold
 
     from pipelines.heads import HEAD_CLASSES, features
-    from pipelines.policy import CHANGE_MIN_P, _has_content, keep_goal
+    from pipelines.policy import CHANGE_MIN_P, keep_goal, names_a_goal
     from pipelines.tagger import build_pipeline
     from pipelines.train_heads import fit_head
 
@@ -234,7 +234,7 @@ def goal_bench(data: Path, folds: int) -> None:
         rule.append(bool(goals))
         ok = any(
             keep_goal(s.id_.split(".")[1], s._.scribe_status == "negated", talk)
-            and _has_content(s, (s._.scribe_attrs or {}).get("normalised", ""))
+            and names_a_goal(s, s._.scribe_attrs or {})
             for s in goals
         )
         gated.append(ok)

@@ -254,6 +254,46 @@ def subject_of(span: Span) -> Span | None:
     return None
 
 
+#: After "I want to" / "I have to": talk about the conversation itself, not a change.
+_TALK_VERBS = frozenset(
+    [
+        "say",
+        "tell",
+        "ask",
+        "mention",
+        "add",
+        "admit",
+        "clarify",
+        "thank",
+        "apologize",
+        "apologise",
+        "know",
+        "hear",
+        "explain",
+    ]
+)
+
+
+def not_a_goal(cue: Span) -> str:
+    """Why a matched goal cue names no goal, or "" when it may name one.
+
+    Needs the tagger's fine-grained tags (without them every cue may be a goal):
+    "I'm going to the store" has a preposition where an intention has an
+    infinitive "to" ("going" only: after "have to" a preposition is a mis-tagged
+    stammer); "I want to know what you think" is about the conversation.
+    """
+    last = cue[-1]
+    if last.lower_ != "to":
+        return ""
+    if last.tag_ == "IN" and any(t.lower_ == "going" for t in cue):
+        return "place"
+    after = (t for t in cue.doc[cue.end : sentence_of(cue).end] if t.tag_ not in ("RB", "RBR"))
+    verb = next(after, None)
+    if verb is not None and verb.tag_ == "VB" and verb.lower_ in _TALK_VERBS:
+        return "conversation"
+    return ""
+
+
 def goal_clause(span: Span, max_tokens: int = 25) -> Span:
     """From the goal cue to the end of its clause (sentence end, "but", ";"), at most ``max_tokens``."""
     sent = sentence_of(span)
@@ -343,7 +383,10 @@ class GoalPlanDetails:
         for span in doc.spans[self.spans_key]:
             if span.label_ == "goal":
                 clause = goal_clause(span, self.max_goal_tokens)
-                out.append((span, clause, {"normalised": normalise_goal(clause)}))
+                extra = {"normalised": normalise_goal(clause)}
+                if why := not_a_goal(span):
+                    extra["not_a_goal"] = why
+                out.append((span, clause, extra))
             elif span.label_ == "plan":
                 extra: dict[str, str] = {}
                 sent = sentence_of(span)

@@ -175,7 +175,7 @@ def annotate_doc(segment: Segment, doc: Doc, taxonomy: Taxonomy, notes: bool) ->
                 conf *= 0.7
             talk = heads["talk"] if heads else None
             negated = status == "negated"
-            if not keep_goal(subtype, negated, talk) or not _has_content(span, attrs.get("normalised", "")):
+            if not keep_goal(subtype, negated, talk) or not names_a_goal(span, attrs):
                 continue
             if talk:
                 conf *= 0.7 + 0.3 * (talk["change"] + talk["neutral"] * 0.5)
@@ -307,6 +307,11 @@ def keep_goal(subtype: str, negated: bool, talk: dict[str, float] | None) -> boo
     if subtype in WEAK_GOAL_CUES:
         return talk["change"] >= WEAK_GOAL_MIN_P and talk["change"] >= talk["sustain"]
     return True
+
+
+def names_a_goal(span: Span, attrs: dict[str, str]) -> bool:
+    """The words after a goal cue name something to achieve (not "I'm going to the store")."""
+    return not attrs.get("not_a_goal") and _has_content(span, attrs.get("normalised", ""))
 
 
 def _has_content(span: Span, normalised: str) -> bool:

@@ -198,6 +198,10 @@ CASES: list[tuple[str | None, str, set[tuple[str, str, str]], set[str]]] = [
     (C, "I don't want to drink anymore.", {("goal", "desire", "affirmed")}, {"goal"}),
     (W, "I want to make sure you're safe.", set(), {"goal"}),
     (C, "My mom wants me to quit smoking.", set(), {"goal"}),
+    # A goal cue that names no goal: a place, or talk about the talk itself.
+    (C, "I'm going to the store after this.", set(), {"goal"}),
+    (C, "I want to know what you think.", set(), {"goal"}),
+    (C, "I have to say, it was a hard week.", set(), {"goal"}),
     # --- plans ----------------------------------------------------------------------
     (
         W,
@@ -408,6 +412,16 @@ def test_mentioned_interventions_are_never_credited(tagged) -> None:
         if "intervention" in scored and not any(e[0] == "intervention" for e in expected):
             rules = [a for a in tagged[i] if a.label == "intervention" and a.source == "rules"]
             assert rules == [], text
+
+
+def test_client_words_without_a_goal_are_never_a_goal(tagged) -> None:
+    """ "I'm going to the store", "I want to know what you think", "My mom wants me to ..." """
+    checked = 0
+    for i, (role, text, expected, scored) in enumerate(CASES):
+        if role == C and "goal" in scored and not any(e[0] == "goal" for e in expected):
+            checked += 1
+            assert [a.text for a in tagged[i] if a.label == "goal"] == [], text
+    assert checked >= 4
 
 
 def test_goals_quote_the_client_verbatim(tagged) -> None:
