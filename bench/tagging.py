@@ -208,7 +208,7 @@ def goal_bench(data: Path, folds: int) -> None:
     from sklearn.model_selection import GroupKFold
 
     from pipelines.heads import HEAD_CLASSES, features
-    from pipelines.policy import CHANGE_MIN_P, keep_goal, names_a_goal
+    from pipelines.policy import CHANGE_MIN_P, keep_goal, names_a_goal, names_what_changes
     from pipelines.tagger import build_pipeline
     from pipelines.train_heads import fit_head
 
@@ -238,7 +238,9 @@ def goal_bench(data: Path, folds: int) -> None:
             for s in goals
         )
         gated.append(ok)
-        head_only.append(ok or (not goals and not risk and talk["change"] >= CHANGE_MIN_P))
+        head_only.append(
+            ok or (not goals and not risk and talk["change"] >= CHANGE_MIN_P and names_what_changes(doc))
+        )
     gold = [u.talk == "change" for u in client]
     argmax = [HEAD_CLASSES["talk"][int(proba[i].argmax())] == "change" for i in range(len(client))]
 

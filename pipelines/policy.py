@@ -276,7 +276,7 @@ def _head_drafts(
             )
     elif role in (None, "client") and not has_goal_rule and not _has_risk(doc):
         p = heads["talk"]["change"]
-        if p >= CHANGE_MIN_P:
+        if p >= CHANGE_MIN_P and names_what_changes(doc):
             words = doc.text.split()
             text = "change talk: " + " ".join(words[:14]) + (" …" if len(words) > 14 else "")
             out.append(
@@ -293,6 +293,73 @@ def _head_drafts(
                 )
             )
     return out
+
+
+#: Verbs too light to say on their own what would change ("I could try that", "I'll do it").
+_LIGHT_VERBS = frozenset(
+    [
+        "be",
+        "am",
+        "is",
+        "are",
+        "was",
+        "were",
+        "been",
+        "being",
+        "do",
+        "does",
+        "did",
+        "doing",
+        "done",
+        "have",
+        "has",
+        "had",
+        "having",
+        "try",
+        "tries",
+        "tried",
+        "trying",
+        "get",
+        "gets",
+        "got",
+        "getting",
+        "go",
+        "goes",
+        "went",
+        "going",
+        "gone",
+        "make",
+        "makes",
+        "made",
+        "think",
+        "thinks",
+        "thought",
+        "guess",
+        "mean",
+        "say",
+        "says",
+        "said",
+        "sound",
+        "sounds",
+        "see",
+        "know",
+    ]
+)
+
+
+def names_what_changes(doc: Doc) -> bool:
+    """Whether an utterance says what would change, so it can stand in a note as change talk.
+
+    "I could try that." is change talk in the conversation, but quoted alone it
+    leans on the worker's words; a noun, an adjective or a full verb says what.
+    Without the tagger's tags nothing can be told, and the utterance stands.
+    """
+    if not any(t.tag_ for t in doc):
+        return True
+    return any(
+        t.tag_.startswith(("NN", "JJ")) or (t.tag_.startswith("VB") and t.lower_ not in _LIGHT_VERBS)
+        for t in doc
+    )
 
 
 def keep_goal(subtype: str, negated: bool, talk: dict[str, float] | None) -> bool:

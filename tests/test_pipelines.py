@@ -422,3 +422,15 @@ def test_exclusions_never_drop_a_longer_phrase() -> None:
     nlp = blank()
     assert ("risk", "self_harm") in found(nlp("I cut myself the first time he left."))
     assert ("risk", "self_harm") in found(nlp("I've been cutting myself the whole week."))
+
+
+def test_model_only_change_talk_must_say_what_changes() -> None:
+    from pipelines.policy import names_what_changes
+    from pipelines.tagger import load_language_model
+
+    nlp = load_language_model()
+    for leans_on_the_worker in ("I could try that.", "Yeah, I'll do it.", "Okay, I think so."):
+        assert not names_what_changes(nlp(leans_on_the_worker)), leans_on_the_worker
+    for says_what in ("I can stop.", "I want to be more patient with my kids.", "Maybe walking would help."):
+        assert names_what_changes(nlp(says_what)), says_what
+    assert names_what_changes(spacy.blank("en")("I could try that."))  # no tags: cannot tell
