@@ -255,23 +255,12 @@ def subject_of(span: Span) -> Span | None:
 
 
 #: After "I want to" / "I have to": talk about the conversation itself, not a change.
-_TALK_VERBS = frozenset(
-    [
-        "say",
-        "tell",
-        "ask",
-        "mention",
-        "add",
-        "admit",
-        "clarify",
-        "thank",
-        "apologize",
-        "apologise",
-        "know",
-        "hear",
-        "explain",
-    ]
-)
+# fmt: off
+_TALK_VERBS = frozenset((
+    "say", "tell", "ask", "mention", "add", "admit", "clarify", "thank", "apologize", "apologise",
+    "know", "hear", "explain",
+))
+# fmt: on
 
 
 def not_a_goal(cue: Span) -> str:

@@ -296,55 +296,15 @@ def _head_drafts(
 
 
 #: Verbs too light to say on their own what would change ("I could try that", "I'll do it").
-_LIGHT_VERBS = frozenset(
-    [
-        "be",
-        "am",
-        "is",
-        "are",
-        "was",
-        "were",
-        "been",
-        "being",
-        "do",
-        "does",
-        "did",
-        "doing",
-        "done",
-        "have",
-        "has",
-        "had",
-        "having",
-        "try",
-        "tries",
-        "tried",
-        "trying",
-        "get",
-        "gets",
-        "got",
-        "getting",
-        "go",
-        "goes",
-        "went",
-        "going",
-        "gone",
-        "make",
-        "makes",
-        "made",
-        "think",
-        "thinks",
-        "thought",
-        "guess",
-        "mean",
-        "say",
-        "says",
-        "said",
-        "sound",
-        "sounds",
-        "see",
-        "know",
-    ]
-)
+# fmt: off
+_LIGHT_VERBS = frozenset((
+    "be", "am", "is", "are", "was", "were", "been", "being", "do", "does",
+    "did", "doing", "done", "have", "has", "had", "having", "try", "tries", "tried",
+    "trying", "get", "gets", "got", "getting", "go", "goes", "went", "going", "gone",
+    "make", "makes", "made", "think", "thinks", "thought", "guess", "mean", "say", "says",
+    "said", "sound", "sounds", "see", "know",
+))
+# fmt: on
 
 
 def names_what_changes(doc: Doc) -> bool:
