@@ -72,15 +72,6 @@ def diarizer() -> Callable | None:
     return diarize
 
 
-def speaker_transcriber() -> Callable | None:
-    """``transcribe_with_speakers`` (per channel for one voice per channel), if installed."""
-    try:
-        from scribe.diarize import transcribe_with_speakers
-    except ImportError:
-        return None
-    return transcribe_with_speakers
-
-
 # --- capture ---------------------------------------------------------------------------
 
 
@@ -112,13 +103,14 @@ def capture_audio(desk: Desk, path: str | Path, speakers: int = 2, progress: Pro
     path = own
     progress(0.02, "Loading the speech model")
     model = transcriber(desk.model)
-    with_speakers = speaker_transcriber()
-    if with_speakers is None:
+    if diarizer() is None:
         progress(0.05, "Transcribing")
         transcript = model.transcribe_file(path, progress=True)
         return finish_audio(desk, transcript, path, speakers, progress, list(transcript.warnings))
+    from scribe.diarize import transcribe_with_speakers  # one voice per channel: channel by channel
+
     progress(0.05, "Transcribing and telling the voices apart")
-    transcript = with_speakers(model, path, int(speakers), progress=True)
+    transcript = transcribe_with_speakers(model, path, int(speakers), progress=True)
     warnings = list(transcript.warnings)
     return finish_audio(desk, transcript, path, speakers, progress, warnings, diarized=True)
 
