@@ -190,6 +190,12 @@ def test_section_commands_and_meter() -> None:
     )
     assert split_section_command("And the plan, call the landlord.") == ("plan", "Call the landlord.")
     assert split_section_command("And the plan is to call.") == (None, "And the plan is to call.")
+    # Heard in CI from "Add to objective: ..." played through PulseAudio.
+    assert split_section_command("and objective, client arrived late.") == (
+        "objective",
+        "Client arrived late.",
+    )
+    assert split_section_command("And plan to call.") == (None, "And plan to call.")
     assert split_section_command("Add to homework: walk.", ("homework",)) == ("homework", "Walk.")
     assert split_section_command("Client appeared tired.") == (None, "Client appeared tired.")
     assert split_section_command("") == (None, "")
