@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from scribe.errors import ScribeError, TranscriptError
-from scribe.records import Annotation, Evidence, NoteItem, Role, Transcript
+from scribe.records import NOTE_SOURCES, Annotation, Evidence, NoteItem, Role, Transcript
 
 log = logging.getLogger(__name__)
 
@@ -80,8 +80,6 @@ STATUS_WORDS = {
 }
 #: Observation subtypes that describe the client's circumstances rather than symptoms.
 CONTEXT_SUBTYPES = ("strength", "stressor", "barrier")
-#: Transcript sources written by the worker (typed notes, dictation) rather than recorded in session.
-NOTE_SOURCES = ("text", "dictation")
 #: Observation subtypes a worker can see in the room (SOAP "Objective" when the worker says them).
 PRESENTATION_SUBTYPES = ("mood_affect", "behaviour", "energy", "concentration", "physical_health")
 #: Change-talk subtypes of "goal" annotations (Miller & Rollnick's DARN-CAT).

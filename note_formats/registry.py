@@ -125,7 +125,10 @@ def _participants(transcript: Transcript) -> list[str]:
     out = []
     for spk, role, label in pairs:
         name = label or spk
-        out.append(f"{role.capitalize()} ({name})" if role else name)
+        if role is None or name.lower() == role:  # a typed "Worker:" label is its own role
+            out.append(role.capitalize() if role else name)
+        else:
+            out.append(f"{role.capitalize()} ({name})")
     return out
 
 

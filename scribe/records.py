@@ -24,6 +24,8 @@ from scribe.errors import TranscriptError
 
 Role = Literal["worker", "client", "other"]
 ROLES: tuple[str, ...] = ("worker", "client", "other")
+#: Transcript sources the worker wrote (typed notes, dictation): the worker is the writer of every line.
+NOTE_SOURCES: tuple[str, ...] = ("text", "dictation")
 
 #: Context of an annotation: what the speaker said about it.
 Status = Literal["affirmed", "negated", "historical", "hypothetical", "other_person"]
@@ -197,7 +199,8 @@ class Transcript(Record):
     audio: AudioInfo | None = None
     speakers: list[Speaker] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
-    #: "audio", "text" (typed notes) or "dictation".
+    #: "audio", "text" (typed notes), "dictation", or "dialogue" (a typed or pasted conversation
+    #: with speaker labels: speakers, no times).
     source: str = "audio"
     created_at: str = field(default_factory=now_iso)
 

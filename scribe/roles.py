@@ -133,7 +133,13 @@ def guess_roles(transcript: Transcript, fixed: dict[str, Role | None] | None = N
         roles[worker] = "worker"
         free.remove(worker)
     if free and "client" not in roles.values():
-        client = max(free, key=lambda sid: (stats[sid].seconds if sid in stats else 0.0, -ids.index(sid)))
+        # who talks most: by time, or by words where there are no times (typed conversations)
+        client = max(
+            free,
+            key=lambda sid: (stats[sid].seconds, stats[sid].words, -ids.index(sid))
+            if sid in stats
+            else (0.0, 0, -ids.index(sid)),
+        )
         roles[client] = "client"
         free.remove(client)
     for sid in free:

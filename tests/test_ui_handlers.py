@@ -139,6 +139,38 @@ def test_without_consent_recording_is_refused_but_typed_notes_work(
     assert desk.need_store().get_transcript(desk.session.id).segments[0].text.startswith("Client reports")
 
 
+def test_a_pasted_conversation_keeps_its_speakers_and_roles_can_be_swapped(desk: Desk) -> None:
+    open_session(desk, consent=False)
+    pasted = (
+        "Sam: What would you like to be different by the summer?\n"
+        "Dana: I want to get my driving licence back.\n"
+        "Sam: It sounds like getting around matters a lot to you.\n"
+        "Dana: Yes, I will book the test next week.\n"
+    )
+    desk, summary, _ = capture.use_notes(desk, pasted, progress=no_progress)
+    t = desk.need_transcript()
+    assert (
+        t.source == "dialogue" and "typed conversation (Sam = worker, Dana = client; roles guessed" in summary
+    )
+    rows = transcript.segment_rows(t)
+    assert list(rows["Speaker"])[:2] == ["Sam (S1)", "Dana (S2)"] and list(rows["Role"])[:2] == [
+        "worker",
+        "client",
+    ]
+    goals = [a for a in desk.annotations if a.label == "goal"]
+    assert goals and all(t.segment(ev.segment_id).role == "client" for a in goals for ev in a.evidence)
+    # The guess was wrong way round: swapping re-tags the session with the new roles.
+    desk, message = transcript.swap_roles(desk)
+    assert "S2 is now the worker" in message
+    stored = desk.need_store().get_transcript(desk.session.id)
+    assert [(s.label, s.role, s.role_source) for s in stored.speakers] == [
+        ("Sam", "client", "user"),
+        ("Dana", "worker", "user"),
+    ]
+    # Dana's words are now the worker's: no goal rests on them.
+    assert not any(ev.segment_id in (1, 3) for a in desk.annotations if a.label == "goal" for ev in a.evidence)
+
+
 def test_uploads_that_are_not_audio_get_a_clear_message(desk: Desk, tmp_path: Path) -> None:
     open_session(desk)
     notes = tmp_path / "notes.txt"

@@ -58,7 +58,7 @@ def dictate_into_notes(desk: Desk, path: str | None, notes: str) -> tuple[Desk, 
 
 @user_errors
 def use_notes(desk: Desk, notes: str, progress: Any = TRACK_TQDM) -> tuple[Desk, str, gr.Tabs]:
-    """Typed or dictated notes become the session's transcript, then tags and a draft."""
+    """Typed or dictated notes (or a typed conversation) become the session's transcript, then tags and a draft."""
     source = "dictation" if desk.dictated and desk.dictated.strip() == (notes or "").strip() else "text"
     summary = pipeline.capture_text(desk, notes, source, _progress(progress))
     return desk, summary, gr.Tabs(selected="transcript")
@@ -118,7 +118,12 @@ def build(w: Wiring) -> TabView:
             )
             dictate_btn = gr.Button("Add the dictation to the notes", size="sm")
             notes = gr.Textbox(
-                label="Session notes", lines=8, placeholder="What happened in the session…", elem_id="notes"
+                label="Session notes",
+                info="Notes, or a conversation typed or pasted with a speaker at the start of each turn "
+                "(Worker: … / Client: …).",
+                lines=8,
+                placeholder="What happened in the session…",
+                elem_id="notes",
             )
             notes_btn = gr.Button("Use these notes", elem_id="use-notes")
         result.render()

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import functools
 import logging
-import re
 import shutil
 import threading
 from collections.abc import Callable
@@ -21,7 +20,8 @@ from note_formats import DraftOptions, build_draft, check_grounding
 from note_formats.editing import carry_edits
 from scribe import audio as audio_io
 from scribe.errors import AudioError, NoteError
-from scribe.records import Annotation, NoteDraft, NoteItem, Segment, Transcript
+from scribe.records import Annotation, NoteDraft, NoteItem, Transcript
+from scribe.typed import text_to_transcript
 from ui.playback import PLAYBACK_NAME, write_playback
 from ui.state import Desk, wipe_dir
 
@@ -148,7 +148,8 @@ def finish_audio(
 
 
 def capture_text(desk: Desk, text: str, source: str = "text", progress: Progress = _no_progress) -> str:
-    """Typed or dictated notes become the session's transcript (no recording consent needed)."""
+    """Typed or dictated notes, or a typed or pasted conversation ("Worker: ..." / "Client: ..."),
+    become the session's transcript (no recording consent needed)."""
     store, session = desk.need_store(), desk.need_session()
     text = (text or "").strip()
     if not text:
@@ -160,8 +161,7 @@ def capture_text(desk: Desk, text: str, source: str = "text", progress: Progress
     if tools is not None:
         transcript, annotations = tools[1](text, source)
     else:
-        transcript, annotations = text_transcript(text), []
-    transcript.source = source
+        transcript, annotations = text_to_transcript(text, source), []
     desk.transcript = transcript
     store.save_transcript(session.id, transcript)
     wipe_dir(desk.workdir)  # an earlier recording's playback copy belongs to the old transcript
@@ -172,12 +172,6 @@ def capture_text(desk: Desk, text: str, source: str = "text", progress: Progress
     notices += refresh_draft(desk)
     desk.notices = notices
     return capture_summary(desk)
-
-
-def text_transcript(text: str) -> Transcript:
-    """A transcript of typed notes, one segment per line (used when the tagger is not installed)."""
-    lines = [line.strip() for line in re.split(r"\n+", text) if line.strip()]
-    return Transcript(segments=[Segment(id=i, start=0.0, end=0.0, text=t) for i, t in enumerate(lines)])
 
 
 def dictate(desk: Desk, path: str | Path | None) -> str:
@@ -233,6 +227,10 @@ def capture_summary(desk: Desk) -> str:
     if t.source == "audio":
         parts.insert(0, f"{t.duration / 60:.1f} min of audio")
         parts.append(f"{speakers} speaker{'s' if speakers != 1 else ''}")
+    elif t.source == "dialogue":
+        who = ", ".join(f"{s.label} = {s.role or 'role unknown'}" for s in t.speakers)
+        guessed = any(s.role_source == "guess" for s in t.speakers)
+        parts.insert(0, f"a typed conversation ({who}{'; roles guessed, check them' if guessed else ''})")
     if flagged:
         parts.append(f"{flagged} to check (marked ⚠)")
     lines = [f"**Done:** {', '.join(parts)}. {tag_summary(desk)}"]

@@ -1,0 +1,133 @@
+"""Typed text: notes stay notes; a typed or pasted conversation keeps who said what,
+through the real tagger and the drafts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from note_formats import build_draft, check_grounding
+from pipelines import tag_text
+from scribe.cli import cli
+from scribe.records import Transcript
+from scribe.typed import text_to_transcript
+
+VISIT = """Home visit with Dana, 24 November.
+
+Worker: How has your week been since we last met?
+Client: Honestly it has been hard. I have not been sleeping and I worry about the rent all the time.
+Worker: It sounds like the money worries follow you to bed.
+Client: Yes. I want to find a steady job so I can pay the rent on time.
+Worker: I want to make sure you are safe. Have you had any thoughts of hurting yourself?
+Client: No, never. My kids keep me going.
+Client: I will call the job centre on Monday.
+"""
+
+
+def turns(tr: Transcript) -> list[tuple[str | None, str | None, str]]:
+    return [(s.speaker, s.role, s.text) for s in tr.segments]
+
+
+def test_role_labels_make_a_conversation_with_speakers_and_roles() -> None:
+    tr = text_to_transcript(VISIT)
+    assert tr.source == "dialogue"
+    assert [(s.id, s.label, s.role, s.role_source) for s in tr.speakers] == [
+        ("S1", "Worker", "worker", "user"),
+        ("S2", "Client", "client", "user"),
+    ]
+    got = turns(tr)
+    # The line before the conversation is kept, with no speaker: nothing typed is lost.
+    assert got[0] == (None, None, "Home visit with Dana, 24 November.")
+    assert got[1] == ("S1", "worker", "How has your week been since we last met?")
+    assert got[4][:2] == ("S2", "client") and got[4][2].startswith("Yes. I want to find a steady job")
+    assert [s.id for s in tr.segments] == list(range(len(tr.segments)))
+    assert all(s.start == s.end == 0.0 for s in tr.segments)
+
+
+def test_turns_go_on_over_lines_and_end_at_a_blank_line() -> None:
+    tr = text_to_transcript(
+        "T: What brings you in?\n"
+        "C: My boss said I should come.\n"
+        "I have been late a lot.\n"
+        "\n"
+        "Client looked tired throughout.\n"
+        "T:\n"
+        "What do you make of that?\n"
+    )
+    assert turns(tr) == [
+        ("S1", "worker", "What brings you in?"),
+        ("S2", "client", "My boss said I should come. I have been late a lot."),
+        (None, None, "Client looked tired throughout."),
+        ("S1", "worker", "What do you make of that?"),
+    ]
+
+
+def test_names_are_speakers_when_they_recur_and_their_roles_are_guessed() -> None:
+    pasted = (
+        "[00:00:03] Sarah: How are you doing today?\n"
+        "[00:00:07] Dana: Not great. I want to get my kids back.\n"
+        "[00:00:12] Sarah: What would that take for you?\n"
+        "[00:00:15] Dana: I need to finish the parenting class and find a flat.\n"
+    )
+    tr = text_to_transcript(pasted)
+    assert [(s.label, s.role, s.role_source) for s in tr.speakers] == [
+        ("Sarah", "worker", "guess"),
+        ("Dana", "client", "guess"),
+    ]
+    assert turns(tr)[1] == ("S2", "client", "Not great. I want to get my kids back.")
+    # A name and a time alone on a line (pasted call transcripts) start a turn too.
+    call = text_to_transcript(
+        "Speaker 1  0:03\nHow are you doing today?\n\nSpeaker 2  0:07\nNot great.\n\n"
+        "Speaker 1  0:12\nWhat would help?\n\nSpeaker 2  0:15\nA job, for a start. I want to work.\n"
+    )
+    assert [s.label for s in call.speakers] == ["Speaker 1", "Speaker 2"]
+    assert turns(call)[3] == ("S2", "client", "A job, for a start. I want to work.")
+    # An aside names the role of a named speaker; "Me" is the one typing.
+    aside = text_to_transcript("Dana (client): I want to sleep better.\nMe: What would help?")
+    assert [(s.label, s.role) for s in aside.speakers] == [("Dana", "client"), ("Me", "worker")]
+
+
+def test_notes_under_headings_or_with_one_speaker_stay_notes() -> None:
+    soap = "Subjective: client reports poor sleep.\nObjective: arrived late.\nPlan: follow up.\nPlan: call."
+    once = "Client reported: poor sleep.\nWorker noted: tired."
+    one_voice = "Client: reports poor sleep.\nClient: arrived late."
+    for text in (soap, once, one_voice):
+        tr = text_to_transcript(text)
+        assert tr.source == "text" and tr.speakers == [] and all(s.speaker is None for s in tr.segments), text
+        assert " ".join(s.text for s in tr.segments) == " ".join(text.split())
+    # Dictation is the worker's own voice: never split into speakers.
+    assert text_to_transcript("Worker: hello.\nClient: hi.", source="dictation").source == "dictation"
+
+
+def test_a_typed_conversation_is_tagged_speaker_by_speaker() -> None:
+    tr, anns = tag_text(VISIT)
+    by_label = {(a.label, a.subtype, a.status): a for a in anns}
+    quotes = {a.label: [ev.quote for b in anns if b.label == a.label for ev in b.evidence] for a in anns}
+    # The client's goal, in the client's words; the worker's "I want to make sure" is no goal.
+    assert any("find a steady job" in q for q in quotes["goal"])
+    assert not any("make sure you are safe" in q for q in quotes["goal"])
+    # The worker's safety question and the client's denial make a denied risk, not a disclosure.
+    assert ("risk", "self_harm", "negated") in by_label and ("risk", "self_harm", "affirmed") not in by_label
+    # Interventions come from the worker's turns only.
+    worker_turns = {s.id for s in tr.segments if s.role == "worker"}
+    interventions = [a for a in anns if a.label == "intervention"]
+    assert {"open_question", "complex_reflection"} <= {a.subtype for a in interventions}
+    assert all(ev.segment_id in worker_turns for a in interventions for ev in a.evidence)
+
+
+def test_a_typed_conversation_drafts_a_grounded_process_recording(tmp_path: Path) -> None:
+    tr, anns = tag_text(VISIT)
+    draft = build_draft("process", tr, anns)
+    assert check_grounding(draft, tr) == []
+    path = tmp_path / "visit.txt"
+    path.write_text(VISIT, encoding="utf-8")
+    out = tmp_path / "note.md"
+    result = CliRunner().invoke(
+        cli, ["note", "--text", str(path), "--no-store", "-f", "process", "-o", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    md = out.read_text(encoding="utf-8")
+    assert "**Participants:** Worker, Client" in md
+    assert "| ¶2 | Worker | How has your week been since we last met? | Open question |" in md
+    assert "Client denied self-harm" in md
