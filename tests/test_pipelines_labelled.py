@@ -450,6 +450,22 @@ def test_plans_say_who_and_when(role, text, subtype, who, when) -> None:
         assert plan.attributes.get("when") == when
 
 
+@pytest.mark.parametrize(
+    ("text", "subtypes"),
+    [
+        # "snap" the verb is irritability; SNAP in capitals is food stamps
+        ("I snap at my kids when I get home.", {"behaviour", "functioning_family"}),
+        ("We lost our SNAP benefits in May.", {"finances"}),
+        # a sleep log is homework, not a report about sleep
+        ("Okay, I will bring the sleep log next time.", set()),
+        ("I have been sleeping maybe four hours a night.", {"sleep"}),
+    ],
+)
+def test_observations_are_read_from_the_word_in_its_place(text: str, subtypes: set[str]) -> None:
+    anns = tag(_transcript([(C, text)]))
+    assert {a.subtype for a in anns if a.label == "observation" and a.source == "rules"} == subtypes
+
+
 def test_screening_question_is_paired_with_the_answer() -> None:
     yes = tag(
         _transcript([(W, "Have you had any thoughts of suicide?"), (C, "Yeah, a few times this week.")])

@@ -168,7 +168,9 @@ def test_a_pasted_conversation_keeps_its_speakers_and_roles_can_be_swapped(desk:
         ("Dana", "worker", "user"),
     ]
     # Dana's words are now the worker's: no goal rests on them.
-    assert not any(ev.segment_id in (1, 3) for a in desk.annotations if a.label == "goal" for ev in a.evidence)
+    assert not any(
+        ev.segment_id in (1, 3) for a in desk.annotations if a.label == "goal" for ev in a.evidence
+    )
 
 
 def test_uploads_that_are_not_audio_get_a_clear_message(desk: Desk, tmp_path: Path) -> None:
