@@ -15,6 +15,8 @@ from scribe.errors import ModelError, NoteError, TranscriptError
 from scribe.records import Annotation, Transcript
 
 FORMAT_CHOICES = ("soap", "dap", "process")
+#: A SOURCE with one of these suffixes is read as text (notes, a typed conversation, subtitles).
+TEXT_SUFFIXES = (".txt", ".md", ".vtt", ".srt")
 
 
 def register(group: click.Group) -> None:
@@ -181,15 +183,19 @@ def note_cmd(
 ) -> None:
     """Draft a SOAP, DAP or process-recording note from SOURCE.
 
-    SOURCE is a recording (wav, flac, mp3, m4a, ogg, ...) or a transcript JSON
-    from "scribe transcribe -f json". Every generated line cites the session
-    time it rests on; lines marked REVIEW need your check before signing.
+    SOURCE is a recording (wav, flac, mp3, m4a, ogg, ...), a transcript JSON
+    from "scribe transcribe -f json", or text (.txt, .md: notes or a typed
+    conversation; .vtt, .srt: a call's subtitles with speaker names). Every
+    generated line cites the session time it rests on; lines marked REVIEW
+    need your check before signing.
     """
     from note_formats import DraftOptions, build_draft, check_grounding, export
     from note_formats.export import RENDERERS, export_kind
     from scribe.cli_sessions import save_session
 
     kind = export_kind(out) if out else "md"  # a bad --out fails before any slow work
+    if source is not None and text_file is None and source.suffix.lower() in TEXT_SUFFIXES:
+        source, text_file = None, source  # notes, a typed conversation or subtitles: no recording
     # Open the store (and ask for its passphrase) before minutes of work, not after.
     store = None if no_store else _open_store(source, client_id, consent)
     transcript, annotations = read_session(source, text_file, annotations_file, model, speakers)

@@ -22,7 +22,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from scribe.errors import TranscriptError
-from scribe.records import NOTE_SOURCES, Role, Segment, Speaker, Transcript
+from scribe.records import NOTE_SOURCES, Role, Segment, Speaker, Transcript, Word
 
 #: A paragraph (or a turn) longer than this many words is split into sentence groups.
 MAX_SEGMENT_WORDS = 80
@@ -65,84 +65,184 @@ _TURN = re.compile(
     rf"(?:{_CLOCK}\s*|(?:{_CLOCK})?\s*(?:\*\*)?[:：]\s*(?:\*\*)?\s*(?P<text>.*))$"
 )
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[\"'“(]?[A-Z0-9])")
+#: A subtitle cue's timing line (SRT "00:00:03,120 --> 00:00:07,500", WebVTT "00:03.120 --> ...").
+_CUE_TIME = re.compile(
+    r"^\s*(?P<start>(?:\d+:)?\d{1,2}:\d{2}[.,]\d{1,3})\s*-->\s*(?P<end>(?:\d+:)?\d{1,2}:\d{2}[.,]\d{1,3})"
+)
+_VOICE = re.compile(r"<v(?:\.[\w.-]+)*\s+(?P<name>[^>]+)>")
+_MARKUP = re.compile(r"</?[a-z][^>]*>|<\d[\d:.]*>", re.IGNORECASE)
+
+#: Text with its time span in the session (0, 0 for typed text, which has no times).
+_Piece = tuple[str, float, float]
 
 
 @dataclass
 class _Turn:
     label: str | None
     aside: str = ""
-    lines: list[str] = field(default_factory=list)
+    pieces: list[_Piece] = field(default_factory=list)
+
+    def has_text(self) -> bool:
+        return any(text.strip() for text, _, _ in self.pieces)
 
 
 def text_to_transcript(text: str, source: str = "text") -> Transcript:
-    """Typed notes, a typed or pasted conversation, or a dictation, as a Transcript.
+    """Typed notes, a typed or pasted conversation, subtitles, or a dictation, as a Transcript.
 
     ``source`` is "text" (typed or pasted) or "dictation". Typed text with two or
-    more speakers becomes a ``source="dialogue"`` transcript with speakers and
-    roles; anything else keeps ``source`` and has one segment per paragraph.
+    more speakers, and subtitles (SRT / WebVTT, e.g. a video call's transcript),
+    become a ``source="dialogue"`` transcript with speakers and roles (subtitles
+    keep their times); anything else keeps ``source`` and has one segment per paragraph.
     """
     if source not in NOTE_SOURCES:
         raise TranscriptError(f"source must be one of {', '.join(NOTE_SOURCES)}, not {source!r}.")
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    turns = _turns(text) if source == "text" else None
-    if turns is not None:
-        return _dialogue(turns)
+    if source == "text":
+        turns = _cue_turns(text)
+        if turns is None:
+            turns = _turns(text)
+        if turns is not None:
+            return _dialogue(turns)
     segments: list[Segment] = []
     for para in re.split(r"\n\s*\n", text):
-        _add_segments(segments, " ".join(para.split()))
+        _add_segments(segments, [(para, 0.0, 0.0)])
     return Transcript(segments=segments, source=source, duration=0.0)
 
 
-def _add_segments(segments: list[Segment], text: str, speaker: str | None = None) -> None:
-    """Append ``text`` as segments of whole sentences, at most about MAX_SEGMENT_WORDS words each."""
+def _add_segments(segments: list[Segment], pieces: list[_Piece], speaker: str | None = None) -> None:
+    """Append ``pieces`` as segments of whole sentences, at most about MAX_SEGMENT_WORDS words each.
+
+    A segment's times are those of its first and last word; words share their piece's
+    span evenly (subtitle cues carry no word times), and timed segments keep these words
+    so evidence can be placed within a long turn.
+    """
+    words: list[_Piece] = []
+    for text, start, end in pieces:
+        tokens = text.split()
+        step = (end - start) / max(len(tokens), 1)
+        words += [(w, start + k * step, start + (k + 1) * step) for k, w in enumerate(tokens)]
     group: list[str] = []
+    used = 0
 
     def flush() -> None:
-        if group:
+        nonlocal used
+        count = sum(len(s.split()) for s in group)
+        if count:
+            span = words[used : used + count]
+            timed = span[-1][2] > span[0][1]
             segments.append(
-                Segment(id=len(segments), start=0.0, end=0.0, text=" ".join(group), speaker=speaker)
+                Segment(
+                    id=len(segments),
+                    start=round(span[0][1], 3),
+                    end=round(span[-1][2], 3),
+                    text=" ".join(group),
+                    words=[Word(round(a, 3), round(b, 3), f" {w}") for w, a, b in span] if timed else [],
+                    speaker=speaker,
+                )
             )
-            group.clear()
+            used += count
+        group.clear()
 
-    for sentence in _SENTENCE_END.split(text) if text else []:
+    for sentence in _SENTENCE_END.split(" ".join(w for w, _, _ in words)) if words else []:
         group.append(sentence)
         if sum(len(s.split()) for s in group) >= MAX_SEGMENT_WORDS:
             flush()
     flush()
 
 
-def _speaker_labels(matches: list[tuple[str, str]]) -> set[str]:
+def _speaker_labels(matches: list[tuple[str, str]], often: int = 2) -> set[str]:
     """The labels (lower case) that name speakers: a role (as the label or its aside), or any
-    label starting two or more lines."""
+    label starting ``often`` or more lines."""
     counts = Counter(label for label, _ in matches)
     roles = {label for label, aside in matches if _role_from(label, aside)}
     return {
         label
         for label in counts
-        if label not in NOTE_HEADINGS and len(label.split()) <= 3 and (label in roles or counts[label] >= 2)
+        if label not in NOTE_HEADINGS
+        and len(label.split()) <= 3
+        and (label in roles or counts[label] >= often)
     }
+
+
+def _labelled(
+    lines: list[str], often: int = 2
+) -> tuple[list[re.Match[str] | None], list[tuple[str, str]], set[str]]:
+    """Each line's label match, its (label, aside) in lower case, and the labels that are speakers."""
+    found = [_TURN.match(line) for line in lines]
+    labels = [(m.group("label").strip().lower(), m.group("aside") or "") if m else ("", "") for m in found]
+    return found, labels, _speaker_labels([lab for lab in labels if lab[0]], often)
 
 
 def _turns(text: str) -> list[_Turn] | None:
     """The text's turns if it is a conversation between two or more labelled speakers, else None."""
     lines = text.split("\n")
-    found = [_TURN.match(line) for line in lines]
-    labels = [(m.group("label").strip().lower(), m.group("aside") or "") if m else ("", "") for m in found]
-    speakers = _speaker_labels([lab for lab in labels if lab[0]])
+    found, labels, speakers = _labelled(lines)
     if len(speakers) < 2:
         return None
     turns: list[_Turn] = []
     for line, match, (label, aside) in zip(lines, found, labels, strict=True):
         if match and label in speakers:
-            turns.append(_Turn(match.group("label").strip(), aside.strip(), [match.group("text") or ""]))
+            turns.append(
+                _Turn(match.group("label").strip(), aside.strip(), [(match.group("text") or "", 0, 0)])
+            )
         elif not line.strip():
-            if turns and any(t.strip() for t in turns[-1].lines):
+            if turns and turns[-1].has_text():
                 turns.append(_Turn(None))  # a blank line ends a turn that has begun
         elif turns:
-            turns[-1].lines.append(line)  # the turn goes on on the next line
+            turns[-1].pieces.append((line, 0.0, 0.0))  # the turn goes on on the next line
         else:
-            turns.append(_Turn(None, "", [line]))  # a heading or note before the conversation starts
-    return [t for t in turns if any(line.strip() for line in t.lines)]
+            turns.append(_Turn(None, "", [(line, 0.0, 0.0)]))  # a heading or note before the conversation
+    return [t for t in turns if t.has_text()]
+
+
+def _seconds(clock: str) -> float:
+    parts = clock.replace(",", ".").split(":")
+    return sum(float(p) * 60**i for i, p in enumerate(reversed(parts)))
+
+
+def _cues(text: str) -> list[_Piece] | None:
+    """The cues of SRT or WebVTT subtitles as (text, start, end), or None if ``text`` is not subtitles.
+
+    WebVTT voice tags (``<v Dana>``) become "Dana: " labels; other markup is dropped.
+    """
+    lines = text.split("\n")
+    timings = sum(bool(_CUE_TIME.match(line)) for line in lines)
+    if timings < 2 and not (timings and text.lstrip().startswith("WEBVTT")):
+        return None
+    cues: list[tuple[list[str], float, float]] = []
+    current: list[str] | None = None
+    for line in lines:
+        match = _CUE_TIME.match(line)
+        if match:
+            current = []
+            cues.append((current, _seconds(match.group("start")), _seconds(match.group("end"))))
+        elif not line.strip():
+            current = None  # a cue ends at a blank line; numbers and NOTE blocks outside cues are skipped
+        elif current is not None:
+            current.append(_MARKUP.sub("", _VOICE.sub(r"\g<name>: ", line)))
+    return [(" ".join(" ".join(body).split()), start, end) for body, start, end in cues if any(body)]
+
+
+def _cue_turns(text: str) -> list[_Turn] | None:
+    """Subtitles as turns: a cue that names its speaker starts a turn, one that does not goes on with it."""
+    cues = _cues(text)
+    if cues is None:
+        return None
+    # a name at the start of a cue is a speaker even if it speaks once (call transcripts name every turn)
+    found, labels, speakers = _labelled([cue for cue, _, _ in cues], often=1)
+    turns: list[_Turn] = []
+    for (cue, start, end), match, (label, aside) in zip(cues, found, labels, strict=True):
+        if match and label in speakers:
+            said = match.group("text") or ""
+            if turns and turns[-1].label is not None and turns[-1].label.lower() == label:
+                turns[-1].pieces.append((said, start, end))
+            else:
+                turns.append(_Turn(match.group("label").strip(), aside.strip(), [(said, start, end)]))
+        elif turns:
+            turns[-1].pieces.append((cue, start, end))
+        else:
+            turns.append(_Turn(None, "", [(cue, start, end)]))
+    return [t for t in turns if t.has_text()]
 
 
 def _role_from(label: str, aside: str) -> Role | None:
@@ -167,6 +267,7 @@ def _dialogue(turns: list[_Turn]) -> Transcript:
                 if role is not None:
                     fixed[sid] = role
             sid = ids[key]
-        _add_segments(segments, " ".join(" ".join(turn.lines).split()), sid)
-    transcript = Transcript(segments=segments, source="dialogue", duration=0.0, speakers=speakers)
-    return apply_roles(transcript, fixed)
+        _add_segments(segments, turn.pieces, sid)
+    duration = max((s.end for s in segments), default=0.0)
+    transcript = Transcript(segments=segments, source="dialogue", duration=duration, speakers=speakers)
+    return apply_roles(transcript, fixed) if speakers else transcript

@@ -471,10 +471,11 @@ def test_screening_question_is_paired_with_the_answer() -> None:
         _transcript([(W, "Have you had any thoughts of suicide?"), (C, "Yeah, a few times this week.")])
     )
     no = tag(_transcript([(W, "Any thoughts of hurting yourself?"), (C, "No, not at all.")]))
+    ending = tag(_transcript([(W, "Have you had any thoughts of ending your life?"), (C, "No, never.")]))
     unclear = tag(
         _transcript([(W, "Have you thought about killing yourself?"), (C, "I'd rather not talk about it.")])
     )
-    for anns, status in ((yes, "affirmed"), (no, "negated"), (unclear, "affirmed")):
+    for anns, status in ((yes, "affirmed"), (no, "negated"), (ending, "negated"), (unclear, "affirmed")):
         risk = [a for a in anns if a.label == "risk"]
         assert len(risk) == 1 and risk[0].status == status
         assert [e.segment_id for e in risk[0].evidence] == [0, 1]  # the question and the answer

@@ -131,3 +131,89 @@ def test_a_typed_conversation_drafts_a_grounded_process_recording(tmp_path: Path
     assert "**Participants:** Worker, Client" in md
     assert "| ¶2 | Worker | How has your week been since we last met? | Open question |" in md
     assert "Client denied self-harm" in md
+
+
+CALL_VTT = """WEBVTT
+
+1
+00:00:03.120 --> 00:00:07.500
+Sam Lee: How have you been sleeping since we last met?
+
+2
+00:00:08.000 --> 00:00:12.000
+Dana Smith: Not well. I wake up at three and
+worry about the rent.
+
+3
+00:00:12.000 --> 00:00:15.000
+I want to find a steady job so I can pay the rent.
+
+4
+00:00:16.000 --> 00:00:19.000
+Sam Lee: It sounds like money is weighing on you.
+
+5
+00:00:20.000 --> 00:00:26.000
+Sam Lee: Have you had any thoughts of ending your life?
+
+6
+00:00:26.500 --> 00:00:29.000
+<v Dana Smith>No, never. My kids keep me going.</v>
+"""
+
+
+def test_call_subtitles_keep_speakers_and_times() -> None:
+    tr = text_to_transcript(CALL_VTT)
+    assert tr.source == "dialogue" and tr.duration == 29.0
+    assert [(s.label, s.role, s.role_source) for s in tr.speakers] == [
+        ("Sam Lee", "worker", "guess"),
+        ("Dana Smith", "client", "guess"),
+    ]
+    got = [(s.speaker, s.start, s.end, s.text) for s in tr.segments]
+    # A cue without a name goes on with the last speaker; the same speaker's cues make one turn.
+    assert got[1] == (
+        "S2",
+        8.0,
+        15.0,
+        "Not well. I wake up at three and worry about the rent. I want to find a steady job so I can pay the rent.",
+    )
+    assert got[2][:3] == ("S1", 16.0, 26.0)
+    assert got[3] == ("S2", 26.5, 29.0, "No, never. My kids keep me going.")  # a WebVTT voice tag
+
+
+def test_subtitles_written_by_scribe_transcribe_read_back(tmp_path: Path) -> None:
+    from scribe.records import Segment, Speaker
+    from scribe.writers import write_srt, write_vtt
+
+    original = Transcript(
+        segments=[
+            Segment(id=0, start=1.0, end=4.0, text="How are you?", speaker="S1", role="worker"),
+            Segment(
+                id=1,
+                start=4.5,
+                end=8.25,
+                text="Tired. I have not been sleeping.",
+                speaker="S2",
+                role="client",
+            ),
+            Segment(id=2, start=9.0, end=11.0, text="What keeps you up?", speaker="S1", role="worker"),
+        ],
+        speakers=[Speaker(id="S1", role="worker"), Speaker(id="S2", role="client")],
+    )
+    for written in (write_srt(original), write_vtt(original)):
+        back = text_to_transcript(written)
+        assert [(s.role, s.start, s.end, s.text) for s in back.segments] == [
+            (s.role, s.start, s.end, s.text) for s in original.segments
+        ], written
+
+
+def test_note_from_call_subtitles_cites_their_times(tmp_path: Path) -> None:
+    path = tmp_path / "call.vtt"
+    path.write_text(CALL_VTT, encoding="utf-8")
+    result = CliRunner().invoke(cli, ["note", str(path), "--no-store"])
+    assert result.exit_code == 0, result.output
+    assert "**Participants:** Worker (Sam Lee), Client (Dana Smith)" in result.output
+    # Evidence is placed in its own cue within a turn (the goal was said at 00:12, not 00:08).
+    assert 'Desire for change: "I want to find a steady job" [00:12]' in result.output
+    # The screening question and the answer, three cues apart, document a denial.
+    assert 'Client denied suicidal ideation: "No, never." [00:20, 00:26]' in result.output
