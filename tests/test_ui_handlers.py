@@ -173,6 +173,21 @@ def test_a_pasted_conversation_keeps_its_speakers_and_roles_can_be_swapped(desk:
     )
 
 
+def test_pasted_call_subtitles_show_their_times(desk: Desk) -> None:
+    open_session(desk, consent=False)
+    vtt = (
+        "WEBVTT\n\n00:01:05.000 --> 00:01:09.000\n<v Sam>What would you like to change?</v>\n\n"
+        "00:01:10.000 --> 00:01:15.000\n<v Dana>I want to get my driving licence back.</v>\n"
+    )
+    desk, summary, _ = capture.use_notes(desk, vtt, progress=no_progress)
+    assert desk.timed and desk.need_transcript().duration == 75.0 and "1.2 min of subtitles (Sam = worker, Dana = client" in summary
+    goals = tags.group_table(desk, "goal").data
+    assert list(goals["Time"]) == ["01:10"] and "driving licence" in goals["Quote"].iloc[0]
+    # Typed notes have no times: none are shown.
+    desk, _, _ = capture.use_notes(desk, "Client reports sleeping four hours a night.", progress=no_progress)
+    assert not desk.timed
+
+
 def test_uploads_that_are_not_audio_get_a_clear_message(desk: Desk, tmp_path: Path) -> None:
     open_session(desk)
     notes = tmp_path / "notes.txt"

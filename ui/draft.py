@@ -143,7 +143,7 @@ def describe(desk: Desk) -> str:
         return "Click a line to see the quotes it rests on."
     lines = [f"**{item.id}** in {sec.title} — {check_text(item) or 'generated'}", ""]
     if item.evidence:
-        timed = desk.transcript is not None and desk.transcript.source == "audio"
+        timed = desk.timed
         lines.append("It rests on:")
         lines += [
             f"- {span(ev.start, ev.end) + ' ' if timed else ''}{ev.role or ''} “{ev.quote.strip()}”"
@@ -309,7 +309,7 @@ def render(desk: Desk) -> list:
         head,
         describe(desk),
         gr.Dataframe(
-            value=item_rows(draft, desk.transcript is not None and desk.transcript.source == "audio"),
+            value=item_rows(draft, desk.timed),
             interactive=draft is not None and not draft.signed_at,
         ),
         render_markdown(draft) if draft else "",

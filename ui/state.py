@@ -77,6 +77,12 @@ class Desk:
             raise gr.Error("Start or open a session first (Start tab, or Sessions tab to reopen one).")
         return self.session
 
+    @property
+    def timed(self) -> bool:
+        """Whether the session's words have times: a recording, or subtitles with their cue times."""
+        t = self.transcript
+        return t is not None and (t.source == "audio" or t.duration > 0)
+
     def need_transcript(self) -> Transcript:
         self.need_session()
         if self.transcript is None:

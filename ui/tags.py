@@ -66,7 +66,7 @@ def quote(ann: Annotation, limit: int = 140) -> str:
 
 
 def group_table(desk: Desk, label: str):
-    timed = desk.transcript is not None and desk.transcript.source == "audio"
+    timed = desk.timed
     rows = []
     for ref, ann in refs(desk).items():
         if ann.label != label:
@@ -141,7 +141,7 @@ def describe(desk: Desk) -> str:
         f"**{ref} · {kind(ann)}** ({ann.label}) — context: {STATUS_LABELS.get(ann.status, ann.status)}, "
         f"said by: {ann.role or 'speaker not identified'}, decision: **{DECISIONS.get(ann.review, ann.review)}**",
     ]
-    timed = desk.transcript.source == "audio"
+    timed = desk.timed
     lines += [f"- {span(ev.start, ev.end) + ' ' if timed else ''}“{ev.quote.strip()}”" for ev in ann.evidence]
     if ann.confidence < 1.0:
         lines.append(f"\nTagger confidence {ann.confidence:.2f}" + (f" ({ann.source})" if ann.source else ""))
