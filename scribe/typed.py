@@ -13,6 +13,10 @@ A label is a speaker when it names a role ("Worker", "Therapist", "Client",
 "Subjective:") never is, and text needs two speakers to be a conversation, so
 notes written under headings stay notes. Roles come from role labels; names
 ("Dana:") are guessed like diarized voices and can be corrected the same way.
+
+Subtitles (SRT, WebVTT: what video-call platforms export) are a conversation with
+times: each cue's speaker comes from "Name:" or a WebVTT voice tag, a cue without
+one goes on with the last speaker, and the segments keep the cue times.
 """
 
 from __future__ import annotations
