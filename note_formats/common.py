@@ -116,6 +116,18 @@ def title_of(subtype: str, titles: dict[str, str], label: str = "") -> str:
     return titles.get(subtype) or shown or subtype.replace("_", " ").strip().capitalize() or "Other"
 
 
+#: A "goal" only the change-talk model found: the client's talk leans toward change,
+#: but no goal was stated, so a note must not call it one.
+MODEL_CHANGE_TALK = "Possible change talk"
+
+
+def goal_title(ann: Annotation) -> str:
+    """How a note names a goal annotation: "Desire for change", "Goal", or model-only change talk."""
+    if ann.subtype == "goal" and ann.source == "minilm-head":
+        return MODEL_CHANGE_TALK
+    return title_of(ann.subtype, GOAL_TITLES, "goal")
+
+
 @functools.cache
 def taxonomy_display(label: str, subtype: str) -> str:
     """The tagger taxonomy's name for a subtype it lists; "" when it does not (or is not installed)."""

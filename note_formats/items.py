@@ -21,6 +21,7 @@ from note_formats.common import (
     RISK_TITLES,
     STATUS_WORDS,
     Material,
+    goal_title,
     quoted,
     role_word,
     title_of,
@@ -50,7 +51,7 @@ def goal_items(m: Material) -> list[NoteItem]:
     """The client's goals and change talk, verbatim in quotation marks."""
     items = []
     for ann in m.select("goal"):
-        title = title_of(ann.subtype, GOAL_TITLES, "goal")
+        title = goal_title(ann)
         role = m.role(ann)
         if role is None:
             title += " (from the worker's notes)" if m.notes else " (speaker not identified)"

@@ -9,14 +9,15 @@ in that turn, and a column for the supervisor's comments.
 from __future__ import annotations
 
 from note_formats.common import (
-    GOAL_TITLES,
     INTERVENTION_TITLES,
+    MODEL_CHANGE_TALK,
     OBSERVATION_TITLES,
     PLAN_TITLES,
     RISK_TITLES,
     STATUS_WORDS,
     Material,
     fmt_time,
+    goal_title,
     title_of,
 )
 from note_formats.items import (
@@ -93,11 +94,10 @@ def _verbatim(seg: Segment) -> Evidence:
 def _analysis_label(ann: Annotation) -> str:
     status = f" ({STATUS_WORDS[ann.status]})" if ann.status in STATUS_WORDS else ""
     if ann.label == "goal":
-        what = (
-            "Goal stated"
-            if ann.subtype == "goal"
-            else f"Change talk: {title_of(ann.subtype, GOAL_TITLES, 'goal').lower()}"
-        )
+        if ann.subtype != "goal":
+            what = f"Change talk: {goal_title(ann).lower()}"
+        else:
+            what = "Goal stated" if ann.source != "minilm-head" else MODEL_CHANGE_TALK
     elif ann.label == "risk":
         what = f"Risk: {RISK_TITLES.get(ann.subtype, ann.subtype.replace('_', ' '))}"
     elif ann.label == "plan":

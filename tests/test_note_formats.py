@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 import re
 
 import pytest
@@ -101,6 +102,19 @@ def test_goal_is_verbatim_in_quotes(fmt, session):
     assert f'"{GOAL_QUOTE}"' in render_markdown(d)
     goal_items = [i for i in items(d) if "a5" in i.annotation_ids and GOAL_QUOTE in i.text]
     assert goal_items and goal_items[0].evidence[0].quote == GOAL_QUOTE
+
+
+@pytest.mark.parametrize("fmt", ALL)
+def test_change_talk_only_the_model_heard_is_not_called_a_goal(fmt, session):
+    tr, anns = session
+    stated = next(a for a in anns if a.id == "a5")
+    model_only = dataclasses.replace(stated, id="a5m", source="minilm-head", confidence=0.55)
+    md = render_markdown(build_draft(fmt, tr, [model_only, *(a for a in anns if a.id != "a5")]))
+    assert f'"{GOAL_QUOTE}"' in md  # still quoted, for the worker to judge
+    assert "Possible change talk" in md and "Goal stated" not in md and f'Goal: "{GOAL_QUOTE}"' not in md
+    rule_md = render_markdown(build_draft(fmt, tr, anns))
+    assert "Possible change talk" not in rule_md
+    assert (f'Goal: "{GOAL_QUOTE}"' if fmt != "process" else "Goal stated") in rule_md
 
 
 @pytest.mark.parametrize("fmt", ALL)

@@ -17,6 +17,7 @@ from note_formats.common import (
     PLAN_TITLES,
     RISK_TITLES,
     STATUS_WORDS,
+    goal_title,
 )
 from scribe.records import Annotation
 from ui import pipeline, playback
@@ -47,6 +48,8 @@ REJECTED_STYLE = "color: #8a8a8a; text-decoration: line-through"
 
 
 def kind(ann: Annotation) -> str:
+    if ann.label == "goal":
+        return goal_title(ann)
     titles = SUBTYPES.get(ann.label, {})
     return titles.get(ann.subtype) or ann.subtype.replace("_", " ").capitalize()
 
