@@ -13,10 +13,9 @@ import click
 
 from scribe.errors import ModelError, NoteError, TranscriptError
 from scribe.records import Annotation, Transcript
+from scribe.typed import TEXT_SUFFIXES, read_text_file
 
 FORMAT_CHOICES = ("soap", "dap", "process")
-#: A SOURCE with one of these suffixes is read as text (notes, a typed conversation, subtitles).
-TEXT_SUFFIXES = (".txt", ".md", ".vtt", ".srt")
 
 
 def register(group: click.Group) -> None:
@@ -75,11 +74,7 @@ def read_session(
         raise NoteError("Give either a recording / transcript JSON, or --text FILE (not both).")
     annotations = load_annotations(annotations_file) if annotations_file else None
     if text_file is not None:
-        if not text_file.is_file():
-            raise TranscriptError(f"No such text file: {text_file}")
-        text = text_file.read_text(encoding="utf-8", errors="replace")
-        if not text.strip():
-            raise TranscriptError(f"{text_file.name} is empty. Type the session notes into it first.")
+        text = read_text_file(text_file)
         if annotations is not None:
             raise NoteError(
                 "--annotations needs the transcript they point at: give the transcript JSON instead."

@@ -9,6 +9,7 @@ import click
 
 from scribe.errors import TranscriptError
 from scribe.records import Annotation, Transcript
+from scribe.typed import read_text_file
 
 #: The order labels are printed in: risk first, it must never be missed.
 LABEL_ORDER = ("risk", "goal", "intervention", "observation", "plan")
@@ -79,23 +80,15 @@ def tag_cmd(transcript: Path | None, text_file: Path | None, as_json: bool) -> N
     from pipelines import tag, tag_text
 
     if text_file is not None:
-        if not text_file.is_file():
-            raise TranscriptError(f"No such file: {text_file}")
-        try:
-            text = text_file.read_text(encoding="utf-8")
-        except UnicodeDecodeError as exc:
-            raise TranscriptError(f"{text_file} is not UTF-8 text; save it as plain text and retry.") from exc
-        if not text.strip():
-            raise TranscriptError(f"{text_file} is empty: there is nothing to tag.")
-        _, annotations = tag_text(text)
-        timed = False
+        record, annotations = tag_text(read_text_file(text_file))
+        timed = record.duration > 0  # subtitles keep their times
     else:
         assert transcript is not None
         record = Transcript.load(transcript)
         if not record.segments:
             raise TranscriptError(f"{transcript} has no segments: there is nothing to tag.")
         annotations = tag(record)
-        timed = record.source == "audio"
+        timed = record.duration > 0
     if as_json:
         click.echo(json.dumps([a.to_dict() for a in annotations], indent=2, ensure_ascii=False))
     else:

@@ -136,9 +136,11 @@ def guess_roles(transcript: Transcript, fixed: dict[str, Role | None] | None = N
         # who talks most: by time, or by words where there are no times (typed conversations)
         client = max(
             free,
-            key=lambda sid: (stats[sid].seconds, stats[sid].words, -ids.index(sid))
-            if sid in stats
-            else (0.0, 0, -ids.index(sid)),
+            key=lambda sid: (
+                (stats[sid].seconds, stats[sid].words, -ids.index(sid))
+                if sid in stats
+                else (0.0, 0, -ids.index(sid))
+            ),
         )
         roles[client] = "client"
         free.remove(client)

@@ -24,12 +24,17 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from scribe.errors import TranscriptError
 from scribe.records import NOTE_SOURCES, Role, Segment, Speaker, Transcript, Word
 
 #: A paragraph (or a turn) longer than this many words is split into sentence groups.
 MAX_SEGMENT_WORDS = 80
+#: Files read as text: notes, a typed conversation, call subtitles.
+TEXT_SUFFIXES = (".txt", ".md", ".vtt", ".srt")
+#: Far above any session's notes or subtitles (three hours of WebVTT is about 300 KB).
+MAX_TEXT_BYTES = 5 * 1024 * 1024
 
 #: Speaker labels that say the role (lower case, without the colon).
 ROLE_LABELS: dict[str, Role] = {
@@ -88,6 +93,39 @@ class _Turn:
 
     def has_text(self) -> bool:
         return any(text.strip() for text, _, _ in self.pieces)
+
+
+def read_text_file(path: str | Path) -> str:
+    """The text of a notes, conversation or subtitles file, whatever editor saved it.
+
+    UTF-8 (with or without a byte-order mark), UTF-16 (Windows "Unicode") and
+    Windows-1252 (older Windows editors) are read; a missing, empty, binary or
+    oversized file is a TranscriptError saying which.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise TranscriptError(f"No such file: {path}")
+    size = path.stat().st_size
+    if size > MAX_TEXT_BYTES:
+        raise TranscriptError(
+            f"{path.name} is {size / 2**20:.1f} MB, too large for session notes or subtitles "
+            f"(limit {MAX_TEXT_BYTES // 2**20} MB). Is it the right file?"
+        )
+    data = path.read_bytes()
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        text = data.decode("utf-16")
+    elif b"\0" in data:
+        raise TranscriptError(
+            f"{path.name} is not a text file. Save the notes as plain text (.txt) and retry."
+        )
+    else:
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            text = data.decode("cp1252", errors="replace")
+    if not text.strip():
+        raise TranscriptError(f"{path.name} is empty: type the session notes into it first.")
+    return text
 
 
 def text_to_transcript(text: str, source: str = "text") -> Transcript:

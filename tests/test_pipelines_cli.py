@@ -65,7 +65,7 @@ def test_tag_text_file(tmp_path) -> None:
         ("empty.json", ["tag", "empty.json"], "no segments"),
         ("list.json", ["tag", "list.json"], "Expected an object"),
         ("empty.txt", ["tag", "--text", "empty.txt"], "empty"),
-        ("latin1.txt", ["tag", "--text", "latin1.txt"], "not UTF-8"),
+        ("binary.txt", ["tag", "--text", "binary.txt"], "not a text file"),
         (None, ["tag", "--text", "nope.txt"], "No such file"),
     ],
 )
@@ -76,7 +76,7 @@ def test_bad_input_is_one_line_and_non_zero(tmp_path, monkeypatch, setup, args, 
         "empty.json": Transcript().to_json().encode(),
         "list.json": b"[1, 2]",
         "empty.txt": b"  \n\n ",
-        "latin1.txt": "caf\xe9 d\xe9j\xe0".encode("latin-1"),
+        "binary.txt": b"PK\x03\x04\x00\x00 a zip archive",
     }
     if setup:
         (tmp_path / setup).write_bytes(contents[setup])

@@ -5,13 +5,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from note_formats import build_draft, check_grounding
 from pipelines import tag_text
 from scribe.cli import cli
+from scribe.errors import TranscriptError
 from scribe.records import Transcript
-from scribe.typed import text_to_transcript
+from scribe.typed import MAX_TEXT_BYTES, read_text_file, text_to_transcript
 
 VISIT = """Home visit with Dana, 24 November.
 
@@ -217,3 +219,26 @@ def test_note_from_call_subtitles_cites_their_times(tmp_path: Path) -> None:
     assert 'Desire for change: "I want to find a steady job" [00:12]' in result.output
     # The screening question and the answer, three cues apart, document a denial.
     assert 'Client denied suicidal ideation: "No, never." [00:20, 00:26]' in result.output
+
+
+def test_text_files_are_read_whatever_editor_saved_them(tmp_path: Path) -> None:
+    said = "Client: I don’t sleep. I want to feel rested.\nWorker: What would help?"
+    encodings = {"utf8.txt": said.encode("utf-8"), "bom.txt": said.encode("utf-8-sig")}
+    encodings |= {"notepad.txt": said.encode("utf-16"), "ansi.txt": said.encode("cp1252")}
+    for name, data in encodings.items():
+        (tmp_path / name).write_bytes(data)
+        assert read_text_file(tmp_path / name) == said, name
+    bad = {
+        "empty.txt": (b" \n\n", "is empty"),
+        "archive.txt": (b"PK\x03\x04\x00\x00\x00", "not a text file"),
+        "huge.txt": (b"a" * (MAX_TEXT_BYTES + 1), "too large"),
+    }
+    for name, (data, message) in bad.items():
+        (tmp_path / name).write_bytes(data)
+        with pytest.raises(TranscriptError, match=message):
+            read_text_file(tmp_path / name)
+    with pytest.raises(TranscriptError, match="No such file"):
+        read_text_file(tmp_path / "missing.txt")
+    # The CLI reads a Windows-1252 conversation as a conversation.
+    result = CliRunner().invoke(cli, ["tag", "--text", str(tmp_path / "ansi.txt")])
+    assert result.exit_code == 0 and "feel rested" in result.output, result.output

@@ -180,12 +180,29 @@ def test_pasted_call_subtitles_show_their_times(desk: Desk) -> None:
         "00:01:10.000 --> 00:01:15.000\n<v Dana>I want to get my driving licence back.</v>\n"
     )
     desk, summary, _ = capture.use_notes(desk, vtt, progress=no_progress)
-    assert desk.timed and desk.need_transcript().duration == 75.0 and "1.2 min of subtitles (Sam = worker, Dana = client" in summary
+    assert (
+        desk.timed
+        and desk.need_transcript().duration == 75.0
+        and "1.2 min of subtitles (Sam = worker, Dana = client" in summary
+    )
     goals = tags.group_table(desk, "goal").data
     assert list(goals["Time"]) == ["01:10"] and "driving licence" in goals["Quote"].iloc[0]
     # Typed notes have no times: none are shown.
     desk, _, _ = capture.use_notes(desk, "Client reports sleeping four hours a night.", progress=no_progress)
     assert not desk.timed
+
+
+def test_a_notes_file_opens_into_the_notes_box_and_is_not_kept(desk: Desk, tmp_path: Path) -> None:
+    open_session(desk, consent=False)
+    call = tmp_path / "call.srt"
+    call.write_text("1\n00:00:01,000 --> 00:00:03,000\nSam: How are you?\n", encoding="utf-8")
+    desk, text, cleared = capture.open_text_file(desk, str(call))
+    assert text.startswith("1\n00:00:01,000") and cleared is None and not call.exists()
+    binary = tmp_path / "scan.txt"
+    binary.write_bytes(b"%PDF-1.7\x00\x00")
+    with pytest.raises(gr.Error, match="not a text file"):
+        capture.open_text_file(desk, str(binary))
+    assert not binary.exists()
 
 
 def test_uploads_that_are_not_audio_get_a_clear_message(desk: Desk, tmp_path: Path) -> None:

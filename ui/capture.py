@@ -6,11 +6,13 @@ it); dictation and typing are the worker's own words and always work.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import gradio as gr
 
 from scribe.audio import SUPPORTED_SUFFIXES
+from scribe.typed import TEXT_SUFFIXES, read_text_file
 from ui import pipeline, recorder
 from ui.state import Desk, user_errors
 from ui.wiring import TabView, Wiring
@@ -54,6 +56,20 @@ def dictate_into_notes(desk: Desk, path: str | None, notes: str) -> tuple[Desk, 
     joined = f"{notes.rstrip()}\n{text}" if (notes or "").strip() else text
     desk.dictated = joined
     return desk, joined, None
+
+
+@user_errors
+def open_text_file(desk: Desk, path: str | None) -> tuple[Desk, str, None]:
+    """A notes, conversation or subtitles file -> its text in the notes box, to check before use.
+
+    The uploaded copy is deleted once read: the text lives on only in the box.
+    """
+    if not path:
+        raise gr.Error("Choose a notes or transcript file first.")
+    try:
+        return desk, read_text_file(path), None
+    finally:
+        Path(path).unlink(missing_ok=True)
 
 
 @user_errors
@@ -125,6 +141,11 @@ def build(w: Wiring) -> TabView:
                 placeholder="What happened in the session…",
                 elem_id="notes",
             )
+            text_file = gr.File(
+                label=f"Or open a notes or transcript file ({', '.join(s.lstrip('.') for s in TEXT_SUFFIXES)})",
+                file_types=list(TEXT_SUFFIXES),
+                elem_id="notes-file",
+            )
             notes_btn = gr.Button("Use these notes", elem_id="use-notes")
         result.render()
     d = w.desk
@@ -132,4 +153,5 @@ def build(w: Wiring) -> TabView:
     w.on(mic_btn.click, transcribe_recording, [d, mic, speakers], [d, result, mic, w.tabs])
     w.on(dictate_btn.click, dictate_into_notes, [d, dictation, notes], [d, notes, dictation], refresh=False)
     w.on(notes_btn.click, use_notes, [d, notes], [d, result, w.tabs])
+    w.on(text_file.upload, open_text_file, [d, text_file], [d, notes, text_file], refresh=False)
     return TabView([note, recording_box], render)
