@@ -305,6 +305,48 @@ def test_upload_review_edit_export_in_chromium(
     assert outside == [], f"the page fetched from outside the desk: {outside[:5]}"
 
 
+def test_call_subtitles_opened_from_a_file_become_a_cited_draft_in_chromium(
+    desk: Desk, browser, tmp_path: Path
+) -> None:
+    """No recording: open a video call's subtitles into the notes box, use them, and read the draft."""
+    from playwright.sync_api import expect
+
+    expect.set_options(timeout=60_000)
+    call = tmp_path / "call.vtt"
+    call.write_text(
+        "WEBVTT\n\n00:00:03.000 --> 00:00:06.000\n<v Sam>What would you like to be different?</v>\n\n"
+        "00:00:07.000 --> 00:00:12.000\n<v Dana>I want to get my driving licence back.</v>\n\n"
+        "00:00:13.000 --> 00:00:16.000\n<v Sam>It sounds like getting around matters to you.</v>\n",
+        encoding="utf-8",
+    )
+    page = browser.new_page()
+    try:
+        page.goto(desk.url)
+        page.locator("#client-id input").wait_for(state="visible", timeout=60_000)
+        page.locator("#client-id input").fill("C-2077")
+        page.locator("#start-session").click()
+        expect(page.locator("#status-line")).to_contain_text("C-2077")
+        page.locator("#tab-capture-button").click()
+        page.locator("#notes-file input[type=file]").set_input_files(str(call))
+        expect(page.locator("#notes textarea")).to_have_value(re.compile("<v Dana>I want to get"))
+        page.locator("#use-notes").click()
+        expect(page.locator("#capture-result")).to_contain_text(
+            "min of subtitles (Sam = worker, Dana = client"
+        )
+        page.locator("#tab-transcript-button").click()
+        expect(page.locator("#segments")).to_contain_text("Dana (S2)")
+        page.locator("#tab-draft-button").click()
+        expect(page.locator("#copy-text textarea")).to_have_value(
+            re.compile(re.escape('"I want to get my driving licence back" [00:07]'))
+        )
+        page.screenshot(path=str(ARTIFACTS / "11-subtitles-draft.png"), full_page=True)
+    except Exception:
+        page.screenshot(path=str(ARTIFACTS / "failure-subtitles.png"), full_page=True)
+        raise
+    finally:
+        page.close()
+
+
 def test_desk_made_no_outside_connection_and_wipes_plain_files_on_stop(desk: Desk) -> None:
     """Last (file order): the server never tried the network, and Ctrl-C leaves no plain copies behind."""
     desk.proc.send_signal(signal.SIGINT)
