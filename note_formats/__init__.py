@@ -1,4 +1,4 @@
-"""note_formats: SOAP, DAP and process-recording drafts, grounded in the transcript, editable, exportable.
+"""note_formats: SOAP, DAP, BIRP, GIRP and process-recording drafts, grounded in the transcript, editable, exportable.
 
     draft = build_draft("soap", transcript, annotations, DraftOptions(client_id="C-104"))
     assert not check_grounding(draft, transcript)

@@ -19,7 +19,12 @@ from scribe.errors import NoteError
 from scribe.records import Annotation, NoteDraft, NoteHeader, NoteSection, Transcript
 
 #: Modules holding the built-in formats; importing one registers it.
-BUILTIN_FORMAT_MODULES: tuple[str, ...] = ("note_formats.soap", "note_formats.dap", "note_formats.process")
+BUILTIN_FORMAT_MODULES: tuple[str, ...] = (
+    "note_formats.soap",
+    "note_formats.dap",
+    "note_formats.birp",
+    "note_formats.process",
+)
 
 FormatBuilder = Callable[[Material], list[NoteSection]]
 

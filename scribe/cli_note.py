@@ -11,11 +11,10 @@ from pathlib import Path
 
 import click
 
+from note_formats import FORMATS
 from scribe.errors import ModelError, NoteError, TranscriptError
 from scribe.records import Annotation, Transcript
 from scribe.typed import TEXT_SUFFIXES, read_text_file
-
-FORMAT_CHOICES = ("soap", "dap", "process")
 
 
 def register(group: click.Group) -> None:
@@ -122,7 +121,7 @@ def _open_store(source: Path | None, client_id: str, consent: bool | None):
     "--format",
     "-f",
     "fmt",
-    type=click.Choice(FORMAT_CHOICES),
+    type=click.Choice(list(FORMATS)),
     default="soap",
     show_default=True,
     help="Note format.",
@@ -176,7 +175,7 @@ def note_cmd(
     consent: bool | None,
     no_store: bool,
 ) -> None:
-    """Draft a SOAP, DAP or process-recording note from SOURCE.
+    """Draft a SOAP, DAP, BIRP, GIRP or process-recording note from SOURCE.
 
     SOURCE is a recording (wav, flac, mp3, m4a, ogg, ...), a transcript JSON
     from "scribe transcribe -f json", or text (.txt, .md: notes or a typed

@@ -296,7 +296,7 @@ class LiveSession:
 
 # --- dictation ---------------------------------------------------------------------
 
-#: Section keys of the built-in note formats (SOAP, DAP, process recording) and BIRP.
+#: Section keys of the built-in note formats (SOAP, DAP, BIRP, GIRP, process recording).
 KNOWN_SECTIONS: tuple[str, ...] = (
     "subjective", "objective", "assessment", "plan", "risk", "data", "goals", "dialogue",
     "behavior", "behaviour", "intervention", "response",
@@ -320,12 +320,16 @@ _SECTION_COMMANDS = (
 
 
 def split_section_command(text: str, sections: tuple[str, ...] = KNOWN_SECTIONS) -> tuple[str | None, str]:
-    """``"Add to Objective: client arrived late."`` -> ``("objective", "Client arrived late.")``."""
+    """``"Add to Objective: client arrived late."`` -> ``("objective", "Client arrived late.")``.
+
+    "behaviour" is given as the section key "behavior" (BIRP's).
+    """
     for pattern in _SECTION_COMMANDS:
         match = pattern.match(text)
         if match and match.group("section").lower() in sections:
             body = match.group("text").strip()
-            return match.group("section").lower(), body[:1].upper() + body[1:]
+            named = match.group("section").lower()
+            return ("behavior" if named == "behaviour" else named), body[:1].upper() + body[1:]
     return None, text.strip()
 
 

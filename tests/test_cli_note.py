@@ -37,7 +37,7 @@ def one_line_error(result) -> str:
     return lines[0]
 
 
-@pytest.mark.parametrize("fmt", ["soap", "dap", "process"])
+@pytest.mark.parametrize("fmt", ["soap", "dap", "birp", "girp", "process"])
 def test_markdown_to_stdout(fmt, session_files):
     transcript, annotations = session_files
     result = run(str(transcript), "--annotations", str(annotations), "--format", fmt, "--client", "C-104")
@@ -92,8 +92,8 @@ def test_bad_inputs_give_one_line_errors(session_files, tmp_path):
 
 def test_unknown_format_is_refused(session_files):
     transcript, annotations = session_files
-    result = run(str(transcript), "--annotations", str(annotations), "--format", "birp")
-    assert result.exit_code != 0 and "birp" in result.output
+    result = run(str(transcript), "--annotations", str(annotations), "--format", "pirp")
+    assert result.exit_code != 0 and "pirp" in result.output
 
 
 def test_audio_that_is_not_audio_is_one_line_error(tmp_path):

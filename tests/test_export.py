@@ -24,6 +24,8 @@ from scribe.records import NoteDraft
 TITLES = {
     "soap": ["Subjective", "Objective", "Assessment", "Risk assessment", "Plan"],
     "dap": ["Data", "Assessment", "Risk assessment", "Plan"],
+    "birp": ["Behavior", "Intervention", "Response", "Risk assessment", "Plan"],
+    "girp": ["Goals", "Intervention", "Response", "Risk assessment", "Plan"],
     "process": ["Client's goals", "Dialogue", "Risk assessment", "Plan"],
 }
 PROCESS_HEADINGS = [
@@ -62,7 +64,7 @@ def docx_text(path: Path) -> tuple[list[str], list[str], list[docx.table.Table]]
     return headings, [p.text for p in doc.paragraphs], doc.tables
 
 
-@pytest.mark.parametrize("fmt", ["soap", "dap", "process"])
+@pytest.mark.parametrize("fmt", list(TITLES))
 @pytest.mark.parametrize("kind", ["md", "txt"])
 def test_text_exports(fmt, kind, tmp_path):
     d = edited_draft(fmt)

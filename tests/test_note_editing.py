@@ -124,7 +124,7 @@ def test_process_columns_are_editable(transcript):
     assert "Worker reflections: I felt worried hearing how tired she is." in render_text(d)
 
 
-@pytest.mark.parametrize("fmt", ["soap", "dap", "process"])
+@pytest.mark.parametrize("fmt", ["soap", "dap", "birp", "girp", "process"])
 def test_edits_survive_a_json_round_trip(fmt, transcript, tmp_path):
     d = make(fmt, transcript)
     first = d.sections[0].items[0].id

@@ -35,7 +35,7 @@ from note_formats.process import turns
 from scribe.errors import NoteError
 from scribe.records import Annotation, NoteDraft, NoteItem, Segment, Transcript
 
-ALL = ("soap", "dap", "process")
+ALL = tuple(FORMATS)  # every registered format meets the shared tests
 NO_RISK = "No risk indicators were identified in the transcript."
 
 
@@ -62,7 +62,7 @@ def interventions_used(d: NoteDraft, anns: list[Annotation]) -> set[str]:
 
 
 def test_builtin_formats_are_registered():
-    assert set(ALL) <= set(FORMATS)
+    assert {"soap", "dap", "birp", "girp", "process"} <= set(ALL)
     for name in ALL:
         assert FORMATS[name].title and FORMATS[name].description
 
@@ -90,6 +90,8 @@ def test_every_format_has_header_risk_and_sections(fmt, session):
     expected = {
         "soap": ["subjective", "objective", "assessment", "risk", "plan"],
         "dap": ["data", "assessment", "risk", "plan"],
+        "birp": ["behavior", "intervention", "response", "risk", "plan"],
+        "girp": ["goals", "intervention", "response", "risk", "plan"],
         "process": ["goals", "dialogue", "risk", "plan"],
     }[fmt]
     assert keys == expected
@@ -333,8 +335,8 @@ def test_grounding_check_notices_a_different_transcript(session):
 
 def test_unknown_format_and_empty_transcript_are_errors(session):
     tr, anns = session
-    with pytest.raises(NoteError, match=r"Unknown note format 'birp'.*dap, process, soap"):
-        build_draft("birp", tr, anns)
+    with pytest.raises(NoteError, match=r"Unknown note format 'pirp'.*birp, dap, girp, process, soap"):
+        build_draft("pirp", tr, anns)
     with pytest.raises(NoteError, match="no speech"):
         build_draft("soap", Transcript(), [])
 

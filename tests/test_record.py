@@ -196,6 +196,7 @@ def test_section_commands_and_meter() -> None:
         "Client arrived late.",
     )
     assert split_section_command("And plan to call.") == (None, "And plan to call.")
+    assert split_section_command("Add to behaviour: paced.") == ("behavior", "Paced.")
     assert split_section_command("Add to homework: walk.", ("homework",)) == ("homework", "Walk.")
     assert split_section_command("Client appeared tired.") == (None, "Client appeared tired.")
     assert split_section_command("") == (None, "")

@@ -434,6 +434,11 @@ def test_lines_are_edited_deleted_restored_added_and_kept_across_a_format_change
     assert "Call the school on Monday." in in_dap or "Call the school on Monday." in message
     d, message = draft.make_draft(d, "process")
     assert any(c for c in draft.open_item(d, pipeline.flat_items(d.draft)[0][1].id)[4].choices)
+    # BIRP: a dictated "Add to behaviour" (British spelling) finds the Behavior section.
+    d, message = draft.make_draft(d, "birp")
+    assert [s.key for s in d.draft.sections] == ["behavior", "intervention", "response", "risk", "plan"]
+    d, message, _ = draft.add_line(d, None, "Add to behaviour: client paced the room.")
+    assert d.draft.section("behavior").items[-1].text == "Client paced the room."
 
 
 def test_signing_needs_reviewed_lines_and_a_tick_then_the_note_is_frozen(notes_desk: Desk) -> None:
