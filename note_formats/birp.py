@@ -15,17 +15,14 @@ from note_formats.items import (
     goal_items,
     intervention_items,
     observation_items,
-    plan_items,
+    plan_section,
     risk_section,
     section,
 )
 from note_formats.registry import register_format
 from scribe.records import NoteItem, NoteSection
 
-INTERVENTION_EMPTY = (
-    "No interventions were identified in the worker's speech; add what you did in the session."
-)
-PLAN_EMPTY = "No plan was discussed in the transcript; add next steps and the next appointment."
+RESPONSE_EMPTY = "The client's response was not identified; add how the client responded."
 
 
 def _presentation(m: Material) -> list[NoteItem]:
@@ -37,47 +34,43 @@ def _presentation(m: Material) -> list[NoteItem]:
     ]
 
 
+def _then_intervention_response_plan(
+    m: Material, opening: NoteSection, response: list[NoteItem]
+) -> list[NoteSection]:
+    """``opening``, then the sections BIRP and GIRP share: Intervention, Response, Risk, Plan."""
+    return [
+        opening,
+        section(
+            "intervention",
+            "Intervention",
+            intervention_items(m),
+            empty_text="No interventions were identified in the worker's speech; add what you did.",
+        ),
+        section("response", "Response", response, empty_text=RESPONSE_EMPTY),
+        risk_section(m),
+        plan_section(m),
+    ]
+
+
 @register_format("birp", title="BIRP note")
 def build_birp(m: Material) -> list[NoteSection]:
     """Behavior (report, presentation, circumstances), Intervention, Response (goals, change talk), Risk, Plan."""
-    return [
-        section(
-            "behavior",
-            "Behavior",
-            _presentation(m),
-            empty_text="No behaviour or symptoms were identified; add what the client reported and how they "
-            "presented.",
-        ),
-        section("intervention", "Intervention", intervention_items(m), empty_text=INTERVENTION_EMPTY),
-        section(
-            "response",
-            "Response",
-            [*goal_items(m), *change_talk_summary(m)],
-            empty_text="The client's response was not identified; add how the client responded.",
-        ),
-        risk_section(m),
-        section("plan", "Plan", plan_items(m), empty_text=PLAN_EMPTY),
-    ]
+    behavior = section(
+        "behavior",
+        "Behavior",
+        _presentation(m),
+        empty_text="No behaviour or symptoms were identified; add what the client reported and how they presented.",
+    )
+    return _then_intervention_response_plan(m, behavior, [*goal_items(m), *change_talk_summary(m)])
 
 
 @register_format("girp", title="GIRP note")
 def build_girp(m: Material) -> list[NoteSection]:
     """Goals (client's words), Intervention, Response (report, presentation, change talk), Risk, Plan."""
-    return [
-        section(
-            "goals",
-            "Goals",
-            goal_items(m),
-            empty_text="No goals were stated in the session; add the treatment-plan goals this session "
-            "addressed.",
-        ),
-        section("intervention", "Intervention", intervention_items(m), empty_text=INTERVENTION_EMPTY),
-        section(
-            "response",
-            "Response",
-            [*_presentation(m), *change_talk_summary(m)],
-            empty_text="The client's response was not identified; add how the client responded.",
-        ),
-        risk_section(m),
-        section("plan", "Plan", plan_items(m), empty_text=PLAN_EMPTY),
-    ]
+    goals = section(
+        "goals",
+        "Goals",
+        goal_items(m),
+        empty_text="No goals were stated in the session; add the treatment-plan goals this session addressed.",
+    )
+    return _then_intervention_response_plan(m, goals, [*_presentation(m), *change_talk_summary(m)])

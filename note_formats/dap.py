@@ -8,7 +8,7 @@ from note_formats.items import (
     goal_items,
     intervention_items,
     observation_items,
-    plan_items,
+    plan_section,
     risk_section,
     section,
 )
@@ -38,10 +38,5 @@ def build_dap(m: Material) -> list[NoteSection]:
             empty_text="No assessment content was identified; add your clinical impressions.",
         ),
         risk_section(m),
-        section(
-            "plan",
-            "Plan",
-            plan_items(m),
-            empty_text="No plan was discussed in the transcript; add next steps and the next appointment.",
-        ),
+        plan_section(m),
     ]

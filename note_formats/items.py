@@ -176,6 +176,16 @@ def risk_section(m: Material) -> NoteSection:
     )
 
 
+def plan_section(m: Material, items: Sequence[NoteItem] | None = None) -> NoteSection:
+    """The Plan section: ``items``, by default the plan items; it says so when nothing was planned."""
+    return section(
+        "plan",
+        "Plan",
+        plan_items(m) if items is None else items,
+        empty_text="No plan was discussed in the transcript; add next steps and the next appointment.",
+    )
+
+
 def plan_items(m: Material) -> list[NoteItem]:
     """Homework, referrals, next appointment and tasks, with who / when where the tagger found them."""
     items = []

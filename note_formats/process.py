@@ -22,7 +22,7 @@ from note_formats.common import (
 )
 from note_formats.items import (
     goal_items,
-    plan_items,
+    plan_section,
     risk_section,
     section,
 )
@@ -58,12 +58,7 @@ def build_process(m: Material) -> list[NoteSection]:
         ),
         section("dialogue", "Dialogue", dialogue_items(m), empty_text="The transcript has no dialogue."),
         risk_section(m),
-        section(
-            "plan",
-            "Plan",
-            plan_items(m),
-            empty_text="No plan was discussed in the transcript; add next steps and the next appointment.",
-        ),
+        plan_section(m),
     ]
 
 

@@ -9,6 +9,7 @@ from note_formats.items import (
     intervention_items,
     observation_items,
     plan_items,
+    plan_section,
     risk_section,
     section,
 )
@@ -44,10 +45,5 @@ def build_soap(m: Material) -> list[NoteSection]:
             empty_text="No assessment content was identified; add your clinical impressions.",
         ),
         risk_section(m),
-        section(
-            "plan",
-            "Plan",
-            [*plan, *intervention_items(m, prefix="Intervention used — ", covered=plan)],
-            empty_text="No plan was discussed in the transcript; add next steps and the next appointment.",
-        ),
+        plan_section(m, [*plan, *intervention_items(m, prefix="Intervention used — ", covered=plan)]),
     ]
