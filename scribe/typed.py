@@ -138,6 +138,11 @@ def text_to_transcript(text: str, source: str = "text") -> Transcript:
     """
     if source not in NOTE_SOURCES:
         raise TranscriptError(f"source must be one of {', '.join(NOTE_SOURCES)}, not {source!r}.")
+    if len(text) > MAX_TEXT_BYTES:  # pasted text has no file size to check first
+        raise TranscriptError(
+            f"The text is {len(text) / 2**20:.1f} million characters, too long for one session "
+            f"(limit {MAX_TEXT_BYTES // 2**20} million). Paste one session at a time."
+        )
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     if source == "text":
         turns = _cue_turns(text)

@@ -239,6 +239,8 @@ def test_text_files_are_read_whatever_editor_saved_them(tmp_path: Path) -> None:
             read_text_file(tmp_path / name)
     with pytest.raises(TranscriptError, match="No such file"):
         read_text_file(tmp_path / "missing.txt")
+    with pytest.raises(TranscriptError, match="too long for one session"):
+        text_to_transcript("Client: hello. " * (MAX_TEXT_BYTES // 10))
     # The CLI reads a Windows-1252 conversation as a conversation.
     result = CliRunner().invoke(cli, ["tag", "--text", str(tmp_path / "ansi.txt")])
     assert result.exit_code == 0 and "feel rested" in result.output, result.output
