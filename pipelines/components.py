@@ -212,6 +212,8 @@ _CLIMB = (
     "neg",
 )
 _CLAUSE_END = {"but", ";", "however", "although", "though"}
+#: "I'd like you to bring ...": the speaker asks the listener to do it.
+_LISTENER_DOES = re.compile(r"i\s*(?:would|'d|’d)\s+like\s+you\s+to\b", re.IGNORECASE)
 _PRONOUN_MAP = {"my": "their", "me": "them", "myself": "themselves", "i": "they", "mine": "theirs"}
 _VERB_3RD = {
     "want": "wants",
@@ -385,6 +387,8 @@ class GoalPlanDetails:
                         when, key=lambda w: min(abs(w.start - span.end), abs(span.start - w.end))
                     ).text
                 who = self._who(doc, span)
+                if _LISTENER_DOES.match(span.text):  # "I'd like you to call ...": the listener does it
+                    who = {"worker": "client", "client": "worker"}.get(doc._.scribe_role or "", "listener")
                 if span.id_ == "plan.homework" and who in ("", "worker", "speaker", "worker and client"):
                     # "I'd like you to keep a journal": homework is the client's unless said otherwise.
                     who = "client"

@@ -225,6 +225,8 @@ def annotate_doc(segment: Segment, doc: Doc, taxonomy: Taxonomy, notes: bool) ->
                 for o in spans
             ):
                 continue  # "task" is the fallback when no more specific plan was said
+            if subtype == "task" and question and "when" not in extra:
+                continue  # "Would you call that anxiety?", "Can you keep that in mind?": no errand yet
             if status == "hypothetical" or question:
                 conf *= 0.6
             clause = _quote_span(span)

@@ -300,6 +300,12 @@ CASES += [
         {"plan"},
     ),
     (W, "Next session we'll look at your budget.", {("plan", "follow_up", "affirmed")}, {"plan"}),
+    # the worker asking the client to do something between sessions is a plan; the same
+    # words asking about a name or a thought are not
+    (W, "Could you call the job centre this week?", {("plan", "task", "affirmed")}, {"plan"}),
+    (W, "I'd like you to bring your pay stubs on Monday.", {("plan", "task", "affirmed")}, {"plan"}),
+    (W, "Would you call that anxiety?", set(), {"plan"}),
+    (W, "Can you keep that in mind?", set(), {"plan"}),
     (
         C,
         "I've been feeling really hopeless lately.",
@@ -322,6 +328,8 @@ PLAN_DETAILS = [
     (W, "I'll call the housing office tomorrow.", "task", "worker", "tomorrow"),
     (C, "I'll go to the clinic on Monday.", "task", "client", "on Monday"),
     (W, "Let's meet again next Tuesday at 3pm.", "follow_up", None, "next Tuesday"),
+    (W, "Could you call the job centre this week?", "task", "client", "this week"),
+    (W, "I'd like you to try the breathing exercise every night.", "task", "client", "every night"),
 ]
 
 #: Micro-skills from the MiniLM head are scored on AnnoMI, not here.
