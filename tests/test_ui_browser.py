@@ -327,7 +327,9 @@ def test_call_subtitles_opened_from_a_file_become_a_cited_draft_in_chromium(
         page.locator("#start-session").click()
         expect(page.locator("#status-line")).to_contain_text("C-2077")
         page.locator("#tab-capture-button").click()
-        page.locator("#notes-file input[type=file]").set_input_files(str(call))
+        with page.expect_file_chooser() as chooser:
+            page.locator("#notes-file").click()
+        chooser.value.set_files(str(call))
         expect(page.locator("#notes textarea")).to_have_value(re.compile("<v Dana>I want to get"))
         page.locator("#use-notes").click()
         expect(page.locator("#capture-result")).to_contain_text(

@@ -196,8 +196,8 @@ def test_a_notes_file_opens_into_the_notes_box_and_is_not_kept(desk: Desk, tmp_p
     open_session(desk, consent=False)
     call = tmp_path / "call.srt"
     call.write_text("1\n00:00:01,000 --> 00:00:03,000\nSam: How are you?\n", encoding="utf-8")
-    desk, text, cleared = capture.open_text_file(desk, str(call))
-    assert text.startswith("1\n00:00:01,000") and cleared is None and not call.exists()
+    desk, text = capture.open_text_file(desk, str(call))
+    assert text.startswith("1\n00:00:01,000") and not call.exists()
     binary = tmp_path / "scan.txt"
     binary.write_bytes(b"%PDF-1.7\x00\x00")
     with pytest.raises(gr.Error, match="not a text file"):

@@ -59,7 +59,7 @@ def dictate_into_notes(desk: Desk, path: str | None, notes: str) -> tuple[Desk, 
 
 
 @user_errors
-def open_text_file(desk: Desk, path: str | None) -> tuple[Desk, str, None]:
+def open_text_file(desk: Desk, path: str | None) -> tuple[Desk, str]:
     """A notes, conversation or subtitles file -> its text in the notes box, to check before use.
 
     The uploaded copy is deleted once read: the text lives on only in the box.
@@ -67,7 +67,7 @@ def open_text_file(desk: Desk, path: str | None) -> tuple[Desk, str, None]:
     if not path:
         raise gr.Error("Choose a notes or transcript file first.")
     try:
-        return desk, read_text_file(path), None
+        return desk, read_text_file(path)
     finally:
         Path(path).unlink(missing_ok=True)
 
@@ -141,17 +141,19 @@ def build(w: Wiring) -> TabView:
                 placeholder="What happened in the session…",
                 elem_id="notes",
             )
-            text_file = gr.File(
-                label=f"Or open a notes or transcript file ({', '.join(s.lstrip('.') for s in TEXT_SUFFIXES)})",
-                file_types=list(TEXT_SUFFIXES),
-                elem_id="notes-file",
-            )
-            notes_btn = gr.Button("Use these notes", elem_id="use-notes")
+            with gr.Row():
+                text_file = gr.UploadButton(
+                    f"Open a notes or transcript file ({', '.join(s.lstrip('.') for s in TEXT_SUFFIXES)})",
+                    file_types=list(TEXT_SUFFIXES),
+                    size="sm",
+                    elem_id="notes-file",
+                )
+                notes_btn = gr.Button("Use these notes", elem_id="use-notes")
         result.render()
     d = w.desk
     w.on(upload_btn.click, transcribe_upload, [d, upload, speakers], [d, result, upload, w.tabs])
     w.on(mic_btn.click, transcribe_recording, [d, mic, speakers], [d, result, mic, w.tabs])
     w.on(dictate_btn.click, dictate_into_notes, [d, dictation, notes], [d, notes, dictation], refresh=False)
     w.on(notes_btn.click, use_notes, [d, notes], [d, result, w.tabs])
-    w.on(text_file.upload, open_text_file, [d, text_file], [d, notes, text_file], refresh=False)
+    w.on(text_file.upload, open_text_file, [d, text_file], [d, notes], refresh=False)
     return TabView([note, recording_box], render)
