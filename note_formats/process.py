@@ -114,6 +114,9 @@ def dialogue_items(m: Material) -> list[NoteItem]:
         for n in sorted(own or {turn_of[s.id] for s in segs if s.id in turn_of}):
             attached[n].append(ann)
 
+    # an unlabelled line of a typed conversation is the worker's own narrative, not unheard speech
+    typed = m.transcript.source == "dialogue" and not m.transcript.duration
+    unlabelled = "Notes" if typed else "Unknown speaker"
     items = []
     for turn, anns in zip(all_turns, attached, strict=True):
         role = turn[0].role
@@ -130,7 +133,7 @@ def dialogue_items(m: Material) -> list[NoteItem]:
             if s.needs_review
         ]
         reasons = list(dict.fromkeys([*seg_reasons, *m.review_reasons(anns)]))
-        speaker = role.capitalize() if role else (turn[0].speaker or "Unknown speaker")
+        speaker = role.capitalize() if role else (turn[0].speaker or unlabelled)
         items.append(
             NoteItem(
                 id="",

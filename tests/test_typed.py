@@ -132,6 +132,7 @@ def test_a_typed_conversation_drafts_a_grounded_process_recording(tmp_path: Path
     md = out.read_text(encoding="utf-8")
     assert "**Participants:** Worker, Client" in md
     assert "| ¶2 | Worker | How has your week been since we last met? | Open question |" in md
+    assert "| ¶1 | Notes | Home visit with Dana, 24 November. |" in md  # typed, not unheard speech
     assert "Client denied self-harm" in md
 
 
