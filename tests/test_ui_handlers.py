@@ -153,6 +153,7 @@ def test_a_pasted_conversation_keeps_its_speakers_and_roles_can_be_swapped(desk:
         t.source == "dialogue" and "typed conversation (Sam = worker, Dana = client; roles guessed" in summary
     )
     rows = transcript.segment_rows(t)
+    assert list(rows["Time"])[:2] == ["¶1", "¶2"]  # typed: no times, places as the draft cites them
     assert list(rows["Speaker"])[:2] == ["Sam (S1)", "Dana (S2)"] and list(rows["Role"])[:2] == [
         "worker",
         "client",
