@@ -16,7 +16,8 @@ notes written under headings stay notes. Roles come from role labels; names
 
 Subtitles (SRT, WebVTT: what video-call platforms export) are a conversation with
 times: each cue's speaker comes from "Name:" or a WebVTT voice tag, a cue without
-one goes on with the last speaker, and the segments keep the cue times.
+one goes on with the last speaker, and the segments keep the cue times. A typed
+conversation whose every turn carries a time ("[00:03:12] Dana: ...") keeps those times.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass, field
+from itertools import pairwise
 from pathlib import Path
 
 from scribe.errors import TranscriptError
@@ -65,14 +67,21 @@ NOTE_HEADINGS = frozenset(
     )
 )  # fmt: skip
 
-_CLOCK = r"[\[(]?\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d+)?[\])]?"
+
+def _clock(name: str) -> str:
+    """A time like 0:03, 00:03.250 or 01:02:03, optionally in brackets, captured as ``name``."""
+    return rf"[\[(]?(?P<{name}>\d{{1,2}}:\d{{2}}(?::\d{{2}})?(?:[.,]\d+)?)[\])]?"
+
+
 _LABEL = r"(?:\*\*|\[)?(?P<label>[^\W\d_][\w'’.\- ]{0,30}?)(?:\s*\((?P<aside>[^()]{1,30})\))?(?:\*\*|\])?"
 #: "Worker: ...", "[00:03:12] Client: ...", "Dana (client): ...", "T:" alone on its line, and
 #: a name with a time alone on its line, the words below it ("Speaker 1  0:03", "[Dana] 10:02:33").
 _TURN = re.compile(
-    rf"^\s*(?:{_CLOCK}\s+)?{_LABEL}\s*"
-    rf"(?:{_CLOCK}\s*|(?:{_CLOCK})?\s*(?:\*\*)?[:：]\s*(?:\*\*)?\s*(?P<text>.*))$"
+    rf"^\s*(?:{_clock('lead')}\s+)?{_LABEL}\s*"
+    rf"(?:{_clock('head')}\s*|(?:{_clock('after')})?\s*(?:\*\*)?[:：]\s*(?:\*\*)?\s*(?P<text>.*))$"
 )
+#: A first time this late is a time of day (a call's clock), so times count from it.
+TIME_OF_DAY_AFTER = 3 * 3600.0
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[\"'“(]?[A-Z0-9])")
 #: A subtitle cue's timing line (SRT "00:00:03,120 --> 00:00:07,500", WebVTT "00:03.120 --> ...").
 _CUE_TIME = re.compile(
@@ -227,8 +236,10 @@ def _turns(text: str) -> list[_Turn] | None:
     if len(speakers) < 2:
         return None
     turns: list[_Turn] = []
+    clocks: dict[int, str | None] = {}  # turn index -> the time written on its line
     for line, match, (label, aside) in zip(lines, found, labels, strict=True):
         if match and label in speakers:
+            clocks[len(turns)] = match.group("lead") or match.group("head") or match.group("after")
             turns.append(
                 _Turn(match.group("label").strip(), aside.strip(), [(match.group("text") or "", 0, 0)])
             )
@@ -239,7 +250,31 @@ def _turns(text: str) -> list[_Turn] | None:
             turns[-1].pieces.append((line, 0.0, 0.0))  # the turn goes on on the next line
         else:
             turns.append(_Turn(None, "", [(line, 0.0, 0.0)]))  # a heading or note before the conversation
+    _time_turns(turns, clocks)
     return [t for t in turns if t.has_text()]
+
+
+def _time_turns(turns: list[_Turn], clocks: dict[int, str | None]) -> None:
+    """Give the turns the times written on their lines, if every turn has one and they run forward.
+
+    A turn lasts until the next one starts (the last: about 0.4 s a word); its lines
+    share that span. Otherwise the conversation stays untimed.
+    """
+    if not clocks or any(c is None for c in clocks.values()):
+        return
+    starts = {i: _seconds(c) for i, c in clocks.items() if c is not None}
+    order = sorted(starts)
+    if any(starts[a] > starts[b] for a, b in pairwise(order)):
+        return
+    origin = starts[order[0]] if starts[order[0]] >= TIME_OF_DAY_AFTER else 0.0
+    for n, i in enumerate(order):
+        text = " ".join(piece for piece, _, _ in turns[i].pieces)
+        start = starts[i] - origin
+        if n + 1 < len(order):
+            end = max(start, starts[order[n + 1]] - origin)
+        else:
+            end = start + max(1.0, 0.4 * len(text.split()))
+        turns[i].pieces = [(text, start, end)]
 
 
 def _seconds(clock: str) -> float:

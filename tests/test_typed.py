@@ -186,7 +186,7 @@ def test_call_subtitles_keep_speakers_and_times() -> None:
 
 def test_subtitles_written_by_scribe_transcribe_read_back(tmp_path: Path) -> None:
     from scribe.records import Segment, Speaker
-    from scribe.writers import write_srt, write_vtt
+    from scribe.writers import write_srt, write_txt, write_vtt
 
     original = Transcript(
         segments=[
@@ -208,6 +208,32 @@ def test_subtitles_written_by_scribe_transcribe_read_back(tmp_path: Path) -> Non
         assert [(s.role, s.start, s.end, s.text) for s in back.segments] == [
             (s.role, s.start, s.end, s.text) for s in original.segments
         ], written
+    # The plain-text transcript has start times only: a turn lasts until the next one.
+    back = text_to_transcript(write_txt(original))
+    assert [(s.role, s.start, s.text) for s in back.segments] == [
+        (s.role, s.start, s.text) for s in original.segments
+    ]
+    assert [s.end for s in back.segments][:2] == [4.5, 9.0]
+
+
+def test_times_written_on_the_lines_of_a_pasted_transcript_are_kept() -> None:
+    pasted = (
+        "[00:00:03] Sarah: How are you doing today?\n"
+        "[00:00:07] Dana: Not great. I want to get my kids back.\n"
+        "[00:00:12] Sarah: What would that take for you?\n"
+        "[00:00:15] Dana: I need to finish the parenting class.\n"
+    )
+    tr = text_to_transcript(pasted)
+    assert [(s.start, s.end) for s in tr.segments][:3] == [(3.0, 7.0), (7.0, 12.0), (12.0, 15.0)]
+    assert tr.duration > 15.0
+    # A call's time-of-day clock counts from its first turn.
+    clock = pasted.replace("[00:00:", "[14:30:")
+    assert [s.start for s in text_to_transcript(clock).segments] == [0.0, 4.0, 9.0, 12.0]
+    # Times that run backwards, or a turn without one, cannot be trusted: no times at all.
+    shuffled = pasted.replace("[00:00:12]", "[00:00:01]")
+    missing = pasted.replace("[00:00:12] ", "")
+    for text in (shuffled, missing):
+        assert {(s.start, s.end) for s in text_to_transcript(text).segments} == {(0.0, 0.0)}
 
 
 def test_note_from_call_subtitles_cites_their_times(tmp_path: Path) -> None:
