@@ -44,6 +44,8 @@ CHANGE_MIN_P = 0.7
 #: thousand utterances) and the labelled cases in tests/test_pipelines_labelled.py.
 SIMILAR_RISK_MIN = {"*": 0.55, "substance_crisis": 0.7}
 SIMILAR_MARGIN = 0.05
+#: Questions the rules name by technique; the head's open / closed label on the same utterance is dropped.
+NAMED_QUESTIONS = ("scaling_question", "miracle_question", "exception_question")
 #: Goal cues that are common in any talk ("I will", "I have to", "I can", "I started") stand
 #: only when the change-talk head agrees; "I want to" and "my goal is" always stand.
 WEAK_GOAL_CUES = ("need", "commitment", "ability", "taking_steps", "reason")
@@ -236,7 +238,13 @@ def annotate_doc(segment: Segment, doc: Doc, taxonomy: Taxonomy, notes: bool) ->
                 )
             )
     if heads and not notes:
-        drafts.extend(_head_drafts(segment, doc, heads, worker, worker_factor, role, has_goal_rule, taxonomy))
+        # "On a scale from 1 to 10, ...?" is a scaling question: the head's "closed question" adds nothing
+        named = any(d.label == "intervention" and d.subtype in NAMED_QUESTIONS for d in drafts)
+        drafts.extend(
+            d
+            for d in _head_drafts(segment, doc, heads, worker, worker_factor, role, has_goal_rule, taxonomy)
+            if not (named and d.subtype in ("open_question", "closed_question"))
+        )
     like = doc._.scribe_risk_like
     if like is not None and not notes and not (role == "worker" or (worker and worker_factor == 1.0)):
         drafts.extend(_similar_risk(segment, doc, like, spans, taxonomy))

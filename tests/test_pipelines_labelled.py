@@ -474,6 +474,13 @@ def test_observations_are_read_from_the_word_in_its_place(text: str, subtypes: s
     assert {a.subtype for a in anns if a.label == "observation" and a.source == "rules"} == subtypes
 
 
+def test_a_named_question_is_not_also_an_open_or_closed_one() -> None:
+    anns = tag(_transcript([(W, "On a scale from one to ten, how ready are you to work on the budget?")]))
+    assert [a.subtype for a in anns if a.label == "intervention"] == ["scaling_question"]
+    plain = tag(_transcript([(W, "How ready are you to work on the budget this week?")]))
+    assert {a.subtype for a in plain if a.label == "intervention"} & {"open_question", "closed_question"}
+
+
 def test_screening_question_is_paired_with_the_answer() -> None:
     yes = tag(
         _transcript([(W, "Have you had any thoughts of suicide?"), (C, "Yeah, a few times this week.")])
