@@ -10,8 +10,9 @@ the client said it.
 
 A label is a speaker when it names a role ("Worker", "Therapist", "Client",
 "T", "C", ...) or starts two or more lines; a note heading ("Plan:",
-"Subjective:") never is, and text needs two speakers to be a conversation, so
-notes written under headings stay notes. Roles come from role labels; names
+"Subjective:") never is, and a conversation needs three turns and two changes of
+speaker, so notes written under headings, or headed "Client: Jane D. / Worker:
+A. Smith", stay notes. Roles come from role labels; names
 ("Dana:") are guessed like diarized voices and can be corrected the same way.
 
 Subtitles (SRT, WebVTT: what video-call platforms export) are a conversation with
@@ -250,6 +251,9 @@ def _turns(text: str) -> list[_Turn] | None:
             turns[-1].pieces.append((line, 0.0, 0.0))  # the turn goes on on the next line
         else:
             turns.append(_Turn(None, "", [(line, 0.0, 0.0)]))  # a heading or note before the conversation
+    said = [t.label.lower() for t in turns if t.label is not None]
+    if len(said) < 3 or sum(a != b for a, b in pairwise(said)) < 2:
+        return None  # "Client: Jane D." / "Worker: A. Smith" heading typed notes is no conversation
     _time_turns(turns, clocks)
     return [t for t in turns if t.has_text()]
 

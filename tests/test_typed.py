@@ -86,7 +86,9 @@ def test_names_are_speakers_when_they_recur_and_their_roles_are_guessed() -> Non
     assert [s.label for s in call.speakers] == ["Speaker 1", "Speaker 2"]
     assert turns(call)[3] == ("S2", "client", "A job, for a start. I want to work.")
     # An aside names the role of a named speaker; "Me" is the one typing.
-    aside = text_to_transcript("Dana (client): I want to sleep better.\nMe: What would help?")
+    aside = text_to_transcript(
+        "Dana (client): I want to sleep better.\nMe: What would help?\nDana (client): Less worry."
+    )
     assert [(s.label, s.role) for s in aside.speakers] == [("Dana", "client"), ("Me", "worker")]
 
 
@@ -94,7 +96,8 @@ def test_notes_under_headings_or_with_one_speaker_stay_notes() -> None:
     soap = "Subjective: client reports poor sleep.\nObjective: arrived late.\nPlan: follow up.\nPlan: call."
     once = "Client reported: poor sleep.\nWorker noted: tired."
     one_voice = "Client: reports poor sleep.\nClient: arrived late."
-    for text in (soap, once, one_voice):
+    header = "Client: Jane D.\nWorker: A. Smith\n\nClient reports poor sleep and wants to find work."
+    for text in (soap, once, one_voice, header):
         tr = text_to_transcript(text)
         assert tr.source == "text" and tr.speakers == [] and all(s.speaker is None for s in tr.segments), text
         assert " ".join(s.text for s in tr.segments) == " ".join(text.split())
