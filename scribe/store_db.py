@@ -17,7 +17,8 @@ from __future__ import annotations
 
 import os
 import sqlite3
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -144,7 +145,7 @@ def connect(path: Path, *, create: bool) -> sqlite3.Connection:
         db = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False)
         try:
             db.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
-            db.execute("PRAGMA journal_mode = WAL")
+            _retry_locked(lambda: db.execute("PRAGMA journal_mode = WAL"))
             db.execute("PRAGMA synchronous = FULL")
             db.execute("PRAGMA foreign_keys = ON")
             db.execute("PRAGMA secure_delete = ON")
@@ -153,6 +154,27 @@ def connect(path: Path, *, create: bool) -> sqlite3.Connection:
             db.close()
             raise
     return db
+
+
+def _retry_locked(statement: Callable[[], object], seconds: float = BUSY_TIMEOUT_S) -> None:
+    """Run ``statement`` again while the database is locked, for up to ``seconds``.
+
+    Switching a new store to WAL needs an exclusive lock. When two processes open a
+    new store at once, SQLite can answer "database is locked" at once, without
+    waiting (it would otherwise deadlock: each holds the shared lock the other waits
+    on). The statement failed whole, so running it again is safe. Seen once in CI.
+    """
+    deadline = time.monotonic() + seconds
+    pause = 0.01
+    while True:
+        try:
+            statement()
+            return
+        except sqlite3.OperationalError as exc:
+            if ("locked" not in str(exc) and "busy" not in str(exc)) or time.monotonic() > deadline:
+                raise
+        time.sleep(pause)
+        pause = min(pause * 2, 0.5)
 
 
 def quick_check(db: sqlite3.Connection, path: Path) -> None:

@@ -137,3 +137,34 @@ def test_two_processes_write_while_a_third_reads(scribe_home: Path, script: Path
     check_consistent(scribe_home, committed, audio.read_bytes())
     with Store.open(scribe_home, passphrase=PASS) as store:
         assert [e.action for e in store.audit_entries()].count("store_created") == 1
+
+
+def test_a_store_locked_while_it_is_being_set_up_is_tried_again() -> None:
+    """Two processes opening a new store at once can get "locked" at once, without SQLite's wait."""
+    from scribe.store_db import _retry_locked
+
+    calls: list[float] = []
+
+    def flaky() -> None:
+        calls.append(time.monotonic())
+        if len(calls) < 3:
+            raise sqlite3.OperationalError("database is locked")
+
+    _retry_locked(flaky)
+    assert len(calls) == 3
+
+    def other_error() -> None:
+        calls.append(time.monotonic())
+        raise sqlite3.OperationalError("no such table: x")
+
+    with pytest.raises(sqlite3.OperationalError, match="no such table"):
+        _retry_locked(other_error)
+    assert len(calls) == 4  # not tried again
+
+    def always_locked() -> None:
+        raise sqlite3.OperationalError("database is locked")
+
+    started = time.monotonic()
+    with pytest.raises(sqlite3.OperationalError, match="locked"):
+        _retry_locked(always_locked, seconds=0.2)
+    assert time.monotonic() - started < 5
