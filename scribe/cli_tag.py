@@ -81,14 +81,14 @@ def tag_cmd(transcript: Path | None, text_file: Path | None, as_json: bool) -> N
 
     if text_file is not None:
         record, annotations = tag_text(read_text_file(text_file))
-        timed = record.duration > 0  # subtitles keep their times
+        timed = record.timed  # subtitles keep their times
     else:
         assert transcript is not None
         record = Transcript.load(transcript)
         if not record.segments:
             raise TranscriptError(f"{transcript} has no segments: there is nothing to tag.")
         annotations = tag(record)
-        timed = record.duration > 0
+        timed = record.timed
     if as_json:
         click.echo(json.dumps([a.to_dict() for a in annotations], indent=2, ensure_ascii=False))
     else:

@@ -208,6 +208,11 @@ class Transcript(Record):
     def text(self) -> str:
         return " ".join(s.text.strip() for s in self.segments).strip()
 
+    @property
+    def timed(self) -> bool:
+        """Whether the words have times: a recording, subtitles, or text with times on its lines."""
+        return self.source == "audio" or self.duration > 0
+
     def segment(self, segment_id: int) -> Segment:
         for seg in self.segments:
             if seg.id == segment_id:

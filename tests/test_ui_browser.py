@@ -333,7 +333,7 @@ def test_call_subtitles_opened_from_a_file_become_a_cited_draft_in_chromium(
         expect(page.locator("#notes textarea")).to_have_value(re.compile("<v Dana>I want to get"))
         page.locator("#use-notes").click()
         expect(page.locator("#capture-result")).to_contain_text(
-            "min of subtitles (Sam = worker, Dana = client"
+            "conversation from text (Sam = worker, Dana = client"
         )
         page.locator("#tab-transcript-button").click()
         expect(page.locator("#segments")).to_contain_text("Dana (S2)")

@@ -184,7 +184,7 @@ def test_pasted_call_subtitles_show_their_times(desk: Desk) -> None:
     assert (
         desk.timed
         and desk.need_transcript().duration == 75.0
-        and "1.2 min of subtitles (Sam = worker, Dana = client" in summary
+        and "a 1.2-min conversation from text (Sam = worker, Dana = client" in summary
     )
     goals = tags.group_table(desk, "goal").data
     assert list(goals["Time"]) == ["01:10"] and "driving licence" in goals["Quote"].iloc[0]

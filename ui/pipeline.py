@@ -230,7 +230,7 @@ def capture_summary(desk: Desk) -> str:
     elif t.source == "dialogue":
         who = ", ".join(f"{s.label} = {s.role or 'role unknown'}" for s in t.speakers)
         guessed = any(s.role_source == "guess" for s in t.speakers)
-        what = f"{t.duration / 60:.1f} min of subtitles" if t.duration else "a typed conversation"
+        what = f"a {t.duration / 60:.1f}-min conversation from text" if t.timed else "a typed conversation"
         parts.insert(0, f"{what} ({who}{'; roles guessed, check them' if guessed else ''})")
     if flagged:
         parts.append(f"{flagged} to check (marked ⚠)")

@@ -80,8 +80,7 @@ class Desk:
     @property
     def timed(self) -> bool:
         """Whether the session's words have times: a recording, or subtitles with their cue times."""
-        t = self.transcript
-        return t is not None and (t.source == "audio" or t.duration > 0)
+        return self.transcript is not None and self.transcript.timed
 
     def need_transcript(self) -> Transcript:
         self.need_session()

@@ -38,8 +38,6 @@ def speaker_ids(transcript: Transcript) -> list[str]:
 
 
 def segment_rows(transcript: Transcript) -> pd.DataFrame:
-    # typed text has no times: its place is a paragraph number, as the draft cites it
-    timed = transcript.source == "audio" or transcript.duration > 0
     rows = []
     for seg in transcript.segments:
         if seg.needs_review:
@@ -49,7 +47,8 @@ def segment_rows(transcript: Transcript) -> pd.DataFrame:
         rows.append(
             [
                 seg.id,
-                span(seg.start, seg.end) if timed else f"¶{seg.id + 1}",
+                # typed text has no times: its place is a paragraph number, as the draft cites it
+                span(seg.start, seg.end) if transcript.timed else f"¶{seg.id + 1}",
                 speaker_name(transcript, seg.speaker),
                 seg.role or "",
                 seg.text,
