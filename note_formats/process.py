@@ -115,7 +115,7 @@ def dialogue_items(m: Material) -> list[NoteItem]:
             attached[n].append(ann)
 
     # an unlabelled line of a typed conversation is the worker's own narrative, not unheard speech
-    typed = m.transcript.source == "dialogue" and not m.transcript.duration
+    typed = m.transcript.source == "dialogue" and not m.transcript.timed
     unlabelled = "Notes" if typed else "Unknown speaker"
     items = []
     for turn, anns in zip(all_turns, attached, strict=True):

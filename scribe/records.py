@@ -200,7 +200,7 @@ class Transcript(Record):
     speakers: list[Speaker] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     #: "audio", "text" (typed notes), "dictation", or "dialogue" (a typed or pasted conversation
-    #: with speaker labels: speakers, no times).
+    #: or subtitles, with speakers; times only where the text gave them).
     source: str = "audio"
     created_at: str = field(default_factory=now_iso)
 
