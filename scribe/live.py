@@ -302,10 +302,10 @@ KNOWN_SECTIONS: tuple[str, ...] = (
     "behavior", "behaviour", "intervention", "response",
 )  # fmt: skip
 
-# "add" is often heard as "and" ("And to objective, ..."), and "to" is sometimes lost
-# ("And the plan, ...", "And objective, ..."), hence the variants; the section must be
-# a known one, and without "to" a comma or colon must follow it, so "And to be
-# honest, ..." or "And the plan is ..." are left alone.
+# "add" is often heard as "and" or "at" ("And to objective, ...", "At objective, ..."), and
+# "to" is sometimes lost ("And the plan, ...", "And objective. Client ..."), hence the
+# variants; the section must be a known one, and without "to" a comma, colon or full stop
+# must follow it, so "And to be honest, ..." or "And the plan is ..." are left alone.
 _SECTION_COMMANDS = (
     re.compile(
         r"^\s*(?:please\s+)?(?:add|and|append|put)(?:\s+this)?\s+(?:to|in|into|under)\s+(?:the\s+)?"
@@ -313,7 +313,7 @@ _SECTION_COMMANDS = (
         re.IGNORECASE | re.DOTALL,
     ),
     re.compile(
-        r"^\s*(?:add|and)\s+(?:the\s+)?(?P<section>[a-z]+)(?:\s+section)?\s*[:,]\s*(?P<text>\S.*)$",
+        r"^\s*(?:add|and|at)\s+(?:the\s+)?(?P<section>[a-z]+)(?:\s+section)?\s*[:,.]\s*(?P<text>\S.*)$",
         re.IGNORECASE | re.DOTALL,
     ),
 )
