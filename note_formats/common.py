@@ -45,6 +45,7 @@ INTERVENTION_TITLES = {
     "summary": "Summary",
     "psychoeducation": "Psychoeducation",
     "safety_planning": "Safety planning",
+    "risk_screening": "Risk screening",
     "referral": "Referral",
     "problem_solving": "Problem solving",
     "goal_setting": "Goal setting",

@@ -45,7 +45,7 @@ CHANGE_MIN_P = 0.7
 SIMILAR_RISK_MIN = {"*": 0.55, "substance_crisis": 0.7}
 SIMILAR_MARGIN = 0.05
 #: Questions the rules name by technique; the head's open / closed label on the same utterance is dropped.
-NAMED_QUESTIONS = ("scaling_question", "miracle_question", "exception_question")
+NAMED_QUESTIONS = ("scaling_question", "miracle_question", "exception_question", "risk_screening")
 #: Goal cues that are common in any talk ("I will", "I have to", "I can", "I started") stand
 #: only when the change-talk head agrees; "I want to" and "my goal is" always stand.
 WEAK_GOAL_CUES = ("need", "commitment", "ability", "taking_steps", "reason")
@@ -206,7 +206,20 @@ def annotate_doc(segment: Segment, doc: Doc, taxonomy: Taxonomy, notes: bool) ->
             )
         elif label == "risk":
             if (question or _asks(span)) and worker and not notes:
-                continue  # a screening question; paired with the answer in annotate()
+                # a screening question: the worker's intervention here; the answer is paired in annotate()
+                drafts.append(
+                    _rule_draft(
+                        "intervention",
+                        "risk_screening",
+                        taxonomy.display("intervention", "risk_screening"),
+                        segment,
+                        sentence_of(span),
+                        conf * worker_factor,
+                        "affirmed",
+                        {},
+                    )
+                )
+                continue
             if role == "worker":
                 conf *= 0.6  # usually a reflection of the client's words or information: review it
             elif status == "hypothetical" and not notes and not worker:
@@ -237,6 +250,10 @@ def annotate_doc(segment: Segment, doc: Doc, taxonomy: Taxonomy, notes: bool) ->
                     label, subtype, f"{display}: {clause.text.strip()}", segment, clause, conf, status, extra
                 )
             )
+    screening = [d for d in drafts if d.subtype == "risk_screening"]
+    if len(screening) > 1:  # once per turn, quoting the question itself where there is one
+        keep = next((d for d in screening if d.evidence[0].quote.rstrip().endswith("?")), screening[0])
+        drafts = [d for d in drafts if d.subtype != "risk_screening" or d is keep]
     if heads and not notes:
         # "On a scale from 1 to 10, ...?" is a scaling question: the head's "closed question" adds nothing
         named = any(d.label == "intervention" and d.subtype in NAMED_QUESTIONS for d in drafts)

@@ -474,6 +474,28 @@ def test_observations_are_read_from_the_word_in_its_place(text: str, subtypes: s
     assert {a.subtype for a in anns if a.label == "observation" and a.source == "rules"} == subtypes
 
 
+def test_a_workers_risk_question_is_screening_and_the_answer_is_its_risk() -> None:
+    anns = tag(
+        _transcript(
+            [
+                (
+                    W,
+                    "I need to ask you some safety questions. Have you had any thoughts of ending your life?",
+                ),
+                (C, "No, never."),
+            ]
+        )
+    )
+    interventions = [a for a in anns if a.label == "intervention"]
+    assert [a.subtype for a in interventions] == ["risk_screening"]  # once, not also "open question"
+    assert interventions[0].evidence[0].quote == "Have you had any thoughts of ending your life?"
+    risk = [a for a in anns if a.label == "risk"]
+    assert [(a.subtype, a.status) for a in risk] == [("suicidal_ideation", "negated")]
+    # The client's own words about a risk are a disclosure, never the worker's screening.
+    told = tag(_transcript([(C, "Sometimes I think about ending my life.")]))
+    assert not [a for a in told if a.subtype == "risk_screening"]
+
+
 def test_a_named_question_is_not_also_an_open_or_closed_one() -> None:
     anns = tag(_transcript([(W, "On a scale from one to ten, how ready are you to work on the budget?")]))
     assert [a.subtype for a in anns if a.label == "intervention"] == ["scaling_question"]
