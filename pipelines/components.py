@@ -387,8 +387,6 @@ class GoalPlanDetails:
                         when, key=lambda w: min(abs(w.start - span.end), abs(span.start - w.end))
                     ).text
                 who = self._who(doc, span)
-                if _LISTENER_DOES.match(span.text):  # "I'd like you to call ...": the listener does it
-                    who = {"worker": "client", "client": "worker"}.get(doc._.scribe_role or "", "listener")
                 if span.id_ == "plan.homework" and who in ("", "worker", "speaker", "worker and client"):
                     # "I'd like you to keep a journal": homework is the client's unless said otherwise.
                     who = "client"
@@ -399,7 +397,10 @@ class GoalPlanDetails:
 
     @staticmethod
     def _who(doc: Doc, span: Span) -> str:
-        subj = subject_of(span)
+        if _LISTENER_DOES.match(span.text):  # "I'd like you to call ...": the listener does it
+            subj = next(doc[t.i : t.i + 1] for t in span if t.lower_ == "you")
+        else:
+            subj = subject_of(span)
         if subj is None:
             # Unparsed doc: the nearest person pronoun before the match in its sentence.
             sent = sentence_of(span)
