@@ -135,13 +135,20 @@ def intervention_items(m: Material, *, prefix: str = "", covered: Sequence[NoteI
 
 
 def risk_items(m: Material) -> list[NoteItem]:
-    """Risk indicators: affirmed first, then past, hypothetical, about others; denials last.
+    """Risk indicators: affirmed first, then possible, past, hypothetical, about others; denials last.
 
-    Every affirmed indicator is marked for review: the worker must confirm it
-    and document the response before signing.
+    Every affirmed or possible indicator is marked for review: the worker must confirm it (or,
+    for a possible one, decide whether it is current risk) and document the response before signing.
     """
-    order = {"affirmed": 0, "historical": 1, "hypothetical": 2, "other_person": 3, "negated": 4}
-    anns = sorted(m.select("risk"), key=lambda a: (order.get(a.status, 5), a.evidence[0].start))
+    order = {
+        "affirmed": 0,
+        "possible": 1,
+        "historical": 2,
+        "hypothetical": 3,
+        "other_person": 4,
+        "negated": 5,
+    }
+    anns = sorted(m.select("risk"), key=lambda a: (order.get(_risk_status(a), 6), a.evidence[0].start))
     items = []
     for ann in anns:
         what = RISK_TITLES.get(ann.subtype, ann.subtype.replace("_", " "))
@@ -154,16 +161,29 @@ def risk_items(m: Material) -> list[NoteItem]:
                 text = f"Denial of {what} {'documented' if m.notes else '(speaker not identified)'}: {quotes}"
             items.append(m.item([ann], text))
             continue
+        status = _risk_status(ann)
         when = {
             "affirmed": "",
+            "possible": " (for the worker to decide)",
             "historical": " (past)",
             "hypothetical": " (hypothetical or conditional)",
-        }.get(ann.status, " (concerning another person)")
+        }.get(status, " (concerning another person)")
         said = f"{role_word(role)} said" if role else ("noted" if m.notes else "speaker not identified")
-        text = f"{what[0].upper()}{what[1:]}{when} — {said}: {quotes}"
-        extra = ["risk indicator: confirm and document the response"] if ann.status == "affirmed" else []
+        title = f"possible {what}" if status == "possible" else what
+        text = f"{title[0].upper()}{title[1:]}{when} — {said}: {quotes}"
+        extra = {
+            "affirmed": ["risk indicator: confirm and document the response"],
+            "possible": ["possible risk: decide whether this is current risk and document the response"],
+        }.get(status, [])
         items.append(m.item([ann], text, extra))
     return items
+
+
+def _risk_status(ann: Annotation) -> str:
+    """The status a draft shows: an affirmed finding the tagger was unsure of is "possible"."""
+    if ann.status == "affirmed" and ann.attributes.get("certainty") == "possible":
+        return "possible"
+    return ann.status
 
 
 def risk_section(m: Material) -> NoteSection:

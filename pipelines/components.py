@@ -38,7 +38,7 @@ def register_extensions() -> None:
         ("scribe_role", None),
         ("scribe_source", "audio"),
         ("scribe_heads", None),
-        ("scribe_risk_like", None),
+        ("scribe_risk_found", None),
     ):
         if not Doc.has_extension(name):
             Doc.set_extension(name, default=default)

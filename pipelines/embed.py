@@ -94,27 +94,8 @@ class MiniLMEncoder:
         if check_hash:
             verify(self.model_path, ONNX_SHA256)
             verify(self.tokenizer_path, TOKENIZER_SHA256)
-        try:
-            import onnxruntime as ort
-            from tokenizers import Tokenizer
-        except ImportError as exc:  # pragma: no cover - both are declared dependencies
-            raise ModelError(f"{exc.name} is missing: pip install onnxruntime tokenizers") from exc
-        self.tokenizer = Tokenizer.from_file(str(self.tokenizer_path))
-        # The shipped tokenizer pads every input to 128; pad per batch instead (much faster).
-        self.tokenizer.no_padding()
-        self.tokenizer.enable_truncation(max_length=max_tokens)
-        options = ort.SessionOptions()
-        if threads:
-            options.intra_op_num_threads = threads
-        # Idle worker threads otherwise spin for the next op: on a busy 2-core machine
-        # that burns the CPU the other half of the pipeline (spaCy) needs.
-        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-        try:
-            self.session = ort.InferenceSession(
-                str(self.model_path), options, providers=["CPUExecutionProvider"]
-            )
-        except Exception as exc:  # onnxruntime raises its own untyped errors
-            raise ModelError(f"Could not load the embedding model {self.model_path}: {exc}") from exc
+        self.tokenizer = load_tokenizer(self.tokenizer_path, max_tokens)
+        self.session = cpu_session(self.model_path, threads)
         self.input_names = {i.name for i in self.session.get_inputs()}
 
     def encode(self, texts: Sequence[str], batch_size: int = 32) -> np.ndarray:
@@ -126,19 +107,7 @@ class MiniLMEncoder:
             index = {t: i for i, t in enumerate(unique)}
             return vecs[[index[t] for t in texts]]
         out = np.zeros((len(texts), DIM), dtype=np.float32)
-        if not texts:
-            return out
-        encodings = self.tokenizer.encode_batch(list(texts))
-        order = np.argsort([len(e.ids) for e in encodings], kind="stable")
-        for i in range(0, len(order), batch_size):
-            idx = order[i : i + batch_size]
-            width = max(len(encodings[j].ids) for j in idx)
-            ids = np.zeros((len(idx), width), dtype=np.int64)
-            mask = np.zeros_like(ids)
-            for row, j in enumerate(idx):
-                n = len(encodings[j].ids)
-                ids[row, :n] = encodings[j].ids
-                mask[row, :n] = 1
+        for idx, ids, mask in padded_batches(self.tokenizer, texts, batch_size):
             feeds = {"input_ids": ids, "attention_mask": mask}
             if "token_type_ids" in self.input_names:
                 feeds["token_type_ids"] = np.zeros_like(ids)
@@ -147,6 +116,48 @@ class MiniLMEncoder:
             vecs = summed / np.maximum(mask.sum(axis=1, keepdims=True), 1)
             out[idx] = vecs / np.maximum(np.linalg.norm(vecs, axis=1, keepdims=True), 1e-12)
         return out
+
+
+def load_tokenizer(path: Path, max_tokens: int):
+    """MiniLM's tokenizer, truncating at ``max_tokens`` and padding per batch, not to 128 (much faster)."""
+    from tokenizers import Tokenizer
+
+    tokenizer = Tokenizer.from_file(str(path))
+    tokenizer.no_padding()
+    tokenizer.enable_truncation(max_length=max_tokens)
+    return tokenizer
+
+
+def padded_batches(tokenizer, texts: Sequence[str], batch_size: int):
+    """(row indices, input ids, attention mask) per batch, batches formed by length to limit padding."""
+    if not texts:
+        return
+    encodings = tokenizer.encode_batch(list(texts))
+    order = np.argsort([len(e.ids) for e in encodings], kind="stable")
+    for i in range(0, len(order), batch_size):
+        idx = order[i : i + batch_size]
+        width = max(len(encodings[j].ids) for j in idx)
+        ids = np.zeros((len(idx), width), dtype=np.int64)
+        mask = np.zeros_like(ids)
+        for row, j in enumerate(idx):
+            n = len(encodings[j].ids)
+            ids[row, :n] = encodings[j].ids
+            mask[row, :n] = 1
+        yield idx, ids, mask
+
+
+def cpu_session(path: Path, threads: int = 0):
+    """An onnxruntime CPU session whose idle threads do not spin (they would starve spaCy on 2 cores)."""
+    import onnxruntime as ort
+
+    options = ort.SessionOptions()
+    if threads:
+        options.intra_op_num_threads = threads
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    try:
+        return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+    except Exception as exc:  # onnxruntime raises its own untyped errors
+        raise ModelError(f"Could not load the model {path}: {exc}") from exc
 
 
 @lru_cache(maxsize=1)

@@ -1,6 +1,8 @@
-"""The ``scribe_minilm`` spaCy component: MiniLM heads per utterance and the risk similarity net.
+"""The ``scribe_minilm`` spaCy component: MiniLM heads per utterance and the risk clause classifier.
 
-The encoder is the costly part of tagging, so the component works in batches (``pipe``).
+The encoder is the costly part of tagging, so the component works in batches (``pipe``):
+one encoder call per batch for the utterances and one for the sentences and clauses of the
+client's talk (a one-sentence utterance reuses its utterance vector).
 """
 
 from __future__ import annotations
@@ -8,53 +10,51 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
+import numpy as np
 from spacy.language import Language
 from spacy.tokens import Doc
 from spacy.util import minibatch
 
-from pipelines.components import SPANS_KEY
-from pipelines.taxonomy import load_taxonomy
+from pipelines.embed import load_encoder
+from pipelines.heads import features, load_heads
+from pipelines.risk import TYPES, clause_status, load_model, unit_spans, units_of
 from scribe.records import NOTE_SOURCES
+
+#: Clause-classifier probability of a risk type at which a finding is emitted as *possible* risk
+#: for the worker to decide, and at which it is documented as affirmed (if its scope is certain).
+#: Chosen on the Counsel-Chat development set and AnnoMI client talk (bench/risk.py).
+RISK_LOW = 0.8
+RISK_HIGH = 0.98
 
 
 @Language.factory(
     "scribe_minilm",
-    default_config={"heads_path": "", "taxonomy_path": "", "batch_size": 32, "risk_gate": 0.45},
+    default_config={"heads_path": "", "batch_size": 32, "risk": True},
 )
-def make_minilm(
-    nlp: Language, name: str, *, heads_path: str, taxonomy_path: str, batch_size: int, risk_gate: float
-) -> MiniLMHeads:
-    return MiniLMHeads(
-        nlp,
-        name,
-        heads_path=heads_path,
-        taxonomy_path=taxonomy_path,
-        batch_size=batch_size,
-        risk_gate=risk_gate,
-    )
+def make_minilm(nlp: Language, name: str, *, heads_path: str, batch_size: int, risk: bool) -> MiniLMHeads:
+    return MiniLMHeads(nlp, name, heads_path=heads_path, batch_size=batch_size, risk=risk)
 
 
 @dataclass(frozen=True)
-class RiskLike:
-    """The sentence of a doc nearest in meaning to a risk example (the similarity safety net)."""
+class RiskFinding:
+    """A sentence (or the clause of it that says so) the classifier reads as about a risk type."""
 
     subtype: str
-    similarity: float
-    #: similarity minus the best similarity to the everyday contrast sentences
-    margin: float
+    probability: float
+    status: str
+    #: False: a judgement the worker must make (below the high threshold, or unclear timing).
+    certain: bool
+    note: str
     start_char: int
     end_char: int
-    example: str
 
 
 class MiniLMHeads:
-    """Classifies each doc (one utterance) with the AnnoMI-trained heads, and finds risk in other words.
+    """Classifies each doc (one utterance) with the AnnoMI-trained heads, and finds risk per clause.
 
     Writes ``doc._.scribe_heads = {"skill": {...}, "talk": {...}, "speaker": {...}}``
-    (class probabilities; ``None`` for an empty doc) and ``doc._.scribe_risk_like``, a
-    ``RiskLike`` when the utterance is within ``risk_gate`` cosine of a risk example in the
-    taxonomy (its sentences are then embedded one by one to find which one). Batched in
-    ``pipe``: the encoder is the costly part of tagging.
+    (class probabilities; ``None`` for an empty doc) and ``doc._.scribe_risk_found``, the
+    ``RiskFinding`` list of a client utterance (or of typed notes).
     """
 
     def __init__(
@@ -63,22 +63,14 @@ class MiniLMHeads:
         name: str = "scribe_minilm",
         *,
         heads_path: str = "",
-        taxonomy_path: str = "",
         batch_size: int = 32,
-        risk_gate: float = 0.45,
+        risk: bool = True,
     ):
-        from pipelines.embed import load_encoder
-        from pipelines.heads import load_heads
-
         self.name = name
         self.batch_size = batch_size
-        self.risk_gate = risk_gate
         self.heads = load_heads(heads_path)
         self.encoder = load_encoder()
-        tax = load_taxonomy(taxonomy_path)
-        self.examples = [(e.subtype, x) for e in tax.entries if e.label == "risk" for x in e.examples]
-        self.example_vecs = self.encoder.encode([x for _, x in self.examples])
-        self.contrast_vecs = self.encoder.encode(list(tax.contrast_examples))
+        self.risk_model = load_model() if risk else None
 
     def __call__(self, doc: Doc) -> Doc:
         return next(self.pipe([doc]))
@@ -91,13 +83,11 @@ class MiniLMHeads:
 
     def predict(
         self, docs: list[Doc]
-    ) -> tuple[list[dict[str, dict[str, float]] | None], list[RiskLike | None]]:
-        from pipelines.heads import features
-
+    ) -> tuple[list[dict[str, dict[str, float]] | None], list[list[RiskFinding]]]:
         texts = [d.text.strip() for d in docs]
         live = [i for i, t in enumerate(texts) if t]
         probs: list[dict[str, dict[str, float]] | None] = [None] * len(docs)
-        risk: list[RiskLike | None] = [None] * len(docs)
+        risk: list[list[RiskFinding]] = [[] for _ in docs]
         if not live:
             return probs, risk
         emb = self.encoder.encode([texts[i] for i in live], batch_size=self.batch_size)
@@ -108,32 +98,64 @@ class MiniLMHeads:
                 name: {c: float(p[row, k]) for k, c in enumerate(self.heads[name].classes)}
                 for name, p in per_head.items()
             }
-        if self.examples:
-            best = (emb @ self.example_vecs.T).max(axis=1)
-            for row, i in enumerate(live):
-                if docs[i]._.scribe_role == "worker" or docs[i]._.scribe_source in NOTE_SOURCES:
-                    continue  # the safety net listens to the client only
-                if any(s.label_ == "risk" for s in docs[i].spans.get(SPANS_KEY, [])):
-                    continue  # the rules found this utterance's risk, with its context
-                if best[row] >= self.risk_gate:
-                    risk[i] = self._risk_sentence(docs[i], emb[row])
+        if self.risk_model is not None:
+            # The worker's questions are screening and their reflections echo the client: only the
+            # client's words (or the worker's notes) can disclose.
+            listen = [i for i in live if docs[i]._.scribe_role != "worker"]
+            units = {i: units_of(docs[i]) for i in listen}
+            spans = {i: unit_spans(units[i]) for i in listen}
+            flat = [s.text.strip() for i in listen for s in spans[i]]
+            p = self.risk_model.predict(flat, batch_size=self.batch_size)
+            at = 0
+            for i in listen:
+                n = len(spans[i])
+                if n:
+                    risk[i] = self._risk(docs[i], units[i], p[at : at + n])
+                at += n
         return probs, risk
 
-    def _risk_sentence(self, doc: Doc, doc_vec) -> RiskLike:
-        sents = [s for s in doc.sents if s.text.strip()] if doc.has_annotation("SENT_START") else [doc[:]]
-        vecs = doc_vec[None, :] if len(sents) <= 1 else self.encoder.encode([s.text for s in sents])
-        sims = vecs @ self.example_vecs.T
-        row, col = divmod(int(sims.argmax()), sims.shape[1])
-        contrast = float((vecs[row] @ self.contrast_vecs.T).max()) if len(self.contrast_vecs) else -1.0
-        sent = sents[row] if sents else doc[:]
-        sim = float(sims[row, col])
-        subtype, example = self.examples[col]
-        return RiskLike(subtype, sim, sim - contrast, sent.start_char, sent.end_char, example)
+    def _risk(self, doc: Doc, units, p: np.ndarray) -> list[RiskFinding]:
+        col = {c: k for k, c in enumerate(self.risk_model.classes)}
+        conversation = doc._.scribe_source not in NOTE_SOURCES
+        out: list[RiskFinding] = []
+        row = 0
+        for sent, parts in units:
+            p_sent = p[row]
+            p_parts = [p_sent] if len(parts) == 1 else list(p[row + 1 : row + 1 + len(parts)])
+            row += 1 if len(parts) == 1 else 1 + len(parts)
+            for kind in TYPES:
+                k = col.get(kind)
+                if k is None:
+                    continue
+                # The sentence decides whether the type is there (a clause alone reads out of
+                # context: "I just want to walk away"); its clauses decide where and with what status.
+                score = float(p_sent[k])
+                if score < RISK_LOW:
+                    continue
+                ranked = sorted(zip(parts, p_parts, strict=True), key=lambda cq: -float(cq[1][k]))
+                carrying = [c for c, q in ranked if q[k] >= RISK_LOW] or [ranked[0][0]]
+                scopes = [(c, clause_status(c, sent, kind, conversation)) for c in carrying]
+                best = next((cs for cs in scopes if cs[1].status == "affirmed" and cs[1].certain), None)
+                best = best or next((cs for cs in scopes if cs[1].status == "affirmed"), None) or scopes[0]
+                clause, scope = best
+                quote = clause if scope.status == "affirmed" and len(parts) > 1 else sent
+                out.append(
+                    RiskFinding(
+                        kind,
+                        score,
+                        scope.status,
+                        scope.certain and score >= RISK_HIGH,
+                        scope.note,
+                        quote.start_char,
+                        quote.end_char,
+                    )
+                )
+        return out
 
     @staticmethod
     def set_annotations(
-        docs: list[Doc], probs: list[dict[str, dict[str, float]] | None], risk: list[RiskLike | None]
+        docs: list[Doc], probs: list[dict[str, dict[str, float]] | None], risk: list[list[RiskFinding]]
     ) -> None:
         for doc, p, r in zip(docs, probs, risk, strict=True):
             doc._.scribe_heads = p
-            doc._.scribe_risk_like = r
+            doc._.scribe_risk_found = r

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from spacy.tokens import Doc, Span
 
 from pipelines.components import SPANS_KEY, attrs_of, is_question, sentence_of
+from pipelines.risk import clause_status, clauses
 from pipelines.taxonomy import CHANGE_TALK, Taxonomy
 from scribe.records import NOTE_SOURCES, Annotation, Evidence, Segment, Transcript
 
@@ -39,11 +40,6 @@ SKILL_MIN_P = 0.4
 #: A client utterance with no goal rule becomes model-only change talk at this p(change).
 #: Out-of-fold on AnnoMI: 0.6 -> precision 0.46, 0.7 -> 0.50 (see pipelines/data/MODEL_CARD.md).
 CHANGE_MIN_P = 0.7
-#: Similarity safety net for risk: cosine to the nearest risk example, per subtype ("*": default),
-#: and the margin over everyday contrast sentences. Chosen on AnnoMI client talk (few flags per
-#: thousand utterances) and the labelled cases in tests/test_pipelines_labelled.py.
-SIMILAR_RISK_MIN = {"*": 0.55, "substance_crisis": 0.7}
-SIMILAR_MARGIN = 0.05
 #: Questions the rules name by technique; the head's open / closed label on the same utterance is dropped.
 NAMED_QUESTIONS = ("scaling_question", "miracle_question", "exception_question", "risk_screening")
 #: Goal cues that are common in any talk ("I will", "I have to", "I can", "I started") stand
@@ -224,9 +220,17 @@ def annotate_doc(segment: Segment, doc: Doc, taxonomy: Taxonomy, notes: bool) ->
                 conf *= 0.6  # usually a reflection of the client's words or information: review it
             elif status == "hypothetical" and not notes and not worker:
                 # A client's conditional ("it'd be easier if I wasn't alive", "if he leaves I'll kill
-                # myself") is a disclosure: recall first, affirmed and flagged for review.
+                # myself") is a disclosure: recall first, possible risk for the worker to decide.
                 status, conf = "affirmed", conf * 0.7
+                extra["certainty"] = "possible"
                 extra["context"] = f"conditional wording ({attrs.get('context', '')}); check"
+            else:
+                status, note = _rescope_risk(span, status, not notes)
+                if note.startswith("possible: "):
+                    extra["certainty"] = "possible"
+                    note = note.removeprefix("possible: ")
+                if note:
+                    extra["context"] = note
             drafts.append(
                 _rule_draft(
                     label, subtype, f"{display}: {span.text}", segment, _quote_span(span), conf, status, extra
@@ -262,9 +266,9 @@ def annotate_doc(segment: Segment, doc: Doc, taxonomy: Taxonomy, notes: bool) ->
             for d in _head_drafts(segment, doc, heads, worker, worker_factor, role, has_goal_rule, taxonomy)
             if not (named and d.subtype in ("open_question", "closed_question"))
         )
-    like = doc._.scribe_risk_like
-    if like is not None and not notes and not (role == "worker" or (worker and worker_factor == 1.0)):
-        drafts.extend(_similar_risk(segment, doc, like, spans, taxonomy))
+    found = doc._.scribe_risk_found
+    if found and not (role == "worker" or (not notes and worker and worker_factor == 1.0)):
+        drafts.extend(_model_risk(segment, doc, found, spans, taxonomy))
     for d in drafts:
         d.role = role
     return drafts
@@ -374,32 +378,61 @@ def _has_content(span: Span, normalised: str) -> bool:
     return len(words) >= 3 or (normalised.startswith("goal:") and len(words) >= 2)
 
 
-def _similar_risk(segment: Segment, doc: Doc, like, spans: list[Span], taxonomy: Taxonomy) -> list[_Draft]:
-    """The safety net: a client sentence that means a risk example in other words.
+def _model_risk(segment: Segment, doc: Doc, found, spans: list[Span], taxonomy: Taxonomy) -> list[_Draft]:
+    """Risk the clause classifier read in the client's words that the lexicon did not name.
 
-    Recall first (issue 5): flagged affirmed at low confidence so the worker reviews it,
-    unless a rule already found risk in that sentence (the rules also know its context).
+    Recall first: a finding below the high threshold, or whose timing or wording is unclear,
+    is kept as *possible* risk (``certainty=possible``) for the worker to decide, never dropped
+    and never documented as fact. Where the lexicon found the same type in the same words,
+    its finding stands (it also knows the negation around the words).
     """
-    if (
-        like.similarity < SIMILAR_RISK_MIN.get(like.subtype, SIMILAR_RISK_MIN["*"])
-        or like.margin < SIMILAR_MARGIN
-    ):
-        return []
-    if any(
-        s.label_ == "risk" and s.start_char < like.end_char and like.start_char < s.end_char for s in spans
-    ):
-        return []
-    sent = doc.char_span(like.start_char, like.end_char, alignment_mode="expand")
-    evidence = _evidence(segment, sent) if sent is not None else _evidence(segment)
-    text = f"{taxonomy.display('risk', like.subtype)} (in other words; check)"
-    attrs = {
-        "similar_to": like.example,
-        "similarity": f"{like.similarity:.2f}",
-        "context": "similarity safety net",
-    }
-    return [
-        _Draft("risk", like.subtype, text, [evidence], segment, 0.45, "affirmed", "minilm-similarity", attrs)
-    ]
+    out: list[_Draft] = []
+    rule = [s for s in spans if s.label_ == "risk"]
+    for f in found:
+        if any(
+            s.id_ == f"risk.{f.subtype}" and s.start_char < f.end_char and f.start_char < s.end_char
+            for s in rule
+        ):
+            continue
+        if f.status != "affirmed" and not f.certain:
+            continue  # a weak reading that is not the client's current risk documents nothing
+        quote = doc.char_span(f.start_char, f.end_char, alignment_mode="expand")
+        display = taxonomy.display("risk", f.subtype)
+        attrs = {"risk_p": f"{f.probability:.2f}", "context": f.note or "clause classifier"}
+        certain = f.certain
+        if f.subtype == "substance_crisis" and any(
+            s.label_ == "goal" and s.start_char < f.end_char and f.start_char < s.end_char for s in spans
+        ):
+            # Wanting to cut down is one CAGE item: worth a question, not a crisis on its own.
+            certain, attrs["context"] = False, "a wish to cut down on use; check"
+        if f.status == "affirmed" and not certain:
+            attrs["certainty"] = "possible"
+            text = f"Possible {display[0].lower()}{display[1:]} (in other words; check)"
+        else:
+            text = f"{display} (in other words)"
+        conf = f.probability * (1.0 if certain else 0.6)
+        evidence = _evidence(segment, quote) if quote is not None else _evidence(segment)
+        out.append(_Draft("risk", f.subtype, text, [evidence], segment, conf, f.status, "minilm-risk", attrs))
+    return out
+
+
+def _rescope_risk(span: Span, status: str, conversation: bool) -> tuple[str, str]:
+    """A lexicon finding's status read again in its own clause: (status, note), where the note
+    "possible: ..." marks an affirmed finding whose timing or wording the worker should check.
+
+    ConText's triggers see "used to"; the clause also knows "as a little girl", "my ex" and who
+    the subject is ("my father died by suicide").
+    """
+    if status != "affirmed":
+        return status, ""
+    sent = sentence_of(span)
+    clause = next((c for c in clauses(sent) if c.start <= span.start < c.end), sent)
+    scope = clause_status(clause, sent, span.id_.split(".", 1)[1], conversation)
+    if scope.status in ("historical", "other_person"):
+        return scope.status, scope.note
+    if scope.status == "affirmed" and not scope.certain:
+        return "affirmed", f"possible: {scope.note}"
+    return status, ""
 
 
 def _has_risk(doc: Doc) -> bool:
@@ -471,7 +504,11 @@ def annotate(transcript: Transcript, docs: list[Doc], taxonomy: Taxonomy) -> lis
     drafts: list[_Draft] = []
     for seg, doc in zip(transcript.segments, docs, strict=True):
         drafts.extend(annotate_doc(seg, doc, taxonomy, notes))
-    drafts.extend(_pair_risk_questions(transcript.segments, docs, notes))
+    paired = _pair_risk_questions(transcript.segments, docs, notes)
+    # An answer to a screening question is documented with its question, not again on its own.
+    answered = {(d.segment.id, d.subtype) for d in paired}
+    drafts = [d for d in drafts if d.source != "minilm-risk" or (d.segment.id, d.subtype) not in answered]
+    drafts.extend(paired)
     merged: dict[tuple, _Draft] = {}
     for d in drafts:
         old = merged.get(d.key)
@@ -483,6 +520,8 @@ def annotate(transcript: Transcript, docs: list[Doc], taxonomy: Taxonomy) -> lis
             old.confidence = max(old.confidence, d.confidence)
             if old.label == "risk" and d.status == "affirmed":
                 old.status = "affirmed"  # recall first: any affirmed mention wins
+                if "certainty" not in d.attributes:
+                    old.attributes.pop("certainty", None)
         elif d.confidence > old.confidence:
             merged[d.key] = d
     order = {s.id: i for i, s in enumerate(transcript.segments)}

@@ -53,7 +53,8 @@ def build_pipeline(
     context_path: str = "",
     heads: bool = True,
 ) -> Language:
-    """Add the tagging components to ``nlp`` (default: en_core_web_sm). ``heads=False`` skips MiniLM."""
+    """Add the tagging components to ``nlp`` (default: en_core_web_sm). ``heads=False`` skips MiniLM
+    (the heads and the risk clause classifier), leaving the taxonomy's rules alone."""
     nlp = nlp if nlp is not None else load_language_model()
     nlp.add_pipe("scribe_taxonomy", config={"taxonomy_path": taxonomy_path, "spans_key": SPANS_KEY})
     nlp.add_pipe("scribe_details", config={"taxonomy_path": taxonomy_path, "spans_key": SPANS_KEY})
@@ -63,7 +64,7 @@ def build_pipeline(
     )
     nlp.add_pipe("scribe_context", config={"context_path": context_path, "spans_key": SPANS_KEY})
     if heads:
-        nlp.add_pipe("scribe_minilm", config={"taxonomy_path": taxonomy_path})
+        nlp.add_pipe("scribe_minilm")
     return nlp
 
 

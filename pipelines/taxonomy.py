@@ -45,8 +45,6 @@ class Entry:
     not_before: frozenset[str] = frozenset()
     #: Observation phrases naming an ordinary activity ("sleeping"): negated, they report a problem.
     activities: frozenset[str] = frozenset()
-    #: Example sentences for the MiniLM similarity safety net (risk).
-    examples: tuple[str, ...] = ()
 
     @property
     def key(self) -> str:
@@ -61,8 +59,6 @@ class Taxonomy:
     when_patterns: tuple[tuple[dict[str, Any], ...], ...]
     source: str = ""
     proposal_cues: tuple[str, ...] = ()
-    #: Everyday sentences near risk examples in meaning that are not risk ("I want to stop drinking").
-    contrast_examples: tuple[str, ...] = ()
 
     def entry(self, key: str) -> Entry:
         for e in self.entries:
@@ -160,7 +156,6 @@ def parse_taxonomy(data: dict[str, Any], source: str = "") -> Taxonomy:
                 activities=frozenset(
                     s.lower() for s in _strings(item.get("activities"), f"{where}.activities")
                 ),
-                examples=_strings(item.get("examples"), f"{where}.examples"),
             )
             if entry.key in seen:
                 raise ModelError(f"{where}: '{entry.key}' is defined twice; merge the two entries.")
@@ -172,7 +167,6 @@ def parse_taxonomy(data: dict[str, Any], source: str = "") -> Taxonomy:
         when_patterns=_patterns(data.get("when_patterns"), f"{source}: when_patterns"),
         source=source,
         proposal_cues=_strings(data.get("proposal_cues"), f"{source}: proposal_cues"),
-        contrast_examples=_strings(data.get("risk_contrast_examples"), f"{source}: risk_contrast_examples"),
     )
 
 

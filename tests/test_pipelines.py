@@ -402,18 +402,17 @@ def test_pipeline_has_the_documented_components() -> None:
     assert "ner" not in nlp.pipe_names
 
 
-def test_similarity_safety_net_flags_risk_in_other_words() -> None:
+def test_clause_classifier_finds_risk_in_other_words() -> None:
     def risk(role, text, source="audio"):
         tr = Transcript(segments=[Segment(id=0, start=0.0, end=5.0, text=text, role=role)], source=source)
         return [a for a in tag(tr) if a.label == "risk"]
 
     flagged = risk("client", "We had another fight on Sunday. I scratch my arms until they bleed.")
-    assert [(a.subtype, a.status, a.source) for a in flagged] == [
-        ("self_harm", "affirmed", "minilm-similarity")
-    ]
-    assert flagged[0].confidence < 0.6  # a flag for review, not a finding
+    assert [(a.subtype, a.status, a.source) for a in flagged] == [("self_harm", "affirmed", "minilm-risk")]
     assert flagged[0].evidence[0].quote == "I scratch my arms until they bleed."
-    assert risk("client", "I want to stop drinking so much.") == []
+    # Wanting to cut down is one CAGE item: at most a possible risk to ask about, never a crisis.
+    cut_down = risk("client", "I want to stop drinking so much.")
+    assert all(a.attributes.get("certainty") == "possible" for a in cut_down)
     assert risk("client", "My kids are driving me crazy this week.") == []
     assert risk("worker", "Some people scratch their arms until they bleed.") == []
 

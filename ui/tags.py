@@ -79,9 +79,10 @@ def group_table(desk: Desk, label: str):
             decision = "⚠ decide"
         who = ann.role or (ann.evidence[0].role if ann.evidence else None) or "—"
         time = clock(ann.evidence[0].start) if ann.evidence and timed else "—"
-        rows.append(
-            [ref, kind(ann), STATUS_LABELS.get(ann.status, ann.status), who, quote(ann), time, decision]
-        )
+        context = STATUS_LABELS.get(ann.status, ann.status)
+        if ann.attributes.get("certainty") == "possible":
+            context = "possible: decide"
+        rows.append([ref, kind(ann), context, who, quote(ann), time, decision])
     df = pd.DataFrame(rows, columns=COLUMNS)
 
     def style(row: pd.Series) -> list[str]:

@@ -1,0 +1,368 @@
+"""Risk in other words: a classifier on MiniLM clause vectors, trained on a bank of phrasings
+written from screening instruments, with each finding's status read from its own clause.
+
+The bank (``pipelines/data/risk_bank/*.yaml``) lists, per risk type, what validated screening
+tools ask about (C-SSRS, ASQ, PHQ-9 item 9, NSSI inventories, HITS / WAST, AUDIT / CAGE /
+DAST, violence-risk guidance), each group with its source and everyday phrasings; the same
+types denied, past, someone else's, feared and as figures of speech; and heavy talk that is
+not risk. An agency extends it by adding sentences: the classifier is retrained from the bank
+when its text changes (and cached), so the shipped weights never go stale.
+
+The classifier answers "what is this clause about" (a risk type, or none); whether it is the
+client's own current risk is a separate question, answered per clause by ``clause_status``
+from the parse (negation, who it happens to, when, hypotheticals). Recall comes first: a clause
+between the low and the high threshold is emitted as *possible* risk, for the worker to decide.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+import yaml
+from spacy.tokens import Doc, Span
+
+from scribe.errors import ModelError
+
+BANK_DIR = Path(__file__).parent / "data" / "risk_bank"
+MODEL_PATH = Path(__file__).parent / "data" / "risk_model.onnx"
+MODEL_INFO = Path(__file__).parent / "data" / "risk_model.json"
+TYPES = ("suicidal_ideation", "self_harm", "harm_to_others", "abuse_neglect", "substance_crisis")
+CLASSES = (*TYPES, "none")
+#: Status lists whose sentences are still *about* the type (the classifier learns the topic; the
+#: clause rules decide the status). Figures of speech are not about it.
+TOPIC_STATUSES = ("negated", "historical", "other_person", "hypothetical", "question")
+
+
+@dataclass
+class RiskBank:
+    """Sentences per class, with where each group comes from."""
+
+    texts: list[str] = field(default_factory=list)
+    labels: list[str] = field(default_factory=list)
+    #: (type, status) -> sentences of that type that are not current risk, for checks and tests.
+    status_examples: dict[tuple[str, str], list[str]] = field(default_factory=dict)
+    sources: dict[str, str] = field(default_factory=dict)
+    digest: str = ""
+
+    def add(self, label: str, texts: Sequence[str]) -> None:
+        for t in texts:
+            if isinstance(t, str) and t.strip():
+                self.texts.append(t.strip())
+                self.labels.append(label)
+
+
+def load_bank(folder: Path | str = "") -> RiskBank:
+    """Every ``*.yaml`` in ``folder`` (default: the shipped bank); ModelError on a malformed file."""
+    folder = Path(folder or os.environ.get("SCRIBE_RISK_BANK", "") or BANK_DIR)
+    files = sorted(folder.glob("*.yaml"))
+    if not files:
+        raise ModelError(f"No risk bank found in {folder} (expected one .yaml file per risk type).")
+    bank = RiskBank()
+    h = hashlib.sha256()
+    for path in files:
+        raw = path.read_bytes()
+        h.update(path.name.encode() + b"\0" + raw)
+        try:
+            data = yaml.safe_load(raw) or {}
+        except yaml.YAMLError as exc:
+            raise ModelError(f"{path.name}: not valid YAML ({exc}).") from exc
+        kind = data.get("type")
+        if kind is None:  # heavy talk that is no risk
+            for g in data.get("groups", []):
+                bank.add("none", g.get("examples", []))
+                bank.sources[f"none.{g.get('id', '?')}"] = g.get("source", "")
+            continue
+        if kind not in TYPES:
+            raise ModelError(f"{path.name}: unknown risk type {kind!r} (one of {', '.join(TYPES)}).")
+        for g in data.get("groups", []):
+            bank.add(kind, g.get("affirmed", []))
+            bank.sources[f"{kind}.{g.get('id', '?')}"] = g.get("source", "")
+        for status, texts in (data.get("status_examples") or {}).items():
+            bank.status_examples[(kind, status)] = [t for t in texts or [] if isinstance(t, str)]
+            bank.add(kind if status in TOPIC_STATUSES else "none", texts or [])
+    bank.digest = h.hexdigest()
+    return bank
+
+
+class RiskModel:
+    """The fine-tuned MiniLM clause classifier (int8 ONNX): class probabilities per text.
+
+    ``risk_model.json`` beside the weights gives the classes, the sha256 of the weights (checked
+    before loading) and the digest of the bank it was trained on.
+    """
+
+    def __init__(self, path: Path = MODEL_PATH, info: Path = MODEL_INFO) -> None:
+        from pipelines.embed import TOKENIZER_SHA256, cpu_session, default_files, load_tokenizer, verify
+
+        try:
+            meta = json.loads(info.read_text(encoding="utf-8"))
+            expected, classes = meta["onnx_sha256"], tuple(meta["classes"])
+        except (OSError, ValueError, KeyError) as exc:
+            raise ModelError(f"The risk model's description {info} is missing or damaged ({exc}).") from exc
+        verify(path, expected)
+        _, tok_path = default_files()
+        verify(tok_path, TOKENIZER_SHA256)
+        self.tokenizer = load_tokenizer(tok_path, int(meta.get("max_tokens", 64)))
+        self.session = cpu_session(path)
+        self.classes = classes
+        self.bank_digest = str(meta.get("bank_sha256", ""))
+
+    def predict(self, texts: Sequence[str], batch_size: int = 32) -> np.ndarray:
+        """``(len(texts), len(classes))`` probabilities."""
+        from pipelines.embed import padded_batches
+
+        out = np.zeros((len(texts), len(self.classes)), dtype=np.float32)
+        for idx, ids, mask in padded_batches(self.tokenizer, texts, batch_size):
+            out[idx] = self.session.run(None, {"input_ids": ids, "attention_mask": mask})[0]
+        return out
+
+
+@lru_cache(maxsize=1)
+def load_model() -> RiskModel:
+    """The shipped risk model, loaded once per process. Warns when the bank changed after training."""
+    model = RiskModel()
+    try:
+        digest = load_bank().digest
+    except ModelError:
+        digest = model.bank_digest
+    if digest != model.bank_digest:
+        warnings.warn(
+            "The risk bank changed since the risk model was trained: run `python -m pipelines.train_risk` "
+            "(needs torch and onnx) so the new phrasings are learned.",
+            stacklevel=2,
+        )
+    return model
+
+
+# --- units: the clauses a finding is scoped to ------------------------------------------------
+
+#: Words that start a new clause after a comma or a conjunction ("I used to cut, but now I ...").
+_CONTRAST = {"but", "though", "although", "however", "except", "yet", "whereas"}
+_SUBJECT_START = {"i", "he", "she", "they", "we", "it", "my", "his", "her", "their", "our", "you", "nobody"}
+#: A piece shorter than this many words joins the next one ("No, I haven't" is one clause).
+_MIN_CLAUSE = 3
+
+
+def clauses(sent: Span) -> list[Span]:
+    """``sent`` cut into clauses at contrast words, semicolons, and "and" / "," before a new subject.
+
+    Risk scope is per clause: "I'm not going to do anything, but I keep wishing I wouldn't wake up"
+    holds a denial and a disclosure.
+    """
+    doc = sent.doc
+    cuts = [sent.start]
+    for tok in sent[1:]:
+        i = tok.i
+        nxt = doc[i + 1].lower_ if i + 1 < sent.end else ""
+        if (
+            tok.lower_ in _CONTRAST
+            or tok.text in (";", "—", "–")
+            or (
+                tok.lower_ in ("and", "so", "because", "cause")
+                and nxt in _SUBJECT_START
+                and doc[i - 1].text != ","
+            )
+            or (tok.text == "," and nxt in _SUBJECT_START | _CONTRAST | {"and", "so"})
+        ):
+            cuts.append(i + 1 if tok.text == "," else i)  # a comma ends the clause before it
+    cuts = sorted(set(cuts)) + [sent.end]
+    parts: list[Span] = []
+    start = cuts[0]
+    for end in cuts[1:]:
+        words = sum(1 for t in doc[start:end] if t.is_alpha)
+        if words >= _MIN_CLAUSE or end == sent.end:
+            if words == 0 and parts:
+                parts[-1] = doc[parts[-1].start : end]
+            elif words < _MIN_CLAUSE and parts and end == sent.end:
+                parts[-1] = doc[parts[-1].start : end]  # a short tail ("..., no.") joins its clause
+            else:
+                parts.append(doc[start:end])
+            start = end
+    return parts or [sent]
+
+
+#: Sentences with fewer words say no risk on their own ("Yeah.", "Okay, sure."); an answer to a
+#: screening question is read with its question, and "I'm suicidal" is in the lexicon.
+MIN_WORDS = 3
+
+
+def units_of(doc: Doc) -> list[tuple[Span, list[Span]]]:
+    """(sentence, its clauses) for every sentence of ``doc`` with at least ``MIN_WORDS`` words."""
+    sents = list(doc.sents) if doc.has_annotation("SENT_START") else [doc[:]]
+    return [(s, clauses(s)) for s in sents if sum(t.is_alpha for t in s) >= MIN_WORDS]
+
+
+def unit_spans(units: list[tuple[Span, list[Span]]]) -> list[Span]:
+    """What the classifier reads, in order: each sentence, then its clauses when it has several."""
+    return [s for sent, parts in units for s in ([sent, *parts] if len(parts) > 1 else [sent])]
+
+
+# --- status of one clause ----------------------------------------------------------------------
+
+_NEG = {"not", "n't", "never", "no", "nobody", "nothing", "none", "neither", "nor", "without", "nope", "nah"}
+#: After a negation, these make the clause a disclosure, not a denial: a negated wish to live or to
+#: go on ("I don't want to live", "I can't go on", "I see no point"), lost control ("I can't stop").
+_NEGATED_LIFE = re.compile(
+    r"^\W*(?:\w+\W+){0,3}?(?:want to (?:live|be (?:here|alive|around))|wanna (?:live|be here)|"
+    r"live|living|alive|be here|be around|wake|waking|go on|going on|keep going|carry on|exist|survive|"
+    r"(?:see|find) (?:the|a|any) point|point|reason to|future|care (?:if|whether|what)|cope|coping|"
+    r"handle|take (?:it|this|much)|stop|quit|help (?:it|myself)|control|deserve|matter|belong|worth|"
+    r"get through|function|go (?:a|one|without)|(?:live|manage|sleep|cope|do) without|face|"
+    r"trust myself|feel safe|safe)\b",
+    re.I,
+)
+#: Words that look like negations but deny nothing ("no one cares", "no longer want to live").
+_PSEUDO_NEG = re.compile(
+    r"\b(?:no one|no longer|not only|not just|no matter|not sure|don't know|do not know|dont know|"
+    r"no idea|no doubt|never mind|nothing (?:helps|matters|works|to live for))\b",
+    re.I,
+)
+_PAST_ONLY = re.compile(
+    r"\b(used to|use to|years ago|a long time ago|long ago|in the past|back then|back when|back in|"
+    r"when i was (?:a |an |in |little|young|younger|small|\d+|(?:\w+ )?(?:kid|child|teen|teenager|girl|boy))|"
+    r"as a (?:kid|child|teen|teenager|little (?:girl|boy)|young (?:girl|boy|woman|man))|"
+    r"growing up|in (?:high|middle|elementary|primary|secondary|grade) school|in college|in year \d+|"
+    r"at (?:age |the age of )?(?:\d+|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|"
+    r"sixteen|seventeen)\b|(?:my|an) ex\b|ex-(?:husband|wife|boyfriend|girlfriend|partner)|"
+    r"childhood|previous relationship|last relationship|once before|in my (?:teens|twenties|thirties)|"
+    r"(?:in|back in|during) (?:19|20)\d\d|(?:my|the) (?:first|last) (?:depression|episode|marriage))",
+    re.I,
+)
+#: Said of a past risk: it is over.
+_RESOLVED = re.compile(
+    r"\b(behind me|i(?:'ve| have) changed|(?:i'm|i am) (?:fine|good|ok|okay|better) now|in recovery|"
+    r"(?:sober|clean) (?:since|for)|(?:years?|months?) (?:clean|sober)|haven't (?:\w+ ){0,3}since|"
+    r"have not (?:\w+ ){0,3}since|not anymore|no longer|found better ways|it'?s all in the past|"
+    r"(?:been|was) good for (?:years|months)|moved out|left (?:him|her|them|my \w+)|escaped|divorced|"
+    r"broke up|got out of (?:that|the|an|a|my))\b",
+    re.I,
+)
+_CURRENT = re.compile(
+    r"\b(still|again|continues?|continued|continuing|keeps?|kept|lately|recently|these days|"
+    r"currently|right now|this (?:week|month|year|morning|weekend)|today|tonight|yesterday|"
+    r"last (?:night|week|weekend|month)|(?:a|one|two|three|few|couple of) (?:days?|weeks?) ago|"
+    r"every (?:day|night|week|time)|always|constantly|all the time|daily|often|sometimes|"
+    r"starting to|want to|wanna|urges?|tempted)\b",
+    re.I,
+)
+_HYPOTHETICAL = re.compile(
+    r"^\W*(?:what if|if|in case|suppose|imagine|would you|will you|do you have to|are you going to)\b|"
+    r"\b(?:what if|what would (?:you|happen)|how (?:somebody|someone|anyone|people) (?:could|would|can)|"
+    r"if i (?:ever|told|said))\b",
+    re.I,
+)
+_FEAR = re.compile(r"\b(afraid|scared|worried|worry|fear|terrified|paranoid)\b", re.I)
+_FIRST_VICTIM = {"me", "us", "myself", "ourselves", "i", "we"}
+_THIRD = {"he", "she", "they", "him", "her", "them", "himself", "herself", "themselves", "themself"}
+#: Family and others whose risk a client often reports.
+OTHERS = {
+    "brother", "sister", "mom", "mum", "mother", "dad", "father", "friend", "husband", "wife", "partner",
+    "boyfriend", "girlfriend", "son", "daughter", "cousin", "uncle", "aunt", "grandma", "grandmother",
+    "grandpa", "grandfather", "neighbor", "neighbour", "roommate", "flatmate", "housemate", "coworker",
+    "boss", "teacher", "kid", "child", "baby", "stepdad", "stepmom", "stepfather", "stepmother", "ex",
+    "family", "parent", "parents", "fiance", "fiancé", "fiancee", "spouse", "bf", "gf", "sibling",
+    "siblings", "children", "kids", "niece", "nephew", "classmate", "student", "client", "patient", "man",
+    "woman", "guy", "girl", "boy", "person", "people", "someone", "somebody", "member", "relative",
+    "grandparents", "stepson", "stepdaughter", "twin", "buddy", "colleague", "mate", "teenager", "teen",
+    "hubby", "fiancée", "cousins", "brothers", "sisters", "friends", "peer", "peers",
+}  # fmt: skip
+CHILDREN = {
+    "kid", "kids", "child", "children", "baby", "babies", "son", "daughter", "sons", "daughters", "toddler",
+    "infant", "newborn", "stepson", "stepdaughter", "grandson", "granddaughter", "grandkids", "grandchildren",
+}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Scope:
+    status: str
+    #: False when the status is a judgement the worker should check (timing, a fear, a conditional).
+    certain: bool
+    note: str = ""
+
+
+def _negated(clause: Span) -> bool:
+    """A negation of the clause's own predicate that does not deny a wish to live or go on."""
+    text = _PSEUDO_NEG.sub(" ", clause.text)
+    words = re.findall(r"[a-z']+", text.lower())
+    if not any(w in _NEG or w.endswith("n't") for w in words):
+        return False
+    # One negated wish to live or to go on makes the clause a disclosure, whatever else it denies
+    # ("I can't get through a day without them").
+    found = list(re.finditer(r"\b(?:not|never|no|nobody|nothing|none|without|nope|nah|\w+n't)\b", text, re.I))
+    return bool(found) and not any(_NEGATED_LIFE.match(text[m.end() :]) for m in found)
+
+
+def _subject(clause: Span):
+    """The clause's main grammatical subject (the first subject whose verb heads the clause)."""
+    subjects = [t for t in clause if t.dep_ in ("nsubj", "nsubjpass")]
+    for t in subjects:
+        if t.head.i == clause.root.i or t.head.dep_ in ("ROOT", "conj", "ccomp", "advcl"):
+            return t
+    return subjects[0] if subjects else None
+
+
+def _is_other(tok, conversation: bool) -> bool:
+    word = tok.lower_
+    if word in OTHERS or word.removesuffix("s") in OTHERS:
+        return True
+    if any(c.dep_ == "poss" and c.lower_ not in ("my", "our") for c in tok.children):
+        return True  # "her son", "my sister's boyfriend"
+    return conversation and word in _THIRD
+
+
+def _about_other(clause: Span, kind: str, conversation: bool) -> str:
+    """Who else the clause's risk belongs to, or "" if it is the speaker's (or a child's in their care)."""
+    words = {t.lower_ for t in clause}
+    subj = _subject(clause)
+    if kind == "abuse_neglect":
+        # The other person is usually the one doing it: the speaker is at risk when "me", "us" or
+        # "I" is in the clause; "she was raped" / "he beats her" is another victim. A child is never
+        # just "someone else" here: a child at risk is the worker's to assess.
+        if words & _FIRST_VICTIM or words & CHILDREN:
+            return ""
+        victims = [
+            t for t in clause if t.dep_ in ("dobj", "pobj", "nsubjpass", "dative") and _is_other(t, True)
+        ]
+        if victims:
+            return victims[0].text
+        return subj.text if subj is not None and subj.dep_ == "nsubjpass" and _is_other(subj, True) else ""
+    if subj is None or subj.lower_ in _FIRST_VICTIM or subj.lower_ in ("you", "it", "that", "this", "there"):
+        return ""
+    if _is_other(subj, conversation):
+        return subj.text  # "my father died by suicide", "my brother cuts himself"
+    return ""
+
+
+def clause_status(clause: Span, sentence: Span, kind: str, conversation: bool = True) -> Scope:
+    """The status of risk of type ``kind`` found in ``clause`` (part of ``sentence``)."""
+    text = clause.text
+    other = _about_other(clause, kind, conversation)
+    if other:
+        return Scope("other_person", True, f"about someone else ({other})")
+    if _negated(clause):
+        return Scope("negated", True, "denied")
+    if _HYPOTHETICAL.search(text):
+        return Scope("affirmed", False, "conditional or hypothetical wording; check")
+    current = _CURRENT.search(text)
+    past = _PAST_ONLY.search(text)
+    resolved = _RESOLVED.search(sentence.text)
+    if (past or resolved) and not current:
+        return Scope("historical", True, f"past: {(past or resolved).group(0)}")
+    tenses = {t.tag_ for t in clause if t.tag_.startswith(("VB", "MD"))}
+    past_tense = bool(tenses) and tenses <= {"VBD", "VBN"}
+    if past_tense and not current and _PAST_ONLY.search(sentence.text) and not _CURRENT.search(sentence.text):
+        return Scope("historical", True, "past, in a sentence about the past")
+    if _FEAR.search(text) and not current:
+        return Scope("affirmed", False, "a fear of it; check")
+    if past_tense and not current:
+        return Scope("affirmed", False, "past tense without a time; check whether current")
+    return Scope("affirmed", True)

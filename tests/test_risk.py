@@ -1,0 +1,227 @@
+"""Risk detection: the instrument-based bank, the clause classifier, clause scope, possible risk.
+
+End-to-end cases run the real spaCy pipeline and the real int8 ONNX classifier. The phrasings
+below come from the risk issue's own list of misses and false alarms (paraphrases of real
+help-seekers' writing), not from the bank the classifier was trained on.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from note_formats import DraftOptions, build_draft
+from pipelines import tag
+from pipelines.risk import (
+    CLASSES,
+    MODEL_INFO,
+    MODEL_PATH,
+    TYPES,
+    RiskModel,
+    clause_status,
+    clauses,
+    load_bank,
+)
+from pipelines.tagger import load_language_model
+from scribe.errors import ModelError
+from scribe.records import Annotation, Evidence, Segment, Speaker, Transcript
+
+
+def client_says(*texts: str) -> Transcript:
+    segs = [
+        Segment(id=i, start=5.0 * i, end=5.0 * i + 4.0, text=t, speaker="S2", role="client")
+        for i, t in enumerate(texts)
+    ]
+    return Transcript(segments=segs, speakers=[Speaker("S2", "client")], source="dialogue")
+
+
+def risks(text: str) -> list[Annotation]:
+    return [a for a in tag(client_says(text)) if a.label == "risk"]
+
+
+def current(anns: list[Annotation], certain_only: bool = False) -> list[Annotation]:
+    return [
+        a
+        for a in anns
+        if a.status == "affirmed" and not (certain_only and a.attributes.get("certainty") == "possible")
+    ]
+
+
+# --- the bank ---------------------------------------------------------------------------------
+
+
+def test_the_bank_covers_every_type_with_sourced_groups() -> None:
+    bank = load_bank()
+    for kind in TYPES:
+        assert bank.labels.count(kind) >= 150, kind
+        groups = [k for k in bank.sources if k.startswith(f"{kind}.")]
+        assert len(groups) >= 10, kind
+        assert all(bank.sources[g].strip() for g in groups), "every group names the instrument it comes from"
+        for status in ("negated", "historical", "other_person", "hypothetical", "figurative"):
+            assert len(bank.status_examples[(kind, status)]) >= 10, (kind, status)
+    assert bank.labels.count("none") >= 500
+
+
+def test_a_malformed_bank_file_is_a_one_line_error(tmp_path: Path) -> None:
+    (tmp_path / "x.yaml").write_text("type: arson\ngroups: []\n", encoding="utf-8")
+    with pytest.raises(ModelError, match="unknown risk type 'arson'"):
+        load_bank(tmp_path)
+    with pytest.raises(ModelError, match="No risk bank"):
+        load_bank(tmp_path / "empty")
+
+
+def test_the_shipped_model_was_trained_on_the_shipped_bank() -> None:
+    info = json.loads(MODEL_INFO.read_text(encoding="utf-8"))
+    assert info["bank_sha256"] == load_bank().digest, "retrain: python -m pipelines.train_risk"
+    assert tuple(info["classes"]) == CLASSES
+
+
+def test_a_changed_model_file_is_refused(tmp_path: Path) -> None:
+    bad = tmp_path / "risk_model.onnx"
+    shutil.copyfile(MODEL_PATH, bad)
+    with bad.open("r+b") as f:
+        f.seek(1000)
+        f.write(b"\0\0\0\0")
+    with pytest.raises(ModelError, match="pinned checksum"):
+        RiskModel(bad, MODEL_INFO)
+
+
+# --- clause scope ------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def nlp():
+    return load_language_model()
+
+
+def test_a_sentence_is_cut_where_a_new_clause_starts(nlp) -> None:
+    sent = next(nlp("I'm not going to do anything, but I keep wishing I wouldn't wake up.").sents)
+    assert [c.text for c in clauses(sent)] == [
+        "I'm not going to do anything,",
+        "but I keep wishing I wouldn't wake up.",
+    ]
+    short = next(nlp("No, I haven't thought about that.").sents)
+    assert len(clauses(short)) == 1  # "No" alone is no clause
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "status"),
+    [
+        ("I have never once thought about suicide.", "suicidal_ideation", "negated"),
+        ("My father died by suicide.", "suicidal_ideation", "other_person"),
+        ("My ex used to beat me, years ago.", "abuse_neglect", "historical"),
+        ("My sister's boyfriend hits her.", "abuse_neglect", "other_person"),
+        ("He hits me when he gets angry.", "abuse_neglect", "affirmed"),
+        ("I don't want to live anymore.", "suicidal_ideation", "affirmed"),
+        ("I can't stop drinking once I start.", "substance_crisis", "affirmed"),
+        ("I self-harmed a few days ago.", "self_harm", "affirmed"),
+    ],
+)
+def test_clause_status(nlp, text: str, kind: str, status: str) -> None:
+    sent = next(nlp(text).sents)
+    scope = clause_status(clauses(sent)[0], sent, kind)
+    assert scope.status == status, scope
+
+
+def test_the_bank_s_non_current_examples_are_rarely_read_as_current(nlp) -> None:
+    """Denied, past and other people's examples were written by someone other than the rules' author."""
+    bank = load_bank()
+    for status in ("negated", "historical", "other_person"):
+        texts = [(k, t) for (k, st), ts in bank.status_examples.items() if st == status for t in ts]
+        wrong = 0
+        for kind, text in texts:
+            sent = next(nlp(text).sents)
+            parts = clauses(sent)
+            scope = clause_status(parts[0], sent, kind)
+            wrong += scope.status == "affirmed" and scope.certain
+        assert wrong / len(texts) <= 0.35, (status, wrong, len(texts))
+
+
+# --- end to end --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("Honestly I think about death pretty much constantly.", "suicidal_ideation"),
+        ("The world would be better off without me in it.", "suicidal_ideation"),
+        ("I hurt myself again a few days ago.", "self_harm"),
+        ("My partner hurts me when he's angry.", "abuse_neglect"),
+        ("I hit my little brother so hard last week he had a bruise.", "harm_to_others"),
+        ("When it gets bad I punch the wall until my knuckles bleed.", "self_harm"),
+        ("I'm hooked on drink and pills and can't get through a day without them.", "substance_crisis"),
+    ],
+)
+def test_current_risk_in_everyday_words_is_found(text: str, kind: str) -> None:
+    found = [a for a in current(risks(text)) if a.subtype == kind]
+    assert found, (text, risks(text))
+    assert found[0].evidence[0].quote.strip() in text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I have never once thought about suicide.",
+        "My father died by suicide when I was little.",
+        "My ex used to beat me, years ago.",
+        "I'm ruining my life with this job.",
+        "This commute is killing me.",
+        "I'm dying to see the new film.",
+    ],
+)
+def test_denials_other_people_past_and_figures_of_speech_are_not_current_risk(text: str) -> None:
+    assert current(risks(text), certain_only=True) == [], risks(text)
+
+
+def test_a_denial_and_a_disclosure_in_one_sentence_the_disclosure_wins() -> None:
+    found = current(risks("I'm not going to do anything, but I keep wishing I wouldn't wake up."))
+    assert [a.subtype for a in found] == ["suicidal_ideation"]
+
+
+def test_everyday_counselling_talk_raises_no_risk() -> None:
+    talk = client_says(
+        "I've been so tired lately, work is just a lot.",
+        "My husband and I argue about money all the time.",
+        "I'd like to get back to the gym and sleep better.",
+        "I feel like my life is stuck and nothing ever changes.",
+        "I have a glass of wine with dinner most nights.",
+    )
+    assert [a for a in tag(talk) if a.label == "risk" and a.status == "affirmed"] == []
+
+
+def test_an_indirect_disclosure_is_kept_for_the_worker() -> None:
+    found = current(risks("I'm on the verge of just giving up on everything."))
+    assert [a.subtype for a in found] == ["suicidal_ideation"]
+
+
+def test_possible_risk_is_shown_as_possible_in_the_draft_and_needs_a_decision() -> None:
+    tr = client_says("I don't know how much longer I can keep doing this.")
+    quote = tr.segments[0].text
+    ann = Annotation(
+        id="a1",
+        label="risk",
+        subtype="suicidal_ideation",
+        text="Possible suicidal ideation",
+        evidence=[Evidence.of(tr.segments[0], 0, len(quote))],
+        speaker="S2",
+        role="client",
+        confidence=0.4,
+        attributes={"certainty": "possible"},
+    )
+    risk = next(
+        s for s in build_draft("soap", tr, [ann], DraftOptions(client_id="C-1")).sections if s.key == "risk"
+    )
+    assert [i.text.split(" — ")[0] for i in risk.items] == [
+        "Possible suicidal ideation (for the worker to decide)"
+    ]
+    assert risk.items[0].needs_review and "decide whether this is current risk" in risk.items[0].review_reason
+    certain = Annotation(**{**ann.__dict__, "attributes": {}})
+    risk = next(
+        s
+        for s in build_draft("soap", tr, [certain], DraftOptions(client_id="C-1")).sections
+        if s.key == "risk"
+    )
+    assert risk.items[0].text.startswith("Suicidal ideation — client said")
