@@ -174,7 +174,7 @@ def clauses(sent: Span) -> list[Span]:
             or (tok.text == "," and nxt in _SUBJECT_START | _CONTRAST | {"and", "so"})
         ):
             cuts.append(i + 1 if tok.text == "," else i)  # a comma ends the clause before it
-    cuts = sorted(set(cuts)) + [sent.end]
+    cuts = sorted({*cuts, sent.end})
     parts: list[Span] = []
     start = cuts[0]
     for end in cuts[1:]:
