@@ -12,8 +12,8 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from scribe.errors import ScribeError, TranscriptError
-from scribe.records import NOTE_SOURCES, Annotation, Evidence, NoteItem, Role, Transcript
+from scribe.core.errors import ScribeError, TranscriptError
+from scribe.core.records import NOTE_SOURCES, Annotation, Evidence, NoteItem, Role, Transcript
 
 log = logging.getLogger(__name__)
 

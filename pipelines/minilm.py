@@ -14,7 +14,7 @@ from spacy.util import minibatch
 
 from pipelines.components import SPANS_KEY
 from pipelines.taxonomy import load_taxonomy
-from scribe.records import NOTE_SOURCES
+from scribe.core.records import NOTE_SOURCES
 
 
 @Language.factory(

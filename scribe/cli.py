@@ -8,7 +8,7 @@ import sys
 import click
 
 from scribe import __version__
-from scribe.errors import ScribeError
+from scribe.core.errors import ScribeError
 
 #: Modules that add commands to the group; each defines ``register(group)``.
 COMMAND_MODULES: tuple[str, ...] = (

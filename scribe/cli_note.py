@@ -12,9 +12,9 @@ from pathlib import Path
 import click
 
 from note_formats import FORMATS
-from scribe.errors import ModelError, NoteError, TranscriptError
-from scribe.records import Annotation, Transcript
-from scribe.typed import TEXT_SUFFIXES, read_text_file
+from scribe.core.errors import ModelError, NoteError, TranscriptError
+from scribe.core.records import Annotation, Transcript
+from scribe.transcripts.typed import TEXT_SUFFIXES, read_text_file
 
 
 def register(group: click.Group) -> None:
@@ -52,10 +52,10 @@ def _tagger():
 
 def _transcribe(path: Path, model: str | None, speakers: int) -> Transcript:
     """Transcribe, then tell the voices apart and guess worker / client (issue 4) when installed."""
-    from scribe.transcribe import Transcriber, transcribe_file
+    from scribe.asr.transcribe import Transcriber, transcribe_file
 
     try:
-        from scribe.diarize import transcribe_with_speakers
+        from scribe.speakers.diarize import transcribe_with_speakers
     except ImportError:  # without it roles stay unknown, and the draft marks what that leaves unsure
         return transcribe_file(path, model=model)
     return transcribe_with_speakers(Transcriber(model), path, speakers)

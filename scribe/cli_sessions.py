@@ -19,8 +19,8 @@ from pathlib import Path
 
 import click
 
-from scribe.errors import ConsentError, ScribeError, StoreError
-from scribe.records import Annotation, NoteDraft, RetentionPolicy, Transcript
+from scribe.core.errors import ConsentError, ScribeError, StoreError
+from scribe.core.records import Annotation, NoteDraft, RetentionPolicy, Transcript
 from scribe.store import Store
 
 PASSPHRASE_ENV = "SCRIBE_PASSPHRASE"

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import click
 
-from scribe.errors import TranscriptError
-from scribe.records import Annotation, Transcript
-from scribe.typed import read_text_file
+from scribe.core.errors import TranscriptError
+from scribe.core.records import Annotation, Transcript
+from scribe.transcripts.typed import read_text_file
 
 #: The order labels are printed in: risk first, it must never be missed.
 LABEL_ORDER = ("risk", "goal", "intervention", "observation", "plan")

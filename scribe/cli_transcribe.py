@@ -8,10 +8,10 @@ from typing import TYPE_CHECKING
 
 import click
 
-from scribe.writers import WRITERS
+from scribe.transcripts.writers import WRITERS
 
 if TYPE_CHECKING:
-    from scribe.records import Transcript
+    from scribe.core.records import Transcript
 
 
 def register(group: click.Group) -> None:
@@ -20,7 +20,7 @@ def register(group: click.Group) -> None:
 
 def _speakers_option(ctx: click.Context, param: click.Parameter, value: str | None) -> int | str | None:
     """``--speakers``: a count from 1 to MAX_COUNT, or "auto"."""
-    from scribe.diarize import MAX_COUNT
+    from scribe.speakers.diarize import MAX_COUNT
 
     if value is None:
         return None
@@ -116,15 +116,15 @@ def transcribe_cmd(
     Lines the model was unsure of end in [check]. With --speakers (or --roles,
     --stereo-channels) each line says who spoke, e.g. "Worker (S1): ...".
     """
-    from scribe.records import TranscriptionSettings
-    from scribe.transcribe import Transcriber
+    from scribe.asr.transcribe import Transcriber
+    from scribe.core.records import TranscriptionSettings
 
     if fmt is None:
         suffix = output.suffix.lstrip(".").lower() if output else ""
         fmt = suffix if suffix in WRITERS else "txt"
     overrides = None
     if roles is not None:
-        from scribe.roles import parse_roles
+        from scribe.speakers.roles import parse_roles
 
         overrides = parse_roles(roles)
     transcriber = Transcriber(model, TranscriptionSettings(language=language), allow_download=allow_download)
@@ -132,7 +132,7 @@ def transcribe_cmd(
     if speakers is None and overrides is None and not stereo:
         transcript = transcriber.transcribe_file(audio, progress=progress)
     else:
-        from scribe.diarize import transcribe_with_speakers
+        from scribe.speakers.diarize import transcribe_with_speakers
 
         count = 2 if speakers is None else (None if speakers == "auto" else int(speakers))
         transcript = transcribe_with_speakers(

@@ -8,7 +8,7 @@ import socket
 
 import click
 
-from scribe.errors import ScribeError
+from scribe.core.errors import ScribeError
 
 
 def register(group: click.Group) -> None:

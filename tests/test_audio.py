@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 
 import synth
-from scribe import audio
-from scribe.errors import AudioError
+from scribe.audio import decode as audio
+from scribe.core.errors import AudioError
 
 needs_ffmpeg = pytest.mark.skipif(
     shutil.which("ffmpeg") is None, reason="ffmpeg CLI needed to make test files"

@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from note_fixtures import DENIAL_QUOTE, GOAL_QUOTE, counselling_annotations, counselling_transcript
 
 from scribe.cli import cli
-from scribe.records import NoteDraft
+from scribe.core.records import NoteDraft
 
 
 @pytest.fixture

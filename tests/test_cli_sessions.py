@@ -11,8 +11,8 @@ from click.testing import CliRunner
 
 from scribe.cli import cli
 from scribe.cli_sessions import open_store_from_env_or_prompt, save_session
-from scribe.errors import ConsentError
-from scribe.records import Evidence, NoteDraft, NoteItem, NoteSection, Segment, Transcript
+from scribe.core.errors import ConsentError
+from scribe.core.records import Evidence, NoteDraft, NoteItem, NoteSection, Segment, Transcript
 from scribe.store import Store
 
 PASS = "correct horse battery"

@@ -76,11 +76,11 @@ from pathlib import Path
 audio, out = Path(sys.argv[1]), Path(sys.argv[2])
 done = []
 
-from scribe.transcribe import transcribe_file
+from scribe.asr.transcribe import transcribe_file
 transcript = transcribe_file(audio, model="tiny.en")
 done.append("transcribe")
 
-from scribe.diarize import diarize
+from scribe.speakers.diarize import diarize
 transcript = diarize(transcript, audio, num_speakers=2)
 done.append("diarize")
 

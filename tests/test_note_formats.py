@@ -32,8 +32,8 @@ from note_formats import (
 from note_formats.common import INTERVENTION_TITLES, Material, title_of
 from note_formats.items import risk_section, section
 from note_formats.process import turns
-from scribe.errors import NoteError
-from scribe.records import Annotation, NoteDraft, NoteItem, Segment, Transcript
+from scribe.core.errors import NoteError
+from scribe.core.records import Annotation, NoteDraft, NoteItem, Segment, Transcript
 
 ALL = tuple(FORMATS)  # every registered format meets the shared tests
 NO_RISK = "No risk indicators were identified in the transcript."
@@ -448,7 +448,7 @@ def test_observations_on_the_same_words_are_one_line(session):
 def sample(tiny, sample_session) -> tuple[Transcript, list[Annotation]]:
     """samples/session.ogg through tiny.en, diarization and the tagger (no mocks)."""
     import pipelines
-    from scribe.diarize import diarize
+    from scribe.speakers.diarize import diarize
 
     transcript = diarize(tiny.transcribe_file(sample_session), sample_session)
     return transcript, pipelines.tag(transcript)

@@ -26,15 +26,15 @@ import pytest
 from click.testing import CliRunner
 
 import synth
-from scribe import audio as audio_io
+from scribe.asr.live import LiveSession, LiveTranscriber, dictate, dictate_audio, split_section_command
+from scribe.asr.metrics import normalize, wer
+from scribe.audio import decode as audio_io
+from scribe.audio.recorder import Recorder, _Resampler, resolve_device
+from scribe.audio.wavfile import SAMPLE_RATE, WavWriter, is_unfinished, repair_wav
 from scribe.cli import cli
 from scribe.cli_record import meter_line
-from scribe.errors import NoSpeechError, RecordingError
-from scribe.live import LiveSession, LiveTranscriber, dictate, dictate_audio, split_section_command
-from scribe.metrics import normalize, wer
-from scribe.record import Recorder, _Resampler, resolve_device
-from scribe.records import Transcript
-from scribe.wavfile import SAMPLE_RATE, WavWriter, is_unfinished, repair_wav
+from scribe.core.errors import NoSpeechError, RecordingError
+from scribe.core.records import Transcript
 
 DEVICE = "pulse"
 

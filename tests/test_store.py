@@ -14,9 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from scribe import crypto
-from scribe.errors import ConsentError, StoreError
-from scribe.records import (
+from scribe.core.errors import ConsentError, StoreError
+from scribe.core.records import (
     Annotation,
     Evidence,
     NoteDraft,
@@ -27,7 +26,7 @@ from scribe.records import (
     Segment,
     Transcript,
 )
-from scribe.store import Store
+from scribe.store import Store, crypto
 
 PASS = "correct horse battery"
 PHRASE = "my sister Philippa moved to Tucson with the purple accordion"
@@ -280,7 +279,7 @@ def test_retention_is_enforced_when_the_store_opens(full: tuple[Store, str, Path
         def now(cls, tz=None):  # type: ignore[override]
             return datetime.now(tz) + timedelta(days=8)
 
-    monkeypatch.setattr("scribe.store_audio.datetime", Later)
+    monkeypatch.setattr("scribe.store.audio.datetime", Later)
     with Store.open(passphrase=PASS) as again:
         assert not again.get_session(sid).has_audio
         assert again.retention == RetentionPolicy("delete_after_days", 7)

@@ -22,7 +22,7 @@ WRITER = r"""
 import sys
 from pathlib import Path
 from scribe.store import Store
-from scribe.records import NoteDraft, Segment, Transcript
+from scribe.core.records import NoteDraft, Segment, Transcript
 
 home, tag, audio, count = sys.argv[1], sys.argv[2], Path(sys.argv[3]), int(sys.argv[4])
 store = Store.open(home, passphrase="correct horse battery", create=True)
@@ -141,7 +141,7 @@ def test_two_processes_write_while_a_third_reads(scribe_home: Path, script: Path
 
 def test_a_store_locked_while_it_is_being_set_up_is_tried_again() -> None:
     """Two processes opening a new store at once can get "locked" at once, without SQLite's wait."""
-    from scribe.store_db import _retry_locked
+    from scribe.store.db import _retry_locked
 
     calls: list[float] = []
 

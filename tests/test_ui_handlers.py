@@ -17,8 +17,8 @@ import soundfile as sf
 from click.testing import CliRunner
 
 import synth
-from scribe import audio as audio_io
-from scribe.records import RetentionPolicy
+from scribe.audio import decode as audio_io
+from scribe.core.records import RetentionPolicy
 from ui import capture, draft, pipeline, playback, recorder, sessions, start, tags, transcript
 from ui.state import PASSPHRASE_ENV, Desk, user_errors
 

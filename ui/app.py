@@ -23,8 +23,8 @@ from typing import Any
 
 import gradio as gr
 
-from scribe.models import DEFAULT_MODEL
-from scribe.paths import audio_dir, data_dir, store_file
+from scribe.asr.models import DEFAULT_MODEL
+from scribe.core.paths import audio_dir, data_dir, store_file
 from ui import capture, draft, sessions, start, tags, transcript
 from ui.state import (
     MODEL_ENV,

@@ -27,8 +27,8 @@ from note_formats import (
     render_text,
     restore_item,
 )
-from scribe.errors import NoteError
-from scribe.records import NoteDraft, NoteItem
+from scribe.core.errors import NoteError
+from scribe.core.records import NoteDraft, NoteItem
 from ui import pipeline, playback
 from ui.state import Desk, clock, span, user_errors
 from ui.wiring import TabView, Wiring
@@ -206,7 +206,7 @@ def save_column(desk: Desk, field: str | None, value: str) -> tuple[Desk, str]:
 @user_errors
 def add_line(desk: Desk, section: str | None, text: str) -> tuple[Desk, str, str]:
     """Add the worker's own line; "Add to plan: ..." picks the section by itself. Clears the box."""
-    from scribe.live import split_section_command
+    from scribe.asr.live import split_section_command
 
     draft = desk.need_draft()
     text = (text or "").strip()

@@ -18,10 +18,10 @@ from typing import Any
 
 from note_formats import DraftOptions, build_draft, check_grounding
 from note_formats.editing import carry_edits
-from scribe import audio as audio_io
-from scribe.errors import AudioError, NoteError
-from scribe.records import Annotation, NoteDraft, NoteItem, Transcript
-from scribe.typed import text_to_transcript
+from scribe.audio import decode as audio_io
+from scribe.core.errors import AudioError, NoteError
+from scribe.core.records import Annotation, NoteDraft, NoteItem, Transcript
+from scribe.transcripts.typed import text_to_transcript
 from ui.playback import PLAYBACK_NAME, write_playback
 from ui.state import Desk, wipe_dir
 
@@ -49,7 +49,7 @@ def transcriber(model: str):
 
 @functools.lru_cache(maxsize=2)
 def _load_transcriber(model: str):
-    from scribe.transcribe import Transcriber
+    from scribe.asr.transcribe import Transcriber
 
     return Transcriber(model)
 
@@ -66,7 +66,7 @@ def tagger() -> tuple[Callable, Callable] | None:
 
 def diarizer() -> Callable | None:
     try:
-        from scribe.diarize import diarize
+        from scribe.speakers.diarize import diarize
     except ImportError:
         return None
     return diarize
@@ -107,7 +107,7 @@ def capture_audio(desk: Desk, path: str | Path, speakers: int = 2, progress: Pro
         progress(0.05, "Transcribing")
         transcript = model.transcribe_file(path, progress=True)
         return finish_audio(desk, transcript, path, speakers, progress, list(transcript.warnings))
-    from scribe.diarize import transcribe_with_speakers  # one voice per channel: channel by channel
+    from scribe.speakers.diarize import transcribe_with_speakers  # one voice per channel: channel by channel
 
     progress(0.05, "Transcribing and telling the voices apart")
     transcript = transcribe_with_speakers(model, path, int(speakers), progress=True)
@@ -178,7 +178,7 @@ def dictate(desk: Desk, path: str | Path | None) -> str:
     """The text of a short dictation (the worker's own words: no recording consent needed)."""
     if not path:
         raise AudioError("Record the dictation first (press the microphone, speak, then stop).")
-    from scribe.live import dictate_audio
+    from scribe.asr.live import dictate_audio
 
     model = transcriber(desk.model)
     try:

@@ -1,7 +1,7 @@
 """Capture through the recorder: this computer's microphone, transcribed while it records.
 
 The desk runs on the worker's own computer, so its microphone is the worker's.
-Unlike the browser's recorder, ``scribe.live.LiveSession`` writes the audio to
+Unlike the browser's recorder, ``scribe.asr.live.LiveSession`` writes the audio to
 disk as it comes (a crash keeps what was said) and transcribes in the
 background, so Stop leaves little to do. Needs the client's consent, like any
 session recording.
@@ -14,7 +14,7 @@ from typing import Any
 
 import gradio as gr
 
-from scribe.errors import NoSpeechError, RecordingError
+from scribe.core.errors import NoSpeechError, RecordingError
 from ui import pipeline
 from ui.state import Desk, clock, user_errors
 from ui.wiring import Wiring
@@ -29,7 +29,7 @@ TRACK = gr.Progress()
 
 def devices() -> list[tuple[str, str]]:
     """Input devices as (label, value) choices; the system default first."""
-    from scribe.record import list_devices
+    from scribe.audio.recorder import list_devices
 
     try:
         found = list_devices()
@@ -57,7 +57,7 @@ def stop_live(desk: Desk) -> None:
 @user_errors
 def start_recording(desk: Desk, device: str | None) -> tuple[Desk, str, gr.Timer]:
     """Start recording the session from ``device`` (refused without the client's consent)."""
-    from scribe.live import LiveSession
+    from scribe.asr.live import LiveSession
 
     store, session = desk.need_store(), desk.need_session()
     store.require_recording_consent(session.id)

@@ -7,7 +7,7 @@ from datetime import date
 
 import gradio as gr
 
-from scribe.errors import StoreError
+from scribe.core.errors import StoreError
 from scribe.store import Store
 from ui.state import PASSPHRASE_ENV, Desk, user_errors
 from ui.wiring import TabView, Wiring

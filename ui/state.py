@@ -21,9 +21,9 @@ from typing import Any, ParamSpec, TypeVar
 
 import gradio as gr
 
-from scribe.errors import ScribeError
-from scribe.paths import data_dir
-from scribe.records import Annotation, NoteDraft, SessionInfo, Transcript
+from scribe.core.errors import ScribeError
+from scribe.core.paths import data_dir
+from scribe.core.records import Annotation, NoteDraft, SessionInfo, Transcript
 from scribe.store import Store
 
 log = logging.getLogger(__name__)
@@ -57,7 +57,7 @@ class Desk:
     selected_annotation: str | None = None
     selected_item: str | None = None
     selected_session: str | None = None
-    #: A recording through this computer's microphone (scribe.live.LiveSession), while it runs.
+    #: A recording through this computer's microphone (scribe.asr.live.LiveSession), while it runs.
     live: Any = None
     #: Text that came from dictation and has not been retyped (so an added line is "dictated").
     dictated: str = ""
@@ -147,7 +147,7 @@ def wipe_dir(path: Path | None) -> None:
     """Overwrite and delete every file under ``path``, then the folder (best effort)."""
     if path is None or not path.exists():
         return
-    from scribe.securefile import wipe_file
+    from scribe.store.securefile import wipe_file
 
     for file in sorted(path.rglob("*"), reverse=True):
         try:

@@ -19,7 +19,7 @@ from note_formats.common import (
     STATUS_WORDS,
     goal_title,
 )
-from scribe.records import Annotation
+from scribe.core.records import Annotation
 from ui import pipeline, playback
 from ui.state import Desk, clock, span, user_errors
 from ui.wiring import TabView, Wiring

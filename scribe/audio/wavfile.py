@@ -3,7 +3,7 @@
 ``WavWriter`` writes 16 kHz 16-bit mono PCM in small blocks straight to the file
 descriptor (no user-space buffer to lose) and fsyncs about twice a second. While
 recording, the RIFF and data sizes in the header are 0xFFFFFFFF, the streaming
-convention for "unknown length": FFmpeg (so ``scribe.audio``, whose
+convention for "unknown length": FFmpeg (so ``scribe.audio.decode``, whose
 ``_wav_header_seconds`` then declares no length and raises no truncation
 warning) and libsndfile read up to the end of the file. A recording killed at
 any moment is therefore readable as it is. A clean stop writes the true sizes;
@@ -22,8 +22,8 @@ from typing import Any
 
 import numpy as np
 
-from scribe.errors import AudioError, RecordingError
-from scribe.paths import fsync_dir
+from scribe.core.errors import AudioError, RecordingError
+from scribe.core.paths import fsync_dir
 
 log = logging.getLogger(__name__)
 

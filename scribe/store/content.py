@@ -18,12 +18,12 @@ import sqlite3
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from scribe.errors import StoreError
-from scribe.records import Annotation, DraftVersion, NoteDraft, NoteEdit, Transcript, now_iso
-from scribe.store_audio import SessionAudio
+from scribe.core.errors import StoreError
+from scribe.core.records import Annotation, DraftVersion, NoteDraft, NoteEdit, Transcript, now_iso
+from scribe.store.audio import SessionAudio
 
 if TYPE_CHECKING:
-    from scribe.records import SessionInfo
+    from scribe.core.records import SessionInfo
 
 DRAFT_COLUMNS = "draft_id, version, session_id, format, status, amends, saved_at, data"
 #: Session statuses a new transcript / annotation set / draft moves the session on from.

@@ -29,8 +29,8 @@ from dataclasses import dataclass, field
 from itertools import pairwise
 from pathlib import Path
 
-from scribe.errors import TranscriptError
-from scribe.records import NOTE_SOURCES, Role, Segment, Speaker, Transcript, Word
+from scribe.core.errors import TranscriptError
+from scribe.core.records import NOTE_SOURCES, Role, Segment, Speaker, Transcript, Word
 
 #: A paragraph (or a turn) longer than this many words is split into sentence groups.
 MAX_SEGMENT_WORDS = 80
@@ -336,7 +336,7 @@ def _role_from(label: str, aside: str) -> Role | None:
 
 
 def _dialogue(turns: list[_Turn]) -> Transcript:
-    from scribe.roles import apply_roles
+    from scribe.speakers.roles import apply_roles
 
     ids: dict[str, str] = {}
     speakers: list[Speaker] = []

@@ -22,8 +22,8 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from scribe import audit
-from scribe.errors import StoreError
+from scribe.core.errors import StoreError
+from scribe.store import audit
 
 #: Bumped when the schema changes incompatibly.
 FORMAT_VERSION = 1

@@ -24,8 +24,8 @@ from __future__ import annotations
 import sqlite3
 from typing import Any
 
-from scribe.crypto import IntegrityError, RowCipher, mac
-from scribe.records import AuditEntry, AuditReport, now_iso
+from scribe.core.records import AuditEntry, AuditReport, now_iso
+from scribe.store.crypto import IntegrityError, RowCipher, mac
 
 GENESIS = "0" * 64
 

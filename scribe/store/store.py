@@ -16,10 +16,10 @@ Usage (the CLI and the UI do exactly this)::
 Everything that could identify a client or describe a session (the client
 identifier, session date and type, transcript, annotations, drafts, audio) is
 encrypted with AES-256-GCM under a data key that is wrapped by an Argon2id key
-from the passphrase (see ``scribe.crypto``). Left readable: random ids, when
+from the passphrase (see ``scribe.store.crypto``). Left readable: random ids, when
 rows were created or signed, status and consent flags (the consent flag is
 authenticated). Every change and every read of session content is written to
-the hash-chained audit log (``scribe.audit``) in the same transaction. The
+the hash-chained audit log (``scribe.store.audit``) in the same transaction. The
 retention policy for raw audio is applied when the store opens and when a note
 is signed. Why: issue 8 and 45 CFR 164.312.
 
@@ -41,18 +41,19 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from scribe import crypto, store_db
-from scribe.audit import AuditLog
-from scribe.errors import ConsentError, StoreError
-from scribe.paths import audio_dir, data_dir, store_file
-from scribe.records import (
+from scribe.core.errors import ConsentError, StoreError
+from scribe.core.paths import audio_dir, data_dir, store_file
+from scribe.core.records import (
     AuditEntry,
     AuditReport,
     SessionInfo,
     now_iso,
 )
-from scribe.store_audio import RETENTION_MODES
-from scribe.store_content import SessionContent
+from scribe.store import crypto
+from scribe.store import db as store_db
+from scribe.store.audio import RETENTION_MODES
+from scribe.store.audit import AuditLog
+from scribe.store.content import SessionContent
 
 WORKER_ENV = "SCRIBE_WORKER"
 __all__ = ["RETENTION_MODES", "WORKER_ENV", "Store"]

@@ -35,11 +35,11 @@ from pathlib import Path
 
 import numpy as np
 
-from scribe import audio as audio_io
-from scribe.errors import NoSpeechError, RecordingError
-from scribe.record import SAMPLE_RATE, Recorder, RecordingResult, dbfs
-from scribe.records import Segment, Transcript
-from scribe.transcribe import Transcriber, drop_boundary_repeat, windows_at_pauses
+from scribe.asr.transcribe import Transcriber, drop_boundary_repeat, windows_at_pauses
+from scribe.audio import decode as audio_io
+from scribe.audio.recorder import SAMPLE_RATE, Recorder, RecordingResult, dbfs
+from scribe.core.errors import NoSpeechError, RecordingError
+from scribe.core.records import Segment, Transcript
 
 log = logging.getLogger(__name__)
 

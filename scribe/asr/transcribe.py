@@ -24,10 +24,10 @@ from pathlib import Path
 
 import numpy as np
 
-from scribe import audio as audio_io
-from scribe.errors import ModelError, NoSpeechError
-from scribe.models import resolve_model
-from scribe.records import Segment, Transcript, TranscriptionSettings, Word
+from scribe.asr.models import resolve_model
+from scribe.audio import decode as audio_io
+from scribe.core.errors import ModelError, NoSpeechError
+from scribe.core.records import Segment, Transcript, TranscriptionSettings, Word
 
 log = logging.getLogger(__name__)
 

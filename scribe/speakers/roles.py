@@ -15,8 +15,8 @@ import re
 from copy import deepcopy
 from dataclasses import dataclass
 
-from scribe.errors import TranscriptError
-from scribe.records import ROLES, Role, Speaker, Transcript
+from scribe.core.errors import TranscriptError
+from scribe.core.records import ROLES, Role, Speaker, Transcript
 
 _WORD = re.compile(r"[a-z']+")
 SECOND_PERSON = frozenset({"you", "your", "yours", "yourself", "you're", "you've", "you'd", "you'll"})

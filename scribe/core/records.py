@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal, Self, get_args, get_origin, get_type_hints
 
-from scribe.errors import TranscriptError
+from scribe.core.errors import TranscriptError
 
 Role = Literal["worker", "client", "other"]
 ROLES: tuple[str, ...] = ("worker", "client", "other")

@@ -10,7 +10,7 @@ import os
 import sys
 from pathlib import Path
 
-from scribe.errors import StoreError
+from scribe.core.errors import StoreError
 
 APP_NAME = "session-scribe"
 #: Environment variable that overrides the data directory.

@@ -25,8 +25,8 @@ from typing import BinaryIO
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from scribe.crypto import IntegrityError, subkey
-from scribe.paths import fsync_dir
+from scribe.core.paths import fsync_dir
+from scribe.store.crypto import IntegrityError, subkey
 
 MAGIC = b"SSAUD001"
 HEADER_BYTES = len(MAGIC) + 16 + 4

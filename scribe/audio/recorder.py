@@ -1,7 +1,7 @@
 """Live capture from a microphone with sounddevice (PortAudio), safe on disk at every moment.
 
 ``Recorder`` runs the input stream: the PortAudio callback only queues blocks;
-a pump thread writes them to a crash-safe WAV (``scribe.wavfile.WavWriter``:
+a pump thread writes them to a crash-safe WAV (``scribe.audio.wavfile.WavWriter``:
 fsynced twice a second, readable if the process is killed at any moment),
 measures the level and hands them to a listener (the live transcriber). A full
 disk, or a device that disappears or stops sending audio, ends the recording
@@ -22,8 +22,8 @@ from typing import Any
 
 import numpy as np
 
-from scribe.errors import RecordingError
-from scribe.wavfile import NO_SPACE, SAMPLE_RATE, WavWriter
+from scribe.audio.wavfile import NO_SPACE, SAMPLE_RATE, WavWriter
+from scribe.core.errors import RecordingError
 
 log = logging.getLogger(__name__)
 

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import numpy as np
 
-from scribe.errors import AudioError
-from scribe.records import AudioInfo
+from scribe.core.errors import AudioError
+from scribe.core.records import AudioInfo
 
 log = logging.getLogger(__name__)
 

@@ -33,7 +33,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-from scribe.errors import StoreError
+from scribe.core.errors import StoreError
 
 KEY_BYTES = 32
 NONCE_BYTES = 12

@@ -1,6 +1,6 @@
 """Voices in audio: mel frames, channel energies, speaker embeddings and their clusters.
 
-The numeric half of diarization (``scribe.diarize`` is the transcript half).
+The numeric half of diarization (``scribe.speakers.diarize`` is the transcript half).
 Embeddings come from resemblyzer's GE2E voice encoder (Wan et al. 2018), an
 LSTM whose weights ship inside the pip package, so nothing is downloaded.
 """
@@ -16,8 +16,8 @@ from pathlib import Path
 
 import numpy as np
 
-from scribe import audio as audio_io
-from scribe.errors import AudioError, ModelError
+from scribe.audio import decode as audio_io
+from scribe.core.errors import AudioError, ModelError
 
 log = logging.getLogger(__name__)
 

@@ -23,8 +23,8 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from scribe.audio import sha256_file
-from scribe.errors import ModelError
+from scribe.audio.decode import sha256_file
+from scribe.core.errors import ModelError
 
 log = logging.getLogger(__name__)
 

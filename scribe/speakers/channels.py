@@ -18,11 +18,11 @@ from pathlib import Path
 
 import numpy as np
 
-from scribe import audio as audio_io
-from scribe.errors import AudioError, NoSpeechError
-from scribe.records import Segment, Speaker, Transcript
-from scribe.roles import apply_roles
-from scribe.voices import HOP, AudioFeatures, read_features
+from scribe.audio import decode as audio_io
+from scribe.core.errors import AudioError, NoSpeechError
+from scribe.core.records import Segment, Speaker, Transcript
+from scribe.speakers.roles import apply_roles
+from scribe.speakers.voices import HOP, AudioFeatures, read_features
 
 #: A word heard this much quieter (dB) on its channel than on another one is crosstalk.
 CROSSTALK_DB = 12.0
@@ -71,7 +71,7 @@ def _without_crosstalk(seg: Segment, keep: list[bool]) -> Segment | None:
         return seg
     if not seg.words or not any(keep):
         return None
-    from scribe.diarize import split_segment  # the same faithful cutting as diarization
+    from scribe.speakers.diarize import split_segment  # the same faithful cutting as diarization
 
     pieces = split_segment(seg, ["own" if k else "crosstalk" for k in keep])
     own = [p for p in pieces if p.speaker == "own"]
@@ -89,7 +89,7 @@ def split_at_pauses(seg: Segment, pause: float = TURN_PAUSE) -> list[Segment]:
     happily makes one segment of two turns; cutting at the silence puts the
     other side's reply between them once the channels are merged.
     """
-    from scribe.diarize import split_segment
+    from scribe.speakers.diarize import split_segment
 
     if len(seg.words) < 2:
         return [seg]
@@ -116,7 +116,7 @@ def transcribe_channels(
 ) -> Transcript:
     """Transcribe every channel of ``path`` separately; speaker ``S1`` is the first channel, and so on.
 
-    ``transcriber`` is a ``scribe.transcribe.Transcriber``. Roles are guessed
+    ``transcriber`` is a ``scribe.asr.transcribe.Transcriber``. Roles are guessed
     from what each side said, or taken from ``roles``.
     """
     audio_io.check_file(path)

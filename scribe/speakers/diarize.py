@@ -14,7 +14,7 @@ How (each step is cheap, so diarization costs a few percent of transcription):
    that is loudest while it is spoken. No model is needed.
 3. Otherwise, windows of 1.6 s (the encoder's training length) slide over the
    speech that Whisper found, never over silence; each becomes a 256-d
-   embedding (``scribe.voices``). With ``num_speakers=None`` the count (1 to
+   embedding (``scribe.speakers.voices``). With ``num_speakers=None`` the count (1 to
    ``MAX_SPEAKERS``) is estimated from the eigengap of their affinity; the
    embeddings, minus their mean, are clustered on cosine distance
    (agglomerative, then refined like spherical k-means).
@@ -24,7 +24,7 @@ How (each step is cheap, so diarization costs a few percent of transcription):
    inside a Whisper segment is found at the word where it happens.
 5. Segments are split where the speaker changes (a segment never mixes two
    speakers), renumbered, and roles are guessed or taken from the caller
-   (see ``scribe.roles``).
+   (see ``scribe.speakers.roles``).
 """
 
 from __future__ import annotations
@@ -37,12 +37,12 @@ from pathlib import Path
 
 import numpy as np
 
-from scribe.audio import check_file, sha256_file
-from scribe.channels import channel_label, transcribe_channels, word_energy
-from scribe.errors import AudioError
-from scribe.records import Segment, Speaker, Transcript, Word
-from scribe.roles import apply_roles, assign_roles
-from scribe.voices import (
+from scribe.audio.decode import check_file, sha256_file
+from scribe.core.errors import AudioError
+from scribe.core.records import Segment, Speaker, Transcript, Word
+from scribe.speakers.channels import channel_label, transcribe_channels, word_energy
+from scribe.speakers.roles import apply_roles, assign_roles
+from scribe.speakers.voices import (
     MAX_SPEAKERS,
     WINDOW_FRAMES,
     AudioFeatures,
@@ -415,7 +415,7 @@ def transcribe_with_speakers(
     A stereo file with one voice per channel (two lapel mics, a telehealth call
     recorded side by side) is transcribed channel by channel, so words said at the
     same time are not lost in the mix; anything else is transcribed once and told
-    apart by voice. ``transcriber`` is a ``scribe.transcribe.Transcriber``; the other
+    apart by voice. ``transcriber`` is a ``scribe.asr.transcribe.Transcriber``; the other
     arguments are those of ``diarize``.
     """
     check_file(path)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from scribe.records import Segment, Transcript
+from scribe.core.records import Segment, Transcript
 
 
 def timestamp(seconds: float, sep: str = ".", hours: bool = True) -> str:

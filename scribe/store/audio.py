@@ -4,7 +4,7 @@ Split from ``scribe/store.py`` to keep each file readable; ``Store`` inherits th
 methods and they use its transaction, cipher and audit helpers.
 
 An audio file is encrypted chunk by chunk into ``audio/<random>.ssa`` (see
-``scribe.securefile``) and only then recorded in the database, in one transaction
+``scribe.store.securefile``) and only then recorded in the database, in one transaction
 with its audit entry. A file being written is listed in ``pending_wipe`` with the
 writer's pid, so if the writer is killed the next open overwrites and removes
 the partial file; a deleted recording is listed with pid 0 and wiped after the
@@ -23,13 +23,13 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from scribe import securefile
-from scribe.errors import AudioError, ConsentError, StoreError
-from scribe.paths import audio_dir, fsync_dir
-from scribe.records import RetentionPolicy, now_iso
+from scribe.core.errors import AudioError, ConsentError, StoreError
+from scribe.core.paths import audio_dir, fsync_dir
+from scribe.core.records import RetentionPolicy, now_iso
+from scribe.store import securefile
 
 if TYPE_CHECKING:
-    from scribe.crypto import RowCipher
+    from scribe.store.crypto import RowCipher
 
 RETENTION_MODES = ("keep", "delete_when_signed", "delete_after_days")
 
