@@ -21,8 +21,9 @@ from scribe.cli import cli
 from scribe.core.errors import AudioError, NoSpeechError, TranscriptError
 from scribe.core.records import Segment, Speaker, Transcript, Word
 from scribe.speakers.channels import transcribe_channels
-from scribe.speakers.diarize import DiarizationReport, diarize, split_segment
+from scribe.speakers.diarize import DiarizationReport, diarize
 from scribe.speakers.roles import assign_roles, guess_roles, parse_roles
+from scribe.speakers.segments import split_segment
 from scribe.speakers.voices import compute_features, one_voice_per_channel, read_features
 from scribe.transcripts.writers import WRITERS
 

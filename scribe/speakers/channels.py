@@ -22,6 +22,7 @@ from scribe.audio import decode as audio_io
 from scribe.core.errors import AudioError, NoSpeechError
 from scribe.core.records import Segment, Speaker, Transcript
 from scribe.speakers.roles import apply_roles
+from scribe.speakers.segments import split_segment  # the same faithful cutting as diarization
 from scribe.speakers.voices import HOP, AudioFeatures, read_features
 
 #: A word heard this much quieter (dB) on its channel than on another one is crosstalk.
@@ -71,8 +72,6 @@ def _without_crosstalk(seg: Segment, keep: list[bool]) -> Segment | None:
         return seg
     if not seg.words or not any(keep):
         return None
-    from scribe.speakers.diarize import split_segment  # the same faithful cutting as diarization
-
     pieces = split_segment(seg, ["own" if k else "crosstalk" for k in keep])
     own = [p for p in pieces if p.speaker == "own"]
     if len(own) == 1:
@@ -89,8 +88,6 @@ def split_at_pauses(seg: Segment, pause: float = TURN_PAUSE) -> list[Segment]:
     happily makes one segment of two turns; cutting at the silence puts the
     other side's reply between them once the channels are merged.
     """
-    from scribe.speakers.diarize import split_segment
-
     if len(seg.words) < 2:
         return [seg]
     runs, n = [0], 0

@@ -29,19 +29,19 @@ How (each step is cheap, so diarization costs a few percent of transcription):
 
 from __future__ import annotations
 
-import itertools
 import logging
 from copy import deepcopy
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from scribe.audio.decode import check_file, sha256_file
 from scribe.core.errors import AudioError
-from scribe.core.records import Segment, Speaker, Transcript, Word
+from scribe.core.records import Segment, Speaker, Transcript
 from scribe.speakers.channels import channel_label, transcribe_channels, word_energy
 from scribe.speakers.roles import apply_roles, assign_roles
+from scribe.speakers.segments import split_segment
 from scribe.speakers.voices import (
     MAX_SPEAKERS,
     WINDOW_FRAMES,
@@ -186,62 +186,6 @@ def by_channel(units: list[_Unit], features: AudioFeatures) -> np.ndarray:
     return np.array(
         [int(np.argmax(word_energy(features.channel_energy, u.start, u.end))) for u in units], dtype=int
     )
-
-
-# --- segments ---------------------------------------------------------------------------
-
-
-def _word_offsets(seg: Segment) -> list[int] | None:
-    """Character offset in ``seg.text`` where each word starts, or None if the words don't match it."""
-    offsets, pos = [], 0
-    for w in seg.words:
-        token = w.text.strip()
-        found = seg.text.find(token, pos) if token else pos
-        if found < 0:
-            return None
-        offsets.append(found)
-        pos = found + len(token)
-    return offsets
-
-
-def split_segment(seg: Segment, speakers: list[str]) -> list[Segment]:
-    """``seg`` cut where the speaker of its words changes; one speaker per piece.
-
-    An edited segment, or one whose words no longer match its text, is not cut
-    (its text could not be divided faithfully): it goes to its majority speaker.
-    """
-    base = dict(needs_review=seg.needs_review, review_reasons=list(seg.review_reasons))
-    if not seg.words or len(set(speakers)) == 1:
-        return [replace(seg, words=list(seg.words), speaker=speakers[0], **base)]
-    offsets = None if seg.edited else _word_offsets(seg)
-    if offsets is None:
-        majority = max(set(speakers), key=lambda s: (speakers.count(s), -speakers.index(s)))
-        return [replace(seg, words=list(seg.words), speaker=majority, **base)]
-    cuts = [0] + [i for i in range(1, len(speakers)) if speakers[i] != speakers[i - 1]] + [len(speakers)]
-    # The pieces share the segment's time: each cut falls midway through the pause between
-    # the two words (Whisper's word ends are early, so tight word times would leave holes).
-    times = [seg.start] + [_cut_time(seg.words[i - 1], seg.words[i]) for i in cuts[1:-1]] + [seg.end]
-    pieces = []
-    for n, (a, b) in enumerate(itertools.pairwise(cuts)):
-        words: list[Word] = list(seg.words[a:b])
-        char_end = offsets[b] if b < len(offsets) else len(seg.text)
-        pieces.append(
-            replace(
-                seg,
-                text=seg.text[offsets[a] if a else 0 : char_end].strip(),
-                words=words,
-                start=min(times[n], words[0].start),
-                end=max(times[n + 1], words[-1].end),
-                speaker=speakers[a],
-                **base,
-            )
-        )
-    return pieces
-
-
-def _cut_time(before: Word, after: Word) -> float:
-    """Where one speaker's piece ends and the next begins: midway between the two words."""
-    return round((before.end + after.start) / 2, 3) if before.end <= after.start else after.start
 
 
 def _speaker_ids(order: list[int], by_index: bool = False) -> dict[int, str]:
