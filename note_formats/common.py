@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from scribe.core.errors import ScribeError, TranscriptError
 from scribe.core.records import NOTE_SOURCES, Annotation, Evidence, NoteItem, Role, Transcript
+from scribe.core.timefmt import clock
 
 log = logging.getLogger(__name__)
 
@@ -142,14 +143,6 @@ def taxonomy_display(label: str, subtype: str) -> str:
 
 def role_word(role: str | None) -> str:
     return {"client": "client", "worker": "worker", "other": "another participant"}.get(role or "", "speaker")
-
-
-def fmt_time(seconds: float) -> str:
-    """03:12, or 1:03:12 past the hour."""
-    total = max(0, int(seconds))
-    hours, rest = divmod(total, 3600)
-    minutes, secs = divmod(rest, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes:02d}:{secs:02d}"
 
 
 def quoted(evidence: Sequence[Evidence], limit: int) -> str:
@@ -291,7 +284,7 @@ class Material:
                 seg = self._segments[ev.segment_id]
                 if seg.needs_review:
                     why = ", ".join(seg.review_reasons) or "unclear audio"
-                    reasons.append(f"transcript uncertain at {fmt_time(seg.start)} ({why})")
+                    reasons.append(f"transcript uncertain at {clock(seg.start)} ({why})")
         return list(dict.fromkeys(reasons))
 
     def item(self, anns: Sequence[Annotation], text: str, extra_reasons: Sequence[str] = ()) -> NoteItem:

@@ -16,6 +16,8 @@ from pathlib import Path
 
 import click
 
+from scribe.core.timefmt import clock
+
 #: Files a recorded session folder holds.
 AUDIO_NAME, JSON_NAME, TEXT_NAME = "session.wav", "transcript.json", "transcript.txt"
 #: How often a status line is printed when stderr is not a terminal (logs, CI).
@@ -33,18 +35,12 @@ def register(group: click.Group) -> None:
     group.add_command(recover_cmd)
 
 
-def _clock(seconds: float) -> str:
-    m, s = divmod(int(seconds), 60)
-    h, m = divmod(m, 60)
-    return f"{h}:{m:02d}:{s:02d}" if h else f"{m:02d}:{s:02d}"
-
-
 def meter_line(seconds: float, level_db: float, paused: bool, transcribed: float, width: int = 24) -> str:
     """One status line: state, time, a level bar from -60 to 0 dBFS, and how far the transcript is."""
     filled = round(width * min(1.0, max(0.0, (level_db + 60.0) / 60.0)))
     bar = "#" * filled + "." * (width - filled)
     state = "PAUSED" if paused else "REC   "
-    return f"{state} {_clock(seconds)} [{bar}] {level_db:6.1f} dB  transcribed to {_clock(transcribed)}"
+    return f"{state} {clock(seconds)} [{bar}] {level_db:6.1f} dB  transcribed to {clock(transcribed)}"
 
 
 @contextlib.contextmanager
@@ -305,7 +301,7 @@ def _record(
         click.echo("", err=True)
     if recording.message:
         click.echo(f"Warning: {recording.message}", err=True)
-    click.echo(f"Recorded {_clock(recording.seconds)}. Finishing the transcript...", err=True)
+    click.echo(f"Recorded {clock(recording.seconds)}. Finishing the transcript...", err=True)
     try:
         result = session.finish()
     except KeyboardInterrupt:
@@ -487,7 +483,7 @@ def recover_cmd(
     store = None if no_store else open_store_for_saving(client_id, recording=True, consent=consent)
     try:
         seconds = repair_wav(audio)
-        click.echo(f"{audio}: {_clock(seconds)} of audio recovered. Transcribing...", err=True)
+        click.echo(f"{audio}: {clock(seconds)} of audio recovered. Transcribing...", err=True)
         transcript = _transcriber(model, language).transcribe_file(audio)
         written = _write_transcript(audio.parent, transcript)
         click.echo(

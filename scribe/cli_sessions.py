@@ -20,10 +20,9 @@ from pathlib import Path
 import click
 
 from scribe.core.errors import ConsentError, ScribeError, StoreError
+from scribe.core.paths import PASSPHRASE_ENV
 from scribe.core.records import Annotation, NoteDraft, RetentionPolicy, Transcript
 from scribe.store import Store
-
-PASSPHRASE_ENV = "SCRIBE_PASSPHRASE"
 
 
 def open_store_from_env_or_prompt(home: str | Path | None = None, *, create: bool = False) -> Store:

@@ -9,6 +9,7 @@ import click
 
 from scribe.core.errors import TranscriptError
 from scribe.core.records import Annotation, Transcript
+from scribe.core.timefmt import clock
 from scribe.transcripts.typed import read_text_file
 
 #: The order labels are printed in: risk first, it must never be missed.
@@ -24,13 +25,6 @@ LABEL_TITLES = {
 
 def register(group: click.Group) -> None:
     group.add_command(tag_cmd)
-
-
-def _stamp(seconds: float) -> str:
-    total = max(0, int(seconds))
-    h, rest = divmod(total, 3600)
-    m, s = divmod(rest, 60)
-    return f"{h}:{m:02d}:{s:02d}" if h else f"{m:02d}:{s:02d}"
 
 
 def format_annotations(annotations: list[Annotation], timed: bool = True) -> str:
@@ -52,7 +46,7 @@ def format_annotations(annotations: list[Annotation], timed: bool = True) -> str
             extra = "".join(f" {k}={v}" for k, v in a.attributes.items() if k in ("who", "when"))
             lines.append(f"  {a.id} {a.subtype}: {a.text} [{', '.join(flags)}]{extra}")
             for ev in a.evidence:
-                where = f"{_stamp(ev.start)}-{_stamp(ev.end)}" if timed else f"segment {ev.segment_id}"
+                where = f"{clock(ev.start)}-{clock(ev.end)}" if timed else f"segment {ev.segment_id}"
                 lines.append(f'      {where}  "{ev.quote.strip()}"')
         lines.append("")
     return "\n".join(lines).rstrip()

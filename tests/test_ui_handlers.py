@@ -18,9 +18,10 @@ from click.testing import CliRunner
 
 import synth
 from scribe.audio import decode as audio_io
+from scribe.core.paths import PASSPHRASE_ENV
 from scribe.core.records import RetentionPolicy
 from ui import capture, draft, pipeline, playback, recorder, sessions, start, tags, transcript
-from ui.state import PASSPHRASE_ENV, Desk, user_errors
+from ui.state import Desk, user_errors
 
 PASSPHRASE = "handler test passphrase"
 EDITED = "Client wants to get back on her feet and feel less overwhelmed."

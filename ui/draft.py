@@ -29,8 +29,9 @@ from note_formats import (
 )
 from scribe.core.errors import NoteError
 from scribe.core.records import NoteDraft, NoteItem
+from scribe.core.timefmt import clock
 from ui import pipeline, playback
-from ui.state import Desk, clock, span, user_errors
+from ui.state import Desk, span, user_errors
 from ui.wiring import TabView, Wiring
 
 COLUMNS = ["Ref", "Section", "Line", "Evidence", "Check"]

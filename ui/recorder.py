@@ -15,8 +15,9 @@ from typing import Any
 import gradio as gr
 
 from scribe.core.errors import NoSpeechError, RecordingError
+from scribe.core.timefmt import clock
 from ui import pipeline
-from ui.state import Desk, clock, user_errors
+from ui.state import Desk, user_errors
 from ui.wiring import Wiring
 
 log = logging.getLogger(__name__)

@@ -24,6 +24,7 @@ import gradio as gr
 from scribe.core.errors import ScribeError
 from scribe.core.paths import data_dir
 from scribe.core.records import Annotation, NoteDraft, SessionInfo, Transcript
+from scribe.core.timefmt import clock
 from scribe.store import Store
 
 log = logging.getLogger(__name__)
@@ -33,7 +34,6 @@ R = TypeVar("R")
 
 #: Environment variables the UI reads (the CLI sets them from its options).
 MODEL_ENV = "SCRIBE_MODEL"
-PASSPHRASE_ENV = "SCRIBE_PASSPHRASE"
 #: The private folder (inside the data directory) holding everything the UI writes in plain form:
 #: uploads, playback copies, clips and exports. Wiped when the app starts and stops.
 CACHE_DIRNAME = "ui-cache"
@@ -188,14 +188,6 @@ def user_errors(fn: Callable[P, R]) -> Callable[P, R]:
             ) from exc
 
     return wrapper
-
-
-def clock(seconds: float) -> str:
-    """mm:ss, or h:mm:ss past the hour."""
-    total = max(0, int(seconds))
-    hours, rest = divmod(total, 3600)
-    minutes, secs = divmod(rest, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes:02d}:{secs:02d}"
 
 
 def span(start: float, end: float) -> str:

@@ -20,8 +20,9 @@ from note_formats.common import (
     goal_title,
 )
 from scribe.core.records import Annotation
+from scribe.core.timefmt import clock
 from ui import pipeline, playback
-from ui.state import Desk, clock, span, user_errors
+from ui.state import Desk, span, user_errors
 from ui.wiring import TabView, Wiring
 
 #: Label, heading, letter used in row references — risk first.

@@ -23,8 +23,8 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from scribe.audio.decode import sha256_file
 from scribe.core.errors import ModelError
+from scribe.core.hashing import sha256_file
 
 log = logging.getLogger(__name__)
 

@@ -8,7 +8,6 @@ and records a warning instead of failing the whole session.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -17,6 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from scribe.core.errors import AudioError
+from scribe.core.hashing import sha256_file
 from scribe.core.records import AudioInfo
 
 log = logging.getLogger(__name__)
@@ -207,14 +207,6 @@ def load(path: str | Path, mono: bool = True, report: DecodeReport | None = None
     if not chunks or report.samples == 0:
         raise AudioError(f"{Path(path).name} contains no audio samples. Is the file complete?")
     return np.concatenate(chunks)
-
-
-def sha256_file(path: str | Path, block: int = 1 << 20) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        while chunk := fh.read(block):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def audio_info(path: str | Path, report: DecodeReport) -> AudioInfo:

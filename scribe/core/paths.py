@@ -15,6 +15,8 @@ from scribe.core.errors import StoreError
 APP_NAME = "session-scribe"
 #: Environment variable that overrides the data directory.
 HOME_ENV = "SCRIBE_HOME"
+#: Environment variable that holds the store's passphrase (instead of a prompt).
+PASSPHRASE_ENV = "SCRIBE_PASSPHRASE"
 
 
 def default_data_dir() -> Path:

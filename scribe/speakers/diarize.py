@@ -36,8 +36,9 @@ from pathlib import Path
 
 import numpy as np
 
-from scribe.audio.decode import check_file, sha256_file
+from scribe.audio.decode import check_file
 from scribe.core.errors import AudioError
+from scribe.core.hashing import sha256_file
 from scribe.core.records import Segment, Speaker, Transcript
 from scribe.speakers.channels import channel_label, transcribe_channels, word_energy
 from scribe.speakers.roles import apply_roles, assign_roles

@@ -34,6 +34,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from scribe.core.errors import StoreError
+from scribe.core.paths import HOME_ENV, PASSPHRASE_ENV
 
 KEY_BYTES = 32
 NONCE_BYTES = 12
@@ -137,7 +138,7 @@ def unwrap_key(wrapped: bytes, passphrase: str, params: KdfParams, store_id: str
     except InvalidTag:
         raise StoreError(
             "Wrong passphrase for this session store. Nothing was changed; try again "
-            "(or check SCRIBE_PASSPHRASE / SCRIBE_HOME)."
+            f"(or check {PASSPHRASE_ENV} / {HOME_ENV})."
         ) from None
 
 
