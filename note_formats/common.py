@@ -132,12 +132,14 @@ def goal_title(ann: Annotation) -> str:
 
 @functools.cache
 def taxonomy_display(label: str, subtype: str) -> str:
-    """The tagger taxonomy's name for a subtype it lists; "" when it does not (or is not installed)."""
-    try:
-        from pipelines.taxonomy import load_taxonomy
+    """The tagger taxonomy's name for a subtype it lists; "" when it does not."""
+    # Imported here, not at the top: importing pipelines loads spaCy (seconds), which drafting
+    # from given annotations never needs.
+    from pipelines.taxonomy import load_taxonomy
 
+    try:
         return load_taxonomy().entry(f"{label}.{subtype}").display
-    except (ImportError, AttributeError, KeyError, ScribeError):
+    except (KeyError, ScribeError):
         return ""
 
 

@@ -11,9 +11,13 @@ from pathlib import Path
 
 import click
 
-from note_formats import FORMATS
-from scribe.core.errors import ModelError, NoteError, TranscriptError
+from note_formats import FORMATS, DraftOptions, build_draft, check_grounding, export
+from note_formats.export import RENDERERS, export_kind
+from scribe.asr.transcribe import Transcriber
+from scribe.cli_sessions import open_store_for_saving, save_session
+from scribe.core.errors import NoteError, TranscriptError
 from scribe.core.records import Annotation, Transcript
+from scribe.speakers.diarize import transcribe_with_speakers
 from scribe.transcripts.typed import TEXT_SUFFIXES, read_text_file
 
 
@@ -39,25 +43,14 @@ def load_annotations(path: Path) -> list[Annotation]:
 
 
 def _tagger():
-    """The NLP tagger (issue 5), imported only when a session has to be tagged."""
-    try:
-        import pipelines
+    """The NLP tagger; imported only when a session has to be tagged (loading spaCy takes seconds)."""
+    import pipelines
 
-        return pipelines.tag, pipelines.tag_text
-    except (ImportError, AttributeError) as exc:
-        raise ModelError(
-            f"The tagger is not available ({exc}). Reinstall session-scribe, or pass --annotations FILE."
-        ) from exc
+    return pipelines.tag, pipelines.tag_text
 
 
 def _transcribe(path: Path, model: str | None, speakers: int) -> Transcript:
-    """Transcribe, then tell the voices apart and guess worker / client (issue 4) when installed."""
-    from scribe.asr.transcribe import Transcriber, transcribe_file
-
-    try:
-        from scribe.speakers.diarize import transcribe_with_speakers
-    except ImportError:  # without it roles stay unknown, and the draft marks what that leaves unsure
-        return transcribe_file(path, model=model)
+    """Transcribe, then tell the voices apart and guess who is the worker and who the client."""
     return transcribe_with_speakers(Transcriber(model), path, speakers)
 
 
@@ -104,8 +97,6 @@ def _from_recording(source: Path | None) -> bool:
 
 def _open_store(source: Path | None, client_id: str, consent: bool | None):
     """The opened store, after checking what saving this session will need."""
-    from scribe.cli_sessions import open_store_for_saving
-
     return open_store_for_saving(client_id, recording=_from_recording(source), consent=consent)
 
 
@@ -183,10 +174,6 @@ def note_cmd(
     generated line cites the session time it rests on; lines marked REVIEW
     need your check before signing.
     """
-    from note_formats import DraftOptions, build_draft, check_grounding, export
-    from note_formats.export import RENDERERS, export_kind
-    from scribe.cli_sessions import save_session
-
     kind = export_kind(out) if out else "md"  # a bad --out fails before any slow work
     if source is not None and text_file is None and source.suffix.lower() in TEXT_SUFFIXES:
         source, text_file = None, source  # notes, a typed conversation or subtitles: no recording

@@ -16,7 +16,18 @@ from pathlib import Path
 
 import click
 
+from scribe.asr.live import LiveSession, dictate, dictate_audio, split_section_command
+from scribe.asr.transcribe import Transcriber
+from scribe.audio.decode import check_file
+from scribe.audio.recorder import list_devices as input_devices
+from scribe.audio.recorder import resolve_device
+from scribe.audio.wavfile import is_unfinished, repair_wav
+from scribe.cli_sessions import check_saving, open_store_for_saving, save_session
+from scribe.core.errors import ConsentError, RecordingError, ScribeError
+from scribe.core.records import TranscriptionSettings
 from scribe.core.timefmt import clock
+from scribe.store.securefile import wipe_file
+from scribe.transcripts.writers import WRITERS
 
 #: Files a recorded session folder holds.
 AUDIO_NAME, JSON_NAME, TEXT_NAME = "session.wav", "transcript.json", "transcript.txt"
@@ -85,17 +96,11 @@ def _signals(requests: list[str]) -> Iterator[None]:
 
 
 def _transcriber(model: str | None, language: str):
-    from scribe.asr.transcribe import Transcriber
-    from scribe.core.records import TranscriptionSettings
-
     return Transcriber(model, TranscriptionSettings(language=language))
 
 
 def _session_dir(out_dir: Path | None, create: bool = False) -> Path:
     """The session folder: refuse one that already holds a recording; create it (private) if asked."""
-    from scribe.audio.wavfile import is_unfinished
-    from scribe.core.errors import RecordingError
-
     out_dir = out_dir or Path(f"session-{datetime.now():%Y%m%d-%H%M%S}")
     audio = out_dir / AUDIO_NAME
     if audio.exists():
@@ -115,8 +120,6 @@ def _session_dir(out_dir: Path | None, create: bool = False) -> Path:
 
 def _write_transcript(out_dir: Path, transcript) -> list[str]:
     """Write transcript.json and .txt; on a full disk, print the text instead so it is not lost."""
-    from scribe.transcripts.writers import WRITERS
-
     written = []
     for name, fmt in ((JSON_NAME, "json"), (TEXT_NAME, "txt")):
         path = out_dir / name
@@ -144,10 +147,6 @@ def _store_recording(
     If the store cannot be written (a full disk), nothing is wiped and the error says
     where the files are and how to store them later.
     """
-    from scribe.cli_sessions import save_session
-    from scribe.core.errors import ScribeError
-    from scribe.store.securefile import wipe_file
-
     folder = audio.parent
     try:
         session_id = save_session(store, client_id, True, transcript, audio=audio)
@@ -229,11 +228,6 @@ def record_cmd(
     Space (or p) pauses and resumes; so do SIGUSR1 / SIGUSR2. The audio is saved as
     it is recorded: after a crash, 'scribe recover FOLDER'.
     """
-    from scribe.audio.recorder import list_devices as input_devices
-    from scribe.audio.recorder import resolve_device
-    from scribe.cli_sessions import check_saving, open_store_for_saving
-    from scribe.core.errors import ConsentError
-
     if list_devices:
         found = input_devices()
         if not found:
@@ -273,8 +267,6 @@ def _record(
     chosen_dir: bool,
 ) -> None:
     """Record into ``out_dir`` until stopped, finish the transcript and keep the session."""
-    from scribe.asr.live import LiveSession
-
     _session_dir(out_dir, create=True)
     click.echo("Loading the speech model...", err=True)
     transcriber = _transcriber(model, language)
@@ -412,8 +404,6 @@ def dictate_cmd(
     Say "Add to objective: ..." to name the section by voice, or pass --section.
     Recording stops after a pause (see --silence), after --seconds, or on Ctrl-C.
     """
-    from scribe.asr.live import dictate, dictate_audio, split_section_command
-
     transcriber = _transcriber(model, language)
     if audio_file is not None:
         text = dictate_audio(audio_file, transcriber)
@@ -469,11 +459,6 @@ def recover_cmd(
     --client and --consent; --no-store skips it). The files in the folder are left
     where they are: delete them once the session is stored.
     """
-    from scribe.audio.decode import check_file
-    from scribe.audio.wavfile import repair_wav
-    from scribe.cli_sessions import open_store_for_saving
-    from scribe.core.errors import ConsentError
-
     if not no_store and not consent:
         raise ConsentError(
             "Storing a recording needs the client's consent: pass --consent if they agreed to being "

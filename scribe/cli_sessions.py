@@ -19,6 +19,7 @@ from pathlib import Path
 
 import click
 
+from note_formats import export, render_text
 from scribe.core.errors import ConsentError, ScribeError, StoreError
 from scribe.core.paths import PASSPHRASE_ENV
 from scribe.core.records import Annotation, NoteDraft, RetentionPolicy, Transcript
@@ -176,8 +177,6 @@ def show_cmd(session_id: str, show_transcript: bool, show_note: bool) -> None:
             if draft is None:
                 click.echo("(no note draft)")
             else:
-                from note_formats import render_text
-
                 click.echo(render_text(draft))
 
 
@@ -204,8 +203,6 @@ def export_cmd(session_id: str, dest: Path, with_audio: bool, note_kind: str | N
             draft = store.get_draft(sid)
             if draft is None:
                 raise StoreError("This session has no note to export.")
-            from note_formats import export
-
             note = dest / f"note-{sid[:8]}.{note_kind}"
             store.log_export(sid, note_kind, draft_id=draft.id, dest=note)
             click.echo(f"Wrote {export(draft, note)}")

@@ -8,6 +8,10 @@ from typing import TYPE_CHECKING
 
 import click
 
+from scribe.asr.transcribe import Transcriber
+from scribe.core.records import TranscriptionSettings
+from scribe.speakers.diarize import MAX_COUNT, transcribe_with_speakers
+from scribe.speakers.roles import parse_roles
 from scribe.transcripts.writers import WRITERS
 
 if TYPE_CHECKING:
@@ -20,8 +24,6 @@ def register(group: click.Group) -> None:
 
 def _speakers_option(ctx: click.Context, param: click.Parameter, value: str | None) -> int | str | None:
     """``--speakers``: a count from 1 to MAX_COUNT, or "auto"."""
-    from scribe.speakers.diarize import MAX_COUNT
-
     if value is None:
         return None
     if value.strip().lower() == "auto":
@@ -116,24 +118,17 @@ def transcribe_cmd(
     Lines the model was unsure of end in [check]. With --speakers (or --roles,
     --stereo-channels) each line says who spoke, e.g. "Worker (S1): ...".
     """
-    from scribe.asr.transcribe import Transcriber
-    from scribe.core.records import TranscriptionSettings
-
     if fmt is None:
         suffix = output.suffix.lstrip(".").lower() if output else ""
         fmt = suffix if suffix in WRITERS else "txt"
     overrides = None
     if roles is not None:
-        from scribe.speakers.roles import parse_roles
-
         overrides = parse_roles(roles)
     transcriber = Transcriber(model, TranscriptionSettings(language=language), allow_download=allow_download)
     progress = sys.stderr.isatty()
     if speakers is None and overrides is None and not stereo:
         transcript = transcriber.transcribe_file(audio, progress=progress)
     else:
-        from scribe.speakers.diarize import transcribe_with_speakers
-
         count = 2 if speakers is None else (None if speakers == "auto" else int(speakers))
         transcript = transcribe_with_speakers(
             transcriber, audio, count, overrides, stereo=stereo, progress=progress

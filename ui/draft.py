@@ -27,6 +27,7 @@ from note_formats import (
     render_text,
     restore_item,
 )
+from scribe.asr.live import split_section_command
 from scribe.core.errors import NoteError
 from scribe.core.records import NoteDraft, NoteItem
 from scribe.core.timefmt import clock
@@ -207,8 +208,6 @@ def save_column(desk: Desk, field: str | None, value: str) -> tuple[Desk, str]:
 @user_errors
 def add_line(desk: Desk, section: str | None, text: str) -> tuple[Desk, str, str]:
     """Add the worker's own line; "Add to plan: ..." picks the section by itself. Clears the box."""
-    from scribe.asr.live import split_section_command
-
     draft = desk.need_draft()
     text = (text or "").strip()
     # Unchanged dictation is marked as dictated (the note says so); anything retyped is the worker's typing.

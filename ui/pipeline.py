@@ -18,10 +18,12 @@ from typing import Any
 
 from note_formats import DraftOptions, build_draft, check_grounding
 from note_formats.editing import carry_edits
+from scribe.asr.live import dictate_audio
+from scribe.asr.transcribe import Transcriber
 from scribe.audio import decode as audio_io
 from scribe.core.errors import AudioError, NoteError
 from scribe.core.records import Annotation, NoteDraft, NoteItem, Transcript
-from scribe.transcripts.typed import text_to_transcript
+from scribe.speakers.diarize import diarize, transcribe_with_speakers
 from ui.playback import PLAYBACK_NAME, write_playback
 from ui.state import Desk, wipe_dir
 
@@ -49,27 +51,14 @@ def transcriber(model: str):
 
 @functools.lru_cache(maxsize=2)
 def _load_transcriber(model: str):
-    from scribe.asr.transcribe import Transcriber
-
     return Transcriber(model)
 
 
-def tagger() -> tuple[Callable, Callable] | None:
-    """``(tag, tag_text)`` from the NLP pipeline, or None while it is not installed."""
-    try:
-        import pipelines
+def tagger() -> tuple[Callable, Callable]:
+    """``(tag, tag_text)`` from the NLP pipeline, imported on first use (loading spaCy takes seconds)."""
+    import pipelines
 
-        return pipelines.tag, pipelines.tag_text
-    except (ImportError, AttributeError):
-        return None
-
-
-def diarizer() -> Callable | None:
-    try:
-        from scribe.speakers.diarize import diarize
-    except ImportError:
-        return None
-    return diarize
+    return pipelines.tag, pipelines.tag_text
 
 
 # --- capture ---------------------------------------------------------------------------
@@ -103,12 +92,6 @@ def capture_audio(desk: Desk, path: str | Path, speakers: int = 2, progress: Pro
     path = own
     progress(0.02, "Loading the speech model")
     model = transcriber(desk.model)
-    if diarizer() is None:
-        progress(0.05, "Transcribing")
-        transcript = model.transcribe_file(path, progress=True)
-        return finish_audio(desk, transcript, path, speakers, progress, list(transcript.warnings))
-    from scribe.speakers.diarize import transcribe_with_speakers  # one voice per channel: channel by channel
-
     progress(0.05, "Transcribing and telling the voices apart")
     transcript = transcribe_with_speakers(model, path, int(speakers), progress=True)
     warnings = list(transcript.warnings)
@@ -133,10 +116,7 @@ def finish_audio(
     store, session = desk.need_store(), desk.need_session()
     notices = list(notices or [])
     start_afresh(desk)
-    diarize = diarizer()
-    if not diarized and diarize is None:
-        notices.append("Speaker separation is not installed: set who is speaking on Transcript review.")
-    elif not diarized:
+    if not diarized:
         progress(0.75, "Telling the voices apart")
         transcript = diarize(transcript, path, num_speakers=int(speakers))
     progress(0.85, "Saving the recording, encrypted")
@@ -157,16 +137,12 @@ def capture_text(desk: Desk, text: str, source: str = "text", progress: Progress
     not_signed(desk)
     start_afresh(desk)
     progress(0.1, "Reading the notes")
-    tools = tagger()
-    if tools is not None:
-        transcript, annotations = tools[1](text, source)
-    else:
-        transcript, annotations = text_to_transcript(text, source), []
+    transcript, annotations = tagger()[1](text, source)
     desk.transcript = transcript
     store.save_transcript(session.id, transcript)
     wipe_dir(desk.workdir)  # an earlier recording's playback copy belongs to the old transcript
     desk.workdir = None
-    notices = [] if tools else ["The tagger is not installed: no tags were found; add lines to the draft."]
+    notices: list[str] = []
     desk.annotations = annotations
     store.save_annotations(session.id, annotations)
     notices += refresh_draft(desk)
@@ -178,8 +154,6 @@ def dictate(desk: Desk, path: str | Path | None) -> str:
     """The text of a short dictation (the worker's own words: no recording consent needed)."""
     if not path:
         raise AudioError("Record the dictation first (press the microphone, speak, then stop).")
-    from scribe.asr.live import dictate_audio
-
     model = transcriber(desk.model)
     try:
         return dictate_audio(Path(path), model)
@@ -256,10 +230,7 @@ def ann_key(ann: Annotation) -> tuple[str, int]:
 def retag(desk: Desk) -> list[str]:
     """Tag the current transcript again, carrying over the worker's decisions. Returns notices."""
     store, session, transcript = desk.need_store(), desk.need_session(), desk.need_transcript()
-    tools = tagger()
-    if tools is None:
-        return ["The tagger is not installed yet: no tags were found. Add the note's lines yourself."]
-    fresh: list[Annotation] = tools[0](transcript)
+    fresh: list[Annotation] = tagger()[0](transcript)
     decided = {ann_key(a): a for a in desk.annotations if a.review != "pending"}
     seen = set()
     for ann in fresh:

@@ -14,6 +14,8 @@ from typing import Any
 
 import gradio as gr
 
+from scribe.asr.live import LiveSession
+from scribe.audio.recorder import list_devices
 from scribe.core.errors import NoSpeechError, RecordingError
 from scribe.core.timefmt import clock
 from ui import pipeline
@@ -30,8 +32,6 @@ TRACK = gr.Progress()
 
 def devices() -> list[tuple[str, str]]:
     """Input devices as (label, value) choices; the system default first."""
-    from scribe.audio.recorder import list_devices
-
     try:
         found = list_devices()
     except RecordingError as exc:
@@ -40,26 +40,12 @@ def devices() -> list[tuple[str, str]]:
     return [("System default", "")] + [(f"{d.name} ({d.hostapi})", str(d.index)) for d in found]
 
 
-def stop_live(desk: Desk) -> None:
-    """Abandon a running recording (the tab closed or another session was opened)."""
-    live, desk.live = desk.live, None
-    if live is None:
-        return
-    try:
-        live.recorder.stop()
-        live.live.finish(timeout=30)
-    except Exception:  # closing must go on; the plain file is wiped with the desk's folder
-        log.exception("stopping an abandoned recording failed")
-
-
 # --- handlers ----------------------------------------------------------------------------
 
 
 @user_errors
 def start_recording(desk: Desk, device: str | None) -> tuple[Desk, str, gr.Timer]:
     """Start recording the session from ``device`` (refused without the client's consent)."""
-    from scribe.asr.live import LiveSession
-
     store, session = desk.need_store(), desk.need_session()
     store.require_recording_consent(session.id)
     pipeline.not_signed(desk)

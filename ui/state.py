@@ -26,6 +26,7 @@ from scribe.core.paths import data_dir
 from scribe.core.records import Annotation, NoteDraft, SessionInfo, Transcript
 from scribe.core.timefmt import clock
 from scribe.store import Store
+from scribe.store.securefile import wipe_file
 
 log = logging.getLogger(__name__)
 
@@ -107,8 +108,6 @@ class Desk:
     def clear_session(self) -> None:
         """Forget the open session (records and plain files); the store stays unlocked."""
         if self.live is not None:
-            from ui.recorder import stop_live
-
             stop_live(self)
         wipe_dir(self.workdir)
         self.workdir = None
@@ -124,6 +123,18 @@ class Desk:
         if self.store is not None:
             self.store.close()
             self.store = None
+
+
+def stop_live(desk: Desk) -> None:
+    """Abandon a running recording (the tab closed or another session was opened)."""
+    live, desk.live = desk.live, None
+    if live is None:
+        return
+    try:
+        live.recorder.stop()
+        live.live.finish(timeout=30)
+    except Exception:  # closing must go on; the plain file is wiped with the desk's folder
+        log.exception("stopping an abandoned recording failed")
 
 
 def close_desk(desk: Desk | None) -> None:
@@ -147,8 +158,6 @@ def wipe_dir(path: Path | None) -> None:
     """Overwrite and delete every file under ``path``, then the folder (best effort)."""
     if path is None or not path.exists():
         return
-    from scribe.store.securefile import wipe_file
-
     for file in sorted(path.rglob("*"), reverse=True):
         try:
             if file.is_file() and not file.is_symlink():

@@ -12,6 +12,7 @@ import pandas as pd
 
 from scribe.core.errors import TranscriptError
 from scribe.core.records import Speaker, Transcript
+from scribe.speakers.roles import apply_roles
 from ui import pipeline, playback
 from ui.state import Desk, span, user_errors
 from ui.wiring import TabView, Wiring
@@ -162,8 +163,6 @@ def mark_checked(desk: Desk) -> tuple[Desk, str]:
 
 def _set_roles(t: Transcript, changes: dict[str, str | None]) -> None:
     """Apply the worker's roles; roles the worker set before stay, the rest are guessed around them."""
-    from scribe.speakers.roles import apply_roles
-
     fixed: dict[str, str | None] = {s.id: s.role for s in t.speakers if s.role_source == "user"}
     fixed.update(changes)
     apply_roles(t, fixed)
