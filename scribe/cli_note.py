@@ -11,13 +11,13 @@ from pathlib import Path
 
 import click
 
-from note_formats import FORMATS, DraftOptions, build_draft, check_grounding, export
+from note_formats import FORMATS, DraftOptions, export
 from note_formats.export import RENDERERS, export_kind
+from scribe import workflow
 from scribe.asr.transcribe import Transcriber
-from scribe.cli_sessions import open_store_for_saving, save_session
+from scribe.cli_sessions import open_store_for_saving
 from scribe.core.errors import NoteError, TranscriptError
 from scribe.core.records import Annotation, Transcript
-from scribe.speakers.diarize import transcribe_with_speakers
 from scribe.transcripts.typed import TEXT_SUFFIXES, read_text_file
 
 
@@ -42,18 +42,6 @@ def load_annotations(path: Path) -> list[Annotation]:
     return [Annotation.from_dict(item) for item in data]
 
 
-def _tagger():
-    """The NLP tagger; imported only when a session has to be tagged (loading spaCy takes seconds)."""
-    import pipelines
-
-    return pipelines.tag, pipelines.tag_text
-
-
-def _transcribe(path: Path, model: str | None, speakers: int) -> Transcript:
-    """Transcribe, then tell the voices apart and guess who is the worker and who the client."""
-    return transcribe_with_speakers(Transcriber(model), path, speakers)
-
-
 def read_session(
     source: Path | None,
     text_file: Path | None,
@@ -71,16 +59,16 @@ def read_session(
             raise NoteError(
                 "--annotations needs the transcript they point at: give the transcript JSON instead."
             )
-        transcript, annotations = _tagger()[1](text)
-        return transcript, annotations
+        return workflow.tag_text(text)
     assert source is not None
     if not source.is_file():
         raise TranscriptError(f"No such file: {source}")
-    transcript = (
-        Transcript.load(source) if source.suffix.lower() == ".json" else _transcribe(source, model, speakers)
-    )
+    if source.suffix.lower() == ".json":
+        transcript = Transcript.load(source)
+    else:
+        transcript = workflow.transcribe_recording(Transcriber(model), source, speakers)
     if annotations is None:
-        annotations = _tagger()[0](transcript)
+        annotations = workflow.tag(transcript)
     return transcript, annotations
 
 
@@ -183,13 +171,14 @@ def note_cmd(
     options = DraftOptions(
         client_id=client_id, session_date=session_date, session_type=session_type, worker=worker
     )
-    draft = build_draft(fmt, transcript, annotations, options)
-    for problem in check_grounding(draft, transcript):  # never expected: a bug worth reporting
+    drafted = workflow.make_draft(fmt, transcript, annotations, options)
+    draft = drafted.draft
+    for problem in drafted.ungrounded:  # never expected: a bug worth reporting
         click.echo(f"Warning: ungrounded line {problem}", err=True)
     if store is not None:
         with store:
             audio = source if _is_recording(source) else None
-            session_id = save_session(
+            session_id = workflow.save_session(
                 store, client_id, consent, transcript, audio=audio, annotations=annotations, draft=draft
             )
             if out is not None:  # the note leaves the store as a plain file: the audit log says so

@@ -22,12 +22,13 @@ from scribe.audio.decode import check_file
 from scribe.audio.recorder import list_devices as input_devices
 from scribe.audio.recorder import resolve_device
 from scribe.audio.wavfile import is_unfinished, repair_wav
-from scribe.cli_sessions import check_saving, open_store_for_saving, save_session
+from scribe.cli_sessions import check_saving, open_store_for_saving
 from scribe.core.errors import ConsentError, RecordingError, ScribeError
 from scribe.core.records import TranscriptionSettings
 from scribe.core.timefmt import clock
 from scribe.store.securefile import wipe_file
 from scribe.transcripts.writers import WRITERS
+from scribe.workflow import save_session
 
 #: Files a recorded session folder holds.
 AUDIO_NAME, JSON_NAME, TEXT_NAME = "session.wav", "transcript.json", "transcript.txt"

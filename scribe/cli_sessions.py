@@ -4,7 +4,8 @@ Other commands (``scribe note``, ``scribe record``, ``scribe recover``) save int
 store the same way: open it (and ask for the passphrase) before their slow work, save
 the session in one go at the end::
 
-    from scribe.cli_sessions import open_store_for_saving, save_session
+    from scribe.cli_sessions import open_store_for_saving
+    from scribe.workflow import save_session
 
     with open_store_for_saving(client_id, recording=True, consent=consent) as store:
         ...  # minutes of transcription
@@ -13,16 +14,15 @@ the session in one go at the end::
 
 from __future__ import annotations
 
-import contextlib
 import os
 from pathlib import Path
 
 import click
 
 from note_formats import export, render_text
-from scribe.core.errors import ConsentError, ScribeError, StoreError
+from scribe.core.errors import ConsentError, StoreError
 from scribe.core.paths import PASSPHRASE_ENV
-from scribe.core.records import Annotation, NoteDraft, RetentionPolicy, Transcript
+from scribe.core.records import RetentionPolicy
 from scribe.store import Store
 
 
@@ -68,42 +68,6 @@ def open_store_for_saving(client_id: str, *, recording: bool, consent: bool | No
     """
     check_saving(client_id, recording=recording, consent=consent)
     return open_store_from_env_or_prompt(create=True)
-
-
-def save_session(
-    store: Store,
-    client_id: str,
-    consent: bool | None,
-    transcript: Transcript,
-    *,
-    audio: Path | None = None,
-    annotations: list[Annotation] | None = None,
-    draft: NoteDraft | None = None,
-) -> str:
-    """Keep a session in the store: recording (needs consent), transcript, tags, draft. Returns its id.
-
-    All or nothing: if a part cannot be saved (a full disk), the half-saved session is
-    deleted again and the error raised, so a retry does not leave an empty duplicate.
-    """
-    session_id = store.create_session(
-        client_id,
-        bool(consent),
-        session_type=draft.header.session_type if draft else "individual",
-        session_date=(draft.header.session_date if draft else None) or None,
-    )
-    try:
-        if audio is not None:
-            store.save_audio(session_id, audio)
-        store.save_transcript(session_id, transcript)
-        if annotations is not None:
-            store.save_annotations(session_id, annotations)
-        if draft is not None:
-            store.save_draft(session_id, draft)
-    except BaseException:
-        with contextlib.suppress(ScribeError, OSError):
-            store.delete_session(session_id)
-        raise
-    return session_id
 
 
 def register(group: click.Group) -> None:

@@ -10,9 +10,10 @@ import click
 
 from scribe.asr.transcribe import Transcriber
 from scribe.core.records import TranscriptionSettings
-from scribe.speakers.diarize import MAX_COUNT, transcribe_with_speakers
+from scribe.speakers.diarize import MAX_COUNT
 from scribe.speakers.roles import parse_roles
 from scribe.transcripts.writers import WRITERS
+from scribe.workflow import transcribe_recording
 
 if TYPE_CHECKING:
     from scribe.core.records import Transcript
@@ -130,7 +131,7 @@ def transcribe_cmd(
         transcript = transcriber.transcribe_file(audio, progress=progress)
     else:
         count = 2 if speakers is None else (None if speakers == "auto" else int(speakers))
-        transcript = transcribe_with_speakers(
+        transcript = transcribe_recording(
             transcriber, audio, count, overrides, stereo=stereo, progress=progress
         )
         click.echo(_speaker_summary(transcript), err=True)

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from scribe.core.errors import ConsentError, StoreError
+from scribe.core.errors import ConsentError, NoteError, StoreError
 from scribe.core.records import (
     Annotation,
     Evidence,
@@ -163,6 +163,23 @@ def test_transcripts_and_annotations_keep_their_versions(store: Store) -> None:
     assert store.get_transcript(sid).segments[1].text == "corrected wording"
     assert store.get_transcript(sid, version=1).segments[1].text == "first wording"
     assert store.get_session(sid).status == "transcribed"
+
+
+def test_a_note_is_not_signed_while_a_risk_indicator_is_undecided(full: tuple[Store, str, Path]) -> None:
+    store, sid, _ = full
+    t = store.get_transcript(sid)
+    risk = Annotation(
+        id="r1", label="risk", subtype="suicidal_ideation", text="thoughts of ending life",
+        evidence=[Evidence.of(t.segments[1])],
+    )  # fmt: skip
+    store.save_annotations(sid, [*annotations(t), risk])
+    with pytest.raises(NoteError, match="1 risk indicator"):
+        store.sign_draft(sid)
+    assert store.get_session(sid).status != "signed" and store.get_draft(sid).signed_at is None
+    for decision in ("rejected", "accepted"):  # either decision lets the note be signed
+        risk.review = decision
+        store.save_annotations(sid, [*annotations(t), risk])
+    assert store.sign_draft(sid).signed_at
 
 
 def test_signed_notes_are_immutable_and_amendments_are_new_versions(full: tuple[Store, str, Path]) -> None:

@@ -1,9 +1,10 @@
-"""The library calls behind the desk: capture -> transcript -> tags -> draft, kept consistent.
+"""The desk's side of ``scribe.workflow``: keep one desk's records consistent as the worker works.
 
 Every change the worker makes flows downstream: a corrected transcript is
-tagged again (the worker's decisions on tags are carried over), and changed
-tags rebuild the draft (the worker's edits to lines are carried over). A draft
-is only made once every risk indicator has been accepted or rejected.
+tagged again (``workflow.retag`` carries the worker's decisions over), and
+changed tags rebuild the draft (``workflow.make_draft`` carries the worker's
+edits over). The rules (risk indicators decided before a draft, a signed note
+takes no new source) are the workflow's; here they meet the desk's state.
 """
 
 from __future__ import annotations
@@ -16,14 +17,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from note_formats import DraftOptions, build_draft, check_grounding
-from note_formats.editing import carry_edits
+from note_formats import DraftOptions
+from scribe import workflow
 from scribe.asr.live import dictate_audio
 from scribe.asr.transcribe import Transcriber
 from scribe.audio import decode as audio_io
 from scribe.core.errors import AudioError, NoteError
-from scribe.core.records import Annotation, NoteDraft, NoteItem, Transcript
-from scribe.speakers.diarize import diarize, transcribe_with_speakers
+from scribe.core.records import NoteDraft, NoteItem, Transcript
 from ui.playback import PLAYBACK_NAME, write_playback
 from ui.state import Desk, wipe_dir
 
@@ -54,13 +54,6 @@ def _load_transcriber(model: str):
     return Transcriber(model)
 
 
-def tagger() -> tuple[Callable, Callable]:
-    """``(tag, tag_text)`` from the NLP pipeline, imported on first use (loading spaCy takes seconds)."""
-    import pipelines
-
-    return pipelines.tag, pipelines.tag_text
-
-
 # --- capture ---------------------------------------------------------------------------
 
 
@@ -84,7 +77,7 @@ def capture_audio(desk: Desk, path: str | Path, speakers: int = 2, progress: Pro
     store, session = desk.need_store(), desk.need_session()
     store.require_recording_consent(session.id)
     path = check_upload(path)
-    not_signed(desk)
+    workflow.require_unsigned(desk.draft)
     # Take the upload out of gradio's shared cache into this desk's private folder: no plain
     # copy is left behind, and another desk uploading the same file gets its own.
     own = desk.work() / f"upload{path.suffix.lower()}"
@@ -93,7 +86,7 @@ def capture_audio(desk: Desk, path: str | Path, speakers: int = 2, progress: Pro
     progress(0.02, "Loading the speech model")
     model = transcriber(desk.model)
     progress(0.05, "Transcribing and telling the voices apart")
-    transcript = transcribe_with_speakers(model, path, int(speakers), progress=True)
+    transcript = workflow.transcribe_recording(model, path, int(speakers), progress=True)
     warnings = list(transcript.warnings)
     return finish_audio(desk, transcript, path, speakers, progress, warnings, diarized=True)
 
@@ -118,7 +111,7 @@ def finish_audio(
     start_afresh(desk)
     if not diarized:
         progress(0.75, "Telling the voices apart")
-        transcript = diarize(transcript, path, num_speakers=int(speakers))
+        transcript = workflow.find_speakers(transcript, path, int(speakers))
     progress(0.85, "Saving the recording, encrypted")
     write_playback(path, desk.work() / PLAYBACK_NAME)
     store.save_audio(session.id, path, remove_source=True)
@@ -134,10 +127,10 @@ def capture_text(desk: Desk, text: str, source: str = "text", progress: Progress
     text = (text or "").strip()
     if not text:
         raise NoteError("The notes are empty. Type them, or dictate and transcribe them first.")
-    not_signed(desk)
+    workflow.require_unsigned(desk.draft)
     start_afresh(desk)
     progress(0.1, "Reading the notes")
-    transcript, annotations = tagger()[1](text, source)
+    transcript, annotations = workflow.tag_text(text, source)
     desk.transcript = transcript
     store.save_transcript(session.id, transcript)
     wipe_dir(desk.workdir)  # an earlier recording's playback copy belongs to the old transcript
@@ -159,14 +152,6 @@ def dictate(desk: Desk, path: str | Path | None) -> str:
         return dictate_audio(Path(path), model)
     finally:
         Path(path).unlink(missing_ok=True)  # the worker's voice is not kept
-
-
-def not_signed(desk: Desk) -> None:
-    """A signed note's session takes no new recording or notes (that would silently replace its source)."""
-    if desk.draft is not None and desk.draft.signed_at:
-        raise NoteError(
-            "This session's note is signed. Start a new session for a new recording or new notes."
-        )
 
 
 def start_afresh(desk: Desk) -> None:
@@ -209,7 +194,7 @@ def capture_summary(desk: Desk) -> str:
     if flagged:
         parts.append(f"{flagged} to check (marked ⚠)")
     lines = [f"**Done:** {', '.join(parts)}. {tag_summary(desk)}"]
-    if desk.draft is None and pending_risks(desk):
+    if desk.draft is None and workflow.pending_risks(desk.annotations):
         lines.append("Next: decide each risk indicator on **Tags review**; the draft follows.")
     elif desk.draft is not None:
         lines.append("Next: check the **Transcript review** and **Tags review**, then the **Draft**.")
@@ -220,41 +205,12 @@ def capture_summary(desk: Desk) -> str:
 # --- tags ------------------------------------------------------------------------------
 
 
-def ann_key(ann: Annotation) -> tuple[str, int]:
-    """What identifies a finding across re-tagging: what the tagger first called it, and where."""
-    first = ann.attributes.get("ui_key") or f"{ann.label}/{ann.subtype}/{ann.status}"
-    seg = ann.evidence[0].segment_id if ann.evidence else -1
-    return first, seg
-
-
 def retag(desk: Desk) -> list[str]:
     """Tag the current transcript again, carrying over the worker's decisions. Returns notices."""
     store, session, transcript = desk.need_store(), desk.need_session(), desk.need_transcript()
-    fresh: list[Annotation] = tagger()[0](transcript)
-    decided = {ann_key(a): a for a in desk.annotations if a.review != "pending"}
-    seen = set()
-    for ann in fresh:
-        old = decided.get(ann_key(ann))
-        if old is None:
-            continue
-        seen.add(ann_key(ann))
-        ann.review = old.review
-        if old.review == "edited":
-            ann.attributes["ui_key"] = ann_key(old)[0]
-            ann.label, ann.subtype, ann.status, ann.text = old.label, old.subtype, old.status, old.text
-    notices = [
-        f"Your decision on “{a.text or a.subtype}” no longer applies: the corrected transcript no longer says it."
-        for key, a in decided.items()
-        if key not in seen
-    ]
-    desk.annotations = fresh
-    store.save_annotations(session.id, fresh)
+    desk.annotations, notices = workflow.retag(transcript, desk.annotations)
+    store.save_annotations(session.id, desk.annotations)
     return notices
-
-
-def pending_risks(desk: Desk) -> list[Annotation]:
-    """Risk indicators the worker has neither accepted nor rejected (they block drafting and signing)."""
-    return [a for a in desk.annotations if a.label == "risk" and a.review == "pending"]
 
 
 def tag_summary(desk: Desk) -> str:
@@ -264,7 +220,7 @@ def tag_summary(desk: Desk) -> str:
     for a in desk.annotations:
         counts[a.label] = counts.get(a.label, 0) + 1
     text = ", ".join(f"{n} {label}" for label, n in counts.items())
-    open_risk = len(pending_risks(desk))
+    open_risk = len(workflow.pending_risks(desk.annotations))
     return f"Tags: {text}." + (f" **{open_risk} risk item(s) await your decision.**" if open_risk else "")
 
 
@@ -294,20 +250,16 @@ def refresh_draft(desk: Desk, fmt: str | None = None, *, force: bool = False) ->
         if force or fmt != desk.draft.format:
             raise NoteError("This note is signed. Start an amendment first to change it.")
         return ["The note is signed: it was not changed. Start an amendment to change it."]
-    if pending_risks(desk):
+    if workflow.pending_risks(desk.annotations):
         if force:
-            n = len(pending_risks(desk))
-            raise NoteError(
-                f"Decide each risk indicator first: {n} still need your choice on Tags review "
-                "(accept it, or reject it if it is wrong)."
-            )
+            workflow.require_risks_decided(desk.annotations)
         if desk.draft is not None:
             return ["A risk indicator needs your decision on Tags review; the draft is updated after it."]
         return []
-    new = build_draft(fmt, desk.transcript, desk.annotations, draft_options(desk))
-    notices = carry_edits(desk.draft, new) if desk.draft is not None else []
-    for problem in check_grounding(new, desk.transcript):  # never expected: a bug worth showing
+    drafted = workflow.make_draft(fmt, desk.transcript, desk.annotations, draft_options(desk), desk.draft)
+    for problem in drafted.ungrounded:  # never expected: a bug worth showing
         log.warning("ungrounded draft line %s", problem)
+    new, notices = drafted.draft, drafted.notices
     desk.draft, desk.fmt = new, fmt
     desk.need_store().save_draft(desk.need_session().id, new)
     return notices

@@ -14,6 +14,7 @@ from typing import Any
 
 import gradio as gr
 
+from scribe import workflow
 from scribe.asr.live import LiveSession
 from scribe.audio.recorder import list_devices
 from scribe.core.errors import NoSpeechError, RecordingError
@@ -48,7 +49,7 @@ def start_recording(desk: Desk, device: str | None) -> tuple[Desk, str, gr.Timer
     """Start recording the session from ``device`` (refused without the client's consent)."""
     store, session = desk.need_store(), desk.need_session()
     store.require_recording_consent(session.id)
-    pipeline.not_signed(desk)
+    workflow.require_unsigned(desk.draft)
     if desk.live is not None:
         raise gr.Error("A recording is already running: stop it first.")
     model = pipeline.transcriber(desk.model)

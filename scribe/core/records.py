@@ -307,6 +307,11 @@ class Annotation(Record):
     #: Free extras: who / when for plans, change-talk type for goals, ...
     attributes: dict[str, str] = field(default_factory=dict)
 
+    @property
+    def undecided_risk(self) -> bool:
+        """A risk indicator the worker has neither accepted nor rejected: no note is drafted or signed over it."""
+        return self.label == "risk" and self.review == "pending"
+
 
 # --- notes -------------------------------------------------------------------
 

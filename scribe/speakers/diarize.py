@@ -36,11 +36,10 @@ from pathlib import Path
 
 import numpy as np
 
-from scribe.audio.decode import check_file
 from scribe.core.errors import AudioError
 from scribe.core.hashing import sha256_file
 from scribe.core.records import Segment, Speaker, Transcript
-from scribe.speakers.channels import channel_label, transcribe_channels, word_energy
+from scribe.speakers.channels import channel_label, word_energy
 from scribe.speakers.roles import apply_roles, assign_roles
 from scribe.speakers.segments import split_segment
 from scribe.speakers.voices import (
@@ -344,30 +343,3 @@ def _finish(
         out.speakers = [Speaker(id="S1")]
     report.method, report.num_speakers = method, len(out.speakers)
     return apply_roles(out, roles)
-
-
-def transcribe_with_speakers(
-    transcriber,
-    path: str | Path,
-    num_speakers: int | None = 2,
-    roles: dict[str, str | None] | None = None,
-    *,
-    stereo: bool | None = None,
-    progress: bool = False,
-) -> Transcript:
-    """Transcribe a recording and say who spoke: one path for `scribe transcribe`, `scribe note` and the desk.
-
-    A stereo file with one voice per channel (two lapel mics, a telehealth call
-    recorded side by side) is transcribed channel by channel, so words said at the
-    same time are not lost in the mix; anything else is transcribed once and told
-    apart by voice. ``transcriber`` is a ``scribe.asr.transcribe.Transcriber``; the other
-    arguments are those of ``diarize``.
-    """
-    check_file(path)
-    if num_speakers == 1 and not stereo:
-        return diarize(transcriber.transcribe_file(path, progress=progress), path, 1, roles)
-    features = read_features(path)  # one decoding pass for the check and for diarization
-    if stereo or (stereo is None and one_voice_per_channel(features)):
-        return transcribe_channels(transcriber, path, features=features, roles=roles, progress=progress)
-    transcript = transcriber.transcribe_file(path, progress=progress)
-    return diarize(transcript, path, num_speakers, roles, stereo=False, features=features)

@@ -18,7 +18,7 @@ import sqlite3
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from scribe.core.errors import StoreError
+from scribe.core.errors import NoteError, StoreError
 from scribe.core.records import Annotation, DraftVersion, NoteDraft, NoteEdit, Transcript, now_iso
 from scribe.store.audio import SessionAudio
 
@@ -260,7 +260,8 @@ class SessionContent(SessionAudio):
     ) -> NoteDraft:
         """Sign the newest version of a draft: it becomes an immutable signed note. Returns it.
 
-        With the "delete_when_signed" retention policy the raw audio is deleted now.
+        Refused (NoteError) while a risk indicator in the session's newest annotations is
+        undecided. With the "delete_when_signed" retention policy the raw audio is deleted now.
         """
         with self._tx() as db:
             row = self._draft_row(db, session_id, draft_id)
@@ -270,6 +271,12 @@ class SessionContent(SessionAudio):
                 raise StoreError(
                     f"Draft {row[0]} is already signed (version {row[1]}). Save your changes as an amendment "
                     "(save the draft again), then sign that."
+                )
+            _, annotations = self._doc(db, "annotations", session_id, None)
+            if undecided := sum(Annotation.from_dict(a).undecided_risk for a in annotations or []):
+                raise NoteError(
+                    f"{undecided} risk indicator(s) of this session still need a decision (accept, or reject "
+                    "if wrong) before the note can be signed. The note was not signed."
                 )
             draft = self._open_draft(row)
             at = now_iso()
