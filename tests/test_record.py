@@ -32,7 +32,7 @@ from scribe.audio import decode as audio_io
 from scribe.audio.recorder import Recorder, _Resampler, resolve_device
 from scribe.audio.wavfile import SAMPLE_RATE, WavWriter, is_unfinished, repair_wav
 from scribe.cli import cli
-from scribe.cli_record import meter_line
+from scribe.cli.record import meter_line
 from scribe.core.errors import NoSpeechError, RecordingError
 from scribe.core.hashing import sha256_file
 from scribe.core.records import Transcript

@@ -2,23 +2,11 @@
 
 from __future__ import annotations
 
-import importlib
-import sys
-
 import click
 
 from scribe import __version__
+from scribe.cli import desk, note, record, sessions, tag, transcribe
 from scribe.core.errors import ScribeError
-
-#: Modules that add commands to the group; each defines ``register(group)``.
-COMMAND_MODULES: tuple[str, ...] = (
-    "scribe.cli_transcribe",
-    "scribe.cli_sessions",
-    "scribe.cli_note",
-    "scribe.cli_record",
-    "scribe.cli_tag",
-    "scribe.cli_ui",
-)
 
 
 class ScribeGroup(click.Group):
@@ -45,13 +33,10 @@ def cli() -> None:
     """
 
 
-for _name in COMMAND_MODULES:
-    importlib.import_module(_name).register(cli)
+# One module per command family; each adds its commands with ``register(group)``.
+for _family in (transcribe, sessions, note, record, tag, desk):
+    _family.register(cli)
 
 
 def main() -> None:
     cli(prog_name="scribe")
-
-
-if __name__ == "__main__":
-    sys.exit(main())

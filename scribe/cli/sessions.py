@@ -4,7 +4,7 @@ Other commands (``scribe note``, ``scribe record``, ``scribe recover``) save int
 store the same way: open it (and ask for the passphrase) before their slow work, save
 the session in one go at the end::
 
-    from scribe.cli_sessions import open_store_for_saving
+    from scribe.cli.sessions import open_store_for_saving
     from scribe.workflow import save_session
 
     with open_store_for_saving(client_id, recording=True, consent=consent) as store:

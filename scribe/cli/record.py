@@ -22,7 +22,7 @@ from scribe.audio.decode import check_file
 from scribe.audio.recorder import list_devices as input_devices
 from scribe.audio.recorder import resolve_device
 from scribe.audio.wavfile import is_unfinished, repair_wav
-from scribe.cli_sessions import check_saving, open_store_for_saving
+from scribe.cli.sessions import check_saving, open_store_for_saving
 from scribe.core.errors import ConsentError, RecordingError, ScribeError
 from scribe.core.records import TranscriptionSettings
 from scribe.core.timefmt import clock

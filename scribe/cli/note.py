@@ -15,7 +15,7 @@ from note_formats import FORMATS, DraftOptions, export
 from note_formats.export import RENDERERS, export_kind
 from scribe import workflow
 from scribe.asr.transcribe import Transcriber
-from scribe.cli_sessions import open_store_for_saving
+from scribe.cli.sessions import open_store_for_saving
 from scribe.core.errors import NoteError, TranscriptError
 from scribe.core.records import Annotation, Transcript
 from scribe.transcripts.typed import TEXT_SUFFIXES, read_text_file
