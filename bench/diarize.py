@@ -12,7 +12,7 @@
    speaker) in the same run.
 2. The stereo clip with one voice per channel: method detected and words per channel.
 3. A ~10-minute generated two-voice dialogue (tests/synth.py): transcription
-   time with the chosen model vs diarization time, the ratio (issue 4 asks for
+   time with the chosen model vs diarization time, the ratio (the target is
    < 20 %), and DER against the known turns.
 4. Role guess on AnnoMI dev transcripts (text only: therapist -> worker?).
 

@@ -1,4 +1,4 @@
-"""Issue 8, item 6: the whole pipeline runs with outbound connections blocked, and attempts none.
+"""Nothing leaves the machine: the whole pipeline runs with outbound connections blocked, and attempts none.
 
 transcribe -> who said it -> tag -> draft -> export -> encrypted store, in a fresh
 Python process whose socket layer refuses and records every connection, UDP send

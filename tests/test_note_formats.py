@@ -457,7 +457,7 @@ def sample(tiny, sample_session) -> tuple[Transcript, list[Annotation]]:
 @pytest.mark.slow
 @pytest.mark.parametrize("fmt", ALL)
 def test_sample_session_draft_is_grounded_and_complete(fmt, sample):
-    """Issue 6 "done when": goals verbatim, the interventions used (and no others), risk, plan, with times."""
+    """A real session's draft: goals verbatim, the interventions used (and no others), risk, plan, with times."""
     tr, anns = sample
     d = build_draft(fmt, tr, anns, DraftOptions(client_id="DEMO-1"))
     assert check_grounding(d, tr) == []

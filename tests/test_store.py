@@ -436,7 +436,7 @@ def _files_under(home: Path) -> dict[str, bytes]:
 
 
 def test_data_directory_holds_no_plaintext(full: tuple[Store, str, Path], scribe_home: Path) -> None:
-    """The 'done when' of issue 8: strings / sqlite3 on the data dir show no transcript or audio."""
+    """Nothing readable at rest: strings / sqlite3 on the data dir show no transcript or audio."""
     store, sid, src = full
     audio = src.read_bytes()
     store.get_transcript(sid)  # reads too, so nothing is cached in the clear

@@ -1,4 +1,4 @@
-"""The store survives SIGKILL mid-write and two processes using it at once (issue 8, item 7)."""
+"""The store survives SIGKILL mid-write and two processes using it at once ."""
 
 from __future__ import annotations
 

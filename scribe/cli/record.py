@@ -34,7 +34,8 @@ from scribe.workflow import save_session
 AUDIO_NAME, JSON_NAME, TEXT_NAME = "session.wav", "transcript.json", "transcript.txt"
 #: How often a status line is printed when stderr is not a terminal (logs, CI).
 PLAIN_STATUS_SECONDS = 60.0
-#: Why a recording is refused (issue 8, item 5): without consent only dictation and typing remain.
+#: Why a recording is refused: a client's voice is kept only with their consent; without it only
+#: dictation and typing remain.
 NO_CONSENT = (
     "Recording needs the client's consent: pass --consent if they agreed to being recorded. "
     "Without it, dictate the note ('scribe dictate') or type it ('scribe note --text FILE')."
@@ -239,7 +240,7 @@ def record_cmd(
                 f"{mark} {d.index:3d}  {d.name}  ({d.hostapi}, {d.channels} ch, {d.default_rate:.0f} Hz)"
             )
         return
-    # Before the microphone opens (issue 8, item 5). --no-store alone keeps the plain-files recorder.
+    # Consent is checked before the microphone opens. --no-store alone keeps the plain-files recorder.
     if consent is False or (consent is None and not no_store):
         raise ConsentError(NO_CONSENT)
     if not no_store:

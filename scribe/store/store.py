@@ -21,7 +21,9 @@ rows were created or signed, status and consent flags (the consent flag is
 authenticated). Every change and every read of session content is written to
 the hash-chained audit log (``scribe.store.audit``) in the same transaction. The
 retention policy for raw audio is applied when the store opens and when a note
-is signed. Why: issue 8 and 45 CFR 164.312.
+is signed. Why: session content is protected health information, and these are the
+technical safeguards of the HIPAA Security Rule (45 CFR 164.312): access control,
+audit controls, integrity and encryption.
 
 ``Store`` is split over three files: this one (opening, clients, sessions,
 passphrase, audit), ``store_audio.py`` (audio files, retention) and
