@@ -80,9 +80,8 @@ def check_consistent(home: Path, committed: list[tuple[str, int, str]], audio: b
                 assert b"".join(store.audio_chunks(sid)) == audio
             if i % 2 == 0:
                 assert store.get_draft(sid).signed_at
-        referenced = {
-            r[0] for r in store._db.execute("SELECT file FROM audio WHERE file IS NOT NULL").fetchall()
-        }
+        with sqlite3.connect(home / "store.sqlite3") as raw:
+            referenced = {r[0] for r in raw.execute("SELECT file FROM audio WHERE file IS NOT NULL")}
         on_disk = {p.name for p in (home / "audio").iterdir()}
         assert on_disk == referenced  # partial files of killed writers were wiped at open
     raw = sqlite3.connect(home / "store.sqlite3")

@@ -1,7 +1,6 @@
-"""Raw audio in the store: encrypted files, secure deletion, and the retention policy (part of ``Store``).
+"""Raw audio in the store: encrypted files, secure deletion, and the retention policy (a part of ``Store``).
 
-Split from ``scribe/store.py`` to keep each file readable; ``Store`` inherits these
-methods and they use its transaction, cipher and audit helpers.
+The part works through the store's shared ``StoreCore`` (transactions, cipher, audit log).
 
 An audio file is encrypted chunk by chunk into ``audio/<random>.ssa`` (see
 ``scribe.store.securefile``) and only then recorded in the database, in one transaction
@@ -21,7 +20,7 @@ import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from scribe.core.errors import AudioError, ConsentError, StoreError
 from scribe.core.paths import audio_dir, fsync_dir
@@ -29,7 +28,7 @@ from scribe.core.records import RetentionPolicy, now_iso
 from scribe.store import securefile
 
 if TYPE_CHECKING:
-    from scribe.store.crypto import RowCipher
+    from scribe.store.core import StoreCore
 
 RETENTION_MODES = ("keep", "delete_when_signed", "delete_after_days")
 
@@ -51,43 +50,28 @@ def _pid_alive(pid: int) -> bool:
 
 
 class SessionAudio:
-    """Audio and retention methods of :class:`scribe.store.Store`."""
+    """The store's raw audio: encrypted files, secure deletion and retention."""
 
-    home: Path
-    _data_key: bytes
-    _cipher: RowCipher
-
-    if TYPE_CHECKING:  # provided by Store
-
-        def _tx(self, write: bool = True) -> contextlib.AbstractContextManager[sqlite3.Connection]: ...
-        def _log(self, action: str, session_id: str | None = None, **details: Any) -> None: ...
-        def _session_row(self, db: sqlite3.Connection, session_id: str) -> tuple: ...
-        def _touch(
-            self,
-            db: sqlite3.Connection,
-            session_id: str,
-            status: str | None = None,
-            only_from: tuple[str, ...] = (),
-        ) -> None: ...
-        def require_recording_consent(self, session_id: str) -> None: ...
+    def __init__(self, core: StoreCore) -> None:
+        self._core = core
 
     # --- audio -------------------------------------------------------------------------
 
-    def _queue_wipe(self, db: sqlite3.Connection, file: str, pid: int) -> None:
+    def queue_wipe(self, db: sqlite3.Connection, file: str, pid: int) -> None:
         db.execute(
             "INSERT OR REPLACE INTO pending_wipe (file, pid, created_at) VALUES (?, ?, ?)",
             (file, pid, now_iso()),
         )
 
-    def _wipe_pending(self) -> None:
+    def wipe_pending(self) -> None:
         """Overwrite and unlink deleted audio files, and files orphaned by a crashed writer."""
-        with self._tx(write=False) as db:
+        with self._core.tx(write=False) as db:
             rows = db.execute("SELECT file, pid FROM pending_wipe").fetchall()
         for file, pid in rows:
             if pid == os.getpid() or _pid_alive(pid):
                 continue  # still being written by a live process
-            securefile.wipe_file(audio_dir(self.home) / file)
-            with self._tx() as db:
+            securefile.wipe_file(audio_dir(self._core.home) / file)
+            with self._core.tx() as db:
                 db.execute("DELETE FROM pending_wipe WHERE file = ? AND pid = ?", (file, pid))
 
     def save_audio(self, session_id: str, path: str | Path, *, remove_source: bool = False) -> str:
@@ -100,15 +84,15 @@ class SessionAudio:
         source = Path(path)
         if not source.is_file():
             raise AudioError(f"No such audio file: {source}")
-        self.require_recording_consent(session_id)
+        self._core.require_recording_consent(session_id)
         name = f"{uuid.uuid4().hex}.ssa"
-        dest = audio_dir(self.home) / name
-        with self._tx() as db:
-            self._session_row(db, session_id)
-            self._queue_wipe(db, name, pid=os.getpid())  # cleaned up at next open if we die mid-write
+        dest = audio_dir(self._core.home) / name
+        with self._core.tx() as db:
+            self._core.session_row(db, session_id)
+            self.queue_wipe(db, name, pid=os.getpid())  # cleaned up at next open if we die mid-write
         try:
             try:
-                size, sha = securefile.encrypt_file(source, dest, self._data_key, session_id)
+                size, sha = securefile.encrypt_file(source, dest, self._core.data_key, session_id)
                 fsync_dir(dest.parent)
             except OSError as exc:
                 raise StoreError(
@@ -117,33 +101,33 @@ class SessionAudio:
                 ) from exc
             now = now_iso()
             info = {"size": size, "sha256": sha, "name": source.name, "suffix": source.suffix.lower()}
-            with self._tx() as db:
-                if not self._session_row(db, session_id)[2]:  # consent withdrawn meanwhile
+            with self._core.tx() as db:
+                if not self._core.session_row(db, session_id)[2]:  # consent withdrawn meanwhile
                     raise ConsentError("Consent to recording was withdrawn while the audio was being stored.")
                 old = db.execute("SELECT file FROM audio WHERE session_id = ?", (session_id,)).fetchone()
                 if old and old[0]:
-                    self._queue_wipe(db, old[0], pid=0)
-                blob = self._cipher.seal_json(info, "audio", session_id, name, now)
+                    self.queue_wipe(db, old[0], pid=0)
+                blob = self._core.cipher.seal_json(info, "audio", session_id, name, now)
                 db.execute(
                     "INSERT OR REPLACE INTO audio (session_id, file, created_at, deleted_at, info) "
                     "VALUES (?, ?, ?, NULL, ?)",
                     (session_id, name, now, blob),
                 )
                 db.execute("DELETE FROM pending_wipe WHERE file = ?", (name,))
-                self._touch(db, session_id, "recorded", only_from=("new",))
-                self._log("audio_saved", session_id, size=size, sha256=sha)
+                self._core.touch(db, session_id, "recorded", only_from=("new",))
+                self._core.log("audio_saved", session_id, size=size, sha256=sha)
         except BaseException:
             securefile.wipe_file(dest)
-            with contextlib.suppress(StoreError), self._tx() as db:
+            with contextlib.suppress(StoreError), self._core.tx() as db:
                 db.execute("DELETE FROM pending_wipe WHERE file = ?", (name,))
             raise
-        self._wipe_pending()
+        self.wipe_pending()
         if remove_source:
             securefile.wipe_file(source)
         return sha
 
-    def _audio_file(self, db: sqlite3.Connection, session_id: str) -> tuple[Path, dict]:
-        self._session_row(db, session_id)
+    def audio_file(self, db: sqlite3.Connection, session_id: str) -> tuple[Path, dict]:
+        self._core.session_row(db, session_id)
         row = db.execute(
             "SELECT file, created_at, info FROM audio WHERE session_id = ?", (session_id,)
         ).fetchone()
@@ -151,14 +135,14 @@ class SessionAudio:
             raise StoreError(
                 f"Session {session_id} has no stored audio (never saved, or deleted by retention)."
             )
-        info = self._cipher.open_json(row[2], "audio", session_id, row[0], row[1])
-        return audio_dir(self.home) / row[0], info
+        info = self._core.cipher.open_json(row[2], "audio", session_id, row[0], row[1])
+        return audio_dir(self._core.home) / row[0], info
 
     def audio_chunks(self, session_id: str) -> Iterator[bytes]:
         """The session's audio file, decrypted one chunk at a time (logged as viewed)."""
-        with self._tx() as db:
-            path, _ = self._audio_file(db, session_id)
-            self._log("viewed", session_id, what="audio")
+        with self._core.tx() as db:
+            path, _ = self.audio_file(db, session_id)
+            self._core.log("viewed", session_id, what="audio")
         if not path.is_file():
             raise StoreError(f"The audio file of session {session_id} is missing from {path.parent}.")
         return self._decrypted(path, session_id)
@@ -166,9 +150,9 @@ class SessionAudio:
     def export_audio(self, session_id: str, dest: str | Path) -> Path:
         """Write the decrypted audio to ``dest`` (a path the worker chose: it is plaintext there)."""
         dest = Path(dest)
-        with self._tx() as db:
-            path, _ = self._audio_file(db, session_id)
-            self._log("exported", session_id, what="audio", dest=str(dest))
+        with self._core.tx() as db:
+            path, _ = self.audio_file(db, session_id)
+            self._core.log("exported", session_id, what="audio", dest=str(dest))
         tmp = dest.with_name(dest.name + ".part")
         try:
             with open(tmp, "wb") as out:
@@ -185,7 +169,7 @@ class SessionAudio:
 
     def _decrypted(self, path: Path, session_id: str) -> Iterator[bytes]:
         try:
-            yield from securefile.decrypt_chunks(path, self._data_key, session_id)
+            yield from securefile.decrypt_chunks(path, self._core.data_key, session_id)
         except OSError as exc:
             raise StoreError(
                 f"The audio file of session {session_id} could not be read ({exc.strerror or exc})."
@@ -193,23 +177,23 @@ class SessionAudio:
 
     def delete_audio(self, session_id: str, reason: str = "requested") -> bool:
         """Delete the session's raw audio (overwrite, then unlink). Returns False if there was none."""
-        with self._tx() as db:
-            self._session_row(db, session_id)
+        with self._core.tx() as db:
+            self._core.session_row(db, session_id)
             row = db.execute(
                 "SELECT file, created_at, info FROM audio WHERE session_id = ?", (session_id,)
             ).fetchone()
             if row is None or row[0] is None:
                 return False
-            info = self._cipher.open_json(row[2], "audio", session_id, row[0], row[1])
-            blob = self._cipher.seal_json(info, "audio", session_id, None, row[1])
+            info = self._core.cipher.open_json(row[2], "audio", session_id, row[0], row[1])
+            blob = self._core.cipher.seal_json(info, "audio", session_id, None, row[1])
             db.execute(
                 "UPDATE audio SET file = NULL, deleted_at = ?, info = ? WHERE session_id = ?",
                 (now_iso(), blob, session_id),
             )
-            self._queue_wipe(db, row[0], pid=0)
-            self._touch(db, session_id)
-            self._log("audio_deleted", session_id, reason=reason)
-        self._wipe_pending()
+            self.queue_wipe(db, row[0], pid=0)
+            self._core.touch(db, session_id)
+            self._core.log("audio_deleted", session_id, reason=reason)
+        self.wipe_pending()
         return True
 
     # --- retention -----------------------------------------------------------------------
@@ -217,11 +201,11 @@ class SessionAudio:
     @property
     def retention(self) -> RetentionPolicy:
         """The worker's policy for raw audio (default: keep)."""
-        with self._tx(write=False) as db:
+        with self._core.tx(write=False) as db:
             row = db.execute("SELECT value FROM meta WHERE key = 'retention'").fetchone()
         if row is None:
             return RetentionPolicy()
-        return RetentionPolicy.from_dict(self._cipher.open_json(row[0], "meta", "retention"))
+        return RetentionPolicy.from_dict(self._core.cipher.open_json(row[0], "meta", "retention"))
 
     def set_retention(self, policy: RetentionPolicy) -> list[str]:
         """Set the audio retention policy and apply it at once. Returns the sessions whose audio went."""
@@ -232,10 +216,10 @@ class SessionAudio:
         if policy.audio == "delete_after_days" and policy.days < 1:
             raise StoreError("Say after how many days (1 or more) raw audio is deleted.")
         policy = RetentionPolicy(policy.audio, policy.days if policy.audio == "delete_after_days" else 0)
-        with self._tx() as db:
-            blob = self._cipher.seal_json(policy.to_dict(), "meta", "retention")
+        with self._core.tx() as db:
+            blob = self._core.cipher.seal_json(policy.to_dict(), "meta", "retention")
             db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('retention', ?)", (blob,))
-            self._log("retention_set", None, audio=policy.audio, days=policy.days)
+            self._core.log("retention_set", None, audio=policy.audio, days=policy.days)
         return self.apply_retention()
 
     def apply_retention(self, now: datetime | None = None) -> list[str]:
@@ -246,7 +230,7 @@ class SessionAudio:
         policy = self.retention
         if policy.audio == "keep":
             return []
-        with self._tx(write=False) as db:
+        with self._core.tx(write=False) as db:
             if policy.audio == "delete_when_signed":
                 reason = "retention: delete when the note is signed"
                 rows = db.execute(

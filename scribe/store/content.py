@@ -1,7 +1,7 @@
-"""What a session holds: transcripts, annotations, note drafts, and its export (part of ``Store``).
+"""What a session holds: transcripts, annotations, note drafts, and its export (a part of ``Store``).
 
-Split from ``scribe/store.py`` only to keep each file readable; ``Store`` inherits
-these methods and they use its transaction, cipher and audit helpers.
+The part works through the store's shared ``StoreCore`` and the audio part (a signed
+note may delete its recording; an export may include it).
 
 Transcripts and annotations are versioned: saving again adds a version, and
 ``get_*`` returns the newest. Drafts are versioned too, and a signed version is
@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -24,6 +25,7 @@ from scribe.store.audio import SessionAudio
 
 if TYPE_CHECKING:
     from scribe.core.records import SessionInfo
+    from scribe.store.core import StoreCore
 
 DRAFT_COLUMNS = "draft_id, version, session_id, format, status, amends, saved_at, data"
 #: Session statuses a new transcript / annotation set / draft moves the session on from.
@@ -32,39 +34,43 @@ _BEFORE_TAGGED = (*_BEFORE_TRANSCRIBED, "transcribed")
 _BEFORE_DRAFTED = (*_BEFORE_TAGGED, "tagged")
 
 
-class SessionContent(SessionAudio):
-    """Transcript, annotation, draft and export methods of :class:`scribe.store.Store`."""
+class SessionContent:
+    """What a session holds: transcripts, annotations, drafts and signed notes, and its export."""
 
-    worker: str
-
-    if TYPE_CHECKING:  # provided by Store
-
-        def _session_info(self, db: sqlite3.Connection, row: tuple) -> SessionInfo: ...
+    def __init__(
+        self,
+        core: StoreCore,
+        audio: SessionAudio,
+        session_info: Callable[[sqlite3.Connection, tuple], SessionInfo],
+    ) -> None:
+        self._core = core
+        self._audio = audio
+        self._session_info = session_info
 
     # --- transcripts and annotations ---------------------------------------------------
 
     def _save_doc(
         self, table: str, session_id: str, data: Any, action: str, status: str, only_from: tuple[str, ...]
     ) -> int:
-        with self._tx() as db:
-            self._session_row(db, session_id)
+        with self._core.tx() as db:
+            self._core.session_row(db, session_id)
             (version,) = db.execute(
                 f"SELECT COALESCE(MAX(version), 0) + 1 FROM {table} WHERE session_id = ?", (session_id,)
             ).fetchone()
-            blob = self._cipher.seal_json(data, table, session_id, version)
+            blob = self._core.cipher.seal_json(data, table, session_id, version)
             db.execute(
                 f"INSERT INTO {table} (session_id, version, saved_at, data) VALUES (?, ?, ?, ?)",
                 (session_id, version, now_iso(), blob),
             )
-            self._touch(db, session_id, status, only_from=only_from)
-            self._log(action, session_id, version=version)
+            self._core.touch(db, session_id, status, only_from=only_from)
+            self._core.log(action, session_id, version=version)
         return version
 
     def _doc(
         self, db: sqlite3.Connection, table: str, session_id: str, version: int | None
     ) -> tuple[int, Any]:
         """(version, decrypted data) of the newest or a given version; (0, None) if there is none."""
-        self._session_row(db, session_id)
+        self._core.session_row(db, session_id)
         sql = f"SELECT version, data FROM {table} WHERE session_id = ?"
         if version is None:
             row = db.execute(sql + " ORDER BY version DESC LIMIT 1", (session_id,)).fetchone()
@@ -72,13 +78,13 @@ class SessionContent(SessionAudio):
             row = db.execute(sql + " AND version = ?", (session_id, version)).fetchone()
         if row is None:
             return 0, None
-        return row[0], self._cipher.open_json(row[1], table, session_id, row[0])
+        return row[0], self._core.cipher.open_json(row[1], table, session_id, row[0])
 
     def _get_doc(self, table: str, session_id: str, version: int | None) -> Any:
-        with self._tx() as db:
+        with self._core.tx() as db:
             found, data = self._doc(db, table, session_id, version)
             if found:
-                self._log("viewed", session_id, what=table, version=found)
+                self._core.log("viewed", session_id, what=table, version=found)
         return data
 
     def save_transcript(self, session_id: str, transcript: Transcript) -> int:
@@ -88,7 +94,7 @@ class SessionContent(SessionAudio):
         consent; dictated or typed ones do not.
         """
         if transcript.source == "audio":
-            self.require_recording_consent(session_id)
+            self._core.require_recording_consent(session_id)
         return self._save_doc(
             "transcripts",
             session_id,
@@ -123,7 +129,7 @@ class SessionContent(SessionAudio):
 
     def _open_draft(self, row: tuple) -> NoteDraft:
         draft_id, version, session_id, fmt, status, amends, _, blob = row
-        data = self._cipher.open_json(
+        data = self._core.cipher.open_json(
             blob, *self._draft_aad(draft_id, version, session_id, fmt, status, amends)
         )
         return NoteDraft.from_dict(data)
@@ -131,7 +137,7 @@ class SessionContent(SessionAudio):
     def _draft_row(
         self, db: sqlite3.Connection, session_id: str, draft_id: str | None, version: int | None = None
     ) -> tuple | None:
-        self._session_row(db, session_id)
+        self._core.session_row(db, session_id)
         sql = f"SELECT {DRAFT_COLUMNS} FROM drafts WHERE session_id = ?"
         args: list[Any] = [session_id]
         if draft_id is not None:
@@ -162,7 +168,7 @@ class SessionContent(SessionAudio):
                 status,
                 amends,
                 now_iso(),
-                self._cipher.seal_json(draft.to_dict(), *aad),
+                self._core.cipher.seal_json(draft.to_dict(), *aad),
             ),
         )
 
@@ -184,8 +190,8 @@ class SessionContent(SessionAudio):
         """
         if not draft.id:
             raise StoreError("The draft has no id; give NoteDraft an id before saving it.")
-        with self._tx() as db:
-            self._session_row(db, session_id)
+        with self._core.tx() as db:
+            self._core.session_row(db, session_id)
             owner = db.execute(
                 "SELECT session_id FROM drafts WHERE draft_id = ? LIMIT 1", (draft.id,)
             ).fetchone()
@@ -198,22 +204,22 @@ class SessionContent(SessionAudio):
             copy.signed_at = copy.signed_by = None  # only sign_draft signs
             self._insert_draft(db, copy, version, session_id, "draft", signed)
             if signed:
-                self._touch(db, session_id, "amending")
+                self._core.touch(db, session_id, "amending")
             else:
-                self._touch(db, session_id, "drafted", only_from=_BEFORE_DRAFTED)
-            self._log("draft_saved", session_id, draft_id=draft.id, version=version, amends=signed)
+                self._core.touch(db, session_id, "drafted", only_from=_BEFORE_DRAFTED)
+            self._core.log("draft_saved", session_id, draft_id=draft.id, version=version, amends=signed)
         return version
 
     def get_draft(
         self, session_id: str, draft_id: str | None = None, version: int | None = None
     ) -> NoteDraft | None:
         """The newest version of a draft (default: the session's most recently saved draft), or None."""
-        with self._tx() as db:
+        with self._core.tx() as db:
             row = self._draft_row(db, session_id, draft_id, version)
             if row is None:
                 return None
             draft = self._open_draft(row)
-            self._log("viewed", session_id, what="draft", draft_id=row[0], version=row[1])
+            self._core.log("viewed", session_id, what="draft", draft_id=row[0], version=row[1])
         return draft
 
     def list_drafts(self, session_id: str) -> list[DraftVersion]:
@@ -225,8 +231,8 @@ class SessionContent(SessionAudio):
         return self._histories(session_id).get(draft_id, [])
 
     def _histories(self, session_id: str) -> dict[str, list[DraftVersion]]:
-        with self._tx(write=False) as db:
-            self._session_row(db, session_id)
+        with self._core.tx(write=False) as db:
+            self._core.session_row(db, session_id)
             rows = db.execute(
                 "SELECT draft_id, version, format, status, saved_at, amends FROM drafts "
                 "WHERE session_id = ? ORDER BY rowid",
@@ -263,7 +269,7 @@ class SessionContent(SessionAudio):
         Refused (NoteError) while a risk indicator in the session's newest annotations is
         undecided. With the "delete_when_signed" retention policy the raw audio is deleted now.
         """
-        with self._tx() as db:
+        with self._core.tx() as db:
             row = self._draft_row(db, session_id, draft_id)
             if row is None:
                 raise StoreError(f"Session {session_id} has no draft to sign; save one first.")
@@ -280,7 +286,7 @@ class SessionContent(SessionAudio):
                 )
             draft = self._open_draft(row)
             at = now_iso()
-            draft.signed_at, draft.signed_by = at, signed_by or self.worker
+            draft.signed_at, draft.signed_by = at, signed_by or self._core.worker
             draft.edits.append(NoteEdit(at=at, action="sign", section="", item_id=""))
             version, _ = self._draft_counters(db, draft.id)
             self._insert_draft(db, draft, version, session_id, "signed", row[5])
@@ -288,9 +294,9 @@ class SessionContent(SessionAudio):
                 "UPDATE sessions SET status = 'signed', signed_at = ?, updated_at = ? WHERE id = ?",
                 (at, at, session_id),
             )
-            self._log("signed", session_id, draft_id=draft.id, version=version, amends=row[5])
-        if self.retention.audio == "delete_when_signed":
-            self.delete_audio(session_id, reason="retention: delete when the note is signed")
+            self._core.log("signed", session_id, draft_id=draft.id, version=version, amends=row[5])
+        if self._audio.retention.audio == "delete_when_signed":
+            self._audio.delete_audio(session_id, reason="retention: delete when the note is signed")
         return draft
 
     # --- export ------------------------------------------------------------------------------
@@ -308,9 +314,9 @@ class SessionContent(SessionAudio):
             details["draft_id"] = draft_id
         if dest is not None:
             details["dest"] = str(dest)
-        with self._tx() as db:
-            self._session_row(db, session_id)  # an unknown session is an error, not a dangling entry
-            self._log("exported", session_id, **details)
+        with self._core.tx() as db:
+            self._core.session_row(db, session_id)  # an unknown session is an error, not a dangling entry
+            self._core.log("exported", session_id, **details)
 
     def export_session(self, session_id: str, dest: str | Path, *, include_audio: bool = False) -> Path:
         """Write the whole session, decrypted, as ``session-<id>.json`` in folder ``dest`` (logged).
@@ -324,8 +330,8 @@ class SessionContent(SessionAudio):
             dest.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise StoreError(f"Cannot create the export folder {dest} ({exc.strerror or exc}).") from exc
-        with self._tx() as db:
-            info = self._session_info(db, self._session_row(db, session_id))
+        with self._core.tx() as db:
+            info = self._session_info(db, self._core.session_row(db, session_id))
             _, transcript = self._doc(db, "transcripts", session_id, None)
             _, annotations = self._doc(db, "annotations", session_id, None)
             rows = db.execute(
@@ -344,7 +350,7 @@ class SessionContent(SessionAudio):
                         "draft": self._open_draft(row).to_dict(),
                     }
                 )
-            self._log("exported", session_id, what="session", dest=str(dest), audio=include_audio)
+            self._core.log("exported", session_id, what="session", dest=str(dest), audio=include_audio)
         data = {
             "export": "session-scribe session v1",
             "exported_at": now_iso(),
@@ -361,7 +367,9 @@ class SessionContent(SessionAudio):
         except OSError as exc:
             raise StoreError(f"Could not write the export to {dest} ({exc.strerror or exc}).") from exc
         if include_audio and info.has_audio:
-            with self._tx(write=False) as db:
-                _, audio = self._audio_file(db, session_id)
-            self.export_audio(session_id, dest / f"session-{session_id}{audio.get('suffix') or '.audio'}")
+            with self._core.tx(write=False) as db:
+                _, audio = self._audio.audio_file(db, session_id)
+            self._audio.export_audio(
+                session_id, dest / f"session-{session_id}{audio.get('suffix') or '.audio'}"
+            )
         return out

@@ -25,40 +25,53 @@ is signed. Why: session content is protected health information, and these are t
 technical safeguards of the HIPAA Security Rule (45 CFR 164.312): access control,
 audit controls, integrity and encryption.
 
-``Store`` is split over three files: this one (opening, clients, sessions,
-passphrase, audit), ``store_audio.py`` (audio files, retention) and
-``store_content.py`` (transcripts, annotations, drafts, export).
+``Store`` is composed of parts that share one ``StoreCore`` (connection, keys,
+transactions, audit log; ``core.py``): this file (opening, clients, sessions,
+passphrase, audit), ``SessionAudio`` (``audio.py``: audio files, retention) and
+``SessionContent`` (``content.py``: transcripts, annotations, drafts, export).
+The parts' public methods are offered as the store's own.
 """
 
 from __future__ import annotations
 
-import contextlib
+import functools
 import getpass
 import os
 import sqlite3
-import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-from scribe.core.errors import ConsentError, StoreError
+from scribe.core.errors import StoreError
 from scribe.core.paths import audio_dir, data_dir, store_file
 from scribe.core.records import (
     AuditEntry,
     AuditReport,
+    RetentionPolicy,
     SessionInfo,
     now_iso,
 )
 from scribe.store import crypto
 from scribe.store import db as store_db
-from scribe.store.audio import RETENTION_MODES
-from scribe.store.audit import AuditLog
+from scribe.store.audio import RETENTION_MODES, SessionAudio
 from scribe.store.content import SessionContent
+from scribe.store.core import StoreCore
 
 WORKER_ENV = "SCRIBE_WORKER"
+R = TypeVar("R")
 __all__ = ["RETENTION_MODES", "WORKER_ENV", "Store"]
+
+
+def _part(name: str, method: Callable[..., R]) -> Callable[..., R]:
+    """``method`` of the part held in attribute ``name``, offered as a method of ``Store`` (same docs)."""
+
+    @functools.wraps(method)
+    def forward(self: Store, *args: Any, **kwargs: Any) -> R:
+        return method(getattr(self, name), *args, **kwargs)
+
+    return forward
 
 
 def _default_worker() -> str:
@@ -68,7 +81,7 @@ def _default_worker() -> str:
         return "unknown"
 
 
-class Store(SessionContent):
+class Store:
     """An open, unlocked session store. Create with :meth:`Store.open`; close when done.
 
     Thread-safe (one lock around the connection); several processes may open the
@@ -76,17 +89,10 @@ class Store(SessionContent):
     """
 
     def __init__(self, home: Path, db: sqlite3.Connection, data_key: bytes, store_id: str, worker: str):
-        self.home = home
-        self.path = store_file(home)
-        self.worker = worker
-        self.store_id = store_id
-        self._db = db
-        self._data_key = data_key
-        self._cipher = crypto.RowCipher(crypto.subkey(data_key, "rows"))
-        self._index_key = crypto.subkey(data_key, "client-index")
-        self._audit = AuditLog(db, self._cipher, crypto.subkey(data_key, "audit"))
-        self._lock = threading.RLock()
-        self._closed = False
+        self._core = StoreCore(home, db, data_key, store_id, worker)
+        self._audio = SessionAudio(self._core)
+        self._content = SessionContent(self._core, self._audio, self._session_info)
+        self.home, self.path, self.worker, self.store_id = home, self._core.path, worker, store_id
 
     # --- opening -----------------------------------------------------------------
 
@@ -197,17 +203,14 @@ class Store(SessionContent):
         return crypto.unwrap_key(bytes(meta["wrapped_key"]), passphrase, kdf, store_id), store_id
 
     def _startup(self, *, created: bool) -> None:
-        with self._tx():
-            self._audit.append(self.worker, "store_created" if created else "store_opened")
-        self._wipe_pending()
-        self.apply_retention()
+        with self._core.tx():
+            self._core.audit.append(self.worker, "store_created" if created else "store_opened")
+        self._audio.wipe_pending()
+        self._audio.apply_retention()
 
     def close(self) -> None:
         """Close the connection; the data key is dropped with this object."""
-        with self._lock:
-            if not self._closed:
-                self._closed = True
-                self._db.close()
+        self._core.close()
 
     def __enter__(self) -> Store:
         return self
@@ -215,67 +218,15 @@ class Store(SessionContent):
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    # --- plumbing ------------------------------------------------------------------
-
-    @contextlib.contextmanager
-    def _tx(self, write: bool = True) -> Iterator[sqlite3.Connection]:
-        """One transaction: IMMEDIATE for writes (queues behind other writers), a snapshot for reads."""
-        with self._lock, store_db.sql_errors(self.path):
-            if self._closed:
-                raise StoreError("The session store is closed.")
-            self._db.execute("BEGIN IMMEDIATE" if write else "BEGIN")
-            try:
-                yield self._db
-                self._db.execute("COMMIT")
-            except BaseException:
-                # Also after a failed COMMIT (disk full): never leave a transaction open.
-                if self._db.in_transaction:
-                    with contextlib.suppress(sqlite3.Error):
-                        self._db.execute("ROLLBACK")
-                raise
-
-    def _log(self, action: str, session_id: str | None = None, **details: Any) -> None:
-        self._audit.append(self.worker, action, session_id, **details)
-
-    def _session_row(self, db: sqlite3.Connection, session_id: str) -> tuple:
-        row = db.execute(
-            "SELECT id, client_ref, consent, status, created_at, updated_at, signed_at, info "
-            "FROM sessions WHERE id = ?",
-            (session_id,),
-        ).fetchone()
-        if row is None:
-            raise StoreError(
-                f"There is no session {session_id!r} in the store (`scribe sessions list` shows them)."
-            )
-        return row
-
-    def _touch(
-        self,
-        db: sqlite3.Connection,
-        session_id: str,
-        status: str | None = None,
-        only_from: tuple[str, ...] = (),
-    ) -> None:
-        """Update a session's timestamp, and its status when it is in one of ``only_from`` (or always)."""
-        db.execute("UPDATE sessions SET updated_at = ? WHERE id = ?", (now_iso(), session_id))
-        if status is not None:
-            cond = f" AND status IN ({','.join('?' * len(only_from))})" if only_from else ""
-            db.execute(f"UPDATE sessions SET status = ? WHERE id = ?{cond}", (status, session_id, *only_from))
-
-    def _info_aad(self, session_id: str, client_ref: str, consent: bool, created_at: str) -> tuple:
-        # The consent flag is bound into the row's associated data: flipping it in the
-        # database by hand makes the session fail its integrity check.
-        return ("sessions", "info", session_id, client_ref, int(consent), created_at)
-
     # --- clients and sessions ------------------------------------------------------
 
     def _client_ref(self, db: sqlite3.Connection, identifier: str) -> str:
-        lookup = crypto.mac(self._index_key, "client", identifier)
+        lookup = crypto.mac(self._core.index_key, "client", identifier)
         row = db.execute("SELECT id FROM clients WHERE lookup = ?", (lookup,)).fetchone()
         if row:
             return row[0]
         ref = uuid.uuid4().hex
-        blob = self._cipher.seal(identifier.encode("utf-8"), "clients", ref, lookup)
+        blob = self._core.cipher.seal(identifier.encode("utf-8"), "clients", ref, lookup)
         db.execute(
             "INSERT INTO clients (id, lookup, identifier, created_at) VALUES (?, ?, ?, ?)",
             (ref, lookup, blob, now_iso()),
@@ -286,14 +237,14 @@ class Store(SessionContent):
         row = db.execute("SELECT lookup, identifier FROM clients WHERE id = ?", (ref,)).fetchone()
         if row is None:
             raise store_db.damaged(self.path, f"client {ref} is missing")
-        return self._cipher.open(row[1], "clients", ref, row[0]).decode("utf-8")
+        return self._core.cipher.open(row[1], "clients", ref, row[0]).decode("utf-8")
 
     def list_clients(self) -> list[str]:
         """Every client identifier in the store, sorted."""
-        with self._tx(write=False) as db:
+        with self._core.tx(write=False) as db:
             rows = db.execute("SELECT id, lookup, identifier FROM clients").fetchall()
             return sorted(
-                self._cipher.open(blob, "clients", ref, lookup).decode() for ref, lookup, blob in rows
+                self._core.cipher.open(blob, "clients", ref, lookup).decode() for ref, lookup, blob in rows
             )
 
     def create_session(
@@ -318,21 +269,21 @@ class Store(SessionContent):
         session_date = session_date or date.today().isoformat()
         session_id = uuid.uuid4().hex
         now = now_iso()
-        with self._tx() as db:
+        with self._core.tx() as db:
             ref = self._client_ref(db, client_id)
             info = {"session_date": session_date, "session_type": session_type, "label": label}
-            blob = self._cipher.seal_json(info, *self._info_aad(session_id, ref, consent, now))
+            blob = self._core.cipher.seal_json(info, *self._core.info_aad(session_id, ref, consent, now))
             db.execute(
                 "INSERT INTO sessions (id, client_ref, consent, status, created_at, updated_at, info) "
                 "VALUES (?, ?, ?, 'new', ?, ?, ?)",
                 (session_id, ref, int(bool(consent)), now, now, blob),
             )
-            self._log("session_created", session_id, consent=bool(consent), session_type=session_type)
+            self._core.log("session_created", session_id, consent=bool(consent), session_type=session_type)
         return session_id
 
     def _session_info(self, db: sqlite3.Connection, row: tuple) -> SessionInfo:
         sid, ref, consent, status, created_at, updated_at, signed_at, blob = row
-        info = self._cipher.open_json(blob, *self._info_aad(sid, ref, bool(consent), created_at))
+        info = self._core.cipher.open_json(blob, *self._core.info_aad(sid, ref, bool(consent), created_at))
         audio = db.execute("SELECT file, deleted_at FROM audio WHERE session_id = ?", (sid,)).fetchone()
         has_transcript = db.execute("SELECT 1 FROM transcripts WHERE session_id = ?", (sid,)).fetchone()
         drafts = db.execute(
@@ -358,17 +309,17 @@ class Store(SessionContent):
 
     def get_session(self, session_id: str) -> SessionInfo:
         """The session's bookkeeping (client, date, type, consent, status); raises StoreError if unknown."""
-        with self._tx(write=False) as db:
-            return self._session_info(db, self._session_row(db, session_id))
+        with self._core.tx(write=False) as db:
+            return self._session_info(db, self._core.session_row(db, session_id))
 
     def list_sessions(self, client_id: str | None = None) -> list[SessionInfo]:
         """All sessions, newest first; only one client's when ``client_id`` is given."""
-        with self._tx(write=False) as db:
+        with self._core.tx(write=False) as db:
             sql = "SELECT id, client_ref, consent, status, created_at, updated_at, signed_at, info FROM sessions"
             args: tuple = ()
             if client_id is not None:
                 sql += " WHERE client_ref = (SELECT id FROM clients WHERE lookup = ?)"
-                args = (crypto.mac(self._index_key, "client", client_id.strip()),)
+                args = (crypto.mac(self._core.index_key, "client", client_id.strip()),)
             rows = db.execute(sql + " ORDER BY created_at DESC, rowid DESC", args).fetchall()
             return [self._session_info(db, row) for row in rows]
 
@@ -377,7 +328,7 @@ class Store(SessionContent):
         prefix = (prefix or "").strip().lower()
         if not prefix or not all(c in "0123456789abcdef" for c in prefix):
             raise StoreError(f"{prefix!r} is not a session id (`scribe sessions list` shows them).")
-        with self._tx(write=False) as db:
+        with self._core.tx(write=False) as db:
             rows = db.execute("SELECT id FROM sessions WHERE id LIKE ? LIMIT 2", (prefix + "%",)).fetchall()
         if not rows:
             raise StoreError(
@@ -389,25 +340,17 @@ class Store(SessionContent):
 
     def set_consent(self, session_id: str, consent: bool) -> None:
         """Record that the client gave (or withdrew) consent. Withdrawal deletes the stored audio."""
-        with self._tx() as db:
-            sid, ref, old, _, created_at, *_, blob = self._session_row(db, session_id)
-            info = self._cipher.open_json(blob, *self._info_aad(sid, ref, bool(old), created_at))
-            new_blob = self._cipher.seal_json(info, *self._info_aad(sid, ref, consent, created_at))
+        with self._core.tx() as db:
+            sid, ref, old, _, created_at, *_, blob = self._core.session_row(db, session_id)
+            info = self._core.cipher.open_json(blob, *self._core.info_aad(sid, ref, bool(old), created_at))
+            new_blob = self._core.cipher.seal_json(info, *self._core.info_aad(sid, ref, consent, created_at))
             db.execute(
                 "UPDATE sessions SET consent = ?, info = ? WHERE id = ?", (int(consent), new_blob, sid)
             )
-            self._touch(db, sid)
-            self._log("consent_changed", sid, consent=bool(consent))
+            self._core.touch(db, sid)
+            self._core.log("consent_changed", sid, consent=bool(consent))
         if not consent:
-            self.delete_audio(session_id, reason="consent withdrawn")
-
-    def require_recording_consent(self, session_id: str) -> None:
-        """Raise ConsentError unless the client consented to recording (call before capturing)."""
-        if not self.get_session(session_id).consent:
-            raise ConsentError(
-                "The client has not consented to recording in this session, so it cannot be recorded "
-                "or its audio stored. Use dictation or type the note instead, or record consent first."
-            )
+            self._audio.delete_audio(session_id, reason="consent withdrawn")
 
     def delete_session(self, session_id: str) -> None:
         """Delete a session with its audio, transcripts, annotations and notes (signed ones too).
@@ -415,8 +358,8 @@ class Store(SessionContent):
         The audit log keeps the fact that it existed and was deleted, never its content.
         A client with no sessions left is deleted as well (minimum necessary).
         """
-        with self._tx() as db:
-            _, ref, *_ = self._session_row(db, session_id)
+        with self._core.tx() as db:
+            _, ref, *_ = self._core.session_row(db, session_id)
             audio = db.execute("SELECT file FROM audio WHERE session_id = ?", (session_id,)).fetchone()
             for table in ("transcripts", "annotations", "drafts", "audio"):
                 db.execute(f"DELETE FROM {table} WHERE session_id = ?", (session_id,))
@@ -424,9 +367,9 @@ class Store(SessionContent):
             if not db.execute("SELECT 1 FROM sessions WHERE client_ref = ?", (ref,)).fetchone():
                 db.execute("DELETE FROM clients WHERE id = ?", (ref,))
             if audio and audio[0]:
-                self._queue_wipe(db, audio[0], pid=0)
-            self._log("session_deleted", session_id)
-        self._wipe_pending()
+                self._audio.queue_wipe(db, audio[0], pid=0)
+            self._core.log("session_deleted", session_id)
+        self._audio.wipe_pending()
 
     # --- passphrase and audit ------------------------------------------------------------
 
@@ -434,18 +377,47 @@ class Store(SessionContent):
         """Re-wrap the data key under a new passphrase (nothing else is re-encrypted)."""
         crypto.check_passphrase(new_passphrase)
         params = kdf or crypto.KdfParams.for_new_store()
-        wrapped = crypto.wrap_key(self._data_key, new_passphrase, params, self.store_id)
-        with self._tx() as db:
+        wrapped = crypto.wrap_key(self._core.data_key, new_passphrase, params, self.store_id)
+        with self._core.tx() as db:
             db.execute("UPDATE meta SET value = ? WHERE key = 'kdf'", (params.to_json().encode(),))
             db.execute("UPDATE meta SET value = ? WHERE key = 'wrapped_key'", (wrapped,))
-            self._log("passphrase_changed")
+            self._core.log("passphrase_changed")
 
     def verify_audit(self) -> AuditReport:
         """Check the whole audit chain; the report names the first entry that fails."""
-        with self._tx(write=False):
-            return self._audit.verify()
+        with self._core.tx(write=False):
+            return self._core.audit.verify()
 
     def audit_entries(self, session_id: str | None = None, limit: int | None = None) -> list[AuditEntry]:
         """Audit entries, oldest first, details decrypted (all, or one session's; the newest ``limit``)."""
-        with self._tx(write=False):
-            return self._audit.entries(session_id, limit)
+        with self._core.tx(write=False):
+            return self._core.audit.entries(session_id, limit)
+
+    # --- the parts' methods, offered as the store's own --------------------------------
+
+    require_recording_consent = _part("_core", StoreCore.require_recording_consent)
+
+    save_audio = _part("_audio", SessionAudio.save_audio)
+    audio_chunks = _part("_audio", SessionAudio.audio_chunks)
+    export_audio = _part("_audio", SessionAudio.export_audio)
+    delete_audio = _part("_audio", SessionAudio.delete_audio)
+    set_retention = _part("_audio", SessionAudio.set_retention)
+    apply_retention = _part("_audio", SessionAudio.apply_retention)
+
+    @property
+    def retention(self) -> RetentionPolicy:
+        """The worker's policy for raw audio (default: keep)."""
+        return self._audio.retention
+
+    save_transcript = _part("_content", SessionContent.save_transcript)
+    get_transcript = _part("_content", SessionContent.get_transcript)
+    save_annotations = _part("_content", SessionContent.save_annotations)
+    get_annotations = _part("_content", SessionContent.get_annotations)
+    save_draft = _part("_content", SessionContent.save_draft)
+    get_draft = _part("_content", SessionContent.get_draft)
+    list_drafts = _part("_content", SessionContent.list_drafts)
+    draft_history = _part("_content", SessionContent.draft_history)
+    amend_draft = _part("_content", SessionContent.amend_draft)
+    sign_draft = _part("_content", SessionContent.sign_draft)
+    log_export = _part("_content", SessionContent.log_export)
+    export_session = _part("_content", SessionContent.export_session)
