@@ -21,7 +21,7 @@ from pathlib import Path
 
 from note_formats import DraftOptions, GroundingProblem, build_draft, carry_edits, check_grounding
 from scribe.asr.transcribe import Transcriber
-from scribe.audio.decode import check_file
+from scribe.audio.decode import check_file, decode_file
 from scribe.core.errors import NoteError, ScribeError
 from scribe.core.records import Annotation, NoteDraft, Transcript
 from scribe.speakers.channels import transcribe_channels
@@ -50,15 +50,19 @@ def transcribe_recording(
     recorded side by side) is transcribed channel by channel, so words said at the
     same time are not lost in the mix; anything else is transcribed once and told
     apart by voice. ``speakers``, ``roles`` and ``stereo`` are those of ``diarize``.
+
+    The file is decoded once: transcription, speaker features, the per-channel
+    check and the fingerprint all come from that one pass.
     """
-    check_file(path)
+    decoded = decode_file(check_file(path))
     if speakers == 1 and not stereo:
-        return diarize(transcriber.transcribe_file(path, progress=progress), path, 1, roles)
-    features = read_features(path)  # one decoding pass for the check and for diarization
+        transcript = transcriber.transcribe_samples(decoded.mono, decoded.info, progress=progress)
+        return diarize(transcript, decoded.samples, 1, roles)
+    features = read_features(decoded.samples)
     if stereo or (stereo is None and one_voice_per_channel(features)):
-        return transcribe_channels(transcriber, path, features=features, roles=roles, progress=progress)
-    transcript = transcriber.transcribe_file(path, progress=progress)
-    return diarize(transcript, path, speakers, roles, stereo=False, features=features)
+        return transcribe_channels(transcriber, decoded, features=features, roles=roles, progress=progress)
+    transcript = transcriber.transcribe_samples(decoded.mono, decoded.info, progress=progress)
+    return diarize(transcript, decoded.samples, speakers, roles, stereo=False, features=features)
 
 
 def find_speakers(transcript: Transcript, path: str | Path, speakers: int | None = 2) -> Transcript:

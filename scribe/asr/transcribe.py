@@ -27,7 +27,7 @@ import numpy as np
 from scribe.asr.models import resolve_model
 from scribe.audio import decode as audio_io
 from scribe.core.errors import ModelError, NoSpeechError
-from scribe.core.records import Segment, Transcript, TranscriptionSettings, Word
+from scribe.core.records import AudioInfo, Segment, Transcript, TranscriptionSettings, Word
 
 log = logging.getLogger(__name__)
 
@@ -225,12 +225,28 @@ class Transcriber:
 
         segments = list(self.stream(chunks(), progress=progress, total_seconds=total))
         info = audio_io.audio_info(path, report)
-        if report.samples == 0:
-            raise NoSpeechError(f"{Path(path).name} contains no audio samples. Is the file complete?")
+        return self._transcript(segments, info, peak, report.samples)
+
+    def transcribe_samples(self, samples: np.ndarray, info: AudioInfo, progress: bool = False) -> Transcript:
+        """Transcribe a recording already decoded to 16 kHz mono ``samples``; ``info`` describes its file.
+
+        The same windows and results as ``transcribe_file`` on that file, without decoding it again.
+        """
+        peak = float(np.max(np.abs(samples))) if len(samples) else 0.0
+        chunk = int(30.0 * SAMPLE_RATE)  # the chunks ``audio.decode.stream`` yields
+        chunks = (samples[i : i + chunk] for i in range(0, len(samples), chunk))
+        segments = list(self.stream(chunks, progress=progress, total_seconds=len(samples) / SAMPLE_RATE))
+        return self._transcript(segments, info, peak, len(samples))
+
+    def _transcript(self, segments: list[Segment], info: AudioInfo, peak: float, samples: int) -> Transcript:
+        """The transcript of a whole recording; NoSpeechError when nothing was said."""
+        name = Path(info.path).name
+        if samples == 0:
+            raise NoSpeechError(f"{name} contains no audio samples. Is the file complete?")
         if not segments:
             what = "is silent" if peak < 1e-3 else "contains no recognisable speech"
             raise NoSpeechError(
-                f"{Path(path).name} {what} ({info.duration:.0f} s of audio). "
+                f"{name} {what} ({info.duration:.0f} s of audio). "
                 "Check that the microphone was on and that this is the right file."
             )
         return Transcript(

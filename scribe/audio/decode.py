@@ -8,6 +8,7 @@ and records a warning instead of failing the whole session.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -40,6 +41,8 @@ class DecodeReport:
     container: str = ""
     samples: int = 0
     warnings: list[str] = field(default_factory=list)
+    #: sha256 of the file, hashed from the bytes the decoder read (``fingerprint=True``), else "".
+    sha256: str = ""
 
     @property
     def duration(self) -> float:
@@ -58,11 +61,47 @@ def check_file(path: str | Path) -> Path:
     return path
 
 
-def _open(path: Path):
+class _HashingReader:
+    """The file as the decoder reads it, hashed on the way, so the fingerprint costs no second read.
+
+    Only the unbroken run of bytes from the start is hashed: a read ahead (an Ogg
+    demuxer looks at the last page for the duration) is not hashed until the
+    decoder's reads reach it in order. The digest is valid once that run covers the
+    whole file; otherwise the caller hashes the file itself.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self._fh = open(path, "rb")  # noqa: SIM115 (closed by close(), when the container closes)
+        self._digest = hashlib.sha256()
+        self._hashed = 0
+
+    def read(self, size: int = -1) -> bytes:
+        at = self._fh.tell()
+        data = self._fh.read(size)
+        if at <= self._hashed < at + len(data):
+            self._digest.update(data[self._hashed - at :])
+            self._hashed = at + len(data)
+        return data
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        return self._fh.seek(offset, whence)
+
+    def tell(self) -> int:
+        return self._fh.tell()
+
+    def close(self) -> None:
+        self._fh.close()
+
+    def hexdigest(self, size: int) -> str:
+        """The file's sha256 if every byte was read in order, else ""."""
+        return self._digest.hexdigest() if self._hashed == size else ""
+
+
+def _open(path: Path, source: _HashingReader | None = None):
     import av  # heavy import; only when audio is actually read
 
     try:
-        container = av.open(str(path), metadata_errors="ignore")
+        container = av.open(source or str(path), metadata_errors="ignore")
     except (av.error.InvalidDataError, UnicodeDecodeError) as exc:
         raise AudioError(
             f"{path.name} is not a readable audio file, or is damaged beyond repair ({exc.__class__.__name__}). "
@@ -81,17 +120,26 @@ def stream(
     chunk_seconds: float = 30.0,
     mono: bool = True,
     report: DecodeReport | None = None,
+    *,
+    fingerprint: bool = False,
 ) -> Iterator[np.ndarray]:
     """Decode ``path`` to 16 kHz float32 chunks (shape ``(n,)``, or ``(n, channels)`` if not mono).
 
     Corrupt or truncated data ends the stream early with a warning in ``report``;
-    the audio decoded before that point is kept.
+    the audio decoded before that point is kept. With ``fingerprint`` the file's
+    sha256 is taken from the same read and left in ``report.sha256``.
     """
     import av
 
     path = check_file(path)
     report = report if report is not None else DecodeReport()
-    container = _open(path)
+    reader = _HashingReader(path) if fingerprint else None
+    try:
+        container = _open(path, reader)
+    except BaseException:
+        if reader is not None:
+            reader.close()
+        raise
     try:
         audio_stream = container.streams.audio[0]
         ctx = audio_stream.codec_context
@@ -158,8 +206,12 @@ def stream(
                 f"The file says it lasts {declared:.1f} s but only {report.duration:.1f} s could be "
                 "decoded: it looks truncated. The audio that was there was kept."
             )
+        if reader is not None:
+            report.sha256 = reader.hexdigest(path.stat().st_size)
     finally:
         container.close()
+        if reader is not None:
+            reader.close()
 
 
 def _wav_header_seconds(path: Path) -> float:
@@ -200,10 +252,15 @@ def _shape(block: np.ndarray, mono: bool) -> np.ndarray:
     return block[:, 0] if mono else block
 
 
-def load(path: str | Path, mono: bool = True, report: DecodeReport | None = None) -> np.ndarray:
-    """The whole file as one array. Prefer ``stream`` for long recordings."""
+def load(
+    path: str | Path, mono: bool = True, report: DecodeReport | None = None, *, fingerprint: bool = False
+) -> np.ndarray:
+    """The whole file as one array. Prefer ``stream`` for long recordings.
+
+    ``fingerprint``: also take the file's sha256 from the same read (``report.sha256``).
+    """
     report = report if report is not None else DecodeReport()
-    chunks = list(stream(path, chunk_seconds=60.0, mono=mono, report=report))
+    chunks = list(stream(path, chunk_seconds=60.0, mono=mono, report=report, fingerprint=fingerprint))
     if not chunks or report.samples == 0:
         raise AudioError(f"{Path(path).name} contains no audio samples. Is the file complete?")
     return np.concatenate(chunks)
@@ -214,10 +271,50 @@ def audio_info(path: str | Path, report: DecodeReport) -> AudioInfo:
     path = Path(path)
     return AudioInfo(
         path=str(path),
-        sha256=sha256_file(path),
+        sha256=report.sha256 or sha256_file(path),
         duration=round(report.duration, 3),
         sample_rate=report.source_rate,
         channels=report.channels,
         format=f"{report.container}/{report.codec}",
         warnings=list(report.warnings),
     )
+
+
+def mono_mix(samples: np.ndarray) -> np.ndarray:
+    """The mono mix of ``(n, channels)`` samples, as the decoder mixes (``stream(mono=True)``).
+
+    FFmpeg's default downmix of stereo is (left + right) / sqrt(2); more channels are averaged.
+    """
+    if samples.ndim == 1:
+        return samples
+    if samples.shape[1] == 1:
+        return samples[:, 0]
+    if samples.shape[1] == 2:
+        gain = np.float32(np.sqrt(0.5))
+        return samples[:, 0] * gain + samples[:, 1] * gain
+    return samples.mean(axis=1, dtype=np.float32)
+
+
+@dataclass
+class Decoded:
+    """A recording decoded once: its 16 kHz samples, shaped (n, channels), and the record of its file."""
+
+    samples: np.ndarray
+    info: AudioInfo
+
+    @property
+    def mono(self) -> np.ndarray:
+        """The mono mix, as ``stream(mono=True)`` would have decoded it."""
+        return mono_mix(self.samples)
+
+
+def decode_file(path: str | Path) -> Decoded:
+    """Decode a recording once, keeping its channels; its fingerprint comes from the same read.
+
+    Every later stage (speaker features, transcription of the mix or of each channel)
+    takes these samples instead of decoding the file again. The whole recording is
+    held in memory: 16 kHz float32 is about 230 MB per channel-hour.
+    """
+    report = DecodeReport()
+    samples = load(path, mono=False, report=report, fingerprint=True)
+    return Decoded(samples, audio_info(path, report))

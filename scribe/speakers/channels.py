@@ -105,35 +105,38 @@ def split_at_pauses(seg: Segment, pause: float = TURN_PAUSE) -> list[Segment]:
 
 def transcribe_channels(
     transcriber,
-    path: str | Path,
+    audio: str | Path | audio_io.Decoded,
     *,
     features: AudioFeatures | None = None,
     roles: dict[str, str | None] | None = None,
     progress: bool = False,
 ) -> Transcript:
-    """Transcribe every channel of ``path`` separately; speaker ``S1`` is the first channel, and so on.
+    """Transcribe every channel of a recording separately; speaker ``S1`` is the first channel, and so on.
 
+    ``audio`` is the file, or the recording already decoded (``audio.decode.decode_file``).
     ``transcriber`` is a ``scribe.asr.transcribe.Transcriber``. Roles are guessed
     from what each side said, or taken from ``roles``.
     """
-    audio_io.check_file(path)
-    features = features or read_features(path)
+    decoded = (
+        audio if isinstance(audio, audio_io.Decoded) else audio_io.decode_file(audio_io.check_file(audio))
+    )
+    info, samples = decoded.info, decoded.samples
+    features = features or read_features(samples)
     if features.channels < 2:
         raise AudioError(
-            f"{Path(path).name} is mono: transcribing by channel needs one voice per channel. "
+            f"{Path(info.path).name} is mono: transcribing by channel needs one voice per channel. "
             "Leave out the stereo option to tell voices apart by how they sound."
         )
-    report = audio_io.DecodeReport()
+    step = int(30.0 * audio_io.SAMPLE_RATE)  # the chunks ``audio.decode.stream`` yields
     segments: list[Segment] = []
     for channel in range(features.channels):
         gate = crosstalk_gate(features.channel_energy, channel)
 
         def chunks(c: int = channel, gate: np.ndarray = gate) -> Iterator[np.ndarray]:
-            at = 0
-            for block in audio_io.stream(path, mono=False, report=report if c == 0 else None):
+            for at in range(0, len(samples), step):
+                block = samples[at : at + step, c]
                 frames = np.arange(at, at + len(block)) // HOP
-                at += len(block)
-                yield block[:, c] * gate[np.minimum(frames, len(gate) - 1)]
+                yield block * gate[np.minimum(frames, len(gate) - 1)]
 
         for seg in transcriber.stream(chunks(), progress=progress):
             kept = _without_crosstalk(seg, _own(seg, channel, features.channel_energy))
@@ -141,10 +144,9 @@ def transcribe_channels(
                 if piece.text:
                     piece.speaker = f"S{channel + 1}"
                     segments.append(piece)
-    info = audio_io.audio_info(path, report)
     if not segments:
         raise NoSpeechError(
-            f"{Path(path).name} contains no recognisable speech on any channel ({info.duration:.0f} s of audio). "
+            f"{Path(info.path).name} contains no recognisable speech on any channel ({info.duration:.0f} s of audio). "
             "Check that the microphones were on and that this is the right file."
         )
     segments.sort(key=lambda s: (s.start, s.speaker or ""))
