@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from scribe import workflow
 from scribe.core.errors import TranscriptError
 from scribe.core.records import Annotation, Transcript
 from scribe.core.timefmt import clock
@@ -70,18 +71,15 @@ def tag_cmd(transcript: Path | None, text_file: Path | None, as_json: bool) -> N
     """
     if (transcript is None) == (text_file is None):
         raise click.UsageError("Give either a TRANSCRIPT.json or --text FILE (not both).")
-    # Imported here so `scribe --help` stays fast: the pipeline loads spaCy and ONNX models.
-    from pipelines import tag, tag_text
-
     if text_file is not None:
-        record, annotations = tag_text(read_text_file(text_file))
+        record, annotations = workflow.tag_text(read_text_file(text_file))
         timed = record.timed  # subtitles keep their times
     else:
         assert transcript is not None
         record = Transcript.load(transcript)
         if not record.segments:
             raise TranscriptError(f"{transcript} has no segments: there is nothing to tag.")
-        annotations = tag(record)
+        annotations = workflow.tag(record)
         timed = record.timed
     if as_json:
         click.echo(json.dumps([a.to_dict() for a in annotations], indent=2, ensure_ascii=False))

@@ -31,6 +31,7 @@ from pathlib import Path
 
 from scribe.core.errors import TranscriptError
 from scribe.core.records import NOTE_SOURCES, Role, Segment, Speaker, Transcript, Word
+from scribe.speakers.roles import apply_roles
 
 #: A paragraph (or a turn) longer than this many words is split into sentence groups.
 MAX_SEGMENT_WORDS = 80
@@ -336,8 +337,6 @@ def _role_from(label: str, aside: str) -> Role | None:
 
 
 def _dialogue(turns: list[_Turn]) -> Transcript:
-    from scribe.speakers.roles import apply_roles
-
     ids: dict[str, str] = {}
     speakers: list[Speaker] = []
     fixed: dict[str, str | None] = {}
