@@ -12,7 +12,7 @@
    speaker) in the same run.
 2. The stereo clip with one voice per channel: method detected and words per channel.
 3. A ~10-minute generated two-voice dialogue (tests/synth.py): transcription
-   time with the chosen model vs diarization time, the ratio (issue 4 asks for
+   time with the chosen model vs diarization time, the ratio (the target is
    < 20 %), and DER against the known turns.
 4. Role guess on AnnoMI dev transcripts (text only: therapist -> worker?).
 
@@ -36,10 +36,10 @@ ROOT = Path(__file__).resolve().parents[1]
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 sys.path.insert(0, str(ROOT / "tests"))
 
-from scribe.diarize import DiarizationReport, diarize  # noqa: E402
-from scribe.records import Segment, Speaker, Transcript  # noqa: E402
-from scribe.roles import guess_roles  # noqa: E402
-from scribe.voices import one_voice_per_channel, read_features  # noqa: E402
+from scribe.core.records import Segment, Speaker, Transcript  # noqa: E402
+from scribe.speakers.diarize import DiarizationReport, diarize  # noqa: E402
+from scribe.speakers.roles import guess_roles  # noqa: E402
+from scribe.speakers.voices import one_voice_per_channel, read_features  # noqa: E402
 
 COLLAR = 0.25
 FRAME = 0.01
@@ -223,7 +223,7 @@ def stereo_clip(transcriber) -> None:
     if not wav.is_file():
         print(f"\n[skip] stereo clip: {wav} not found.")
         return
-    from scribe.channels import transcribe_channels
+    from scribe.speakers.channels import transcribe_channels
 
     feats = read_features(wav)
     print(
@@ -316,7 +316,7 @@ def count_estimate() -> None:
     import tempfile
 
     import synth
-    from scribe.transcribe import Transcriber
+    from scribe.asr.transcribe import Transcriber
 
     if not synth.have_espeak():
         print("\n[skip] speaker count: espeak-ng is not installed.")
@@ -386,8 +386,8 @@ def main() -> None:
     parser.add_argument("--minutes", type=float, default=10.0, help="length of the generated dialogue")
     parser.add_argument("--skip-long", action="store_true", help="skip the long generated dialogue")
     args = parser.parse_args()
-    from scribe.transcribe import Transcriber
-    from scribe.voices import load_encoder
+    from scribe.asr.transcribe import Transcriber
+    from scribe.speakers.voices import load_encoder
 
     transcriber = Transcriber(args.model)
     t0 = time.perf_counter()

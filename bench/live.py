@@ -63,7 +63,7 @@ def errors_near(reference: str, transcript, cuts: list[float], within: float = 1
     A word lost or doubled at a cut would show up as extra errors near the cuts in
     the live transcript compared with the after-the-fact one, scored against the same cuts.
     """
-    from scribe.metrics import normalize
+    from scribe.asr.metrics import normalize
 
     ref = normalize(reference)
     timed = [(tok, w.start) for seg in transcript.segments for w in seg.words for tok in normalize(w.text)]
@@ -91,8 +91,8 @@ def errors_near(reference: str, transcript, cuts: list[float], within: float = 1
 
 
 def live_run(transcriber, samples: np.ndarray, wav: Path, window: float, realtime: bool) -> dict:
-    from scribe.live import LiveTranscriber, build_transcript
-    from scribe.record import SAMPLE_RATE, WavWriter
+    from scribe.asr.live import LiveTranscriber, build_transcript
+    from scribe.audio.recorder import SAMPLE_RATE, WavWriter
 
     live = LiveTranscriber(transcriber, window).start()
     writer = WavWriter(wav)
@@ -145,8 +145,8 @@ def main() -> None:
 
     if not synth.have_espeak():
         sys.exit("espeak-ng is needed to generate the session (scripts/setup.sh --test installs it).")
-    from scribe.metrics import wer
-    from scribe.transcribe import Transcriber
+    from scribe.asr.metrics import wer
+    from scribe.asr.transcribe import Transcriber
 
     print(f"Generating a {args.minutes:g}-minute session...", file=sys.stderr)
     samples, reference = make_session(args.minutes)

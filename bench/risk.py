@@ -41,8 +41,8 @@ sys.path.insert(0, str(REPO))
 
 from pipelines import minilm  # noqa: E402
 from pipelines.tagger import build_pipeline, tag  # noqa: E402
-from scribe.records import Annotation, Segment, Speaker, Transcript  # noqa: E402
-from scribe.typed import text_to_transcript  # noqa: E402
+from scribe.core.records import Annotation, Segment, Speaker, Transcript  # noqa: E402
+from scribe.transcripts.typed import text_to_transcript  # noqa: E402
 
 TYPES = ("suicidal_ideation", "self_harm", "harm_to_others", "abuse_neglect", "substance_crisis")
 NON_CURRENT = ("negated", "historical", "other_person", "figurative", "hypothetical")

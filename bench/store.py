@@ -24,9 +24,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from scribe.crypto import KdfParams
-from scribe.records import Segment, Transcript, Word
+from scribe.core.records import Segment, Transcript, Word
 from scribe.store import Store
+from scribe.store.crypto import KdfParams
 
 PASS = "benchmark passphrase"
 

@@ -34,7 +34,7 @@ from pipelines.train_heads import (  # noqa: E402
     load_annomi,
     scores,
 )
-from scribe.records import Segment, Transcript  # noqa: E402
+from scribe.core.records import Segment, Transcript  # noqa: E402
 
 HUMAN_CEILING = {"behaviour": 0.80, "talk": 0.70}
 

@@ -104,8 +104,8 @@ def worker(variant: str, model: str, audio: str, repeats: int) -> None:
     ``both`` alternates project and bare runs in one process, so drifting load from
     other programs hits both alike.
     """
-    from scribe import audio as audio_io
-    from scribe.transcribe import Transcriber
+    from scribe.asr.transcribe import Transcriber
+    from scribe.audio import decode as audio_io
 
     transcriber = Transcriber(model)
     clock = WhisperClock(transcriber.model)
@@ -177,7 +177,7 @@ def overhead_audio(tmp: Path) -> Path:
     """The bundled sample session (126 s of two-voice dialogue) repeated to about 4 minutes."""
     import numpy as np
 
-    from scribe import audio as audio_io
+    from scribe.audio import decode as audio_io
     from synth import write_wav
 
     samples = audio_io.load(ROOT / "samples" / "session.ogg")
@@ -198,9 +198,9 @@ def main() -> None:
         worker(args.worker, args.models, args.audio, args.repeats)
         return
 
-    from scribe.errors import ModelError
-    from scribe.metrics import wer
-    from scribe.models import resolve_model
+    from scribe.asr.metrics import wer
+    from scribe.asr.models import resolve_model
+    from scribe.core.errors import ModelError
 
     have_data = SPEECH.is_dir()
     if not have_data:

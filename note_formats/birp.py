@@ -20,7 +20,7 @@ from note_formats.items import (
     section,
 )
 from note_formats.registry import register_format
-from scribe.records import NoteItem, NoteSection
+from scribe.core.records import NoteItem, NoteSection
 
 RESPONSE_EMPTY = "The client's response was not identified; add how the client responded."
 

@@ -12,8 +12,9 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from scribe.errors import ScribeError, TranscriptError
-from scribe.records import NOTE_SOURCES, Annotation, Evidence, NoteItem, Role, Transcript
+from scribe.core.errors import ScribeError, TranscriptError
+from scribe.core.records import NOTE_SOURCES, Annotation, Evidence, NoteItem, Role, Transcript
+from scribe.core.timefmt import clock
 
 log = logging.getLogger(__name__)
 
@@ -131,25 +132,19 @@ def goal_title(ann: Annotation) -> str:
 
 @functools.cache
 def taxonomy_display(label: str, subtype: str) -> str:
-    """The tagger taxonomy's name for a subtype it lists; "" when it does not (or is not installed)."""
-    try:
-        from pipelines.taxonomy import load_taxonomy
+    """The tagger taxonomy's name for a subtype it lists; "" when it does not."""
+    # Imported here, not at the top: importing pipelines loads spaCy (seconds), which drafting
+    # from given annotations never needs.
+    from pipelines.taxonomy import load_taxonomy
 
+    try:
         return load_taxonomy().entry(f"{label}.{subtype}").display
-    except (ImportError, AttributeError, KeyError, ScribeError):
+    except (KeyError, ScribeError):
         return ""
 
 
 def role_word(role: str | None) -> str:
     return {"client": "client", "worker": "worker", "other": "another participant"}.get(role or "", "speaker")
-
-
-def fmt_time(seconds: float) -> str:
-    """03:12, or 1:03:12 past the hour."""
-    total = max(0, int(seconds))
-    hours, rest = divmod(total, 3600)
-    minutes, secs = divmod(rest, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes:02d}:{secs:02d}"
 
 
 def quoted(evidence: Sequence[Evidence], limit: int) -> str:
@@ -291,7 +286,7 @@ class Material:
                 seg = self._segments[ev.segment_id]
                 if seg.needs_review:
                     why = ", ".join(seg.review_reasons) or "unclear audio"
-                    reasons.append(f"transcript uncertain at {fmt_time(seg.start)} ({why})")
+                    reasons.append(f"transcript uncertain at {clock(seg.start)} ({why})")
         return list(dict.fromkeys(reasons))
 
     def item(self, anns: Sequence[Annotation], text: str, extra_reasons: Sequence[str] = ()) -> NoteItem:

@@ -11,8 +11,8 @@ another format.
 
 from __future__ import annotations
 
-from scribe.errors import NoteError
-from scribe.records import NoteDraft, NoteEdit, NoteItem, NoteSection, now_iso
+from scribe.core.errors import NoteError
+from scribe.core.records import NoteDraft, NoteEdit, NoteItem, NoteSection, now_iso
 
 WORKER_ORIGINS = ("added", "dictated")
 

@@ -12,8 +12,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from note_formats.render import NoteView, render_markdown, render_text, view
-from scribe.errors import NoteError
-from scribe.records import NoteDraft
+from scribe.core.errors import NoteError
+from scribe.core.records import NoteDraft
 
 Writer = Callable[[NoteDraft, Path], None]
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from note_formats.common import evidence_problem, quotes_in
 from note_formats.registry import get_format, transcript_fingerprint
-from scribe.records import NoteDraft, Transcript
+from scribe.core.records import NoteDraft, Transcript
 
 GROUNDED_ORIGINS = ("generated", "edited")
 

@@ -26,7 +26,7 @@ from note_formats.common import (
     role_word,
     title_of,
 )
-from scribe.records import Annotation, NoteItem, NoteSection
+from scribe.core.records import Annotation, NoteItem, NoteSection
 
 
 def section(key: str, title: str, items: Sequence[NoteItem], empty_text: str) -> NoteSection:

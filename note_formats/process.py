@@ -16,7 +16,6 @@ from note_formats.common import (
     RISK_TITLES,
     STATUS_WORDS,
     Material,
-    fmt_time,
     goal_title,
     title_of,
 )
@@ -27,7 +26,8 @@ from note_formats.items import (
     section,
 )
 from note_formats.registry import register_format
-from scribe.records import Annotation, Evidence, NoteItem, NoteSection, Segment
+from scribe.core.records import Annotation, Evidence, NoteItem, NoteSection, Segment
+from scribe.core.timefmt import clock
 
 COLUMNS = (
     ("time", "Time"),
@@ -128,7 +128,7 @@ def dialogue_items(m: Material) -> list[NoteItem]:
         analysis = [_analysis_label(a) for a in anns if a.label != "intervention"]
         evidence = [_verbatim(seg) for seg in turn]
         seg_reasons = [
-            f"transcript uncertain at {fmt_time(s.start)} ({', '.join(s.review_reasons) or 'unclear audio'})"
+            f"transcript uncertain at {clock(s.start)} ({', '.join(s.review_reasons) or 'unclear audio'})"
             for s in turn
             if s.needs_review
         ]

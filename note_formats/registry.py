@@ -15,8 +15,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from note_formats.common import DraftOptions, Material
-from scribe.errors import NoteError
-from scribe.records import Annotation, NoteDraft, NoteHeader, NoteSection, Transcript
+from scribe.core.errors import NoteError
+from scribe.core.records import Annotation, NoteDraft, NoteHeader, NoteSection, Transcript
 
 #: Modules holding the built-in formats; importing one registers it.
 BUILTIN_FORMAT_MODULES: tuple[str, ...] = (

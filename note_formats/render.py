@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from note_formats.common import fmt_time
 from note_formats.registry import FORMATS, load_builtin_formats
-from scribe.records import NoteDraft, NoteItem, NoteSection
+from scribe.core.records import NoteDraft, NoteItem, NoteSection
+from scribe.core.timefmt import clock
 
 #: Shown under a section whose items the worker all deleted (never the "none found" text).
 ALL_REMOVED = "All items in this section were removed during review."
@@ -69,7 +69,7 @@ def stamp(item: NoteItem) -> str:
     if all(ev.start == ev.end == 0.0 for ev in item.evidence):
         refs = [f"¶{n + 1}" for n in sorted({ev.segment_id for ev in item.evidence})]
     else:
-        refs = [fmt_time(s) for s in sorted({round(ev.start) for ev in item.evidence})]
+        refs = [clock(s) for s in sorted({round(ev.start) for ev in item.evidence})]
     more = f" +{len(refs) - MAX_STAMPS}" if len(refs) > MAX_STAMPS else ""
     return f"[{', '.join(refs[:MAX_STAMPS])}{more}]"
 

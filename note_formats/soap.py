@@ -14,7 +14,7 @@ from note_formats.items import (
     section,
 )
 from note_formats.registry import register_format
-from scribe.records import NoteSection
+from scribe.core.records import NoteSection
 
 
 @register_format("soap", title="SOAP note")

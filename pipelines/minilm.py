@@ -18,7 +18,7 @@ from spacy.util import minibatch
 from pipelines.embed import load_encoder
 from pipelines.heads import features, load_heads
 from pipelines.risk import TYPES, clause_status, load_model, unit_spans, units_of
-from scribe.records import NOTE_SOURCES
+from scribe.core.records import NOTE_SOURCES
 
 #: Clause-classifier probability of a risk type at which a finding is emitted as *possible* risk
 #: for the worker to decide, and at which it is documented as affirmed (if its scope is certain).

@@ -26,7 +26,7 @@ from spacy.tokens import Doc, Span
 from pipelines.components import SPANS_KEY, attrs_of, is_question, sentence_of
 from pipelines.risk import clause_status, clauses
 from pipelines.taxonomy import CHANGE_TALK, Taxonomy
-from scribe.records import NOTE_SOURCES, Annotation, Evidence, Segment, Transcript
+from scribe.core.records import NOTE_SOURCES, Annotation, Evidence, Segment, Transcript
 
 #: Head class -> intervention subtype (AnnoMI "therapist input" covers information, advice, options).
 SKILL_SUBTYPES = {

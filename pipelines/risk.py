@@ -30,7 +30,7 @@ import numpy as np
 import yaml
 from spacy.tokens import Doc, Span
 
-from scribe.errors import ModelError
+from scribe.core.errors import ModelError
 
 BANK_DIR = Path(__file__).parent / "data" / "risk_bank"
 MODEL_PATH = Path(__file__).parent / "data" / "risk_model.onnx"

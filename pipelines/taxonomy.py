@@ -16,7 +16,7 @@ from typing import Any
 
 import yaml
 
-from scribe.errors import ModelError
+from scribe.core.errors import ModelError
 
 DATA_DIR = Path(__file__).parent / "data"
 TAXONOMY_PATH = DATA_DIR / "taxonomy.yaml"

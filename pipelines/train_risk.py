@@ -31,8 +31,9 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from pipelines.embed import default_files, sha256_file
+from pipelines.embed import default_files
 from pipelines.risk import CLASSES, MODEL_INFO, MODEL_PATH, load_bank
+from scribe.core.hashing import sha256_file
 
 REPO = Path(__file__).resolve().parent.parent
 #: AnnoMI talk about the behaviours the bank is about is not a clean "none".

@@ -60,7 +60,7 @@ def counselling_dialogue(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path
 @pytest.fixture(scope="session")
 def tiny():
     """The packaged tiny.en model, loaded once for the whole run."""
-    from scribe.transcribe import Transcriber
+    from scribe.asr.transcribe import Transcriber
 
     return Transcriber("tiny.en")
 

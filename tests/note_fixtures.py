@@ -9,7 +9,7 @@ low-confidence change-talk annotation on a segment the transcriber flagged
 
 from __future__ import annotations
 
-from scribe.records import Annotation, Evidence, Segment, Speaker, Transcript, Word
+from scribe.core.records import Annotation, Evidence, Segment, Speaker, Transcript, Word
 from synth import COUNSELLING_TURNS
 
 ROLE_SPEAKER = {"worker": "SPEAKER_00", "client": "SPEAKER_01"}

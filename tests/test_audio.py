@@ -11,8 +11,9 @@ import numpy as np
 import pytest
 
 import synth
-from scribe import audio
-from scribe.errors import AudioError
+from scribe.audio import decode as audio
+from scribe.core.errors import AudioError
+from scribe.core.hashing import sha256_file
 
 needs_ffmpeg = pytest.mark.skipif(
     shutil.which("ffmpeg") is None, reason="ffmpeg CLI needed to make test files"
@@ -152,3 +153,30 @@ def test_audio_info_fingerprints_the_file(speech_wav: Path) -> None:
     assert len(info.sha256) == 64
     assert info.channels == 1 and info.sample_rate == 16000
     assert info.duration == pytest.approx(report.duration, abs=1e-3)
+
+
+@pytest.mark.parametrize("stereo", [False, True])
+def test_the_fingerprint_comes_from_the_decoding_read(
+    tmp_path: Path, sample_session: Path, stereo: bool
+) -> None:
+    """One read gives the samples and the file's sha256, for a WAV and for an Ogg (whose end is read first)."""
+    wav = synth.write_wav(
+        tmp_path / "tone.wav",
+        np.stack(
+            [np.sin(np.linspace(0, 900, 32000)).astype(np.float32) * 0.3] * (2 if stereo else 1), axis=1
+        ),
+        channels=2 if stereo else 1,
+    )
+    for path in (wav, sample_session):
+        decoded = audio.decode_file(path)
+        assert decoded.info.sha256 == sha256_file(path)
+        assert np.array_equal(decoded.mono, audio.load(path))  # the mix the decoder makes, exactly
+
+
+def test_a_fingerprint_is_not_guessed_from_a_partial_read(tmp_path: Path) -> None:
+    report = audio.DecodeReport()
+    path = synth.write_wav(tmp_path / "tone.wav", np.zeros(16000, np.float32))
+    stream = audio.stream(path, report=report, fingerprint=True)
+    next(stream)
+    stream.close()  # stopped early: no digest of the bytes not yet read
+    assert report.sha256 == ""

@@ -1,4 +1,4 @@
-"""The hash-chained audit log (scribe.audit) and `scribe audit verify`."""
+"""The hash-chained audit log (scribe.store.audit) and `scribe audit verify`."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from scribe.cli import cli
-from scribe.records import NoteDraft, Segment, Transcript
+from scribe.core.records import NoteDraft, Segment, Transcript
 from scribe.store import Store
 
 PASS = "correct horse battery"

@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from note_fixtures import DENIAL_QUOTE, GOAL_QUOTE, counselling_annotations, counselling_transcript
 
 from scribe.cli import cli
-from scribe.records import NoteDraft
+from scribe.core.records import NoteDraft
 
 
 @pytest.fixture
@@ -135,19 +135,32 @@ def test_typed_notes_with_text(tmp_path):
 
 
 @pytest.mark.slow
-def test_audio_to_process_recording_docx(tmp_path):
-    """A generated two-voice exchange: transcribe (tiny.en), diarize, tag, draft, DOCX — no mocks."""
+def test_audio_to_process_recording_docx(tmp_path, monkeypatch):
+    """A generated two-voice exchange: transcribe (tiny.en), diarize, tag, draft, DOCX — no mocks.
+
+    The recording is decoded once for the whole run (counted by a spy that calls the real decoder).
+    """
     import synth
+    from scribe.audio import decode
 
     if not synth.have_espeak():
         pytest.skip("espeak-ng is not installed (scripts/setup.sh --test installs it)")
     samples, _ = synth.dialogue(synth.COUNSELLING_TURNS[6:])
     audio = synth.write_wav(tmp_path / "exchange.wav", samples)
     out = tmp_path / "note.docx"
+    decodes: list[str] = []
+    real_stream = decode.stream
+
+    def counted(path, *args, **kwargs):
+        decodes.append(str(path))
+        return real_stream(path, *args, **kwargs)
+
+    monkeypatch.setattr(decode, "stream", counted)
     result = run(
         str(audio), "--model", "tiny.en", "--format", "process", "--out", str(out), "--client", "C-7"
     )
     assert result.exit_code == 0, result.output
+    assert decodes == [str(audio)]
     doc = docx.Document(str(out))
     rows = [[c.text for c in row.cells] for row in doc.tables[0].rows[1:]]
     assert len(rows) >= 4

@@ -20,11 +20,11 @@ from click.testing import CliRunner
 from test_record import DEVICE, Child, play
 
 import synth
+from scribe.asr.metrics import normalize
+from scribe.audio.wavfile import SAMPLE_RATE
 from scribe.cli import cli
-from scribe.metrics import normalize
-from scribe.records import Transcript
+from scribe.core.records import Transcript
 from scribe.store import Store
-from scribe.wavfile import SAMPLE_RATE
 
 PASS = "correct horse battery"
 CLIENT = "C-7 KOALA"

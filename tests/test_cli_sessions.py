@@ -10,10 +10,11 @@ import pytest
 from click.testing import CliRunner
 
 from scribe.cli import cli
-from scribe.cli_sessions import open_store_from_env_or_prompt, save_session
-from scribe.errors import ConsentError
-from scribe.records import Evidence, NoteDraft, NoteItem, NoteSection, Segment, Transcript
+from scribe.cli.sessions import open_store_from_env_or_prompt
+from scribe.core.errors import ConsentError
+from scribe.core.records import Evidence, NoteDraft, NoteItem, NoteSection, Segment, Transcript
 from scribe.store import Store
+from scribe.workflow import save_session
 
 PASS = "correct horse battery"
 CLIENT = "WOMBAT-77"

@@ -96,7 +96,7 @@ def test_full_disk_is_a_clear_error(runner: CliRunner, short_clip: Path) -> None
 
 
 def test_progress_bar_on_request(tiny, short_clip: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    from scribe import audio
+    from scribe.audio import decode as audio
 
     segments = list(tiny.stream(audio.stream(short_clip), progress=True, total_seconds=8))
     assert segments

@@ -1,4 +1,4 @@
-"""Keys, row encryption and encrypted audio files (scribe.crypto, scribe.securefile)."""
+"""Keys, row encryption and encrypted audio files (scribe.store.crypto, scribe.store.securefile)."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from scribe import crypto, securefile
-from scribe.crypto import IntegrityError, KdfParams, RowCipher
-from scribe.errors import StoreError
+from scribe.core.errors import StoreError
+from scribe.store import crypto, securefile
+from scribe.store.crypto import IntegrityError, KdfParams, RowCipher
 
 PASS = "correct horse battery"
 

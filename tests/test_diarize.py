@@ -16,15 +16,16 @@ import pytest
 from click.testing import CliRunner
 
 import synth
-from scribe import audio as audio_io
-from scribe.channels import transcribe_channels
+from scribe.audio import decode as audio_io
 from scribe.cli import cli
-from scribe.diarize import DiarizationReport, diarize, split_segment
-from scribe.errors import AudioError, NoSpeechError, TranscriptError
-from scribe.records import Segment, Speaker, Transcript, Word
-from scribe.roles import assign_roles, guess_roles, parse_roles
-from scribe.voices import compute_features, one_voice_per_channel, read_features
-from scribe.writers import WRITERS
+from scribe.core.errors import AudioError, NoSpeechError, TranscriptError
+from scribe.core.records import Segment, Speaker, Transcript, Word
+from scribe.speakers.channels import transcribe_channels
+from scribe.speakers.diarize import DiarizationReport, diarize
+from scribe.speakers.roles import assign_roles, guess_roles, parse_roles
+from scribe.speakers.segments import split_segment
+from scribe.speakers.voices import compute_features, one_voice_per_channel, read_features
+from scribe.transcripts.writers import WRITERS
 
 FAMILY_TURNS: list[tuple[str, str]] = [
     ("worker", "Thanks for coming in, both of you. What brings you here today?"),

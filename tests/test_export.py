@@ -18,8 +18,8 @@ from note_fixtures import (
 )
 
 from note_formats import WRITERS, DraftOptions, add_item, build_draft, delete_item, edit_field, export
-from scribe.errors import NoteError
-from scribe.records import NoteDraft
+from scribe.core.errors import NoteError
+from scribe.core.records import NoteDraft
 
 TITLES = {
     "soap": ["Subjective", "Objective", "Assessment", "Risk assessment", "Plan"],

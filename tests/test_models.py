@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from scribe import models
-from scribe.errors import ModelError
+from scribe.asr import models
+from scribe.core.errors import ModelError
 
 
 def test_tiny_en_resolves_from_its_package() -> None:

@@ -21,8 +21,8 @@ from note_formats import (
     restore_item,
 )
 from note_formats.render import ALL_REMOVED
-from scribe.errors import NoteError
-from scribe.records import NoteDraft, Transcript
+from scribe.core.errors import NoteError
+from scribe.core.records import NoteDraft, Transcript
 
 
 @pytest.fixture

@@ -32,8 +32,8 @@ from note_formats import (
 from note_formats.common import INTERVENTION_TITLES, Material, title_of
 from note_formats.items import risk_section, section
 from note_formats.process import turns
-from scribe.errors import NoteError
-from scribe.records import Annotation, NoteDraft, NoteItem, Segment, Transcript
+from scribe.core.errors import NoteError
+from scribe.core.records import Annotation, NoteDraft, NoteItem, Segment, Transcript
 
 ALL = tuple(FORMATS)  # every registered format meets the shared tests
 NO_RISK = "No risk indicators were identified in the transcript."
@@ -448,7 +448,7 @@ def test_observations_on_the_same_words_are_one_line(session):
 def sample(tiny, sample_session) -> tuple[Transcript, list[Annotation]]:
     """samples/session.ogg through tiny.en, diarization and the tagger (no mocks)."""
     import pipelines
-    from scribe.diarize import diarize
+    from scribe.speakers.diarize import diarize
 
     transcript = diarize(tiny.transcribe_file(sample_session), sample_session)
     return transcript, pipelines.tag(transcript)
@@ -457,7 +457,7 @@ def sample(tiny, sample_session) -> tuple[Transcript, list[Annotation]]:
 @pytest.mark.slow
 @pytest.mark.parametrize("fmt", ALL)
 def test_sample_session_draft_is_grounded_and_complete(fmt, sample):
-    """Issue 6 "done when": goals verbatim, the interventions used (and no others), risk, plan, with times."""
+    """A real session's draft: goals verbatim, the interventions used (and no others), risk, plan, with times."""
     tr, anns = sample
     d = build_draft(fmt, tr, anns, DraftOptions(client_id="DEMO-1"))
     assert check_grounding(d, tr) == []

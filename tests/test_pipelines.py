@@ -25,8 +25,8 @@ from pipelines.taxonomy import (
     negex_termset,
     parse_taxonomy,
 )
-from scribe.errors import ModelError, TranscriptError
-from scribe.records import Annotation, Segment, Transcript, Word
+from scribe.core.errors import ModelError, TranscriptError
+from scribe.core.records import Annotation, Segment, Transcript, Word
 
 STATUSES = {"affirmed", "negated", "historical", "hypothetical", "other_person"}
 

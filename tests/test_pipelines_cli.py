@@ -8,7 +8,7 @@ import pytest
 from click.testing import CliRunner
 
 from scribe.cli import cli
-from scribe.records import Segment, Transcript, Word
+from scribe.core.records import Segment, Transcript, Word
 
 
 @pytest.fixture()

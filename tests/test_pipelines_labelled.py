@@ -13,7 +13,7 @@ from collections import defaultdict
 import pytest
 
 from pipelines import load_pipeline, tag, tag_text
-from scribe.records import Annotation, Segment, Transcript
+from scribe.core.records import Annotation, Segment, Transcript
 
 pytestmark = pytest.mark.slow
 

@@ -26,15 +26,16 @@ import pytest
 from click.testing import CliRunner
 
 import synth
-from scribe import audio as audio_io
+from scribe.asr.live import LiveSession, LiveTranscriber, dictate, dictate_audio, split_section_command
+from scribe.asr.metrics import normalize, wer
+from scribe.audio import decode as audio_io
+from scribe.audio.recorder import Recorder, _Resampler, resolve_device
+from scribe.audio.wavfile import SAMPLE_RATE, WavWriter, is_unfinished, repair_wav
 from scribe.cli import cli
-from scribe.cli_record import meter_line
-from scribe.errors import NoSpeechError, RecordingError
-from scribe.live import LiveSession, LiveTranscriber, dictate, dictate_audio, split_section_command
-from scribe.metrics import normalize, wer
-from scribe.record import Recorder, _Resampler, resolve_device
-from scribe.records import Transcript
-from scribe.wavfile import SAMPLE_RATE, WavWriter, is_unfinished, repair_wav
+from scribe.cli.record import meter_line
+from scribe.core.errors import NoSpeechError, RecordingError
+from scribe.core.hashing import sha256_file
+from scribe.core.records import Transcript
 
 DEVICE = "pulse"
 
@@ -280,7 +281,7 @@ def test_live_transcript_matches_after_the_fact(
     assert result.recording.stopped_by == "user" and not result.recording.warnings
     assert abs(result.recording.seconds - turns[-1].end) < 3.0
     assert not is_unfinished(result.audio_path)
-    assert live.audio is not None and live.audio.sha256 == audio_io.sha256_file(result.audio_path)
+    assert live.audio is not None and live.audio.sha256 == sha256_file(result.audio_path)
     starts = [s.start for s in live.segments]
     assert starts == sorted(starts) and live.segments[-1].end <= live.duration + 0.5
     assert [s.id for s in live.segments] == list(range(len(live.segments)))

@@ -26,8 +26,8 @@ from pipelines.risk import (
     load_bank,
 )
 from pipelines.tagger import load_language_model
-from scribe.errors import ModelError
-from scribe.records import Annotation, Evidence, Segment, Speaker, Transcript
+from scribe.core.errors import ModelError
+from scribe.core.records import Annotation, Evidence, Segment, Speaker, Transcript
 
 
 def client_says(*texts: str) -> Transcript:

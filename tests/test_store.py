@@ -14,9 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from scribe import crypto
-from scribe.errors import ConsentError, StoreError
-from scribe.records import (
+from scribe.core.errors import ConsentError, NoteError, StoreError
+from scribe.core.records import (
     Annotation,
     Evidence,
     NoteDraft,
@@ -27,7 +26,7 @@ from scribe.records import (
     Segment,
     Transcript,
 )
-from scribe.store import Store
+from scribe.store import Store, crypto
 
 PASS = "correct horse battery"
 PHRASE = "my sister Philippa moved to Tucson with the purple accordion"
@@ -166,6 +165,23 @@ def test_transcripts_and_annotations_keep_their_versions(store: Store) -> None:
     assert store.get_session(sid).status == "transcribed"
 
 
+def test_a_note_is_not_signed_while_a_risk_indicator_is_undecided(full: tuple[Store, str, Path]) -> None:
+    store, sid, _ = full
+    t = store.get_transcript(sid)
+    risk = Annotation(
+        id="r1", label="risk", subtype="suicidal_ideation", text="thoughts of ending life",
+        evidence=[Evidence.of(t.segments[1])],
+    )  # fmt: skip
+    store.save_annotations(sid, [*annotations(t), risk])
+    with pytest.raises(NoteError, match="1 risk indicator"):
+        store.sign_draft(sid)
+    assert store.get_session(sid).status != "signed" and store.get_draft(sid).signed_at is None
+    for decision in ("rejected", "accepted"):  # either decision lets the note be signed
+        risk.review = decision
+        store.save_annotations(sid, [*annotations(t), risk])
+    assert store.sign_draft(sid).signed_at
+
+
 def test_signed_notes_are_immutable_and_amendments_are_new_versions(full: tuple[Store, str, Path]) -> None:
     store, sid, _ = full
     signed = store.sign_draft(sid, "note-1", signed_by="J. Worker, LCSW")
@@ -280,7 +296,7 @@ def test_retention_is_enforced_when_the_store_opens(full: tuple[Store, str, Path
         def now(cls, tz=None):  # type: ignore[override]
             return datetime.now(tz) + timedelta(days=8)
 
-    monkeypatch.setattr("scribe.store_audio.datetime", Later)
+    monkeypatch.setattr("scribe.store.audio.datetime", Later)
     with Store.open(passphrase=PASS) as again:
         assert not again.get_session(sid).has_audio
         assert again.retention == RetentionPolicy("delete_after_days", 7)
@@ -420,7 +436,7 @@ def _files_under(home: Path) -> dict[str, bytes]:
 
 
 def test_data_directory_holds_no_plaintext(full: tuple[Store, str, Path], scribe_home: Path) -> None:
-    """The 'done when' of issue 8: strings / sqlite3 on the data dir show no transcript or audio."""
+    """Nothing readable at rest: strings / sqlite3 on the data dir show no transcript or audio."""
     store, sid, src = full
     audio = src.read_bytes()
     store.get_transcript(sid)  # reads too, so nothing is cached in the clear

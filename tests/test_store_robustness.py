@@ -1,4 +1,4 @@
-"""The store survives SIGKILL mid-write and two processes using it at once (issue 8, item 7)."""
+"""The store survives SIGKILL mid-write and two processes using it at once ."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ WRITER = r"""
 import sys
 from pathlib import Path
 from scribe.store import Store
-from scribe.records import NoteDraft, Segment, Transcript
+from scribe.core.records import NoteDraft, Segment, Transcript
 
 home, tag, audio, count = sys.argv[1], sys.argv[2], Path(sys.argv[3]), int(sys.argv[4])
 store = Store.open(home, passphrase="correct horse battery", create=True)
@@ -80,9 +80,8 @@ def check_consistent(home: Path, committed: list[tuple[str, int, str]], audio: b
                 assert b"".join(store.audio_chunks(sid)) == audio
             if i % 2 == 0:
                 assert store.get_draft(sid).signed_at
-        referenced = {
-            r[0] for r in store._db.execute("SELECT file FROM audio WHERE file IS NOT NULL").fetchall()
-        }
+        with sqlite3.connect(home / "store.sqlite3") as raw:
+            referenced = {r[0] for r in raw.execute("SELECT file FROM audio WHERE file IS NOT NULL")}
         on_disk = {p.name for p in (home / "audio").iterdir()}
         assert on_disk == referenced  # partial files of killed writers were wiped at open
     raw = sqlite3.connect(home / "store.sqlite3")
@@ -141,7 +140,7 @@ def test_two_processes_write_while_a_third_reads(scribe_home: Path, script: Path
 
 def test_a_store_locked_while_it_is_being_set_up_is_tried_again() -> None:
     """Two processes opening a new store at once can get "locked" at once, without SQLite's wait."""
-    from scribe.store_db import _retry_locked
+    from scribe.store.db import _retry_locked
 
     calls: list[float] = []
 

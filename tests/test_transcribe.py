@@ -9,10 +9,10 @@ import numpy as np
 import pytest
 
 import synth
-from scribe.errors import NoSpeechError
-from scribe.metrics import wer
-from scribe.records import Segment, Transcript, TranscriptionSettings, Word
-from scribe.transcribe import Transcriber, drop_boundary_repeat, review_reasons, windows_at_pauses
+from scribe.asr.metrics import wer
+from scribe.asr.transcribe import Transcriber, drop_boundary_repeat, review_reasons, windows_at_pauses
+from scribe.core.errors import NoSpeechError
+from scribe.core.records import Segment, Transcript, TranscriptionSettings, Word
 
 pytestmark = pytest.mark.slow
 
@@ -61,7 +61,7 @@ def test_windowed_transcription_loses_and_doubles_nothing(
     tiny: Transcriber, counselling_dialogue, dialogue_transcript: Transcript
 ) -> None:
     """Cutting a session into short windows at pauses gives the same words as one pass."""
-    from scribe import audio
+    from scribe.audio import decode as audio
 
     path, turns = counselling_dialogue
     settings = TranscriptionSettings(model="tiny.en", chunk_seconds=15.0)

@@ -11,9 +11,9 @@ from click.testing import CliRunner
 from note_formats import build_draft, check_grounding
 from pipelines import tag_text
 from scribe.cli import cli
-from scribe.errors import TranscriptError
-from scribe.records import Transcript
-from scribe.typed import MAX_TEXT_BYTES, read_text_file, text_to_transcript
+from scribe.core.errors import TranscriptError
+from scribe.core.records import Transcript
+from scribe.transcripts.typed import MAX_TEXT_BYTES, read_text_file, text_to_transcript
 
 VISIT = """Home visit with Dana, 24 November.
 
@@ -188,8 +188,8 @@ def test_call_subtitles_keep_speakers_and_times() -> None:
 
 
 def test_subtitles_written_by_scribe_transcribe_read_back(tmp_path: Path) -> None:
-    from scribe.records import Segment, Speaker
-    from scribe.writers import write_srt, write_txt, write_vtt
+    from scribe.core.records import Segment, Speaker
+    from scribe.transcripts.writers import write_srt, write_txt, write_vtt
 
     original = Transcript(
         segments=[

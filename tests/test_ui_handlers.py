@@ -17,10 +17,12 @@ import soundfile as sf
 from click.testing import CliRunner
 
 import synth
-from scribe import audio as audio_io
-from scribe.records import RetentionPolicy
+from scribe import workflow
+from scribe.audio import decode as audio_io
+from scribe.core.paths import PASSPHRASE_ENV
+from scribe.core.records import RetentionPolicy
 from ui import capture, draft, pipeline, playback, recorder, sessions, start, tags, transcript
-from ui.state import PASSPHRASE_ENV, Desk, user_errors
+from ui.state import Desk, user_errors
 
 PASSPHRASE = "handler test passphrase"
 EDITED = "Client wants to get back on her feet and feel less overwhelmed."
@@ -339,7 +341,7 @@ def test_dictated_line_is_added_to_the_section_it_names(notes_desk: Desk, tmp_pa
 
 def test_drafting_waits_for_every_risk_decision(notes_desk: Desk) -> None:
     d = notes_desk
-    assert pipeline.pending_risks(d) and d.draft is None
+    assert workflow.pending_risks(d.annotations) and d.draft is None
     assert "Drafting waits" in draft.render(d)[0]
     with pytest.raises(gr.Error, match="risk indicator"):
         draft.make_draft(d, "soap")
@@ -409,7 +411,7 @@ def test_edited_tag_and_corrected_segment_keep_the_workers_decisions(notes_desk:
     t = d.need_transcript()
     assert t.segments[2].edited and t.segments[2].original_text == before
     assert "Really." in d.need_store().get_transcript(d.session.id).segments[2].text
-    assert not pipeline.pending_risks(d)  # risk decisions carried over the re-tagging
+    assert not workflow.pending_risks(d.annotations)  # risk decisions carried over the re-tagging
     carried = [a for a in d.annotations if a.review == "edited"]
     assert carried and carried[0].subtype == "stressor" and carried[0].text == "money worries"
 
@@ -484,7 +486,7 @@ def test_sessions_are_listed_reopened_and_deleted(notes_desk: Desk) -> None:
     d, message, _ = sessions.open_session(d)
     assert message.startswith("Opened C-1042")
     assert d.session.id == sid and d.transcript is not None and d.draft is not None
-    assert len(d.annotations) > 0 and not pipeline.pending_risks(d)
+    assert len(d.annotations) > 0 and not workflow.pending_risks(d.annotations)
     with pytest.raises(gr.Error, match="delete it for good"):
         sessions.delete_session(d, False)
     d, _, unticked = sessions.delete_session(d, True)

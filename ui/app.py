@@ -3,7 +3,7 @@
     from ui.app import launch
     launch(port=7860)            # what `scribe ui` runs
 
-Hardening (issue 9): bound to 127.0.0.1, no share link, no analytics, no run
+Hardening, because the desk shows client data on a shared machine: bound to 127.0.0.1, no share link, no analytics, no run
 history kept in the browser, no monitoring or MCP endpoints, no public API for
 the handlers, an upload size limit, and gradio's file cache moved into a private
 folder of the data directory that is wiped when the app starts and stops. The
@@ -23,8 +23,8 @@ from typing import Any
 
 import gradio as gr
 
-from scribe.models import DEFAULT_MODEL
-from scribe.paths import audio_dir, data_dir, store_file
+from scribe.asr.models import DEFAULT_MODEL
+from scribe.core.paths import audio_dir, data_dir, store_file
 from ui import capture, draft, sessions, start, tags, transcript
 from ui.state import (
     MODEL_ENV,

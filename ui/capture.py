@@ -11,8 +11,8 @@ from typing import Any
 
 import gradio as gr
 
-from scribe.audio import SUPPORTED_SUFFIXES
-from scribe.typed import TEXT_SUFFIXES, read_text_file
+from scribe.audio.decode import SUPPORTED_SUFFIXES
+from scribe.transcripts.typed import TEXT_SUFFIXES, read_text_file
 from ui import pipeline, recorder
 from ui.state import Desk, user_errors
 from ui.wiring import TabView, Wiring

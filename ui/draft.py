@@ -27,10 +27,13 @@ from note_formats import (
     render_text,
     restore_item,
 )
-from scribe.errors import NoteError
-from scribe.records import NoteDraft, NoteItem
+from scribe import workflow
+from scribe.asr.live import split_section_command
+from scribe.core.errors import NoteError
+from scribe.core.records import NoteDraft, NoteItem
+from scribe.core.timefmt import clock
 from ui import pipeline, playback
-from ui.state import Desk, clock, span, user_errors
+from ui.state import Desk, span, user_errors
 from ui.wiring import TabView, Wiring
 
 COLUMNS = ["Ref", "Section", "Line", "Evidence", "Check"]
@@ -206,8 +209,6 @@ def save_column(desk: Desk, field: str | None, value: str) -> tuple[Desk, str]:
 @user_errors
 def add_line(desk: Desk, section: str | None, text: str) -> tuple[Desk, str, str]:
     """Add the worker's own line; "Add to plan: ..." picks the section by itself. Clears the box."""
-    from scribe.live import split_section_command
-
     draft = desk.need_draft()
     text = (text or "").strip()
     # Unchanged dictation is marked as dictated (the note says so); anything retyped is the worker's typing.
@@ -254,8 +255,7 @@ def sign(desk: Desk, signed_by: str, reviewed: bool) -> tuple[Desk, str]:
     draft = desk.need_draft()
     if draft.signed_at:
         return desk, f"Already signed on {draft.signed_at}."
-    if pipeline.pending_risks(desk):
-        raise gr.Error("Decide each risk indicator on Tags review before signing.")
+    workflow.require_risks_decided(desk.annotations)
     flagged = [i.id for _, i in pipeline.flat_items(draft) if i.needs_review and not i.deleted]
     if flagged:
         raise gr.Error(
@@ -288,9 +288,9 @@ def render(desk: Desk) -> list:
     draft = desk.draft
     if desk.transcript is None:
         head = "No transcript yet. Capture the session first."
-    elif draft is None and pipeline.pending_risks(desk):
+    elif draft is None and workflow.pending_risks(desk.annotations):
         head = (
-            f"**Drafting waits for you:** {len(pipeline.pending_risks(desk))} risk indicator(s) need an explicit "
+            f"**Drafting waits for you:** {len(workflow.pending_risks(desk.annotations))} risk indicator(s) need an explicit "
             "choice on Tags review (accept or reject)."
         )
     elif draft is None:

@@ -1,9 +1,10 @@
-"""The library calls behind the desk: capture -> transcript -> tags -> draft, kept consistent.
+"""The desk's side of ``scribe.workflow``: keep one desk's records consistent as the worker works.
 
 Every change the worker makes flows downstream: a corrected transcript is
-tagged again (the worker's decisions on tags are carried over), and changed
-tags rebuild the draft (the worker's edits to lines are carried over). A draft
-is only made once every risk indicator has been accepted or rejected.
+tagged again (``workflow.retag`` carries the worker's decisions over), and
+changed tags rebuild the draft (``workflow.make_draft`` carries the worker's
+edits over). The rules (risk indicators decided before a draft, a signed note
+takes no new source) are the workflow's; here they meet the desk's state.
 """
 
 from __future__ import annotations
@@ -16,12 +17,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from note_formats import DraftOptions, build_draft, check_grounding
-from note_formats.editing import carry_edits
-from scribe import audio as audio_io
-from scribe.errors import AudioError, NoteError
-from scribe.records import Annotation, NoteDraft, NoteItem, Transcript
-from scribe.typed import text_to_transcript
+from note_formats import DraftOptions
+from scribe import workflow
+from scribe.asr.live import dictate_audio
+from scribe.asr.transcribe import Transcriber
+from scribe.audio import decode as audio_io
+from scribe.core.errors import AudioError, NoteError
+from scribe.core.records import NoteDraft, NoteItem, Transcript
 from ui.playback import PLAYBACK_NAME, write_playback
 from ui.state import Desk, wipe_dir
 
@@ -49,27 +51,7 @@ def transcriber(model: str):
 
 @functools.lru_cache(maxsize=2)
 def _load_transcriber(model: str):
-    from scribe.transcribe import Transcriber
-
     return Transcriber(model)
-
-
-def tagger() -> tuple[Callable, Callable] | None:
-    """``(tag, tag_text)`` from the NLP pipeline, or None while it is not installed."""
-    try:
-        import pipelines
-
-        return pipelines.tag, pipelines.tag_text
-    except (ImportError, AttributeError):
-        return None
-
-
-def diarizer() -> Callable | None:
-    try:
-        from scribe.diarize import diarize
-    except ImportError:
-        return None
-    return diarize
 
 
 # --- capture ---------------------------------------------------------------------------
@@ -95,7 +77,7 @@ def capture_audio(desk: Desk, path: str | Path, speakers: int = 2, progress: Pro
     store, session = desk.need_store(), desk.need_session()
     store.require_recording_consent(session.id)
     path = check_upload(path)
-    not_signed(desk)
+    workflow.require_unsigned(desk.draft)
     # Take the upload out of gradio's shared cache into this desk's private folder: no plain
     # copy is left behind, and another desk uploading the same file gets its own.
     own = desk.work() / f"upload{path.suffix.lower()}"
@@ -103,14 +85,8 @@ def capture_audio(desk: Desk, path: str | Path, speakers: int = 2, progress: Pro
     path = own
     progress(0.02, "Loading the speech model")
     model = transcriber(desk.model)
-    if diarizer() is None:
-        progress(0.05, "Transcribing")
-        transcript = model.transcribe_file(path, progress=True)
-        return finish_audio(desk, transcript, path, speakers, progress, list(transcript.warnings))
-    from scribe.diarize import transcribe_with_speakers  # one voice per channel: channel by channel
-
     progress(0.05, "Transcribing and telling the voices apart")
-    transcript = transcribe_with_speakers(model, path, int(speakers), progress=True)
+    transcript = workflow.transcribe_recording(model, path, int(speakers), progress=True)
     warnings = list(transcript.warnings)
     return finish_audio(desk, transcript, path, speakers, progress, warnings, diarized=True)
 
@@ -133,12 +109,9 @@ def finish_audio(
     store, session = desk.need_store(), desk.need_session()
     notices = list(notices or [])
     start_afresh(desk)
-    diarize = diarizer()
-    if not diarized and diarize is None:
-        notices.append("Speaker separation is not installed: set who is speaking on Transcript review.")
-    elif not diarized:
+    if not diarized:
         progress(0.75, "Telling the voices apart")
-        transcript = diarize(transcript, path, num_speakers=int(speakers))
+        transcript = workflow.find_speakers(transcript, path, int(speakers))
     progress(0.85, "Saving the recording, encrypted")
     write_playback(path, desk.work() / PLAYBACK_NAME)
     store.save_audio(session.id, path, remove_source=True)
@@ -154,19 +127,15 @@ def capture_text(desk: Desk, text: str, source: str = "text", progress: Progress
     text = (text or "").strip()
     if not text:
         raise NoteError("The notes are empty. Type them, or dictate and transcribe them first.")
-    not_signed(desk)
+    workflow.require_unsigned(desk.draft)
     start_afresh(desk)
     progress(0.1, "Reading the notes")
-    tools = tagger()
-    if tools is not None:
-        transcript, annotations = tools[1](text, source)
-    else:
-        transcript, annotations = text_to_transcript(text, source), []
+    transcript, annotations = workflow.tag_text(text, source)
     desk.transcript = transcript
     store.save_transcript(session.id, transcript)
     wipe_dir(desk.workdir)  # an earlier recording's playback copy belongs to the old transcript
     desk.workdir = None
-    notices = [] if tools else ["The tagger is not installed: no tags were found; add lines to the draft."]
+    notices: list[str] = []
     desk.annotations = annotations
     store.save_annotations(session.id, annotations)
     notices += refresh_draft(desk)
@@ -178,21 +147,11 @@ def dictate(desk: Desk, path: str | Path | None) -> str:
     """The text of a short dictation (the worker's own words: no recording consent needed)."""
     if not path:
         raise AudioError("Record the dictation first (press the microphone, speak, then stop).")
-    from scribe.live import dictate_audio
-
     model = transcriber(desk.model)
     try:
         return dictate_audio(Path(path), model)
     finally:
         Path(path).unlink(missing_ok=True)  # the worker's voice is not kept
-
-
-def not_signed(desk: Desk) -> None:
-    """A signed note's session takes no new recording or notes (that would silently replace its source)."""
-    if desk.draft is not None and desk.draft.signed_at:
-        raise NoteError(
-            "This session's note is signed. Start a new session for a new recording or new notes."
-        )
 
 
 def start_afresh(desk: Desk) -> None:
@@ -235,7 +194,7 @@ def capture_summary(desk: Desk) -> str:
     if flagged:
         parts.append(f"{flagged} to check (marked ⚠)")
     lines = [f"**Done:** {', '.join(parts)}. {tag_summary(desk)}"]
-    if desk.draft is None and pending_risks(desk):
+    if desk.draft is None and workflow.pending_risks(desk.annotations):
         lines.append("Next: decide each risk indicator on **Tags review**; the draft follows.")
     elif desk.draft is not None:
         lines.append("Next: check the **Transcript review** and **Tags review**, then the **Draft**.")
@@ -246,44 +205,12 @@ def capture_summary(desk: Desk) -> str:
 # --- tags ------------------------------------------------------------------------------
 
 
-def ann_key(ann: Annotation) -> tuple[str, int]:
-    """What identifies a finding across re-tagging: what the tagger first called it, and where."""
-    first = ann.attributes.get("ui_key") or f"{ann.label}/{ann.subtype}/{ann.status}"
-    seg = ann.evidence[0].segment_id if ann.evidence else -1
-    return first, seg
-
-
 def retag(desk: Desk) -> list[str]:
     """Tag the current transcript again, carrying over the worker's decisions. Returns notices."""
     store, session, transcript = desk.need_store(), desk.need_session(), desk.need_transcript()
-    tools = tagger()
-    if tools is None:
-        return ["The tagger is not installed yet: no tags were found. Add the note's lines yourself."]
-    fresh: list[Annotation] = tools[0](transcript)
-    decided = {ann_key(a): a for a in desk.annotations if a.review != "pending"}
-    seen = set()
-    for ann in fresh:
-        old = decided.get(ann_key(ann))
-        if old is None:
-            continue
-        seen.add(ann_key(ann))
-        ann.review = old.review
-        if old.review == "edited":
-            ann.attributes["ui_key"] = ann_key(old)[0]
-            ann.label, ann.subtype, ann.status, ann.text = old.label, old.subtype, old.status, old.text
-    notices = [
-        f"Your decision on “{a.text or a.subtype}” no longer applies: the corrected transcript no longer says it."
-        for key, a in decided.items()
-        if key not in seen
-    ]
-    desk.annotations = fresh
-    store.save_annotations(session.id, fresh)
+    desk.annotations, notices = workflow.retag(transcript, desk.annotations)
+    store.save_annotations(session.id, desk.annotations)
     return notices
-
-
-def pending_risks(desk: Desk) -> list[Annotation]:
-    """Risk indicators the worker has neither accepted nor rejected (they block drafting and signing)."""
-    return [a for a in desk.annotations if a.label == "risk" and a.review == "pending"]
 
 
 def tag_summary(desk: Desk) -> str:
@@ -293,7 +220,7 @@ def tag_summary(desk: Desk) -> str:
     for a in desk.annotations:
         counts[a.label] = counts.get(a.label, 0) + 1
     text = ", ".join(f"{n} {label}" for label, n in counts.items())
-    open_risk = len(pending_risks(desk))
+    open_risk = len(workflow.pending_risks(desk.annotations))
     return f"Tags: {text}." + (f" **{open_risk} risk item(s) await your decision.**" if open_risk else "")
 
 
@@ -323,20 +250,16 @@ def refresh_draft(desk: Desk, fmt: str | None = None, *, force: bool = False) ->
         if force or fmt != desk.draft.format:
             raise NoteError("This note is signed. Start an amendment first to change it.")
         return ["The note is signed: it was not changed. Start an amendment to change it."]
-    if pending_risks(desk):
+    if workflow.pending_risks(desk.annotations):
         if force:
-            n = len(pending_risks(desk))
-            raise NoteError(
-                f"Decide each risk indicator first: {n} still need your choice on Tags review "
-                "(accept it, or reject it if it is wrong)."
-            )
+            workflow.require_risks_decided(desk.annotations)
         if desk.draft is not None:
             return ["A risk indicator needs your decision on Tags review; the draft is updated after it."]
         return []
-    new = build_draft(fmt, desk.transcript, desk.annotations, draft_options(desk))
-    notices = carry_edits(desk.draft, new) if desk.draft is not None else []
-    for problem in check_grounding(new, desk.transcript):  # never expected: a bug worth showing
+    drafted = workflow.make_draft(fmt, desk.transcript, desk.annotations, draft_options(desk), desk.draft)
+    for problem in drafted.ungrounded:  # never expected: a bug worth showing
         log.warning("ungrounded draft line %s", problem)
+    new, notices = drafted.draft, drafted.notices
     desk.draft, desk.fmt = new, fmt
     desk.need_store().save_draft(desk.need_session().id, new)
     return notices

@@ -11,7 +11,8 @@ from pathlib import Path
 
 import numpy as np
 
-from scribe import audio as audio_io
+from scribe.audio import decode as audio_io
+from scribe.store.securefile import wipe_file as _wipe
 from ui.state import Desk
 
 #: Seconds of audio played before and after a clip, so a word at the edge is not cut.
@@ -50,8 +51,6 @@ def ensure_playback(desk: Desk) -> Path | None:
 
 
 def wipe_file(path: Path) -> None:
-    from scribe.securefile import wipe_file as _wipe
-
     if path.exists():
         _wipe(path)
 

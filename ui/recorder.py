@@ -1,7 +1,7 @@
 """Capture through the recorder: this computer's microphone, transcribed while it records.
 
 The desk runs on the worker's own computer, so its microphone is the worker's.
-Unlike the browser's recorder, ``scribe.live.LiveSession`` writes the audio to
+Unlike the browser's recorder, ``scribe.asr.live.LiveSession`` writes the audio to
 disk as it comes (a crash keeps what was said) and transcribes in the
 background, so Stop leaves little to do. Needs the client's consent, like any
 session recording.
@@ -14,9 +14,13 @@ from typing import Any
 
 import gradio as gr
 
-from scribe.errors import NoSpeechError, RecordingError
+from scribe import workflow
+from scribe.asr.live import LiveSession
+from scribe.audio.recorder import list_devices
+from scribe.core.errors import NoSpeechError, RecordingError
+from scribe.core.timefmt import clock
 from ui import pipeline
-from ui.state import Desk, clock, user_errors
+from ui.state import Desk, user_errors
 from ui.wiring import Wiring
 
 log = logging.getLogger(__name__)
@@ -29,8 +33,6 @@ TRACK = gr.Progress()
 
 def devices() -> list[tuple[str, str]]:
     """Input devices as (label, value) choices; the system default first."""
-    from scribe.record import list_devices
-
     try:
         found = list_devices()
     except RecordingError as exc:
@@ -39,29 +41,15 @@ def devices() -> list[tuple[str, str]]:
     return [("System default", "")] + [(f"{d.name} ({d.hostapi})", str(d.index)) for d in found]
 
 
-def stop_live(desk: Desk) -> None:
-    """Abandon a running recording (the tab closed or another session was opened)."""
-    live, desk.live = desk.live, None
-    if live is None:
-        return
-    try:
-        live.recorder.stop()
-        live.live.finish(timeout=30)
-    except Exception:  # closing must go on; the plain file is wiped with the desk's folder
-        log.exception("stopping an abandoned recording failed")
-
-
 # --- handlers ----------------------------------------------------------------------------
 
 
 @user_errors
 def start_recording(desk: Desk, device: str | None) -> tuple[Desk, str, gr.Timer]:
     """Start recording the session from ``device`` (refused without the client's consent)."""
-    from scribe.live import LiveSession
-
     store, session = desk.need_store(), desk.need_session()
     store.require_recording_consent(session.id)
-    pipeline.not_signed(desk)
+    workflow.require_unsigned(desk.draft)
     if desk.live is not None:
         raise gr.Error("A recording is already running: stop it first.")
     model = pipeline.transcriber(desk.model)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import gradio as gr
 import pandas as pd
 
-from scribe.records import RetentionPolicy
+from scribe.core.records import RetentionPolicy
 from ui import playback
 from ui.state import Desk, user_errors
 from ui.wiring import TabView, Wiring

@@ -7,9 +7,10 @@ from datetime import date
 
 import gradio as gr
 
-from scribe.errors import StoreError
+from scribe.core.errors import StoreError
+from scribe.core.paths import PASSPHRASE_ENV
 from scribe.store import Store
-from ui.state import PASSPHRASE_ENV, Desk, user_errors
+from ui.state import Desk, user_errors
 from ui.wiring import TabView, Wiring
 
 SESSION_TYPES = ("individual", "couple", "family", "group")

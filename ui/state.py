@@ -21,10 +21,12 @@ from typing import Any, ParamSpec, TypeVar
 
 import gradio as gr
 
-from scribe.errors import ScribeError
-from scribe.paths import data_dir
-from scribe.records import Annotation, NoteDraft, SessionInfo, Transcript
+from scribe.core.errors import ScribeError
+from scribe.core.paths import data_dir
+from scribe.core.records import Annotation, NoteDraft, SessionInfo, Transcript
+from scribe.core.timefmt import clock
 from scribe.store import Store
+from scribe.store.securefile import wipe_file
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +35,6 @@ R = TypeVar("R")
 
 #: Environment variables the UI reads (the CLI sets them from its options).
 MODEL_ENV = "SCRIBE_MODEL"
-PASSPHRASE_ENV = "SCRIBE_PASSPHRASE"
 #: The private folder (inside the data directory) holding everything the UI writes in plain form:
 #: uploads, playback copies, clips and exports. Wiped when the app starts and stops.
 CACHE_DIRNAME = "ui-cache"
@@ -57,7 +58,7 @@ class Desk:
     selected_annotation: str | None = None
     selected_item: str | None = None
     selected_session: str | None = None
-    #: A recording through this computer's microphone (scribe.live.LiveSession), while it runs.
+    #: A recording through this computer's microphone (scribe.asr.live.LiveSession), while it runs.
     live: Any = None
     #: Text that came from dictation and has not been retyped (so an added line is "dictated").
     dictated: str = ""
@@ -107,8 +108,6 @@ class Desk:
     def clear_session(self) -> None:
         """Forget the open session (records and plain files); the store stays unlocked."""
         if self.live is not None:
-            from ui.recorder import stop_live
-
             stop_live(self)
         wipe_dir(self.workdir)
         self.workdir = None
@@ -124,6 +123,18 @@ class Desk:
         if self.store is not None:
             self.store.close()
             self.store = None
+
+
+def stop_live(desk: Desk) -> None:
+    """Abandon a running recording (the tab closed or another session was opened)."""
+    live, desk.live = desk.live, None
+    if live is None:
+        return
+    try:
+        live.recorder.stop()
+        live.live.finish(timeout=30)
+    except Exception:  # closing must go on; the plain file is wiped with the desk's folder
+        log.exception("stopping an abandoned recording failed")
 
 
 def close_desk(desk: Desk | None) -> None:
@@ -147,8 +158,6 @@ def wipe_dir(path: Path | None) -> None:
     """Overwrite and delete every file under ``path``, then the folder (best effort)."""
     if path is None or not path.exists():
         return
-    from scribe.securefile import wipe_file
-
     for file in sorted(path.rglob("*"), reverse=True):
         try:
             if file.is_file() and not file.is_symlink():
@@ -188,14 +197,6 @@ def user_errors(fn: Callable[P, R]) -> Callable[P, R]:
             ) from exc
 
     return wrapper
-
-
-def clock(seconds: float) -> str:
-    """mm:ss, or h:mm:ss past the hour."""
-    total = max(0, int(seconds))
-    hours, rest = divmod(total, 3600)
-    minutes, secs = divmod(rest, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes:02d}:{secs:02d}"
 
 
 def span(start: float, end: float) -> str:

@@ -19,9 +19,11 @@ from note_formats.common import (
     STATUS_WORDS,
     goal_title,
 )
-from scribe.records import Annotation
+from scribe import workflow
+from scribe.core.records import Annotation
+from scribe.core.timefmt import clock
 from ui import pipeline, playback
-from ui.state import Desk, clock, span, user_errors
+from ui.state import Desk, span, user_errors
 from ui.wiring import TabView, Wiring
 
 #: Label, heading, letter used in row references — risk first.
@@ -164,7 +166,7 @@ def _after_change(desk: Desk, what: str) -> str:
     desk.need_store().save_annotations(desk.need_session().id, desk.annotations)
     notices = pipeline.refresh_draft(desk)
     msg = [what]
-    open_risk = len(pipeline.pending_risks(desk))
+    open_risk = len(workflow.pending_risks(desk.annotations))
     if open_risk:
         msg.append(f"{open_risk} risk item(s) still need your decision.")
     elif desk.draft is not None:
@@ -195,7 +197,7 @@ def edit_annotation(desk: Desk, subtype: str | None, status: str | None, text: s
         raise gr.Error(f"Choose the context: {', '.join(STATUSES)}.")
     if (subtype, status, (text or "").strip()) == (ann.subtype, ann.status, ann.text):
         return desk, "Nothing changed."
-    ann.attributes.setdefault("ui_key", pipeline.ann_key(ann)[0])
+    ann.attributes.setdefault("ui_key", workflow.decision_key(ann)[0])
     ann.subtype, ann.status = subtype, status  # type: ignore[assignment]
     ann.text = (text or "").strip() or ann.text
     ann.review = "edited"

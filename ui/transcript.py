@@ -10,8 +10,9 @@ from __future__ import annotations
 import gradio as gr
 import pandas as pd
 
-from scribe.errors import TranscriptError
-from scribe.records import Speaker, Transcript
+from scribe.core.errors import TranscriptError
+from scribe.core.records import Transcript
+from scribe.transcripts import editing
 from ui import pipeline, playback
 from ui.state import Desk, span, user_errors
 from ui.wiring import TabView, Wiring
@@ -128,22 +129,7 @@ def _selected(desk: Desk):
 def correct_segment(desk: Desk, text: str, speaker: str | None) -> tuple[Desk, str]:
     """Save the worker's wording (and speaker) of the selected segment; tags and draft follow."""
     t, seg = _selected(desk)
-    text = (text or "").strip()
-    if not text:
-        raise gr.Error("The segment text is empty. Type what was said (or leave the text as it was).")
-    changed = False
-    if text != seg.text:
-        if not seg.edited:
-            seg.original_text = seg.text
-        seg.text, seg.edited, changed = text, True, True
-    if speaker and speaker != seg.speaker:
-        seg.speaker, changed = speaker, True
-        if speaker not in {s.id for s in t.speakers}:
-            t.speakers.append(Speaker(id=speaker))
-        seg.role = t.role_of(speaker)
-    if seg.needs_review:
-        seg.needs_review, changed = False, True
-    if not changed:
+    if not editing.correct_segment(t, seg.id, text, speaker):
         return desk, "Nothing changed."
     notices = pipeline.accept_transcript(desk, t)
     return desk, "\n\n".join([f"Segment {seg.id} saved; tags and draft updated.", *notices])
@@ -153,20 +139,10 @@ def correct_segment(desk: Desk, text: str, speaker: str | None) -> tuple[Desk, s
 def mark_checked(desk: Desk) -> tuple[Desk, str]:
     """The worker listened and the words are right: clear the ⚠ mark."""
     t, seg = _selected(desk)
-    if not seg.needs_review:
+    if not editing.mark_checked(t, seg.id):
         return desk, f"Segment {seg.id} was not marked for checking."
-    seg.needs_review = False
     notices = pipeline.accept_transcript(desk, t)
     return desk, "\n\n".join([f"Segment {seg.id} marked as checked.", *notices])
-
-
-def _set_roles(t: Transcript, changes: dict[str, str | None]) -> None:
-    """Apply the worker's roles; roles the worker set before stay, the rest are guessed around them."""
-    from scribe.roles import apply_roles
-
-    fixed: dict[str, str | None] = {s.id: s.role for s in t.speakers if s.role_source == "user"}
-    fixed.update(changes)
-    apply_roles(t, fixed)
 
 
 @user_errors
@@ -177,12 +153,7 @@ def save_speaker(desk: Desk, speaker: str | None, name: str, role: str | None) -
         raise gr.Error("Choose the speaker to change.")
     if speaker not in speaker_ids(t):
         raise TranscriptError(f"The transcript has no speaker {speaker}.")
-    if speaker not in {s.id for s in t.speakers}:
-        t.speakers.append(Speaker(id=speaker))
-    spk = next(s for s in t.speakers if s.id == speaker)
-    spk.label = (name or "").strip()
-    if role and role != spk.role:
-        _set_roles(t, {speaker: role})
+    editing.name_speaker(t, speaker, name, role)  # type: ignore[arg-type]
     notices = pipeline.accept_transcript(desk, t)
     return desk, "\n\n".join([f"Speaker {speaker} saved.", *notices])
 
@@ -191,13 +162,9 @@ def save_speaker(desk: Desk, speaker: str | None, name: str, role: str | None) -
 def swap_roles(desk: Desk) -> tuple[Desk, str]:
     """Worker and client were guessed the wrong way round: swap them."""
     t = desk.need_transcript()
-    workers = [s.id for s in t.speakers if s.role == "worker"]
-    clients = [s.id for s in t.speakers if s.role == "client"]
-    if len(workers) != 1 or len(clients) != 1:
-        raise gr.Error("Swapping needs exactly one worker and one client; set each speaker's role instead.")
-    _set_roles(t, {workers[0]: "client", clients[0]: "worker"})
+    worker, client = editing.swap_roles(t)
     notices = pipeline.accept_transcript(desk, t)
-    return desk, "\n\n".join([f"Swapped: {clients[0]} is now the worker, {workers[0]} the client.", *notices])
+    return desk, "\n\n".join([f"Swapped: {worker} is now the worker, {client} the client.", *notices])
 
 
 # --- view --------------------------------------------------------------------------------

@@ -1,0 +1,350 @@
+"""Voices in audio: mel frames, channel energies, speaker embeddings and their clusters.
+
+The numeric half of diarization (``scribe.speakers.diarize`` is the transcript half).
+Embeddings come from resemblyzer's GE2E voice encoder (Wan et al. 2018), an
+LSTM whose weights ship inside the pip package, so nothing is downloaded.
+"""
+
+from __future__ import annotations
+
+import logging
+import warnings
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import numpy as np
+
+from scribe.audio import decode as audio_io
+from scribe.core.errors import AudioError, ModelError
+
+log = logging.getLogger(__name__)
+
+SAMPLE_RATE = audio_io.SAMPLE_RATE
+HOP = 160  # 10 ms frames, as the encoder expects
+N_FFT = 400  # 25 ms analysis window
+N_MELS = 40
+EMBEDDING_SIZE = 256
+#: The encoder was trained on partial utterances of this many frames (1.6 s).
+WINDOW_FRAMES = 160
+#: Most voices an estimate may find.
+MAX_SPEAKERS = 6
+#: Windows used to estimate the count / to find clusters (both cost grows with the square).
+MAX_ESTIMATE = 200
+MAX_LINKAGE = 3000
+#: Two clusters whose raw centroids are more alike than this are one voice. Measured
+#: (bench/diarize.py data): one voice split in two 0.86-0.94 (espeak, LibriVox, JFK, a
+#: phone caller alone); two voices 0.76-0.85 (espeak pairs; two women on a phone line,
+#: the closest). The margin is thin on phone audio: give the count when you know it.
+SAME_VOICE = 0.855
+#: Torch threads while embedding (see ``embed_windows``).
+EMBED_THREADS = 1
+
+
+# --- audio features ------------------------------------------------------------
+
+
+@dataclass
+class AudioFeatures:
+    """What diarization needs from the audio, computed in one streamed pass."""
+
+    #: Power mel spectrogram of the mono mix, shape (frames, 40), 10 ms per frame.
+    mel: np.ndarray
+    #: Mean square per channel per frame, shape (frames, channels).
+    channel_energy: np.ndarray
+    #: Mean square of the mono mix per frame.
+    energy: np.ndarray
+    #: Correlation of the first two channels over the whole file (1.0 for mono).
+    correlation: float = 1.0
+
+    @property
+    def channels(self) -> int:
+        return self.channel_energy.shape[1]
+
+    @property
+    def duration(self) -> float:
+        return len(self.energy) * HOP / SAMPLE_RATE
+
+
+@cache
+def _mel_basis() -> np.ndarray:
+    import librosa.filters
+
+    return librosa.filters.mel(sr=SAMPLE_RATE, n_fft=N_FFT, n_mels=N_MELS).astype(np.float32)
+
+
+@cache
+def _hann() -> np.ndarray:
+    return np.hanning(N_FFT + 1)[:-1].astype(np.float32)  # periodic, as librosa's STFT
+
+
+def compute_features(chunks: Iterable[np.ndarray]) -> AudioFeatures:
+    """Mel frames and per-channel energies of a stream of 16 kHz chunks ((n,) or (n, channels)).
+
+    Mel frames are centred like librosa's (``center=True``): the same numbers as
+    ``resemblyzer.wav_to_mel_spectrogram``, without holding the audio in memory.
+    """
+    from scipy.fft import rfft
+
+    basis, window = _mel_basis(), _hann()
+    pad = N_FFT // 2
+    mono_buf = np.zeros(pad, dtype=np.float32)
+    chan_buf: np.ndarray | None = None
+    mels: list[np.ndarray] = []
+    energies: list[np.ndarray] = []
+    sxy = sxx = syy = 0.0  # channel 0 / 1 correlation sums
+
+    def mel_frames(buf: np.ndarray) -> np.ndarray:
+        n = (len(buf) - N_FFT) // HOP + 1 if len(buf) >= N_FFT else 0
+        if n > 0:
+            frames = np.lib.stride_tricks.sliding_window_view(buf, N_FFT)[: n * HOP : HOP]
+            spec = np.abs(rfft(frames * window, axis=1)) ** 2
+            mels.append(spec.astype(np.float32, copy=False) @ basis.T)
+        return buf[max(n, 0) * HOP :]
+
+    for chunk in chunks:
+        block = np.asarray(chunk, dtype=np.float32)
+        block = block[:, None] if block.ndim == 1 else block
+        if block.shape[1] >= 2:
+            a, b = block[:, 0].astype(np.float64), block[:, 1].astype(np.float64)
+            sxy, sxx, syy = sxy + float(a @ b), sxx + float(a @ a), syy + float(b @ b)
+        mono = block[:, 0] if block.shape[1] == 1 else block.mean(axis=1)
+        # Energy per channel (and of the mix, last column) per 10 ms block, carrying the remainder.
+        ext = block if block.shape[1] == 1 else np.column_stack([block, mono])
+        chan_buf = ext if chan_buf is None else np.concatenate([chan_buf, ext])
+        n = len(chan_buf) // HOP
+        energies.append(np.mean(chan_buf[: n * HOP].reshape(n, HOP, -1) ** 2, axis=1))
+        chan_buf = chan_buf[n * HOP :]
+        mono_buf = mel_frames(np.concatenate([mono_buf, mono]))
+    if chan_buf is None:
+        raise AudioError("The audio contains no samples. Is the file complete?")
+    mel_frames(np.concatenate([mono_buf, np.zeros(pad, dtype=np.float32)]))
+    if len(chan_buf):
+        energies.append(np.mean(chan_buf**2, axis=0, keepdims=True))
+    mel = np.concatenate(mels) if mels else np.zeros((0, N_MELS), np.float32)
+    channel_energy = np.concatenate(energies).astype(np.float32)[: len(mel)]
+    if len(channel_energy) < len(mel):
+        missing = len(mel) - len(channel_energy)
+        channel_energy = np.concatenate(
+            [channel_energy, np.zeros((missing, channel_energy.shape[1]), np.float32)]
+        )
+    correlation = sxy / np.sqrt(sxx * syy) if sxx > 0 and syy > 0 else 1.0
+    energy = channel_energy[:, -1]
+    if channel_energy.shape[1] > 1:
+        channel_energy = channel_energy[:, :-1]
+    return AudioFeatures(
+        mel=mel, channel_energy=channel_energy, energy=energy, correlation=float(correlation)
+    )
+
+
+def _chunks_of(samples: np.ndarray, seconds: float = 30.0) -> Iterator[np.ndarray]:
+    step = int(seconds * SAMPLE_RATE)
+    for i in range(0, len(samples), step):
+        yield samples[i : i + step]
+
+
+def read_features(audio: str | Path | np.ndarray) -> AudioFeatures:
+    """Features of an audio file (any format the decoder reads) or of 16 kHz samples."""
+    if isinstance(audio, np.ndarray):
+        if audio.ndim not in (1, 2) or len(audio) == 0:
+            raise AudioError(
+                "Expected 16 kHz samples shaped (n,) or (n, channels), with at least one sample."
+            )
+        return compute_features(_chunks_of(audio))
+    return compute_features(audio_io.stream(audio, chunk_seconds=30.0, mono=False))
+
+
+# --- channels --------------------------------------------------------------------
+
+
+def one_voice_per_channel(features: AudioFeatures) -> bool:
+    """True when a multichannel recording looks like one voice per channel.
+
+    Duplicated or room-mic stereo has strongly correlated channels of similar
+    loudness. Separate microphones (or a phone line recorded as left/right) give
+    decorrelated channels where, whenever someone speaks, one channel is much
+    louder, and each channel takes its turn being the loud one.
+    """
+    if features.channels < 2 or abs(features.correlation) > 0.7:
+        return False
+    energy = features.channel_energy
+    loudest = energy.max(axis=1)
+    if not len(loudest) or loudest.max() <= 0:
+        return False
+    active = loudest > loudest.max() * 10 ** (-35 / 10)  # within 35 dB of the peak frame
+    if active.sum() < 50:  # half a second of sound: too little to tell
+        return False
+    top2 = np.sort(energy[active], axis=1)[:, -2:]
+    dominant = 10 * np.log10((top2[:, 1] + 1e-12) / (top2[:, 0] + 1e-12)) > 6.0
+    winners = np.bincount(np.argmax(energy[active], axis=1), minlength=features.channels) / active.sum()
+    return bool(dominant.mean() > 0.6 and np.sort(winners)[-2] > 0.05)
+
+
+# --- the voice encoder ------------------------------------------------------------
+
+
+@cache
+def load_encoder():
+    """resemblyzer's voice encoder on CPU, loaded once per process from the weights in its package."""
+    try:
+        with warnings.catch_warnings():  # resemblyzer 0.1.4 imports a deprecated scipy path
+            warnings.simplefilter("ignore", DeprecationWarning)
+            from resemblyzer import VoiceEncoder
+    except ImportError as exc:
+        raise ModelError(
+            f"Speaker diarization needs resemblyzer ({exc}). Install it with "
+            "`pip install --no-deps resemblyzer==0.1.4` (scripts/setup.sh does this)."
+        ) from exc
+    try:
+        encoder = VoiceEncoder("cpu", verbose=False)
+    except Exception as exc:  # a damaged package: say which, not a torch traceback
+        raise ModelError(f"Could not load resemblyzer's voice encoder weights: {exc}") from exc
+    encoder.eval()
+    return encoder
+
+
+def embed_windows(mel: np.ndarray, spans: list[tuple[int, int]], batch: int = 64) -> np.ndarray:
+    """One L2-normalised 256-d embedding per frame range of ``mel`` (frames, 40).
+
+    A range shorter than the encoder's 1.6 s is repeated to fill it: the LSTM
+    then hears speech all along, as in training, rather than silence padding.
+    """
+    import torch
+
+    encoder = load_encoder()
+    out = np.zeros((len(spans), EMBEDDING_SIZE), dtype=np.float32)
+    threads = torch.get_num_threads()
+    # One thread: small LSTM steps gain little from a second core, and on a busy
+    # 2-core machine OpenMP's spin-waiting made two threads ~4x slower (bench/diarize.py).
+    torch.set_num_threads(EMBED_THREADS)
+    try:
+        for i in range(0, len(spans), batch):
+            part = spans[i : i + batch]
+            x = np.zeros((len(part), WINDOW_FRAMES, N_MELS), dtype=np.float32)
+            for j, (lo, hi) in enumerate(part):
+                reps = -(-WINDOW_FRAMES // (hi - lo))
+                x[j] = np.tile(mel[lo:hi], (reps, 1))[-WINDOW_FRAMES:]
+            with torch.inference_mode():
+                out[i : i + len(part)] = encoder(torch.from_numpy(x)).numpy()
+    finally:
+        torch.set_num_threads(threads)
+    return out
+
+
+def normalise(x: np.ndarray) -> np.ndarray:
+    return x / (np.linalg.norm(x, axis=-1, keepdims=True) + 1e-9)
+
+
+# --- clustering --------------------------------------------------------------------
+
+
+def _refine(
+    emb: np.ndarray, labels: np.ndarray, k: int, iterations: int = 5
+) -> tuple[np.ndarray, np.ndarray]:
+    """Spherical k-means from an initial labelling: centroids, then nearest centroid, repeat."""
+    centroids = np.zeros((k, emb.shape[1]), dtype=np.float32)
+    for _ in range(iterations):
+        for c in range(k):
+            members = emb[labels == c]
+            if len(members):
+                centroids[c] = members.mean(axis=0)
+        centroids = normalise(centroids)
+        new = np.argmax(emb @ centroids.T, axis=1)
+        if np.array_equal(new, labels):
+            break
+        labels = new
+    return labels, centroids
+
+
+def cluster(emb: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Labels and unit centroids of ``k`` speakers (average-linkage on cosine, then refined)."""
+    if k <= 1 or len(emb) <= k:
+        k = min(max(k, 1), len(emb))
+        if k <= 1:
+            return np.zeros(len(emb), dtype=int), normalise(emb.mean(axis=0, keepdims=True))
+        labels = np.arange(len(emb))
+        return labels, normalise(emb.copy())
+    from sklearn.cluster import AgglomerativeClustering
+
+    # Average linkage is quadratic in memory: on a long session, find the clusters on
+    # an evenly spaced subset of windows, then let the refinement place every window.
+    subset = _evenly(len(emb), MAX_LINKAGE)
+    with _one_blas_thread():
+        model = AgglomerativeClustering(n_clusters=k, metric="cosine", linkage="average")
+        labels = model.fit_predict(emb[subset])
+    if len(subset) < len(emb):
+        centroids = normalise(np.stack([emb[subset][labels == c].mean(axis=0) for c in range(k)]))
+        labels = np.argmax(emb @ centroids.T, axis=1)
+    return _refine(emb, labels, k)
+
+
+def _one_blas_thread():
+    """Small matrices: one BLAS thread is as fast, and a second one spin-waits on a busy machine."""
+    from threadpoolctl import threadpool_limits
+
+    return threadpool_limits(1)
+
+
+def _evenly(n: int, limit: int) -> np.ndarray:
+    """At most ``limit`` indices spread evenly over ``range(n)``."""
+    return np.arange(n) if n <= limit else np.unique(np.linspace(0, n - 1, limit).astype(int))
+
+
+def _eigengap(emb: np.ndarray, keep: int, max_speakers: int) -> tuple[int, float]:
+    """Speaker count and eigengap of the cosine affinity pruned to each window's ``keep`` nearest."""
+    from scipy.linalg import eigh
+
+    sim = emb @ emb.T
+    pruned = np.zeros_like(sim)
+    rows = np.arange(len(sim))[:, None]
+    nearest = np.argsort(-sim, axis=1)[:, :keep]
+    pruned[rows, nearest] = sim[rows, nearest]
+    affinity = np.maximum((pruned + pruned.T) / 2, 0)
+    degree = affinity.sum(axis=1) + 1e-9
+    laplacian = np.eye(len(sim)) - affinity / np.sqrt(np.outer(degree, degree))
+    values = eigh(laplacian, eigvals_only=True, subset_by_index=[0, min(max_speakers, len(sim) - 1)])
+    gaps = np.diff(values)
+    return int(np.argmax(gaps)) + 1, float(gaps.max())
+
+
+def estimate_speakers(emb: np.ndarray, max_speakers: int = MAX_SPEAKERS) -> int:
+    """How many voices in raw (not centred) window embeddings, from 1 to ``max_speakers``.
+
+    1. One voice or more: split the windows in two; if the two halves still sound
+       alike (centroid similarity above SAME_VOICE), it is one voice.
+    2. How many: the eigengap of a pruned cosine affinity, the pruning level
+       chosen per recording by its ratio to the gap ("NME-SC", Park et al. 2020,
+       https://arxiv.org/abs/2003.02405).
+    3. Voices that sound alike are merged back (the eigengap over-splits short
+       recordings). Each voice needs a few windows of evidence.
+    """
+    emb = emb[_evenly(len(emb), MAX_ESTIMATE)]  # the affinity is quadratic: a sample suffices
+    n = len(emb)
+    max_speakers = min(max_speakers, n // 3)
+    if max_speakers < 2 or _closest_voices(emb, 2) > SAME_VOICE:
+        return 1
+    best: tuple[float, int] | None = None
+    lo, hi = max(3, int(np.ceil(0.1 * n))), max(4, n // 2 + 1)
+    for keep in np.unique(np.linspace(lo, hi - 1, min(hi - lo, 16)).astype(int)):
+        with _one_blas_thread():
+            k, gap = _eigengap(emb, keep, max_speakers)
+        ratio = (keep / n) / max(gap, 1e-6)
+        if best is None or ratio < best[0]:
+            best = (ratio, k)
+    assert best is not None
+    k = max(best[1], 2)
+    while k > 2 and _closest_voices(emb, k) > SAME_VOICE:
+        k -= 1
+    log.debug("estimated %d speaker(s) from %d windows", k, n)
+    return k
+
+
+def _closest_voices(emb: np.ndarray, k: int) -> float:
+    """Cluster raw embeddings into ``k`` (as ``diarize`` does, centred) and return the highest
+    cosine similarity between two clusters' raw centroids: near 1 means the same voice."""
+    labels, _ = cluster(normalise(emb - emb.mean(axis=0)), k)
+    centroids = normalise(np.stack([emb[labels == c].mean(axis=0) for c in np.unique(labels)]))
+    sim = centroids @ centroids.T
+    np.fill_diagonal(sim, -1.0)
+    return float(sim.max())

@@ -1,0 +1,176 @@
+"""The tamper-evident audit log: who did what to which session, and when.
+
+Each entry is chained to the one before it with an HMAC-SHA256 keyed by a
+sub-key of the store's data key::
+
+    hash[n] = HMAC(k_audit, seq | at | actor | action | session_id | details | hash[n-1])
+
+Editing, inserting or deleting any entry breaks the chain from there on, and
+because the MAC is keyed, nobody without the passphrase can forge a new chain
+(a plain SHA-256 chain could simply be recomputed by whoever edited it). The
+newest (seq, hash) is also kept, encrypted, in the store's ``meta`` table and
+updated in the same transaction, so cutting entries off the end shows too.
+Rolling the *whole* store file back to an older copy cannot be detected
+locally; that needs an external anchor (a backup, a printed hash).
+
+Session ids are random and not client data, so they stay readable; the
+details of an entry (paths, draft ids, reasons) are encrypted. SQLite triggers
+refuse UPDATE and DELETE on the table as a first line of defence; the chain is
+the real one. This is the "audit controls" and "integrity" of 45 CFR 164.312(b),(c).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import Any
+
+from scribe.core.records import AuditEntry, AuditReport, now_iso
+from scribe.store.crypto import IntegrityError, RowCipher, mac
+
+GENESIS = "0" * 64
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS audit (
+    seq INTEGER PRIMARY KEY,
+    at TEXT NOT NULL,
+    actor TEXT NOT NULL,
+    action TEXT NOT NULL,
+    session_id TEXT,
+    details BLOB NOT NULL,
+    prev_hash TEXT NOT NULL,
+    hash TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS audit_session ON audit(session_id);
+CREATE TRIGGER IF NOT EXISTS audit_no_update BEFORE UPDATE ON audit
+BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+CREATE TRIGGER IF NOT EXISTS audit_no_delete BEFORE DELETE ON audit
+BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+"""
+
+#: Actions written by the store.
+ACTIONS = (
+    "store_created",
+    "store_opened",
+    "passphrase_changed",
+    "retention_set",
+    "session_created",
+    "consent_changed",
+    "viewed",
+    "audio_saved",
+    "transcript_saved",
+    "annotations_saved",
+    "draft_saved",
+    "signed",
+    "exported",
+    "audio_deleted",
+    "session_deleted",
+)
+
+
+class AuditLog:
+    """Appends to and verifies the chained log. ``append`` must run inside the caller's write transaction."""
+
+    def __init__(self, db: sqlite3.Connection, cipher: RowCipher, key: bytes) -> None:
+        self._db = db
+        self._cipher = cipher
+        self._key = key
+
+    def _hash(
+        self, seq: int, at: str, actor: str, action: str, session_id: str | None, details: bytes, prev: str
+    ) -> str:
+        return mac(self._key, "audit-v1", seq, at, actor, action, session_id, details, prev)
+
+    def _head(self) -> tuple[int, str] | None:
+        row = self._db.execute("SELECT value FROM meta WHERE key = 'audit_head'").fetchone()
+        if row is None:
+            return None
+        head = self._cipher.open_json(row[0], "meta", "audit_head")
+        return int(head["seq"]), str(head["hash"])
+
+    def append(self, actor: str, action: str, session_id: str | None = None, **details: Any) -> AuditEntry:
+        """Add one entry chained to the last. Call inside ``BEGIN IMMEDIATE`` so the chain cannot fork."""
+        (last_seq,) = self._db.execute("SELECT COALESCE(MAX(seq), 0) FROM audit").fetchone()
+        # Chain onto the recorded head, not onto whatever row is last: if someone cut
+        # entries off the end, the new entry leaves a gap instead of healing the chain.
+        try:
+            head = self._head()
+        except IntegrityError:
+            head = None
+        if head is None:
+            seq, prev = last_seq + 1, (GENESIS if last_seq == 0 else "head-missing")
+        else:
+            seq, prev = max(head[0], last_seq) + 1, head[1]
+        at = now_iso()
+        blob = self._cipher.seal_json(details, "audit", "details", seq)
+        digest = self._hash(seq, at, actor, action, session_id, blob, prev)
+        self._db.execute(
+            "INSERT INTO audit (seq, at, actor, action, session_id, details, prev_hash, hash) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (seq, at, actor, action, session_id, blob, prev, digest),
+        )
+        self._db.execute(
+            "INSERT OR REPLACE INTO meta (key, value) VALUES ('audit_head', ?)",
+            (self._cipher.seal_json({"seq": seq, "hash": digest}, "meta", "audit_head"),),
+        )
+        return AuditEntry(seq=seq, at=at, actor=actor, action=action, session_id=session_id, details=details)
+
+    def entries(self, session_id: str | None = None, limit: int | None = None) -> list[AuditEntry]:
+        """Entries oldest first (the newest ``limit`` of them), details decrypted."""
+        sql = "SELECT seq, at, actor, action, session_id, details FROM audit"
+        args: list[Any] = []
+        if session_id is not None:
+            sql += " WHERE session_id = ?"
+            args.append(session_id)
+        sql += " ORDER BY seq DESC"
+        if limit is not None:
+            sql += " LIMIT ?"
+            args.append(limit)
+        rows = self._db.execute(sql, args).fetchall()
+        out = []
+        for seq, at, actor, action, sid, blob in reversed(rows):
+            try:
+                details = self._cipher.open_json(blob, "audit", "details", seq)
+            except IntegrityError:
+                details = {"error": "details failed their integrity check"}
+            out.append(
+                AuditEntry(seq=seq, at=at, actor=actor, action=action, session_id=sid, details=details)
+            )
+        return out
+
+    def verify(self) -> AuditReport:
+        """Walk the whole chain; report the first entry that does not verify."""
+        expected_seq, prev, count = 1, GENESIS, 0
+        rows = self._db.execute(
+            "SELECT seq, at, actor, action, session_id, details, prev_hash, hash FROM audit ORDER BY seq"
+        )
+        for seq, at, actor, action, sid, blob, prev_hash, digest in rows:
+            if seq != expected_seq:
+                return AuditReport(False, count, expected_seq, f"entry #{expected_seq} is missing (deleted)")
+            if prev_hash != prev:
+                return AuditReport(False, count, seq, f"entry #{seq} does not point at the entry before it")
+            if not isinstance(blob, bytes) or self._hash(seq, at, actor, action, sid, blob, prev) != digest:
+                return AuditReport(False, count, seq, f"entry #{seq} was altered (its hash does not match)")
+            try:
+                self._cipher.open(blob, "audit", "details", seq)
+            except IntegrityError:
+                return AuditReport(
+                    False, count, seq, f"entry #{seq} has details that fail their integrity check"
+                )
+            prev, expected_seq, count = digest, seq + 1, count + 1
+        try:
+            head = self._head()
+        except IntegrityError:
+            return AuditReport(False, count, expected_seq, "the record of the newest entry was altered")
+        if head is None:
+            if count:
+                return AuditReport(False, count, expected_seq, "the record of the newest entry is missing")
+            return AuditReport(True, 0)
+        if head[0] > expected_seq - 1:
+            return AuditReport(
+                False, count, expected_seq, f"entries after #{expected_seq - 1} were removed (log ends early)"
+            )
+        if head[0] < expected_seq - 1:
+            return AuditReport(False, count, head[0] + 1, f"entry #{head[0] + 1} was added outside the store")
+        if head[1] != prev:
+            return AuditReport(False, count, head[0], f"entry #{head[0]} is not the one last written")
+        return AuditReport(True, count)

@@ -1,0 +1,217 @@
+"""One session, start to finish: transcribe -> speakers -> tag -> draft -> save, and the review gates.
+
+The command line (``scribe note``, ``scribe record``) and the desk call these
+functions, so the pipeline changes in one place. They take and return records
+(``Transcript``, ``Annotation``, ``NoteDraft``) and raise ``ScribeError`` with a
+message for the worker; how that message reaches the worker (an exit message, a
+popup) is the caller's business.
+
+The review gates are domain rules, not screens: a draft is made only once every
+risk indicator is accepted or rejected (or, on the command line, with those lines
+marked for review), and the store itself refuses to sign a note while one is
+undecided.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from note_formats import DraftOptions, GroundingProblem, build_draft, carry_edits, check_grounding
+from scribe.asr.transcribe import Transcriber
+from scribe.audio.decode import check_file, decode_file
+from scribe.core.errors import NoteError, ScribeError
+from scribe.core.records import Annotation, NoteDraft, Transcript
+from scribe.speakers.channels import transcribe_channels
+from scribe.speakers.diarize import diarize
+from scribe.speakers.voices import one_voice_per_channel, read_features
+from scribe.store import Store
+
+Tag = Callable[[Transcript], list[Annotation]]
+TagText = Callable[..., tuple[Transcript, list[Annotation]]]
+
+# --- transcribe and tell the voices apart ----------------------------------------------
+
+
+def transcribe_recording(
+    transcriber: Transcriber,
+    path: str | Path,
+    speakers: int | None = 2,
+    roles: dict[str, str | None] | None = None,
+    *,
+    stereo: bool | None = None,
+    progress: bool = False,
+) -> Transcript:
+    """A recording's words, each segment with its speaker and role (worker, client, ...).
+
+    A stereo file with one voice per channel (two lapel mics, a telehealth call
+    recorded side by side) is transcribed channel by channel, so words said at the
+    same time are not lost in the mix; anything else is transcribed once and told
+    apart by voice. ``speakers``, ``roles`` and ``stereo`` are those of ``diarize``.
+
+    The file is decoded once: transcription, speaker features, the per-channel
+    check and the fingerprint all come from that one pass.
+    """
+    decoded = decode_file(check_file(path))
+    if speakers == 1 and not stereo:
+        transcript = transcriber.transcribe_samples(decoded.mono, decoded.info, progress=progress)
+        return diarize(transcript, decoded.samples, 1, roles)
+    features = read_features(decoded.samples)
+    if stereo or (stereo is None and one_voice_per_channel(features)):
+        return transcribe_channels(transcriber, decoded, features=features, roles=roles, progress=progress)
+    transcript = transcriber.transcribe_samples(decoded.mono, decoded.info, progress=progress)
+    return diarize(transcript, decoded.samples, speakers, roles, stereo=False, features=features)
+
+
+def find_speakers(transcript: Transcript, path: str | Path, speakers: int | None = 2) -> Transcript:
+    """Speakers and roles for a transcript made while recording (``path`` is that recording)."""
+    return diarize(transcript, path, num_speakers=speakers)
+
+
+# --- tag --------------------------------------------------------------------------------
+
+
+def tagger() -> tuple[Tag, TagText]:
+    """``(tag, tag_text)`` of the NLP pipeline.
+
+    Imported on first use, not at the top: importing pipelines loads spaCy
+    (seconds), which commands that never tag should not pay for.
+    """
+    import pipelines
+
+    return pipelines.tag, pipelines.tag_text
+
+
+def tag(transcript: Transcript) -> list[Annotation]:
+    """Goals, interventions, observations, risk and plans found in ``transcript``."""
+    return tagger()[0](transcript)
+
+
+def tag_text(text: str, source: str = "text") -> tuple[Transcript, list[Annotation]]:
+    """Typed or dictated notes, or a typed conversation: its transcript and what was found in it."""
+    return tagger()[1](text, source)
+
+
+def decision_key(ann: Annotation) -> tuple[str, int]:
+    """What identifies a finding across re-tagging: what the tagger first called it, and where."""
+    first = ann.attributes.get("ui_key") or f"{ann.label}/{ann.subtype}/{ann.status}"
+    seg = ann.evidence[0].segment_id if ann.evidence else -1
+    return first, seg
+
+
+def retag(transcript: Transcript, previous: Sequence[Annotation]) -> tuple[list[Annotation], list[str]]:
+    """Tag a corrected transcript again, carrying over the worker's decisions. Returns (tags, notices).
+
+    A decision carries over to the finding with the same key; a decision whose
+    finding is gone (the corrected words no longer say it) is named in a notice.
+    """
+    fresh = tag(transcript)
+    decided = {decision_key(a): a for a in previous if a.review != "pending"}
+    seen = set()
+    for ann in fresh:
+        old = decided.get(decision_key(ann))
+        if old is None:
+            continue
+        seen.add(decision_key(ann))
+        ann.review = old.review
+        if old.review == "edited":
+            ann.attributes["ui_key"] = decision_key(old)[0]
+            ann.label, ann.subtype, ann.status, ann.text = old.label, old.subtype, old.status, old.text
+    notices = [
+        f"Your decision on “{a.text or a.subtype}” no longer applies: the corrected transcript no longer says it."
+        for key, a in decided.items()
+        if key not in seen
+    ]
+    return fresh, notices
+
+
+# --- review gates -----------------------------------------------------------------------
+
+
+def pending_risks(annotations: Sequence[Annotation]) -> list[Annotation]:
+    """Risk indicators the worker has neither accepted nor rejected (they block drafting and signing)."""
+    return [a for a in annotations if a.undecided_risk]
+
+
+def require_risks_decided(annotations: Sequence[Annotation]) -> None:
+    """Raise NoteError while a risk indicator waits for the worker's decision."""
+    if n := len(pending_risks(annotations)):
+        raise NoteError(
+            f"Decide each risk indicator first: {n} still need your choice on Tags review "
+            "(accept it, or reject it if it is wrong)."
+        )
+
+
+def require_unsigned(draft: NoteDraft | None) -> None:
+    """A signed note's session takes no new recording or notes (that would silently replace its source)."""
+    if draft is not None and draft.signed_at:
+        raise NoteError(
+            "This session's note is signed. Start a new session for a new recording or new notes."
+        )
+
+
+# --- draft ------------------------------------------------------------------------------
+
+
+@dataclass
+class Drafted:
+    """A new draft, what the worker should know about it, and lines not grounded in the transcript."""
+
+    draft: NoteDraft
+    notices: list[str] = field(default_factory=list)
+    #: Never expected: a bug worth reporting (the caller says how).
+    ungrounded: list[GroundingProblem] = field(default_factory=list)
+
+
+def make_draft(
+    fmt: str,
+    transcript: Transcript,
+    annotations: Sequence[Annotation],
+    options: DraftOptions,
+    previous: NoteDraft | None = None,
+) -> Drafted:
+    """Draft the note; the worker's edits to ``previous`` (an earlier draft) carry over."""
+    new = build_draft(fmt, transcript, annotations, options)
+    notices = carry_edits(previous, new) if previous is not None else []
+    return Drafted(new, notices, check_grounding(new, transcript))
+
+
+# --- save -------------------------------------------------------------------------------
+
+
+def save_session(
+    store: Store,
+    client_id: str,
+    consent: bool | None,
+    transcript: Transcript,
+    *,
+    audio: Path | None = None,
+    annotations: list[Annotation] | None = None,
+    draft: NoteDraft | None = None,
+) -> str:
+    """Keep a session in the store: recording (needs consent), transcript, tags, draft. Returns its id.
+
+    All or nothing: if a part cannot be saved (a full disk), the half-saved session is
+    deleted again and the error raised, so a retry does not leave an empty duplicate.
+    """
+    session_id = store.create_session(
+        client_id,
+        bool(consent),
+        session_type=draft.header.session_type if draft else "individual",
+        session_date=(draft.header.session_date if draft else None) or None,
+    )
+    try:
+        if audio is not None:
+            store.save_audio(session_id, audio)
+        store.save_transcript(session_id, transcript)
+        if annotations is not None:
+            store.save_annotations(session_id, annotations)
+        if draft is not None:
+            store.save_draft(session_id, draft)
+    except BaseException:
+        with contextlib.suppress(ScribeError, OSError):
+            store.delete_session(session_id)
+        raise
+    return session_id
