@@ -268,6 +268,13 @@ def report(name: str, results: dict[str, Scores]) -> None:
     table(name, ["Counsel-Chat dev", *cols], rows)
 
 
+def print_errors(name: str, s: Scores) -> None:
+    for title, lines in (("misses", s.misses), ("non-current as affirmed", s.wrong), ("alarms", s.alarms)):
+        print(f"\n{name} — {title} ({len(lines)}):")
+        for line in lines:
+            print("  " + line)
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data", type=Path, default=REPO.parent / "shared" / "data")
@@ -301,15 +308,7 @@ def main() -> int:
             print(f"{mode} / {name}: {time.perf_counter() - t0:.1f} s")
         report(f"Counsel-Chat dev, each question tagged as {mode} text", results)
         if args.misses:
-            s = results["detector"]
-            for title, lines in (
-                ("misses", s.misses),
-                ("non-current as affirmed", s.wrong),
-                ("alarms", s.alarms),
-            ):
-                print(f"\n{mode} — {title} ({len(lines)}):")
-                for line in lines:
-                    print("  " + line)
+            print_errors(mode, results["detector"])
     spoken = REPO / "bench" / "data" / "risk_spoken.jsonl"
     if spoken.is_file():
         rows = [json.loads(line) for line in spoken.read_text(encoding="utf-8").splitlines() if line.strip()]
@@ -326,15 +325,7 @@ def main() -> int:
         results = {name: run_counselchat(turns, nlp, "client") for name, nlp in systems.items()}
         report(f"Spoken client turns written for evaluation only ({spoken.relative_to(REPO)})", results)
         if args.misses:
-            s = results["detector"]
-            for title, lines in (
-                ("misses", s.misses),
-                ("non-current as affirmed", s.wrong),
-                ("alarms", s.alarms),
-            ):
-                print(f"\nspoken — {title} ({len(lines)}):")
-                for line in lines:
-                    print("  " + line)
+            print_errors("spoken", results["detector"])
     annomi = args.data / "annomi" / "AnnoMI-simple-dev.csv"
     if args.skip_annomi or not annomi.is_file():
         return 0

@@ -14,7 +14,7 @@ himself").
 NegEx's scope is the whole sentence, which in run-on speech reads "I can't take it
 anymore, I want to die" as a denial. So a NegEx verdict stands only when its trigger
 is within ``window`` tokens of the finding with no clause break (punctuation, "and",
-"but", ...) between. Recall comes first for risk (issue 5): a risk whose negation is
+"but", ...) between. Recall comes first for risk (a missed disclosure is the worst error): a risk whose negation is
 merely distant stays affirmed, at lower confidence, with a note to check it.
 """
 
