@@ -39,6 +39,7 @@ def register_extensions() -> None:
         ("scribe_source", "audio"),
         ("scribe_heads", None),
         ("scribe_risk_found", None),
+        ("scribe_risk_sents", None),
     ):
         if not Doc.has_extension(name):
             Doc.set_extension(name, default=default)

@@ -40,6 +40,9 @@ SKILL_MIN_P = 0.4
 #: A client utterance with no goal rule becomes model-only change talk at this p(change).
 #: Out-of-fold on AnnoMI: 0.6 -> precision 0.46, 0.7 -> 0.50 (see pipelines/data/MODEL_CARD.md).
 CHANGE_MIN_P = 0.7
+#: A lexicon risk word in a sentence the clause classifier gives less than this for its type is
+#: kept as possible risk, not documented as fact (a figure of speech or another sense of the word).
+RISK_CONFIRM = 0.05
 #: Questions the rules name by technique; the head's open / closed label on the same utterance is dropped.
 NAMED_QUESTIONS = ("scaling_question", "miracle_question", "exception_question", "risk_screening")
 #: Goal cues that are common in any talk ("I will", "I have to", "I can", "I started") stand
@@ -425,9 +428,15 @@ def _rescope_risk(span: Span, status: str, conversation: bool) -> tuple[str, str
     """
     if status != "affirmed":
         return status, ""
+    kind = span.id_.split(".", 1)[1]
+    scored = span.doc._.scribe_risk_sents or []
+    p = next((q.get(kind) for s, e, q in scored if s <= span.start_char < e), None)
+    if p is not None and p < RISK_CONFIRM:
+        # "I abuse the snooze button", "I neglected the garden": the word, not the risk.
+        return "affirmed", "possible: the sentence may use the word in another sense; check"
     sent = sentence_of(span)
     clause = next((c for c in clauses(sent) if c.start <= span.start < c.end), sent)
-    scope = clause_status(clause, sent, span.id_.split(".", 1)[1], conversation)
+    scope = clause_status(clause, sent, kind, conversation)
     if scope.status in ("historical", "other_person"):
         return scope.status, scope.note
     if scope.status == "affirmed" and not scope.certain:

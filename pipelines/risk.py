@@ -289,16 +289,36 @@ class Scope:
     note: str = ""
 
 
+#: A negation inside a clause introduced by one of these belongs to that clause, not to the risk:
+#: "if he don't pay up by friday I'm gonna stab him" threatens, it denies nothing.
+_SUBORDINATORS = {"if", "unless", "when", "whenever", "because", "since", "until", "till", "before", "after"}
+
+
 def _negated(clause: Span) -> bool:
-    """A negation of the clause's own predicate that does not deny a wish to live or go on."""
-    text = _PSEUDO_NEG.sub(" ", clause.text)
-    words = re.findall(r"[a-z']+", text.lower())
-    if not any(w in _NEG or w.endswith("n't") for w in words):
-        return False
-    # One negated wish to live or to go on makes the clause a disclosure, whatever else it denies
-    # ("I can't get through a day without them").
-    found = list(re.finditer(r"\b(?:not|never|no|nobody|nothing|none|without|nope|nah|\w+n't)\b", text, re.I))
-    return bool(found) and not any(_NEGATED_LIFE.match(text[m.end() :]) for m in found)
+    """A negation of the clause's own predicate that does not deny a wish to live or go on.
+
+    One negated wish to live or to go on makes the clause a disclosure, whatever else it denies
+    ("I can't get through a day without them").
+    """
+    text = clause.text
+    pseudo = [(m.start(), m.end()) for m in _PSEUDO_NEG.finditer(text)]
+    found = False
+    for tok in clause:
+        word = tok.lower_
+        if not (word in _NEG or word.endswith("n't")):
+            continue
+        at = tok.idx - clause.start_char
+        if any(s <= at < e for s, e in pseudo):
+            continue
+        head = tok.head
+        if head.dep_ in ("advcl", "relcl") or any(
+            c.dep_ == "mark" and c.lower_ in _SUBORDINATORS for c in head.children
+        ):
+            continue
+        if _NEGATED_LIFE.match(text[at + len(tok.text) :]):
+            return False
+        found = True
+    return found
 
 
 def _subject(clause: Span):
