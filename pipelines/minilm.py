@@ -23,7 +23,7 @@ from scribe.core.records import NOTE_SOURCES
 #: Clause-classifier probability of a risk type at which a finding is emitted as *possible* risk
 #: for the worker to decide, and at which it is documented as affirmed (if its scope is certain).
 #: Chosen on the Counsel-Chat development set and AnnoMI client talk (bench/risk.py).
-RISK_LOW = 0.8
+RISK_LOW = 0.5
 RISK_HIGH = 0.98
 
 
@@ -54,7 +54,8 @@ class MiniLMHeads:
 
     Writes ``doc._.scribe_heads = {"skill": {...}, "talk": {...}, "speaker": {...}}``
     (class probabilities; ``None`` for an empty doc) and ``doc._.scribe_risk_found``, the
-    ``RiskFinding`` list of a client utterance (or of typed notes).
+    ``RiskFinding`` list of a client utterance (or of typed notes), and ``doc._.scribe_risk_sents``,
+    each scored sentence's (start, end, probability per risk type).
     """
 
     def __init__(
@@ -88,6 +89,8 @@ class MiniLMHeads:
         live = [i for i, t in enumerate(texts) if t]
         probs: list[dict[str, dict[str, float]] | None] = [None] * len(docs)
         risk: list[list[RiskFinding]] = [[] for _ in docs]
+        for d in docs:
+            d._.scribe_risk_sents = []
         if not live:
             return probs, risk
         emb = self.encoder.encode([texts[i] for i in live], batch_size=self.batch_size)
@@ -121,6 +124,13 @@ class MiniLMHeads:
         row = 0
         for sent, parts in units:
             p_sent = p[row]
+            doc._.scribe_risk_sents.append(
+                (
+                    sent.start_char,
+                    sent.end_char,
+                    {kind: float(p_sent[col[kind]]) for kind in TYPES if kind in col},
+                )
+            )
             p_parts = [p_sent] if len(parts) == 1 else list(p[row + 1 : row + 1 + len(parts)])
             row += 1 if len(parts) == 1 else 1 + len(parts)
             for kind in TYPES:
