@@ -265,7 +265,7 @@ def report(name: str, results: dict[str, Scores]) -> None:
     rows.append(
         ["no-risk items: possible alarm"] + [pct(s.norisk_possible, s.norisk_items) for s in results.values()]
     )
-    table(name, ["Counsel-Chat dev", *cols], rows)
+    table(name, ["score", *cols], rows)
 
 
 def print_errors(name: str, s: Scores) -> None:
