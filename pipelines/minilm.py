@@ -17,7 +17,7 @@ from spacy.util import minibatch
 
 from pipelines.embed import load_encoder
 from pipelines.heads import features, load_heads
-from pipelines.risk import TYPES, clause_status, load_model, unit_spans, units_of
+from pipelines.risk import TYPES, clause_status, load_model, units_of
 from scribe.core.records import NOTE_SOURCES
 
 #: Clause-classifier probability of a risk type at which a finding is emitted as *possible* risk
@@ -72,6 +72,7 @@ class MiniLMHeads:
         self.heads = load_heads(heads_path)
         self.encoder = load_encoder()
         self.risk_model = load_model() if risk else None
+        self._col = {c: k for k, c in enumerate(self.risk_model.classes)} if self.risk_model else {}
 
     def __call__(self, doc: Doc) -> Doc:
         return next(self.pipe([doc]))
@@ -105,61 +106,51 @@ class MiniLMHeads:
             # The worker's questions are screening and their reflections echo the client: only the
             # client's words (or the worker's notes) can disclose.
             listen = [i for i in live if docs[i]._.scribe_role != "worker"]
-            units = {i: units_of(docs[i]) for i in listen}
-            spans = {i: unit_spans(units[i]) for i in listen}
-            flat = [s.text.strip() for i in listen for s in spans[i]]
-            p = self.risk_model.predict(flat, batch_size=self.batch_size)
-            at = 0
-            for i in listen:
-                n = len(spans[i])
-                if n:
-                    risk[i] = self._risk(docs[i], units[i], p[at : at + n])
-                at += n
+            units = [(i, sent, parts) for i in listen for sent, parts in units_of(docs[i])]
+            p_sents = self.risk_model.predict([sent.text.strip() for _, sent, _ in units], self.batch_size)
+            risky = p_sents[:, [self._col[k] for k in TYPES]].max(axis=1) >= RISK_LOW
+            # Clauses are read only where the sentence holds a risk: they place it and scope it.
+            split = [u for u, hit in zip(units, risky, strict=True) if hit and len(u[2]) > 1]
+            texts = [c.text.strip() for _, _, parts in split for c in parts]
+            p_clauses = iter(self.risk_model.predict(texts, self.batch_size))
+            by_sent = {id(sent): [next(p_clauses) for _ in parts] for _, sent, parts in split}
+            for (i, sent, parts), p_sent in zip(units, p_sents, strict=True):
+                p_parts = by_sent.get(id(sent), [p_sent] * len(parts))
+                risk[i].extend(self._risk(docs[i], sent, parts, p_sent, p_parts))
         return probs, risk
 
-    def _risk(self, doc: Doc, units, p: np.ndarray) -> list[RiskFinding]:
-        col = {c: k for k, c in enumerate(self.risk_model.classes)}
+    def _risk(self, doc: Doc, sent, parts, p_sent: np.ndarray, p_parts) -> list[RiskFinding]:
+        """The findings of one sentence, given its probabilities and its clauses'."""
         conversation = doc._.scribe_source not in NOTE_SOURCES
+        doc._.scribe_risk_sents.append(
+            (sent.start_char, sent.end_char, {kind: float(p_sent[self._col[kind]]) for kind in TYPES})
+        )
         out: list[RiskFinding] = []
-        row = 0
-        for sent, parts in units:
-            p_sent = p[row]
-            doc._.scribe_risk_sents.append(
-                (
-                    sent.start_char,
-                    sent.end_char,
-                    {kind: float(p_sent[col[kind]]) for kind in TYPES if kind in col},
+        for kind in TYPES:
+            k = self._col[kind]
+            # The sentence decides whether the type is there (a clause alone reads out of
+            # context: "I just want to walk away"); its clauses decide where and with what status.
+            score = float(p_sent[k])
+            if score < RISK_LOW:
+                continue
+            ranked = sorted(zip(parts, p_parts, strict=True), key=lambda cq: -float(cq[1][k]))
+            carrying = [c for c, q in ranked if q[k] >= RISK_LOW] or [ranked[0][0]]
+            scopes = [(c, clause_status(c, sent, kind, conversation)) for c in carrying]
+            best = next((cs for cs in scopes if cs[1].status == "affirmed" and cs[1].certain), None)
+            best = best or next((cs for cs in scopes if cs[1].status == "affirmed"), None) or scopes[0]
+            clause, scope = best
+            quote = clause if scope.status == "affirmed" and len(parts) > 1 else sent
+            out.append(
+                RiskFinding(
+                    kind,
+                    score,
+                    scope.status,
+                    scope.certain and score >= RISK_HIGH,
+                    scope.note,
+                    quote.start_char,
+                    quote.end_char,
                 )
             )
-            p_parts = [p_sent] if len(parts) == 1 else list(p[row + 1 : row + 1 + len(parts)])
-            row += 1 if len(parts) == 1 else 1 + len(parts)
-            for kind in TYPES:
-                k = col.get(kind)
-                if k is None:
-                    continue
-                # The sentence decides whether the type is there (a clause alone reads out of
-                # context: "I just want to walk away"); its clauses decide where and with what status.
-                score = float(p_sent[k])
-                if score < RISK_LOW:
-                    continue
-                ranked = sorted(zip(parts, p_parts, strict=True), key=lambda cq: -float(cq[1][k]))
-                carrying = [c for c, q in ranked if q[k] >= RISK_LOW] or [ranked[0][0]]
-                scopes = [(c, clause_status(c, sent, kind, conversation)) for c in carrying]
-                best = next((cs for cs in scopes if cs[1].status == "affirmed" and cs[1].certain), None)
-                best = best or next((cs for cs in scopes if cs[1].status == "affirmed"), None) or scopes[0]
-                clause, scope = best
-                quote = clause if scope.status == "affirmed" and len(parts) > 1 else sent
-                out.append(
-                    RiskFinding(
-                        kind,
-                        score,
-                        scope.status,
-                        scope.certain and score >= RISK_HIGH,
-                        scope.note,
-                        quote.start_char,
-                        quote.end_char,
-                    )
-                )
         return out
 
     @staticmethod

@@ -108,6 +108,8 @@ class RiskModel:
             expected, classes = meta["onnx_sha256"], tuple(meta["classes"])
         except (OSError, ValueError, KeyError) as exc:
             raise ModelError(f"The risk model's description {info} is missing or damaged ({exc}).") from exc
+        if set(classes) != set(CLASSES):
+            raise ModelError(f"{path.name} classifies {', '.join(classes)}; expected {', '.join(CLASSES)}.")
         verify(path, expected)
         _, tok_path = default_files()
         verify(tok_path, TOKENIZER_SHA256)
@@ -199,11 +201,6 @@ def units_of(doc: Doc) -> list[tuple[Span, list[Span]]]:
     """(sentence, its clauses) for every sentence of ``doc`` with at least ``MIN_WORDS`` words."""
     sents = list(doc.sents) if doc.has_annotation("SENT_START") else [doc[:]]
     return [(s, clauses(s)) for s in sents if sum(t.is_alpha for t in s) >= MIN_WORDS]
-
-
-def unit_spans(units: list[tuple[Span, list[Span]]]) -> list[Span]:
-    """What the classifier reads, in order: each sentence, then its clauses when it has several."""
-    return [s for sent, parts in units for s in ([sent, *parts] if len(parts) > 1 else [sent])]
 
 
 # --- status of one clause ----------------------------------------------------------------------
