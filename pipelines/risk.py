@@ -251,6 +251,11 @@ _CURRENT = re.compile(
     r"starting to|want to|wanna|urges?|tempted)\b",
     re.I,
 )
+#: Said of a past risk: it has not stopped.
+_GOES_ON = re.compile(
+    r"\b(still|continues?|continued|continuing|again|ongoing|to this day|ever since|keeps? (?:on|happening))\b",
+    re.I,
+)
 _HYPOTHETICAL = re.compile(
     r"^\W*(?:what if|if|in case|suppose|imagine|would you|will you|do you have to|are you going to)\b|"
     r"\b(?:what if|what would (?:you|happen)|how (?:somebody|someone|anyone|people) (?:could|would|can)|"
@@ -373,6 +378,9 @@ def clause_status(clause: Span, sentence: Span, kind: str, conversation: bool = 
     past = _PAST_ONLY.search(text)
     resolved = _RESOLVED.search(sentence.text)
     if (past or resolved) and not current:
+        if not resolved and _GOES_ON.search(sentence.text):
+            # "hurt me in the past, and some continue to do so": past, and not over
+            return Scope("affirmed", False, "began in the past and goes on; check")
         return Scope("historical", True, f"past: {(past or resolved).group(0)}")
     tenses = {t.tag_ for t in clause if t.tag_.startswith(("VB", "MD"))}
     past_tense = bool(tenses) and tenses <= {"VBD", "VBN"}
