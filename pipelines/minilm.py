@@ -35,6 +35,15 @@ def make_minilm(nlp: Language, name: str, *, heads_path: str, batch_size: int, r
     return MiniLMHeads(nlp, name, heads_path=heads_path, batch_size=batch_size, risk=risk)
 
 
+#: A turn of at most this many words, in two or more sentences, is also read as a whole.
+WHOLE_TURN_WORDS = 60
+
+
+def _several_short_sentences(doc: Doc) -> bool:
+    words = sum(t.is_alpha for t in doc)
+    return words <= WHOLE_TURN_WORDS and doc.has_annotation("SENT_START") and len(list(doc.sents)) > 1
+
+
 @dataclass(frozen=True)
 class RiskFinding:
     """A sentence (or the clause of it that says so) the classifier reads as about a risk type."""
@@ -111,13 +120,32 @@ class MiniLMHeads:
             risky = p_sents[:, [self._col[k] for k in TYPES]].max(axis=1) >= RISK_LOW
             # Clauses are read only where the sentence holds a risk: they place it and scope it.
             split = [u for u, hit in zip(units, risky, strict=True) if hit and len(u[2]) > 1]
-            texts = [c.text.strip() for _, _, parts in split for c in parts]
-            p_clauses = iter(self.risk_model.predict(texts, self.batch_size))
+            clause_texts = [c.text.strip() for _, _, parts in split for c in parts]
+            p_clauses = iter(self.risk_model.predict(clause_texts, self.batch_size))
             by_sent = {id(sent): [next(p_clauses) for _ in parts] for _, sent, parts in split}
             for (i, sent, parts), p_sent in zip(units, p_sents, strict=True):
                 p_parts = by_sent.get(id(sent), [p_sent] * len(parts))
                 risk[i].extend(self._risk(docs[i], sent, parts, p_sent, p_parts))
+            # A turn of short sentences can say it only as a whole ("I wrote letters. To the kids.
+            # One each."): read such a turn once more in one piece.
+            whole = [i for i in listen if _several_short_sentences(docs[i])]
+            for i, p_doc in zip(whole, self.risk_model.predict([texts[i] for i in whole]), strict=True):
+                risk[i].extend(self._whole_turn(docs[i], p_doc, {f.subtype for f in risk[i]}))
         return probs, risk
+
+    def _whole_turn(self, doc: Doc, p_doc: np.ndarray, found: set[str]) -> list[RiskFinding]:
+        """Possible risk that only the whole turn says, for the types no sentence of it showed."""
+        out = []
+        span = doc[:]
+        for kind in TYPES:
+            score = float(p_doc[self._col[kind]])
+            if kind in found or score < RISK_LOW:
+                continue
+            scope = clause_status(span, span, kind, doc._.scribe_source not in NOTE_SOURCES)
+            if scope.status == "affirmed":
+                note = "the turn as a whole; check"
+                out.append(RiskFinding(kind, score, "affirmed", False, note, 0, len(doc.text)))
+        return out
 
     def _risk(self, doc: Doc, sent, parts, p_sent: np.ndarray, p_parts) -> list[RiskFinding]:
         """The findings of one sentence, given its probabilities and its clauses'."""
