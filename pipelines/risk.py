@@ -119,8 +119,13 @@ class RiskModel:
         self.bank_digest = str(meta.get("bank_sha256", ""))
 
     def predict(self, texts: Sequence[str], batch_size: int = 32) -> np.ndarray:
-        """``(len(texts), len(classes))`` probabilities."""
+        """``(len(texts), len(classes))`` probabilities; a text said twice is read once."""
         from pipelines.embed import padded_batches
+
+        if len(set(texts)) < len(texts):
+            unique = list(dict.fromkeys(texts))
+            index = {t: i for i, t in enumerate(unique)}
+            return self.predict(unique, batch_size)[[index[t] for t in texts]]
 
         out = np.zeros((len(texts), len(self.classes)), dtype=np.float32)
         for idx, ids, mask in padded_batches(self.tokenizer, texts, batch_size):
