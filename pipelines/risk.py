@@ -364,6 +364,8 @@ def _about_other(clause: Span, kind: str, conversation: bool) -> str:
         return subj.text if subj is not None and subj.dep_ == "nsubjpass" and _is_other(subj, True) else ""
     if subj is None or subj.lower_ in _FIRST_VICTIM or subj.lower_ in ("you", "it", "that", "this", "there"):
         return ""
+    if any(t.dep_ in ("nsubj", "nsubjpass") and t.lower_ in _FIRST_VICTIM for t in clause):
+        return ""  # "my cousin owes me and if he don't pay up I'm gonna stab him": the speaker acts
     if _is_other(subj, conversation):
         return subj.text  # "my father died by suicide", "my brother cuts himself"
     return ""
