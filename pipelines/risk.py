@@ -296,6 +296,14 @@ class Scope:
     note: str = ""
 
 
+#: Abuse and neglect are often told with a negation ("I'm not allowed to see my sister", "the kids
+#: go without dinner"): only a negated act of harm denies them ("he has never hit me").
+_DENIED_HARM = re.compile(
+    r"(?:\b(?:not|never|no|nobody|no one)|n't)\W+(?:\w+\W+){0,3}?(?:hit|hits|hurt|hurts|harm|abuse[sd]?|abusive|beat|"
+    r"beats|touch(?:ed|es)?|threaten(?:s|ed)?|push(?:ed|es)?|slap(?:ped|s)?|kick(?:ed|s)?|choke[sd]?|laid a hand|"
+    r"lay a hand|force[sd]?|rape[sd]?|bull(?:y|ied|ies)|scare[sd]?|afraid)\b",
+    re.I,
+)
 #: A negation inside a clause introduced by one of these belongs to that clause, not to the risk:
 #: "if he don't pay up by friday I'm gonna stab him" threatens, it denies nothing.
 _SUBORDINATORS = {"if", "unless", "when", "whenever", "because", "since", "until", "till", "before", "after"}
@@ -377,7 +385,7 @@ def clause_status(clause: Span, sentence: Span, kind: str, conversation: bool = 
     other = _about_other(clause, kind, conversation)
     if other:
         return Scope("other_person", True, f"about someone else ({other})")
-    if _negated(clause):
+    if _negated(clause) and (kind != "abuse_neglect" or _DENIED_HARM.search(text)):
         return Scope("negated", True, "denied")
     if _HYPOTHETICAL.search(text):
         return Scope("affirmed", False, "conditional or hypothetical wording; check")
