@@ -30,6 +30,7 @@ import numpy as np
 import yaml
 from spacy.tokens import Doc, Span
 
+from pipelines.taxonomy import load_context
 from scribe.core.errors import ModelError
 
 BANK_DIR = Path(__file__).parent / "data" / "risk_bank"
@@ -269,19 +270,10 @@ _HYPOTHETICAL = re.compile(
 )
 _FEAR = re.compile(r"\b(afraid|scared|worried|worry|fear|terrified|paranoid)\b", re.I)
 _FIRST_VICTIM = {"me", "us", "myself", "ourselves", "i", "we"}
-_THIRD = {"he", "she", "they", "him", "her", "them", "himself", "herself", "themselves", "themself"}
-#: Family and others whose risk a client often reports.
-OTHERS = {
-    "brother", "sister", "mom", "mum", "mother", "dad", "father", "friend", "husband", "wife", "partner",
-    "boyfriend", "girlfriend", "son", "daughter", "cousin", "uncle", "aunt", "grandma", "grandmother",
-    "grandpa", "grandfather", "neighbor", "neighbour", "roommate", "flatmate", "housemate", "coworker",
-    "boss", "teacher", "kid", "child", "baby", "stepdad", "stepmom", "stepfather", "stepmother", "ex",
-    "family", "parent", "parents", "fiance", "fiancé", "fiancee", "spouse", "bf", "gf", "sibling",
-    "siblings", "children", "kids", "niece", "nephew", "classmate", "student", "client", "patient", "man",
-    "woman", "guy", "girl", "boy", "person", "people", "someone", "somebody", "member", "relative",
-    "grandparents", "stepson", "stepdaughter", "twin", "buddy", "colleague", "mate", "teenager", "teen",
-    "hubby", "fiancée", "cousins", "brothers", "sisters", "friends", "peer", "peers",
-}  # fmt: skip
+#: Who counts as someone else: the ConText trigger file's people and third-person pronouns.
+_CONTEXT = load_context()
+_THIRD = _CONTEXT.other_pronouns | _CONTEXT.reflexives
+OTHERS = _CONTEXT.other_nouns
 CHILDREN = {
     "kid", "kids", "child", "children", "baby", "babies", "son", "daughter", "sons", "daughters", "toddler",
     "infant", "newborn", "stepson", "stepdaughter", "grandson", "granddaughter", "grandkids", "grandchildren",
