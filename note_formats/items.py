@@ -181,7 +181,7 @@ def risk_items(m: Material) -> list[NoteItem]:
 
 def _risk_status(ann: Annotation) -> str:
     """The status a draft shows: an affirmed finding the tagger was unsure of is "possible"."""
-    if ann.status == "affirmed" and ann.attributes.get("certainty") == "possible":
+    if ann.possible:
         return "possible"
     return ann.status
 

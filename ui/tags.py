@@ -82,7 +82,7 @@ def group_table(desk: Desk, label: str):
         who = ann.role or (ann.evidence[0].role if ann.evidence else None) or "—"
         time = clock(ann.evidence[0].start) if ann.evidence and timed else "—"
         context = STATUS_LABELS.get(ann.status, ann.status)
-        if ann.attributes.get("certainty") == "possible":
+        if ann.possible:
             context = "possible: decide"
         rows.append([ref, kind(ann), context, who, quote(ann), time, decision])
     df = pd.DataFrame(rows, columns=COLUMNS)

@@ -308,6 +308,15 @@ class Annotation(Record):
     attributes: dict[str, str] = field(default_factory=dict)
 
     @property
+    def possible(self) -> bool:
+        """A risk finding the tagger was unsure of: kept for the worker to decide, never stated as fact."""
+        return (
+            self.label == "risk"
+            and self.status == "affirmed"
+            and self.attributes.get("certainty") == "possible"
+        )
+
+    @property
     def undecided_risk(self) -> bool:
         """A risk indicator the worker has neither accepted nor rejected: no note is drafted or signed over it."""
         return self.label == "risk" and self.review == "pending"
