@@ -61,17 +61,27 @@ class RiskBank:
                 self.labels.append(label)
 
 
-def load_bank(folder: Path | str = "") -> RiskBank:
-    """Every ``*.yaml`` in ``folder`` (default: the shipped bank); ModelError on a malformed file."""
+def _bank_files(folder: Path | str = "") -> list[Path]:
     folder = Path(folder or os.environ.get("SCRIBE_RISK_BANK", "") or BANK_DIR)
     files = sorted(folder.glob("*.yaml"))
     if not files:
         raise ModelError(f"No risk bank found in {folder} (expected one .yaml file per risk type).")
-    bank = RiskBank()
+    return files
+
+
+def bank_digest(folder: Path | str = "") -> str:
+    """sha256 over the bank's file names and bytes: what a trained model records it learned from."""
     h = hashlib.sha256()
-    for path in files:
+    for path in _bank_files(folder):
+        h.update(path.name.encode() + b"\0" + path.read_bytes())
+    return h.hexdigest()
+
+
+def load_bank(folder: Path | str = "") -> RiskBank:
+    """Every ``*.yaml`` in ``folder`` (default: the shipped bank); ModelError on a malformed file."""
+    bank = RiskBank(digest=bank_digest(folder))
+    for path in _bank_files(folder):
         raw = path.read_bytes()
-        h.update(path.name.encode() + b"\0" + raw)
         try:
             data = yaml.safe_load(raw) or {}
         except yaml.YAMLError as exc:
@@ -90,7 +100,6 @@ def load_bank(folder: Path | str = "") -> RiskBank:
         for status, texts in (data.get("status_examples") or {}).items():
             bank.status_examples[(kind, status)] = [t for t in texts or [] if isinstance(t, str)]
             bank.add(kind if status in TOPIC_STATUSES else "none", texts or [])
-    bank.digest = h.hexdigest()
     return bank
 
 
@@ -139,7 +148,7 @@ def load_model() -> RiskModel:
     """The shipped risk model, loaded once per process. Warns when the bank changed after training."""
     model = RiskModel()
     try:
-        digest = load_bank().digest
+        digest = bank_digest()
     except ModelError:
         digest = model.bank_digest
     if digest != model.bank_digest:
