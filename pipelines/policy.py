@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from spacy.tokens import Doc, Span
 
 from pipelines.components import SPANS_KEY, attrs_of, is_question, sentence_of
-from pipelines.risk import clause_status, clauses
+from pipelines.risk import Scope, clause_status, clauses
 from pipelines.taxonomy import CHANGE_TALK, Taxonomy
 from scribe.core.records import NOTE_SOURCES, Annotation, Evidence, Segment, Transcript
 
@@ -228,12 +228,12 @@ def annotate_doc(segment: Segment, doc: Doc, taxonomy: Taxonomy, notes: bool) ->
                 extra["certainty"] = "possible"
                 extra["context"] = f"conditional wording ({attrs.get('context', '')}); check"
             else:
-                status, note = _rescope_risk(span, status, not notes)
-                if note.startswith("possible: "):
+                scope = _rescope_risk(span, status, not notes)
+                status = scope.status
+                if not scope.certain:
                     extra["certainty"] = "possible"
-                    note = note.removeprefix("possible: ")
-                if note:
-                    extra["context"] = note
+                if scope.note:
+                    extra["context"] = scope.note
             drafts.append(
                 _rule_draft(
                     label, subtype, f"{display}: {span.text}", segment, _quote_span(span), conf, status, extra
@@ -419,29 +419,27 @@ def _model_risk(segment: Segment, doc: Doc, found, spans: list[Span], taxonomy: 
     return out
 
 
-def _rescope_risk(span: Span, status: str, conversation: bool) -> tuple[str, str]:
-    """A lexicon finding's status read again in its own clause: (status, note), where the note
-    "possible: ..." marks an affirmed finding whose timing or wording the worker should check.
+def _rescope_risk(span: Span, status: str, conversation: bool) -> Scope:
+    """A lexicon finding's status read again in its own clause; ``certain=False`` marks an affirmed
+    finding whose timing or wording the worker should check (kept as possible risk).
 
     ConText's triggers see "used to"; the clause also knows "as a little girl", "my ex" and who
     the subject is ("my father died by suicide").
     """
     if status != "affirmed":
-        return status, ""
+        return Scope(status, True)
     kind = span.id_.split(".", 1)[1]
     scored = span.doc._.scribe_risk_sents or []
     p = next((q.get(kind) for s, e, q in scored if s <= span.start_char < e), None)
     if p is not None and p < RISK_CONFIRM:
         # "I abuse the snooze button", "I neglected the garden": the word, not the risk.
-        return "affirmed", "possible: the sentence may use the word in another sense; check"
+        return Scope("affirmed", False, "the sentence may use the word in another sense; check")
     sent = sentence_of(span)
     clause = next((c for c in clauses(sent) if c.start <= span.start < c.end), sent)
     scope = clause_status(clause, sent, kind, conversation)
-    if scope.status in ("historical", "other_person"):
-        return scope.status, scope.note
-    if scope.status == "affirmed" and not scope.certain:
-        return "affirmed", f"possible: {scope.note}"
-    return status, ""
+    if scope.status in ("historical", "other_person") or (scope.status == "affirmed" and not scope.certain):
+        return scope
+    return Scope(status, True)
 
 
 def _has_risk(doc: Doc) -> bool:
