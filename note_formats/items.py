@@ -176,7 +176,21 @@ def risk_items(m: Material) -> list[NoteItem]:
             "possible": ["possible risk: decide whether this is current risk and document the response"],
         }.get(status, [])
         items.append(m.item([ann], text, extra))
-    return items
+    return [*(_unmatched_risk_item(ann, problem) for ann, problem in m.unmatched_risks), *items]
+
+
+def _unmatched_risk_item(ann: Annotation, problem: str) -> NoteItem:
+    """A risk indicator whose evidence is not in the transcript: no quote can be shown, so the line
+    names only what was flagged and asks the worker to check it (it must not vanish from the note)."""
+    what = RISK_TITLES.get(ann.subtype, ann.subtype.replace("_", " "))
+    return NoteItem(
+        id="",
+        text=f"Risk indicator ({what}{_status(ann)}) flagged, but its evidence is not in this transcript",
+        annotation_ids=[ann.id],
+        needs_review=True,
+        review_reason=f"{problem}: check the recording and document this risk yourself",
+        origin="unmatched",
+    )
 
 
 def _risk_status(ann: Annotation) -> str:
