@@ -203,8 +203,12 @@ class Store:
         return crypto.unwrap_key(bytes(meta["wrapped_key"]), passphrase, kdf, store_id), store_id
 
     def _startup(self, *, created: bool) -> None:
-        with self._core.tx():
-            self._core.audit.append(self.worker, "store_created" if created else "store_opened")
+        with self._core.tx() as db:
+            store_db.create_schema(db)  # a store made by an earlier version gets the newer triggers
+            if created:  # the log's anchor: its first entry, MAC'd with this store's key
+                self._core.audit.append(self.worker, "store_created", store_id=self.store_id)
+            else:
+                self._core.audit.append(self.worker, "store_opened")
         self._audio.wipe_pending()
         self._audio.apply_retention()
 
@@ -361,9 +365,11 @@ class Store:
         with self._core.tx() as db:
             _, ref, *_ = self._core.session_row(db, session_id)
             audio = db.execute("SELECT file FROM audio WHERE session_id = ?", (session_id,)).fetchone()
+            db.execute("INSERT OR IGNORE INTO deleting (session_id) VALUES (?)", (session_id,))
             for table in ("transcripts", "annotations", "drafts", "audio"):
                 db.execute(f"DELETE FROM {table} WHERE session_id = ?", (session_id,))
             db.execute("DELETE FROM sessions WHERE id = ?", (session_id,))
+            db.execute("DELETE FROM deleting WHERE session_id = ?", (session_id,))
             if not db.execute("SELECT 1 FROM sessions WHERE client_ref = ?", (ref,)).fetchone():
                 db.execute("DELETE FROM clients WHERE id = ?", (ref,))
             if audio and audio[0]:
@@ -384,9 +390,18 @@ class Store:
             self._core.log("passphrase_changed")
 
     def verify_audit(self) -> AuditReport:
-        """Check the whole audit chain; the report names the first entry that fails."""
+        """Check the audit chain, then the store against it; the report names the first failure.
+
+        The chain must start at the store's creation; every session, transcript, note version
+        and signature the log records (and no later deletion removed) must still be stored,
+        and every audio file must be one the store knows.
+        """
         with self._core.tx(write=False):
-            return self._core.audit.verify()
+            report = self._core.audit.verify(self.store_id)
+            if not report.ok:
+                return report
+            files = {p.name for p in audio_dir(self.home).glob("*.ssa")}
+            return self._core.audit.check_records(files) or report
 
     def audit_entries(self, session_id: str | None = None, limit: int | None = None) -> list[AuditEntry]:
         """Audit entries, oldest first, details decrypted (all, or one session's; the newest ``limit``)."""
