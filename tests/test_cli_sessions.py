@@ -11,7 +11,7 @@ from click.testing import CliRunner
 
 from scribe.cli import cli
 from scribe.cli.sessions import open_store_from_env_or_prompt
-from scribe.core.errors import ConsentError
+from scribe.core.errors import ConsentError, StoreError
 from scribe.core.records import Evidence, NoteDraft, NoteItem, NoteSection, Segment, Transcript
 from scribe.store import Store
 from scribe.workflow import save_session
@@ -163,3 +163,56 @@ def test_helper_prompts_twice_when_creating_and_once_after(
     assert second.exit_code == 0, second.output
     with Store.open(passphrase=PASS) as store:
         assert len(store.list_sessions("C-1")) == 2
+
+
+def _save_command() -> click.Command:
+    @click.command()
+    def save() -> None:
+        with open_store_from_env_or_prompt(create=True) as store:
+            click.echo(store.create_session("C-1", consent=False))
+
+    return save
+
+
+def test_a_refused_first_passphrase_leaves_no_store(
+    scribe_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Typed twice differently, or too short: nothing is created, and the next run asks twice again."""
+    monkeypatch.delenv("SCRIBE_PASSPHRASE", raising=False)
+    save = _save_command()
+    typo = CliRunner().invoke(save, input=f"{PASS}\n{PASS}x\n")  # then the input ends: the worker gave up
+    assert typo.exit_code != 0 and "do not match" in typo.output
+    short = CliRunner().invoke(save, input="short\n")
+    assert short.exit_code != 0 and "at least 8 characters" in short.output
+    assert not (scribe_home / "store.sqlite3").exists() and not Store.exists()
+    # A short passphrase is refused at the prompt, which asks again; the confirmed one is the key.
+    ok = CliRunner().invoke(save, input=f"short\n{PASS}\n{PASS}\n")
+    assert ok.exit_code == 0, ok.output
+    assert ok.output.count("Choose a passphrase") == 2 and "Repeat for confirmation" in ok.output
+    with Store.open(passphrase=PASS) as store:
+        assert len(store.list_sessions("C-1")) == 1
+
+
+def test_a_short_passphrase_creates_no_file_through_the_library(scribe_home: Path) -> None:
+    with pytest.raises(StoreError, match="at least 8"):
+        Store.open(passphrase="short", create=True)
+    assert not (scribe_home / "store.sqlite3").exists()
+
+
+def test_an_unfinished_store_file_is_created_anew_with_confirmation(
+    scribe_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A file a crash left before the key was written is not a store: the next run asks twice."""
+    import sqlite3
+
+    scribe_home.mkdir(parents=True, exist_ok=True)
+    db = sqlite3.connect(scribe_home / "store.sqlite3")
+    db.execute("PRAGMA journal_mode = WAL")
+    db.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value BLOB NOT NULL)")
+    db.close()
+    monkeypatch.delenv("SCRIBE_PASSPHRASE", raising=False)
+    assert not Store.exists()
+    ok = CliRunner().invoke(_save_command(), input=f"{PASS}\n{PASS}\n")
+    assert ok.exit_code == 0 and "Repeat for confirmation" in ok.output, ok.output
+    with Store.open(passphrase=PASS) as store:
+        assert store.verify_audit().ok

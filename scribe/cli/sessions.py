@@ -23,7 +23,7 @@ from note_formats import export, render_text
 from scribe.core.errors import ConsentError, StoreError
 from scribe.core.paths import PASSPHRASE_ENV
 from scribe.core.records import RetentionPolicy
-from scribe.store import Store
+from scribe.store import Store, crypto
 
 
 def open_store_from_env_or_prompt(home: str | Path | None = None, *, create: bool = False) -> Store:
@@ -37,16 +37,25 @@ def open_store_from_env_or_prompt(home: str | Path | None = None, *, create: boo
         raise StoreError("There is no session store yet: it is created when you first save a session.")
     passphrase = os.environ.get(PASSPHRASE_ENV)
     if not passphrase:
-        if new:
+        if new:  # typed twice and checked before the store exists: a typo never becomes the key
             passphrase = click.prompt(
                 "Choose a passphrase for the new encrypted session store (8+ characters)",
                 hide_input=True,
                 confirmation_prompt=True,
+                value_proc=_valid_new_passphrase,
                 err=True,
             )
         else:
             passphrase = click.prompt("Session store passphrase", hide_input=True, err=True)
     return Store.open(home, passphrase=passphrase, create=create)
+
+
+def _valid_new_passphrase(value: str) -> str:
+    try:
+        crypto.check_passphrase(value)
+    except StoreError as exc:
+        raise click.BadParameter(str(exc)) from None  # click says why and asks again
+    return value
 
 
 def check_saving(client_id: str, *, recording: bool, consent: bool | None) -> None:

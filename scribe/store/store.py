@@ -98,9 +98,26 @@ class Store:
 
     @staticmethod
     def exists(home: str | Path | None = None) -> bool:
-        """True if a store has been created in the data directory."""
+        """True if a store has been created in the data directory (its key is written).
+
+        A file left by a creation that did not finish (a crash, a full disk) is not a store:
+        the next run creates it, asking for the new passphrase twice.
+        """
         path = store_file(data_dir(home, create=False))
-        return path.is_file() and path.stat().st_size > 0
+        if not (path.is_file() and path.stat().st_size > 0):
+            return False
+        try:
+            db = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True, timeout=store_db.BUSY_TIMEOUT_S)
+        except sqlite3.Error:
+            return True  # not readable as a database: let opening it report the damage
+        try:
+            if not store_db.has_table(db, "meta"):
+                return store_db.has_table(db, "sessions")  # sessions without keys: damaged, say so
+            return Store._initialised(db)
+        except sqlite3.Error:
+            return True
+        finally:
+            db.close()
 
     @classmethod
     def open(
@@ -125,6 +142,10 @@ class Store:
             raise StoreError(
                 f"There is no session store in {home} yet. Save a session first (or set SCRIBE_HOME)."
             )
+        if not cls.exists(home):
+            # Before any file exists: a refused passphrase must leave nothing that a later run
+            # would take for a store (and then unlock with a single, unconfirmed prompt).
+            crypto.check_passphrase(passphrase)
         db = store_db.connect(path, create=create)
         created = False
         try:
