@@ -23,6 +23,7 @@ from note_formats import DraftOptions, GroundingProblem, build_draft, carry_edit
 from scribe.asr.transcribe import Transcriber
 from scribe.audio.decode import check_file, decode_file
 from scribe.core.errors import NoteError, ScribeError
+from scribe.core.fields import check_date, check_line
 from scribe.core.records import Annotation, NoteDraft, Transcript
 from scribe.speakers.channels import transcribe_channels
 from scribe.speakers.diarize import diarize
@@ -165,6 +166,16 @@ class Drafted:
     ungrounded: list[GroundingProblem] = field(default_factory=list)
 
 
+def check_draft_options(options: DraftOptions) -> None:
+    """Raise ScribeError if a header fact the worker typed is not one line of text, or the date is no date."""
+    check_date(options.session_date)
+    check_line("client identifier", options.client_id)
+    check_line("session type", options.session_type)
+    check_line("worker's name", options.worker)
+    for name in options.participants or []:
+        check_line("participant's name", name)
+
+
 def make_draft(
     fmt: str,
     transcript: Transcript,
@@ -173,6 +184,7 @@ def make_draft(
     previous: NoteDraft | None = None,
 ) -> Drafted:
     """Draft the note; the worker's edits to ``previous`` (an earlier draft) carry over."""
+    check_draft_options(options)
     new = build_draft(fmt, transcript, annotations, options)
     notices = carry_edits(previous, new) if previous is not None else []
     return Drafted(new, notices, check_grounding(new, transcript))

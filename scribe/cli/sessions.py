@@ -21,6 +21,7 @@ import click
 
 from note_formats import export, render_text
 from scribe.core.errors import ConsentError, StoreError
+from scribe.core.fields import check_line
 from scribe.core.paths import PASSPHRASE_ENV
 from scribe.core.records import RetentionPolicy
 from scribe.store import Store, crypto
@@ -62,6 +63,7 @@ def check_saving(client_id: str, *, recording: bool, consent: bool | None) -> No
     """Raise if a session with these flags cannot be saved (no ``--client``; a recording without consent)."""
     if not (client_id or "").strip():
         raise StoreError("Give --client ID to save the session (a case number or initials), or --no-store.")
+    check_line("client identifier", client_id)
     if recording and not consent:
         raise ConsentError(
             "A recording is kept only with the client's consent to recording. Pass --consent if they "

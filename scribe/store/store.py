@@ -45,6 +45,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from scribe.core.errors import StoreError
+from scribe.core.fields import check_date, check_line
 from scribe.core.paths import audio_dir, data_dir, store_file
 from scribe.core.records import (
     AuditEntry,
@@ -291,7 +292,10 @@ class Store:
             raise StoreError(
                 "Give a client identifier (1 to 200 characters), e.g. a case number or initials."
             )
-        session_date = session_date or date.today().isoformat()
+        check_line("client identifier", client_id)
+        check_line("session type", session_type)
+        check_line("session label", label)
+        session_date = check_date(session_date or "") or date.today().isoformat()
         session_id = uuid.uuid4().hex
         now = now_iso()
         with self._core.tx() as db:
