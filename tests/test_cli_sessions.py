@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import stat
 from pathlib import Path
 
 import click
@@ -216,3 +218,38 @@ def test_an_unfinished_store_file_is_created_anew_with_confirmation(
     assert ok.exit_code == 0 and "Repeat for confirmation" in ok.output, ok.output
     with Store.open(passphrase=PASS) as store:
         assert store.verify_audit().ok
+
+
+@pytest.mark.parametrize("kind", ["md", "docx", "pdf", "txt"])
+def test_decrypted_exports_are_readable_by_the_user_only(
+    session: str, tmp_path: Path, request: pytest.FixtureRequest, kind: str
+) -> None:
+    old_umask = os.umask(0o022)  # the usual umask: without care a new file is world-readable (0644)
+    request.addfinalizer(lambda: os.umask(old_umask))
+    dest = tmp_path / "out"
+    out = run("sessions", "export", session[:8], "-o", str(dest), "--audio", "--note", kind)
+    assert out.exit_code == 0, out.output
+    files = sorted(dest.iterdir())
+    assert len(files) == 3  # the JSON, the audio, the note; no temporary file left
+    assert {f.name: stat.S_IMODE(f.stat().st_mode) for f in files} == {f.name: 0o600 for f in files}
+    # `scribe note -o` writes its note the same way, also over an older world-readable file
+    note = tmp_path / f"note.{kind}"
+    note.write_text("old")
+    os.chmod(note, 0o644)
+    seg = json.dumps(
+        {"segments": [{"id": 0, "start": 0, "end": 2, "text": "I slept badly."}], "source": "text"}
+    )
+    (tmp_path / "t.json").write_text(seg)
+    (tmp_path / "a.json").write_text("[]")
+    made = run(
+        "note",
+        str(tmp_path / "t.json"),
+        "--annotations",
+        str(tmp_path / "a.json"),
+        "--no-store",
+        "-o",
+        str(note),
+    )
+    assert made.exit_code == 0, made.output
+    assert stat.S_IMODE(note.stat().st_mode) == 0o600 and note.read_bytes() != b"old"
+    assert "0600" in run("note", "--help").output and "0600" in run("sessions", "export", "--help").output

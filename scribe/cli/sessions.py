@@ -169,7 +169,10 @@ def show_cmd(session_id: str, show_transcript: bool, show_note: bool) -> None:
     help="Also write the newest note in this format.",
 )
 def export_cmd(session_id: str, dest: Path, with_audio: bool, note_kind: str | None) -> None:
-    """Write a session, DECRYPTED, to a folder (JSON of everything; optionally audio and the note)."""
+    """Write a session, DECRYPTED, to a folder (JSON of everything; optionally audio and the note).
+
+    The files are readable by you only (mode 0600), but not encrypted.
+    """
     with open_store_from_env_or_prompt() as store:
         sid = store.resolve_session_id(session_id)
         out = store.export_session(sid, dest, include_audio=with_audio)
