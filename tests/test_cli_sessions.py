@@ -253,3 +253,23 @@ def test_decrypted_exports_are_readable_by_the_user_only(
     assert made.exit_code == 0, made.output
     assert stat.S_IMODE(note.stat().st_mode) == 0o600 and note.read_bytes() != b"old"
     assert "0600" in run("note", "--help").output and "0600" in run("sessions", "export", "--help").output
+
+
+def test_one_damaged_session_does_not_hide_the_others(session: str, scribe_home: Path) -> None:
+    import sqlite3
+
+    with Store.open(passphrase=PASS) as store:
+        second = store.create_session("KOALA-2", consent=False)
+        third = store.create_session("EMU-3", consent=False)
+    db = sqlite3.connect(scribe_home / "store.sqlite3", isolation_level=None)
+    db.execute("UPDATE sessions SET info = zeroblob(60) WHERE id = ?", (second,))
+    db.close()
+    out = run("sessions", "list")
+    assert out.exit_code == 1
+    lines = out.output.splitlines()
+    assert any(session[:8] in line and CLIENT in line for line in lines)
+    assert any(third[:8] in line and "EMU-3" in line for line in lines)
+    assert lines[-1].startswith("Error: 1 session(s) could not be read") and second[:8] in lines[-1]
+    assert not any(line.startswith(second[:8]) for line in lines)
+    with Store.open(passphrase=PASS) as store, pytest.raises(StoreError):
+        store.list_sessions()  # the library stays strict unless asked to collect the damaged

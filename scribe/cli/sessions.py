@@ -95,9 +95,10 @@ def sessions() -> None:
 @click.option("--client", default=None, help="Only this client's sessions.")
 def list_cmd(client: str | None) -> None:
     """One line per session, newest first."""
+    damaged: list[tuple[str, str]] = []
     with open_store_from_env_or_prompt() as store:
-        rows = store.list_sessions(client)
-    if not rows:
+        rows = store.list_sessions(client, damaged=damaged)
+    if not rows and not damaged:
         click.echo("No sessions stored.")
         return
     click.echo(
@@ -108,6 +109,12 @@ def list_cmd(client: str | None) -> None:
         click.echo(
             f"{s.id[:8]:8}  {s.session_date:10}  {s.client_id[:16]:16}  {s.session_type[:12]:12}  "
             f"{'yes' if s.consent else 'no':7}  {s.status:11}  {audio:7}  {len(s.draft_ids)}"
+        )
+    if damaged:  # the others were listed; say which could not be read, in one line
+        names = ", ".join(sid[:8] for sid, _ in damaged)
+        raise StoreError(
+            f"{len(damaged)} session(s) could not be read and are not listed: {names} "
+            f"({damaged[0][1].rstrip('.')}). The others are fine; restore the store from a backup for those."
         )
 
 

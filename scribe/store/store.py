@@ -341,8 +341,14 @@ class Store:
         with self._core.tx(write=False) as db:
             return self._session_info(db, self._core.session_row(db, session_id))
 
-    def list_sessions(self, client_id: str | None = None) -> list[SessionInfo]:
-        """All sessions, newest first; only one client's when ``client_id`` is given."""
+    def list_sessions(
+        self, client_id: str | None = None, *, damaged: list[tuple[str, str]] | None = None
+    ) -> list[SessionInfo]:
+        """All sessions, newest first; only one client's when ``client_id`` is given.
+
+        A session whose row cannot be read (altered or damaged) raises StoreError, unless
+        ``damaged`` is given: then the others are listed and (session id, why) is added to it.
+        """
         with self._core.tx(write=False) as db:
             sql = "SELECT id, client_ref, consent, status, created_at, updated_at, signed_at, info FROM sessions"
             args: tuple = ()
@@ -350,7 +356,15 @@ class Store:
                 sql += " WHERE client_ref = (SELECT id FROM clients WHERE lookup = ?)"
                 args = (crypto.mac(self._core.index_key, "client", client_id.strip()),)
             rows = db.execute(sql + " ORDER BY created_at DESC, rowid DESC", args).fetchall()
-            return [self._session_info(db, row) for row in rows]
+            out = []
+            for row in rows:
+                try:
+                    out.append(self._session_info(db, row))
+                except (StoreError, ValueError, KeyError, TypeError) as exc:
+                    if damaged is None:
+                        raise
+                    damaged.append((str(row[0]), str(exc) or type(exc).__name__))
+            return out
 
     def resolve_session_id(self, prefix: str) -> str:
         """The full id of the one session whose id starts with ``prefix`` (as the CLI shows 8 characters)."""
