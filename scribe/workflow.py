@@ -206,13 +206,16 @@ def save_session(
     """Keep a session in the store: recording (needs consent), transcript, tags, draft. Returns its id.
 
     All or nothing: if a part cannot be saved (a full disk), the half-saved session is
-    deleted again and the error raised, so a retry does not leave an empty duplicate.
+    deleted again and the error raised, so a retry does not leave an empty duplicate. If
+    the process dies mid-way (killed, power cut), the session is still marked incomplete
+    and the next open of the store deletes it.
     """
     session_id = store.create_session(
         client_id,
         bool(consent),
         session_type=draft.header.session_type if draft else "individual",
         session_date=(draft.header.session_date if draft else None) or None,
+        incomplete=True,
     )
     try:
         if audio is not None:
@@ -222,6 +225,7 @@ def save_session(
             store.save_annotations(session_id, annotations)
         if draft is not None:
             store.save_draft(session_id, draft)
+        store.finish_session(session_id)
     except BaseException:
         with contextlib.suppress(ScribeError, OSError):
             store.delete_session(session_id)

@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 RETENTION_MODES = ("keep", "delete_when_signed", "delete_after_days")
 
 
-def _pid_alive(pid: int) -> bool:
+def pid_alive(pid: int) -> bool:
     """Whether a process that may be writing an audio file is still running (same machine)."""
     if pid <= 0:
         return False
@@ -68,7 +68,7 @@ class SessionAudio:
         with self._core.tx(write=False) as db:
             rows = db.execute("SELECT file, pid FROM pending_wipe").fetchall()
         for file, pid in rows:
-            if pid == os.getpid() or _pid_alive(pid):
+            if pid == os.getpid() or pid_alive(pid):
                 continue  # still being written by a live process
             securefile.wipe_file(audio_dir(self._core.home) / file)
             with self._core.tx() as db:

@@ -98,6 +98,11 @@ BEGIN SELECT RAISE(ABORT, 'a signed session is deleted only through the store');
 CREATE TRIGGER IF NOT EXISTS sessions_stay_signed BEFORE UPDATE OF status, signed_at ON sessions
 WHEN OLD.signed_at IS NOT NULL AND (NEW.signed_at IS NULL OR NEW.status NOT IN ('signed', 'amending'))
 BEGIN SELECT RAISE(ABORT, 'a signed session stays signed (an amendment is a new version)'); END;
+-- Sessions a process (its pid) is still saving part by part; if it dies first, the next open
+-- deletes the half-saved session, so a session is kept whole or not at all.
+CREATE TABLE IF NOT EXISTS incomplete (
+    session_id TEXT PRIMARY KEY REFERENCES sessions(id), pid INTEGER NOT NULL, created_at TEXT NOT NULL
+);
 -- Audio files to overwrite and unlink: deleted ones (pid 0) and ones being written by a
 -- process (its pid), so a file orphaned by a crash is removed at the next open.
 CREATE TABLE IF NOT EXISTS pending_wipe (file TEXT PRIMARY KEY, pid INTEGER NOT NULL, created_at TEXT NOT NULL);

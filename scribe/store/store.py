@@ -56,9 +56,9 @@ from scribe.core.records import (
 )
 from scribe.store import crypto
 from scribe.store import db as store_db
-from scribe.store.audio import RETENTION_MODES, SessionAudio
+from scribe.store.audio import RETENTION_MODES, SessionAudio, pid_alive
 from scribe.store.content import SessionContent
-from scribe.store.core import StoreCore
+from scribe.store.core import StoreCore, audit_log
 
 WORKER_ENV = "SCRIBE_WORKER"
 R = TypeVar("R")
@@ -160,7 +160,9 @@ class Store:
                         raise StoreError(
                             f"The session store in {home} was never finished; open it with create."
                         )
-                    created = cls._initialise(db, passphrase, kdf or crypto.KdfParams.for_new_store())
+                    created = cls._initialise(
+                        db, passphrase, kdf or crypto.KdfParams.for_new_store(), worker or _default_worker()
+                    )
                 data_key, store_id = cls._unlock(db, path, passphrase)
         except BaseException:
             db.close()
@@ -179,8 +181,12 @@ class Store:
         return db.execute("SELECT 1 FROM meta WHERE key = 'wrapped_key'").fetchone() is not None
 
     @classmethod
-    def _initialise(cls, db: sqlite3.Connection, passphrase: str, kdf: crypto.KdfParams) -> bool:
-        """Create the schema and the wrapped key; False if another process got there first."""
+    def _initialise(cls, db: sqlite3.Connection, passphrase: str, kdf: crypto.KdfParams, worker: str) -> bool:
+        """Create the schema, the wrapped key and the log's first entry; False if another process got there first.
+
+        One transaction: the log's anchor ("store_created", MAC'd with the new key) exists
+        from the moment the key does, before any other process can open the store and log.
+        """
         crypto.check_passphrase(passphrase)
         created = False
         db.execute("BEGIN IMMEDIATE")
@@ -189,7 +195,8 @@ class Store:
             # Another process may have created it while we waited for the lock.
             if not cls._initialised(db):
                 store_id = uuid.uuid4().hex
-                wrapped = crypto.wrap_key(crypto.new_data_key(), passphrase, kdf, store_id)
+                data_key = crypto.new_data_key()
+                wrapped = crypto.wrap_key(data_key, passphrase, kdf, store_id)
                 meta = {
                     "format": str(store_db.FORMAT_VERSION).encode(),
                     "store_id": store_id.encode(),
@@ -198,6 +205,7 @@ class Store:
                     "created_at": now_iso().encode(),
                 }
                 db.executemany("INSERT INTO meta (key, value) VALUES (?, ?)", meta.items())
+                audit_log(db, data_key).append(worker, "store_created", store_id=store_id)
                 created = True
             db.execute("COMMIT")
         except BaseException:
@@ -227,10 +235,9 @@ class Store:
     def _startup(self, *, created: bool) -> None:
         with self._core.tx() as db:
             store_db.create_schema(db)  # a store made by an earlier version gets the newer triggers
-            if created:  # the log's anchor: its first entry, MAC'd with this store's key
-                self._core.audit.append(self.worker, "store_created", store_id=self.store_id)
-            else:
+            if not created:  # a new store's first entry was written with its key
                 self._core.audit.append(self.worker, "store_opened")
+        self._delete_incomplete()
         self._audio.wipe_pending()
         self._audio.apply_retention()
 
@@ -281,11 +288,14 @@ class Store:
         session_type: str = "individual",
         session_date: str | None = None,
         label: str = "",
+        incomplete: bool = False,
     ) -> str:
         """Start a session for a client (identifier only: minimum necessary). Returns its id.
 
         ``consent`` is whether the client agreed to being recorded; without it only
-        dictation and typing are allowed.
+        dictation and typing are allowed. With ``incomplete`` the session is marked as being
+        saved by this process until :meth:`finish_session`; if the process dies first, the
+        next open of the store deletes it.
         """
         client_id = (client_id or "").strip()
         if not client_id or len(client_id) > 200:
@@ -307,8 +317,26 @@ class Store:
                 "VALUES (?, ?, ?, 'new', ?, ?, ?)",
                 (session_id, ref, int(bool(consent)), now, now, blob),
             )
+            if incomplete:
+                db.execute(
+                    "INSERT INTO incomplete (session_id, pid, created_at) VALUES (?, ?, ?)",
+                    (session_id, os.getpid(), now),
+                )
             self._core.log("session_created", session_id, consent=bool(consent), session_type=session_type)
         return session_id
+
+    def finish_session(self, session_id: str) -> None:
+        """The session started with ``incomplete=True`` is saved whole: keep it."""
+        with self._core.tx() as db:
+            db.execute("DELETE FROM incomplete WHERE session_id = ?", (session_id,))
+
+    def _delete_incomplete(self) -> None:
+        """Delete the sessions whose saving process died before finishing them (logged)."""
+        with self._core.tx(write=False) as db:
+            rows = db.execute("SELECT session_id, pid FROM incomplete").fetchall()
+        for session_id, pid in rows:
+            if pid != os.getpid() and not pid_alive(pid):
+                self.delete_session(session_id, reason="its saving was interrupted")
 
     def _session_info(self, db: sqlite3.Connection, row: tuple) -> SessionInfo:
         sid, ref, consent, status, created_at, updated_at, signed_at, blob = row
@@ -395,7 +423,7 @@ class Store:
         if not consent:
             self._audio.delete_audio(session_id, reason="consent withdrawn")
 
-    def delete_session(self, session_id: str) -> None:
+    def delete_session(self, session_id: str, reason: str | None = None) -> None:
         """Delete a session with its audio, transcripts, annotations and notes (signed ones too).
 
         The audit log keeps the fact that it existed and was deleted, never its content.
@@ -405,7 +433,7 @@ class Store:
             _, ref, *_ = self._core.session_row(db, session_id)
             audio = db.execute("SELECT file FROM audio WHERE session_id = ?", (session_id,)).fetchone()
             db.execute("INSERT OR IGNORE INTO deleting (session_id) VALUES (?)", (session_id,))
-            for table in ("transcripts", "annotations", "drafts", "audio"):
+            for table in ("transcripts", "annotations", "drafts", "audio", "incomplete"):
                 db.execute(f"DELETE FROM {table} WHERE session_id = ?", (session_id,))
             db.execute("DELETE FROM sessions WHERE id = ?", (session_id,))
             db.execute("DELETE FROM deleting WHERE session_id = ?", (session_id,))
@@ -413,7 +441,7 @@ class Store:
                 db.execute("DELETE FROM clients WHERE id = ?", (ref,))
             if audio and audio[0]:
                 self._audio.queue_wipe(db, audio[0], pid=0)
-            self._core.log("session_deleted", session_id)
+            self._core.log("session_deleted", session_id, **({"reason": reason} if reason else {}))
         self._audio.wipe_pending()
 
     # --- passphrase and audit ------------------------------------------------------------
