@@ -59,6 +59,7 @@ from scribe.store import db as store_db
 from scribe.store.audio import RETENTION_MODES, SessionAudio, pid_alive
 from scribe.store.content import SessionContent
 from scribe.store.core import StoreCore, audit_log
+from scribe.store.throttle import UnlockThrottle
 
 WORKER_ENV = "SCRIBE_WORKER"
 R = TypeVar("R")
@@ -129,12 +130,15 @@ class Store:
         create: bool = False,
         worker: str | None = None,
         kdf: crypto.KdfParams | None = None,
+        throttle: UnlockThrottle | None = None,
     ) -> Store:
         """Unlock the store in ``home`` (default: ``$SCRIBE_HOME`` or the platform data dir).
 
         ``create`` makes a new store if there is none (``kdf`` overrides the strong
-        default, for tests). A wrong passphrase raises StoreError and writes nothing;
-        a damaged file raises StoreError naming it.
+        default, for tests). A wrong passphrase raises StoreError and writes nothing
+        to the store; it is counted beside it, and after a few in a row each try waits
+        longer (``throttle``: its sleep and clock are injectable). A damaged file raises
+        StoreError naming it.
         """
         home = data_dir(home)
         path = store_file(home)
@@ -163,7 +167,12 @@ class Store:
                     created = cls._initialise(
                         db, passphrase, kdf or crypto.KdfParams.for_new_store(), worker or _default_worker()
                     )
-                data_key, store_id = cls._unlock(db, path, passphrase)
+                if existed:
+                    data_key, store_id = cls._unlock_slowly(
+                        db, path, passphrase, throttle or UnlockThrottle(home)
+                    )
+                else:
+                    data_key, store_id = cls._unlock(db, path, passphrase)
         except BaseException:
             db.close()
             raise
@@ -231,6 +240,23 @@ class Store:
                 f"This session store was made by a newer session-scribe (format {version}); upgrade."
             )
         return crypto.unwrap_key(bytes(meta["wrapped_key"]), passphrase, kdf, store_id), store_id
+
+    @classmethod
+    def _unlock_slowly(
+        cls, db: sqlite3.Connection, path: Path, passphrase: str, throttle: UnlockThrottle
+    ) -> tuple[bytes, str]:
+        throttle.wait()
+        try:
+            unlocked = cls._unlock(db, path, passphrase)
+        except crypto.WrongPassphrase as exc:
+            delay = throttle.failed()
+            if delay:
+                raise crypto.WrongPassphrase(
+                    f"{exc} After several wrong passphrases, the next try waits {delay:g} s."
+                ) from None
+            raise
+        throttle.succeeded()
+        return unlocked
 
     def _startup(self, *, created: bool) -> None:
         with self._core.tx() as db:
