@@ -242,6 +242,10 @@ class Material:
             key=lambda a: (*min((e.start, order[e.segment_id], e.char_start) for e in a.evidence), a.id),
         )
 
+    def segment(self, segment_id: int) -> Segment:
+        """The transcript's segment of that id (one dictionary lookup, not a scan of the transcript)."""
+        return self._segments[segment_id]
+
     def role(self, ann: Annotation) -> Role | None:
         """Who said it: the annotation's role, else its speaker's, else its evidence's."""
         if ann.role:

@@ -109,12 +109,15 @@ def intervention_items(m: Material, *, prefix: str = "", covered: Sequence[NoteI
     already listed in the plan) is not repeated; that item records it instead.
     """
     anns = []
+    covered_spans = [{(e.segment_id, e.char_start, e.char_end) for e in i.evidence} for i in covered]
+    holding: dict[tuple[int, int, int], list[int]] = {}  # span -> the covered items quoting it, in order
+    for n, spans in enumerate(covered_spans):
+        for span in spans:
+            holding.setdefault(span, []).append(n)
     for ann in m.select("intervention", roles=("worker", None)):
         spans = {(e.segment_id, e.char_start, e.char_end) for e in ann.evidence}
-        host = next(
-            (i for i in covered if spans <= {(e.segment_id, e.char_start, e.char_end) for e in i.evidence}),
-            None,
-        )
+        candidates = holding.get(next(iter(spans)), []) if spans else range(len(covered))
+        host = next((covered[n] for n in candidates if spans <= covered_spans[n]), None)
         if host is None:
             anns.append(ann)
         else:
