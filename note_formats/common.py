@@ -222,6 +222,9 @@ class Material:
                 problem = evidence_problem(ev, transcript, self._segments)
                 if problem:
                     log.warning("annotation %s: %s; evidence dropped", ann.id, problem)
+                    # A note shows no words the transcript does not hold, not even in a review mark.
+                    if ev.quote and repr(ev.quote) in problem:
+                        problem = f"the quoted words are not the text of segment {ev.segment_id}"
                     problems.append(problem)
                 else:
                     good.append(ev)

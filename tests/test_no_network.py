@@ -359,4 +359,5 @@ def test_cli_and_desk_make_no_network_system_call_and_write_only_data_and_cache(
     allowed = ("scribe-data", ".cache/session-scribe")  # the data folder and the model cache
     outside = [f for f in files_under(home) if not f.startswith(allowed) and f != ".cache"]
     assert outside == [], outside
+    assert not (home / ".cache" / "Microsoft").exists()  # onnxruntime's device id and event queue
     assert (home / "scribe-data" / "store.sqlite3").is_file()
