@@ -84,3 +84,10 @@ def test_the_checks_themselves() -> None:
     for bad in ("a\nb", "a\u2028b", "a\tb", "a\x00b", "a\u200bb"):
         with pytest.raises(ScribeError):
             check_line("x", bad)
+
+
+def test_record_refuses_a_client_with_a_line_break_before_the_microphone_opens(scribe_home: Path) -> None:
+    result = CliRunner().invoke(cli, ["record", "--client", "C-1\nC-2", "--consent"])
+    assert result.exit_code == 1 and result.output.count("\n") == 1
+    assert "client identifier must be one line" in result.output
+    assert not (scribe_home / "store.sqlite3").exists()
