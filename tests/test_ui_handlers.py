@@ -553,3 +553,17 @@ def test_cli_ui_refuses_a_busy_port_and_a_bad_size() -> None:
     assert result.exit_code == 1 and "already in use" in result.output
     result = CliRunner().invoke(cli, ["ui", "--max-upload", "lots"])
     assert result.exit_code == 2 and "500mb" in result.output
+
+
+def test_a_damaged_session_is_named_in_the_desk_list_beside_the_others(desk: Desk, scribe_home: Path) -> None:
+    import sqlite3
+
+    store = desk.need_store()
+    good = store.create_session("C-1", consent=False)
+    bad = store.create_session("C-2", consent=False)
+    db = sqlite3.connect(scribe_home / "store.sqlite3", isolation_level=None)
+    db.execute("UPDATE sessions SET info = zeroblob(60) WHERE id = ?", (bad,))
+    db.close()
+    rows = sessions.session_rows(desk)
+    assert list(rows["Id"]) == [good[:8], bad[:8]]
+    assert list(rows["Status"]) == ["new", "damaged"] and rows["Client"][0] == "C-1"

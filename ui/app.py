@@ -117,7 +117,7 @@ STOP_GRACE_SECONDS = 10.0
 
 
 def stop_promptly_on_ctrl_c(cache: Path, grace: float = STOP_GRACE_SECONDS) -> None:
-    """Make Ctrl-C stop the desk within ``grace`` seconds, plain files wiped.
+    """Make Ctrl-C (and SIGTERM) stop the desk within ``grace`` seconds, plain files wiped.
 
     gradio closes the server on Ctrl-C, but the interpreter then waits for open
     browser connections and for any transcription still running in a worker
@@ -134,9 +134,13 @@ def stop_promptly_on_ctrl_c(cache: Path, grace: float = STOP_GRACE_SECONDS) -> N
     def on_interrupt(signum: int, frame: object) -> None:
         threading.Thread(target=force_exit, name="desk-stop", daemon=True).start()
         signal.signal(signal.SIGINT, signal.default_int_handler)
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGINT, on_interrupt)
+    # A logout or `kill` sends SIGTERM, whose default ends the process without running atexit:
+    # it must stop the desk the same way, so no uploaded plain audio outlives it.
+    signal.signal(signal.SIGTERM, on_interrupt)
 
 
 def launch(

@@ -109,10 +109,13 @@ def _open_store(source: Path | None, client_id: str, consent: bool | None):
     "--out",
     "-o",
     type=click.Path(path_type=Path),
-    help="Write FILE.docx/.pdf/.md/.txt/.json (default: Markdown).",
+    help="Write FILE.docx/.pdf/.md/.txt/.json (default: Markdown to the screen). The file is not "
+    "encrypted; it is made readable by you only (mode 0600).",
 )
 @click.option("--client", "client_id", default="", help="Client identifier for the header.")
-@click.option("--date", "session_date", default="", help="Session date (default: the transcript's date).")
+@click.option(
+    "--date", "session_date", default="", help="Session date, YYYY-MM-DD (default: the transcript's date)."
+)
 @click.option(
     "--session-type", default="individual", show_default=True, help="individual, family, group, ..."
 )
@@ -163,14 +166,15 @@ def note_cmd(
     need your check before signing.
     """
     kind = export_kind(out) if out else "md"  # a bad --out fails before any slow work
+    options = DraftOptions(
+        client_id=client_id, session_date=session_date, session_type=session_type, worker=worker
+    )
+    workflow.check_draft_options(options)  # so does a bad --date or --client
     if source is not None and text_file is None and source.suffix.lower() in TEXT_SUFFIXES:
         source, text_file = None, source  # notes, a typed conversation or subtitles: no recording
     # Open the store (and ask for its passphrase) before minutes of work, not after.
     store = None if no_store else _open_store(source, client_id, consent)
     transcript, annotations = read_session(source, text_file, annotations_file, model, speakers)
-    options = DraftOptions(
-        client_id=client_id, session_date=session_date, session_type=session_type, worker=worker
-    )
     drafted = workflow.make_draft(fmt, transcript, annotations, options)
     draft = drafted.draft
     for problem in drafted.ungrounded:  # never expected: a bug worth reporting

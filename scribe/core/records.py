@@ -335,7 +335,8 @@ class NoteItem(Record):
     annotation_ids: list[str] = field(default_factory=list)
     needs_review: bool = False
     review_reason: str = ""
-    #: "generated", "edited", "added" (typed by the worker), "dictated".
+    #: "generated", "edited", "added" (typed by the worker), "dictated", or "unmatched": a risk
+    #: indicator whose evidence is not in the transcript (no quotes; always marked for review).
     origin: str = "generated"
     deleted: bool = False
     original_text: str | None = None

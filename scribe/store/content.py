@@ -13,13 +13,13 @@ logged as "viewed" in the audit log.
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from scribe.core.errors import NoteError, StoreError
+from scribe.core.paths import private_output
 from scribe.core.records import Annotation, DraftVersion, NoteDraft, NoteEdit, Transcript, now_iso
 from scribe.store.audio import SessionAudio
 
@@ -323,7 +323,8 @@ class SessionContent:
 
         Every version of every draft is included, so signed notes and amendments
         travel together. With ``include_audio`` the audio is written beside it. The
-        exported files are plaintext: ``dest`` should be where the worker chose.
+        exported files are plaintext, readable by the user only (mode 0600): ``dest``
+        should be where the worker chose.
         """
         dest = Path(dest)
         try:
@@ -360,10 +361,9 @@ class SessionContent:
             "drafts": [{"draft_id": k, "versions": v} for k, v in drafts.items()],
         }
         out = dest / f"session-{session_id}.json"
-        tmp = out.with_name(out.name + ".part")
         try:
-            tmp.write_text(json.dumps(data, indent=2, ensure_ascii=False), encoding="utf-8")
-            os.replace(tmp, out)
+            with private_output(out) as tmp:  # decrypted: readable by the user only (0600)
+                tmp.write_text(json.dumps(data, indent=2, ensure_ascii=False), encoding="utf-8")
         except OSError as exc:
             raise StoreError(f"Could not write the export to {dest} ({exc.strerror or exc}).") from exc
         if include_audio and info.has_audio:
