@@ -6,7 +6,6 @@ this computer; a bad input ends with a one-line ``Error: ...`` and a non-zero ex
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import click
@@ -17,7 +16,7 @@ from scribe import workflow
 from scribe.asr.transcribe import Transcriber
 from scribe.cli.sessions import open_store_for_saving
 from scribe.core.errors import NoteError, TranscriptError
-from scribe.core.records import Annotation, Transcript
+from scribe.core.records import Annotation, Transcript, annotations_from_json, read_record_file
 from scribe.transcripts.typed import TEXT_SUFFIXES, read_text_file
 
 
@@ -26,20 +25,13 @@ def register(group: click.Group) -> None:
 
 
 def load_annotations(path: Path) -> list[Annotation]:
-    """A JSON list of annotations (e.g. reviewed ones saved earlier)."""
+    """A JSON list of annotations (e.g. reviewed ones saved earlier), validated."""
     if not path.is_file():
         raise TranscriptError(f"No such annotations file: {path}")
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise TranscriptError(
-            f"{path.name} is not valid JSON ({exc}). Expected a list of annotations."
-        ) from exc
-    if isinstance(data, dict) and "annotations" in data:
-        data = data["annotations"]
-    if not isinstance(data, list):
-        raise TranscriptError(f"{path.name} should hold a JSON list of annotations.")
-    return [Annotation.from_dict(item) for item in data]
+        return annotations_from_json(read_record_file(path))
+    except TranscriptError as exc:
+        raise TranscriptError(f"{path.name}: {exc}") from None
 
 
 def read_session(
