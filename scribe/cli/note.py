@@ -28,8 +28,9 @@ def load_annotations(path: Path) -> list[Annotation]:
     """A JSON list of annotations (e.g. reviewed ones saved earlier), validated."""
     if not path.is_file():
         raise TranscriptError(f"No such annotations file: {path}")
+    text = read_record_file(path)
     try:
-        return annotations_from_json(read_record_file(path))
+        return annotations_from_json(text)
     except TranscriptError as exc:
         raise TranscriptError(f"{path.name}: {exc}") from None
 

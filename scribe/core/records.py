@@ -122,8 +122,9 @@ class Record:
     def load(cls, path: str | Path) -> Self:
         """The record saved in the file at ``path`` (UTF-8, with or without BOM, or UTF-16)."""
         path = Path(path)
+        text = read_record_file(path)
         try:
-            return cls.from_json(read_record_file(path))
+            return cls.from_json(text)
         except TranscriptError as exc:
             raise TranscriptError(f"{path.name}: {exc}") from None
 
@@ -207,7 +208,7 @@ def describe_errors(exc: ValidationError, what: str, top: str = "") -> str:
     if kind == "json_invalid":
         reason = first["msg"].removeprefix("Invalid JSON: ")
         if "recursion limit" in reason:
-            return f"The {what} is nested too deeply to be a session record ({reason})."
+            return f"the {what} is nested too deeply to be a session record ({reason})."
         return f"Not valid JSON ({reason}). Is this a {what} file?"
     parts: list[str] = []
     names: list[str] = []
