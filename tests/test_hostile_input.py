@@ -154,7 +154,7 @@ TRANSCRIPT_CASES: list[tuple[str, bytes, str]] = [
     (
         "a list, not an object",
         b"[1, 2, 3]",
-        "Error: bad.json: the file must hold a Transcript (a JSON object), got a list.",
+        "Error: bad.json: Expected an object for Transcript, got a list.",
     ),
     (
         "not JSON",

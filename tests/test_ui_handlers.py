@@ -19,7 +19,6 @@ from click.testing import CliRunner
 import synth
 from scribe import workflow
 from scribe.audio import decode as audio_io
-from scribe.core.paths import PASSPHRASE_ENV
 from scribe.core.records import RetentionPolicy
 from ui import capture, draft, pipeline, playback, recorder, sessions, start, tags, transcript
 from ui.state import Desk, user_errors
@@ -100,15 +99,6 @@ def test_new_store_needs_the_passphrase_twice_and_a_wrong_one_is_refused(tmp_pat
         start.unlock(Desk(), "not the passphrase", "")
     d, message, cleared, _ = start.unlock(Desk(), PASSPHRASE)
     assert d.store is not None and "Unlocked" in message and cleared == ""
-
-
-def test_passphrase_from_the_environment_unlocks_at_page_load(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv(PASSPHRASE_ENV, raising=False)
-    d, message = start.unlock_from_env(Desk())
-    assert d.store is None and message == ""
-    monkeypatch.setenv(PASSPHRASE_ENV, PASSPHRASE)
-    d, message = start.unlock_from_env(Desk())
-    assert d.store is not None and "created" in message
 
 
 def test_start_session_checks_the_date_and_records_consent(desk: Desk) -> None:

@@ -231,7 +231,7 @@ def describe_errors(exc: ValidationError, what: str, top: str = "") -> str:
     elif parts:
         message = f"{', '.join(parts)} {phrase}"
     else:
-        message = f"the file must hold a {what} (a JSON object)"
+        message = f"Expected an object for {what}"
     if kind != "missing":
         message += f", got {_shown(first.get('input'))}"
     more = len(errors) - 1
