@@ -14,7 +14,7 @@ from note_formats import FORMATS, DraftOptions, export
 from note_formats.export import RENDERERS, export_kind
 from scribe import workflow
 from scribe.asr.transcribe import Transcriber
-from scribe.cli.sessions import open_store_for_saving
+from scribe.cli.sessions import check_saving, open_store_from_env_or_prompt
 from scribe.core.errors import NoteError, TranscriptError
 from scribe.core.records import Annotation, Transcript, annotations_from_json, read_record_file
 from scribe.transcripts.typed import TEXT_SUFFIXES, read_text_file
@@ -38,14 +38,13 @@ def load_annotations(path: Path) -> list[Annotation]:
 def read_session(
     source: Path | None,
     text_file: Path | None,
-    annotations_file: Path | None,
+    annotations: list[Annotation] | None,
     model: str | None = None,
     speakers: int = 2,
 ) -> tuple[Transcript, list[Annotation]]:
     """The transcript and annotations for one of: audio, transcript JSON, or a text file."""
     if (source is None) == (text_file is None):
         raise NoteError("Give either a recording / transcript JSON, or --text FILE (not both).")
-    annotations = load_annotations(annotations_file) if annotations_file else None
     if text_file is not None:
         text = read_text_file(text_file)
         if annotations is not None:
@@ -74,11 +73,6 @@ def _from_recording(source: Path | None) -> bool:
     if _is_recording(source):
         return True
     return source is not None and source.is_file() and Transcript.load(source).source == "audio"
-
-
-def _open_store(source: Path | None, client_id: str, consent: bool | None):
-    """The opened store, after checking what saving this session will need."""
-    return open_store_for_saving(client_id, recording=_from_recording(source), consent=consent)
 
 
 @click.command("note")
@@ -158,14 +152,21 @@ def note_cmd(
     kind = export_kind(out) if out else "md"  # a bad --out fails before any slow work
     if source is not None and text_file is None and source.suffix.lower() in TEXT_SUFFIXES:
         source, text_file = None, source  # notes, a typed conversation or subtitles: no recording
-    # Open the store (and ask for its passphrase) before minutes of work, not after.
-    store = None if no_store else _open_store(source, client_id, consent)
-    transcript, annotations = read_session(source, text_file, annotations_file, model, speakers)
+    # Inputs are read and checked before the store is touched: a bad one leaves the store as it was.
+    given = load_annotations(annotations_file) if annotations_file else None
+    if not no_store:
+        check_saving(client_id, recording=_from_recording(source), consent=consent)
+    # A recording is opened into the store (and the passphrase asked) before minutes of
+    # transcription; anything else only once its draft is made.
+    store = open_store_from_env_or_prompt(create=True) if not no_store and _is_recording(source) else None
+    transcript, annotations = read_session(source, text_file, given, model, speakers)
     options = DraftOptions(
         client_id=client_id, session_date=session_date, session_type=session_type, worker=worker
     )
     drafted = workflow.make_draft(fmt, transcript, annotations, options)
     draft = drafted.draft
+    if not no_store and store is None:
+        store = open_store_from_env_or_prompt(create=True)
     for problem in drafted.ungrounded:  # never expected: a bug worth reporting
         click.echo(f"Warning: ungrounded line {problem}", err=True)
     if store is not None:

@@ -292,7 +292,12 @@ def _cues(text: str) -> list[_Piece] | None:
         match = _CUE_TIME.match(line)
         if match:
             current = []
-            cues.append((current, _seconds(match.group("start")), _seconds(match.group("end"))))
+            start, end = _seconds(match.group("start")), _seconds(match.group("end"))
+            if end < start:  # a quote's time is what the note cites: never guess it
+                raise TranscriptError(
+                    f"A subtitle cue ends before it starts ({line.strip()}). Fix its times and retry."
+                )
+            cues.append((current, start, end))
         elif not line.strip():
             current = None  # a cue ends at a blank line; numbers and NOTE blocks outside cues are skipped
         elif current is not None:
