@@ -21,6 +21,7 @@ from scribe import workflow
 from scribe.audio import decode as audio_io
 from scribe.core.records import RetentionPolicy
 from ui import capture, draft, pipeline, playback, recorder, sessions, start, tags, transcript
+from ui.guard import DeskGuard
 from ui.state import Desk, user_errors
 
 PASSPHRASE = "handler test passphrase"
@@ -528,6 +529,9 @@ def test_the_app_is_built_and_launched_on_loopback_without_share(monkeypatch: py
     assert seen["run_history"] is False and seen["enable_monitoring"] is False
     assert any(p.endswith("store.sqlite3") for p in seen["blocked_paths"])
     assert os.environ["GRADIO_TEMP_DIR"].endswith("ui-cache")
+    # Every request passes the desk's gate (tested in test_ui_guard.py and, live, test_ui_browser.py).
+    (gate,) = seen["app_kwargs"]["middleware"]
+    assert gate.cls is DeskGuard and gate.kwargs["port"] == 7999 and len(gate.kwargs["token"]) >= 43
 
 
 def test_cli_ui_refuses_a_busy_port_and_a_bad_size() -> None:

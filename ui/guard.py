@@ -81,6 +81,8 @@ PAGE_PREFIXES = (
     "/gradio_api/startup-events",
 )
 QUEUE_JOIN = "/gradio_api/queue/join"
+#: Refused with 401 (credentials missing), everything else with 403 (not allowed at all).
+NO_KEY = "no launch key: open the address `scribe ui` printed"
 #: The server's own readiness probe at launch: no token, answers only true / false.
 STARTUP_PROBE = "/gradio_api/startup-events"
 #: A queue call's body is the inputs of one event (notes text up to a few MB).
@@ -149,7 +151,7 @@ class DeskGuard:
         if scope["type"] == "http" and scope["method"] == "GET" and path == STARTUP_PROBE:
             return None
         if not (self.secret_matches(query.get("token", "")) or self.secret_matches(self.cookie_of(headers))):
-            return "no launch key: open the address `scribe ui` printed"
+            return NO_KEY
         if path != QUEUE_JOIN and path not in PAGE_PATHS and not path.startswith(PAGE_PREFIXES):
             return "not a path the desk's page uses"
         return None
@@ -222,7 +224,7 @@ class DeskGuard:
         await send(
             {
                 "type": "http.response.start",
-                "status": 403,
+                "status": 401 if reason == NO_KEY else 403,
                 "headers": [
                     (b"content-type", b"text/plain; charset=utf-8"),
                     (b"content-length", str(len(body)).encode()),
