@@ -201,7 +201,10 @@ def _shown(value: Any) -> str:
 
 
 def describe_errors(exc: ValidationError, what: str, top: str = "") -> str:
-    """The first error of ``exc`` as "segment 12: start must be a number of seconds, got "abc"."."""
+    """The first error of ``exc`` as "segment 12: start must be a number of seconds, got "abc".".
+
+    List items are counted from 1 in file order (the 12th segment), whatever their ids.
+    """
     errors = exc.errors(include_url=False)
     first = errors[0]
     kind, loc = first["type"], first["loc"]
