@@ -17,7 +17,14 @@ from note_fixtures import counselling_annotations, counselling_transcript
 
 from scribe.cli import cli
 from scribe.core.errors import TranscriptError
-from scribe.core.records import Annotation, NoteDraft, Transcript, annotations_from_json
+from scribe.core.records import (
+    Annotation,
+    NoteDraft,
+    NoteItem,
+    NoteSection,
+    Transcript,
+    annotations_from_json,
+)
 
 Change = Callable[[dict[str, Any]], Any]
 
@@ -293,3 +300,30 @@ def test_the_store_refuses_a_record_that_would_not_load(tmp_path: Path) -> None:
         with pytest.raises(StoreError, match=r"^The transcript was not saved: segment 3: end must be"):
             store.save_transcript(sid, transcript)
         assert store.get_transcript(sid) is None
+
+
+def test_text_typed_at_the_desk_is_refused_before_it_changes_a_record() -> None:
+    """Corrections, speaker names and draft lines: too long is one line, and nothing changed."""
+    from note_formats import editing as note_editing
+    from scribe.transcripts import editing
+
+    transcript = counselling_transcript()
+    before = transcript.to_dict()
+    flood = "x" * 1_000_001
+    with pytest.raises(TranscriptError, match=r"^The segment text is 1,000,001 characters long"):
+        editing.correct_segment(transcript, transcript.segments[0].id, flood)
+    with pytest.raises(TranscriptError, match=r"^The speaker's name is 201 characters long"):
+        editing.name_speaker(transcript, "SPEAKER_01", "n" * 201)
+    assert transcript.to_dict() == before
+
+    draft = NoteDraft(id="d1", format="soap")
+    draft.sections = [NoteSection(key="s", title="S", items=[NoteItem(id="s1", text="Client slept badly.")])]
+    kept = draft.to_dict()
+    for change in (
+        lambda: note_editing.edit_item(draft, "s1", flood),
+        lambda: note_editing.add_item(draft, "s", flood),
+        lambda: note_editing.edit_field(draft, "s1", "reflections", flood),
+    ):
+        with pytest.raises(TranscriptError, match="characters long"):
+            change()
+    assert draft.to_dict() == kept

@@ -63,6 +63,8 @@ MAX_WORDS_PER_SEGMENT = 10_000
 MAX_ANNOTATIONS = 100_000
 #: Longest text of one segment, annotation, draft line or label.
 MAX_TEXT_CHARS = 1_000_000
+#: Longest speaker name, client identifier or other label.
+MAX_LABEL_CHARS = 200
 #: Word times may stray this far outside their segment (Whisper's word and segment times are set apart).
 WORD_TIME_TOLERANCE = 1.0
 
@@ -292,6 +294,15 @@ def _check_score(where: str, name: str, value: float, low: float = 0.0, high: fl
         _fail(where, f"{name} must be between {low:g} and {high:g}, got {value!r}")
 
 
+def check_typed_text(text: str, what: str, limit: int = MAX_TEXT_CHARS) -> str:
+    """Text the worker typed or pasted into a record, refused before it changes anything if too long."""
+    if len(text) > limit:
+        raise TranscriptError(
+            f"{what} is {len(text):,} characters long, more than the {limit:,} a record keeps. Shorten it."
+        )
+    return text
+
+
 def check_annotations(annotations: list[Annotation], where: str = "") -> None:
     """Each annotation's ranges, and ids unique across the list."""
     _check_count(where, "the list of annotations", annotations, MAX_ANNOTATIONS)
@@ -376,8 +387,8 @@ class Speaker(Record):
     role_source: str = ""
 
     def check(self, where: str = "") -> None:
-        _check_text(where, "id", self.id, 200)
-        _check_text(where, "label", self.label, 200)
+        _check_text(where, "id", self.id, MAX_LABEL_CHARS)
+        _check_text(where, "label", self.label, MAX_LABEL_CHARS)
         _check_choice(where, "role_source", self.role_source, ROLE_SOURCES)
 
 
