@@ -63,7 +63,7 @@ MAX_WORDS_PER_SEGMENT = 10_000
 MAX_ANNOTATIONS = 100_000
 #: Longest text of one segment, annotation, draft line or label.
 MAX_TEXT_CHARS = 1_000_000
-#: Longest speaker name, client identifier or other label.
+#: Longest speaker id or name.
 MAX_LABEL_CHARS = 200
 #: Word times may stray this far outside their segment (Whisper's word and segment times are set apart).
 WORD_TIME_TOLERANCE = 1.0
