@@ -213,10 +213,12 @@ def traced_pid(tracer: subprocess.Popen) -> int:
 def user_env(home: Path) -> dict[str, str]:
     """A user whose home folder is ``home`` (empty), the data folder inside it, no offline switches.
 
-    ORT_DISABLE_TELEMETRY is removed too: the program must set it itself.
+    ORT_DISABLE_TELEMETRY and CI are removed too: the program must set the first itself.
     """
     env = {k: v for k, v in os.environ.items() if not k.startswith(("HF_", "TRANSFORMERS_", "ORT_", "XDG_"))}
     env.pop("SCRIBE_CACHE", None)
+    # onnxruntime keeps quiet by itself on CI machines (CI is set); a worker's laptop has no CI.
+    env.pop("CI", None)
     env.update(
         HOME=str(home), SCRIBE_HOME=str(home / "scribe-data"), SCRIBE_PASSPHRASE="correct horse battery"
     )
