@@ -1,7 +1,7 @@
 """Speaker diarization and roles, end to end on generated speech with the real models.
 
 espeak-ng speaks dialogues in clearly different voices (tests/synth.py), Whisper
-tiny.en transcribes them, resemblyzer tells the voices apart. The reference is
+tiny.en transcribes them, resemblyzer's voice encoder tells the voices apart. The reference is
 the synthesiser's own turn times, so every segment can be checked.
 """
 
@@ -335,17 +335,15 @@ def test_duplicated_stereo_is_not_taken_for_two_voices():
     assert not one_voice_per_channel(compute_features([left]))
 
 
-def test_features_match_resemblyzer_and_do_not_depend_on_chunking():
-    from resemblyzer import wav_to_mel_spectrogram
-
+def test_features_do_not_depend_on_chunking():
+    """Streamed in uneven chunks or passed whole: the same mel frames (resemblyzer's are in
+    tests/test_voice_encoder.py)."""
     rng = np.random.default_rng(2)
     x = (rng.standard_normal(16000 * 2 + 123) * 0.1).astype(np.float32)
-    ref = wav_to_mel_spectrogram(x)
     whole = read_features(x).mel
     chunked = compute_features([x[:7000], x[7000:20000], x[20000:]]).mel
-    assert whole.shape == ref.shape == chunked.shape
-    np.testing.assert_allclose(whole, ref, rtol=1e-3, atol=1e-6 * ref.max())
-    np.testing.assert_allclose(chunked, whole, rtol=1e-4, atol=1e-7 * ref.max())
+    assert whole.shape == chunked.shape == (1 + len(x) // 160, 40)
+    np.testing.assert_allclose(chunked, whole, rtol=1e-4, atol=1e-7 * whole.max())
 
 
 # --- roles ---------------------------------------------------------------------------------------

@@ -2,13 +2,13 @@
 
 The numeric half of diarization (``scribe.speakers.diarize`` is the transcript half).
 Embeddings come from resemblyzer's GE2E voice encoder (Wan et al. 2018), an
-LSTM whose weights ship inside the pip package, so nothing is downloaded.
+LSTM run in numpy (``scribe.speakers.encoder``) from weights shipped in this
+package, so nothing is downloaded and no torch is needed.
 """
 
 from __future__ import annotations
 
 import logging
-import warnings
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import cache
@@ -17,7 +17,8 @@ from pathlib import Path
 import numpy as np
 
 from scribe.audio import decode as audio_io
-from scribe.core.errors import AudioError, ModelError
+from scribe.core.errors import AudioError
+from scribe.speakers import encoder as voice_encoder
 
 log = logging.getLogger(__name__)
 
@@ -38,8 +39,8 @@ MAX_LINKAGE = 3000
 #: phone caller alone); two voices 0.76-0.85 (espeak pairs; two women on a phone line,
 #: the closest). The margin is thin on phone audio: give the count when you know it.
 SAME_VOICE = 0.855
-#: Torch threads while embedding (see ``embed_windows``).
-EMBED_THREADS = 1
+#: Windows per forward pass of the encoder (larger batches measured no faster per window).
+EMBED_BATCH = 64
 
 
 # --- audio features ------------------------------------------------------------
@@ -69,9 +70,7 @@ class AudioFeatures:
 
 @cache
 def _mel_basis() -> np.ndarray:
-    import librosa.filters
-
-    return librosa.filters.mel(sr=SAMPLE_RATE, n_fft=N_FFT, n_mels=N_MELS).astype(np.float32)
+    return voice_encoder.mel_filterbank(SAMPLE_RATE, N_FFT, N_MELS)
 
 
 @cache
@@ -184,51 +183,29 @@ def one_voice_per_channel(features: AudioFeatures) -> bool:
 # --- the voice encoder ------------------------------------------------------------
 
 
-@cache
-def load_encoder():
-    """resemblyzer's voice encoder on CPU, loaded once per process from the weights in its package."""
-    try:
-        with warnings.catch_warnings():  # resemblyzer 0.1.4 imports a deprecated scipy path
-            warnings.simplefilter("ignore", DeprecationWarning)
-            from resemblyzer import VoiceEncoder
-    except ImportError as exc:
-        raise ModelError(
-            f"Speaker diarization needs resemblyzer ({exc}). Install it with "
-            "`pip install --no-deps resemblyzer==0.1.4` (scripts/setup.sh does this)."
-        ) from exc
-    try:
-        encoder = VoiceEncoder("cpu", verbose=False)
-    except Exception as exc:  # a damaged package: say which, not a torch traceback
-        raise ModelError(f"Could not load resemblyzer's voice encoder weights: {exc}") from exc
-    encoder.eval()
-    return encoder
+def load_encoder() -> voice_encoder.VoiceEncoder:
+    """The voice encoder, loaded once per process (ModelError if its weights are damaged)."""
+    return voice_encoder.load_encoder()
 
 
-def embed_windows(mel: np.ndarray, spans: list[tuple[int, int]], batch: int = 64) -> np.ndarray:
+def embed_windows(mel: np.ndarray, spans: list[tuple[int, int]], batch: int = EMBED_BATCH) -> np.ndarray:
     """One L2-normalised 256-d embedding per frame range of ``mel`` (frames, 40).
 
     A range shorter than the encoder's 1.6 s is repeated to fill it: the LSTM
     then hears speech all along, as in training, rather than silence padding.
     """
-    import torch
-
     encoder = load_encoder()
     out = np.zeros((len(spans), EMBEDDING_SIZE), dtype=np.float32)
-    threads = torch.get_num_threads()
-    # One thread: small LSTM steps gain little from a second core, and on a busy
-    # 2-core machine OpenMP's spin-waiting made two threads ~4x slower (bench/diarize.py).
-    torch.set_num_threads(EMBED_THREADS)
-    try:
+    # One BLAS thread: each LSTM step is a small product, and on a busy 2-core machine a
+    # second thread spin-waits more than it helps (bench/diarize.py).
+    with _one_blas_thread():
         for i in range(0, len(spans), batch):
             part = spans[i : i + batch]
             x = np.zeros((len(part), WINDOW_FRAMES, N_MELS), dtype=np.float32)
             for j, (lo, hi) in enumerate(part):
                 reps = -(-WINDOW_FRAMES // (hi - lo))
                 x[j] = np.tile(mel[lo:hi], (reps, 1))[-WINDOW_FRAMES:]
-            with torch.inference_mode():
-                out[i : i + len(part)] = encoder(torch.from_numpy(x)).numpy()
-    finally:
-        torch.set_num_threads(threads)
+            out[i : i + len(part)] = encoder(x)
     return out
 
 
