@@ -114,11 +114,12 @@ def test_embeddings_match_resemblyzer_on_real_speech(shared_data):
 
 
 def test_runtime_needs_no_torch_librosa_or_numba(repo_root, tmp_path):
-    """The command line, diarization and tagging import and run with torch, librosa and numba blocked."""
+    """The command line, diarization and tagging import and run with torch, librosa, numba, scipy
+    and scikit-learn blocked (only the train and test extras install them)."""
     script = textwrap.dedent(
         """
         import importlib.abc, sys
-        BLOCKED = {"torch", "librosa", "numba", "llvmlite", "resemblyzer", "transformers"}
+        BLOCKED = {"torch", "librosa", "numba", "llvmlite", "resemblyzer", "transformers", "sklearn", "scipy"}
 
         class Block(importlib.abc.MetaPathFinder):
             def find_spec(self, name, path=None, target=None):

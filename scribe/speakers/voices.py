@@ -84,8 +84,6 @@ def compute_features(chunks: Iterable[np.ndarray]) -> AudioFeatures:
     Mel frames are centred like librosa's (``center=True``): the same numbers as
     ``resemblyzer.wav_to_mel_spectrogram``, without holding the audio in memory.
     """
-    from scipy.fft import rfft
-
     basis, window = _mel_basis(), _hann()
     pad = N_FFT // 2
     mono_buf = np.zeros(pad, dtype=np.float32)
@@ -98,7 +96,7 @@ def compute_features(chunks: Iterable[np.ndarray]) -> AudioFeatures:
         n = (len(buf) - N_FFT) // HOP + 1 if len(buf) >= N_FFT else 0
         if n > 0:
             frames = np.lib.stride_tricks.sliding_window_view(buf, N_FFT)[: n * HOP : HOP]
-            spec = np.abs(rfft(frames * window, axis=1)) ** 2
+            spec = np.abs(np.fft.rfft(frames * window, axis=1)) ** 2
             mels.append(spec.astype(np.float32, copy=False) @ basis.T)
         return buf[max(n, 0) * HOP :]
 
@@ -242,18 +240,70 @@ def cluster(emb: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
             return np.zeros(len(emb), dtype=int), normalise(emb.mean(axis=0, keepdims=True))
         labels = np.arange(len(emb))
         return labels, normalise(emb.copy())
-    from sklearn.cluster import AgglomerativeClustering
-
     # Average linkage is quadratic in memory: on a long session, find the clusters on
     # an evenly spaced subset of windows, then let the refinement place every window.
     subset = _evenly(len(emb), MAX_LINKAGE)
     with _one_blas_thread():
-        model = AgglomerativeClustering(n_clusters=k, metric="cosine", linkage="average")
-        labels = model.fit_predict(emb[subset])
+        labels = average_linkage(emb[subset], k)
     if len(subset) < len(emb):
         centroids = normalise(np.stack([emb[subset][labels == c].mean(axis=0) for c in range(k)]))
         labels = np.argmax(emb @ centroids.T, axis=1)
     return _refine(emb, labels, k)
+
+
+def average_linkage(x: np.ndarray, k: int) -> np.ndarray:
+    """``k`` clusters of the rows of ``x`` by agglomerative clustering, average linkage on cosine distance.
+
+    The nearest-neighbour-chain algorithm (Murtagh 1983; what scipy's ``linkage`` uses
+    for average linkage): follow nearest neighbours until two clusters are each
+    other's nearest, merge them (the merged cluster's distance to any other is the
+    size-weighted mean of its parts'), repeat. Average linkage never merges below an
+    earlier merge's height, so the merges sorted by height are the dendrogram, and
+    applying all but the last ``k - 1`` of them cuts it into ``k`` clusters.
+    """
+    n = len(x)
+    unit = x.astype(np.float64)
+    unit /= np.maximum(np.linalg.norm(unit, axis=1, keepdims=True), 1e-12)
+    dist = np.maximum(1.0 - unit @ unit.T, 0.0)
+    np.fill_diagonal(dist, np.inf)
+    size = np.ones(n)
+    alive = np.ones(n, dtype=bool)
+    chain: list[int] = []
+    merges: list[tuple[float, int, int]] = []
+    for _ in range(n - 1):
+        while True:
+            if not chain:
+                chain.append(int(np.flatnonzero(alive)[0]))
+            a = chain[-1]
+            b = int(np.argmin(dist[a]))
+            if len(chain) > 1 and dist[a, chain[-2]] <= dist[a, b]:
+                b = chain[-2]
+                break
+            chain.append(b)
+        chain.pop()
+        chain.pop()
+        merges.append((float(dist[a, b]), a, b))
+        row = (size[a] * dist[a] + size[b] * dist[b]) / (size[a] + size[b])
+        row[a] = np.inf
+        dist[a], dist[:, a] = row, row
+        dist[b], dist[:, b] = np.inf, np.inf
+        size[a] += size[b]
+        alive[b] = False
+    parent = np.arange(n)
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    order = sorted(range(len(merges)), key=lambda m: merges[m][0])
+    for m in order[: n - k]:
+        _, a, b = merges[m]
+        parent[root(b)] = root(a)
+    roots = [root(i) for i in range(n)]
+    _, labels = np.unique(roots, return_inverse=True)
+    return labels
 
 
 def _one_blas_thread():
@@ -270,8 +320,6 @@ def _evenly(n: int, limit: int) -> np.ndarray:
 
 def _eigengap(emb: np.ndarray, keep: int, max_speakers: int) -> tuple[int, float]:
     """Speaker count and eigengap of the cosine affinity pruned to each window's ``keep`` nearest."""
-    from scipy.linalg import eigh
-
     sim = emb @ emb.T
     pruned = np.zeros_like(sim)
     rows = np.arange(len(sim))[:, None]
@@ -280,7 +328,7 @@ def _eigengap(emb: np.ndarray, keep: int, max_speakers: int) -> tuple[int, float
     affinity = np.maximum((pruned + pruned.T) / 2, 0)
     degree = affinity.sum(axis=1) + 1e-9
     laplacian = np.eye(len(sim)) - affinity / np.sqrt(np.outer(degree, degree))
-    values = eigh(laplacian, eigvals_only=True, subset_by_index=[0, min(max_speakers, len(sim) - 1)])
+    values = np.linalg.eigvalsh(laplacian)[: min(max_speakers, len(sim) - 1) + 1]
     gaps = np.diff(values)
     return int(np.argmax(gaps)) + 1, float(gaps.max())
 
