@@ -15,6 +15,7 @@ from scribe.asr.transcribe import (
     drop_boundary_repeat,
     review_reasons,
     speech_clips,
+    split_sentences,
     windows_at_pauses,
 )
 from scribe.core.errors import NoSpeechError
@@ -100,6 +101,24 @@ def test_speech_clips_stay_within_30_s_and_never_span_a_long_silence() -> None:
         (110 * sec, 120 * sec),
     ]
     assert speech_clips([]) == []
+
+
+def test_a_batched_clip_is_cut_into_sentences_and_pauses() -> None:
+    from faster_whisper.transcribe import Segment as FwSegment
+    from faster_whisper.transcribe import Word as FwWord
+
+    said = [(0.0, 0.4, " Hi"), (0.4, 0.9, " there."), (1.0, 1.5, " How"), (1.5, 2.0, " are"),
+            (2.0, 2.4, " you?"), (2.5, 3.0, " I"), (3.0, 3.4, " am"), (5.0, 5.5, " fine")]  # fmt: skip
+    words = [FwWord(a, b, w, 0.9) for a, b, w in said]
+    clip = FwSegment(
+        id=1, seek=0, start=0.0, end=5.5, text="".join(w for _, _, w in said), tokens=[1],
+        avg_logprob=-0.2, compression_ratio=1.1, no_speech_prob=0.01, words=words, temperature=0.0,
+    )  # fmt: skip
+    pieces = split_sentences(clip)
+    assert [p.text for p in pieces] == ["Hi there.", "How are you?", "I am", "fine"]
+    assert [(p.start, p.end) for p in pieces] == [(0.0, 0.9), (1.0, 2.4), (2.5, 3.4), (5.0, 5.5)]
+    assert [w for p in pieces for w in p.words] == words  # no word lost or doubled
+    assert all(p.avg_logprob == -0.2 for p in pieces)
 
 
 @pytest.fixture(scope="module")
