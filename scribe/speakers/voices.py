@@ -306,11 +306,17 @@ def average_linkage(x: np.ndarray, k: int) -> np.ndarray:
     return labels
 
 
+@cache
+def _blas_pools():
+    """The process's BLAS thread pools, found once (finding them walks every loaded library)."""
+    from threadpoolctl import ThreadpoolController
+
+    return ThreadpoolController()
+
+
 def _one_blas_thread():
     """Small matrices: one BLAS thread is as fast, and a second one spin-waits on a busy machine."""
-    from threadpoolctl import threadpool_limits
-
-    return threadpool_limits(1)
+    return _blas_pools().limit(limits=1, user_api="blas")
 
 
 def _evenly(n: int, limit: int) -> np.ndarray:
