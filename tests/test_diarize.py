@@ -158,9 +158,12 @@ def test_input_transcript_is_not_changed(dialogue, diarized):
 def test_a_segment_holding_two_turns_is_split_at_the_word(dialogue):
     """Whisper can put the end of one turn and the start of the next in one segment."""
     path, turns, transcript = dialogue
-    first, second = transcript.segments[0], transcript.segments[1]
+    segs = transcript.segments
+    said_by = [ref_speaker(turns, (s.start + s.end) / 2) for s in segs]
+    i = next(k for k in range(len(segs) - 1) if said_by[k] != said_by[k + 1])  # the first change of turn
+    first, second = segs[i], segs[i + 1]
     merged = Segment(
-        id=0,
+        id=i,
         start=first.start,
         end=second.end,
         text=f"{first.text} {second.text}",
@@ -168,17 +171,17 @@ def test_a_segment_holding_two_turns_is_split_at_the_word(dialogue):
         needs_review=True,
         review_reasons=["flagged for the test"],
     )
-    rest = [replace(s, id=i + 1) for i, s in enumerate(transcript.segments[2:])]
-    mixed = replace(transcript, segments=[merged, *rest])
+    rest = [replace(s, id=i + 1 + n) for n, s in enumerate(segs[i + 2 :])]
+    mixed = replace(transcript, segments=[*segs[:i], merged, *rest])
     out = diarize(mixed, path)
     check_speakers(out, turns)
     check_invariants(mixed, out)
-    assert out.segments[0].text == first.text
-    assert out.segments[1].text == second.text
-    assert out.segments[0].speaker != out.segments[1].speaker
+    assert out.segments[i].text == first.text
+    assert out.segments[i + 1].text == second.text
+    assert out.segments[i].speaker != out.segments[i + 1].speaker
     # The flags of the segment that was cut stay on both pieces.
-    assert out.segments[0].needs_review and out.segments[1].needs_review
-    assert out.segments[1].review_reasons == ["flagged for the test"]
+    assert out.segments[i].needs_review and out.segments[i + 1].needs_review
+    assert out.segments[i + 1].review_reasons == ["flagged for the test"]
 
 
 @pytest.mark.slow
