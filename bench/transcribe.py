@@ -1,8 +1,11 @@
 """Transcription benchmark: accuracy per model on real speech, speed, memory, and overhead.
 
-    python bench/transcribe.py [--models tiny.en,base,small] [--repeats 3]
+    python bench/transcribe.py [--models tiny.en,base,small] [--repeats 3] [--modes-only]
 
 In one run, for each model:
+  * sequential (one 30 s window after another) against batched (speech clips decoded 8 at a
+    time, the default for files): WER on every clip in ../shared/data/speech/ and on generated
+    dialogues (tests/synth.py), and the time of each, in one process per model;
   * WER on every clip in ../shared/data/speech/ (lower-cased, punctuation stripped);
   * real-time factor and peak memory of the project's transcription;
   * the same audio through bare faster-whisper with the same model and settings,
@@ -98,6 +101,94 @@ class WhisperClock:
             yield segment
 
 
+def generated_clips(tmp: Path) -> list[tuple[str, Path, str]]:
+    """(name, audio, reference) of generated dialogues: the counselling exchange and a 5-minute session."""
+    import synth
+
+    if not synth.have_espeak():
+        print("Note: espeak-ng not installed; generated dialogues are skipped.")
+        return []
+    clips = []
+    for name, (samples, turns) in (
+        ("gen-counselling", synth.dialogue(synth.COUNSELLING_TURNS)),
+        ("gen-session-5min", synth.session(300.0, seed=1)),
+    ):
+        path = synth.write_wav(tmp / f"{name}.wav", samples)
+        clips.append((name, path, " ".join(t.text for t in turns)))
+    return clips
+
+
+def modes_worker(model: str, clips_json: str) -> None:
+    """Run in a subprocess: every clip sequential and batched with one loaded model, print JSON."""
+    from dataclasses import replace
+
+    from scribe.asr.metrics import wer
+    from scribe.asr.transcribe import Transcriber
+
+    transcriber = Transcriber(model)
+    base = transcriber.settings
+    rows = []
+    for name, path, ref in json.loads(Path(clips_json).read_text()):
+        row = {"name": name}
+        for i, mode in enumerate(("sequential", "batched")):
+            transcriber.settings = replace(base, batch_size=1 if mode == "sequential" else 8)
+            t0 = time.perf_counter()
+            t = transcriber.transcribe_file(path)
+            row[mode] = {
+                "seconds": time.perf_counter() - t0,
+                "wer": wer(ref, t.text),
+                "words": len(ref.split()),
+                "review": sum(s.needs_review for s in t.segments),
+                "segments": len(t.segments),
+            }
+            if i == 0:
+                row["duration"] = t.duration
+        rows.append(row)
+    print(json.dumps(rows))
+
+
+def compare_modes(model: str, clips: list[tuple[str, Path, str]], tmp: Path) -> None:
+    """Print sequential against batched, per clip and in total, for real and generated speech."""
+    spec = tmp / f"clips-{model}.json"
+    spec.write_text(json.dumps([(n, str(p), r) for n, p, r in clips]))
+    proc = subprocess.run(
+        [sys.executable, __file__, "--worker", "modes", "--models", model, "--audio", str(spec)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if proc.returncode != 0:
+        print(f"{model}: sequential/batched comparison failed: {proc.stderr.strip()[-500:]}")
+        return
+    rows = json.loads(proc.stdout.strip().splitlines()[-1])
+    print(f"\nSequential vs batched (batch 8), {model}, one process, same run:")
+    print(
+        f"{'clip':20} {'sec':>6} {'WER seq':>8} {'WER bat':>8} {'s seq':>7} {'s bat':>7} {'speed-up':>8} {'review s/b':>10}"
+    )
+    totals: dict[str, dict[str, float]] = {}
+    for r in rows:
+        seq, bat = r["sequential"], r["batched"]
+        print(
+            f"{r['name']:20} {r['duration']:6.1f} {seq['wer']:8.3f} {bat['wer']:8.3f} {seq['seconds']:7.1f} "
+            f"{bat['seconds']:7.1f} {seq['seconds'] / bat['seconds']:7.2f}x {seq['review']:>4}/{bat['review']:<5}"
+        )
+        if "model ref" in r["name"]:
+            continue
+        group = "generated" if r["name"].startswith("gen-") else "real (shared)"
+        tot = totals.setdefault(group, {"e_seq": 0.0, "e_bat": 0.0, "n": 0, "s_seq": 0.0, "s_bat": 0.0})
+        tot["e_seq"] += seq["wer"] * seq["words"]
+        tot["e_bat"] += bat["wer"] * bat["words"]
+        tot["n"] += seq["words"]
+        tot["s_seq"] += seq["seconds"]
+        tot["s_bat"] += bat["seconds"]
+    for group, tot in totals.items():
+        print(
+            f"{'ALL ' + group:20} {'':6} {tot['e_seq'] / tot['n']:8.3f} {tot['e_bat'] / tot['n']:8.3f} "
+            f"{tot['s_seq']:7.1f} {tot['s_bat']:7.1f} {tot['s_seq'] / tot['s_bat']:7.2f}x   "
+            f"(WER difference {100 * (tot['e_bat'] - tot['e_seq']) / tot['n']:+.2f} points; target <= +0.5)"
+        )
+
+
 def worker(variant: str, model: str, audio: str, repeats: int) -> None:
     """Run in a subprocess: transcribe ``audio`` ``repeats`` times, print JSON.
 
@@ -190,10 +281,14 @@ def main() -> None:
     )
     parser.add_argument("--models", default="tiny.en,base,small")
     parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--worker", choices=["project", "bare", "both"])
+    parser.add_argument("--worker", choices=["project", "bare", "both", "modes"])
     parser.add_argument("--audio")
     parser.add_argument("--skip-wer", action="store_true", help="only the overhead comparison")
+    parser.add_argument("--modes-only", action="store_true", help="only sequential against batched")
     args = parser.parse_args()
+    if args.worker == "modes":
+        modes_worker(args.models, args.audio)
+        return
     if args.worker:
         worker(args.worker, args.models, args.audio, args.repeats)
         return
@@ -206,6 +301,13 @@ def main() -> None:
     if not have_data:
         print(f"Note: {SPEECH} not found; WER on real speech is skipped (overhead still measured).")
     clips = references() if have_data and not args.skip_wer else []
+    if not args.skip_wer:
+        with tempfile.TemporaryDirectory() as tmp:
+            both = (references() if have_data else []) + generated_clips(Path(tmp))
+            for model in args.models.split(","):
+                compare_modes(model, both, Path(tmp))
+        if args.modes_only:
+            return
     print(f"{'model':8} {'clip':20} {'sec':>6} {'WER':>6} {'RTF':>7} {'x real':>7}")
     summary = []
     with tempfile.TemporaryDirectory() as tmp:

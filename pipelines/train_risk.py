@@ -31,7 +31,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from pipelines.embed import default_files
+from pipelines.embed import default_files, full_model_dir
 from pipelines.risk import CLASSES, MODEL_INFO, MODEL_PATH, load_bank
 from scribe.core.hashing import sha256_file
 
@@ -102,7 +102,7 @@ def main() -> int:
     tokenizer = Tokenizer.from_file(str(tok_path))
     tokenizer.no_padding()
     tokenizer.enable_truncation(max_length=args.max_tokens)
-    base_dir = tok_path.parent
+    base_dir = full_model_dir()
 
     class Classifier(torch.nn.Module):
         """MiniLM, mean-pooled over the attention mask, then one linear layer; outputs probabilities."""

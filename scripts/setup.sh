@@ -30,10 +30,6 @@ python=${PYTHON:-python3.11}
 command -v "$python" >/dev/null || python=python3
 [[ -x .venv/bin/python ]] || "$python" -m venv .venv
 pip=(.venv/bin/python -m pip install -q --disable-pip-version-check)
-# resemblyzer (speaker embeddings, weights included) declares the unmaintained
-# webrtcvad, which does not build on current Pythons: install it without its
-# declared dependencies; pyproject lists the ones it really needs.
-"${pip[@]}" --no-deps "resemblyzer==0.1.4"
 if [[ $want_test == 1 ]]; then
   "${pip[@]}" -e ".[test]"
 else

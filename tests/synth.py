@@ -147,3 +147,57 @@ def two_channel_session(
         left[len(mono) : len(mono) + len(worker)] = worker
         right[len(mono) : len(mono) + len(client)] = client
     return np.stack([left + crosstalk * right, right + crosstalk * left], axis=1)
+
+
+#: More turns of an ordinary session, for long generated recordings (``session``).
+SESSION_TURNS: list[tuple[str, str]] = [
+    ("worker", "Last time you mentioned the letters from the housing office. What happened with those?"),
+    ("client", "I opened them finally. They want the rent arrears paid by the end of the month."),
+    ("worker", "That sounds like a lot to carry on your own. Who else knows about it?"),
+    ("client", "Only my sister. She said she could lend me some money but I do not want to ask."),
+    ("worker", "What makes it hard to ask her?"),
+    ("client", "She has her own children and I always feel like the one who needs rescuing."),
+    ("worker", "You would rather sort it out yourself, and you also know the deadline is close."),
+    ("client", "Exactly. I called the council helpline on Tuesday and waited for an hour."),
+    ("worker", "Did you manage to speak to anyone in the end?"),
+    ("client", "A woman called Grace. She said I can apply for a hardship payment."),
+    ("worker", "That is a real step forward. What do you need to make the application?"),
+    ("client", "Three months of bank statements and a letter from my doctor about my back."),
+    ("worker", "Would it help if we went through the form together next week?"),
+    ("client", "Yes, please. I get muddled with the numbers when I am stressed."),
+    ("worker", "How has your mood been over the last two weeks?"),
+    ("client", "Up and down. Some mornings I do not want to get out of bed, but I do."),
+    ("worker", "What gets you up on those mornings?"),
+    ("client", "Walking the dog, mostly. And my neighbour knocks on Thursdays for coffee."),
+    ("worker", "It sounds like those small routines are holding things together."),
+    ("client", "I suppose they are. I had not thought of it like that."),
+    ("worker", "How are the children getting on at school this term?"),
+    ("client", "My eldest got a good report. The little one is still struggling with reading."),
+    ("worker", "Has the school offered any extra support for her reading?"),
+    ("client", "They mentioned a reading club after school on Wednesdays. I said I would think about it."),
+    ("worker", "Before we finish, let us agree what you will do before our next meeting."),
+    ("client", "I will gather the bank statements and book the doctor's appointment for the letter."),
+    ("worker", "And I will send you the hardship form by email tomorrow morning."),
+    ("client", "Thank you. It feels less overwhelming when it is written down."),
+]
+
+
+def session(seconds: float, seed: int = 0) -> tuple[np.ndarray, list[Turn]]:
+    """A generated two-voice session about ``seconds`` long, its turns drawn from the
+    counselling and session sets in a seeded order (each distinct turn is spoken once and reused)."""
+    rng = np.random.default_rng(seed)
+    pool = COUNSELLING_TURNS + SESSION_TURNS
+    spoken: dict[tuple[str, str], np.ndarray] = {}
+    gap = np.zeros(int(0.6 * SAMPLE_RATE), dtype=np.float32)
+    parts: list[np.ndarray] = [np.zeros(int(0.3 * SAMPLE_RATE), dtype=np.float32)]
+    timed: list[Turn] = []
+    t = 0.3
+    while t < seconds:
+        speaker, text = pool[int(rng.integers(len(pool)))]
+        if (speaker, text) not in spoken:
+            spoken[(speaker, text)] = speak(text, speaker)
+        audio = spoken[(speaker, text)]
+        timed.append(Turn(speaker, text, t, t + len(audio) / SAMPLE_RATE))
+        parts += [audio, gap]
+        t += (len(audio) + len(gap)) / SAMPLE_RATE
+    return np.concatenate(parts), timed

@@ -10,7 +10,14 @@ import pytest
 
 import synth
 from scribe.asr.metrics import wer
-from scribe.asr.transcribe import Transcriber, drop_boundary_repeat, review_reasons, windows_at_pauses
+from scribe.asr.transcribe import (
+    Transcriber,
+    drop_boundary_repeat,
+    review_reasons,
+    speech_clips,
+    split_sentences,
+    windows_at_pauses,
+)
 from scribe.core.errors import NoSpeechError
 from scribe.core.records import Segment, Transcript, TranscriptionSettings, Word
 
@@ -72,6 +79,101 @@ def test_windowed_transcription_loses_and_doubles_nothing(
     assert wer(dialogue_transcript.text, text) < 0.1
     starts = [s.start for s in segs]
     assert starts == sorted(starts)
+
+
+def test_speech_clips_stay_within_30_s_and_never_span_a_long_silence() -> None:
+    sec = synth.SAMPLE_RATE
+    spans = [
+        {"start": 0, "end": 5 * sec},
+        {"start": 6 * sec, "end": 12 * sec},  # 1 s gap: same clip
+        {"start": 15 * sec, "end": 20 * sec},  # 3 s gap: a new clip
+        {"start": 21 * sec, "end": 40 * sec},  # would make the clip 25 s: still fits
+        {"start": 41 * sec, "end": 48 * sec},  # would make it 33 s: a new clip
+        {"start": 50 * sec, "end": 120 * sec},  # 70 s of speech: cut in 30 s pieces
+    ]
+    clips = speech_clips(spans)
+    assert clips == [
+        (0, 12 * sec),
+        (15 * sec, 40 * sec),
+        (41 * sec, 48 * sec),
+        (50 * sec, 80 * sec),
+        (80 * sec, 110 * sec),
+        (110 * sec, 120 * sec),
+    ]
+    assert speech_clips([]) == []
+
+
+def test_a_batched_clip_is_cut_into_sentences_and_pauses() -> None:
+    from faster_whisper.transcribe import Segment as FwSegment
+    from faster_whisper.transcribe import Word as FwWord
+
+    said = [(0.0, 0.4, " Hi"), (0.4, 0.9, " there."), (1.0, 1.5, " How"), (1.5, 2.0, " are"),
+            (2.0, 2.4, " you?"), (2.5, 3.0, " I"), (3.0, 3.4, " am"), (5.0, 5.5, " fine")]  # fmt: skip
+    words = [FwWord(a, b, w, 0.9) for a, b, w in said]
+    clip = FwSegment(
+        id=1, seek=0, start=0.0, end=5.5, text="".join(w for _, _, w in said), tokens=[1],
+        avg_logprob=-0.2, compression_ratio=1.1, no_speech_prob=0.01, words=words, temperature=0.0,
+    )  # fmt: skip
+    pieces = split_sentences(clip)
+    assert [p.text for p in pieces] == ["Hi there.", "How are you?", "I am", "fine"]
+    assert [(p.start, p.end) for p in pieces] == [(0.0, 0.9), (1.0, 2.4), (2.5, 3.4), (5.0, 5.5)]
+    assert [w for p in pieces for w in p.words] == words  # no word lost or doubled
+    assert all(p.avg_logprob == -0.2 for p in pieces)
+
+
+@pytest.fixture(scope="module")
+def sequential_transcript(counselling_dialogue) -> Transcript:
+    tiny_seq = Transcriber("tiny.en", TranscriptionSettings(model="tiny.en", batch_size=1))
+    return tiny_seq.transcribe_file(counselling_dialogue[0])
+
+
+def test_batched_matches_sequential(
+    tiny: Transcriber,
+    dialogue_transcript: Transcript,
+    sequential_transcript: Transcript,
+    counselling_dialogue,
+) -> None:
+    """Files go through the batched decoder by default; it hears what one window at a time hears."""
+    _, turns = counselling_dialogue
+    assert tiny.batched and dialogue_transcript.settings.batch_size == 8
+    assert not Transcriber("tiny.en", TranscriptionSettings(model="tiny.en", batch_size=1)).batched
+    ref = reference_text(turns)
+    assert wer(ref, dialogue_transcript.text) <= wer(ref, sequential_transcript.text) + 0.02
+    assert wer(sequential_transcript.text, dialogue_transcript.text) < 0.1
+    # Both carry the same kinds of evidence: words with probabilities, decoding signals.
+    for seg in dialogue_transcript.segments:
+        assert all(0.0 <= w.probability <= 1.0 for w in seg.words)
+        assert seg.avg_logprob < 0 and 0.0 <= seg.no_speech_prob <= 1.0 and seg.compression_ratio > 0
+        assert isinstance(seg.start, float) and isinstance(seg.words[0].start, float)
+
+
+def test_doubtful_clip_is_decoded_again_alone(tiny: Transcriber, counselling_dialogue) -> None:
+    """A clip whose decoding looks unsure goes back through the guarded one-window decoder."""
+    from dataclasses import replace
+
+    from scribe.audio import decode as audio
+
+    samples = audio.load(counselling_dialogue[0])
+    strict = Transcriber("tiny.en", replace(tiny.settings, review_logprob=-0.01))  # every clip is doubtful
+    calls: list[int] = []
+    real = strict.model.transcribe
+
+    def counting(audio_in, **kwargs):
+        calls.append(len(audio_in))
+        return real(audio_in, **kwargs)
+
+    strict.model.transcribe = counting
+    try:
+        segs = list(strict.transcribe_batched(samples, offset=100.0))
+    finally:
+        del strict.model.transcribe
+    assert calls and all(n <= 30 * synth.SAMPLE_RATE for n in calls)
+    assert segs and segs[0].start >= 100.0
+    assert [s.id for s in segs] == list(range(len(segs)))
+    starts = [s.start for s in segs]
+    assert starts == sorted(starts)
+    # With the strict threshold, every segment is flagged for review, with the reason in words.
+    assert all(s.needs_review and "confidence" in s.review_reasons[0] for s in segs)
 
 
 def test_windows_cut_in_pauses() -> None:

@@ -425,6 +425,9 @@ class TranscriptionSettings(Record):
     #: Long audio is transcribed in windows of about this length, cut at pauses.
     chunk_seconds: float = 600.0
     cpu_threads: int = 0
+    #: Speech clips decoded together when transcribing a file (1: one 30 s window after
+    #: another, each conditioned on nothing; live recording always goes one window at a time).
+    batch_size: int = 8
 
 
 @dataclass

@@ -2,13 +2,13 @@
 
 The numeric half of diarization (``scribe.speakers.diarize`` is the transcript half).
 Embeddings come from resemblyzer's GE2E voice encoder (Wan et al. 2018), an
-LSTM whose weights ship inside the pip package, so nothing is downloaded.
+LSTM run in numpy (``scribe.speakers.encoder``) from weights shipped in this
+package, so nothing is downloaded and no torch is needed.
 """
 
 from __future__ import annotations
 
 import logging
-import warnings
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import cache
@@ -17,7 +17,8 @@ from pathlib import Path
 import numpy as np
 
 from scribe.audio import decode as audio_io
-from scribe.core.errors import AudioError, ModelError
+from scribe.core.errors import AudioError
+from scribe.speakers import encoder as voice_encoder
 
 log = logging.getLogger(__name__)
 
@@ -38,8 +39,8 @@ MAX_LINKAGE = 3000
 #: phone caller alone); two voices 0.76-0.85 (espeak pairs; two women on a phone line,
 #: the closest). The margin is thin on phone audio: give the count when you know it.
 SAME_VOICE = 0.855
-#: Torch threads while embedding (see ``embed_windows``).
-EMBED_THREADS = 1
+#: Windows per forward pass of the encoder (larger batches measured no faster per window).
+EMBED_BATCH = 64
 
 
 # --- audio features ------------------------------------------------------------
@@ -69,9 +70,7 @@ class AudioFeatures:
 
 @cache
 def _mel_basis() -> np.ndarray:
-    import librosa.filters
-
-    return librosa.filters.mel(sr=SAMPLE_RATE, n_fft=N_FFT, n_mels=N_MELS).astype(np.float32)
+    return voice_encoder.mel_filterbank(SAMPLE_RATE, N_FFT, N_MELS)
 
 
 @cache
@@ -85,8 +84,6 @@ def compute_features(chunks: Iterable[np.ndarray]) -> AudioFeatures:
     Mel frames are centred like librosa's (``center=True``): the same numbers as
     ``resemblyzer.wav_to_mel_spectrogram``, without holding the audio in memory.
     """
-    from scipy.fft import rfft
-
     basis, window = _mel_basis(), _hann()
     pad = N_FFT // 2
     mono_buf = np.zeros(pad, dtype=np.float32)
@@ -99,7 +96,7 @@ def compute_features(chunks: Iterable[np.ndarray]) -> AudioFeatures:
         n = (len(buf) - N_FFT) // HOP + 1 if len(buf) >= N_FFT else 0
         if n > 0:
             frames = np.lib.stride_tricks.sliding_window_view(buf, N_FFT)[: n * HOP : HOP]
-            spec = np.abs(rfft(frames * window, axis=1)) ** 2
+            spec = np.abs(np.fft.rfft(frames * window, axis=1)) ** 2
             mels.append(spec.astype(np.float32, copy=False) @ basis.T)
         return buf[max(n, 0) * HOP :]
 
@@ -184,51 +181,29 @@ def one_voice_per_channel(features: AudioFeatures) -> bool:
 # --- the voice encoder ------------------------------------------------------------
 
 
-@cache
-def load_encoder():
-    """resemblyzer's voice encoder on CPU, loaded once per process from the weights in its package."""
-    try:
-        with warnings.catch_warnings():  # resemblyzer 0.1.4 imports a deprecated scipy path
-            warnings.simplefilter("ignore", DeprecationWarning)
-            from resemblyzer import VoiceEncoder
-    except ImportError as exc:
-        raise ModelError(
-            f"Speaker diarization needs resemblyzer ({exc}). Install it with "
-            "`pip install --no-deps resemblyzer==0.1.4` (scripts/setup.sh does this)."
-        ) from exc
-    try:
-        encoder = VoiceEncoder("cpu", verbose=False)
-    except Exception as exc:  # a damaged package: say which, not a torch traceback
-        raise ModelError(f"Could not load resemblyzer's voice encoder weights: {exc}") from exc
-    encoder.eval()
-    return encoder
+def load_encoder() -> voice_encoder.VoiceEncoder:
+    """The voice encoder, loaded once per process (ModelError if its weights are damaged)."""
+    return voice_encoder.load_encoder()
 
 
-def embed_windows(mel: np.ndarray, spans: list[tuple[int, int]], batch: int = 64) -> np.ndarray:
+def embed_windows(mel: np.ndarray, spans: list[tuple[int, int]], batch: int = EMBED_BATCH) -> np.ndarray:
     """One L2-normalised 256-d embedding per frame range of ``mel`` (frames, 40).
 
     A range shorter than the encoder's 1.6 s is repeated to fill it: the LSTM
     then hears speech all along, as in training, rather than silence padding.
     """
-    import torch
-
     encoder = load_encoder()
     out = np.zeros((len(spans), EMBEDDING_SIZE), dtype=np.float32)
-    threads = torch.get_num_threads()
-    # One thread: small LSTM steps gain little from a second core, and on a busy
-    # 2-core machine OpenMP's spin-waiting made two threads ~4x slower (bench/diarize.py).
-    torch.set_num_threads(EMBED_THREADS)
-    try:
+    # One BLAS thread: each LSTM step is a small product, and on a busy 2-core machine a
+    # second thread spin-waits more than it helps (bench/diarize.py).
+    with _one_blas_thread():
         for i in range(0, len(spans), batch):
             part = spans[i : i + batch]
             x = np.zeros((len(part), WINDOW_FRAMES, N_MELS), dtype=np.float32)
             for j, (lo, hi) in enumerate(part):
                 reps = -(-WINDOW_FRAMES // (hi - lo))
                 x[j] = np.tile(mel[lo:hi], (reps, 1))[-WINDOW_FRAMES:]
-            with torch.inference_mode():
-                out[i : i + len(part)] = encoder(torch.from_numpy(x)).numpy()
-    finally:
-        torch.set_num_threads(threads)
+            out[i : i + len(part)] = encoder(x)
     return out
 
 
@@ -265,25 +240,83 @@ def cluster(emb: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
             return np.zeros(len(emb), dtype=int), normalise(emb.mean(axis=0, keepdims=True))
         labels = np.arange(len(emb))
         return labels, normalise(emb.copy())
-    from sklearn.cluster import AgglomerativeClustering
-
     # Average linkage is quadratic in memory: on a long session, find the clusters on
     # an evenly spaced subset of windows, then let the refinement place every window.
     subset = _evenly(len(emb), MAX_LINKAGE)
     with _one_blas_thread():
-        model = AgglomerativeClustering(n_clusters=k, metric="cosine", linkage="average")
-        labels = model.fit_predict(emb[subset])
+        labels = average_linkage(emb[subset], k)
     if len(subset) < len(emb):
         centroids = normalise(np.stack([emb[subset][labels == c].mean(axis=0) for c in range(k)]))
         labels = np.argmax(emb @ centroids.T, axis=1)
     return _refine(emb, labels, k)
 
 
+def average_linkage(x: np.ndarray, k: int) -> np.ndarray:
+    """``k`` clusters of the rows of ``x`` by agglomerative clustering, average linkage on cosine distance.
+
+    The nearest-neighbour-chain algorithm (Murtagh 1983; what scipy's ``linkage`` uses
+    for average linkage): follow nearest neighbours until two clusters are each
+    other's nearest, merge them (the merged cluster's distance to any other is the
+    size-weighted mean of its parts'), repeat. Average linkage never merges below an
+    earlier merge's height, so the merges sorted by height are the dendrogram, and
+    applying all but the last ``k - 1`` of them cuts it into ``k`` clusters.
+    """
+    n = len(x)
+    unit = x.astype(np.float64)
+    unit /= np.maximum(np.linalg.norm(unit, axis=1, keepdims=True), 1e-12)
+    dist = np.maximum(1.0 - unit @ unit.T, 0.0)
+    np.fill_diagonal(dist, np.inf)
+    size = np.ones(n)
+    alive = np.ones(n, dtype=bool)
+    chain: list[int] = []
+    merges: list[tuple[float, int, int]] = []
+    for _ in range(n - 1):
+        while True:
+            if not chain:
+                chain.append(int(np.flatnonzero(alive)[0]))
+            a = chain[-1]
+            b = int(np.argmin(dist[a]))
+            if len(chain) > 1 and dist[a, chain[-2]] <= dist[a, b]:
+                b = chain[-2]
+                break
+            chain.append(b)
+        chain.pop()
+        chain.pop()
+        merges.append((float(dist[a, b]), a, b))
+        row = (size[a] * dist[a] + size[b] * dist[b]) / (size[a] + size[b])
+        row[a] = np.inf
+        dist[a], dist[:, a] = row, row
+        dist[b], dist[:, b] = np.inf, np.inf
+        size[a] += size[b]
+        alive[b] = False
+    parent = np.arange(n)
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    order = sorted(range(len(merges)), key=lambda m: merges[m][0])
+    for m in order[: n - k]:
+        _, a, b = merges[m]
+        parent[root(b)] = root(a)
+    roots = [root(i) for i in range(n)]
+    _, labels = np.unique(roots, return_inverse=True)
+    return labels
+
+
+@cache
+def _blas_pools():
+    """The process's BLAS thread pools, found once (finding them walks every loaded library)."""
+    from threadpoolctl import ThreadpoolController
+
+    return ThreadpoolController()
+
+
 def _one_blas_thread():
     """Small matrices: one BLAS thread is as fast, and a second one spin-waits on a busy machine."""
-    from threadpoolctl import threadpool_limits
-
-    return threadpool_limits(1)
+    return _blas_pools().limit(limits=1, user_api="blas")
 
 
 def _evenly(n: int, limit: int) -> np.ndarray:
@@ -293,8 +326,6 @@ def _evenly(n: int, limit: int) -> np.ndarray:
 
 def _eigengap(emb: np.ndarray, keep: int, max_speakers: int) -> tuple[int, float]:
     """Speaker count and eigengap of the cosine affinity pruned to each window's ``keep`` nearest."""
-    from scipy.linalg import eigh
-
     sim = emb @ emb.T
     pruned = np.zeros_like(sim)
     rows = np.arange(len(sim))[:, None]
@@ -303,7 +334,7 @@ def _eigengap(emb: np.ndarray, keep: int, max_speakers: int) -> tuple[int, float
     affinity = np.maximum((pruned + pruned.T) / 2, 0)
     degree = affinity.sum(axis=1) + 1e-9
     laplacian = np.eye(len(sim)) - affinity / np.sqrt(np.outer(degree, degree))
-    values = eigh(laplacian, eigvals_only=True, subset_by_index=[0, min(max_speakers, len(sim) - 1)])
+    values = np.linalg.eigvalsh(laplacian)[: min(max_speakers, len(sim) - 1) + 1]
     gaps = np.diff(values)
     return int(np.argmax(gaps)) + 1, float(gaps.max())
 

@@ -1,0 +1,271 @@
+"""End-to-end speed: bare faster-whisper against `scribe transcribe` and `scribe note`, stage by stage.
+
+    python bench/pipeline.py [--minutes 10,50] [--model base]
+
+Generated two-voice sessions (tests/synth.py, espeak-ng; made once and cached in
+/tmp/scribe-bench) are run, in one run, through:
+  * bare faster-whisper, sequential (``WhisperModel.transcribe``) and batched
+    (``BatchedInferencePipeline``, batch 8), same model, word timestamps on;
+  * ``scribe transcribe FILE -o x.json`` and ``scribe note FILE --consent`` (the real
+    command line, into a throwaway store), with each stage timed: decode, ASR,
+    speakers, tags, draft, store.
+Each variant runs in its own subprocess, with its models loaded before the clock
+starts (cold start, imports and model loads, is measured on its own), and reports
+its own peak RSS. Times on a shared two-core machine drift by 10-20 % between runs:
+compare the ratios of one run, not the seconds of two.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+CACHE = Path("/tmp/scribe-bench")
+sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
+
+#: The issue's targets.
+NOTE_OVER_BATCHED = 1.15
+FIFTY_MINUTES_SECONDS = 180.0
+PEAK_RSS_MB = 1536.0
+
+
+def session_file(minutes: float) -> Path:
+    """A generated two-voice session of ``minutes``, made once and cached."""
+    import synth
+
+    path = CACHE / f"session-{minutes:g}min.wav"
+    if not path.exists():
+        CACHE.mkdir(parents=True, exist_ok=True)
+        samples, _ = synth.session(minutes * 60.0, seed=int(minutes))
+        synth.write_wav(path.with_suffix(".tmp.wav"), samples).rename(path)
+    return path
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+# --- what runs in the subprocesses ------------------------------------------------------
+
+
+def run_bare(model: str, audio: str, batched: bool) -> dict:
+    from faster_whisper import BatchedInferencePipeline
+
+    from scribe.asr.transcribe import Transcriber
+
+    transcriber = Transcriber(model)
+    options = transcriber.whisper_options()
+    t0 = time.perf_counter()
+    if batched:
+        for key in ("condition_on_previous_text", "hallucination_silence_threshold"):
+            options.pop(key)
+        segments, _ = BatchedInferencePipeline(transcriber.model).transcribe(audio, batch_size=8, **options)
+    else:
+        segments, _ = transcriber.model.transcribe(audio, **options)
+    words = sum(len(s.text.split()) for s in segments)
+    return {"seconds": time.perf_counter() - t0, "words": words, "stages": {}}
+
+
+class StageClock:
+    """Exclusive seconds per stage: each wrapped function's time, less the wrapped calls inside it."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+        self._stack: list[float] = []
+
+    def wrap(self, owner, name: str, stage: str) -> None:
+        real = getattr(owner, name)
+
+        def timed(*args, **kwargs):
+            self._stack.append(0.0)
+            t0 = time.perf_counter()
+            try:
+                return real(*args, **kwargs)
+            finally:
+                spent = time.perf_counter() - t0
+                inner = self._stack.pop()
+                self.seconds[stage] = self.seconds.get(stage, 0.0) + spent - inner
+                if self._stack:
+                    self._stack[-1] += spent
+
+        setattr(owner, name, timed)
+
+
+def run_cli(model: str, audio: str, command: str) -> dict:
+    from click.testing import CliRunner
+
+    import scribe.cli.note as note_cli
+    import scribe.workflow as workflow
+    from scribe.asr.transcribe import Transcriber
+    from scribe.cli import cli
+    from scribe.speakers import voices
+
+    # Warm: the models a run loads, so the clock below holds only the work.
+    Transcriber(model)
+    voices.load_encoder()
+    if command == "note":
+        workflow.tag_text("Client said she slept badly.")
+
+    clock = StageClock()
+    clock.wrap(workflow, "decode_file", "decode")
+    clock.wrap(Transcriber, "transcribe_samples", "ASR")
+    clock.wrap(Transcriber, "transcribe_file", "ASR")
+    clock.wrap(workflow, "read_features", "speakers")
+    clock.wrap(workflow, "diarize", "speakers")
+    clock.wrap(workflow, "tag", "tags")
+    clock.wrap(workflow, "make_draft", "draft")
+    clock.wrap(workflow, "save_session", "store")
+    clock.wrap(note_cli, "_open_store", "store")
+    with tempfile.TemporaryDirectory() as tmp:
+        os.environ.update(SCRIBE_HOME=tmp, SCRIBE_PASSPHRASE="bench passphrase 1234")
+        if command == "note":
+            args = ["note", audio, "--consent", "--client", "bench", "-o", f"{tmp}/note.md"]
+        else:
+            args = ["transcribe", audio, "-o", f"{tmp}/t.json", "--model", model]
+        if command == "note":
+            args += ["--model", model]
+        t0 = time.perf_counter()
+        result = CliRunner().invoke(cli, args, catch_exceptions=False)
+        seconds = time.perf_counter() - t0
+        if result.exit_code != 0:
+            raise RuntimeError(result.output)
+        words = 0
+        if command == "transcribe":
+            words = sum(
+                len(s["text"].split()) for s in json.loads(Path(f"{tmp}/t.json").read_text())["segments"]
+            )
+    stages = dict(clock.seconds)
+    stages["other"] = seconds - sum(stages.values())
+    return {"seconds": seconds, "words": words, "stages": stages}
+
+
+def run_cold(model: str) -> dict:
+    """Imports and model loads, as the first seconds of any command pay them."""
+    t0 = time.perf_counter()
+    import scribe.cli  # noqa: F401
+    import scribe.workflow as workflow
+    from scribe.asr.transcribe import Transcriber
+    from scribe.speakers import voices
+
+    t_import = time.perf_counter()
+    Transcriber(model)
+    t_whisper = time.perf_counter()
+    voices.load_encoder()
+    t_voice = time.perf_counter()
+    workflow.tag_text("Client said she slept badly.")
+    t_tagger = time.perf_counter()
+    return {
+        "seconds": t_tagger - t0,
+        "stages": {
+            "imports": t_import - t0,
+            "whisper load": t_whisper - t_import,
+            "voice encoder": t_voice - t_whisper,
+            "tagger load": t_tagger - t_voice,
+        },
+    }
+
+
+def child(variant: str, model: str, audio: str) -> None:
+    if variant == "cold":
+        out = run_cold(model)
+    elif variant.startswith("bare"):
+        out = run_bare(model, audio, batched=variant == "bare-batched")
+    else:
+        out = run_cli(model, audio, variant.removeprefix("scribe-"))
+    out["rss_mb"] = peak_rss_mb()
+    print(json.dumps(out))
+
+
+def spawn(variant: str, model: str, audio: Path | None) -> dict:
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "GRADIO_ANALYTICS_ENABLED": "False"}
+    args = [sys.executable, __file__, "--child", variant, "--model", model, "--audio", str(audio or "")]
+    t0 = time.perf_counter()
+    proc = subprocess.run(args, capture_output=True, text=True, env=env, check=False)
+    if proc.returncode != 0:
+        return {"error": (proc.stderr.strip().splitlines() or ["failed"])[-1]}
+    out = json.loads(proc.stdout.strip().splitlines()[-1])
+    out["process_seconds"] = time.perf_counter() - t0
+    return out
+
+
+# --- the table ----------------------------------------------------------------------------
+
+
+STAGES = ("decode", "ASR", "speakers", "tags", "draft", "store", "other")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--minutes", default="10,50")
+    parser.add_argument("--model", default="base")
+    parser.add_argument("--child")
+    parser.add_argument("--audio")
+    args = parser.parse_args()
+    if args.child:
+        child(args.child, args.model, args.audio)
+        return
+
+    import synth
+
+    if not synth.have_espeak():
+        sys.exit("espeak-ng is needed to generate the sessions (scripts/setup.sh --test installs it).")
+    cold = spawn("cold", args.model, None)
+    print(f"Model {args.model}, int8, {os.cpu_count()} cores (shared: compare within this run).")
+    if "error" in cold:
+        print(f"cold start failed: {cold['error']}")
+    else:
+        parts = ", ".join(f"{k} {v:.1f} s" for k, v in cold["stages"].items())
+        print(f"Cold start: {cold['seconds']:.1f} s ({parts}); peak RSS {cold['rss_mb']:.0f} MB")
+    variants = ("bare-sequential", "bare-batched", "scribe-transcribe", "scribe-note")
+    for minutes in [float(m) for m in args.minutes.split(",")]:
+        audio = session_file(minutes)
+        duration = minutes * 60.0
+        results = {v: spawn(v, args.model, audio) for v in variants}
+        base = results["bare-batched"].get("seconds")
+        print(f"\n== {minutes:g}-minute generated session ({audio}) ==")
+        print(
+            f"{'variant':18} {'seconds':>8} {'RTF':>6} {'x batched':>9} {'RSS MB':>7} "
+            + " ".join(f"{s:>8}" for s in STAGES)
+        )
+        for v in variants:
+            r = results[v]
+            if "error" in r:
+                print(f"{v:18} error: {r['error']}")
+                continue
+            stages = " ".join(f"{r['stages'][s]:8.1f}" if s in r["stages"] else f"{'':8}" for s in STAGES)
+            ratio = r["seconds"] / base if base else float("nan")
+            print(
+                f"{v:18} {r['seconds']:8.1f} {r['seconds'] / duration:6.3f} {ratio:9.2f} {r['rss_mb']:7.0f} {stages}"
+            )
+        note = results["scribe-note"]
+        if "error" not in note and base:
+            ratio = note["seconds"] / base
+            print(
+                f"targets: scribe note / bare batched {ratio:.2f} (<= {NOTE_OVER_BATCHED}: "
+                f"{'met' if ratio <= NOTE_OVER_BATCHED else 'NOT met'}); peak RSS {note['rss_mb']:.0f} MB "
+                f"(<= {PEAK_RSS_MB:.0f}: {'met' if note['rss_mb'] <= PEAK_RSS_MB else 'NOT met'})"
+                + (
+                    f"; 50 min drafted in {note['seconds']:.0f} s (< {FIFTY_MINUTES_SECONDS:.0f}: "
+                    f"{'met' if note['seconds'] < FIFTY_MINUTES_SECONDS else 'NOT met'})"
+                    if minutes == 50
+                    else ""
+                )
+            )
+    print(
+        "\nseconds exclude model loads (cold start above); stages are exclusive: 'other' is the rest of the "
+        "command (argument parsing, writing the output). Bare runs time faster-whisper's own decoding inside."
+    )
+
+
+if __name__ == "__main__":
+    main()
