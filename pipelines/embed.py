@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import sys
 from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
@@ -113,29 +114,34 @@ class MiniLMEncoder:
 
 
 def load_tokenizer(path: Path, max_tokens: int):
-    """MiniLM's tokenizer, truncating at ``max_tokens`` and padding per batch, not to 128 (much faster)."""
-    from tokenizers import Tokenizer
+    """MiniLM's WordPiece tokenizer as transformers' fast tokenizer (no torch), truncating at ``max_tokens``.
 
-    tokenizer = Tokenizer.from_file(str(path))
-    tokenizer.no_padding()
-    tokenizer.enable_truncation(max_length=max_tokens)
-    return tokenizer
+    transformers gives the tokenizer its model conventions ([CLS] ... [SEP], truncation to the
+    model length, numpy output); padding is left to ``padded_batches``, per batch rather than to
+    a fixed width, which is much faster.
+    """
+    if "transformers" not in sys.modules:
+        # The tokenizer needs no deep-learning framework: do not load torch where one is installed.
+        os.environ.setdefault("USE_TORCH", "0")
+    from transformers import PreTrainedTokenizerFast
+
+    return PreTrainedTokenizerFast(tokenizer_file=str(path), model_max_length=max_tokens)
 
 
 def padded_batches(tokenizer, texts: Sequence[str], batch_size: int):
     """(row indices, input ids, attention mask) per batch, batches formed by length to limit padding."""
     if not texts:
         return
-    encodings = tokenizer.encode_batch(list(texts))
-    order = np.argsort([len(e.ids) for e in encodings], kind="stable")
+    encodings = tokenizer(list(texts), truncation=True)["input_ids"]
+    order = np.argsort([len(e) for e in encodings], kind="stable")
     for i in range(0, len(order), batch_size):
         idx = order[i : i + batch_size]
-        width = max(len(encodings[j].ids) for j in idx)
+        width = max(len(encodings[j]) for j in idx)
         ids = np.zeros((len(idx), width), dtype=np.int64)
         mask = np.zeros_like(ids)
         for row, j in enumerate(idx):
-            n = len(encodings[j].ids)
-            ids[row, :n] = encodings[j].ids
+            n = len(encodings[j])
+            ids[row, :n] = encodings[j]
             mask[row, :n] = 1
         yield idx, ids, mask
 
