@@ -9,7 +9,7 @@ Formats are registered in ``registry.py``; a new one is a module decorated with
 ``@register_format`` and listed in ``BUILTIN_FORMAT_MODULES``.
 """
 
-from note_formats.common import DraftOptions, Material
+from note_formats.common import STYLES, DraftOptions, Material
 from note_formats.editing import (
     accept_item,
     add_item,
@@ -21,7 +21,7 @@ from note_formats.editing import (
     restore_item,
 )
 from note_formats.export import RENDERERS, WRITERS, export
-from note_formats.grounding import GroundingProblem, check_grounding
+from note_formats.grounding import GroundingProblem, check_faithfulness, check_grounding
 from note_formats.registry import (
     FORMATS,
     NoteFormat,
@@ -37,6 +37,7 @@ load_builtin_formats()
 __all__ = [
     "FORMATS",
     "RENDERERS",
+    "STYLES",
     "WRITERS",
     "DraftOptions",
     "GroundingProblem",
@@ -46,6 +47,7 @@ __all__ = [
     "add_item",
     "build_draft",
     "carry_edits",
+    "check_faithfulness",
     "check_grounding",
     "delete_item",
     "edit_field",

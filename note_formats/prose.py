@@ -1,0 +1,438 @@
+"""Clinical prose: the items of a note as the short third-person sentences a worker writes.
+
+Every sentence is generated from the spans it cites (``wording.report``) and
+checked against them (``wording.unfaithful``); one that says a word its evidence
+does not falls back to the verbatim quote, marked for review. Goals stay in the
+client's words, in quotation marks.
+
+What each builder takes, as practice documents it:
+
+* the client's report (Subjective / Data / Behavior): what the client (or another
+  participant) said about problems, needs, circumstances, steps already taken,
+  answers to scaling questions; grouped by topic, in time order. The worker's
+  speech is never the client's report. A client sentence that states a problem or
+  a need is reported even when no tagger category names it;
+* interventions: one place per format, one line per technique the worker used,
+  naming what it was about (SOAP: Objective; DAP: Data; BIRP / GIRP: Intervention);
+* risk: what was disclosed, and denials; a denial said in the same turn as a
+  disclosure ("not that I'd act on it") qualifies it and is never a full denial;
+* plan: one task per plan statement, "Client will ..." / "Worker will ...";
+  a worker's question asks for information and is never a plan, unless it asks
+  the client to do something ("could you ...?").
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Iterable, Sequence
+
+from note_formats.common import (
+    CHANGE_TALK,
+    CONTEXT_SUBTYPES,
+    GOAL_TITLES,
+    INTERVENTION_TITLES,
+    OBSERVATION_TITLES,
+    PLAN_TITLES,
+    PRESENTATION_SUBTYPES,
+    RISK_TITLES,
+    STATUS_WORDS,
+    Material,
+    quoted,
+    title_of,
+)
+from note_formats.items import observation_kind
+from note_formats.wording import Pronouns, as_task, has_subject, is_request, lower_first, nlp, report, unfaithful
+from scribe.core.records import Annotation, Evidence, NoteItem
+
+#: Goal subtypes that state what the client wants (written as goals); the rest of change
+#: talk (ability, reasons, steps taken) is the client's report, and commitments are plans.
+GOAL_SUBTYPES = ("goal", "desire", "need")
+#: A client sentence naming a problem, a need or a step taken, when no category matched it.
+PROBLEM_CUES = re.compile(
+    r"(?i)\b(?:need|needs|can't|cannot|couldn't|don't have|no money|not enough|hard|difficult|struggl\w*|"
+    r"worr\w*|afraid|scared|stress\w*|empty|behind|owe\w*|lost|evict\w*|alone|stuck|late|until|"
+    r"only|every night|all night|fight\w*|yell\w*|hit|drink\w*|high|used|already|signed up|applied|"
+    r"called|started|stopped|quit|miss\w*|fail\w*|tired|exhausted|sick|pain|hurt\w*|cry\w*|"
+    r"argu\w*|kicked|suspend\w*|school|job|work|rent|bills?|food|sleep\w*|phone)\b"
+)
+#: Sentences shorter than this (in words) are acknowledgements, not a report.
+MIN_REPORT_WORDS = 5
+#: Noun phrases too general to say what an intervention was about.
+GENERIC = frozenset(
+    "thing things lot bit way time times something anything everything question questions kind sort "
+    "information today week".split()
+)
+#: Statements on one topic merged into one sentence.
+MAX_MERGED = 2
+#: Noun phrases named per intervention line, and per quote within it.
+MAX_TOPICS, TOPICS_PER_SPAN = 8, 3
+
+
+@functools.cache
+def allowed_words() -> list[str]:
+    """The category names a sentence may use besides its evidence: the note's titles, the tagger
+    taxonomy's names, and the fixed words of the quoted style's headings."""
+    from pipelines.taxonomy import load_taxonomy
+
+    return [
+        *(e.display for e in load_taxonomy().entries),
+        "from the worker's notes; speaker not identified; as reflected by; as said by; intervention used; "
+        "who; when; documented; more; for the worker to decide; conditional; concerning; said; noted; change "
+        "talk; voiced; confirm; readiness",
+        *OBSERVATION_TITLES.values(),
+        *INTERVENTION_TITLES.values(),
+        *GOAL_TITLES.values(),
+        *RISK_TITLES.values(),
+        *PLAN_TITLES.values(),
+        *STATUS_WORDS.values(),
+    ]
+
+
+class Prose:
+    """Builds prose items for one draft; remembers which spans were said, so nothing is said twice."""
+
+    def __init__(self, m: Material):
+        self.m = m
+        self.pronouns = Pronouns.parse(m.options.pronouns)
+        self.used: set[tuple[int, int, int]] = set()
+
+    # --- shared ------------------------------------------------------------------------
+
+    def role(self, ev: Evidence) -> str | None:
+        return ev.role or self.m.transcript.segment(ev.segment_id).role
+
+    def said(self, evidence: Iterable[Evidence]) -> bool:
+        """Whether every span of ``evidence`` is already inside a span the note has written."""
+        spans = list(evidence)
+        return bool(spans) and all(self._covered(e) >= 0.8 for e in spans)
+
+    def _covered(self, e: Evidence) -> float:
+        """The share of ``e``'s characters inside spans already written."""
+        inside = sum(
+            max(0, min(b, e.char_end) - max(a, e.char_start)) for s, a, b in self.used if s == e.segment_id
+        )
+        return min(1.0, inside / max(1, e.char_end - e.char_start))
+
+    def use(self, evidence: Iterable[Evidence]) -> None:
+        self.used.update((e.segment_id, e.char_start, e.char_end) for e in evidence)
+
+    def who(self, role: str | None, speaker: str | None = None) -> str:
+        if role == "client" or (role is None and not self.m.notes):
+            return "Client"
+        if role == "worker" or self.m.notes:
+            return "Worker"
+        label = next((s.label for s in self.m.transcript.speakers if s.id == speaker and s.label), "")
+        return f"Another participant ({label})" if label else "Another participant"
+
+    def pronouns_of(self, role: str | None) -> Pronouns:
+        return self.pronouns if role == "client" else Pronouns()
+
+    def item(self, anns: Sequence[Annotation], text: str, fallback: str, evidence: Sequence[Evidence] | None = None,
+             extra: Sequence[str] = (), heading: str = "") -> NoteItem:
+        """An item citing ``evidence`` (default: what its annotations' speakers said), its sentence
+        checked against that evidence; an unfaithful one falls back to ``fallback`` (quotes), for review."""
+        item = self.m.item(anns, text, extra)
+        if evidence is None:
+            evidence = [e for a in anns for e in self.m.spoken(a)]
+        item.evidence = sorted({(e.segment_id, e.char_start): e for e in evidence}.values(),
+                               key=lambda e: (e.start, e.segment_id, e.char_start))
+        bad = unfaithful(text, [e.quote for e in item.evidence], [*allowed_words(), heading])
+        if bad:
+            item.text = fallback
+            item.needs_review = True
+            reason = f"wording not in its evidence ({', '.join(bad)}): quoted instead"
+            item.review_reason = "; ".join(r for r in (item.review_reason, reason) if r)
+        return item
+
+    # --- goals ------------------------------------------------------------------------
+
+    def goals(self) -> list[NoteItem]:
+        """Goals in the client's (or a family member's) own words, verbatim."""
+        items = []
+        for ann in self.m.select("goal", subtypes=GOAL_SUBTYPES, exclude_roles=("worker",)):
+            if ann.status != "affirmed" or ann.source == "minilm-head":
+                continue
+            spoken = self.m.spoken(ann)
+            if self.said(spoken):
+                continue
+            who = self.who(self.m.role(ann), ann.speaker)
+            text = f'{who} stated the goal: {quoted(spoken, self.m.options.max_quotes)}.'
+            items.append(self.item([ann], text, text))
+            self.use(spoken)
+        return items
+
+    # --- the client's report --------------------------------------------------------------
+
+    def reports(self, kinds: Sequence[str] = ("reported",)) -> list[NoteItem]:
+        """What the client and other participants said, grouped by topic, topics in time order."""
+        groups: dict[tuple[str, str | None], list[tuple[Annotation, list[Evidence]]]] = {}
+        placed: set[tuple[int, int]] = set()  # a span tagged with two topics is reported under the first
+        for ann in self.m.annotations:
+            if ann.label == "observation":
+                if observation_kind(self.m, ann) not in kinds:
+                    continue
+                topic = title_of(ann.subtype, OBSERVATION_TITLES, "observation")
+            elif ann.label == "goal" and ann.subtype in CHANGE_TALK and ann.subtype not in ("commitment", *GOAL_SUBTYPES):
+                topic = title_of(ann.subtype, GOAL_TITLES, "goal")
+            else:
+                continue
+            role = self.m.role(ann)
+            if role == "worker" and not self.m.notes:  # the worker's words are not the client's report
+                continue
+            spoken = [e for e in self.m.spoken(ann) if not self.said([e]) and (e.segment_id, e.char_start) not in placed]
+            if not spoken:
+                continue
+            placed.update((e.segment_id, e.char_start) for e in spoken)
+            groups.setdefault((topic, ann.speaker if role == "other" else None), []).append((ann, spoken))
+        items = []
+        for (topic, _), members in groups.items():
+            # one sentence per topic, of at most MAX_MERGED statements (a long list stops reading as prose)
+            members.sort(key=lambda m: (m[1][0].start, m[1][0].segment_id))
+            for n in range(0, len(members), MAX_MERGED):
+                chunk = members[n : n + MAX_MERGED]
+                evidence = sorted((e for _, sp in chunk for e in sp), key=lambda e: (e.start, e.segment_id, e.char_start))
+                items.append(self._report_item([a for a, _ in chunk], evidence, topic))
+                self.use(evidence)
+        items += self.scaling_answers()
+        items += self.unmatched()
+        return sorted(items, key=lambda i: min((e.start, e.segment_id) for e in i.evidence))
+
+    def _report_item(self, anns: Sequence[Annotation], evidence: Sequence[Evidence], topic: str = "") -> NoteItem:
+        role = self.role(evidence[0])
+        who = self.who(role, self.m.transcript.segment(evidence[0].segment_id).speaker)
+        verb = "noted" if self.m.notes else "reported"
+        if self.m.notes:  # the worker's own notes: their words, tidied, are the sentence
+            clauses = [report(e.quote, "worker", self.pronouns) for e in evidence]
+            text = "; ".join(clauses)
+            text = text[:1].upper() + text[1:] + "."
+        else:
+            clauses = [report(e.quote, role, self.pronouns_of(role)) for e in evidence]
+            if len(clauses) == 1 and not has_subject(clauses[0]):
+                text = f"{who} {verb}: {lower_first(clauses[0])}."
+            else:
+                text = f"{who} {verb} that " + ", and that ".join(lower_first(c) for c in clauses) + "."
+        fallback = f"{topic or who}: {quoted(evidence, self.m.options.max_quotes)}"
+        return self.item(anns, text, fallback, evidence)
+
+    def scaling_answers(self) -> list[NoteItem]:
+        """A scaling question and the client's answer: the next sentence the client said."""
+        items = []
+        for ann in self.m.select("intervention", subtypes=("scaling_question",), roles=("worker", None)):
+            q = ann.evidence[0]
+            seg = self.m.transcript.segment(q.segment_id)
+            later = [s for s in self.m.transcript.segments if s.start >= seg.end and s.id != seg.id and s.role != "worker"]
+            if not later or (later[0].role is None and not self.m.notes and seg.role is None):
+                continue
+            answer_seg = later[0]
+            sent = next((s for s in nlp()(answer_seg.text).sents if s.text.strip()), None)
+            if sent is None:
+                continue
+            said = sent.text.strip().rstrip(".!")
+            start = answer_seg.text.index(said)
+            answer = Evidence.of(answer_seg, start, start + len(said))
+            question = report(q.quote, "worker", self.pronouns).rstrip("?")
+            question = question[:1].lower() + question[1:]
+            who = self.who(answer_seg.role, answer_seg.speaker)
+            text = f'Asked {question}, {who.lower() if who == "Client" else who} answered: "{answer.quote}".'
+            text = text[:1].upper() + text[1:]
+            fallback = f"Scaling question: {quoted([q, answer], 2)}"
+            items.append(self.item([ann], text, fallback, [q, answer]))
+            self.use([answer])
+        return items
+
+    def unmatched(self) -> list[NoteItem]:
+        """Client sentences stating a problem, need or step taken that no annotation cites."""
+        if self.m.notes:
+            return []
+        cited = {(e.segment_id, e.char_start, e.char_end) for a in self.m.annotations for e in a.evidence} | self.used
+        items = []
+        for seg in self.m.transcript.segments:
+            if seg.role not in ("client", "other"):
+                continue
+            for sent in nlp()(seg.text).sents:
+                text = sent.text.strip()
+                if len(text.split()) < MIN_REPORT_WORDS or text.endswith("?") or not PROBLEM_CUES.search(text):
+                    continue
+                start = seg.text.index(text, sent.start_char)
+                end = start + len(text)
+                if any(s == seg.id and a < end and start < b for s, a, b in cited):
+                    continue
+                items.append(self._report_item([], [Evidence.of(seg, start, end)]))
+                self.use(items[-1].evidence)
+        return items
+
+    # --- what the worker saw and did ---------------------------------------------------------
+
+    def observed(self) -> list[NoteItem]:
+        """The worker's own description of the client's presentation (affect, behaviour, ...)."""
+        items = []
+        for ann in self.m.select("observation", subtypes=PRESENTATION_SUBTYPES, roles=("worker",)):
+            spoken = self.m.spoken(ann)
+            if self.said(spoken) or any(self._is_question(e) for e in spoken):
+                continue
+            title = title_of(ann.subtype, OBSERVATION_TITLES, "observation")
+            text = f"{title}: worker observed that {report(spoken[0].quote, 'worker', self.pronouns)}."
+            items.append(self.item([ann], text, f"{title}: {quoted(spoken, 2)}"))
+            self.use(spoken)
+        return items
+
+    @staticmethod
+    def _is_question(ev: Evidence) -> bool:
+        return ev.quote.rstrip().endswith("?")
+
+    def interventions(self) -> list[NoteItem]:
+        """One line per technique the worker used, naming what it was about, with its times."""
+        groups: dict[str, list[Annotation]] = {}
+        for ann in self.m.select("intervention", roles=("worker", None)):
+            if ann.source == "minilm-head" and self.said(ann.evidence):
+                continue  # the model's generic reading of words the note already gives (a referral in the plan)
+            groups.setdefault(ann.subtype, []).append(ann)
+        items = []
+        for subtype, anns in groups.items():
+            title = title_of(subtype, INTERVENTION_TITLES, "intervention")
+            evidence = sorted((e for a in anns for e in self.m.spoken(a)), key=lambda e: (e.start, e.segment_id))
+            topics: list[str] = []
+            for e in evidence:
+                for t in self._topics(e.quote)[:TOPICS_PER_SPAN]:
+                    if t.lower() not in (x.lower() for x in topics):
+                        topics.append(t)
+            shown = topics[:MAX_TOPICS]
+            text = f"{title}: {'; '.join(shown)}." if shown else f"{title}."
+            unknown = not self.m.notes and any(self.m.role(a) is None for a in anns)
+            extra = ["speaker unknown: confirm the worker said this"] if unknown else []
+            items.append(self.item(anns, text, f"{title}: {quoted(evidence, self.m.options.max_quotes)}",
+                                   extra=extra, heading=title))
+        return sorted(items, key=lambda i: min(e.start for e in i.evidence))
+
+    @staticmethod
+    def _topics(text: str) -> list[str]:
+        """The noun phrases of a worker's turn that say what it was about (pronouns and generic words left out)."""
+        out = []
+        for chunk in nlp()(text).noun_chunks:
+            words = [t for t in chunk if not t.is_stop and t.is_alpha and t.pos_ != "PRON"]
+            if not words or all(t.lower_ in GENERIC for t in words):
+                continue
+            out.append(" ".join(t.text for t in chunk[words[0].i - chunk.start :]))
+        return out
+
+    # --- risk ------------------------------------------------------------------------------
+
+    def risks(self) -> list[NoteItem]:
+        """Disclosures first (with any qualifying denial said with them), then denials."""
+        anns = [a for a in self.m.select("risk") if self.m.role(a) != "worker" or self.m.notes]
+        by_seg: dict[int, list[Annotation]] = {}
+        for a in anns:
+            by_seg.setdefault(a.evidence[0].segment_id, []).append(a)
+        disclosed, denied = [], []
+        for seg_anns in by_seg.values():
+            current = [a for a in seg_anns if a.status == "affirmed" or a.possible]
+            other = [a for a in seg_anns if a not in current and a.status != "negated"]
+            negated = [a for a in seg_anns if a.status == "negated"]
+            if current:  # a denial in the same turn qualifies the disclosure ("not that I'd act on it")
+                disclosed.append(self._risk_item(current + negated, possible=all(a.possible for a in current)))
+            elif negated:
+                denied.append(self._risk_item(negated, denial=True))
+            for a in other:
+                disclosed.append(self._risk_item([a]))
+        return [*disclosed, *denied]
+
+    def _risk_item(self, anns: list[Annotation], *, denial: bool = False, possible: bool = False) -> NoteItem:
+        first = anns[0]
+        what = " and ".join(dict.fromkeys(RISK_TITLES.get(a.subtype, a.subtype.replace("_", " ")) for a in anns))
+        spoken = sorted({(e.segment_id, e.char_start): e for a in anns for e in self.m.spoken(a)}.values(),
+                        key=lambda e: (e.start, e.char_start))
+        role = self.m.role(first)
+        who = self.who(role, first.speaker)
+        clause = "; ".join(lower_first(report(e.quote, role, self.pronouns_of(role))) for e in spoken)
+        if denial:
+            clause = re.sub(r"(?i)^no+[,.!]\s+(?=.*\b(?:not|never|no|nothing)\b)", "", clause)
+            text = f"{who} denied {what}, stating that {clause}."
+            extra: list[str] = []
+        else:
+            status = "possible" if possible else first.status
+            label = {"possible": f"Possible {what}", "historical": f"Past {what}",
+                     "hypothetical": f"{what.capitalize()} (hypothetical)",
+                     "other_person": f"{what.capitalize()} concerning another person"}.get(status, what.capitalize())
+            text = f"{label}: {who.lower() if who == 'Client' else who} reported that {clause}."
+            extra = {"affirmed": ["risk indicator: confirm and document the response"],
+                     "possible": ["possible risk: decide whether this is current risk and document the response"]}.get(status, [])
+        fallback = f"{what.capitalize()}: {quoted(spoken, self.m.options.max_quotes)}"
+        item = self.item(anns, text, fallback, extra=extra)
+        self.use(spoken)
+        return item
+
+    # --- plan ------------------------------------------------------------------------------
+
+    def plans(self) -> list[NoteItem]:
+        """One task per plan statement; questions that only ask for information are left out."""
+        items = []
+        seen: set[int] = set()
+        anns = [*self.m.select("plan"), *self.m.select("goal", subtypes=("commitment",), exclude_roles=("worker",))]
+        anns.sort(key=lambda a: (a.evidence[0].start, a.evidence[0].segment_id))
+        for ann in anns:
+            spoken = self.m.spoken(ann)
+            role = self.m.role(ann)
+            if ann.status == "negated" or self.said(spoken):
+                continue
+            if any(self._is_question(e) for e in spoken) and not all(is_request(e.quote) for e in spoken):
+                continue  # "Where would you like to be by the end of the month?" asks, it does not plan
+            sentences = [s for e in spoken for s in self._sentences(e)]
+            for ev in sentences:
+                key = hash((ev.segment_id, ev.char_start))
+                if key in seen or self.said([ev]):
+                    continue
+                seen.add(key)
+                text = as_task(ev.quote, "worker" if self.m.notes else role, self.pronouns) + "."
+                title = title_of(ann.subtype, PLAN_TITLES, "plan") if ann.label == "plan" else "Task"
+                items.append(self.item([ann], text, f"{title}: {quoted([ev], 1)}", [ev]))
+            self.use(spoken)
+        return items
+
+    @staticmethod
+    def _sentences(ev: Evidence) -> list[Evidence]:
+        """``ev`` cut into its sentences that carry words (a worker's summary of tasks is one task each)."""
+        seg_text = ev.quote
+        out = []
+        for sent in nlp()(seg_text).sents:
+            text = sent.text.strip()
+            if len(text.split()) < 3:
+                continue
+            start = ev.char_start + seg_text.index(text, sent.start_char)
+            out.append(Evidence(segment_id=ev.segment_id, char_start=start, char_end=start + len(text),
+                                start=ev.start, end=ev.end, quote=text, speaker=ev.speaker, role=ev.role))
+        return out or [ev]
+
+    # --- assessment ------------------------------------------------------------------------
+
+    def context(self) -> list[NoteItem]:
+        """Strengths, stressors and barriers, as the client put them."""
+        items = []
+        for ann in self.m.select("observation", subtypes=CONTEXT_SUBTYPES):
+            if observation_kind(self.m, ann) != "context" or (self.m.role(ann) == "worker" and not self.m.notes):
+                continue
+            spoken = [e for e in self.m.spoken(ann) if not self.said([e])]
+            if not spoken:
+                continue
+            title = title_of(ann.subtype, OBSERVATION_TITLES, "observation")
+            item = self._report_item([ann], spoken, title)
+            item.text = f"{title}: {item.text}" if not item.needs_review or "quoted instead" not in item.review_reason else item.text
+            items.append(item)
+            self.use(spoken)
+        return items
+
+
+def prose_parts(m: Material) -> dict[str, list[NoteItem]]:
+    """Every kind of prose item of a draft, built once. Risk, goals and plans claim their spans
+    first, so the client's report does not say them again."""
+    p = Prose(m)
+    risks, goals, plans = p.risks(), p.goals(), p.plans()
+    return {
+        "risks": risks,
+        "goals": goals,
+        "plans": plans,
+        "reports": p.reports(),
+        "context": p.context(),
+        "observed": p.observed(),
+        "interventions": p.interventions(),
+    }
