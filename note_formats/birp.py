@@ -65,8 +65,9 @@ def build_birp(m: Material) -> list[NoteSection]:
         _presentation(m, p),
         empty_text="No behaviour or symptoms were identified; add what the client reported and how they presented.",
     )
-    goals = goal_items(m) if p is None else p["goals"]
-    return _then_intervention_response_plan(m, behavior, [*goals, *change_talk_summary(m)], p)
+    if p is None:
+        return _then_intervention_response_plan(m, behavior, [*goal_items(m), *change_talk_summary(m)], p)
+    return _then_intervention_response_plan(m, behavior, [*p["goals"], *p["change_talk"]], p)
 
 
 @register_format("girp", title="GIRP note")
@@ -79,7 +80,8 @@ def build_girp(m: Material) -> list[NoteSection]:
         goal_items(m) if p is None else p["goals"],
         empty_text="No goals were stated in the session; add the treatment-plan goals this session addressed.",
     )
-    return _then_intervention_response_plan(m, goals, [*_presentation(m, p), *change_talk_summary(m)], p)
+    talk = change_talk_summary(m) if p is None else p["change_talk"]
+    return _then_intervention_response_plan(m, goals, [*_presentation(m, p), *talk], p)
 
 
 def _parts(m: Material) -> dict[str, list[NoteItem]] | None:

@@ -23,7 +23,7 @@ def build_dap(m: Material) -> list[NoteSection]:
     if m.options.style == "prose":
         p = prose_parts(m)
         data = [*p["goals"], *p["reports"], *p["observed"], *p["interventions"]]
-        assessment = [*change_talk_summary(m), *p["context"]]
+        assessment = [*p["change_talk"], *p["context"]]
         return _layout(m, data, assessment, risk_section(m, p["risks"]), plan_section(m, p["plans"]))
     data = [
         *goal_items(m),

@@ -87,7 +87,7 @@ def check_faithfulness(draft: NoteDraft, transcript: Transcript) -> list[Groundi
     from note_formats.wording import unfaithful
 
     verbatim = set(get_format(draft.format).verbatim_sections)
-    allowed = allowed_words()
+    allowed = [*allowed_words(), *(s.label for s in transcript.speakers if s.label)]
     problems = []
     for sec in draft.sections:
         if sec.key in verbatim:

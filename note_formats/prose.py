@@ -42,7 +42,7 @@ from note_formats.common import (
     title_of,
 )
 from note_formats.items import observation_kind
-from note_formats.wording import Pronouns, as_task, has_subject, is_request, lower_first, nlp, report, unfaithful
+from note_formats.wording import Pronouns, as_task, clean, has_subject, is_request, lower_first, nlp, report, unfaithful
 from scribe.core.records import Annotation, Evidence, NoteItem
 
 #: Goal subtypes that state what the client wants (written as goals); the rest of change
@@ -56,6 +56,18 @@ PROBLEM_CUES = re.compile(
     r"called|started|stopped|quit|miss\w*|fail\w*|tired|exhausted|sick|pain|hurt\w*|cry\w*|"
     r"argu\w*|kicked|suspend\w*|school|job|work|rent|bills?|food|sleep\w*|phone)\b"
 )
+#: A worker saying what they see: "I can see the mold", "I noticed a bruise", "you look tired".
+PERCEPTION = re.compile(
+    r"(?i)^(?:(?:and|so|also|but)\s+)?(?P<seen>\bI\s+(?:also\s+|can\s+|could\s+)*(?:see|saw|notice|noticed|observe|observed)"
+    r"(?:\s+that)?\b)|\byou(?:'re| are)?\s+(?:look|looked|looking|seem|seemed|sound|sounded|appear|appeared)\b"
+)
+#: A worker's turn that sums up what was agreed.
+RECAP = re.compile(
+    r"(?i)\b(?:sum (?:it |that |this )?up|summari[sz]e|recap|to review|let me make sure|so the plan is|"
+    r"so before next time|so for this week|here's the plan|here's what (?:I|we) have|what we agreed)\b"
+)
+#: Verbs of talking: "I'm going to ask you some questions" is what happens next in the session.
+SPEECH_ACTS = frozenset(("ask", "tell", "share", "explain", "talk", "say", "mention", "go", "start", "sum", "summarize"))
 #: Sentences shorter than this (in words) are acknowledgements, not a report.
 MIN_REPORT_WORDS = 5
 #: Noun phrases too general to say what an intervention was about.
@@ -79,7 +91,7 @@ def allowed_words() -> list[str]:
         *(e.display for e in load_taxonomy().entries),
         "from the worker's notes; speaker not identified; as reflected by; as said by; intervention used; "
         "who; when; documented; more; for the worker to decide; conditional; concerning; said; noted; change "
-        "talk; voiced; confirm; readiness",
+        "talk; voiced; confirm; readiness; information giving",
         *OBSERVATION_TITLES.values(),
         *INTERVENTION_TITLES.values(),
         *GOAL_TITLES.values(),
@@ -89,6 +101,23 @@ def allowed_words() -> list[str]:
     ]
 
 
+def in_session_talk(text: str) -> bool:
+    """Whether a sentence only announces talk in the session ("I'm going to ask you some questions")."""
+    doc = nlp()(text)
+    root = next((t for t in doc if t.dep_ == "ROOT"), None)
+    if root is None:
+        return False
+    main = next((c for c in root.children if c.dep_ == "xcomp"), root) if root.lemma_ == "go" else root
+    return main.lemma_.lower() in SPEECH_ACTS and not any(t.lower_ in TIME_WORDS for t in doc)
+
+
+#: Words that put a plan in time ("tomorrow", "Thursday", "next week").
+TIME_WORDS = frozenset(
+    "today tonight tomorrow week weekend month monday tuesday wednesday thursday friday saturday sunday "
+    "morning afternoon evening next before after by until daily nightly every".split()
+)
+
+
 class Prose:
     """Builds prose items for one draft; remembers which spans were said, so nothing is said twice."""
 
@@ -96,6 +125,8 @@ class Prose:
         self.m = m
         self.pronouns = Pronouns.parse(m.options.pronouns)
         self.used: set[tuple[int, int, int]] = set()
+        #: Speaker labels the note may name ("Another participant (Mum)").
+        self.labels = [s.label for s in m.transcript.speakers if s.label]
 
     # --- shared ------------------------------------------------------------------------
 
@@ -137,7 +168,7 @@ class Prose:
             evidence = [e for a in anns for e in self.m.spoken(a)]
         item.evidence = sorted({(e.segment_id, e.char_start): e for e in evidence}.values(),
                                key=lambda e: (e.start, e.segment_id, e.char_start))
-        bad = unfaithful(text, [e.quote for e in item.evidence], [*allowed_words(), heading])
+        bad = unfaithful(text, [e.quote for e in item.evidence], [*allowed_words(), heading, *self.labels])
         if bad:
             item.text = fallback
             item.needs_review = True
@@ -207,11 +238,12 @@ class Prose:
             text = "; ".join(clauses)
             text = text[:1].upper() + text[1:] + "."
         else:
-            clauses = [report(e.quote, role, self.pronouns_of(role)) for e in evidence]
-            if len(clauses) == 1 and not has_subject(clauses[0]):
-                text = f"{who} {verb}: {lower_first(clauses[0])}."
-            else:
-                text = f"{who} {verb} that " + ", and that ".join(lower_first(c) for c in clauses) + "."
+            clauses = [re.sub(r"(?i)^that\s+", "", report(e.quote, role, self.pronouns_of(role))) for e in evidence]
+            whole = [lower_first(c) for c in clauses if has_subject(c)]
+            fragments = [lower_first(c) for c in clauses if not has_subject(c)]
+            parts = [f"{who} {verb} that " + ", and that ".join(whole) + "."] if whole else []
+            parts += [f"{who} {verb}: {f}." for f in fragments]
+            text = " ".join(parts)
         fallback = f"{topic or who}: {quoted(evidence, self.m.options.max_quotes)}"
         return self.item(anns, text, fallback, evidence)
 
@@ -225,7 +257,7 @@ class Prose:
             if not later or (later[0].role is None and not self.m.notes and seg.role is None):
                 continue
             answer_seg = later[0]
-            sent = next((s for s in nlp()(answer_seg.text).sents if s.text.strip()), None)
+            sent = next((s for s in nlp()(answer_seg.text).sents if len(clean(s.text).split()) >= 2), None)
             if sent is None:
                 continue
             said = sent.text.strip().rstrip(".!")
@@ -265,16 +297,35 @@ class Prose:
     # --- what the worker saw and did ---------------------------------------------------------
 
     def observed(self) -> list[NoteItem]:
-        """The worker's own description of the client's presentation (affect, behaviour, ...)."""
+        """What the worker said they saw ("I noticed a bruise on your wrist", "you look tired today").
+
+        Only the worker's statements of perception count: a worker's remark about
+        people in general is psychoeducation, and the client's words are the report.
+        """
+        if self.m.notes:
+            return []
         items = []
-        for ann in self.m.select("observation", subtypes=PRESENTATION_SUBTYPES, roles=("worker",)):
-            spoken = self.m.spoken(ann)
-            if self.said(spoken) or any(self._is_question(e) for e in spoken):
+        for seg in self.m.transcript.segments:
+            if seg.role != "worker":
                 continue
-            title = title_of(ann.subtype, OBSERVATION_TITLES, "observation")
-            text = f"{title}: worker observed that {report(spoken[0].quote, 'worker', self.pronouns)}."
-            items.append(self.item([ann], text, f"{title}: {quoted(spoken, 2)}"))
-            self.use(spoken)
+            for sent in nlp()(seg.text).sents:
+                said = sent.text.strip()
+                match = PERCEPTION.search(said)
+                if said.endswith("?") or match is None:
+                    continue
+                start = seg.text.index(said, sent.start_char)
+                ev = Evidence.of(seg, start, start + len(said))
+                if match.group("seen"):
+                    rest = said[match.end() :].strip()
+                    if len(rest.split()) < 2:
+                        continue
+                    text = f"Worker observed {report(rest, 'worker', self.pronouns)}."
+                else:
+                    text = f"Worker observed that {lower_first(report(said, 'worker', self.pronouns))}."
+                anns = [a for a in self.m.annotations if any(e.segment_id == seg.id for e in a.evidence)
+                        and a.label == "observation"]
+                items.append(self.item(anns, text, f"Observed: {quoted([ev], 1)}", [ev]))
+                self.use([ev])
         return items
 
     @staticmethod
@@ -347,7 +398,13 @@ class Prose:
         clause = "; ".join(lower_first(report(e.quote, role, self.pronouns_of(role))) for e in spoken)
         if denial:
             clause = re.sub(r"(?i)^no+[,.!]\s+(?=.*\b(?:not|never|no|nothing)\b)", "", clause)
-            text = f"{who} denied {what}, stating that {clause}."
+            question = self.question_before(spoken[0])
+            if len(clause.split()) < 4 and question is not None:  # "No." says nothing without its question
+                spoken = [question, *spoken]
+                answer = " ".join(f'"{e.quote}"' for e in spoken[1:])
+                text = f'{who} denied {what}: asked "{question.quote}", {who.lower() if who == "Client" else who} answered {answer}.'
+            else:
+                text = f"{who} denied {what}, stating that {clause}."
             extra: list[str] = []
         else:
             status = "possible" if possible else first.status
@@ -358,16 +415,45 @@ class Prose:
             extra = {"affirmed": ["risk indicator: confirm and document the response"],
                      "possible": ["possible risk: decide whether this is current risk and document the response"]}.get(status, [])
         fallback = f"{what.capitalize()}: {quoted(spoken, self.m.options.max_quotes)}"
-        item = self.item(anns, text, fallback, extra=extra)
+        item = self.item(anns, text, fallback, spoken, extra=extra)
         self.use(spoken)
         return item
+
+    def question_before(self, ev: Evidence) -> Evidence | None:
+        """The last question the worker asked before ``ev`` (in the worker's turn just before it)."""
+        segs = self.m.transcript.segments
+        at = next((n for n, seg in enumerate(segs) if seg.id == ev.segment_id), 0)
+        for seg in reversed(segs[:at]):
+            if seg.role != "worker":
+                continue
+            questions = [q for q in nlp()(seg.text).sents if q.text.strip().endswith("?")]
+            if not questions:
+                return None
+            text = questions[-1].text.strip()
+            start = seg.text.index(text, questions[-1].start_char)
+            return Evidence.of(seg, start, start + len(text))
+        return None
 
     # --- plan ------------------------------------------------------------------------------
 
     def plans(self) -> list[NoteItem]:
-        """One task per plan statement; questions that only ask for information are left out."""
+        """One task per plan statement; questions that only ask for information are left out.
+
+        A worker's recap at the end ("So let me sum up. Today ... You'll call the pantry
+        this week. I'll call you tomorrow.") lists the plan: each of its statements is a task.
+        Talk about what happens next in the session ("I'm going to ask you some questions")
+        is not a plan.
+        """
         items = []
         seen: set[int] = set()
+        for seg in self.m.transcript.segments:
+            if (seg.role == "worker" or self.m.notes) and RECAP.search(seg.text):
+                anns = [a for a in self.m.select("plan") if any(e.segment_id == seg.id for e in a.evidence)]
+                for ev in self._sentences(Evidence.of(seg, 0, len(seg.text.rstrip()))):
+                    if RECAP.search(ev.quote) and len(ev.quote.split()) < 8 or ev.quote.endswith("?"):
+                        continue
+                    items += self._task(anns, ev, "worker", seen)
+                self.use([Evidence.of(seg, 0, len(seg.text.rstrip()))])
         anns = [*self.m.select("plan"), *self.m.select("goal", subtypes=("commitment",), exclude_roles=("worker",))]
         anns.sort(key=lambda a: (a.evidence[0].start, a.evidence[0].segment_id))
         for ann in anns:
@@ -377,17 +463,20 @@ class Prose:
                 continue
             if any(self._is_question(e) for e in spoken) and not all(is_request(e.quote) for e in spoken):
                 continue  # "Where would you like to be by the end of the month?" asks, it does not plan
-            sentences = [s for e in spoken for s in self._sentences(e)]
-            for ev in sentences:
-                key = hash((ev.segment_id, ev.char_start))
-                if key in seen or self.said([ev]):
-                    continue
-                seen.add(key)
-                text = as_task(ev.quote, "worker" if self.m.notes else role, self.pronouns) + "."
-                title = title_of(ann.subtype, PLAN_TITLES, "plan") if ann.label == "plan" else "Task"
-                items.append(self.item([ann], text, f"{title}: {quoted([ev], 1)}", [ev]))
+            for ev in [s for e in spoken for s in self._sentences(e)]:
+                items += self._task([ann], ev, "worker" if self.m.notes else role, seen)
             self.use(spoken)
         return items
+
+    def _task(self, anns: list[Annotation], ev: Evidence, role: str | None, seen: set[int]) -> list[NoteItem]:
+        key = hash((ev.segment_id, ev.char_start))
+        if key in seen or self.said([ev]) or in_session_talk(ev.quote):
+            return []
+        seen.add(key)
+        text = as_task(ev.quote, role, self.pronouns) + "."
+        ann = anns[0] if anns else None
+        title = title_of(ann.subtype, PLAN_TITLES, "plan") if ann is not None and ann.label == "plan" else "Task"
+        return [self.item(anns, text, f"{title}: {quoted([ev], 1)}", [ev])]
 
     @staticmethod
     def _sentences(ev: Evidence) -> list[Evidence]:
@@ -422,6 +511,19 @@ class Prose:
         return items
 
 
+def change_talk(m: Material) -> list[NoteItem]:
+    """The assessment's reading of the client's change talk, by kind, for the worker to confirm.
+
+    Change-talk labels (Miller & Rollnick's DARN-CAT) belong here, never as goal titles.
+    """
+    anns = [a for a in m.select("goal", subtypes=CHANGE_TALK, roles=("client",)) if a.status == "affirmed"]
+    if not anns:
+        return []
+    kinds = [title_of(s, GOAL_TITLES).lower() for s in CHANGE_TALK if any(a.subtype == s for a in anns)]
+    text = f"Client voiced change talk ({', '.join(kinds)}); worker to confirm readiness for change."
+    return [m.item(anns, text, ["interpretation: confirm before signing"])]
+
+
 def prose_parts(m: Material) -> dict[str, list[NoteItem]]:
     """Every kind of prose item of a draft, built once. Risk, goals and plans claim their spans
     first, so the client's report does not say them again."""
@@ -435,4 +537,5 @@ def prose_parts(m: Material) -> dict[str, list[NoteItem]]:
         "context": p.context(),
         "observed": p.observed(),
         "interventions": p.interventions(),
+        "change_talk": change_talk(m),
     }

@@ -71,7 +71,7 @@ def _prose(m: Material) -> list[NoteSection]:
         section(
             "assessment",
             "Assessment",
-            [*change_talk_summary(m), *p["context"]],
+            [*p["change_talk"], *p["context"]],
             empty_text="No assessment content was identified; add your clinical impressions.",
         ),
         risk_section(m, p["risks"]),

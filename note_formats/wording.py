@@ -135,7 +135,12 @@ def _finite_of(subject) -> list:
     auxes = [c for c in head.children if c.dep_ in ("aux", "auxpass") and c.i > subject.i]
     if auxes:
         return [auxes[0]]
-    return [head] if head.pos_ in ("VERB", "AUX") and head.tag_ in ("VBP", "VBD", "VBZ", "MD") else []
+    if not (head.pos_ in ("VERB", "AUX") and head.tag_ in ("VBP", "VBD", "VBZ", "MD")):
+        return []
+    # verbs joined to it that share its subject ("you get up, put your music on and text Lupe")
+    shared = [c for c in head.subtree if c.dep_ == "conj" and c.tag_ == head.tag_
+              and not any(d.dep_ in ("nsubj", "nsubjpass") for d in c.children)]
+    return [head, *shared]
 
 
 def report(text: str, role: str | None, pronouns: Pronouns, *, name_subject: bool = False) -> str:
@@ -188,10 +193,12 @@ def report(text: str, role: str | None, pronouns: Pronouns, *, name_subject: boo
                         "yourself": pronouns.reflexive}[low]  # fmt: skip
         elif tok.i in agree:
             word = _agree(tok, agree[tok.i])
+        elif low in ("ca", "wo", "sha") and tok.i + 1 < len(doc) and doc[tok.i + 1].lower_ == "n't":
+            word = {"ca": "can", "wo": "will", "sha": "shall"}[low]
         elif low == "n't":
             word, ws = ("not" if not out or out[-1].endswith(" ") else " not"), tok.whitespace_
-        if low in ("'m", "'re", "'ve", "'d", "'ll") and out and not out[-1].endswith(" "):
-            out[-1] += " "
+        if tok.i in agree and low in ("'m", "'re", "'ve", "'d", "'ll", "'s") and out and not out[-1].endswith(" "):
+            out[-1] += " "  # "I'm" -> "she is"
         out.append(word + ws)
     sentence = "".join(out).strip()
     sentence = re.sub(r"\bcan not\b", "cannot", sentence)
