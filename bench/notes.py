@@ -106,7 +106,10 @@ def typed_transcript(s: Session) -> tuple[Transcript, dict[int, set[int]]]:
 
     if s.mode == "typed":
         names = {"worker": "Worker", "client": "Client"}
-        lines = [f"{names.get(s.voices[k], k + ' (other)') if s.voices[k] != 'other' else k}: {t}" for k, t in s.turns]
+        lines = [
+            f"{names.get(s.voices[k], k + ' (other)') if s.voices[k] != 'other' else k}: {t}"
+            for k, t in s.turns
+        ]
         tr = text_to_transcript("\n".join(lines), "text")
         return tr, _by_text(tr, s)
     if s.mode == "dictation":
@@ -115,8 +118,16 @@ def typed_transcript(s: Session) -> tuple[Transcript, dict[int, set[int]]]:
     segments, t = [], 0.3
     for n, (label, text) in enumerate(s.turns):
         length = max(1.0, len(text.split()) / RATE)
-        segments.append(Segment(id=n, start=round(t, 2), end=round(t + length, 2), text=text, speaker=label,
-                                role=s.voices[label]))
+        segments.append(
+            Segment(
+                id=n,
+                start=round(t, 2),
+                end=round(t + length, 2),
+                text=text,
+                speaker=label,
+                role=s.voices[label],
+            )
+        )
         s.times.append((t, t + length))
         t += length + PAUSE
     speakers = [Speaker(id=k, role=r, label=k) for k, r in s.voices.items()]
@@ -218,7 +229,11 @@ def score(s: Session, draft, transcript, annotations, seg_turns, lemmas: Lemmas,
         for item in sec.items:
             if item.deleted:
                 continue
-            cited = set().union(*(turns_cited(e, seg_turns, s.times) for e in item.evidence)) if item.evidence else set()
+            cited = (
+                set().union(*(turns_cited(e, seg_turns, s.times) for e in item.evidence))
+                if item.evidence
+                else set()
+            )
             lines.append((SOAP_LETTER.get(sec.key, "?"), line_kind(item, labels, sec.key), cited, item.text))
     for fact in s.facts:
         want = {str(w).lower() for w in fact["words"]}.union(*(lemmas(str(w)) for w in fact["words"]))
@@ -229,7 +244,9 @@ def score(s: Session, draft, transcript, annotations, seg_turns, lemmas: Lemmas,
         sc.found[fact["kind"]][0] += hit
         sc.found[fact["kind"]][1] += 1
         if not hit:
-            sc.misses.append(f"  miss {s.id} {fact['kind']}/{fact['section']} t{fact['turn']}: {fact['says']}")
+            sc.misses.append(
+                f"  miss {s.id} {fact['kind']}/{fact['section']} t{fact['turn']}: {fact['says']}"
+            )
     rendered = render_text(draft)
     for bad in s.forbidden:
         if "text" in bad:
@@ -241,7 +258,10 @@ def score(s: Session, draft, transcript, annotations, seg_turns, lemmas: Lemmas,
             sc.misses.append(f"  FORBIDDEN {s.id}: {bad['says']}")
     sc.faithfulness += len(faith(draft, transcript)) if faith else 0
     sc.fallbacks += sum(
-        1 for sec in draft.sections for i in sec.items if "REVIEW" in i.review_reason and "not in" in i.review_reason
+        1
+        for sec in draft.sections
+        for i in sec.items
+        if "REVIEW" in i.review_reason and "not in" in i.review_reason
     )
     body = rendered.split("\n\n", 1)[-1].rsplit("\n\n", 1)[0]
     words = len(body.split())
@@ -254,12 +274,17 @@ def score(s: Session, draft, transcript, annotations, seg_turns, lemmas: Lemmas,
 
 def baseline_tree(rev: str) -> Path:
     """The files of ``rev`` (cached under /tmp) for a second process to import."""
-    sha = subprocess.run(["git", "rev-parse", rev], cwd=REPO, check=True, capture_output=True, text=True).stdout.strip()
+    sha = subprocess.run(
+        ["git", "rev-parse", rev], cwd=REPO, check=True, capture_output=True, text=True
+    ).stdout.strip()
     root = CACHE / f"base-{sha[:12]}"
     if not (root / "note_formats").is_dir():
         root.mkdir(parents=True, exist_ok=True)
         archive = subprocess.run(
-            ["git", "archive", sha, "scribe", "note_formats", "pipelines"], cwd=REPO, check=True, capture_output=True
+            ["git", "archive", sha, "scribe", "note_formats", "pipelines"],
+            cwd=REPO,
+            check=True,
+            capture_output=True,
         ).stdout
         with tempfile.TemporaryFile() as fh:
             fh.write(archive)
@@ -303,15 +328,27 @@ def table(rows: dict[str, Score]) -> str:
             f, t = rows[n].found.get(kind, [0, 0])
             cells.append(f"{f / t:.2f} ({f}/{t})" if t else "-")
         out.append(f"{'recall ' + kind:24}" + "".join(f"{c:>12}" for c in cells) + f"{'>= 0.9':>12}")
-    allf = {n: [sum(v[0] for v in r.found.values()), sum(v[1] for v in r.found.values())] for n, r in rows.items()}
-    out.append(f"{'recall all':24}" + "".join(f"{allf[n][0] / max(1, allf[n][1]):>12.2f}" for n in names) + f"{'':>12}")
+    allf = {
+        n: [sum(v[0] for v in r.found.values()), sum(v[1] for v in r.found.values())] for n, r in rows.items()
+    }
+    out.append(
+        f"{'recall all':24}"
+        + "".join(f"{allf[n][0] / max(1, allf[n][1]):>12.2f}" for n in names)
+        + f"{'':>12}"
+    )
     out.append(f"{'forbidden claims':24}" + "".join(f"{rows[n].forbidden:>12}" for n in names) + f"{'0':>12}")
-    out.append(f"{'faithfulness failures':24}" + "".join(f"{rows[n].faithfulness:>12}" for n in names) + f"{'0':>12}")
-    out.append(f"{'fell back to quote':24}" + "".join(f"{rows[n].fallbacks:>12}" for n in names) + f"{'':>12}")
+    out.append(
+        f"{'faithfulness failures':24}" + "".join(f"{rows[n].faithfulness:>12}" for n in names) + f"{'0':>12}"
+    )
+    out.append(
+        f"{'fell back to quote':24}" + "".join(f"{rows[n].fallbacks:>12}" for n in names) + f"{'':>12}"
+    )
     mean = {n: sum(w for w, _ in r.words) / max(1, len(r.words)) for n, r in rows.items()}
     out.append(f"{'words per note (mean)':24}" + "".join(f"{mean[n]:>12.0f}" for n in names) + f"{'':>12}")
     per50 = {n: max((w * 50 / max(50.0, m) for w, m in r.words), default=0) for n, r in rows.items()}
-    out.append(f"{'words, worst per 50 min':24}" + "".join(f"{per50[n]:>12.0f}" for n in names) + f"{'<= 500':>12}")
+    out.append(
+        f"{'words, worst per 50 min':24}" + "".join(f"{per50[n]:>12.0f}" for n in names) + f"{'<= 500':>12}"
+    )
     return "\n".join(out)
 
 
@@ -319,7 +356,11 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--data", type=Path, default=REPO / "bench/data/notes/dev")
     ap.add_argument("--audio", action="store_true", help="speak the turns and run the whole pipeline")
-    ap.add_argument("--baseline-rev", default="", help="revision whose drafting is the baseline (default: merge-base with main)")
+    ap.add_argument(
+        "--baseline-rev",
+        default="",
+        help="revision whose drafting is the baseline (default: merge-base with main)",
+    )
     ap.add_argument("--misses", action="store_true", help="list facts missed and forbidden claims made")
     ap.add_argument("--only", default="", help="one session id")
     ap.add_argument("--draft-jobs", type=Path, help=argparse.SUPPRESS)
@@ -333,9 +374,12 @@ def main() -> None:
     import pipelines
     from note_formats import DraftOptions, build_draft, check_faithfulness
 
-    rev = args.baseline_rev or subprocess.run(
-        ["git", "merge-base", "HEAD", "main"], cwd=REPO, check=True, capture_output=True, text=True
-    ).stdout.strip()
+    rev = (
+        args.baseline_rev
+        or subprocess.run(
+            ["git", "merge-base", "HEAD", "main"], cwd=REPO, check=True, capture_output=True, text=True
+        ).stdout.strip()
+    )
     lemmas = Lemmas()
     work = CACHE / ("audio" if args.audio else "fast")
     work.mkdir(parents=True, exist_ok=True)
@@ -346,8 +390,14 @@ def main() -> None:
         anns = pipelines.tag(tr)
         tr.save(work / f"{s.id}.transcript.json")
         (work / f"{s.id}.annotations.json").write_text(json.dumps([a.to_dict() for a in anns]))
-        jobs.append({"transcript": str(work / f"{s.id}.transcript.json"), "annotations": str(work / f"{s.id}.annotations.json"),
-                     "session_type": s.session_type, "out": str(work / f"{s.id}.baseline.json")})
+        jobs.append(
+            {
+                "transcript": str(work / f"{s.id}.transcript.json"),
+                "annotations": str(work / f"{s.id}.annotations.json"),
+                "session_type": s.session_type,
+                "out": str(work / f"{s.id}.baseline.json"),
+            }
+        )
         prepared.append((s, tr, anns, seg_turns))
     baseline_drafts(rev, jobs)
     from scribe.core.records import NoteDraft
@@ -360,8 +410,14 @@ def main() -> None:
             draft = build_draft("soap", tr, anns, opts)
             score(s, draft, tr, anns, seg_turns, lemmas, rows[style], check_faithfulness)
             (work / f"{s.id}.{style}.json").write_text(draft.to_json())
-    mode = "audio (espeak-ng -> whisper -> speakers -> tags -> draft)" if args.audio else "fast (typed turns, roles given)"
-    print(f"{len(sessions)} sessions, {sum(len(s.facts) for s in sessions)} facts, mode: {mode}; baseline = drafting at {rev[:10]}")
+    mode = (
+        "audio (espeak-ng -> whisper -> speakers -> tags -> draft)"
+        if args.audio
+        else "fast (typed turns, roles given)"
+    )
+    print(
+        f"{len(sessions)} sessions, {sum(len(s.facts) for s in sessions)} facts, mode: {mode}; baseline = drafting at {rev[:10]}"
+    )
     print(table(rows))
     if args.misses:
         for name, sc in rows.items():

@@ -10,7 +10,6 @@ client's goals in their own words and moves that material to Response.
 from __future__ import annotations
 
 from note_formats.common import Material
-from note_formats.prose import prose_parts
 from note_formats.items import (
     change_talk_summary,
     goal_items,
@@ -20,6 +19,7 @@ from note_formats.items import (
     risk_section,
     section,
 )
+from note_formats.prose import prose_parts
 from note_formats.registry import register_format
 from scribe.core.records import NoteItem, NoteSection
 

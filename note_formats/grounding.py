@@ -96,6 +96,9 @@ def check_faithfulness(draft: NoteDraft, transcript: Transcript) -> list[Groundi
             if item.deleted or item.origin != "generated" or not item.evidence:
                 continue
             if bad := unfaithful(item.text, [ev.quote for ev in item.evidence], allowed):
-                problems.append(GroundingProblem(sec.key, item.id, f"says {', '.join(map(repr, bad))}, not in its evidence"))
+                problems.append(
+                    GroundingProblem(
+                        sec.key, item.id, f"says {', '.join(map(repr, bad))}, not in its evidence"
+                    )
+                )
     return problems
-

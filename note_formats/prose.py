@@ -34,7 +34,6 @@ from note_formats.common import (
     INTERVENTION_TITLES,
     OBSERVATION_TITLES,
     PLAN_TITLES,
-    PRESENTATION_SUBTYPES,
     RISK_TITLES,
     STATUS_WORDS,
     Material,
@@ -42,7 +41,17 @@ from note_formats.common import (
     title_of,
 )
 from note_formats.items import observation_kind
-from note_formats.wording import Pronouns, as_task, clean, has_subject, is_request, lower_first, nlp, report, unfaithful
+from note_formats.wording import (
+    Pronouns,
+    as_task,
+    clean,
+    has_subject,
+    is_request,
+    lower_first,
+    nlp,
+    report,
+    unfaithful,
+)
 from scribe.core.records import Annotation, Evidence, NoteItem
 
 #: Goal subtypes that state what the client wants (written as goals); the rest of change
@@ -67,13 +76,32 @@ RECAP = re.compile(
     r"so before next time|so for this week|here's the plan|here's what (?:I|we) have|what we agreed)\b"
 )
 #: Verbs of talking: "I'm going to ask you some questions" is what happens next in the session.
-SPEECH_ACTS = frozenset(("ask", "tell", "share", "explain", "talk", "say", "mention", "go", "start", "sum", "summarize"))
+SPEECH_ACTS = frozenset(
+    ("ask", "tell", "share", "explain", "talk", "say", "mention", "go", "start", "sum", "summarize")
+)
 #: Sentences shorter than this (in words) are acknowledgements, not a report.
 MIN_REPORT_WORDS = 5
 #: Noun phrases too general to say what an intervention was about.
 GENERIC = frozenset(
-    "thing things lot bit way time times something anything everything question questions kind sort "
-    "information today week".split()
+    [
+        "thing",
+        "things",
+        "lot",
+        "bit",
+        "way",
+        "time",
+        "times",
+        "something",
+        "anything",
+        "everything",
+        "question",
+        "questions",
+        "kind",
+        "sort",
+        "information",
+        "today",
+        "week",
+    ]
 )
 #: Statements on one topic merged into one sentence.
 MAX_MERGED = 2
@@ -113,8 +141,32 @@ def in_session_talk(text: str) -> bool:
 
 #: Words that put a plan in time ("tomorrow", "Thursday", "next week").
 TIME_WORDS = frozenset(
-    "today tonight tomorrow week weekend month monday tuesday wednesday thursday friday saturday sunday "
-    "morning afternoon evening next before after by until daily nightly every".split()
+    [
+        "today",
+        "tonight",
+        "tomorrow",
+        "week",
+        "weekend",
+        "month",
+        "monday",
+        "tuesday",
+        "wednesday",
+        "thursday",
+        "friday",
+        "saturday",
+        "sunday",
+        "morning",
+        "afternoon",
+        "evening",
+        "next",
+        "before",
+        "after",
+        "by",
+        "until",
+        "daily",
+        "nightly",
+        "every",
+    ]
 )
 
 
@@ -159,15 +211,24 @@ class Prose:
     def pronouns_of(self, role: str | None) -> Pronouns:
         return self.pronouns if role == "client" else Pronouns()
 
-    def item(self, anns: Sequence[Annotation], text: str, fallback: str, evidence: Sequence[Evidence] | None = None,
-             extra: Sequence[str] = (), heading: str = "") -> NoteItem:
+    def item(
+        self,
+        anns: Sequence[Annotation],
+        text: str,
+        fallback: str,
+        evidence: Sequence[Evidence] | None = None,
+        extra: Sequence[str] = (),
+        heading: str = "",
+    ) -> NoteItem:
         """An item citing ``evidence`` (default: what its annotations' speakers said), its sentence
         checked against that evidence; an unfaithful one falls back to ``fallback`` (quotes), for review."""
         item = self.m.item(anns, text, extra)
         if evidence is None:
             evidence = [e for a in anns for e in self.m.spoken(a)]
-        item.evidence = sorted({(e.segment_id, e.char_start): e for e in evidence}.values(),
-                               key=lambda e: (e.start, e.segment_id, e.char_start))
+        item.evidence = sorted(
+            {(e.segment_id, e.char_start): e for e in evidence}.values(),
+            key=lambda e: (e.start, e.segment_id, e.char_start),
+        )
         bad = unfaithful(text, [e.quote for e in item.evidence], [*allowed_words(), heading, *self.labels])
         if bad:
             item.text = fallback
@@ -188,7 +249,7 @@ class Prose:
             if self.said(spoken):
                 continue
             who = self.who(self.m.role(ann), ann.speaker)
-            text = f'{who} stated the goal: {quoted(spoken, self.m.options.max_quotes)}.'
+            text = f"{who} stated the goal: {quoted(spoken, self.m.options.max_quotes)}."
             items.append(self.item([ann], text, text))
             self.use(spoken)
         return items
@@ -204,14 +265,22 @@ class Prose:
                 if observation_kind(self.m, ann) not in kinds:
                     continue
                 topic = title_of(ann.subtype, OBSERVATION_TITLES, "observation")
-            elif ann.label == "goal" and ann.subtype in CHANGE_TALK and ann.subtype not in ("commitment", *GOAL_SUBTYPES):
+            elif (
+                ann.label == "goal"
+                and ann.subtype in CHANGE_TALK
+                and ann.subtype not in ("commitment", *GOAL_SUBTYPES)
+            ):
                 topic = title_of(ann.subtype, GOAL_TITLES, "goal")
             else:
                 continue
             role = self.m.role(ann)
             if role == "worker" and not self.m.notes:  # the worker's words are not the client's report
                 continue
-            spoken = [e for e in self.m.spoken(ann) if not self.said([e]) and (e.segment_id, e.char_start) not in placed]
+            spoken = [
+                e
+                for e in self.m.spoken(ann)
+                if not self.said([e]) and (e.segment_id, e.char_start) not in placed
+            ]
             if not spoken:
                 continue
             placed.update((e.segment_id, e.char_start) for e in spoken)
@@ -222,14 +291,18 @@ class Prose:
             members.sort(key=lambda m: (m[1][0].start, m[1][0].segment_id))
             for n in range(0, len(members), MAX_MERGED):
                 chunk = members[n : n + MAX_MERGED]
-                evidence = sorted((e for _, sp in chunk for e in sp), key=lambda e: (e.start, e.segment_id, e.char_start))
+                evidence = sorted(
+                    (e for _, sp in chunk for e in sp), key=lambda e: (e.start, e.segment_id, e.char_start)
+                )
                 items.append(self._report_item([a for a, _ in chunk], evidence, topic))
                 self.use(evidence)
         items += self.scaling_answers()
         items += self.unmatched()
         return sorted(items, key=lambda i: min((e.start, e.segment_id) for e in i.evidence))
 
-    def _report_item(self, anns: Sequence[Annotation], evidence: Sequence[Evidence], topic: str = "") -> NoteItem:
+    def _report_item(
+        self, anns: Sequence[Annotation], evidence: Sequence[Evidence], topic: str = ""
+    ) -> NoteItem:
         role = self.role(evidence[0])
         who = self.who(role, self.m.transcript.segment(evidence[0].segment_id).speaker)
         verb = "noted" if self.m.notes else "reported"
@@ -238,7 +311,9 @@ class Prose:
             text = "; ".join(clauses)
             text = text[:1].upper() + text[1:] + "."
         else:
-            clauses = [re.sub(r"(?i)^that\s+", "", report(e.quote, role, self.pronouns_of(role))) for e in evidence]
+            clauses = [
+                re.sub(r"(?i)^that\s+", "", report(e.quote, role, self.pronouns_of(role))) for e in evidence
+            ]
             whole = [lower_first(c) for c in clauses if has_subject(c)]
             fragments = [lower_first(c) for c in clauses if not has_subject(c)]
             parts = [f"{who} {verb} that " + ", and that ".join(whole) + "."] if whole else []
@@ -253,7 +328,11 @@ class Prose:
         for ann in self.m.select("intervention", subtypes=("scaling_question",), roles=("worker", None)):
             q = ann.evidence[0]
             seg = self.m.transcript.segment(q.segment_id)
-            later = [s for s in self.m.transcript.segments if s.start >= seg.end and s.id != seg.id and s.role != "worker"]
+            later = [
+                s
+                for s in self.m.transcript.segments
+                if s.start >= seg.end and s.id != seg.id and s.role != "worker"
+            ]
             if not later or (later[0].role is None and not self.m.notes and seg.role is None):
                 continue
             answer_seg = later[0]
@@ -277,14 +356,20 @@ class Prose:
         """Client sentences stating a problem, need or step taken that no annotation cites."""
         if self.m.notes:
             return []
-        cited = {(e.segment_id, e.char_start, e.char_end) for a in self.m.annotations for e in a.evidence} | self.used
+        cited = {
+            (e.segment_id, e.char_start, e.char_end) for a in self.m.annotations for e in a.evidence
+        } | self.used
         items = []
         for seg in self.m.transcript.segments:
             if seg.role not in ("client", "other"):
                 continue
             for sent in nlp()(seg.text).sents:
                 text = sent.text.strip()
-                if len(text.split()) < MIN_REPORT_WORDS or text.endswith("?") or not PROBLEM_CUES.search(text):
+                if (
+                    len(text.split()) < MIN_REPORT_WORDS
+                    or text.endswith("?")
+                    or not PROBLEM_CUES.search(text)
+                ):
                     continue
                 start = seg.text.index(text, sent.start_char)
                 end = start + len(text)
@@ -322,8 +407,11 @@ class Prose:
                     text = f"Worker observed {report(rest, 'worker', self.pronouns)}."
                 else:
                     text = f"Worker observed that {lower_first(report(said, 'worker', self.pronouns))}."
-                anns = [a for a in self.m.annotations if any(e.segment_id == seg.id for e in a.evidence)
-                        and a.label == "observation"]
+                anns = [
+                    a
+                    for a in self.m.annotations
+                    if any(e.segment_id == seg.id for e in a.evidence) and a.label == "observation"
+                ]
                 items.append(self.item(anns, text, f"Observed: {quoted([ev], 1)}", [ev]))
                 self.use([ev])
         return items
@@ -342,7 +430,9 @@ class Prose:
         items = []
         for subtype, anns in groups.items():
             title = title_of(subtype, INTERVENTION_TITLES, "intervention")
-            evidence = sorted((e for a in anns for e in self.m.spoken(a)), key=lambda e: (e.start, e.segment_id))
+            evidence = sorted(
+                (e for a in anns for e in self.m.spoken(a)), key=lambda e: (e.start, e.segment_id)
+            )
             topics: list[str] = []
             for e in evidence:
                 for t in self._topics(e.quote)[:TOPICS_PER_SPAN]:
@@ -352,8 +442,15 @@ class Prose:
             text = f"{title}: {'; '.join(shown)}." if shown else f"{title}."
             unknown = not self.m.notes and any(self.m.role(a) is None for a in anns)
             extra = ["speaker unknown: confirm the worker said this"] if unknown else []
-            items.append(self.item(anns, text, f"{title}: {quoted(evidence, self.m.options.max_quotes)}",
-                                   extra=extra, heading=title))
+            items.append(
+                self.item(
+                    anns,
+                    text,
+                    f"{title}: {quoted(evidence, self.m.options.max_quotes)}",
+                    extra=extra,
+                    heading=title,
+                )
+            )
         return sorted(items, key=lambda i: min(e.start for e in i.evidence))
 
     @staticmethod
@@ -374,25 +471,34 @@ class Prose:
         anns = [a for a in self.m.select("risk") if self.m.role(a) != "worker" or self.m.notes]
         by_seg: dict[int, list[Annotation]] = {}
         for a in anns:
-            by_seg.setdefault(a.evidence[0].segment_id, []).append(a)
+            # by the turn the speaker said it in (a denial may also cite the worker's question)
+            by_seg.setdefault(self.m.spoken(a)[0].segment_id, []).append(a)
         disclosed, denied = [], []
         for seg_anns in by_seg.values():
             current = [a for a in seg_anns if a.status == "affirmed" or a.possible]
             other = [a for a in seg_anns if a not in current and a.status != "negated"]
             negated = [a for a in seg_anns if a.status == "negated"]
             if current:  # a denial in the same turn qualifies the disclosure ("not that I'd act on it")
-                disclosed.append(self._risk_item(current + negated, possible=all(a.possible for a in current)))
+                possible = all(a.possible for a in current)
+                # a possible indicator is the worker's to decide: its words still go where they belong
+                disclosed.append(self._risk_item(current + negated, possible=possible, claim=not possible))
             elif negated:
                 denied.append(self._risk_item(negated, denial=True))
             for a in other:
                 disclosed.append(self._risk_item([a]))
         return [*disclosed, *denied]
 
-    def _risk_item(self, anns: list[Annotation], *, denial: bool = False, possible: bool = False) -> NoteItem:
+    def _risk_item(
+        self, anns: list[Annotation], *, denial: bool = False, possible: bool = False, claim: bool = True
+    ) -> NoteItem:
         first = anns[0]
-        what = " and ".join(dict.fromkeys(RISK_TITLES.get(a.subtype, a.subtype.replace("_", " ")) for a in anns))
-        spoken = sorted({(e.segment_id, e.char_start): e for a in anns for e in self.m.spoken(a)}.values(),
-                        key=lambda e: (e.start, e.char_start))
+        what = " and ".join(
+            dict.fromkeys(RISK_TITLES.get(a.subtype, a.subtype.replace("_", " ")) for a in anns)
+        )
+        spoken = sorted(
+            {(e.segment_id, e.char_start): e for a in anns for e in self.m.spoken(a)}.values(),
+            key=lambda e: (e.start, e.char_start),
+        )
         role = self.m.role(first)
         who = self.who(role, first.speaker)
         clause = "; ".join(lower_first(report(e.quote, role, self.pronouns_of(role))) for e in spoken)
@@ -408,15 +514,21 @@ class Prose:
             extra: list[str] = []
         else:
             status = "possible" if possible else first.status
-            label = {"possible": f"Possible {what}", "historical": f"Past {what}",
-                     "hypothetical": f"{what.capitalize()} (hypothetical)",
-                     "other_person": f"{what.capitalize()} concerning another person"}.get(status, what.capitalize())
+            label = {
+                "possible": f"Possible {what}",
+                "historical": f"Past {what}",
+                "hypothetical": f"{what.capitalize()} (hypothetical)",
+                "other_person": f"{what.capitalize()} concerning another person",
+            }.get(status, what.capitalize())
             text = f"{label}: {who.lower() if who == 'Client' else who} reported that {clause}."
-            extra = {"affirmed": ["risk indicator: confirm and document the response"],
-                     "possible": ["possible risk: decide whether this is current risk and document the response"]}.get(status, [])
+            extra = {
+                "affirmed": ["risk indicator: confirm and document the response"],
+                "possible": ["possible risk: decide whether this is current risk and document the response"],
+            }.get(status, [])
         fallback = f"{what.capitalize()}: {quoted(spoken, self.m.options.max_quotes)}"
         item = self.item(anns, text, fallback, spoken, extra=extra)
-        self.use(spoken)
+        if claim:
+            self.use(spoken)
         return item
 
     def question_before(self, ev: Evidence) -> Evidence | None:
@@ -450,11 +562,14 @@ class Prose:
             if (seg.role == "worker" or self.m.notes) and RECAP.search(seg.text):
                 anns = [a for a in self.m.select("plan") if any(e.segment_id == seg.id for e in a.evidence)]
                 for ev in self._sentences(Evidence.of(seg, 0, len(seg.text.rstrip()))):
-                    if RECAP.search(ev.quote) and len(ev.quote.split()) < 8 or ev.quote.endswith("?"):
+                    if (RECAP.search(ev.quote) and len(ev.quote.split()) < 8) or ev.quote.endswith("?"):
                         continue
                     items += self._task(anns, ev, "worker", seen)
                 self.use([Evidence.of(seg, 0, len(seg.text.rstrip()))])
-        anns = [*self.m.select("plan"), *self.m.select("goal", subtypes=("commitment",), exclude_roles=("worker",))]
+        anns = [
+            *self.m.select("plan"),
+            *self.m.select("goal", subtypes=("commitment",), exclude_roles=("worker",)),
+        ]
         anns.sort(key=lambda a: (a.evidence[0].start, a.evidence[0].segment_id))
         for ann in anns:
             spoken = self.m.spoken(ann)
@@ -475,7 +590,9 @@ class Prose:
         seen.add(key)
         text = as_task(ev.quote, role, self.pronouns) + "."
         ann = anns[0] if anns else None
-        title = title_of(ann.subtype, PLAN_TITLES, "plan") if ann is not None and ann.label == "plan" else "Task"
+        title = (
+            title_of(ann.subtype, PLAN_TITLES, "plan") if ann is not None and ann.label == "plan" else "Task"
+        )
         return [self.item(anns, text, f"{title}: {quoted([ev], 1)}", [ev])]
 
     @staticmethod
@@ -488,8 +605,18 @@ class Prose:
             if len(text.split()) < 3:
                 continue
             start = ev.char_start + seg_text.index(text, sent.start_char)
-            out.append(Evidence(segment_id=ev.segment_id, char_start=start, char_end=start + len(text),
-                                start=ev.start, end=ev.end, quote=text, speaker=ev.speaker, role=ev.role))
+            out.append(
+                Evidence(
+                    segment_id=ev.segment_id,
+                    char_start=start,
+                    char_end=start + len(text),
+                    start=ev.start,
+                    end=ev.end,
+                    quote=text,
+                    speaker=ev.speaker,
+                    role=ev.role,
+                )
+            )
         return out or [ev]
 
     # --- assessment ------------------------------------------------------------------------
@@ -498,14 +625,20 @@ class Prose:
         """Strengths, stressors and barriers, as the client put them."""
         items = []
         for ann in self.m.select("observation", subtypes=CONTEXT_SUBTYPES):
-            if observation_kind(self.m, ann) != "context" or (self.m.role(ann) == "worker" and not self.m.notes):
+            if observation_kind(self.m, ann) != "context" or (
+                self.m.role(ann) == "worker" and not self.m.notes
+            ):
                 continue
             spoken = [e for e in self.m.spoken(ann) if not self.said([e])]
             if not spoken:
                 continue
             title = title_of(ann.subtype, OBSERVATION_TITLES, "observation")
             item = self._report_item([ann], spoken, title)
-            item.text = f"{title}: {item.text}" if not item.needs_review or "quoted instead" not in item.review_reason else item.text
+            item.text = (
+                f"{title}: {item.text}"
+                if not item.needs_review or "quoted instead" not in item.review_reason
+                else item.text
+            )
             items.append(item)
             self.use(spoken)
         return items

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from note_formats.common import Material
-from note_formats.prose import prose_parts
 from note_formats.items import (
     change_talk_summary,
     goal_items,
@@ -14,6 +13,7 @@ from note_formats.items import (
     risk_section,
     section,
 )
+from note_formats.prose import prose_parts
 from note_formats.registry import register_format
 from scribe.core.records import NoteSection
 

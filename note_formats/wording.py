@@ -22,21 +22,84 @@ from scribe.core.errors import ModelError
 #: Words a generated sentence may add to its evidence: the frames ("Client reported that ..."),
 #: the roles and the names of the note's categories. Everything else must be in the evidence.
 TEMPLATE_VOCABULARY = frozenset(
-    """
-    client worker participant another other report state say deny denial goal rate answer ask use
-    provide plan task also will would session question when screen scale risk current past
-    hypothetical concern person decide document response appointment next referral follow up
-    homework intervention observe observed note possible partial
-    """.split()
+    [
+        "client",
+        "worker",
+        "participant",
+        "another",
+        "other",
+        "report",
+        "state",
+        "say",
+        "deny",
+        "denial",
+        "goal",
+        "rate",
+        "answer",
+        "ask",
+        "use",
+        "provide",
+        "plan",
+        "task",
+        "also",
+        "will",
+        "would",
+        "session",
+        "question",
+        "when",
+        "screen",
+        "scale",
+        "risk",
+        "current",
+        "past",
+        "hypothetical",
+        "concern",
+        "person",
+        "decide",
+        "document",
+        "response",
+        "appointment",
+        "next",
+        "referral",
+        "follow",
+        "up",
+        "homework",
+        "intervention",
+        "observe",
+        "observed",
+        "note",
+        "possible",
+        "partial",
+    ]
 )
 #: Negations: a sentence may only carry one when its evidence does.
-NEGATIONS = frozenset(("not", "n't", "no", "never", "nothing", "none", "nobody", "neither", "nor", "without", "cannot"))
+NEGATIONS = frozenset(
+    ("not", "n't", "no", "never", "nothing", "none", "nobody", "neither", "nor", "without", "cannot")
+)
 #: Talk that carries no content in a note: hesitations and discourse openers.
 FILLERS = re.compile(r"(?i)\b(?:u+m+|u+h+|uhm|e+r+m*|hmm+|mm+|you know|i mean)\b[,.]?\s*")
 FALSE_START = re.compile(r"(?i)\b(\w+)-\s+(?=\w)")
 REPEAT = re.compile(r"(?i)\b(\w+)(?:[,]?\s+\1\b)+")
 #: Words that open a turn without adding to it ("So, ...", "Honestly, ...", "Okay, I will ...").
-OPENERS = frozenset(("so", "well", "okay", "ok", "yeah", "yes", "honestly", "and", "but", "oh", "like", "right", "alright", "now", "then"))
+OPENERS = frozenset(
+    (
+        "so",
+        "well",
+        "okay",
+        "ok",
+        "yeah",
+        "yes",
+        "honestly",
+        "and",
+        "but",
+        "oh",
+        "like",
+        "right",
+        "alright",
+        "now",
+        "then",
+    )
+)
 
 
 @dataclass(frozen=True)
@@ -51,7 +114,7 @@ class Pronouns:
 
     @classmethod
     def parse(cls, spec: str) -> Pronouns:
-        """"she/her", "he/him" or "they/them" (anything else: they)."""
+        """ "she/her", "he/him" or "they/them" (anything else: they)."""
         first = (spec or "").lower().split("/")[0].strip()
         if first == "she":
             return cls("she", "her", "her", "herself", False)
@@ -77,7 +140,9 @@ def nlp():
 
 
 #: A one-word sentence that only acknowledges ("Good.", "Okay.", "Thanks.") before the content.
-ACKNOWLEDGEMENT = re.compile(r"(?i)^(?:(?:good|great|okay|ok|sure|right|alright|yeah|yes|thanks|well|so)[.!,]\s+)+")
+ACKNOWLEDGEMENT = re.compile(
+    r"(?i)^(?:(?:good|great|okay|ok|sure|right|alright|yeah|yes|thanks|well|so)[.!,]\s+)+"
+)
 
 
 def clean(text: str) -> str:
@@ -132,14 +197,20 @@ def _agree(tok, plural: bool) -> str:
 def _finite_of(subject) -> list:
     """The finite verb a subject agrees with: the first auxiliary of its head, else the head."""
     head = subject.head
-    auxes = [c for c in head.children if c.dep_ in ("aux", "auxpass") and c.i > subject.i]
+    # the first auxiliary, before the subject in a question ("how ready are you to ...")
+    auxes = [c for c in head.children if c.dep_ in ("aux", "auxpass") and c.tag_ != "TO"]
     if auxes:
         return [auxes[0]]
     if not (head.pos_ in ("VERB", "AUX") and head.tag_ in ("VBP", "VBD", "VBZ", "MD")):
         return []
     # verbs joined to it that share its subject ("you get up, put your music on and text Lupe")
-    shared = [c for c in head.subtree if c.dep_ == "conj" and c.tag_ == head.tag_
-              and not any(d.dep_ in ("nsubj", "nsubjpass") for d in c.children)]
+    shared = [
+        c
+        for c in head.subtree
+        if c.dep_ == "conj"
+        and c.tag_ == head.tag_
+        and not any(d.dep_ in ("nsubj", "nsubjpass") for d in c.children)
+    ]
     return [head, *shared]
 
 
@@ -160,7 +231,9 @@ def report(text: str, role: str | None, pronouns: Pronouns, *, name_subject: boo
     for tok in doc:
         low = tok.lower_
         if tok.dep_ in ("nsubj", "nsubjpass") and low in ("i", "you"):
-            third = (low == "i" and client_speaks and role in ("client", "other")) or (low == "you" and not client_speaks)
+            third = (low == "i" and client_speaks and role in ("client", "other")) or (
+                low == "you" and not client_speaks
+            )
             worker = (low == "i" and not client_speaks) or (low == "you" and client_speaks)
             if third or worker:
                 # only a pronoun "they" takes a plural verb; "the client" and "the worker" are singular
@@ -182,7 +255,12 @@ def report(text: str, role: str | None, pronouns: Pronouns, *, name_subject: boo
                 word = {"i": pronouns.subject, "me": pronouns.object, "my": pronouns.possessive,
                         "mine": pronouns.possessive, "myself": pronouns.reflexive}[low]  # fmt: skip
         elif client_speaks and low in ("you", "your", "yours", "yourself"):
-            word = {"you": "the worker", "your": "the worker's", "yours": "the worker's", "yourself": "the worker"}[low]
+            word = {
+                "you": "the worker",
+                "your": "the worker's",
+                "yours": "the worker's",
+                "yourself": "the worker",
+            }[low]
         elif not client_speaks and low in ("i", "me", "my", "mine", "myself"):
             word = {"my": "the worker's", "mine": "the worker's"}.get(low, "the worker")
         elif not client_speaks and low in ("you", "your", "yours", "yourself"):
@@ -197,7 +275,12 @@ def report(text: str, role: str | None, pronouns: Pronouns, *, name_subject: boo
             word = {"ca": "can", "wo": "will", "sha": "shall"}[low]
         elif low == "n't":
             word, ws = ("not" if not out or out[-1].endswith(" ") else " not"), tok.whitespace_
-        if tok.i in agree and low in ("'m", "'re", "'ve", "'d", "'ll", "'s") and out and not out[-1].endswith(" "):
+        if (
+            tok.i in agree
+            and low in ("'m", "'re", "'ve", "'d", "'ll", "'s")
+            and out
+            and not out[-1].endswith(" ")
+        ):
             out[-1] += " "  # "I'm" -> "she is"
         out.append(word + ws)
     sentence = "".join(out).strip()
@@ -216,7 +299,12 @@ def has_subject(text: str) -> bool:
 def lower_first(text: str) -> str:
     """``text`` to follow "that": its first word in lower case unless it is a name or "I"."""
     doc = nlp()(text)
-    if not len(doc) or doc[0].pos_ == "PROPN" or doc[0].text == "I" or doc[0].text.isupper() and len(doc[0]) > 1:
+    if (
+        not len(doc)
+        or doc[0].pos_ == "PROPN"
+        or doc[0].text == "I"
+        or (doc[0].text.isupper() and len(doc[0]) > 1)
+    ):
         return text
     return text[:1].lower() + text[1:]
 
@@ -232,7 +320,11 @@ def as_task(text: str, role: str | None, pronouns: Pronouns) -> str:
     if role == "worker" and text.rstrip().endswith("?"):
         for tok in doc:
             if tok.lower_ == "you" and tok.dep_ == "nsubj":
-                modal = [c for c in tok.head.children if c.dep_ == "aux" and c.i < tok.i and c.lower_ in REQUEST_MODALS]
+                modal = [
+                    c
+                    for c in tok.head.children
+                    if c.dep_ == "aux" and c.i < tok.i and c.lower_ in REQUEST_MODALS
+                ]
                 if modal:
                     before = doc[: modal[0].i].text_with_ws.strip(" ,")
                     rest = report(doc[tok.i + 1 :].text, role, pronouns)
@@ -254,7 +346,9 @@ def is_request(text: str) -> bool:
     """Whether a worker's question asks the client to do something ("could you ...?"), not for information."""
     doc = nlp()(clean(text))
     return any(
-        t.lower_ == "you" and t.dep_ == "nsubj" and any(c.dep_ == "aux" and c.i < t.i and c.lower_ in REQUEST_MODALS for c in t.head.children)
+        t.lower_ == "you"
+        and t.dep_ == "nsubj"
+        and any(c.dep_ == "aux" and c.i < t.i and c.lower_ in REQUEST_MODALS for c in t.head.children)
         for t in doc
     )
 
@@ -287,7 +381,7 @@ def unfaithful(sentence: str, evidence: Iterable[str], allowed: Iterable[str] = 
         negation = low in NEGATIONS or low == "n't"
         number = t.like_num or t.pos_ == "NUM"
         content = t.pos_ in ("NOUN", "PROPN", "VERB", "ADJ", "ADV") and not t.is_stop
-        if not (negation or number or content) or not t.is_alpha and not number:
+        if not (negation or number or content) or (not t.is_alpha and not number and not negation):
             continue
         if negation and "not" in source:
             continue

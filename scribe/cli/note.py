@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 
-from note_formats import FORMATS, DraftOptions, export
+from note_formats import FORMATS, STYLES, DraftOptions, export
 from note_formats.export import RENDERERS, export_kind
 from scribe import workflow
 from scribe.asr.transcribe import Transcriber
@@ -47,7 +47,7 @@ def read_session(
     text_file: Path | None,
     annotations_file: Path | None,
     model: str | None = None,
-    speakers: int = 2,
+    speakers: int | None = 2,
 ) -> tuple[Transcript, list[Annotation]]:
     """The transcript and annotations for one of: audio, transcript JSON, or a text file."""
     if (source is None) == (text_file is None):
@@ -129,9 +129,18 @@ def _open_store(source: Path | None, client_id: str, consent: bool | None):
 @click.option(
     "--speakers",
     type=click.IntRange(1, 20),
-    default=2,
+    default=None,
+    help="Voices in the recording (1 for dictation). Default: 2, or estimated for a family or group session.",
+)
+@click.option(
+    "--style",
+    type=click.Choice(list(STYLES)),
+    default="prose",
     show_default=True,
-    help="Voices in the recording (1 for dictation, more for family or group sessions).",
+    help="prose: third-person sentences citing their times; quotes: labelled verbatim quotes.",
+)
+@click.option(
+    "--pronouns", default="", help="The client's pronouns for prose, e.g. she/her (default: they/them)."
 )
 @click.option(
     "--consent/--no-consent",
@@ -150,7 +159,9 @@ def note_cmd(
     worker: str,
     annotations_file: Path | None,
     model: str | None,
-    speakers: int,
+    speakers: int | None,
+    style: str,
+    pronouns: str,
     consent: bool | None,
     no_store: bool,
 ) -> None:
@@ -167,9 +178,15 @@ def note_cmd(
         source, text_file = None, source  # notes, a typed conversation or subtitles: no recording
     # Open the store (and ask for its passphrase) before minutes of work, not after.
     store = None if no_store else _open_store(source, client_id, consent)
-    transcript, annotations = read_session(source, text_file, annotations_file, model, speakers)
+    count = workflow.speaker_count(session_type, speakers)
+    transcript, annotations = read_session(source, text_file, annotations_file, model, count)
     options = DraftOptions(
-        client_id=client_id, session_date=session_date, session_type=session_type, worker=worker
+        client_id=client_id,
+        session_date=session_date,
+        session_type=session_type,
+        worker=worker,
+        style=style,
+        pronouns=pronouns,
     )
     drafted = workflow.make_draft(fmt, transcript, annotations, options)
     draft = drafted.draft
