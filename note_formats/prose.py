@@ -70,6 +70,43 @@ PERCEPTION = re.compile(
     r"(?i)^(?:(?:and|so|also|but)\s+)?(?P<seen>\bI\s+(?:also\s+|can\s+|could\s+)*(?:see|saw|notice|noticed|observe|observed)"
     r"(?:\s+that)?\b)|\byou(?:'re| are)?\s+(?:look|looked|looking|seem|seemed|sound|sounded|appear|appeared)\b"
 )
+#: A worker's scaling question ("on a scale from zero to ten", "how would you rate").
+SCALING = re.compile(
+    r"(?i)\b(?:on a scale|scale of|from (?:zero|one|0|1) to (?:ten|10)|how would you rate|rate (?:it|that|your))\b"
+)
+#: A worker's risk-screening question: about harm to self or others, means, safety, abuse.
+SCREENING = re.compile(
+    r"(?i)\b(?:kill(?:ing)? yourself|hurt(?:ing)? yourself|harm(?:ing)? yourself|end(?:ing)? your life|suicid\w*|"
+    r"self-harm|thoughts of (?:hurting|harming|killing)|hurt (?:you|the kids|anyone)|harm(?:ed)? (?:you|the)|"
+    r"firearms?|guns?|weapons?|pills|medications? in the (?:house|home)|safe at home|feel safe|"
+    r"how you might do it|a plan to|acted on|tried to)\b"
+)
+#: How practice words each technique (motivational interviewing, crisis and safety
+#: planning guidance); the first that matches a worker's sentence names it.
+TECHNIQUE_CUES: dict[str, re.Pattern[str]] = {
+    "crisis_resources": re.compile(
+        r"(?i)\b(?:988|nine eight eight|911|crisis (?:line|text|team)|hotline|helpline|any ?time,? day or night)\b"
+    ),
+    "safety_planning": re.compile(
+        r"(?i)\b(?:safety plan|plan for the nights|code word|go-?bag|lock (?:up|them|it)|drop ?box|out of the house|keep (?:only|them) )"
+    ),
+    "referral": re.compile(
+        r"(?i)\b(?:refer(?:ral)?|connect you|put you in touch|sign you up|the number for|program|advocates?|legal aid|pantry|support group|bereavement group)\b"
+    ),
+    "affirmation": re.compile(
+        r"(?i)\b(?:took (?:real )?(?:courage|strength)|(?:really |a )?good (?:step|idea|thing|job)|well done|"
+        r"I (?:really )?appreciate|that's a lot of work|you did (?:it|that|the)|proud of|that's (?:a )?(?:real|big)|"
+        r"that matters|you've (?:already|been)|you kept|you reached out)\b"
+    ),
+    "psychoeducation": re.compile(
+        r"(?i)\b(?:a lot of (?:people|families|parents|caregivers)|it's (?:common|normal|very common)|is called|"
+        r"can make|can be dangerous|the body|the brain|research|what happens when)\b"
+    ),
+    "validation": re.compile(
+        r"(?i)\b(?:makes (?:a lot of |complete )?sense|of course you|it's understandable|no wonder)\b"
+    ),
+    "summary": re.compile(r"(?i)\b(?:let me sum up|to sum up|so far (?:you've|we've)|what I'm hearing)\b"),
+}
 #: A worker's turn that sums up what was agreed.
 RECAP = re.compile(
     r"(?i)\b(?:sum (?:it |that |this )?up|summari[sz]e|recap|to review|let me make sure|so the plan is|"
@@ -106,7 +143,9 @@ GENERIC = frozenset(
 #: Statements on one topic merged into one sentence.
 MAX_MERGED = 2
 #: Noun phrases named per intervention line, and per quote within it.
-MAX_TOPICS, TOPICS_PER_SPAN = 8, 3
+MAX_TOPICS, TOPICS_PER_SPAN = 12, 3
+#: Questions are named, not summed up: what they asked shows in the client's answers.
+QUESTIONS = ("open_question", "closed_question")
 
 
 @functools.cache
@@ -119,7 +158,7 @@ def allowed_words() -> list[str]:
         *(e.display for e in load_taxonomy().entries),
         "from the worker's notes; speaker not identified; as reflected by; as said by; intervention used; "
         "who; when; documented; more; for the worker to decide; conditional; concerning; said; noted; change "
-        "talk; voiced; confirm; readiness; information giving",
+        "talk; voiced; confirm; readiness; information giving; crisis resources; validation",
         *OBSERVATION_TITLES.values(),
         *INTERVENTION_TITLES.values(),
         *GOAL_TITLES.values(),
@@ -322,33 +361,83 @@ class Prose:
         fallback = f"{topic or who}: {quoted(evidence, self.m.options.max_quotes)}"
         return self.item(anns, text, fallback, evidence)
 
+    def answer_to(self, question: Evidence, sentences: int = 1) -> Evidence | None:
+        """The client's (or another participant's) answer to a worker's question: the first
+        ``sentences`` sentences with words of the next turn, if the next turn is not the worker's."""
+        segs = self.m.transcript.segments
+        at = next((n for n, seg in enumerate(segs) if seg.id == question.segment_id), None)
+        if at is None or at + 1 >= len(segs) or segs[at + 1].role in ("worker", None):
+            return None
+        seg = segs[at + 1]
+        sents = [x for x in nlp()(seg.text).sents if len(clean(x.text).split()) >= 2][:sentences]
+        if not sents:
+            return None
+        start = sents[0].start_char + len(sents[0].text) - len(sents[0].text.lstrip())
+        end = sents[-1].end_char - (len(sents[-1].text) - len(sents[-1].text.rstrip()))
+        while end > start and seg.text[end - 1] in ".!":
+            end -= 1
+        return Evidence.of(seg, start, end)
+
+    def worker_questions(
+        self, pattern: re.Pattern[str], subtype: str
+    ) -> list[tuple[list[Annotation], Evidence]]:
+        """Worker questions of one kind: tagged with ``subtype``, or matching ``pattern``; the last
+        question sentence of each turn."""
+        found: dict[int, list[Annotation]] = {}
+        for ann in self.m.select("intervention", subtypes=(subtype,), roles=("worker",)):
+            found.setdefault(ann.evidence[0].segment_id, []).append(ann)
+        for seg in self.m.transcript.segments:
+            if seg.role == "worker" and pattern.search(seg.text):
+                found.setdefault(seg.id, [])
+        out = []
+        for seg_id, anns in sorted(found.items()):
+            q = self.question_in(self.m.transcript.segment(seg_id))
+            if q is not None:
+                out.append((anns, q))
+        return out
+
+    def question_in(self, seg) -> Evidence | None:
+        questions = [q for q in nlp()(seg.text).sents if q.text.strip().endswith("?")]
+        if not questions:
+            return None
+        text = questions[-1].text.strip()
+        start = seg.text.index(text, questions[-1].start_char)
+        return Evidence.of(seg, start, start + len(text))
+
     def scaling_answers(self) -> list[NoteItem]:
-        """A scaling question and the client's answer: the next sentence the client said."""
+        """A scaling question and the answer to it (the next thing the client said)."""
         items = []
-        for ann in self.m.select("intervention", subtypes=("scaling_question",), roles=("worker", None)):
-            q = ann.evidence[0]
-            seg = self.m.transcript.segment(q.segment_id)
-            later = [
-                s
-                for s in self.m.transcript.segments
-                if s.start >= seg.end and s.id != seg.id and s.role != "worker"
-            ]
-            if not later or (later[0].role is None and not self.m.notes and seg.role is None):
+        for anns, q in self.worker_questions(SCALING, "scaling_question"):
+            answer = self.answer_to(q)
+            if answer is None or self.said([answer]):
                 continue
-            answer_seg = later[0]
-            sent = next((s for s in nlp()(answer_seg.text).sents if len(clean(s.text).split()) >= 2), None)
-            if sent is None:
-                continue
-            said = sent.text.strip().rstrip(".!")
-            start = answer_seg.text.index(said)
-            answer = Evidence.of(answer_seg, start, start + len(said))
+            seg = self.m.transcript.segment(answer.segment_id)
             question = report(q.quote, "worker", self.pronouns).rstrip("?")
             question = question[:1].lower() + question[1:]
-            who = self.who(answer_seg.role, answer_seg.speaker)
+            who = self.who(seg.role, seg.speaker)
             text = f'Asked {question}, {who.lower() if who == "Client" else who} answered: "{answer.quote}".'
             text = text[:1].upper() + text[1:]
             fallback = f"Scaling question: {quoted([q, answer], 2)}"
-            items.append(self.item([ann], text, fallback, [q, answer]))
+            items.append(self.item(anns, text, fallback, [q, answer]))
+            self.use([answer])
+        return items
+
+    def screening_answers(self) -> list[NoteItem]:
+        """The answer to each risk-screening question, in the risk section, whatever it was: practice
+        documents the screen and the client's words (a denial, a partial denial, access to means)."""
+        items = []
+        for anns, q in self.worker_questions(SCREENING, "risk_screening"):
+            answer = self.answer_to(q, sentences=2)
+            if answer is None or self.said([answer]):
+                continue
+            seg = self.m.transcript.segment(answer.segment_id)
+            who = self.who(seg.role, seg.speaker)
+            clause = lower_first(report(answer.quote, seg.role, self.pronouns_of(seg.role)))
+            text = f'Asked "{q.quote}", {who.lower() if who == "Client" else who} answered that {clause}.'
+            fallback = f"Risk screening: {quoted([q, answer], 2)}"
+            items.append(
+                self.item(anns, text, fallback, [q, answer], extra=["risk screen: document the response"])
+            )
             self.use([answer])
         return items
 
@@ -421,48 +510,71 @@ class Prose:
         return ev.quote.rstrip().endswith("?")
 
     def interventions(self) -> list[NoteItem]:
-        """One line per technique the worker used, naming what it was about, with its times."""
+        """One line per technique the worker used, naming what it was about, with its times.
+
+        Techniques come from the tagger and from the wording practice teaches for them
+        (``TECHNIQUE_CUES``), sentence by sentence, so an affirmation or the offer of a
+        referral inside a turn the tagger read as a question is still named.
+        """
         groups: dict[str, list[Annotation]] = {}
         for ann in self.m.select("intervention", roles=("worker", None)):
             if ann.source == "minilm-head" and self.said(ann.evidence):
                 continue  # the model's generic reading of words the note already gives (a referral in the plan)
             groups.setdefault(ann.subtype, []).append(ann)
+        cued = self.cued_techniques()
+        for subtype in cued:
+            groups.setdefault(subtype, [])
         items = []
         for subtype, anns in groups.items():
             title = title_of(subtype, INTERVENTION_TITLES, "intervention")
+            spans = [e for a in anns for e in self.m.spoken(a)] + cued.get(subtype, [])
             evidence = sorted(
-                (e for a in anns for e in self.m.spoken(a)), key=lambda e: (e.start, e.segment_id)
+                {(e.segment_id, e.char_start): e for e in spans}.values(),
+                key=lambda e: (e.start, e.segment_id, e.char_start),
             )
             topics: list[str] = []
-            for e in evidence:
-                for t in self._topics(e.quote)[:TOPICS_PER_SPAN]:
+            for e in evidence if subtype not in QUESTIONS else []:
+                for t in self._topics(e.quote):
                     if t.lower() not in (x.lower() for x in topics):
                         topics.append(t)
             shown = topics[:MAX_TOPICS]
             text = f"{title}: {'; '.join(shown)}." if shown else f"{title}."
             unknown = not self.m.notes and any(self.m.role(a) is None for a in anns)
             extra = ["speaker unknown: confirm the worker said this"] if unknown else []
-            items.append(
-                self.item(
-                    anns,
-                    text,
-                    f"{title}: {quoted(evidence, self.m.options.max_quotes)}",
-                    extra=extra,
-                    heading=title,
-                )
-            )
+            fallback = f"{title}: {quoted(evidence, self.m.options.max_quotes)}"
+            items.append(self.item(anns, text, fallback, evidence, extra=extra, heading=title))
         return sorted(items, key=lambda i: min(e.start for e in i.evidence))
+
+    def cued_techniques(self) -> dict[str, list[Evidence]]:
+        """Worker sentences (not questions) worded as a technique is: technique -> sentences."""
+        out: dict[str, list[Evidence]] = {}
+        for seg in self.m.transcript.segments:
+            if seg.role != "worker" and not self.m.notes:
+                continue
+            for sent in nlp()(seg.text).sents:
+                said = sent.text.strip()
+                if not said or said.endswith("?"):
+                    continue
+                for technique, cue in TECHNIQUE_CUES.items():
+                    if cue.search(said):
+                        start = seg.text.index(said, sent.start_char)
+                        out.setdefault(technique, []).append(Evidence.of(seg, start, start + len(said)))
+                        break
+        return out
 
     @staticmethod
     def _topics(text: str) -> list[str]:
         """The noun phrases of a worker's turn that say what it was about (pronouns and generic words left out)."""
-        out = []
+        found = []
         for chunk in nlp()(text).noun_chunks:
             words = [t for t in chunk if not t.is_stop and t.is_alpha and t.pos_ != "PRON"]
             if not words or all(t.lower_ in GENERIC for t in words):
                 continue
-            out.append(" ".join(t.text for t in chunk[words[0].i - chunk.start :]))
-        return out
+            # names and longer phrases say more about what the turn was about
+            weight = 2 * any(t.pos_ == "PROPN" for t in words) + len(words)
+            found.append((weight, chunk.start, chunk[words[0].i - chunk.start :].text))
+        best = sorted(found, key=lambda f: -f[0])[:TOPICS_PER_SPAN]
+        return [text for _, _, text in sorted(best, key=lambda f: f[1])]
 
     # --- risk ------------------------------------------------------------------------------
 
@@ -486,7 +598,7 @@ class Prose:
                 denied.append(self._risk_item(negated, denial=True))
             for a in other:
                 disclosed.append(self._risk_item([a]))
-        return [*disclosed, *denied]
+        return [*disclosed, *denied, *self.screening_answers()]
 
     def _risk_item(
         self, anns: list[Annotation], *, denial: bool = False, possible: bool = False, claim: bool = True
