@@ -205,8 +205,8 @@ def line_kind(item, labels: dict[str, str], section: str) -> str:
     found = [labels[a] for a in item.annotation_ids if a in labels]
     if section == "risk":
         return "risk"
-    if section == "plan" and "plan" in found:
-        return "plan"
+    if section == "plan":  # the baseline lists interventions under Plan ("Intervention used — ...")
+        return "intervention" if found and set(found) == {"intervention"} else "plan"
     return max(set(found), key=found.count) if found else {"plan": "plan"}.get(section, "observation")
 
 

@@ -107,6 +107,15 @@ TECHNIQUE_CUES: dict[str, re.Pattern[str]] = {
     ),
     "summary": re.compile(r"(?i)\b(?:let me sum up|to sum up|so far (?:you've|we've)|what I'm hearing)\b"),
 }
+#: A sentence that makes its action depend on something ("if ...", "unless ...").
+CONDITION = re.compile(r"(?i)(?:^|[,;]\s*|\b(?:and|but|so)\s+)(?:if|unless|or else)\b")
+#: Words that carry a risk disclosure, or qualify it (said with a denial), in a client's sentence.
+RISK_WORDS = re.compile(
+    r"(?i)\b(?:kill\w*|die|dying|dead|death|suicid\w*|end it|wake up|disappear|not be here|hurt\w*|harm\w*|"
+    r"cut\w*|pills|overdos\w*|gun\w*|rifle|weapon\w*|hit\w*|slap\w*|punch\w*|chok\w*|push\w*|grab\w*|shov\w*|"
+    r"threat\w*|scared|afraid|unsafe|drunk|drink\w*|beers?|vodka|high|using|shak\w*|alone|left|act on|never|not)\b"
+)
+MAX_RISK_SENTENCES = 3
 #: A worker's turn that sums up what was agreed.
 RECAP = re.compile(
     r"(?i)\b(?:sum (?:it |that |this )?up|summari[sz]e|recap|to review|let me make sure|so the plan is|"
@@ -384,11 +393,12 @@ class Prose:
         """Worker questions of one kind: tagged with ``subtype``, or matching ``pattern``; the last
         question sentence of each turn."""
         found: dict[int, list[Annotation]] = {}
-        for ann in self.m.select("intervention", subtypes=(subtype,), roles=("worker",)):
-            found.setdefault(ann.evidence[0].segment_id, []).append(ann)
         for seg in self.m.transcript.segments:
             if seg.role == "worker" and pattern.search(seg.text):
                 found.setdefault(seg.id, [])
+        for ann in self.m.select("intervention", subtypes=(subtype,), roles=("worker",)):
+            if ann.evidence[0].segment_id in found:  # the tagger's label alone may be an offer, not a screen
+                found[ann.evidence[0].segment_id].append(ann)
         out = []
         for seg_id, anns in sorted(found.items()):
             q = self.question_in(self.m.transcript.segment(seg_id))
@@ -543,6 +553,7 @@ class Prose:
             extra = ["speaker unknown: confirm the worker said this"] if unknown else []
             fallback = f"{title}: {quoted(evidence, self.m.options.max_quotes)}"
             items.append(self.item(anns, text, fallback, evidence, extra=extra, heading=title))
+            items[-1].fields["kind"] = "intervention"
         return sorted(items, key=lambda i: min(e.start for e in i.evidence))
 
     def cued_techniques(self) -> dict[str, list[Evidence]]:
@@ -611,6 +622,10 @@ class Prose:
             {(e.segment_id, e.char_start): e for a in anns for e in self.m.spoken(a)}.values(),
             key=lambda e: (e.start, e.char_start),
         )
+        if not denial:  # a long turn: the sentences that carry the risk, and any denial said with them
+            pieces = [x for e in spoken for x in self._sentences(e, min_words=1)]
+            carrying = [x for x in pieces if RISK_WORDS.search(x.quote)][:MAX_RISK_SENTENCES]
+            spoken = carrying or spoken
         role = self.m.role(first)
         who = self.who(role, first.speaker)
         clause = "; ".join(lower_first(report(e.quote, role, self.pronouns_of(role))) for e in spoken)
@@ -699,6 +714,8 @@ class Prose:
         key = hash((ev.segment_id, ev.char_start))
         if key in seen or self.said([ev]) or in_session_talk(ev.quote):
             return []
+        if role != "worker" and CONDITION.search(ev.quote):
+            return []  # "if you keep this up I'll send you to your father": a condition or threat, not a task
         seen.add(key)
         text = as_task(ev.quote, role, self.pronouns) + "."
         ann = anns[0] if anns else None
@@ -707,28 +724,18 @@ class Prose:
         )
         return [self.item(anns, text, f"{title}: {quoted([ev], 1)}", [ev])]
 
-    @staticmethod
-    def _sentences(ev: Evidence) -> list[Evidence]:
+    def _sentences(self, ev: Evidence, min_words: int = 3) -> list[Evidence]:
         """``ev`` cut into its sentences that carry words (a worker's summary of tasks is one task each)."""
-        seg_text = ev.quote
+        seg = self.m.transcript.segment(ev.segment_id)
         out = []
-        for sent in nlp()(seg_text).sents:
+        for sent in nlp()(ev.quote).sents:
             text = sent.text.strip()
-            if len(text.split()) < 3:
+            if len(text.split()) < min_words:
                 continue
-            start = ev.char_start + seg_text.index(text, sent.start_char)
-            out.append(
-                Evidence(
-                    segment_id=ev.segment_id,
-                    char_start=start,
-                    char_end=start + len(text),
-                    start=ev.start,
-                    end=ev.end,
-                    quote=text,
-                    speaker=ev.speaker,
-                    role=ev.role,
-                )
-            )
+            start = ev.char_start + ev.quote.index(text, sent.start_char)
+            piece = Evidence.of(seg, start, start + len(text))
+            piece.speaker, piece.role = ev.speaker or piece.speaker, ev.role or piece.role
+            out.append(piece)
         return out or [ev]
 
     # --- assessment ------------------------------------------------------------------------
