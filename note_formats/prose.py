@@ -306,6 +306,7 @@ class Prose:
 
     def reports(self, kinds: Sequence[str] = ("reported",)) -> list[NoteItem]:
         """What the client and other participants said, grouped by topic, topics in time order."""
+        items = self.scaling_answers()  # an answer is said with its question, not alone
         groups: dict[tuple[str, str | None], list[tuple[Annotation, list[Evidence]]]] = {}
         placed: set[tuple[int, int]] = set()  # a span tagged with two topics is reported under the first
         for ann in self.m.annotations:
@@ -333,7 +334,6 @@ class Prose:
                 continue
             placed.update((e.segment_id, e.char_start) for e in spoken)
             groups.setdefault((topic, ann.speaker if role == "other" else None), []).append((ann, spoken))
-        items = []
         for (topic, _), members in groups.items():
             # one sentence per topic, of at most MAX_MERGED statements (a long list stops reading as prose)
             members.sort(key=lambda m: (m[1][0].start, m[1][0].segment_id))
@@ -344,7 +344,6 @@ class Prose:
                 )
                 items.append(self._report_item([a for a, _ in chunk], evidence, topic))
                 self.use(evidence)
-        items += self.scaling_answers()
         items += self.unmatched()
         return sorted(items, key=lambda i: min((e.start, e.segment_id) for e in i.evidence))
 
@@ -438,8 +437,8 @@ class Prose:
         items = []
         for anns, q in self.worker_questions(SCREENING, "risk_screening"):
             answer = self.answer_to(q, sentences=2)
-            if answer is None or self.said([answer]):
-                continue
+            if answer is None or any(s == answer.segment_id for s, _, _ in self.used):
+                continue  # the answer is already documented as a disclosure or a denial
             seg = self.m.transcript.segment(answer.segment_id)
             who = self.who(seg.role, seg.speaker)
             clause = lower_first(report(answer.quote, seg.role, self.pronouns_of(seg.role)))
@@ -622,10 +621,13 @@ class Prose:
             {(e.segment_id, e.char_start): e for a in anns for e in self.m.spoken(a)}.values(),
             key=lambda e: (e.start, e.char_start),
         )
-        if not denial:  # a long turn: the sentences that carry the risk, and any denial said with them
-            pieces = [x for e in spoken for x in self._sentences(e, min_words=1)]
-            carrying = [x for x in pieces if RISK_WORDS.search(x.quote)][:MAX_RISK_SENTENCES]
-            spoken = carrying or spoken
+        if not denial:  # a long span: the sentences that carry the risk, and any denial said with them
+            trimmed = []
+            for e in spoken:
+                pieces = self._sentences(e, min_words=1)
+                carrying = [x for x in pieces if RISK_WORDS.search(x.quote)][:MAX_RISK_SENTENCES]
+                trimmed += carrying if len(pieces) > MAX_RISK_SENTENCES and carrying else [e]
+            spoken = trimmed
         role = self.m.role(first)
         who = self.who(role, first.speaker)
         clause = "; ".join(lower_first(report(e.quote, role, self.pronouns_of(role))) for e in spoken)
