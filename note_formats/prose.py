@@ -436,9 +436,9 @@ class Prose:
         documents the screen and the client's words (a denial, a partial denial, access to means)."""
         items = []
         for anns, q in self.worker_questions(SCREENING, "risk_screening"):
-            answer = self.answer_to(q, sentences=2)
-            if answer is None or any(s == answer.segment_id for s, _, _ in self.used):
-                continue  # the answer is already documented as a disclosure or a denial
+            answer, first = self.answer_to(q, sentences=2), self.answer_to(q)
+            if answer is None or first is None or self.said([first]):
+                continue  # the direct answer is already documented as a disclosure or a denial
             seg = self.m.transcript.segment(answer.segment_id)
             who = self.who(seg.role, seg.speaker)
             clause = lower_first(report(answer.quote, seg.role, self.pronouns_of(seg.role)))
