@@ -119,11 +119,12 @@ MAX_RISK_SENTENCES = 3
 #: A worker's turn that sums up what was agreed.
 RECAP = re.compile(
     r"(?i)\b(?:sum (?:it |that |this )?up|summari[sz]e|recap|to review|let me make sure|so the plan is|"
-    r"so before next time|so for this week|here's the plan|here's what (?:I|we) have|what we agreed)\b"
+    r"so before next time|so for this week|here's the plan|here's what (?:I|we) have|here's what (?:I'll|we'll) do|"
+    r"what we agreed|next steps)\b|^\W*plan\b"
 )
 #: Verbs of talking: "I'm going to ask you some questions" is what happens next in the session.
 SPEECH_ACTS = frozenset(
-    ("ask", "tell", "share", "explain", "talk", "say", "mention", "go", "start", "sum", "summarize")
+    ("ask", "tell", "share", "explain", "talk", "say", "mention", "start", "sum", "summarize")
 )
 #: Sentences shorter than this (in words) are acknowledgements, not a report.
 MIN_REPORT_WORDS = 5
@@ -184,7 +185,7 @@ def in_session_talk(text: str) -> bool:
     if root is None:
         return False
     main = next((c for c in root.children if c.dep_ == "xcomp"), root) if root.lemma_ == "go" else root
-    return main.lemma_.lower() in SPEECH_ACTS and not any(t.lower_ in TIME_WORDS for t in doc)
+    return main.lemma_.lower() in SPEECH_ACTS and not _timed(text)
 
 
 #: Words that put a plan in time ("tomorrow", "Thursday", "next week").
@@ -216,6 +217,21 @@ TIME_WORDS = frozenset(
         "every",
     ]
 )
+
+
+def _timed(text: str) -> bool:
+    """Whether a sentence names a day or a time."""
+    return any(t.lower_ in TIME_WORDS or t.lemma_.lower() in TIME_WORDS for t in nlp()(text)) or bool(
+        re.search(r"(?i)\b(?:\d{1,2}(?::\d\d)?\s*(?:a\.?m\.?|p\.?m\.?)|o'clock)\b", text)
+    )
+
+
+#: A question asking for information: it opens with a wh-word.
+WH_START = re.compile(r"(?i)^\W*(?:so,?\s+)?(?:what|where|when|how|why|who|which)\b")
+#: A sentence that gives someone a task.
+TASK_MARK = re.compile(r"(?i)\b(?:you'll|you will|I'll|I will|we'll|we will|let's)\b")
+#: A statement of something that will happen.
+FUTURE = re.compile(r"(?i)\b(?:I'll|I will|we'll|we will|I'm going to|we're going to|see you|let's|let us)\b")
 
 
 class Prose:
@@ -690,11 +706,26 @@ class Prose:
         for seg in self.m.transcript.segments:
             if (seg.role == "worker" or self.m.notes) and RECAP.search(seg.text):
                 anns = [a for a in self.m.select("plan") if any(e.segment_id == seg.id for e in a.evidence)]
-                for ev in self._sentences(Evidence.of(seg, 0, len(seg.text.rstrip()))):
-                    if (RECAP.search(ev.quote) and len(ev.quote.split()) < 8) or ev.quote.endswith("?"):
+                sentences = self._sentences(Evidence.of(seg, 0, len(seg.text.rstrip())), min_words=2)
+                cue = next((n for n, ev in enumerate(sentences) if RECAP.search(ev.quote)), -1)
+                # what the recap lists: the cue sentence when it names tasks itself ("So before next
+                # time, you'll ..."), and the sentences after it
+                start = cue if cue >= 0 and TASK_MARK.search(sentences[cue].quote) else cue + 1
+                for ev in sentences[start:]:
+                    if ev.quote.endswith("?"):
+                        items += self._proposed_time([], ev, seen)
                         continue
                     items += self._task(anns, ev, "worker", seen)
                 self.use([Evidence.of(seg, 0, len(seg.text.rstrip()))])
+        # the worker's own future actions with a time ("I'll see you Monday during advisory")
+        for seg in self.m.transcript.segments:
+            if seg.role != "worker" or self.m.notes:
+                continue
+            for ev in self._sentences(Evidence.of(seg, 0, len(seg.text.rstrip())), min_words=2):
+                if ev.quote.endswith("?"):
+                    items += self._proposed_time([], ev, seen)
+                elif FUTURE.search(ev.quote) and _timed(ev.quote):
+                    items += self._task([], ev, "worker", seen)
         anns = [
             *self.m.select("plan"),
             *self.m.select("goal", subtypes=("commitment",), exclude_roles=("worker",)),
@@ -711,6 +742,25 @@ class Prose:
                 items += self._task([ann], ev, "worker" if self.m.notes else role, seen)
             self.use(spoken)
         return items
+
+    def _proposed_time(self, anns: list[Annotation], ev: Evidence, seen: set[int]) -> list[NoteItem]:
+        """A yes/no question that names a day or a time ("Same time next Monday, eleven o'clock?")
+        proposes the next appointment; a wh-question ("What would that look like by Wednesday?") asks."""
+        if (
+            WH_START.search(ev.quote)
+            or not _timed(ev.quote)
+            or self.said([ev])
+            or hash((ev.segment_id, ev.char_start)) in seen
+        ):
+            return []
+        if not re.search(
+            r"(?i)\b(?:same time|see you|meet|come (?:back|in)|next (?:session|appointment|visit|group))\b",
+            ev.quote,
+        ):
+            return []
+        seen.add(hash((ev.segment_id, ev.char_start)))
+        text = f"Next appointment: {lower_first(clean(ev.quote).rstrip('?'))}."
+        return [self.item(anns, text, f"Next appointment: {quoted([ev], 1)}", [ev])]
 
     def _task(self, anns: list[Annotation], ev: Evidence, role: str | None, seen: set[int]) -> list[NoteItem]:
         key = hash((ev.segment_id, ev.char_start))

@@ -243,6 +243,20 @@ def report(text: str, role: str | None, pronouns: Pronouns, *, name_subject: boo
     opening = 0  # discourse openers at the start ("And then", "So,", "Okay,") are left out
     while opening < len(doc) - 2 and (doc[opening].lower_ in OPENERS or (opening and doc[opening].is_punct)):
         opening += 1
+    # a worker who names the person first ("Emiko, you'll tour Maple Grove") means that person by "you"
+    addressee = ""
+    comma = next((t.i for t in doc[opening : opening + 4] if t.text == ","), None)
+    if (
+        not client_speaks
+        and comma is not None
+        and comma > opening
+        and all(
+            (t.text[:1].isupper() and t.is_alpha and not t.is_stop) or t.text in ("Mr.", "Mrs.", "Ms.", "Dr.")
+            for t in doc[opening:comma]
+        )
+    ):
+        addressee = doc[opening:comma].text
+        opening = comma + 1
     for tok in doc:
         low, ws = tok.lower_, tok.whitespace_
         if tok.i < opening:
@@ -263,6 +277,8 @@ def report(text: str, role: str | None, pronouns: Pronouns, *, name_subject: boo
             }[low]
         elif not client_speaks and low in ("i", "me", "my", "mine", "myself"):
             word = {"my": "the worker's", "mine": "the worker's"}.get(low, "the worker")
+        elif addressee and low in ("you", "your", "yours", "yourself"):
+            word = {"your": f"{addressee}'s", "yours": f"{addressee}'s"}.get(low, addressee)
         elif not client_speaks and low in ("you", "your", "yours", "yourself"):
             if low == "you" and tok.dep_ in ("nsubj", "nsubjpass"):
                 word = "the client"
