@@ -205,8 +205,11 @@ class Material:
         self.notes = transcript.source in NOTE_SOURCES
         self._segments = {seg.id: seg for seg in transcript.segments}
         usable: list[Annotation] = []
+        #: What the worker rejected: no line may say it, whatever else would have found it.
+        self.rejected: list[Annotation] = []
         for ann in annotations:
             if ann.review == "rejected":
+                self.rejected.append(ann)
                 continue
             good = []
             for ev in ann.evidence:

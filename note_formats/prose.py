@@ -219,6 +219,10 @@ TIME_WORDS = frozenset(
 )
 
 
+def _overlaps(ev: Evidence, spans: set[tuple[int, int, int]]) -> bool:
+    return any(s == ev.segment_id and a < ev.char_end and ev.char_start < b for s, a, b in spans)
+
+
 def _timed(text: str) -> bool:
     """Whether a sentence names a day or a time."""
     return any(t.lower_ in TIME_WORDS or t.lemma_.lower() in TIME_WORDS for t in nlp()(text)) or bool(
@@ -312,8 +316,11 @@ class Prose:
             spoken = self.m.spoken(ann)
             if self.said(spoken):
                 continue
-            who = self.who(self.m.role(ann), ann.speaker)
-            text = f"{who} stated the goal: {quoted(spoken, self.m.options.max_quotes)}."
+            if self.m.notes:  # the worker's notes: whose words they quote is the worker's to say
+                text = f"Goal noted: {quoted(spoken, self.m.options.max_quotes)}."
+            else:
+                who = self.who(self.m.role(ann), ann.speaker)
+                text = f"{who} stated the goal: {quoted(spoken, self.m.options.max_quotes)}."
             items.append(self.item([ann], text, text))
             self.use(spoken)
         return items
@@ -369,8 +376,8 @@ class Prose:
         role = self.role(evidence[0])
         who = self.who(role, self.m.transcript.segment(evidence[0].segment_id).speaker)
         verb = "noted" if self.m.notes else "reported"
-        if self.m.notes:  # the worker's own notes: their words, tidied, are the sentence
-            clauses = [report(e.quote, "worker", self.pronouns) for e in evidence]
+        if self.m.notes:  # the worker's own notes: their words, tidied, are the sentence (persons kept)
+            clauses = [clean(e.quote).rstrip(" .!;,") for e in evidence]
             text = "; ".join(clauses)
             text = text[:1].upper() + text[1:] + "."
         else:
@@ -542,11 +549,13 @@ class Prose:
         referral inside a turn the tagger read as a question is still named.
         """
         groups: dict[str, list[Annotation]] = {}
-        for ann in self.m.select("intervention", roles=("worker", None)):
-            if ann.source == "minilm-head" and self.said(ann.evidence):
-                continue  # the model's generic reading of words the note already gives (a referral in the plan)
-            groups.setdefault(ann.subtype, []).append(ann)
         cued = self.cued_techniques()
+        named = {(e.segment_id, e.char_start, e.char_end) for spans in cued.values() for e in spans}
+        for ann in self.m.select("intervention", roles=("worker", None)):
+            generic = ann.source == "minilm-head"
+            if generic and (self.said(ann.evidence) or any(_overlaps(e, named) for e in ann.evidence)):
+                continue  # the model's generic reading of words the note already names (a referral in the plan)
+            groups.setdefault(ann.subtype, []).append(ann)
         for subtype in cued:
             groups.setdefault(subtype, [])
         items = []
@@ -574,6 +583,9 @@ class Prose:
     def cued_techniques(self) -> dict[str, list[Evidence]]:
         """Worker sentences (not questions) worded as a technique is: technique -> sentences."""
         out: dict[str, list[Evidence]] = {}
+        # a technique the worker rejected, with no tag of it standing, is not named from wording either
+        standing = {a.subtype for a in self.m.annotations if a.label == "intervention"}
+        refused = {a.subtype for a in self.m.rejected if a.label == "intervention"} - standing
         for seg in self.m.transcript.segments:
             if seg.role != "worker" and not self.m.notes:
                 continue
@@ -581,10 +593,13 @@ class Prose:
                 said = sent.text.strip()
                 if not said or said.endswith("?"):
                     continue
+                start = seg.text.index(said, sent.start_char)
+                ev = Evidence.of(seg, start, start + len(said))
                 for technique, cue in TECHNIQUE_CUES.items():
+                    if technique in refused:
+                        continue
                     if cue.search(said):
-                        start = seg.text.index(said, sent.start_char)
-                        out.setdefault(technique, []).append(Evidence.of(seg, start, start + len(said)))
+                        out.setdefault(technique, []).append(ev)
                         break
         return out
 
@@ -741,7 +756,7 @@ class Prose:
             for ev in [s for e in spoken for s in self._sentences(e)]:
                 items += self._task([ann], ev, "worker" if self.m.notes else role, seen)
             self.use(spoken)
-        return items
+        return sorted(items, key=lambda i: min((e.start, e.segment_id, e.char_start) for e in i.evidence))
 
     def _proposed_time(self, anns: list[Annotation], ev: Evidence, seen: set[int]) -> list[NoteItem]:
         """A yes/no question that names a day or a time ("Same time next Monday, eleven o'clock?")
