@@ -205,7 +205,9 @@ def real_call(transcriber) -> None:
         f"{'system':<26} {'DER%':>6} {'miss%':>6} {'FA%':>6} {'conf%':>6} {'wordacc%':>8} {'cpWER%':>7} "
         f"{'spk':>5} {'s/min':>8}"
     )
-    diarize(transcript, wav)  # warm-up: first-call imports (sklearn, the encoder weights) are not per-minute cost
+    diarize(
+        transcript, wav
+    )  # warm-up: first-call imports (sklearn, the encoder weights) are not per-minute cost
     ref_words = " ".join(text for *_, text in stm)
     wer = _edits(_norm_words(ref_words), _norm_words(transcript.text)) / len(_norm_words(ref_words))
     print(f"Whisper WER on this clip, speakers ignored: {100 * wer:.1f} % (the floor under cpWER)")

@@ -10,7 +10,7 @@ Formats are registered in ``registry.py``; a new one is a module decorated with
 """
 
 import scribe  # noqa: F401  (first: it keeps onnxruntime from phoning home)
-from note_formats.common import DraftOptions, Material
+from note_formats.common import STYLES, DraftOptions, Material
 from note_formats.editing import (
     accept_item,
     add_item,
@@ -22,7 +22,7 @@ from note_formats.editing import (
     restore_item,
 )
 from note_formats.export import RENDERERS, WRITERS, export
-from note_formats.grounding import GroundingProblem, check_grounding
+from note_formats.grounding import GroundingProblem, check_faithfulness, check_grounding
 from note_formats.registry import (
     FORMATS,
     NoteFormat,
@@ -38,6 +38,7 @@ load_builtin_formats()
 __all__ = [
     "FORMATS",
     "RENDERERS",
+    "STYLES",
     "WRITERS",
     "DraftOptions",
     "GroundingProblem",
@@ -47,6 +48,7 @@ __all__ = [
     "add_item",
     "build_draft",
     "carry_edits",
+    "check_faithfulness",
     "check_grounding",
     "delete_item",
     "edit_field",

@@ -19,14 +19,17 @@ from note_formats.items import (
     risk_section,
     section,
 )
+from note_formats.prose import prose_parts
 from note_formats.registry import register_format
 from scribe.core.records import NoteItem, NoteSection
 
 RESPONSE_EMPTY = "The client's response was not identified; add how the client responded."
 
 
-def _presentation(m: Material) -> list[NoteItem]:
+def _presentation(m: Material, p: dict[str, list[NoteItem]] | None) -> list[NoteItem]:
     """What the client reported, what the worker observed, and the client's circumstances."""
+    if p is not None:
+        return [*p["reports"], *p["observed"], *p["context"]]
     return [
         *observation_items(m, "reported"),
         *observation_items(m, "observed", prefix="Observed — "),
@@ -35,7 +38,7 @@ def _presentation(m: Material) -> list[NoteItem]:
 
 
 def _then_intervention_response_plan(
-    m: Material, opening: NoteSection, response: list[NoteItem]
+    m: Material, opening: NoteSection, response: list[NoteItem], p: dict[str, list[NoteItem]] | None
 ) -> list[NoteSection]:
     """``opening``, then the sections BIRP and GIRP share: Intervention, Response, Risk, Plan."""
     return [
@@ -43,34 +46,44 @@ def _then_intervention_response_plan(
         section(
             "intervention",
             "Intervention",
-            intervention_items(m),
+            intervention_items(m) if p is None else p["interventions"],
             empty_text="No interventions were identified in the worker's speech; add what you did.",
         ),
         section("response", "Response", response, empty_text=RESPONSE_EMPTY),
-        risk_section(m),
-        plan_section(m),
+        risk_section(m, None if p is None else p["risks"]),
+        plan_section(m, None if p is None else p["plans"]),
     ]
 
 
 @register_format("birp", title="BIRP note")
 def build_birp(m: Material) -> list[NoteSection]:
     """Behavior (report, presentation, circumstances), Intervention, Response (goals, change talk), Risk, Plan."""
+    p = _parts(m)
     behavior = section(
         "behavior",
         "Behavior",
-        _presentation(m),
+        _presentation(m, p),
         empty_text="No behaviour or symptoms were identified; add what the client reported and how they presented.",
     )
-    return _then_intervention_response_plan(m, behavior, [*goal_items(m), *change_talk_summary(m)])
+    if p is None:
+        return _then_intervention_response_plan(m, behavior, [*goal_items(m), *change_talk_summary(m)], p)
+    return _then_intervention_response_plan(m, behavior, [*p["goals"], *p["change_talk"]], p)
 
 
 @register_format("girp", title="GIRP note")
 def build_girp(m: Material) -> list[NoteSection]:
     """Goals (client's words), Intervention, Response (report, presentation, change talk), Risk, Plan."""
+    p = _parts(m)
     goals = section(
         "goals",
         "Goals",
-        goal_items(m),
+        goal_items(m) if p is None else p["goals"],
         empty_text="No goals were stated in the session; add the treatment-plan goals this session addressed.",
     )
-    return _then_intervention_response_plan(m, goals, [*_presentation(m), *change_talk_summary(m)])
+    talk = change_talk_summary(m) if p is None else p["change_talk"]
+    return _then_intervention_response_plan(m, goals, [*_presentation(m, p), *talk], p)
+
+
+def _parts(m: Material) -> dict[str, list[NoteItem]] | None:
+    """The prose items, or None for the quotes style."""
+    return prose_parts(m) if m.options.style == "prose" else None

@@ -84,6 +84,8 @@ STATUS_WORDS = {
 CONTEXT_SUBTYPES = ("strength", "stressor", "barrier")
 #: Observation subtypes a worker can see in the room (SOAP "Objective" when the worker says them).
 PRESENTATION_SUBTYPES = ("mood_affect", "behaviour", "energy", "concentration", "physical_health")
+#: The ways a draft can be worded (see ``DraftOptions.style``).
+STYLES = ("prose", "quotes")
 #: Change-talk subtypes of "goal" annotations (Miller & Rollnick's DARN-CAT).
 CHANGE_TALK = ("desire", "ability", "reason", "need", "commitment", "taking_steps")
 _QUOTE_RE = re.compile(r'"([^"]+)"')
@@ -104,6 +106,11 @@ class DraftOptions:
     review_confidence: float = 0.6
     #: Quotes shown in a grouped item ("Open question: "..."; "..."") before "+N more".
     max_quotes: int = 3
+    #: "prose": third-person sentences generated from the cited words (checked against them);
+    #: "quotes": each line a label and the verbatim quotes it rests on.
+    style: str = "prose"
+    #: The client's pronouns for prose ("she/her", "he/him"); "they/them" when not given.
+    pronouns: str = ""
 
 
 def title_of(subtype: str, titles: dict[str, str], label: str = "") -> str:
@@ -214,8 +221,11 @@ class Material:
         usable: list[Annotation] = []
         #: Risk indicators none of whose evidence matches the transcript, each with the first reason.
         self.unmatched_risks: list[tuple[Annotation, str]] = []
+        #: What the worker rejected: no line may say it, whatever else would have found it.
+        self.rejected: list[Annotation] = []
         for ann in annotations:
             if ann.review == "rejected":
+                self.rejected.append(ann)
                 continue
             good, problems = [], []
             for ev in ann.evidence:

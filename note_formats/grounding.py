@@ -72,3 +72,34 @@ def check_grounding(draft: NoteDraft, transcript: Transcript) -> list[GroundingP
             ):
                 report("verbatim item does not match the transcript")
     return problems
+
+
+def check_faithfulness(draft: NoteDraft, transcript: Transcript) -> list[GroundingProblem]:
+    """Generated sentences that say more than their evidence; an empty list means faithful.
+
+    Every content word, number, negation and time expression of a generated item
+    (outside its double quotes, which ``check_grounding`` checks) must be in the
+    item's cited evidence, compared as lemmas; the declared template vocabulary
+    and the note's category names are exempt (``note_formats.wording``). Worker
+    edits and verbatim sections are not checked. Loads spaCy (seconds) on first use.
+    """
+    # Imported here: wording loads spaCy, which check_grounding never needs.
+    from note_formats.prose import allowed_words
+    from note_formats.wording import unfaithful
+
+    verbatim = set(get_format(draft.format).verbatim_sections)
+    allowed = [*allowed_words(), *(s.label for s in transcript.speakers if s.label)]
+    problems = []
+    for sec in draft.sections:
+        if sec.key in verbatim:
+            continue
+        for item in sec.items:
+            if item.deleted or item.origin != "generated" or not item.evidence:
+                continue
+            if bad := unfaithful(item.text, [ev.quote for ev in item.evidence], allowed):
+                problems.append(
+                    GroundingProblem(
+                        sec.key, item.id, f"says {', '.join(map(repr, bad))}, not in its evidence"
+                    )
+                )
+    return problems

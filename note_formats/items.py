@@ -203,12 +203,12 @@ def _risk_status(ann: Annotation) -> str:
     return ann.status
 
 
-def risk_section(m: Material) -> NoteSection:
-    """The risk section every format carries; it is never silently empty."""
+def risk_section(m: Material, items: Sequence[NoteItem] | None = None) -> NoteSection:
+    """The risk section every format carries (``items``, by default the quoted risk items); never silently empty."""
     return section(
         "risk",
         "Risk assessment",
-        risk_items(m),
+        risk_items(m) if items is None else items,
         empty_text="No risk indicators were identified in the transcript.",
     )
 

@@ -13,13 +13,16 @@ from note_formats.items import (
     risk_section,
     section,
 )
+from note_formats.prose import prose_parts
 from note_formats.registry import register_format
 from scribe.core.records import NoteSection
 
 
 @register_format("soap", title="SOAP note")
 def build_soap(m: Material) -> list[NoteSection]:
-    """Subjective (client's report and goals), Objective, Assessment, Risk, Plan."""
+    """Subjective (client's report and goals), Objective (observations, interventions), Assessment, Risk, Plan."""
+    if m.options.style == "prose":
+        return _prose(m)
     plan = plan_items(m)
     return [
         section(
@@ -46,4 +49,31 @@ def build_soap(m: Material) -> list[NoteSection]:
         ),
         risk_section(m),
         plan_section(m, [*plan, *intervention_items(m, prefix="Intervention used — ", covered=plan)]),
+    ]
+
+
+def _prose(m: Material) -> list[NoteSection]:
+    """The prose layout: the interventions the worker used are part of Objective."""
+    p = prose_parts(m)
+    return [
+        section(
+            "subjective",
+            "Subjective",
+            [*p["goals"], *p["reports"]],
+            empty_text="Nothing the client reported was identified; add the client's account.",
+        ),
+        section(
+            "objective",
+            "Objective",
+            [*p["observed"], *p["interventions"]],
+            empty_text="No worker observations or interventions were captured; add presentation and what you did.",
+        ),
+        section(
+            "assessment",
+            "Assessment",
+            [*p["change_talk"], *p["context"]],
+            empty_text="No assessment content was identified; add your clinical impressions.",
+        ),
+        risk_section(m, p["risks"]),
+        plan_section(m, p["plans"]),
     ]

@@ -19,7 +19,14 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from note_formats import DraftOptions, GroundingProblem, build_draft, carry_edits, check_grounding
+from note_formats import (
+    DraftOptions,
+    GroundingProblem,
+    build_draft,
+    carry_edits,
+    check_faithfulness,
+    check_grounding,
+)
 from scribe.asr.transcribe import Transcriber
 from scribe.audio.decode import check_file, decode_file
 from scribe.core.errors import NoteError, ScribeError
@@ -64,6 +71,18 @@ def transcribe_recording(
         return transcribe_channels(transcriber, decoded, features=features, roles=roles, progress=progress)
     transcript = transcriber.transcribe_samples(decoded.mono, decoded.info, progress=progress)
     return diarize(transcript, decoded.samples, speakers, roles, stereo=False, features=features)
+
+
+#: Session types with more than two voices: their speaker count is estimated, not forced to two.
+MANY_VOICES = ("family", "group", "couple", "couples")
+
+
+def speaker_count(session_type: str, given: int | None = None) -> int | None:
+    """Voices to tell apart: ``given`` when the worker said; estimated (None) for a family or
+    group session, so a teenager's words are not filed as the parent's; else worker and client."""
+    if given is not None:
+        return given
+    return None if session_type.strip().lower() in MANY_VOICES else 2
 
 
 def find_speakers(transcript: Transcript, path: str | Path, speakers: int | None = 2) -> Transcript:
@@ -162,7 +181,7 @@ class Drafted:
 
     draft: NoteDraft
     notices: list[str] = field(default_factory=list)
-    #: Never expected: a bug worth reporting (the caller says how).
+    #: Never expected: a bug worth reporting (the caller says how). Ungrounded or unfaithful lines.
     ungrounded: list[GroundingProblem] = field(default_factory=list)
 
 
@@ -187,7 +206,10 @@ def make_draft(
     check_draft_options(options)
     new = build_draft(fmt, transcript, annotations, options)
     notices = carry_edits(previous, new) if previous is not None else []
-    return Drafted(new, notices, check_grounding(new, transcript))
+    problems = check_grounding(new, transcript)
+    if options.style == "prose":  # sentences the drafter wrote must not say more than their evidence
+        problems += check_faithfulness(new, transcript)
+    return Drafted(new, notices, problems)
 
 
 # --- save -------------------------------------------------------------------------------

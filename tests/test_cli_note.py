@@ -40,7 +40,17 @@ def one_line_error(result) -> str:
 @pytest.mark.parametrize("fmt", ["soap", "dap", "birp", "girp", "process"])
 def test_markdown_to_stdout(fmt, session_files):
     transcript, annotations = session_files
-    result = run(str(transcript), "--annotations", str(annotations), "--format", fmt, "--client", "C-104")
+    result = run(
+        str(transcript),
+        "--annotations",
+        str(annotations),
+        "--format",
+        fmt,
+        "--client",
+        "C-104",
+        "--style",
+        "quotes",
+    )
     assert result.exit_code == 0, result.output
     assert "- **Client:** C-104" in result.output
     assert DENIAL_QUOTE in result.output
@@ -110,11 +120,35 @@ def test_audio_that_is_not_audio_is_one_line_error(tmp_path):
 
 def test_transcript_json_is_tagged_by_the_real_tagger(session_files):
     transcript, _ = session_files
-    result = run(str(transcript), "--format", "dap", "--client", "C-104")
+    result = run(str(transcript), "--format", "dap", "--client", "C-104", "--style", "quotes")
     assert result.exit_code == 0, result.output
     assert f'"{DENIAL_QUOTE}"' in result.output and "Client denied suicidal ideation" in result.output
     assert f'"{GOAL_QUOTE.rstrip(".")}' in result.output
     assert "## Plan" in result.output and "next Tuesday" in result.output
+
+
+def test_prose_is_the_default_with_the_pronouns_given(session_files):
+    transcript, annotations = session_files
+    result = run(str(transcript), "--annotations", str(annotations), "--pronouns", "she/her")
+    assert result.exit_code == 0, result.output
+    assert "Client reported that she has not been sleeping well" in result.output
+    assert f'Client stated the goal: "{GOAL_QUOTE.rstrip(".")}' in result.output
+    assert (
+        "Client denied suicidal ideation, stating that she has never thought about killing herself."
+        in result.output
+    )
+    assert "Warning" not in result.output  # every sentence grounded and faithful
+
+
+def test_family_and_group_sessions_estimate_the_speaker_count():
+    from scribe.workflow import speaker_count
+
+    assert (
+        speaker_count("individual") == 2
+        and speaker_count("Family") is None
+        and speaker_count("group") is None
+    )
+    assert speaker_count("family", 3) == 3  # the worker's count wins
 
 
 def test_typed_notes_with_text(tmp_path):
@@ -126,7 +160,7 @@ def test_typed_notes_with_text(tmp_path):
         encoding="utf-8",
     )
     out = tmp_path / "note.txt"
-    result = run("--text", str(notes), "--format", "soap", "--out", str(out))
+    result = run("--text", str(notes), "--format", "soap", "--out", str(out), "--style", "quotes")
     assert result.exit_code == 0, result.output
     text = out.read_text(encoding="utf-8")
     assert 'Denial of suicidal ideation documented: "Client denied suicidal ideation." [¶2]' in text

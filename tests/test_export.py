@@ -46,7 +46,10 @@ needs_pdftotext = pytest.mark.skipif(
 def edited_draft(fmt: str) -> NoteDraft:
     """A draft with one worker addition and one deletion (the homework line)."""
     tr = counselling_transcript()
-    d = build_draft(fmt, tr, counselling_annotations(tr), DraftOptions(client_id="C-104", worker="J. Rivera"))
+    options = DraftOptions(
+        client_id="C-104", worker="J. Rivera", style="quotes"
+    )  # lines found by their quotes
+    d = build_draft(fmt, tr, counselling_annotations(tr), options)
     add_item(d, "risk", ADDED)
     homework = next(i for i in d.section("plan").items if HOMEWORK_QUOTE in i.text)
     delete_item(d, homework.id)

@@ -31,7 +31,10 @@ def transcript() -> Transcript:
 
 
 def make(fmt: str, transcript: Transcript) -> NoteDraft:
-    return build_draft(fmt, transcript, counselling_annotations(transcript), DraftOptions(client_id="C-104"))
+    # the quotes style: edits address its items by the ids these tests know
+    return build_draft(
+        fmt, transcript, counselling_annotations(transcript), DraftOptions(client_id="C-104", style="quotes")
+    )
 
 
 def test_edit_keeps_evidence_and_the_original_wording(transcript):
@@ -200,7 +203,7 @@ def test_rebuild_names_what_it_could_not_carry(transcript):
     edit_item(old, "assessment-2", "Work stress is the main stressor.")
     add_item(old, "objective", "Client was dressed appropriately.")
     fewer = [a for a in counselling_annotations(transcript) if a.id != "a17"]  # the stressor tag rejected
-    new = build_draft("dap", transcript, fewer, DraftOptions(client_id="C-104"))
+    new = build_draft("dap", transcript, fewer, DraftOptions(client_id="C-104", style="quotes"))
     notices = carry_edits(old, new)
     assert any("Work stress is the main stressor." in n and "tags it rested on changed" in n for n in notices)
     assert any("Client was dressed appropriately." in n and "no Objective section" in n for n in notices)

@@ -45,9 +45,13 @@ def session() -> tuple[Transcript, list[Annotation]]:
     return tr, counselling_annotations(tr)
 
 
+#: These tests pin the quotes style (labelled verbatim quotes); tests/test_prose.py covers sentences.
+QUOTES = DraftOptions(style="quotes")
+
+
 def draft(fmt: str, session, **opts) -> NoteDraft:
     tr, anns = session
-    return build_draft(fmt, tr, anns, DraftOptions(client_id="C-104", **opts))
+    return build_draft(fmt, tr, anns, DraftOptions(client_id="C-104", **{"style": "quotes", **opts}))
 
 
 def items(d: NoteDraft, key: str | None = None) -> list[NoteItem]:
@@ -111,10 +115,10 @@ def test_change_talk_only_the_model_heard_is_not_called_a_goal(fmt, session):
     tr, anns = session
     stated = next(a for a in anns if a.id == "a5")
     model_only = dataclasses.replace(stated, id="a5m", source="minilm-head", confidence=0.55)
-    md = render_markdown(build_draft(fmt, tr, [model_only, *(a for a in anns if a.id != "a5")]))
+    md = render_markdown(build_draft(fmt, tr, [model_only, *(a for a in anns if a.id != "a5")], QUOTES))
     assert f'"{GOAL_QUOTE}"' in md  # still quoted, for the worker to judge
     assert "Possible change talk" in md and "Goal stated" not in md and f'Goal: "{GOAL_QUOTE}"' not in md
-    rule_md = render_markdown(build_draft(fmt, tr, anns))
+    rule_md = render_markdown(build_draft(fmt, tr, anns, QUOTES))
     assert "Possible change talk" not in rule_md
     assert (f'Goal: "{GOAL_QUOTE}"' if fmt != "process" else "Goal stated") in rule_md
 
@@ -132,7 +136,7 @@ def test_risk_denial_is_documented(fmt, session):
 @pytest.mark.parametrize("fmt", ALL)
 def test_no_risk_states_so(fmt, session):
     tr, anns = session
-    d = build_draft(fmt, tr, [a for a in anns if a.label != "risk"])
+    d = build_draft(fmt, tr, [a for a in anns if a.label != "risk"], QUOTES)
     assert d.section("risk").items == []
     assert NO_RISK in render_markdown(d)
 
@@ -150,7 +154,7 @@ def test_affirmed_risk_comes_first_and_is_flagged(session):
     )
     past = copy.deepcopy(affirmed)
     past.id, past.status, past.subtype = "r3", "historical", "harm_to_others"
-    d = build_draft("soap", tr, [*anns, past, affirmed])
+    d = build_draft("soap", tr, [*anns, past, affirmed], QUOTES)
     risk = d.section("risk").items
     assert [i.annotation_ids for i in risk] == [["r2"], ["r3"], ["a9"]]
     assert risk[0].text == f'Self-harm — client said: "{CLIENT_TRAP_QUOTE}"'
@@ -204,7 +208,7 @@ def test_turns_merge_consecutive_segments_of_one_speaker(session):
     tr.segments[1].speaker, tr.segments[1].role = "SPEAKER_00", "worker"
     merged = turns(tr.segments)
     assert [len(t) for t in merged][:2] == [3, 1]
-    d = build_draft("process", tr, [])
+    d = build_draft("process", tr, [], QUOTES)
     first = d.section("dialogue").items[0]
     assert first.text == " ".join(s.text for s in tr.segments[:3])
     assert check_grounding(d, tr) == []
@@ -243,7 +247,7 @@ def test_accepted_annotation_is_not_flagged_for_confidence(session):
     for a in anns:
         if a.id == "a7":
             a.review = "accepted"
-    d = build_draft("dap", tr, anns)
+    d = build_draft("dap", tr, anns, QUOTES)
     ability = next(i for i in items(d) if i.annotation_ids == ["a7"])
     assert "low confidence" not in ability.review_reason
     assert "transcript uncertain" in ability.review_reason
@@ -254,7 +258,7 @@ def test_rejected_annotations_are_left_out(session):
     for a in anns:
         if a.id == "a5":
             a.review = "rejected"
-    d = build_draft("soap", tr, anns)
+    d = build_draft("soap", tr, anns, QUOTES)
     assert GOAL_QUOTE not in render_markdown(d)
 
 
@@ -267,7 +271,7 @@ def test_unknown_speaker_intervention_is_kept_for_review(session):
         a.role = a.speaker = None
         for e in a.evidence:
             e.role = e.speaker = None
-    d = build_draft("soap", tr, anns)
+    d = build_draft("soap", tr, anns, QUOTES)
     assert d.header.participants == []
     plan = d.section("plan").items
     unknown = [i for i in plan if i.text.startswith("Intervention used")]
@@ -280,7 +284,7 @@ def test_annotation_with_bad_evidence_is_left_out(session):
     bad = copy.deepcopy(anns[0])
     bad.id, bad.subtype = "bad", "psychoeducation"
     bad.evidence[0].quote = "words nobody said"
-    d = build_draft("dap", tr, [*anns, bad])
+    d = build_draft("dap", tr, [*anns, bad], QUOTES)
     assert all("bad" not in i.annotation_ids for i in items(d))
     assert check_grounding(d, tr) == []
 
@@ -288,7 +292,7 @@ def test_annotation_with_bad_evidence_is_left_out(session):
 @pytest.mark.parametrize("fmt", ALL)
 def test_empty_annotations_still_make_an_honest_draft(fmt, session):
     tr, _ = session
-    d = build_draft(fmt, tr, [])
+    d = build_draft(fmt, tr, [], QUOTES)
     md = render_markdown(d)
     assert NO_RISK in md
     assert check_grounding(d, tr) == []
@@ -336,9 +340,9 @@ def test_grounding_check_notices_a_different_transcript(session):
 def test_unknown_format_and_empty_transcript_are_errors(session):
     tr, anns = session
     with pytest.raises(NoteError, match=r"Unknown note format 'pirp'.*birp, dap, girp, process, soap"):
-        build_draft("pirp", tr, anns)
+        build_draft("pirp", tr, anns, QUOTES)
     with pytest.raises(NoteError, match="no speech"):
-        build_draft("soap", Transcript(), [])
+        build_draft("soap", Transcript(), [], QUOTES)
 
 
 def test_a_new_format_is_one_decorated_function(session):
@@ -357,7 +361,7 @@ def test_a_new_format_is_one_decorated_function(session):
         ]
 
     try:
-        d = build_draft("birp-test", tr, anns)
+        d = build_draft("birp-test", tr, anns, QUOTES)
         assert render_markdown(d).startswith("# BIRP note")
         assert FORMATS["birp-test"].description == "Behaviour, Intervention, Response, Plan."
         assert check_grounding(d, tr) == []
@@ -373,7 +377,7 @@ def test_timestamps_render_past_the_hour(session):
         for w in seg.words:
             w.start += 3600
             w.end += 3600
-    d = build_draft("soap", tr, counselling_annotations(tr))
+    d = build_draft("soap", tr, counselling_annotations(tr), QUOTES)
     assert f'"{GOAL_QUOTE}" [1:00:20]' in render_markdown(d)
 
 
@@ -395,12 +399,12 @@ def test_observations_go_where_their_speaker_puts_them(session):
     reflected = Annotation(
         id="o2", label="observation", subtype="functioning_work", text="", evidence=[ev(tr, 2)], role="worker"
     )
-    soap = build_draft("soap", tr, [*anns, seen, reflected])
+    soap = build_draft("soap", tr, [*anns, seen, reflected], QUOTES)
     assert [i.annotation_ids for i in soap.section("objective").items] == [["o1"]]
     subjective = {tuple(i.annotation_ids): i.text for i in soap.section("subjective").items}
     assert subjective[("o2",)].startswith("Work functioning (as reflected by the worker): ")
     assert subjective[("a2",)] == 'Sleep: "I have not been sleeping well"'
-    dap = build_draft("dap", tr, [*anns, seen, reflected])
+    dap = build_draft("dap", tr, [*anns, seen, reflected], QUOTES)
     assert any(i.text.startswith("Observed — Mood / affect: ") for i in dap.section("data").items)
 
 
@@ -422,7 +426,7 @@ def test_typed_notes_are_the_workers_and_cite_paragraphs():
             evidence=[ev(tr, 2, "wants to sleep through the night")],
         ),
     ]
-    d = build_draft("dap", tr, anns)
+    d = build_draft("dap", tr, anns, QUOTES)
     data = {i.annotation_ids[0]: i for i in d.section("data").items}
     assert not data["n1"].needs_review  # in notes the worker wrote every line: no "speaker unknown"
     assert data["n2"].text == 'Goal (from the worker\'s notes): "wants to sleep through the night"'
@@ -435,7 +439,7 @@ def test_observations_on_the_same_words_are_one_line(session):
     tr, anns = session
     twin = copy.deepcopy(next(a for a in anns if a.id == "a2"))
     twin.id, twin.subtype = "a2b", "functioning_work"
-    d = build_draft("soap", tr, [*anns, twin])
+    d = build_draft("soap", tr, [*anns, twin], QUOTES)
     lines = [i for i in d.section("subjective").items if "a2" in i.annotation_ids]
     assert len(lines) == 1 and lines[0].annotation_ids == ["a2", "a2b"]
     assert lines[0].text == 'Sleep, work functioning: "I have not been sleeping well"'
@@ -459,7 +463,7 @@ def sample(tiny, sample_session) -> tuple[Transcript, list[Annotation]]:
 def test_sample_session_draft_is_grounded_and_complete(fmt, sample):
     """A real session's draft: goals verbatim, the interventions used (and no others), risk, plan, with times."""
     tr, anns = sample
-    d = build_draft(fmt, tr, anns, DraftOptions(client_id="DEMO-1"))
+    d = build_draft(fmt, tr, anns, DraftOptions(client_id="DEMO-1", style="quotes"))
     assert check_grounding(d, tr) == []
     md = render_markdown(d)
     # every generated bullet cites a time
@@ -489,7 +493,7 @@ def test_sample_session_draft_is_grounded_and_complete(fmt, sample):
 @pytest.mark.slow
 def test_sample_session_process_recording_rows(sample):
     tr, anns = sample
-    rows = build_draft("process", tr, anns).section("dialogue").items
+    rows = build_draft("process", tr, anns, QUOTES).section("dialogue").items
     assert len(rows) == len(turns(tr.segments))
     assert " ".join(r.text for r in rows) == " ".join(s.text for s in tr.segments)
     assert {r.fields["speaker"] for r in rows} == {"Worker", "Client"}
@@ -502,7 +506,7 @@ def test_unsure_interventions_group_with_one_reason(session):
     for a in anns:
         if a.id in ("a1", "a4"):
             a.subtype, a.confidence = "open_question", 0.5 if a.id == "a1" else 0.4
-    d = build_draft("dap", tr, anns)
+    d = build_draft("dap", tr, anns, QUOTES)
     unsure = [i for i in d.section("data").items if set(i.annotation_ids) == {"a1", "a4"}]
     assert len(unsure) == 1 and unsure[0].review_reason == "low confidence (0.40)"
     assert unsure[0].text.count('"') == 4  # both quotes

@@ -15,6 +15,7 @@ import gradio as gr
 
 from note_formats import (
     FORMATS,
+    STYLES,
     accept_item,
     add_item,
     delete_item,
@@ -82,10 +83,11 @@ def file_stem(desk: Desk) -> str:
 
 
 @user_errors
-def make_draft(desk: Desk, fmt: str) -> tuple[Desk, str]:
-    """Build (or rebuild in another format) the draft; the worker's edits are carried over."""
+def make_draft(desk: Desk, fmt: str, style: str = "prose") -> tuple[Desk, str]:
+    """Build (or rebuild in another format or wording) the draft; the worker's edits are carried over."""
     desk.need_transcript()
     get_format(fmt)
+    desk.style = style if style in STYLES else "prose"
     notices = pipeline.refresh_draft(desk, fmt, force=True)
     return desk, "\n\n".join([f"Draft ready: {get_format(fmt).title}.", *notices])
 
@@ -331,6 +333,13 @@ def build(w: Wiring) -> TabView:
                 elem_id="format",
                 scale=3,
             )
+            style = gr.Radio(
+                [("Sentences", "prose"), ("Quotes", "quotes")],
+                value="prose",
+                label="Wording",
+                elem_id="style",
+                scale=1,
+            )
             make_btn = gr.Button("Make / rebuild draft", elem_id="make-draft", scale=1)
         table = gr.Dataframe(
             headers=COLUMNS,
@@ -409,7 +418,7 @@ def build(w: Wiring) -> TabView:
                 sign_btn = gr.Button("Sign note", variant="primary", elem_id="sign")
                 amend_btn = gr.Button("Start an amendment", elem_id="amend")
     d = w.desk
-    w.on(make_btn.click, make_draft, [d, fmt], [d, message])
+    w.on(make_btn.click, make_draft, [d, fmt, style], [d, message])
     w.on(table.input, apply_table_edits, [d, table], [d, message])
     w.on(table.select, on_select, [d], [d, info, clip, wording, field], refresh=False)
     w.on(save_btn.click, save_wording, [d, wording], [d, message])

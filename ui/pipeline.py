@@ -234,6 +234,7 @@ def draft_options(desk: Desk) -> DraftOptions:
         session_date=s.session_date,
         session_type=s.session_type,
         worker=desk.need_store().worker,
+        style=desk.style,
     )
 
 

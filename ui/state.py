@@ -52,6 +52,8 @@ class Desk:
     annotations: list[Annotation] = field(default_factory=list)
     draft: NoteDraft | None = None
     fmt: str = "soap"
+    #: "prose" (sentences) or "quotes" (labelled verbatim quotes): how the draft is worded.
+    style: str = "prose"
     #: A private folder for this desk's plain files (playback copy, clips, exports).
     workdir: Path | None = None
     selected_segment: int | None = None

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from note_formats import FORMATS, DraftOptions, export
+from note_formats import FORMATS, STYLES, DraftOptions, export
 from note_formats.export import RENDERERS, export_kind
 from scribe import workflow
 from scribe.asr.transcribe import Transcriber
@@ -40,7 +40,7 @@ def read_session(
     text_file: Path | None,
     annotations: list[Annotation] | None,
     model: str | None = None,
-    speakers: int = 2,
+    speakers: int | None = 2,
 ) -> tuple[Transcript, list[Annotation]]:
     """The transcript and annotations for one of: audio, transcript JSON, or a text file."""
     if (source is None) == (text_file is None):
@@ -119,9 +119,18 @@ def _from_recording(source: Path | None) -> bool:
 @click.option(
     "--speakers",
     type=click.IntRange(1, 20),
-    default=2,
+    default=None,
+    help="Voices in the recording (1 for dictation). Default: 2, or estimated for a family or group session.",
+)
+@click.option(
+    "--style",
+    type=click.Choice(list(STYLES)),
+    default="prose",
     show_default=True,
-    help="Voices in the recording (1 for dictation, more for family or group sessions).",
+    help="prose: third-person sentences citing their times; quotes: labelled verbatim quotes.",
+)
+@click.option(
+    "--pronouns", default="", help="The client's pronouns for prose, e.g. she/her (default: they/them)."
 )
 @click.option(
     "--consent/--no-consent",
@@ -140,7 +149,9 @@ def note_cmd(
     worker: str,
     annotations_file: Path | None,
     model: str | None,
-    speakers: int,
+    speakers: int | None,
+    style: str,
+    pronouns: str,
     consent: bool | None,
     no_store: bool,
 ) -> None:
@@ -154,7 +165,12 @@ def note_cmd(
     """
     kind = export_kind(out) if out else "md"  # a bad --out fails before any slow work
     options = DraftOptions(
-        client_id=client_id, session_date=session_date, session_type=session_type, worker=worker
+        client_id=client_id,
+        session_date=session_date,
+        session_type=session_type,
+        worker=worker,
+        style=style,
+        pronouns=pronouns,
     )
     workflow.check_draft_options(options)  # so does a bad --date or --client
     if source is not None and text_file is None and source.suffix.lower() in TEXT_SUFFIXES:
@@ -166,7 +182,8 @@ def note_cmd(
     # A recording is opened into the store (and the passphrase asked) before minutes of
     # transcription; anything else only once its draft is made.
     store = open_store_from_env_or_prompt(create=True) if not no_store and _is_recording(source) else None
-    transcript, annotations = read_session(source, text_file, given, model, speakers)
+    count = workflow.speaker_count(session_type, speakers)
+    transcript, annotations = read_session(source, text_file, given, model, count)
     drafted = workflow.make_draft(fmt, transcript, annotations, options)
     draft = drafted.draft
     if not no_store and store is None:

@@ -1,0 +1,860 @@
+"""Clinical prose: the items of a note as the short third-person sentences a worker writes.
+
+Every sentence is generated from the spans it cites (``wording.report``) and
+checked against them (``wording.unfaithful``); one that says a word its evidence
+does not falls back to the verbatim quote, marked for review. Goals stay in the
+client's words, in quotation marks.
+
+What each builder takes, as practice documents it:
+
+* the client's report (Subjective / Data / Behavior): what the client (or another
+  participant) said about problems, needs, circumstances, steps already taken,
+  answers to scaling questions; grouped by topic, in time order. The worker's
+  speech is never the client's report. A client sentence that states a problem or
+  a need is reported even when no tagger category names it;
+* interventions: one place per format, one line per technique the worker used,
+  naming what it was about (SOAP: Objective; DAP: Data; BIRP / GIRP: Intervention);
+* risk: what was disclosed, and denials; a denial said in the same turn as a
+  disclosure ("not that I'd act on it") qualifies it and is never a full denial;
+* plan: one task per plan statement, "Client will ..." / "Worker will ...";
+  a worker's question asks for information and is never a plan, unless it asks
+  the client to do something ("could you ...?").
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Iterable, Sequence
+
+from note_formats.common import (
+    CHANGE_TALK,
+    CONTEXT_SUBTYPES,
+    GOAL_TITLES,
+    INTERVENTION_TITLES,
+    OBSERVATION_TITLES,
+    PLAN_TITLES,
+    RISK_TITLES,
+    STATUS_WORDS,
+    Material,
+    quoted,
+    title_of,
+)
+from note_formats.items import observation_kind
+from note_formats.wording import (
+    Pronouns,
+    as_task,
+    clean,
+    has_subject,
+    is_request,
+    lower_first,
+    nlp,
+    report,
+    unfaithful,
+)
+from scribe.core.records import Annotation, Evidence, NoteItem
+
+#: Goal subtypes that state what the client wants (written as goals); the rest of change
+#: talk (ability, reasons, steps taken) is the client's report, and commitments are plans.
+GOAL_SUBTYPES = ("goal", "desire", "need")
+#: A client sentence naming a problem, a need or a step taken, when no category matched it.
+PROBLEM_CUES = re.compile(
+    r"(?i)\b(?:need|needs|can't|cannot|couldn't|don't have|no money|not enough|hard|difficult|struggl\w*|"
+    r"worr\w*|afraid|scared|stress\w*|empty|behind|owe\w*|lost|evict\w*|alone|stuck|late|until|"
+    r"only|every night|all night|fight\w*|yell\w*|hit|drink\w*|high|used|already|signed up|applied|"
+    r"called|started|stopped|quit|miss\w*|fail\w*|tired|exhausted|sick|pain|hurt\w*|cry\w*|"
+    r"argu\w*|kicked|suspend\w*|school|job|work|rent|bills?|food|sleep\w*|phone)\b"
+)
+#: A worker saying what they see: "I can see the mold", "I noticed a bruise", "you look tired".
+PERCEPTION = re.compile(
+    r"(?i)^(?:(?:and|so|also|but)\s+)?(?P<seen>\bI\s+(?:also\s+|can\s+|could\s+)*(?:see|saw|notice|noticed|observe|observed)"
+    r"(?:\s+that)?\b)|\byou(?:'re| are)?\s+(?:look|looked|looking|seem|seemed|sound|sounded|appear|appeared)\b"
+)
+#: A worker's scaling question ("on a scale from zero to ten", "how would you rate").
+SCALING = re.compile(
+    r"(?i)\b(?:on a scale|scale of|from (?:zero|one|0|1) to (?:ten|10)|how would you rate|rate (?:it|that|your))\b"
+)
+#: A worker's risk-screening question: about harm to self or others, means, safety, abuse.
+SCREENING = re.compile(
+    r"(?i)\b(?:kill(?:ing)? yourself|hurt(?:ing)? yourself|harm(?:ing)? yourself|end(?:ing)? your life|suicid\w*|"
+    r"self-harm|thoughts of (?:hurting|harming|killing)|hurt (?:you|the kids|anyone)|harm(?:ed)? (?:you|the)|"
+    r"firearms?|guns?|weapons?|pills|medications? in the (?:house|home)|safe at home|feel safe|"
+    r"how you might do it|a plan to|acted on|tried to)\b"
+)
+#: How practice words each technique (motivational interviewing, crisis and safety
+#: planning guidance); the first that matches a worker's sentence names it.
+TECHNIQUE_CUES: dict[str, re.Pattern[str]] = {
+    "crisis_resources": re.compile(
+        r"(?i)\b(?:988|nine eight eight|911|crisis (?:line|text|team)|hotline|helpline|any ?time,? day or night)\b"
+    ),
+    "safety_planning": re.compile(
+        r"(?i)\b(?:safety plan|plan for the nights|code word|go-?bag|lock (?:up|them|it)|drop ?box|out of the house|keep (?:only|them) )"
+    ),
+    "referral": re.compile(
+        r"(?i)\b(?:refer(?:ral)?|connect you|put you in touch|sign you up|the number for|program|advocates?|legal aid|pantry|support group|bereavement group)\b"
+    ),
+    "affirmation": re.compile(
+        r"(?i)\b(?:took (?:real )?(?:courage|strength)|(?:really |a )?good (?:step|idea|thing|job)|well done|"
+        r"I (?:really )?appreciate|that's a lot of work|you did (?:it|that|the)|proud of|that's (?:a )?(?:real|big)|"
+        r"that matters|you've (?:already|been)|you kept|you reached out)\b"
+    ),
+    "psychoeducation": re.compile(
+        r"(?i)\b(?:a lot of (?:people|families|parents|caregivers)|it's (?:common|normal|very common)|is called|"
+        r"can make|can be dangerous|the body|the brain|research|what happens when)\b"
+    ),
+    "validation": re.compile(
+        r"(?i)\b(?:makes (?:a lot of |complete )?sense|of course you|it's understandable|no wonder)\b"
+    ),
+    "summary": re.compile(r"(?i)\b(?:let me sum up|to sum up|so far (?:you've|we've)|what I'm hearing)\b"),
+}
+#: A sentence that makes its action depend on something ("if ...", "unless ...").
+CONDITION = re.compile(r"(?i)(?:^|[,;]\s*|\b(?:and|but|so)\s+)(?:if|unless|or else)\b")
+#: Words that carry a risk disclosure, or qualify it (said with a denial), in a client's sentence.
+RISK_WORDS = re.compile(
+    r"(?i)\b(?:kill\w*|die|dying|dead|death|suicid\w*|end it|wake up|disappear|not be here|hurt\w*|harm\w*|"
+    r"cut\w*|pills|overdos\w*|gun\w*|rifle|weapon\w*|hit\w*|slap\w*|punch\w*|chok\w*|push\w*|grab\w*|shov\w*|"
+    r"threat\w*|scared|afraid|unsafe|drunk|drink\w*|beers?|vodka|high|using|shak\w*|alone|left|act on|never|not)\b"
+)
+MAX_RISK_SENTENCES = 3
+#: A worker's turn that sums up what was agreed.
+RECAP = re.compile(
+    r"(?i)\b(?:sum (?:it |that |this )?up|summari[sz]e|recap|to review|let me make sure|so the plan is|"
+    r"so before next time|so for this week|here's the plan|here's what (?:I|we) have|here's what (?:I'll|we'll) do|"
+    r"what we agreed|next steps)\b|^\W*plan\b"
+)
+#: Verbs of talking: "I'm going to ask you some questions" is what happens next in the session.
+SPEECH_ACTS = frozenset(
+    ("ask", "tell", "share", "explain", "talk", "say", "mention", "start", "sum", "summarize")
+)
+#: Sentences shorter than this (in words) are acknowledgements, not a report.
+MIN_REPORT_WORDS = 5
+#: Noun phrases too general to say what an intervention was about.
+GENERIC = frozenset(
+    [
+        "thing",
+        "things",
+        "lot",
+        "bit",
+        "way",
+        "time",
+        "times",
+        "something",
+        "anything",
+        "everything",
+        "question",
+        "questions",
+        "kind",
+        "sort",
+        "information",
+        "today",
+        "week",
+    ]
+)
+#: Statements on one topic merged into one sentence.
+MAX_MERGED = 2
+#: Noun phrases named per intervention line, and per quote within it.
+MAX_TOPICS, TOPICS_PER_SPAN = 12, 3
+#: Questions are named, not summed up: what they asked shows in the client's answers.
+QUESTIONS = ("open_question", "closed_question")
+
+
+@functools.cache
+def allowed_words() -> list[str]:
+    """The category names a sentence may use besides its evidence: the note's titles, the tagger
+    taxonomy's names, and the fixed words of the quoted style's headings."""
+    from pipelines.taxonomy import load_taxonomy
+
+    return [
+        *(e.display for e in load_taxonomy().entries),
+        "from the worker's notes; speaker not identified; as reflected by; as said by; intervention used; "
+        "who; when; documented; more; for the worker to decide; conditional; concerning; said; noted; change "
+        "talk; voiced; confirm; readiness; information giving; crisis resources; validation",
+        *OBSERVATION_TITLES.values(),
+        *INTERVENTION_TITLES.values(),
+        *GOAL_TITLES.values(),
+        *RISK_TITLES.values(),
+        *PLAN_TITLES.values(),
+        *STATUS_WORDS.values(),
+    ]
+
+
+def in_session_talk(text: str) -> bool:
+    """Whether a sentence only announces talk in the session ("I'm going to ask you some questions")."""
+    doc = nlp()(text)
+    root = next((t for t in doc if t.dep_ == "ROOT"), None)
+    if root is None:
+        return False
+    main = next((c for c in root.children if c.dep_ == "xcomp"), root) if root.lemma_ == "go" else root
+    return main.lemma_.lower() in SPEECH_ACTS and not _timed(text)
+
+
+#: Words that put a plan in time ("tomorrow", "Thursday", "next week").
+TIME_WORDS = frozenset(
+    [
+        "today",
+        "tonight",
+        "tomorrow",
+        "week",
+        "weekend",
+        "month",
+        "monday",
+        "tuesday",
+        "wednesday",
+        "thursday",
+        "friday",
+        "saturday",
+        "sunday",
+        "morning",
+        "afternoon",
+        "evening",
+        "next",
+        "before",
+        "after",
+        "by",
+        "until",
+        "daily",
+        "nightly",
+        "every",
+    ]
+)
+
+
+def _overlaps(ev: Evidence, spans: set[tuple[int, int, int]]) -> bool:
+    return any(s == ev.segment_id and a < ev.char_end and ev.char_start < b for s, a, b in spans)
+
+
+def _timed(text: str) -> bool:
+    """Whether a sentence names a day or a time."""
+    return any(t.lower_ in TIME_WORDS or t.lemma_.lower() in TIME_WORDS for t in nlp()(text)) or bool(
+        re.search(r"(?i)\b(?:\d{1,2}(?::\d\d)?\s*(?:a\.?m\.?|p\.?m\.?)|o'clock)\b", text)
+    )
+
+
+#: A question asking for information: it opens with a wh-word.
+WH_START = re.compile(r"(?i)^\W*(?:so,?\s+)?(?:what|where|when|how|why|who|which)\b")
+#: A sentence that gives someone a task.
+TASK_MARK = re.compile(r"(?i)\b(?:you'll|you will|I'll|I will|we'll|we will|let's)\b")
+#: A statement of something that will happen.
+FUTURE = re.compile(r"(?i)\b(?:I'll|I will|we'll|we will|I'm going to|we're going to|see you|let's|let us)\b")
+
+
+class Prose:
+    """Builds prose items for one draft; remembers which spans were said, so nothing is said twice."""
+
+    def __init__(self, m: Material):
+        self.m = m
+        self.pronouns = Pronouns.parse(m.options.pronouns)
+        self.used: set[tuple[int, int, int]] = set()
+        #: Speaker labels the note may name ("Another participant (Mum)").
+        self.labels = [s.label for s in m.transcript.speakers if s.label]
+
+    # --- shared ------------------------------------------------------------------------
+
+    def role(self, ev: Evidence) -> str | None:
+        return ev.role or self.m.transcript.segment(ev.segment_id).role
+
+    def said(self, evidence: Iterable[Evidence]) -> bool:
+        """Whether every span of ``evidence`` is already inside a span the note has written."""
+        spans = list(evidence)
+        return bool(spans) and all(self._covered(e) >= 0.8 for e in spans)
+
+    def _covered(self, e: Evidence) -> float:
+        """The share of ``e``'s characters inside spans already written."""
+        inside = sum(
+            max(0, min(b, e.char_end) - max(a, e.char_start)) for s, a, b in self.used if s == e.segment_id
+        )
+        return min(1.0, inside / max(1, e.char_end - e.char_start))
+
+    def use(self, evidence: Iterable[Evidence]) -> None:
+        self.used.update((e.segment_id, e.char_start, e.char_end) for e in evidence)
+
+    def who(self, role: str | None, speaker: str | None = None) -> str:
+        if role == "client" or (role is None and not self.m.notes):
+            return "Client"
+        if role == "worker" or self.m.notes:
+            return "Worker"
+        label = next((s.label for s in self.m.transcript.speakers if s.id == speaker and s.label), "")
+        return f"Another participant ({label})" if label else "Another participant"
+
+    def pronouns_of(self, role: str | None) -> Pronouns:
+        return self.pronouns if role == "client" else Pronouns()
+
+    def item(
+        self,
+        anns: Sequence[Annotation],
+        text: str,
+        fallback: str,
+        evidence: Sequence[Evidence] | None = None,
+        extra: Sequence[str] = (),
+        heading: str = "",
+    ) -> NoteItem:
+        """An item citing ``evidence`` (default: what its annotations' speakers said), its sentence
+        checked against that evidence; an unfaithful one falls back to ``fallback`` (quotes), for review."""
+        item = self.m.item(anns, text, extra)
+        if evidence is None:
+            evidence = [e for a in anns for e in self.m.spoken(a)]
+        item.evidence = sorted(
+            {(e.segment_id, e.char_start): e for e in evidence}.values(),
+            key=lambda e: (e.start, e.segment_id, e.char_start),
+        )
+        bad = unfaithful(text, [e.quote for e in item.evidence], [*allowed_words(), heading, *self.labels])
+        if bad:
+            item.text = fallback
+            item.needs_review = True
+            reason = f"wording not in its evidence ({', '.join(bad)}): quoted instead"
+            item.review_reason = "; ".join(r for r in (item.review_reason, reason) if r)
+        return item
+
+    # --- goals ------------------------------------------------------------------------
+
+    def goals(self) -> list[NoteItem]:
+        """Goals in the client's (or a family member's) own words, verbatim."""
+        items = []
+        for ann in self.m.select("goal", subtypes=GOAL_SUBTYPES, exclude_roles=("worker",)):
+            if ann.status != "affirmed" or ann.source == "minilm-head":
+                continue
+            spoken = self.m.spoken(ann)
+            if self.said(spoken):
+                continue
+            if self.m.notes:  # the worker's notes: whose words they quote is the worker's to say
+                text = f"Goal noted: {quoted(spoken, self.m.options.max_quotes)}."
+            else:
+                who = self.who(self.m.role(ann), ann.speaker)
+                text = f"{who} stated the goal: {quoted(spoken, self.m.options.max_quotes)}."
+            items.append(self.item([ann], text, text))
+            self.use(spoken)
+        return items
+
+    # --- the client's report --------------------------------------------------------------
+
+    def reports(self, kinds: Sequence[str] = ("reported",)) -> list[NoteItem]:
+        """What the client and other participants said, grouped by topic, topics in time order."""
+        items = self.scaling_answers()  # an answer is said with its question, not alone
+        groups: dict[tuple[str, str | None], list[tuple[Annotation, list[Evidence]]]] = {}
+        placed: set[tuple[int, int]] = set()  # a span tagged with two topics is reported under the first
+        for ann in self.m.annotations:
+            if ann.label == "observation":
+                if observation_kind(self.m, ann) not in kinds:
+                    continue
+                topic = title_of(ann.subtype, OBSERVATION_TITLES, "observation")
+            elif (
+                ann.label == "goal"
+                and ann.subtype in CHANGE_TALK
+                and ann.subtype not in ("commitment", *GOAL_SUBTYPES)
+            ):
+                topic = title_of(ann.subtype, GOAL_TITLES, "goal")
+            else:
+                continue
+            role = self.m.role(ann)
+            if role == "worker" and not self.m.notes:  # the worker's words are not the client's report
+                continue
+            spoken = [
+                e
+                for e in self.m.spoken(ann)
+                if not self.said([e]) and (e.segment_id, e.char_start) not in placed
+            ]
+            if not spoken:
+                continue
+            placed.update((e.segment_id, e.char_start) for e in spoken)
+            groups.setdefault((topic, ann.speaker if role == "other" else None), []).append((ann, spoken))
+        for (topic, _), members in groups.items():
+            # one sentence per topic, of at most MAX_MERGED statements (a long list stops reading as prose)
+            members.sort(key=lambda m: (m[1][0].start, m[1][0].segment_id))
+            for n in range(0, len(members), MAX_MERGED):
+                chunk = members[n : n + MAX_MERGED]
+                evidence = sorted(
+                    (e for _, sp in chunk for e in sp), key=lambda e: (e.start, e.segment_id, e.char_start)
+                )
+                items.append(self._report_item([a for a, _ in chunk], evidence, topic))
+                self.use(evidence)
+        items += self.unmatched()
+        return sorted(items, key=lambda i: min((e.start, e.segment_id) for e in i.evidence))
+
+    def _report_item(
+        self, anns: Sequence[Annotation], evidence: Sequence[Evidence], topic: str = ""
+    ) -> NoteItem:
+        role = self.role(evidence[0])
+        who = self.who(role, self.m.transcript.segment(evidence[0].segment_id).speaker)
+        verb = "noted" if self.m.notes else "reported"
+        if self.m.notes:  # the worker's own notes: their words, tidied, are the sentence (persons kept)
+            clauses = [clean(e.quote).rstrip(" .!;,") for e in evidence]
+            text = "; ".join(clauses)
+            text = text[:1].upper() + text[1:] + "."
+        else:
+            clauses = [
+                re.sub(r"(?i)^that\s+", "", report(e.quote, role, self.pronouns_of(role))) for e in evidence
+            ]
+            whole = [lower_first(c) for c in clauses if has_subject(c)]
+            fragments = [lower_first(c) for c in clauses if not has_subject(c)]
+            parts = [f"{who} {verb} that " + ", and that ".join(whole) + "."] if whole else []
+            parts += [f"{who} {verb}: {f}." for f in fragments]
+            text = " ".join(parts)
+        fallback = f"{topic or who}: {quoted(evidence, self.m.options.max_quotes)}"
+        return self.item(anns, text, fallback, evidence)
+
+    def answer_to(self, question: Evidence, sentences: int = 1) -> Evidence | None:
+        """The client's (or another participant's) answer to a worker's question: the first
+        ``sentences`` sentences with words of the next turn, if the next turn is not the worker's."""
+        segs = self.m.transcript.segments
+        at = next((n for n, seg in enumerate(segs) if seg.id == question.segment_id), None)
+        if at is None or at + 1 >= len(segs) or segs[at + 1].role in ("worker", None):
+            return None
+        seg = segs[at + 1]
+        sents = [x for x in nlp()(seg.text).sents if len(clean(x.text).split()) >= 2][:sentences]
+        if not sents:
+            return None
+        start = sents[0].start_char + len(sents[0].text) - len(sents[0].text.lstrip())
+        end = sents[-1].end_char - (len(sents[-1].text) - len(sents[-1].text.rstrip()))
+        while end > start and seg.text[end - 1] in ".!":
+            end -= 1
+        return Evidence.of(seg, start, end)
+
+    def worker_questions(
+        self, pattern: re.Pattern[str], subtype: str
+    ) -> list[tuple[list[Annotation], Evidence]]:
+        """Worker questions of one kind: tagged with ``subtype``, or matching ``pattern``; the last
+        question sentence of each turn."""
+        found: dict[int, list[Annotation]] = {}
+        for seg in self.m.transcript.segments:
+            if seg.role == "worker" and pattern.search(seg.text):
+                found.setdefault(seg.id, [])
+        for ann in self.m.select("intervention", subtypes=(subtype,), roles=("worker",)):
+            if ann.evidence[0].segment_id in found:  # the tagger's label alone may be an offer, not a screen
+                found[ann.evidence[0].segment_id].append(ann)
+        out = []
+        for seg_id, anns in sorted(found.items()):
+            q = self.question_in(self.m.transcript.segment(seg_id))
+            if q is not None:
+                out.append((anns, q))
+        return out
+
+    def question_in(self, seg) -> Evidence | None:
+        questions = [q for q in nlp()(seg.text).sents if q.text.strip().endswith("?")]
+        if not questions:
+            return None
+        text = questions[-1].text.strip()
+        start = seg.text.index(text, questions[-1].start_char)
+        return Evidence.of(seg, start, start + len(text))
+
+    def scaling_answers(self) -> list[NoteItem]:
+        """A scaling question and the answer to it (the next thing the client said)."""
+        items = []
+        for anns, q in self.worker_questions(SCALING, "scaling_question"):
+            answer = self.answer_to(q)
+            if answer is None or self.said([answer]):
+                continue
+            seg = self.m.transcript.segment(answer.segment_id)
+            question = report(q.quote, "worker", self.pronouns).rstrip("?")
+            question = question[:1].lower() + question[1:]
+            who = self.who(seg.role, seg.speaker)
+            text = f'Asked {question}, {who.lower() if who == "Client" else who} answered: "{answer.quote}".'
+            text = text[:1].upper() + text[1:]
+            fallback = f"Scaling question: {quoted([q, answer], 2)}"
+            items.append(self.item(anns, text, fallback, [q, answer]))
+            self.use([answer])
+        return items
+
+    def screening_answers(self) -> list[NoteItem]:
+        """The answer to each risk-screening question, in the risk section, whatever it was: practice
+        documents the screen and the client's words (a denial, a partial denial, access to means)."""
+        items = []
+        for anns, q in self.worker_questions(SCREENING, "risk_screening"):
+            answer, first = self.answer_to(q, sentences=2), self.answer_to(q)
+            if answer is None or first is None or self.said([first]):
+                continue  # the direct answer is already documented as a disclosure or a denial
+            seg = self.m.transcript.segment(answer.segment_id)
+            who = self.who(seg.role, seg.speaker)
+            clause = lower_first(report(answer.quote, seg.role, self.pronouns_of(seg.role)))
+            text = f'Asked "{q.quote}", {who.lower() if who == "Client" else who} answered that {clause}.'
+            fallback = f"Risk screening: {quoted([q, answer], 2)}"
+            items.append(
+                self.item(anns, text, fallback, [q, answer], extra=["risk screen: document the response"])
+            )
+            self.use([answer])
+        return items
+
+    def unmatched(self) -> list[NoteItem]:
+        """Client sentences stating a problem, need or step taken that no annotation cites."""
+        if self.m.notes:
+            return []
+        cited = {
+            (e.segment_id, e.char_start, e.char_end) for a in self.m.annotations for e in a.evidence
+        } | self.used
+        items = []
+        for seg in self.m.transcript.segments:
+            if seg.role not in ("client", "other"):
+                continue
+            for sent in nlp()(seg.text).sents:
+                text = sent.text.strip()
+                if (
+                    len(text.split()) < MIN_REPORT_WORDS
+                    or text.endswith("?")
+                    or not PROBLEM_CUES.search(text)
+                ):
+                    continue
+                start = seg.text.index(text, sent.start_char)
+                end = start + len(text)
+                if any(s == seg.id and a < end and start < b for s, a, b in cited):
+                    continue
+                items.append(self._report_item([], [Evidence.of(seg, start, end)]))
+                self.use(items[-1].evidence)
+        return items
+
+    # --- what the worker saw and did ---------------------------------------------------------
+
+    def observed(self) -> list[NoteItem]:
+        """What the worker said they saw ("I noticed a bruise on your wrist", "you look tired today").
+
+        Only the worker's statements of perception count: a worker's remark about
+        people in general is psychoeducation, and the client's words are the report.
+        """
+        if self.m.notes:
+            return []
+        items = []
+        for seg in self.m.transcript.segments:
+            if seg.role != "worker":
+                continue
+            for sent in nlp()(seg.text).sents:
+                said = sent.text.strip()
+                match = PERCEPTION.search(said)
+                if said.endswith("?") or match is None:
+                    continue
+                start = seg.text.index(said, sent.start_char)
+                ev = Evidence.of(seg, start, start + len(said))
+                if match.group("seen"):
+                    rest = said[match.end() :].strip()
+                    if len(rest.split()) < 2:
+                        continue
+                    text = f"Worker observed {report(rest, 'worker', self.pronouns)}."
+                else:
+                    text = f"Worker observed that {lower_first(report(said, 'worker', self.pronouns))}."
+                anns = [
+                    a
+                    for a in self.m.annotations
+                    if any(e.segment_id == seg.id for e in a.evidence) and a.label == "observation"
+                ]
+                items.append(self.item(anns, text, f"Observed: {quoted([ev], 1)}", [ev]))
+                self.use([ev])
+        return items
+
+    @staticmethod
+    def _is_question(ev: Evidence) -> bool:
+        return ev.quote.rstrip().endswith("?")
+
+    def interventions(self) -> list[NoteItem]:
+        """One line per technique the worker used, naming what it was about, with its times.
+
+        Techniques come from the tagger and from the wording practice teaches for them
+        (``TECHNIQUE_CUES``), sentence by sentence, so an affirmation or the offer of a
+        referral inside a turn the tagger read as a question is still named.
+        """
+        groups: dict[str, list[Annotation]] = {}
+        cued = self.cued_techniques()
+        named = {(e.segment_id, e.char_start, e.char_end) for spans in cued.values() for e in spans}
+        for ann in self.m.select("intervention", roles=("worker", None)):
+            generic = ann.source == "minilm-head"
+            if generic and (self.said(ann.evidence) or any(_overlaps(e, named) for e in ann.evidence)):
+                continue  # the model's generic reading of words the note already names (a referral in the plan)
+            groups.setdefault(ann.subtype, []).append(ann)
+        for subtype in cued:
+            groups.setdefault(subtype, [])
+        items = []
+        for subtype, anns in groups.items():
+            title = title_of(subtype, INTERVENTION_TITLES, "intervention")
+            spans = [e for a in anns for e in self.m.spoken(a)] + cued.get(subtype, [])
+            evidence = sorted(
+                {(e.segment_id, e.char_start): e for e in spans}.values(),
+                key=lambda e: (e.start, e.segment_id, e.char_start),
+            )
+            topics: list[str] = []
+            for e in evidence if subtype not in QUESTIONS else []:
+                for t in self._topics(e.quote):
+                    if t.lower() not in (x.lower() for x in topics):
+                        topics.append(t)
+            shown = topics[:MAX_TOPICS]
+            text = f"{title}: {'; '.join(shown)}." if shown else f"{title}."
+            unknown = not self.m.notes and any(self.m.role(a) is None for a in anns)
+            extra = ["speaker unknown: confirm the worker said this"] if unknown else []
+            fallback = f"{title}: {quoted(evidence, self.m.options.max_quotes)}"
+            items.append(self.item(anns, text, fallback, evidence, extra=extra, heading=title))
+            items[-1].fields["kind"] = "intervention"
+        return sorted(items, key=lambda i: min(e.start for e in i.evidence))
+
+    def cued_techniques(self) -> dict[str, list[Evidence]]:
+        """Worker sentences (not questions) worded as a technique is: technique -> sentences."""
+        out: dict[str, list[Evidence]] = {}
+        # a technique the worker rejected, with no tag of it standing, is not named from wording either
+        standing = {a.subtype for a in self.m.annotations if a.label == "intervention"}
+        refused = {a.subtype for a in self.m.rejected if a.label == "intervention"} - standing
+        for seg in self.m.transcript.segments:
+            if seg.role != "worker" and not self.m.notes:
+                continue
+            for sent in nlp()(seg.text).sents:
+                said = sent.text.strip()
+                if not said or said.endswith("?"):
+                    continue
+                start = seg.text.index(said, sent.start_char)
+                ev = Evidence.of(seg, start, start + len(said))
+                for technique, cue in TECHNIQUE_CUES.items():
+                    if technique in refused:
+                        continue
+                    if cue.search(said):
+                        out.setdefault(technique, []).append(ev)
+                        break
+        return out
+
+    @staticmethod
+    def _topics(text: str) -> list[str]:
+        """The noun phrases of a worker's turn that say what it was about (pronouns and generic words left out)."""
+        found = []
+        for chunk in nlp()(text).noun_chunks:
+            words = [t for t in chunk if not t.is_stop and t.is_alpha and t.pos_ != "PRON"]
+            if not words or all(t.lower_ in GENERIC for t in words):
+                continue
+            # names and longer phrases say more about what the turn was about
+            weight = 2 * any(t.pos_ == "PROPN" for t in words) + len(words)
+            found.append((weight, chunk.start, chunk[words[0].i - chunk.start :].text))
+        best = sorted(found, key=lambda f: -f[0])[:TOPICS_PER_SPAN]
+        return [text for _, _, text in sorted(best, key=lambda f: f[1])]
+
+    # --- risk ------------------------------------------------------------------------------
+
+    def risks(self) -> list[NoteItem]:
+        """Disclosures first (with any qualifying denial said with them), then denials."""
+        anns = [a for a in self.m.select("risk") if self.m.role(a) != "worker" or self.m.notes]
+        by_seg: dict[int, list[Annotation]] = {}
+        for a in anns:
+            # by the turn the speaker said it in (a denial may also cite the worker's question)
+            by_seg.setdefault(self.m.spoken(a)[0].segment_id, []).append(a)
+        disclosed, denied = [], []
+        for seg_anns in by_seg.values():
+            current = [a for a in seg_anns if a.status == "affirmed" or a.possible]
+            other = [a for a in seg_anns if a not in current and a.status != "negated"]
+            negated = [a for a in seg_anns if a.status == "negated"]
+            if current:  # a denial in the same turn qualifies the disclosure ("not that I'd act on it")
+                possible = all(a.possible for a in current)
+                # a possible indicator is the worker's to decide: its words still go where they belong
+                disclosed.append(self._risk_item(current + negated, possible=possible, claim=not possible))
+            elif negated:
+                denied.append(self._risk_item(negated, denial=True))
+            for a in other:
+                disclosed.append(self._risk_item([a]))
+        return [*disclosed, *denied, *self.screening_answers()]
+
+    def _risk_item(
+        self, anns: list[Annotation], *, denial: bool = False, possible: bool = False, claim: bool = True
+    ) -> NoteItem:
+        first = anns[0]
+        what = " and ".join(
+            dict.fromkeys(RISK_TITLES.get(a.subtype, a.subtype.replace("_", " ")) for a in anns)
+        )
+        spoken = sorted(
+            {(e.segment_id, e.char_start): e for a in anns for e in self.m.spoken(a)}.values(),
+            key=lambda e: (e.start, e.char_start),
+        )
+        if not denial:  # a long span: the sentences that carry the risk, and any denial said with them
+            trimmed = []
+            for e in spoken:
+                pieces = self._sentences(e, min_words=1)
+                carrying = [x for x in pieces if RISK_WORDS.search(x.quote)][:MAX_RISK_SENTENCES]
+                trimmed += carrying if len(pieces) > MAX_RISK_SENTENCES and carrying else [e]
+            spoken = trimmed
+        role = self.m.role(first)
+        who = self.who(role, first.speaker)
+        clause = "; ".join(lower_first(report(e.quote, role, self.pronouns_of(role))) for e in spoken)
+        if denial:
+            clause = re.sub(r"(?i)^no+[,.!]\s+(?=.*\b(?:not|never|no|nothing)\b)", "", clause)
+            question = self.question_before(spoken[0])
+            if len(clause.split()) < 4 and question is not None:  # "No." says nothing without its question
+                spoken = [question, *spoken]
+                answer = " ".join(f'"{e.quote}"' for e in spoken[1:])
+                text = f'{who} denied {what}: asked "{question.quote}", {who.lower() if who == "Client" else who} answered {answer}.'
+            else:
+                text = f"{who} denied {what}, stating that {clause}."
+            extra: list[str] = []
+        else:
+            status = "possible" if possible else first.status
+            label = {
+                "possible": f"Possible {what}",
+                "historical": f"Past {what}",
+                "hypothetical": f"{what.capitalize()} (hypothetical)",
+                "other_person": f"{what.capitalize()} concerning another person",
+            }.get(status, what.capitalize())
+            text = f"{label}: {who.lower() if who == 'Client' else who} reported that {clause}."
+            extra = {
+                "affirmed": ["risk indicator: confirm and document the response"],
+                "possible": ["possible risk: decide whether this is current risk and document the response"],
+            }.get(status, [])
+        fallback = f"{what.capitalize()}: {quoted(spoken, self.m.options.max_quotes)}"
+        item = self.item(anns, text, fallback, spoken, extra=extra)
+        if claim:
+            self.use(spoken)
+        return item
+
+    def question_before(self, ev: Evidence) -> Evidence | None:
+        """The last question the worker asked before ``ev`` (in the worker's turn just before it)."""
+        segs = self.m.transcript.segments
+        at = next((n for n, seg in enumerate(segs) if seg.id == ev.segment_id), 0)
+        for seg in reversed(segs[:at]):
+            if seg.role != "worker":
+                continue
+            questions = [q for q in nlp()(seg.text).sents if q.text.strip().endswith("?")]
+            if not questions:
+                return None
+            text = questions[-1].text.strip()
+            start = seg.text.index(text, questions[-1].start_char)
+            return Evidence.of(seg, start, start + len(text))
+        return None
+
+    # --- plan ------------------------------------------------------------------------------
+
+    def plans(self) -> list[NoteItem]:
+        """One task per plan statement; questions that only ask for information are left out.
+
+        A worker's recap at the end ("So let me sum up. Today ... You'll call the pantry
+        this week. I'll call you tomorrow.") lists the plan: each of its statements is a task.
+        Talk about what happens next in the session ("I'm going to ask you some questions")
+        is not a plan.
+        """
+        items = []
+        seen: set[int] = set()
+        for seg in self.m.transcript.segments:
+            if (seg.role == "worker" or self.m.notes) and RECAP.search(seg.text):
+                anns = [a for a in self.m.select("plan") if any(e.segment_id == seg.id for e in a.evidence)]
+                sentences = self._sentences(Evidence.of(seg, 0, len(seg.text.rstrip())), min_words=2)
+                cue = next((n for n, ev in enumerate(sentences) if RECAP.search(ev.quote)), -1)
+                # what the recap lists: the cue sentence when it names tasks itself ("So before next
+                # time, you'll ..."), and the sentences after it
+                start = cue if cue >= 0 and TASK_MARK.search(sentences[cue].quote) else cue + 1
+                for ev in sentences[start:]:
+                    if ev.quote.endswith("?"):
+                        items += self._proposed_time([], ev, seen)
+                        continue
+                    items += self._task(anns, ev, "worker", seen)
+                self.use([Evidence.of(seg, 0, len(seg.text.rstrip()))])
+        # the worker's own future actions with a time ("I'll see you Monday during advisory")
+        for seg in self.m.transcript.segments:
+            if seg.role != "worker" or self.m.notes:
+                continue
+            for ev in self._sentences(Evidence.of(seg, 0, len(seg.text.rstrip())), min_words=2):
+                if ev.quote.endswith("?"):
+                    items += self._proposed_time([], ev, seen)
+                elif FUTURE.search(ev.quote) and _timed(ev.quote):
+                    items += self._task([], ev, "worker", seen)
+        anns = [
+            *self.m.select("plan"),
+            *self.m.select("goal", subtypes=("commitment",), exclude_roles=("worker",)),
+        ]
+        anns.sort(key=lambda a: (a.evidence[0].start, a.evidence[0].segment_id))
+        for ann in anns:
+            spoken = self.m.spoken(ann)
+            role = self.m.role(ann)
+            if ann.status == "negated" or self.said(spoken):
+                continue
+            if any(self._is_question(e) for e in spoken) and not all(is_request(e.quote) for e in spoken):
+                continue  # "Where would you like to be by the end of the month?" asks, it does not plan
+            for ev in [s for e in spoken for s in self._sentences(e)]:
+                items += self._task([ann], ev, "worker" if self.m.notes else role, seen)
+            self.use(spoken)
+        return sorted(items, key=lambda i: min((e.start, e.segment_id, e.char_start) for e in i.evidence))
+
+    def _proposed_time(self, anns: list[Annotation], ev: Evidence, seen: set[int]) -> list[NoteItem]:
+        """A yes/no question that names a day or a time ("Same time next Monday, eleven o'clock?")
+        proposes the next appointment; a wh-question ("What would that look like by Wednesday?") asks."""
+        if (
+            WH_START.search(ev.quote)
+            or not _timed(ev.quote)
+            or self.said([ev])
+            or hash((ev.segment_id, ev.char_start)) in seen
+        ):
+            return []
+        if not re.search(
+            r"(?i)\b(?:same time|see you|meet|come (?:back|in)|next (?:session|appointment|visit|group))\b",
+            ev.quote,
+        ):
+            return []
+        seen.add(hash((ev.segment_id, ev.char_start)))
+        text = f"Next appointment: {lower_first(clean(ev.quote).rstrip('?'))}."
+        return [self.item(anns, text, f"Next appointment: {quoted([ev], 1)}", [ev])]
+
+    def _task(self, anns: list[Annotation], ev: Evidence, role: str | None, seen: set[int]) -> list[NoteItem]:
+        key = hash((ev.segment_id, ev.char_start))
+        if key in seen or self.said([ev]) or in_session_talk(ev.quote):
+            return []
+        if role != "worker" and CONDITION.search(ev.quote):
+            return []  # "if you keep this up I'll send you to your father": a condition or threat, not a task
+        seen.add(key)
+        text = as_task(ev.quote, role, self.pronouns) + "."
+        ann = anns[0] if anns else None
+        title = (
+            title_of(ann.subtype, PLAN_TITLES, "plan") if ann is not None and ann.label == "plan" else "Task"
+        )
+        return [self.item(anns, text, f"{title}: {quoted([ev], 1)}", [ev])]
+
+    def _sentences(self, ev: Evidence, min_words: int = 3) -> list[Evidence]:
+        """``ev`` cut into its sentences that carry words (a worker's summary of tasks is one task each)."""
+        seg = self.m.transcript.segment(ev.segment_id)
+        out = []
+        for sent in nlp()(ev.quote).sents:
+            text = sent.text.strip()
+            if len(text.split()) < min_words:
+                continue
+            start = ev.char_start + ev.quote.index(text, sent.start_char)
+            piece = Evidence.of(seg, start, start + len(text))
+            piece.speaker, piece.role = ev.speaker or piece.speaker, ev.role or piece.role
+            out.append(piece)
+        return out or [ev]
+
+    # --- assessment ------------------------------------------------------------------------
+
+    def context(self) -> list[NoteItem]:
+        """Strengths, stressors and barriers, as the client put them."""
+        items = []
+        for ann in self.m.select("observation", subtypes=CONTEXT_SUBTYPES):
+            if observation_kind(self.m, ann) != "context" or (
+                self.m.role(ann) == "worker" and not self.m.notes
+            ):
+                continue
+            spoken = [e for e in self.m.spoken(ann) if not self.said([e])]
+            if not spoken:
+                continue
+            title = title_of(ann.subtype, OBSERVATION_TITLES, "observation")
+            item = self._report_item([ann], spoken, title)
+            item.text = (
+                f"{title}: {item.text}"
+                if not item.needs_review or "quoted instead" not in item.review_reason
+                else item.text
+            )
+            items.append(item)
+            self.use(spoken)
+        return items
+
+
+def change_talk(m: Material) -> list[NoteItem]:
+    """The assessment's reading of the client's change talk, by kind, for the worker to confirm.
+
+    Change-talk labels (Miller & Rollnick's DARN-CAT) belong here, never as goal titles.
+    """
+    anns = [a for a in m.select("goal", subtypes=CHANGE_TALK, roles=("client",)) if a.status == "affirmed"]
+    if not anns:
+        return []
+    kinds = [title_of(s, GOAL_TITLES).lower() for s in CHANGE_TALK if any(a.subtype == s for a in anns)]
+    text = f"Client voiced change talk ({', '.join(kinds)}); worker to confirm readiness for change."
+    return [m.item(anns, text, ["interpretation: confirm before signing"])]
+
+
+def prose_parts(m: Material) -> dict[str, list[NoteItem]]:
+    """Every kind of prose item of a draft, built once. Risk, goals and plans claim their spans
+    first, so the client's report does not say them again."""
+    p = Prose(m)
+    risks, goals, plans = p.risks(), p.goals(), p.plans()
+    return {
+        "risks": risks,
+        "goals": goals,
+        "plans": plans,
+        "reports": p.reports(),
+        "context": p.context(),
+        "observed": p.observed(),
+        "interventions": p.interventions(),
+        "change_talk": change_talk(m),
+    }

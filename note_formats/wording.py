@@ -1,0 +1,407 @@
+"""Reported speech: a speaker's words as the third-person sentence a worker writes, and the check that
+such a sentence says nothing its evidence does not.
+
+``report`` rewrites one span with rules over spaCy's dependency parse (not over
+example sentences): the client's first person becomes the client's pronouns, the
+client's "you" the worker, the worker's "I" the worker and "you" the client;
+the finite verb of a rewritten subject agrees with it; tense is kept; fillers,
+false starts and repeated words are dropped. ``unfaithful`` lists the content
+words, numbers and negations of a sentence that are not in its evidence (compared
+as lemmas), apart from the declared ``TEMPLATE_VOCABULARY``.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from scribe.core.errors import ModelError
+
+#: Words a generated sentence may add to its evidence: the frames ("Client reported that ..."),
+#: the roles and the names of the note's categories. Everything else must be in the evidence.
+TEMPLATE_VOCABULARY = frozenset(
+    [
+        "client",
+        "worker",
+        "participant",
+        "another",
+        "other",
+        "report",
+        "state",
+        "say",
+        "deny",
+        "denial",
+        "goal",
+        "rate",
+        "answer",
+        "ask",
+        "use",
+        "provide",
+        "plan",
+        "task",
+        "also",
+        "will",
+        "would",
+        "session",
+        "question",
+        "when",
+        "screen",
+        "scale",
+        "risk",
+        "current",
+        "past",
+        "hypothetical",
+        "concern",
+        "person",
+        "decide",
+        "document",
+        "response",
+        "appointment",
+        "next",
+        "referral",
+        "follow",
+        "up",
+        "homework",
+        "intervention",
+        "observe",
+        "observed",
+        "note",
+        "possible",
+        "partial",
+    ]
+)
+#: Negations: a sentence may only carry one when its evidence does.
+NEGATIONS = frozenset(
+    ("not", "n't", "no", "never", "nothing", "none", "nobody", "neither", "nor", "without", "cannot")
+)
+#: Talk that carries no content in a note: hesitations and discourse openers.
+FILLERS = re.compile(r"(?i)\b(?:u+m+|u+h+|uhm|e+r+m*|hmm+|mm+|you know|i mean)\b[,.]?\s*")
+FALSE_START = re.compile(r"(?i)\b(\w+)-\s+(?=\w)")
+REPEAT = re.compile(r"(?i)\b(\w+)(?:[,]?\s+\1\b)+")
+#: Words that open a turn without adding to it ("So, ...", "Honestly, ...", "Okay, I will ...").
+OPENERS = frozenset(
+    (
+        "so",
+        "well",
+        "okay",
+        "ok",
+        "yeah",
+        "yes",
+        "honestly",
+        "and",
+        "but",
+        "oh",
+        "like",
+        "right",
+        "alright",
+        "now",
+        "then",
+    )
+)
+
+
+@dataclass(frozen=True)
+class Pronouns:
+    """How a note refers to the client: subject, object, possessive, reflexive; ``plural`` verbs for they."""
+
+    subject: str = "they"
+    object: str = "them"
+    possessive: str = "their"
+    reflexive: str = "themselves"
+    plural: bool = True
+
+    @classmethod
+    def parse(cls, spec: str) -> Pronouns:
+        """ "she/her", "he/him" or "they/them" (anything else: they)."""
+        first = (spec or "").lower().split("/")[0].strip()
+        if first == "she":
+            return cls("she", "her", "her", "herself", False)
+        if first == "he":
+            return cls("he", "him", "his", "himself", False)
+        return cls()
+
+
+@functools.cache
+def nlp():
+    """spaCy's English pipeline with its parser and lemmatizer (the package the tagger loads), once."""
+    # Imported here: spaCy takes seconds to load, which the quotes style never needs.
+    import spacy
+
+    from pipelines.tagger import SPACY_MODELS
+
+    for name in SPACY_MODELS:
+        try:
+            return spacy.load(name, exclude=["ner"])
+        except OSError:
+            continue
+    raise ModelError("The English spaCy model is not installed. Run scripts/setup.sh, or use --style quotes.")
+
+
+#: A one-word sentence that only acknowledges ("Good.", "Okay.", "Thanks.") before the content.
+ACKNOWLEDGEMENT = re.compile(
+    r"(?i)^(?:(?:good|great|okay|ok|sure|right|alright|yeah|yes|thanks|well|so)[.!,]\s+)+"
+)
+
+
+def clean(text: str) -> str:
+    """The words without fillers, false starts ("I- I"), opening acknowledgements and words said twice in a row."""
+    text = ACKNOWLEDGEMENT.sub("", FILLERS.sub("", text).strip())
+    text = FALSE_START.sub("", text)
+    text = REPEAT.sub(r"\1", text)
+    return re.sub(r"\s+", " ", text).strip(" ,")
+
+
+_BE = {("am", False): "is", ("am", True): "are", ("'m", False): "is", ("'m", True): "are",
+       ("was", False): "was", ("was", True): "were", ("are", False): "is", ("are", True): "are",
+       ("were", False): "was", ("were", True): "were", ("'re", False): "is", ("'re", True): "are"}  # fmt: skip
+_HAVE = {"have": "has", "'ve": "has"}
+_DO = {"do": "does"}
+
+
+def _third_singular(verb: str) -> str:
+    low = verb.lower()
+    if low in _HAVE:
+        return "has"
+    if low in _DO:
+        return "does"
+    if re.search(r"(s|sh|ch|x|z|o)$", low):
+        return verb + "es"
+    if re.search(r"[^aeiou]y$", low):
+        return verb[:-1] + "ies"
+    return verb + "s"
+
+
+def _agree(tok, plural: bool) -> str:
+    """``tok``, a finite verb whose subject became third person, made to agree with it."""
+    low = tok.lower_
+    if (low, plural) in _BE:
+        return _BE[(low, plural)]
+    if low == "'ve":
+        return "have" if plural else "has"
+    if low == "'d":
+        nxt = tok.nbor(1) if tok.i + 1 < len(tok.doc) else None
+        return "had" if nxt is not None and nxt.tag_ == "VBN" else "would"
+    if low == "'ll":
+        return "will"
+    if low == "ca":
+        return "can"
+    if low == "wo":
+        return "will"
+    if not plural and tok.tag_ == "VBP":
+        return _third_singular(tok.text)
+    return tok.text
+
+
+def _finite_of(subject) -> list:
+    """The finite verb a subject agrees with: the first auxiliary of its head, else the head."""
+    head = subject.head
+    # the first auxiliary, before the subject in a question ("how ready are you to ...")
+    auxes = [c for c in head.children if c.dep_ in ("aux", "auxpass") and c.tag_ != "TO"]
+    if auxes:
+        return [auxes[0]]
+    if not (head.pos_ in ("VERB", "AUX") and head.tag_ in ("VBP", "VBD", "VBZ", "MD")):
+        return []
+    # verbs joined to it that share its subject ("you get up, put your music on and text Lupe")
+    shared = [
+        c
+        for c in head.subtree
+        if c.dep_ == "conj"
+        and c.tag_ == head.tag_
+        and not any(d.dep_ in ("nsubj", "nsubjpass") for d in c.children)
+    ]
+    return [head, *shared]
+
+
+def report(text: str, role: str | None, pronouns: Pronouns, *, name_subject: bool = False) -> str:
+    """``text`` said by ``role`` in the third person, without a trailing stop (tense kept).
+
+    The client's I/me/my become ``pronouns`` (the first subject "Client" with
+    ``name_subject``), the client's "you" becomes the worker; the worker's I/me/my
+    become the worker and "you"/"your" the client. Others' words keep their persons
+    except "you" (said to the worker). A request ("could you write it down?") keeps
+    its question form; see ``as_task``.
+    """
+    doc = nlp()(clean(text))
+    client_speaks = role != "worker"
+    out: list[str] = []
+    named = False
+    agree: dict[int, bool] = {}  # token index -> plural
+    for tok in doc:
+        low = tok.lower_
+        if tok.dep_ in ("nsubj", "nsubjpass") and low in ("i", "you"):
+            third = (low == "i" and client_speaks and role in ("client", "other")) or (
+                low == "you" and not client_speaks
+            )
+            worker = (low == "i" and not client_speaks) or (low == "you" and client_speaks)
+            if third or worker:
+                # only a pronoun "they" takes a plural verb; "the client" and "the worker" are singular
+                plural = pronouns.plural and third and low == "i" and not name_subject
+                for verb in _finite_of(tok):
+                    agree[verb.i] = plural
+    opening = 0  # discourse openers at the start ("And then", "So,", "Okay,") are left out
+    while opening < len(doc) - 2 and (doc[opening].lower_ in OPENERS or (opening and doc[opening].is_punct)):
+        opening += 1
+    # a worker who names the person first ("Emiko, you'll tour Maple Grove") means that person by "you"
+    addressee = ""
+    comma = next((t.i for t in doc[opening : opening + 4] if t.text == ","), None)
+    if (
+        not client_speaks
+        and comma is not None
+        and comma > opening
+        and all(
+            (t.text[:1].isupper() and t.is_alpha and not t.is_stop) or t.text in ("Mr.", "Mrs.", "Ms.", "Dr.")
+            for t in doc[opening:comma]
+        )
+    ):
+        addressee = doc[opening:comma].text
+        opening = comma + 1
+    for tok in doc:
+        low, ws = tok.lower_, tok.whitespace_
+        if tok.i < opening:
+            continue
+        word = tok.text
+        if role in ("client", "other") and low in ("i", "me", "my", "mine", "myself"):
+            if low == "i" and name_subject and not named:
+                word, named = "Client", True
+            else:
+                word = {"i": pronouns.subject, "me": pronouns.object, "my": pronouns.possessive,
+                        "mine": pronouns.possessive, "myself": pronouns.reflexive}[low]  # fmt: skip
+        elif client_speaks and low in ("you", "your", "yours", "yourself"):
+            word = {
+                "you": "the worker",
+                "your": "the worker's",
+                "yours": "the worker's",
+                "yourself": "the worker",
+            }[low]
+        elif not client_speaks and low in ("i", "me", "my", "mine", "myself"):
+            word = {"my": "the worker's", "mine": "the worker's"}.get(low, "the worker")
+        elif addressee and low in ("you", "your", "yours", "yourself"):
+            word = {"your": f"{addressee}'s", "yours": f"{addressee}'s"}.get(low, addressee)
+        elif not client_speaks and low in ("you", "your", "yours", "yourself"):
+            if low == "you" and tok.dep_ in ("nsubj", "nsubjpass"):
+                word = "the client"
+            else:
+                word = {"you": pronouns.object, "your": pronouns.possessive, "yours": pronouns.possessive,
+                        "yourself": pronouns.reflexive}[low]  # fmt: skip
+        elif tok.i in agree:
+            word = _agree(tok, agree[tok.i])
+        elif low in ("ca", "wo", "sha") and tok.i + 1 < len(doc) and doc[tok.i + 1].lower_ == "n't":
+            word = {"ca": "can", "wo": "will", "sha": "shall"}[low]
+        elif low == "n't":
+            word, ws = ("not" if not out or out[-1].endswith(" ") else " not"), tok.whitespace_
+        if (
+            tok.i in agree
+            and low in ("'m", "'re", "'ve", "'d", "'ll", "'s")
+            and out
+            and not out[-1].endswith(" ")
+        ):
+            out[-1] += " "  # "I'm" -> "she is"
+        out.append(word + ws)
+    sentence = "".join(out).strip()
+    sentence = re.sub(r"\bcan not\b", "cannot", sentence)
+    sentence = re.sub(r"([.!?] )([a-z])", lambda m: m.group(1) + m.group(2).upper(), sentence)
+    return sentence.rstrip(" .!;,")
+
+
+def has_subject(text: str) -> bool:
+    """Whether the first sentence of ``text`` has a subject (a fragment like "Mostly money." has none)."""
+    doc = nlp()(text)
+    sent = next(doc.sents, None)
+    return sent is not None and any(t.dep_ in ("nsubj", "nsubjpass", "expl", "csubj") for t in sent)
+
+
+def lower_first(text: str) -> str:
+    """``text`` to follow "that": its first word in lower case unless it is a name or "I"."""
+    doc = nlp()(text)
+    if (
+        not len(doc)
+        or doc[0].pos_ == "PROPN"
+        or doc[0].text == "I"
+        or (doc[0].text.isupper() and len(doc[0]) > 1)
+    ):
+        return text
+    return text[:1].lower() + text[1:]
+
+
+def as_task(text: str, role: str | None, pronouns: Pronouns) -> str:
+    """A plan in the words of its speaker, as a task: "Client will ...", "Worker will ...".
+
+    A worker's request ("For this week, could you write down your worries?") is
+    the client's task: the modal and "you" become "the client will". Statements
+    are reported with their subject named ("I will call" -> "Client will call").
+    """
+    doc = nlp()(clean(text))
+    if role == "worker" and text.rstrip().endswith("?"):
+        for tok in doc:
+            if tok.lower_ == "you" and tok.dep_ == "nsubj":
+                modal = [
+                    c
+                    for c in tok.head.children
+                    if c.dep_ == "aux" and c.i < tok.i and c.lower_ in REQUEST_MODALS
+                ]
+                if modal:
+                    before = doc[: modal[0].i].text_with_ws.strip(" ,")
+                    rest = report(doc[tok.i + 1 :].text, role, pronouns)
+                    lead = f"{before}, the client will" if before else "Client will"
+                    said = f"{lead} {rest}".rstrip(" ?")
+                    return said[:1].upper() + said[1:]
+    said = report(text, role, pronouns, name_subject=True)
+    if role == "worker":
+        said = re.sub(r"^the worker\b", "Worker", said)
+        said = re.sub(r"(?i)^let us\b|^let's\b", "Worker and client will", said)
+    return said[:1].upper() + said[1:]
+
+
+#: A worker's question with one of these before "you" asks the client to do something.
+REQUEST_MODALS = frozenset(("could", "would", "can", "will", "might"))
+
+
+def is_request(text: str) -> bool:
+    """Whether a worker's question asks the client to do something ("could you ...?"), not for information."""
+    doc = nlp()(clean(text))
+    return any(
+        t.lower_ == "you"
+        and t.dep_ == "nsubj"
+        and any(c.dep_ == "aux" and c.i < t.i and c.lower_ in REQUEST_MODALS for c in t.head.children)
+        for t in doc
+    )
+
+
+def lemmas(texts: Iterable[str]) -> set[str]:
+    """Lower-case words and their lemmas in ``texts``."""
+    out: set[str] = set()
+    for doc in nlp().pipe(list(texts)):
+        for t in doc:
+            out.add(t.lower_)
+            out.add(t.lemma_.lower())
+            if t.lower_ in NEGATIONS or t.lower_ == "n't":
+                out.add("not")
+    return out
+
+
+def unfaithful(sentence: str, evidence: Iterable[str], allowed: Iterable[str] = ()) -> list[str]:
+    """Words of ``sentence`` (outside its double quotes) that its ``evidence`` does not support.
+
+    Checked: content words (nouns, verbs, adjectives, adverbs, names), numbers and
+    negations; compared as lemmas. Function words, pronouns and the declared
+    ``TEMPLATE_VOCABULARY`` (plus ``allowed``: the note's category names) are free.
+    """
+    source = lemmas(evidence)
+    free = TEMPLATE_VOCABULARY | {w.lower() for a in allowed for w in re.findall(r"[A-Za-z']+", a)}
+    outside = re.sub(r'"[^"]*"', " ", sentence)
+    bad: list[str] = []
+    for t in nlp()(outside):
+        low, lemma = t.lower_, t.lemma_.lower()
+        negation = low in NEGATIONS or low == "n't"
+        number = t.like_num or t.pos_ == "NUM"
+        content = t.pos_ in ("NOUN", "PROPN", "VERB", "ADJ", "ADV") and not t.is_stop
+        if not (negation or number or content) or (not t.is_alpha and not number and not negation):
+            continue
+        if negation and "not" in source:
+            continue
+        if low in free or lemma in free or low in source or lemma in source:
+            continue
+        bad.append(t.text)
+    return list(dict.fromkeys(bad))

@@ -1,0 +1,220 @@
+"""Clinical prose: third-person sentences from the cited words, checked against them (real spaCy)."""
+
+from __future__ import annotations
+
+import pytest
+from note_fixtures import (
+    CLIENT_TRAP_QUOTE,
+    GOAL_QUOTE,
+    counselling_annotations,
+    counselling_transcript,
+    ev,
+)
+
+from note_formats import DraftOptions, build_draft, check_faithfulness, check_grounding, render_markdown
+from note_formats.wording import Pronouns, as_task, clean, report, unfaithful
+from scribe.core.records import Annotation
+
+PROSE_FORMATS = ["soap", "dap", "birp", "girp"]
+SHE = Pronouns.parse("she/her")
+
+
+@pytest.fixture(scope="module")
+def session():
+    tr = counselling_transcript()
+    return tr, counselling_annotations(tr)
+
+
+def prose(fmt, session, **opts):
+    tr, anns = session
+    return build_draft(fmt, tr, anns, DraftOptions(client_id="C-104", **opts))
+
+
+def lines(draft):
+    return [i for s in draft.sections for i in s.items if not i.deleted]
+
+
+# --- reported speech ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("said", "pronouns", "expected"),
+    [
+        (
+            "I have been sleeping maybe four hours a night.",
+            SHE,
+            "she has been sleeping maybe four hours a night",
+        ),
+        (
+            "I have been sleeping maybe four hours a night.",
+            Pronouns(),
+            "they have been sleeping maybe four hours a night",
+        ),
+        (
+            "I'm on my phone until three in the morning.",
+            SHE,
+            "she is on her phone until three in the morning",
+        ),
+        ("I was tired and I snap at my kids.", Pronouns(), "they were tired and they snap at their kids"),
+        ("I don't eat much.", SHE, "she does not eat much"),
+        ("You told me I could call you.", SHE, "the worker told her she could call the worker"),
+        ("Um, I- I haven't been sleeping much.", SHE, "she has not been sleeping much"),
+    ],
+)
+def test_client_first_person_becomes_third_person_tense_kept(said, pronouns, expected):
+    assert report(said, "client", pronouns) == expected
+
+
+def test_worker_you_becomes_the_client_and_agrees():
+    said = report("On a scale from one to ten, how ready are you to work on the budget?", "worker", SHE)
+    assert "how ready is the client to work on the budget" in said
+
+
+@pytest.mark.parametrize(
+    ("said", "role", "expected"),
+    [
+        (
+            "For this week, could you write down your worries?",
+            "worker",
+            "For this week, the client will write down her worries",
+        ),
+        ("Okay, I will fill it out by Friday.", "client", "Client will fill it out by Friday"),
+        (
+            "I will refer you to the rental assistance program.",
+            "worker",
+            "Worker will refer her to the rental assistance program",
+        ),
+        (
+            "You'll call the food pantry this week.",
+            "worker",
+            "The client will call the food pantry this week",
+        ),
+    ],
+)
+def test_plans_become_tasks_with_who(said, role, expected):
+    assert as_task(said, role, SHE) == expected
+
+
+def test_fillers_and_false_starts_are_dropped():
+    assert clean("Um, so I- I, uh, I mean the the rent went up") == "so I, the rent went up"
+
+
+# --- the faithfulness check ----------------------------------------------------------
+
+
+def test_unfaithful_catches_added_content_numbers_and_negations():
+    evidence = ["I have been sleeping four hours a night."]
+    assert unfaithful("Client reported that she has been sleeping four hours a night.", evidence) == []
+    assert unfaithful("Client reported that she has been sleeping five hours a night.", evidence) == ["five"]
+    assert unfaithful("Client reported that she has not been sleeping.", evidence) == ["not"]
+    assert unfaithful("Client reported insomnia.", evidence) == ["insomnia"]
+    assert unfaithful('Client stated the goal: "anything in quotes is checked by grounding".', evidence) == []
+
+
+@pytest.mark.parametrize("fmt", PROSE_FORMATS)
+def test_every_prose_format_is_grounded_and_faithful(fmt, session):
+    tr, _ = session
+    d = prose(fmt, session)
+    assert check_grounding(d, tr) == []
+    assert check_faithfulness(d, tr) == []
+    assert not any("wording not in its evidence" in i.review_reason for i in lines(d))
+
+
+def test_faithfulness_check_fails_an_edited_claim(session):
+    tr, _ = session
+    d = prose("soap", session)
+    item = next(i for i in d.section("subjective").items if "reported" in i.text)
+    item.text = item.text.rstrip(".") + " and was fired from her job."
+    problems = check_faithfulness(d, tr)
+    assert [p.item_id for p in problems] == [item.id]
+    assert "fired" in problems[0].message
+
+
+def test_a_sentence_the_check_rejects_falls_back_to_its_quote(session, monkeypatch):
+    import note_formats.prose as prose_module
+
+    monkeypatch.setattr(prose_module, "report", lambda text, role, pronouns, **kw: "she was fired")
+    d = prose("soap", session)
+    fell = [i for i in lines(d) if "wording not in its evidence" in i.review_reason]
+    assert fell and all(i.needs_review for i in fell)
+    tr, _ = session
+    assert check_grounding(d, tr) == [] and check_faithfulness(d, tr) == []
+    assert all('"' in i.text and "fired" not in i.text for i in fell)
+
+
+# --- what goes where --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("fmt", PROSE_FORMATS)
+def test_goal_is_verbatim_and_said_once(fmt, session):
+    d = prose(fmt, session)
+    md = render_markdown(d)
+    assert f'stated the goal: "{GOAL_QUOTE.rstrip(".")}' in md
+    assert sum(GOAL_QUOTE.rstrip(".") in i.text for i in lines(d)) == 1
+    assert "Desire for change:" not in md and "Goal:" not in md
+
+
+def test_soap_prose_sections(session):
+    d = prose("soap", session, pronouns="she/her")
+    subjective = " ".join(i.text for i in d.section("subjective").items)
+    assert "Client reported that she" in subjective
+    assert 'answered: "Maybe a six"' in subjective  # the scaling answer, with its question
+    assert "already updated her resume on Sunday" in subjective  # a step already taken
+    objective = " ".join(i.text for i in d.section("objective").items)
+    assert "Scaling question" in objective and "Referral" in objective  # interventions: Objective
+    risk = d.section("risk").items
+    assert [i.text.split(",")[0] for i in risk] == ["Client denied suicidal ideation"]
+    plan = [i.text for i in d.section("plan").items]
+    assert "Client will apply to two jobs by Friday." in plan
+    assert not any("Intervention" in t for t in plan)
+
+
+def test_client_speech_tagged_as_intervention_is_not_listed(session):
+    d = prose("soap", session)
+    assert not any(CLIENT_TRAP_QUOTE.rstrip(".") in i.text for i in d.section("objective").items)
+
+
+def test_worker_speech_is_never_the_clients_report(session):
+    tr, anns = session
+    reflected = Annotation(
+        id="w-obs", label="observation", subtype="sleep", text="", evidence=[ev(tr, 2)],
+        speaker="SPEAKER_00", role="worker",
+    )  # fmt: skip
+    d = build_draft("soap", tr, [*anns, reflected], DraftOptions())
+    assert not any("w-obs" in i.annotation_ids for i in d.section("subjective").items)
+
+
+def test_a_question_naming_a_time_is_not_a_plan(session):
+    tr, anns = session
+    seg = tr.segment(4)  # "On a scale ... how confident are you that you can start looking?"
+    asked = Annotation(
+        id="q-plan", label="plan", subtype="follow_up", text=seg.text, evidence=[ev(tr, 4)],
+        speaker=seg.speaker, role="worker", attributes={"when": "next week"},
+    )  # fmt: skip
+    d = build_draft("soap", tr, [*anns, asked], DraftOptions())
+    assert not any("q-plan" in i.annotation_ids for i in d.section("plan").items)
+
+
+def test_partial_denial_qualifies_the_disclosure(session):
+    tr, anns = session
+    seg = tr.segment(7)  # "No, I have never thought about killing myself. I just feel overwhelmed."
+    affirmed = Annotation(
+        id="r-aff", label="risk", subtype="suicidal_ideation", text="", evidence=[ev(tr, 7, "I just feel overwhelmed.")],
+        speaker=seg.speaker, role="client",
+    )  # fmt: skip
+    d = build_draft("soap", tr, [*anns, affirmed], DraftOptions())
+    texts = [i.text for i in d.section("risk").items]
+    assert len(texts) == 1 and "denied" not in texts[0]
+    assert "never thought about killing" in texts[0] and "overwhelmed" in texts[0]
+
+
+def test_process_recording_keeps_verbatim_dialogue(session):
+    tr, _ = session
+    d = prose("process", session)
+    assert [i.text for i in d.section("dialogue").items][1] == tr.segment(1).text.strip()
+    assert check_grounding(d, tr) == []
+
+
+def test_quotes_style_keeps_labelled_quotes(session):
+    md = render_markdown(prose("soap", session, style="quotes"))
+    assert f'"{GOAL_QUOTE.rstrip(".")}' in md and "Intervention used" in md
