@@ -179,10 +179,10 @@ def risk_items(m: Material) -> list[NoteItem]:
             "possible": ["possible risk: decide whether this is current risk and document the response"],
         }.get(status, [])
         items.append(m.item([ann], text, extra))
-    return [*(_unmatched_risk_item(ann, problem) for ann, problem in m.unmatched_risks), *items]
+    return [*(unmatched_risk_item(ann, problem) for ann, problem in m.unmatched_risks), *items]
 
 
-def _unmatched_risk_item(ann: Annotation, problem: str) -> NoteItem:
+def unmatched_risk_item(ann: Annotation, problem: str) -> NoteItem:
     """A risk indicator whose evidence is not in the transcript: no quote can be shown, so the line
     names only what was flagged and asks the worker to check it (it must not vanish from the note)."""
     what = RISK_TITLES.get(ann.subtype, ann.subtype.replace("_", " "))

@@ -40,7 +40,7 @@ from note_formats.common import (
     quoted,
     title_of,
 )
-from note_formats.items import observation_kind
+from note_formats.items import observation_kind, unmatched_risk_item
 from note_formats.wording import (
     Pronouns,
     as_task,
@@ -639,7 +639,9 @@ class Prose:
                 denied.append(self._risk_item(negated, denial=True))
             for a in other:
                 disclosed.append(self._risk_item([a]))
-        return [*disclosed, *denied, *self.screening_answers()]
+        # A flagged risk whose evidence is not in the transcript never vanishes: the worker checks it.
+        lost = [unmatched_risk_item(a, problem) for a, problem in self.m.unmatched_risks]
+        return [*lost, *disclosed, *denied, *self.screening_answers()]
 
     def _risk_item(
         self, anns: list[Annotation], *, denial: bool = False, possible: bool = False, claim: bool = True
