@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from scribe.core.errors import ScribeError, TranscriptError
-from scribe.core.records import NOTE_SOURCES, Annotation, Evidence, NoteItem, Role, Transcript
+from scribe.core.records import NOTE_SOURCES, Annotation, Evidence, GoalThread, NoteItem, Role, Transcript
 from scribe.core.timefmt import clock
 
 log = logging.getLogger(__name__)
@@ -104,6 +104,8 @@ class DraftOptions:
     review_confidence: float = 0.6
     #: Quotes shown in a grouped item ("Open question: "..."; "..."") before "+N more".
     max_quotes: int = 3
+    #: The client's goals on file and this session's links to them ("Progress on goals").
+    goals: GoalThread | None = None
 
 
 def title_of(subtype: str, titles: dict[str, str], label: str = "") -> str:

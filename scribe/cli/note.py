@@ -171,6 +171,8 @@ def note_cmd(
     options = DraftOptions(
         client_id=client_id, session_date=session_date, session_type=session_type, worker=worker
     )
+    if store is not None:  # progress on the client's goals on file (theirs only)
+        options.goals = workflow.goal_thread(store, client_id, transcript, annotations)
     drafted = workflow.make_draft(fmt, transcript, annotations, options)
     draft = drafted.draft
     for problem in drafted.ungrounded:  # never expected: a bug worth reporting
@@ -181,6 +183,7 @@ def note_cmd(
             session_id = workflow.save_session(
                 store, client_id, consent, transcript, audio=audio, annotations=annotations, draft=draft
             )
+            workflow.keep_goal_links(store, session_id, options.goals)
             if out is not None:  # the note leaves the store as a plain file: the audit log says so
                 store.log_export(session_id, kind, draft_id=draft.id, dest=out)
         click.echo(f"Saved session {session_id[:8]} in the encrypted store.", err=True)
