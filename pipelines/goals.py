@@ -33,9 +33,9 @@ from scribe.core.records import NOTE_SOURCES, Annotation, Evidence, Goal, GoalLi
 
 #: Cosine of a statement to a goal from which a link is proposed (MiniLM; unrelated talk
 #: in the same session sits around 0.1-0.3, a report on the goal in other words 0.35-0.6).
-LINK_COSINE = 0.38
+LINK_COSINE = 0.35
 #: A weaker cosine still links when the statement shares this many content words with the goal.
-SHARED_COSINE = 0.25
+SHARED_COSINE = 0.28
 SHARED_WORDS = 1
 #: Another goal is linked too when it scores within this margin of the best one.
 SECOND_MARGIN = 0.04
@@ -50,7 +50,163 @@ _SENTENCE = re.compile(r"[^.!?]+[.!?]*")
 _WORD = re.compile(r"[a-z][a-z']+")
 #: Words that carry no topic of their own in talk about goals.
 STOPWORDS = frozenset(
-    ["a", "about", "after", "again", "all", "also", "am", "an", "and", "any", "are", "as", "at", "back", "be", "because", "been", "before", "being", "but", "by", "can", "could", "did", "do", "does", "doing", "done", "don't", "for", "from", "get", "getting", "got", "had", "has", "have", "having", "he", "her", "here", "him", "his", "how", "i", "i'm", "i've", "i'd", "if", "in", "into", "is", "it", "it's", "its", "just", "know", "like", "little", "lot", "make", "me", "more", "most", "much", "my", "need", "next", "no", "not", "now", "of", "off", "on", "one", "only", "or", "other", "our", "out", "over", "really", "right", "same", "so", "some", "still", "such", "than", "that", "that's", "the", "their", "them", "then", "there", "these", "they", "thing", "things", "think", "this", "those", "through", "time", "to", "too", "try", "trying", "up", "us", "very", "want", "wanted", "was", "way", "we", "week", "weeks", "well", "went", "were", "what", "when", "where", "which", "while", "who", "will", "with", "would", "yeah", "yes", "you", "your", "feel", "feeling", "going", "go", "want", "wants", "able", "bit", "kind", "sort", "okay", "ok", "maybe", "guess", "mean", "actually", "pretty", "start", "started", "keep"]
+    [
+        "a",
+        "about",
+        "after",
+        "again",
+        "all",
+        "also",
+        "am",
+        "an",
+        "and",
+        "any",
+        "are",
+        "as",
+        "at",
+        "back",
+        "be",
+        "because",
+        "been",
+        "before",
+        "being",
+        "but",
+        "by",
+        "can",
+        "could",
+        "did",
+        "do",
+        "does",
+        "doing",
+        "done",
+        "don't",
+        "for",
+        "from",
+        "get",
+        "getting",
+        "got",
+        "had",
+        "has",
+        "have",
+        "having",
+        "he",
+        "her",
+        "here",
+        "him",
+        "his",
+        "how",
+        "i",
+        "i'm",
+        "i've",
+        "i'd",
+        "if",
+        "in",
+        "into",
+        "is",
+        "it",
+        "it's",
+        "its",
+        "just",
+        "know",
+        "like",
+        "little",
+        "lot",
+        "make",
+        "me",
+        "more",
+        "most",
+        "much",
+        "my",
+        "need",
+        "next",
+        "no",
+        "not",
+        "now",
+        "of",
+        "off",
+        "on",
+        "one",
+        "only",
+        "or",
+        "other",
+        "our",
+        "out",
+        "over",
+        "really",
+        "right",
+        "same",
+        "so",
+        "some",
+        "still",
+        "such",
+        "than",
+        "that",
+        "that's",
+        "the",
+        "their",
+        "them",
+        "then",
+        "there",
+        "these",
+        "they",
+        "thing",
+        "things",
+        "think",
+        "this",
+        "those",
+        "through",
+        "time",
+        "to",
+        "too",
+        "try",
+        "trying",
+        "up",
+        "us",
+        "very",
+        "want",
+        "wanted",
+        "was",
+        "way",
+        "we",
+        "week",
+        "weeks",
+        "well",
+        "went",
+        "were",
+        "what",
+        "when",
+        "where",
+        "which",
+        "while",
+        "who",
+        "will",
+        "with",
+        "would",
+        "yeah",
+        "yes",
+        "you",
+        "your",
+        "feel",
+        "feeling",
+        "going",
+        "go",
+        "want",
+        "wants",
+        "able",
+        "bit",
+        "kind",
+        "sort",
+        "okay",
+        "ok",
+        "maybe",
+        "guess",
+        "mean",
+        "actually",
+        "pretty",
+        "start",
+        "started",
+        "keep",
+    ]
 )
 _BARRIER = re.compile(
     r"\b(couldn'?t|can'?t|cannot|didn'?t|haven'?t|hasn'?t|wasn'?t|won'?t|not able|unable|no way|hard(er)?|"
@@ -127,6 +283,17 @@ def goal_text(goal: Goal) -> str:
     return f"{goal.quote} {goal.wording}".strip()
 
 
+def context_of(transcript: Transcript, evidence: Evidence) -> str:
+    """The worker's last turn before ``evidence`` and the client's whole segment holding it."""
+    asked = ""
+    for seg in transcript.segments:
+        if seg.id == evidence.segment_id:
+            return f"{asked} {seg.text}".strip()
+        if seg.role == "worker":
+            asked = seg.text
+    return evidence.quote
+
+
 def kind_of(text: str) -> str:
     """What a statement linked to a goal reports: "barrier", "met" or "progress"."""
     if _BARRIER.search(text):
@@ -154,13 +321,15 @@ def link_goals(
     if not active or not units:
         return []
     encoder = encoder or _encoder()
+    # Each side is read alone and in its context (the goal in the talk it was stated in,
+    # the statement after the question it answers); the best of the readings counts.
     goal_vecs = encoder.encode([goal_text(g) for g in active])
+    goal_ctx = encoder.encode([g.context or goal_text(g) for g in active])
     unit_vecs = encoder.encode([u.scored for u in units])
-    cos = unit_vecs @ goal_vecs.T
-    asked = [k for k, u in enumerate(units) if u.asked]
-    if asked:  # the statement in the light of the question it answers, when that scores higher
-        in_context = encoder.encode([units[k].asked for k in asked]) @ goal_vecs.T
-        cos[asked] = np.maximum(cos[asked], in_context)
+    unit_ctx = encoder.encode([u.asked or u.scored for u in units])
+    cos = np.maximum.reduce(
+        [unit_vecs @ goal_vecs.T, unit_vecs @ goal_ctx.T, unit_ctx @ goal_vecs.T, unit_ctx @ goal_ctx.T]
+    )
     goal_words = [content_words(goal_text(g)) for g in active]
     offered = {(o.evidence.segment_id, o.evidence.char_start) for o in offers if o.revises}
     links: list[GoalLink] = []

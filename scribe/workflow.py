@@ -300,6 +300,13 @@ def find_quote(transcript: Transcript, quote: str) -> Evidence:
     raise NoteError("Those words are not in the session's transcript: give the client's words exactly as said.")
 
 
+def goal_context(transcript: Transcript, evidence: Evidence) -> str:
+    """The talk a goal was stated in: the worker's turn before it and the client's segment."""
+    from pipelines.goals import context_of
+
+    return context_of(transcript, evidence)
+
+
 def restated_goal(store: Store, session_id: str, quote: str) -> Goal | None:
     """The client's goal on file that ``quote`` restates (so it is offered as a revision), or None."""
     from pipelines.goals import restates
@@ -330,4 +337,5 @@ def accept_goal(
             f'This restates goal {old.id[:8]} ("{old.quote}"). Accept it as that goal\'s revision '
             f"(--revises {old.id[:8]}) or as a separate goal (--new)."
         )
-    return store.accept_goal(session_id, evidence, wording=wording, revises=revises)
+    context = goal_context(transcript, evidence)
+    return store.accept_goal(session_id, evidence, wording=wording, context=context, revises=revises)

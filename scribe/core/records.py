@@ -490,6 +490,9 @@ class Goal(Record):
     #: Where the quote is in that session: segment, characters, seconds.
     evidence: Evidence
     wording: str = ""
+    #: The talk the goal was stated in (the worker's question and the client's whole turn):
+    #: a short quote ("I want that back") means little without it.
+    context: str = ""
     status: str = "active"
     status_date: str = ""
     #: The goal this one restates (its revision), and the one that replaced it.

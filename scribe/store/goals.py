@@ -81,6 +81,7 @@ class ClientGoals:
         evidence: Evidence,
         *,
         wording: str = "",
+        context: str = "",
         revises: str | None = None,
     ) -> Goal:
         """Put the client's statement ``evidence`` (from ``session_id``) on file as one of their goals.
@@ -107,6 +108,7 @@ class ClientGoals:
                 session_date=session_date,
                 evidence=evidence,
                 wording=wording.strip(),
+                context=context,
                 status="active",
                 status_date=now,
                 revises=revises,
