@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import argparse
 import re
-
 import sys
 import tempfile
 import time
@@ -39,7 +38,6 @@ from note_formats import DraftOptions  # noqa: E402
 from pipelines import goals as linker  # noqa: E402
 from scribe import workflow  # noqa: E402
 from scribe.core.records import Evidence, Goal, Transcript  # noqa: E402
-from scribe.transcripts.typed import text_to_transcript  # noqa: E402
 
 DATA = ROOT / "bench" / "data" / "goals"
 ROLE_LABEL = {"worker": "Worker", "client": "Client"}
