@@ -52,19 +52,23 @@ def goal_line(goal: Goal) -> str:
 
 def progress_item(goal: Goal, links: Sequence[GoalLink]) -> NoteItem:
     """One goal and this session's evidence about it (or that it was not discussed)."""
-    links = sorted(links, key=lambda k: (k.evidence.start, k.evidence.segment_id, k.evidence.char_start))
+    # The strongest lines (the worker's accepted ones first), then read in the session's order.
+    ranked = sorted(links, key=lambda k: (k.review != "accepted", -k.score))
+    shown = sorted(
+        ranked[:MAX_LINES], key=lambda k: (k.evidence.start, k.evidence.segment_id, k.evidence.char_start)
+    )
     fields = {"goal_id": goal.id, "goal_quote": goal.quote, "goal_stated": goal.session_date}
     if not links:
         return NoteItem(id="", text=f"{goal_line(goal)} — not discussed this session.", fields=fields)
     lines = [
-        f'{KIND_WORDS.get(k.kind, k.kind)}: "{k.evidence.quote.strip()}" {cite(k.evidence)}' for k in links
+        f'{KIND_WORDS.get(k.kind, k.kind)}: "{k.evidence.quote.strip()}" {cite(k.evidence)}' for k in shown
     ]
-    more = f"; +{len(lines) - MAX_LINES} more" if len(lines) > MAX_LINES else ""
+    more = f"; +{len(links) - MAX_LINES} more in the Goals panel" if len(links) > MAX_LINES else ""
     pending = any(k.review == "pending" for k in links)
     return NoteItem(
         id="",
-        text=f"{goal_line(goal)} — this session: {'; '.join(lines[:MAX_LINES])}{more}.",
-        evidence=[k.evidence for k in links],
+        text=f"{goal_line(goal)} — this session: {'; '.join(lines)}{more}.",
+        evidence=[k.evidence for k in shown],
         needs_review=pending,
         review_reason=PENDING if pending else "",
         fields=fields,

@@ -284,13 +284,17 @@ def goal_text(goal: Goal) -> str:
 
 
 def context_of(transcript: Transcript, evidence: Evidence) -> str:
-    """The worker's last turn before ``evidence`` and the client's whole segment holding it."""
+    """The worker's question the goal answered (if the last worker turn asked one) and the client's segment.
+
+    A question ("What about work?") names the goal's topic; advice or a reflection
+    before it is about something else as often as not, so it is left out.
+    """
     asked = ""
     for seg in transcript.segments:
         if seg.id == evidence.segment_id:
             return f"{asked} {seg.text}".strip()
         if seg.role == "worker":
-            asked = seg.text
+            asked = seg.text if seg.text.rstrip().endswith("?") else ""
     return evidence.quote
 
 

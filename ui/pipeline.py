@@ -234,6 +234,7 @@ def draft_options(desk: Desk) -> DraftOptions:
         session_date=s.session_date,
         session_type=s.session_type,
         worker=desk.need_store().worker,
+        goals=workflow.session_goal_thread(desk.need_store(), s.id) if desk.transcript is not None else None,
     )
 
 
