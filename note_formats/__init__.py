@@ -9,6 +9,7 @@ Formats are registered in ``registry.py``; a new one is a module decorated with
 ``@register_format`` and listed in ``BUILTIN_FORMAT_MODULES``.
 """
 
+import scribe  # noqa: F401  (first: it keeps onnxruntime from phoning home)
 from note_formats.common import DraftOptions, Material
 from note_formats.editing import (
     accept_item,

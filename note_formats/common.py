@@ -12,8 +12,17 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from scribe.core.errors import ScribeError, TranscriptError
-from scribe.core.records import NOTE_SOURCES, Annotation, Evidence, GoalThread, NoteItem, Role, Transcript
+from scribe.core.errors import ScribeError
+from scribe.core.records import (
+    NOTE_SOURCES,
+    Annotation,
+    Evidence,
+    GoalThread,
+    NoteItem,
+    Role,
+    Segment,
+    Transcript,
+)
 from scribe.core.timefmt import clock
 
 log = logging.getLogger(__name__)
@@ -166,11 +175,23 @@ def quotes_in(text: str) -> list[str]:
     return _QUOTE_RE.findall(text)
 
 
-def evidence_problem(ev: Evidence, transcript: Transcript) -> str | None:
-    """Why ``ev`` does not point at the transcript, or None when it does."""
-    try:
-        seg = transcript.segment(ev.segment_id)
-    except TranscriptError:
+def segment_index(transcript: Transcript) -> dict[int, Segment]:
+    """Segments by id (the first one of an id, as ``Transcript.segment`` finds it): one lookup each."""
+    index: dict[int, Segment] = {}
+    for seg in transcript.segments:
+        index.setdefault(seg.id, seg)
+    return index
+
+
+def evidence_problem(
+    ev: Evidence, transcript: Transcript, segments: dict[int, Segment] | None = None
+) -> str | None:
+    """Why ``ev`` does not point at the transcript, or None when it does.
+
+    ``segments`` (from :func:`segment_index`) saves a scan of the transcript per lookup.
+    """
+    seg = (segments if segments is not None else segment_index(transcript)).get(ev.segment_id)
+    if seg is None:
         return f"evidence points at segment {ev.segment_id}, which the transcript does not have"
     if not 0 <= ev.char_start <= ev.char_end <= len(seg.text):
         return f"evidence offsets {ev.char_start}:{ev.char_end} fall outside segment {seg.id}"
@@ -190,7 +211,9 @@ class Material:
     Annotations the worker rejected are left out. Evidence that does not match
     the transcript is dropped (a tagger bug, logged), and an annotation left
     without evidence is dropped too: a note line that cannot point at the
-    transcript must not be written.
+    transcript must not be written. A risk indicator is never dropped that way:
+    it goes to ``unmatched_risks`` with the reason, for a line that asks the
+    worker to check it (a note must not read "no risk" because a file was wrong).
     """
 
     def __init__(self, transcript: Transcript, annotations: Iterable[Annotation], options: DraftOptions):
@@ -198,22 +221,30 @@ class Material:
         self.options = options
         #: Typed or dictated notes: the worker wrote every line (there are no speakers to tell apart).
         self.notes = transcript.source in NOTE_SOURCES
-        self._segments = {seg.id: seg for seg in transcript.segments}
+        self._segments = segment_index(transcript)
         usable: list[Annotation] = []
+        #: Risk indicators none of whose evidence matches the transcript, each with the first reason.
+        self.unmatched_risks: list[tuple[Annotation, str]] = []
         for ann in annotations:
             if ann.review == "rejected":
                 continue
-            good = []
+            good, problems = [], []
             for ev in ann.evidence:
-                problem = evidence_problem(ev, transcript)
+                problem = evidence_problem(ev, transcript, self._segments)
                 if problem:
                     log.warning("annotation %s: %s; evidence dropped", ann.id, problem)
+                    # A note shows no words the transcript does not hold, not even in a review mark.
+                    if ev.quote and repr(ev.quote) in problem:
+                        problem = f"the quoted words are not the text of segment {ev.segment_id}"
+                    problems.append(problem)
                 else:
                     good.append(ev)
             if not good:
                 log.warning(
                     "annotation %s (%s/%s) has no valid evidence; left out", ann.id, ann.label, ann.subtype
                 )
+                if ann.label == "risk":
+                    self.unmatched_risks.append((ann, problems[0] if problems else "it cites no evidence"))
                 continue
             if len(good) != len(ann.evidence):
                 ann = Annotation.from_dict({**ann.to_dict(), "evidence": [e.to_dict() for e in good]})
@@ -224,6 +255,10 @@ class Material:
             usable,
             key=lambda a: (*min((e.start, order[e.segment_id], e.char_start) for e in a.evidence), a.id),
         )
+
+    def segment(self, segment_id: int) -> Segment:
+        """The transcript's segment of that id (one dictionary lookup, not a scan of the transcript)."""
+        return self._segments[segment_id]
 
     def role(self, ann: Annotation) -> Role | None:
         """Who said it: the annotation's role, else its speaker's, else its evidence's."""

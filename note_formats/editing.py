@@ -12,7 +12,7 @@ another format.
 from __future__ import annotations
 
 from scribe.core.errors import NoteError
-from scribe.core.records import NoteDraft, NoteEdit, NoteItem, NoteSection, now_iso
+from scribe.core.records import NoteDraft, NoteEdit, NoteItem, NoteSection, check_typed_text, now_iso
 
 WORKER_ORIGINS = ("added", "dictated")
 
@@ -49,7 +49,7 @@ def edit_item(draft: NoteDraft, item_id: str, text: str, *, keep_evidence: bool 
     """
     _editable(draft)
     sec, item = find_item(draft, item_id)
-    text = text.strip()
+    text = check_typed_text(text.strip(), "The new text")
     if not text:
         raise NoteError("The new text is empty. To remove the item, delete it instead.")
     if item.deleted:
@@ -87,7 +87,7 @@ def add_item(
     _editable(draft)
     if origin not in WORKER_ORIGINS:
         raise NoteError(f"An added item's origin must be one of {', '.join(WORKER_ORIGINS)}, not {origin!r}.")
-    text = text.strip()
+    text = check_typed_text(text.strip(), "The new item")
     if not text:
         raise NoteError("The new item is empty. Type or dictate some text first.")
     try:
@@ -136,7 +136,7 @@ def edit_field(draft: NoteDraft, item_id: str, field: str, value: str) -> NoteIt
     _editable(draft)
     sec, item = find_item(draft, item_id)
     before = item.fields.get(field, "")
-    value = value.strip()
+    value = check_typed_text(value.strip(), f"The {field}")
     if value != before:
         item.fields[field] = value
         _log(draft, "edit_field", sec, item, before=before, after=value, field=field)

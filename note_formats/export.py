@@ -13,6 +13,7 @@ from pathlib import Path
 
 from note_formats.render import NoteView, render_markdown, render_text, view
 from scribe.core.errors import NoteError
+from scribe.core.paths import private_output
 from scribe.core.records import NoteDraft
 
 Writer = Callable[[NoteDraft, Path], None]
@@ -207,12 +208,16 @@ def export_kind(path: str | Path, kind: str | None = None) -> str:
 
 
 def export(draft: NoteDraft, path: str | Path, kind: str | None = None) -> Path:
-    """Write ``draft`` to ``path`` in the format its extension (or ``kind``) names."""
+    """Write ``draft`` to ``path`` in the format its extension (or ``kind``) names.
+
+    The file is readable by the user only (mode 0600): a note is client information.
+    """
     path = Path(path)
     writer = WRITERS[export_kind(path, kind)]
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        writer(draft, path)
+        with private_output(path) as tmp:
+            writer(draft, tmp)
     except OSError as exc:
         raise NoteError(f"Could not write the note to {path}: {exc.strerror or exc}.") from exc
     return path

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from note_formats.common import evidence_problem, quotes_in
+from note_formats.common import evidence_problem, quotes_in, segment_index
 from note_formats.registry import get_format, transcript_fingerprint
 from scribe.core.records import NoteDraft, Transcript
 
@@ -47,6 +47,7 @@ def check_grounding(draft: NoteDraft, transcript: Transcript) -> list[GroundingP
     if draft.transcript_fingerprint and draft.transcript_fingerprint != transcript_fingerprint(transcript):
         problems.append(GroundingProblem("", "", "the draft was made from a different transcript"))
     verbatim = set(get_format(draft.format).verbatim_sections)
+    segments = segment_index(transcript)
     for sec in draft.sections:
         for item in sec.items:
             if item.deleted:
@@ -61,7 +62,7 @@ def check_grounding(draft: NoteDraft, transcript: Transcript) -> list[GroundingP
             if item.origin in GROUNDED_ORIGINS and not item.evidence and not goal_quote:
                 report(f"{item.origin} item has no evidence")
             for ev in item.evidence:
-                if problem := evidence_problem(ev, transcript):
+                if problem := evidence_problem(ev, transcript, segments):
                     report(problem)
             if item.origin != "generated":
                 continue

@@ -109,12 +109,15 @@ def intervention_items(m: Material, *, prefix: str = "", covered: Sequence[NoteI
     already listed in the plan) is not repeated; that item records it instead.
     """
     anns = []
+    covered_spans = [{(e.segment_id, e.char_start, e.char_end) for e in i.evidence} for i in covered]
+    holding: dict[tuple[int, int, int], list[int]] = {}  # span -> the covered items quoting it, in order
+    for n, spans in enumerate(covered_spans):
+        for span in spans:
+            holding.setdefault(span, []).append(n)
     for ann in m.select("intervention", roles=("worker", None)):
         spans = {(e.segment_id, e.char_start, e.char_end) for e in ann.evidence}
-        host = next(
-            (i for i in covered if spans <= {(e.segment_id, e.char_start, e.char_end) for e in i.evidence}),
-            None,
-        )
+        candidates = holding.get(next(iter(spans)), []) if spans else range(len(covered))
+        host = next((covered[n] for n in candidates if spans <= covered_spans[n]), None)
         if host is None:
             anns.append(ann)
         else:
@@ -176,7 +179,21 @@ def risk_items(m: Material) -> list[NoteItem]:
             "possible": ["possible risk: decide whether this is current risk and document the response"],
         }.get(status, [])
         items.append(m.item([ann], text, extra))
-    return items
+    return [*(_unmatched_risk_item(ann, problem) for ann, problem in m.unmatched_risks), *items]
+
+
+def _unmatched_risk_item(ann: Annotation, problem: str) -> NoteItem:
+    """A risk indicator whose evidence is not in the transcript: no quote can be shown, so the line
+    names only what was flagged and asks the worker to check it (it must not vanish from the note)."""
+    what = RISK_TITLES.get(ann.subtype, ann.subtype.replace("_", " "))
+    return NoteItem(
+        id="",
+        text=f"Risk indicator ({what}{_status(ann)}) flagged, but its evidence is not in this transcript",
+        annotation_ids=[ann.id],
+        needs_review=True,
+        review_reason=f"{problem}: check the recording and document this risk yourself",
+        origin="unmatched",
+    )
 
 
 def _risk_status(ann: Annotation) -> str:

@@ -109,7 +109,7 @@ def dialogue_items(m: Material) -> list[NoteItem]:
     attached: list[list[Annotation]] = [[] for _ in all_turns]
     for ann in m.annotations:
         role = m.role(ann)
-        segs = [m.transcript.segment(ev.segment_id) for ev in ann.evidence]
+        segs = [m.segment(ev.segment_id) for ev in ann.evidence]
         own = {turn_of[s.id] for s in segs if s.id in turn_of and (role is None or s.role in (None, role))}
         for n in sorted(own or {turn_of[s.id] for s in segs if s.id in turn_of}):
             attached[n].append(ann)

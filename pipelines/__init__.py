@@ -10,6 +10,7 @@ See pipelines/tagger.py for the pipeline, pipelines/policy.py for who is credite
 with what, and pipelines/data/ for the taxonomy, context triggers and model card.
 """
 
+import scribe  # noqa: F401  (first: it keeps onnxruntime from phoning home)
 from pipelines.tagger import build_pipeline, load_pipeline, tag, tag_text, text_to_transcript
 
 __all__ = ["build_pipeline", "load_pipeline", "tag", "tag_text", "text_to_transcript"]

@@ -23,6 +23,7 @@ from note_formats import DraftOptions, GroundingProblem, build_draft, carry_edit
 from scribe.asr.transcribe import Transcriber
 from scribe.audio.decode import check_file, decode_file
 from scribe.core.errors import NoteError, ScribeError
+from scribe.core.fields import check_date, check_line
 from scribe.core.records import Annotation, Evidence, Goal, GoalThread, NoteDraft, Transcript
 from scribe.speakers.channels import transcribe_channels
 from scribe.speakers.diarize import diarize
@@ -165,6 +166,16 @@ class Drafted:
     ungrounded: list[GroundingProblem] = field(default_factory=list)
 
 
+def check_draft_options(options: DraftOptions) -> None:
+    """Raise ScribeError if a header fact the worker typed is not one line of text, or the date is no date."""
+    check_date(options.session_date)
+    check_line("client identifier", options.client_id)
+    check_line("session type", options.session_type)
+    check_line("worker's name", options.worker)
+    for name in options.participants or []:
+        check_line("participant's name", name)
+
+
 def make_draft(
     fmt: str,
     transcript: Transcript,
@@ -173,6 +184,7 @@ def make_draft(
     previous: NoteDraft | None = None,
 ) -> Drafted:
     """Draft the note; the worker's edits to ``previous`` (an earlier draft) carry over."""
+    check_draft_options(options)
     new = build_draft(fmt, transcript, annotations, options)
     notices = carry_edits(previous, new) if previous is not None else []
     return Drafted(new, notices, check_grounding(new, transcript))
@@ -194,13 +206,16 @@ def save_session(
     """Keep a session in the store: recording (needs consent), transcript, tags, draft. Returns its id.
 
     All or nothing: if a part cannot be saved (a full disk), the half-saved session is
-    deleted again and the error raised, so a retry does not leave an empty duplicate.
+    deleted again and the error raised, so a retry does not leave an empty duplicate. If
+    the process dies mid-way (killed, power cut), the session is still marked incomplete
+    and the next open of the store deletes it.
     """
     session_id = store.create_session(
         client_id,
         bool(consent),
         session_type=draft.header.session_type if draft else "individual",
         session_date=(draft.header.session_date if draft else None) or None,
+        incomplete=True,
     )
     try:
         if audio is not None:
@@ -210,6 +225,7 @@ def save_session(
             store.save_annotations(session_id, annotations)
         if draft is not None:
             store.save_draft(session_id, draft)
+        store.finish_session(session_id)
     except BaseException:
         with contextlib.suppress(ScribeError, OSError):
             store.delete_session(session_id)
@@ -221,7 +237,11 @@ def save_session(
 
 
 def goal_thread(
-    store: Store, client_id: str, transcript: Transcript, annotations: Sequence[Annotation], session_id: str = ""
+    store: Store,
+    client_id: str,
+    transcript: Transcript,
+    annotations: Sequence[Annotation],
+    session_id: str = "",
 ) -> GoalThread:
     """The client's goals on file and this session's proposed links to them (for the draft).
 
@@ -297,7 +317,9 @@ def find_quote(transcript: Transcript, quote: str) -> Evidence:
             )
         start, end = where[k], where[k + len(want) - 1] + 1
         return Evidence.of(seg, start, end)
-    raise NoteError("Those words are not in the session's transcript: give the client's words exactly as said.")
+    raise NoteError(
+        "Those words are not in the session's transcript: give the client's words exactly as said."
+    )
 
 
 def goal_context(transcript: Transcript, evidence: Evidence) -> str:

@@ -153,3 +153,128 @@ def test_a_deleted_head_record_is_not_healed_by_the_next_entry(store_with_histor
     first = verify(home)  # opening appends an entry: it must not make the log look whole again
     assert not first.ok
     assert not verify(home).ok
+
+
+# --- history that cannot be erased without the key -------------------------------------------
+
+
+def raw_all(home: Path) -> sqlite3.Connection:
+    """The database as someone with file access but no passphrase has it: every trigger dropped."""
+    db = raw(home)
+    for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'").fetchall():
+        db.execute(f"DROP TRIGGER {name}")
+    return db
+
+
+def test_the_log_starts_with_the_store_creation_bound_to_its_id(store_with_history) -> None:
+    home, _ = store_with_history
+    with Store.open(home, passphrase=PASS) as store:
+        first = store.audit_entries()[0]
+        assert store.verify_audit().ok
+        store_id = store.store_id
+    assert (first.seq, first.action, first.details) == (1, "store_created", {"store_id": store_id})
+
+
+def test_deleting_the_whole_log_and_its_head_is_reported(store_with_history, monkeypatch) -> None:
+    home, _ = store_with_history
+    db = raw_all(home)
+    db.execute("DELETE FROM audit")
+    db.execute("DELETE FROM meta WHERE key = 'audit_head'")
+    db.close()
+    report = verify(home)  # opening writes a fresh "store_opened" entry #1: not the creation
+    assert not report.ok and report.broken_at == 1 and "history was deleted" in report.reason
+    monkeypatch.setenv("SCRIBE_PASSPHRASE", PASS)
+    result = CliRunner().invoke(cli, ["audit", "verify"])
+    assert result.exit_code == 1 and "BROKEN at entry #1" in result.output
+
+
+def test_an_empty_log_is_not_intact(store_with_history) -> None:
+    home, _ = store_with_history
+    with Store.open(home, passphrase=PASS) as store:
+        db = raw_all(home)
+        db.execute("DELETE FROM audit")
+        db.execute("DELETE FROM meta WHERE key = 'audit_head'")
+        db.close()
+        report = store.verify_audit()
+    assert not report.ok and "empty" in report.reason
+
+
+def test_the_database_refuses_to_unsign_a_note(store_with_history) -> None:
+    home, sid = store_with_history
+    db = sqlite3.connect(home / "store.sqlite3", isolation_level=None)
+    for tamper in (
+        "DELETE FROM drafts WHERE status = 'signed'",
+        "UPDATE sessions SET status = 'drafted', signed_at = NULL",
+        "UPDATE sessions SET status = 'drafted'",
+        "DELETE FROM sessions WHERE signed_at IS NOT NULL",
+    ):
+        with pytest.raises(sqlite3.IntegrityError, match="signed"):
+            db.execute(tamper)
+    db.close()
+    with Store.open(home, passphrase=PASS) as store:  # the store itself still deletes a whole session
+        store.delete_session(sid)
+        assert store.list_sessions() == [] and store.verify_audit().ok
+
+
+def test_deleted_signed_versions_and_a_reset_status_are_reported(store_with_history, monkeypatch) -> None:
+    home, sid = store_with_history
+    with Store.open(home, passphrase=PASS) as store:
+        signed_at = next(e.seq for e in store.audit_entries() if e.action == "signed")
+    db = raw_all(home)
+    db.execute("DELETE FROM drafts WHERE status = 'signed'")
+    db.execute("UPDATE sessions SET status = 'drafted', signed_at = NULL WHERE id = ?", (sid,))
+    db.close()
+    with Store.open(home, passphrase=PASS) as store:
+        assert store.get_session(sid).signed_at is None  # the note now looks never signed...
+        report = store.verify_audit()
+    assert not report.ok and report.broken_at == signed_at  # ...but the log says otherwise
+    assert "signed version 2 of note n1" in report.reason
+    monkeypatch.setenv("SCRIBE_PASSPHRASE", PASS)
+    result = CliRunner().invoke(cli, ["audit", "verify"])
+    assert result.exit_code == 1 and f"BROKEN at entry #{signed_at}" in result.output
+
+
+@pytest.mark.parametrize(
+    ("tamper", "reason"),
+    [
+        ("UPDATE sessions SET status = 'drafted', signed_at = NULL", "was signed"),
+        ("DELETE FROM transcripts", "version 1 of the transcript"),
+        ("DELETE FROM drafts WHERE status = 'draft'", "draft version 1 of note n1"),
+        ("DELETE FROM drafts; DELETE FROM transcripts; DELETE FROM sessions", "is missing from the store"),
+    ],
+)
+def test_records_the_log_vouches_for_are_checked(store_with_history, tamper: str, reason: str) -> None:
+    home, _ = store_with_history
+    db = raw_all(home)
+    for statement in tamper.split(";"):
+        db.execute(statement)
+    db.close()
+    report = verify(home)
+    assert not report.ok and reason in report.reason, report
+
+
+def test_orphan_and_missing_audio_are_reported(scribe_home: Path, tmp_path: Path) -> None:
+    wav = tmp_path / "s.wav"
+    wav.write_bytes(b"RIFF" + bytes(100))
+    with Store.open(passphrase=PASS, create=True) as store:
+        sid = store.create_session(CLIENT, consent=True)
+        store.save_audio(sid, wav)
+        assert store.verify_audit().ok
+        (stored,) = (scribe_home / "audio").glob("*.ssa")
+        orphan = scribe_home / "audio" / "0123abcd.ssa"
+        orphan.write_bytes(b"SSAUD001" + bytes(40))
+        report = store.verify_audit()
+        assert not report.ok and "0123abcd.ssa" in report.reason and "not in its records" in report.reason
+        orphan.unlink()
+        stored.unlink()
+        report = store.verify_audit()
+        assert not report.ok and "audio file of session" in report.reason
+    # the record of a recording deleted by hand, its file left behind: both ways it shows
+    with Store.open(passphrase=PASS) as store:
+        sid2 = store.create_session("OTHER", consent=True)
+        store.save_audio(sid2, wav)
+    db = raw_all(scribe_home)
+    db.execute("DELETE FROM audio WHERE session_id = ?", (sid2,))
+    db.close()
+    report = verify(scribe_home)
+    assert not report.ok and sid2[:8] in report.reason

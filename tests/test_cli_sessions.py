@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import stat
 from pathlib import Path
 
 import click
@@ -11,7 +13,7 @@ from click.testing import CliRunner
 
 from scribe.cli import cli
 from scribe.cli.sessions import open_store_from_env_or_prompt
-from scribe.core.errors import ConsentError
+from scribe.core.errors import ConsentError, StoreError
 from scribe.core.records import Evidence, NoteDraft, NoteItem, NoteSection, Segment, Transcript
 from scribe.store import Store
 from scribe.workflow import save_session
@@ -163,3 +165,111 @@ def test_helper_prompts_twice_when_creating_and_once_after(
     assert second.exit_code == 0, second.output
     with Store.open(passphrase=PASS) as store:
         assert len(store.list_sessions("C-1")) == 2
+
+
+def _save_command() -> click.Command:
+    @click.command()
+    def save() -> None:
+        with open_store_from_env_or_prompt(create=True) as store:
+            click.echo(store.create_session("C-1", consent=False))
+
+    return save
+
+
+def test_a_refused_first_passphrase_leaves_no_store(
+    scribe_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Typed twice differently, or too short: nothing is created, and the next run asks twice again."""
+    monkeypatch.delenv("SCRIBE_PASSPHRASE", raising=False)
+    save = _save_command()
+    typo = CliRunner().invoke(save, input=f"{PASS}\n{PASS}x\n")  # then the input ends: the worker gave up
+    assert typo.exit_code != 0 and "do not match" in typo.output
+    short = CliRunner().invoke(save, input="short\n")
+    assert short.exit_code != 0 and "at least 8 characters" in short.output
+    assert not (scribe_home / "store.sqlite3").exists() and not Store.exists()
+    # A short passphrase is refused at the prompt, which asks again; the confirmed one is the key.
+    ok = CliRunner().invoke(save, input=f"short\n{PASS}\n{PASS}\n")
+    assert ok.exit_code == 0, ok.output
+    assert ok.output.count("Choose a passphrase") == 2 and "Repeat for confirmation" in ok.output
+    with Store.open(passphrase=PASS) as store:
+        assert len(store.list_sessions("C-1")) == 1
+
+
+def test_a_short_passphrase_creates_no_file_through_the_library(scribe_home: Path) -> None:
+    with pytest.raises(StoreError, match="at least 8"):
+        Store.open(passphrase="short", create=True)
+    assert not (scribe_home / "store.sqlite3").exists()
+
+
+def test_an_unfinished_store_file_is_created_anew_with_confirmation(
+    scribe_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A file a crash left before the key was written is not a store: the next run asks twice."""
+    import sqlite3
+
+    scribe_home.mkdir(parents=True, exist_ok=True)
+    db = sqlite3.connect(scribe_home / "store.sqlite3")
+    db.execute("PRAGMA journal_mode = WAL")
+    db.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value BLOB NOT NULL)")
+    db.close()
+    monkeypatch.delenv("SCRIBE_PASSPHRASE", raising=False)
+    assert not Store.exists()
+    ok = CliRunner().invoke(_save_command(), input=f"{PASS}\n{PASS}\n")
+    assert ok.exit_code == 0 and "Repeat for confirmation" in ok.output, ok.output
+    with Store.open(passphrase=PASS) as store:
+        assert store.verify_audit().ok
+
+
+@pytest.mark.parametrize("kind", ["md", "docx", "pdf", "txt"])
+def test_decrypted_exports_are_readable_by_the_user_only(
+    session: str, tmp_path: Path, request: pytest.FixtureRequest, kind: str
+) -> None:
+    old_umask = os.umask(0o022)  # the usual umask: without care a new file is world-readable (0644)
+    request.addfinalizer(lambda: os.umask(old_umask))
+    dest = tmp_path / "out"
+    out = run("sessions", "export", session[:8], "-o", str(dest), "--audio", "--note", kind)
+    assert out.exit_code == 0, out.output
+    files = sorted(dest.iterdir())
+    assert len(files) == 3  # the JSON, the audio, the note; no temporary file left
+    assert {f.name: stat.S_IMODE(f.stat().st_mode) for f in files} == {f.name: 0o600 for f in files}
+    # `scribe note -o` writes its note the same way, also over an older world-readable file
+    note = tmp_path / f"note.{kind}"
+    note.write_text("old")
+    os.chmod(note, 0o644)
+    seg = json.dumps(
+        {"segments": [{"id": 0, "start": 0, "end": 2, "text": "I slept badly."}], "source": "text"}
+    )
+    (tmp_path / "t.json").write_text(seg)
+    (tmp_path / "a.json").write_text("[]")
+    made = run(
+        "note",
+        str(tmp_path / "t.json"),
+        "--annotations",
+        str(tmp_path / "a.json"),
+        "--no-store",
+        "-o",
+        str(note),
+    )
+    assert made.exit_code == 0, made.output
+    assert stat.S_IMODE(note.stat().st_mode) == 0o600 and note.read_bytes() != b"old"
+    assert "0600" in run("note", "--help").output and "0600" in run("sessions", "export", "--help").output
+
+
+def test_one_damaged_session_does_not_hide_the_others(session: str, scribe_home: Path) -> None:
+    import sqlite3
+
+    with Store.open(passphrase=PASS) as store:
+        second = store.create_session("KOALA-2", consent=False)
+        third = store.create_session("EMU-3", consent=False)
+    db = sqlite3.connect(scribe_home / "store.sqlite3", isolation_level=None)
+    db.execute("UPDATE sessions SET info = zeroblob(60) WHERE id = ?", (second,))
+    db.close()
+    out = run("sessions", "list")
+    assert out.exit_code == 1
+    lines = out.output.splitlines()
+    assert any(session[:8] in line and CLIENT in line for line in lines)
+    assert any(third[:8] in line and "EMU-3" in line for line in lines)
+    assert lines[-1].startswith("Error: 1 session(s) could not be read") and second[:8] in lines[-1]
+    assert not any(line.startswith(second[:8]) for line in lines)
+    with Store.open(passphrase=PASS) as store, pytest.raises(StoreError):
+        store.list_sessions()  # the library stays strict unless asked to collect the damaged

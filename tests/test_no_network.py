@@ -5,16 +5,25 @@ Python process whose socket layer refuses and records every connection, UDP send
 and DNS lookup except on Unix sockets (a ``sitecustomize`` loaded before
 anything else, so model loading is guarded too). The offline switches
 (HF_HUB_OFFLINE, ...) are removed: the program must stay offline by itself.
-A guard in Python cannot see a C library opening its own sockets; none of our
-dependencies does on these paths, and the recorded list would catch any Python one.
+A guard in Python cannot see a C library opening its own sockets (onnxruntime's
+telemetry does, unless switched off): the same path is also run under ``strace``,
+which sees every connect and send the process asks of the kernel, and its home
+folder is watched for files written outside the data folder and the model cache.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import re
+import shutil
+import signal
+import socket
 import subprocess
 import sys
+import time
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -166,3 +175,189 @@ def test_whole_pipeline_attempts_no_connection(
     assert "Subjective" in (tmp_path / "note.md").read_text()
     assert list((tmp_path / "export").glob("session-*.json"))
     assert list((scribe_home / "audio").iterdir())
+
+
+# --- the system-call level: what the process asks the kernel, C libraries included ----------------
+
+STRACE = shutil.which("strace")
+#: A socket address strace prints for an IPv4 / IPv6 connect or send.
+_INET = re.compile(r'sin_addr=inet_addr\("([^"]+)"\)|inet_pton\(AF_INET6, "([^"]+)"')
+
+
+def network_calls(trace: Path) -> list[str]:
+    """The connect / send system calls of a ``strace -f`` log that leave the machine (loopback is local)."""
+    found = []
+    for line in trace.read_text(errors="replace").splitlines():
+        for v4, v6 in _INET.findall(line):
+            host = v4 or v6
+            if not (host.startswith("127.") or host in ("::1", "::ffff:127.0.0.1")):
+                found.append(line.strip())
+    return found
+
+
+def traced(cmd: list[str], env: dict[str, str], trace: Path, **popen) -> subprocess.Popen:
+    """``cmd`` under strace, every thread and child followed, network calls logged to ``trace``."""
+    return subprocess.Popen(
+        [STRACE, "-f", "-qq", "-e", "trace=connect,sendto,sendmsg,sendmmsg", "-o", str(trace), *cmd],
+        env=env,
+        **popen,
+    )
+
+
+def traced_pid(tracer: subprocess.Popen) -> int:
+    """The pid of the program strace started (its only child)."""
+    children = Path(f"/proc/{tracer.pid}/task/{tracer.pid}/children").read_text().split()
+    return int(children[0])
+
+
+def user_env(home: Path) -> dict[str, str]:
+    """A user whose home folder is ``home`` (empty), the data folder inside it, no offline switches.
+
+    ORT_DISABLE_TELEMETRY is removed too: the program must set it itself.
+    """
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("HF_", "TRANSFORMERS_", "ORT_", "XDG_"))}
+    env.pop("SCRIBE_CACHE", None)
+    env.update(
+        HOME=str(home), SCRIBE_HOME=str(home / "scribe-data"), SCRIBE_PASSPHRASE="correct horse battery"
+    )
+    # As in a desktop session (systemd-logind sets it): without it the sound library (PulseAudio's
+    # client, when the desk looks for microphones) links its runtime folder under ~/.config.
+    run = home.parent / f"{home.name}-run"
+    run.mkdir(mode=0o700, exist_ok=True)
+    env["XDG_RUNTIME_DIR"] = str(run)
+    return env
+
+
+def files_under(root: Path) -> list[str]:
+    return sorted(str(p.relative_to(root)) for p in root.rglob("*"))
+
+
+@pytest.mark.skipif(STRACE is None, reason="strace is not installed")
+def test_strace_check_sees_a_c_level_send_and_ignores_loopback(tmp_path: Path) -> None:
+    """Without this the system-call test could not fail: a UDP send out is seen, loopback is not."""
+    code = (
+        "import socket\n"
+        "s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n"
+        "for host in ('192.0.2.1', '127.0.0.1'):\n"
+        "    try:\n        s.sendto(b'x', (host, 9))\n    except OSError:\n        pass\n"
+    )
+    trace = tmp_path / "trace.txt"
+    proc = traced([sys.executable, "-c", code], dict(os.environ), trace)
+    assert proc.wait(timeout=60) == 0
+    calls = network_calls(trace)
+    assert len(calls) == 1 and "192.0.2.1" in calls[0]
+
+
+def test_onnxruntime_alone_writes_under_home_and_scribe_stops_it(tmp_path: Path) -> None:
+    """The home-folder check can fail: bare onnxruntime leaves ~/.cache/Microsoft; imported after scribe, nothing."""
+    code = (
+        "import os, sys\n"
+        "if sys.argv[1] == 'scribe':\n    import scribe\n"
+        "import onnxruntime as ort\n"
+        "model = os.path.join(os.path.dirname(ort.__file__), 'datasets', 'mul_1.onnx')\n"
+        "ort.InferenceSession(model, providers=['CPUExecutionProvider'])\n"
+    )
+    for first in ("onnxruntime", "scribe"):
+        home = tmp_path / first
+        home.mkdir()
+        proc = subprocess.run(
+            [sys.executable, "-c", code, first],
+            env=user_env(home),
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert proc.returncode == 0, proc.stderr[-2000:]
+        if first == "onnxruntime":
+            assert (home / ".cache" / "Microsoft").is_dir()
+        else:
+            assert files_under(home) == []
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(STRACE is None, reason="strace is not installed")
+def test_cli_and_desk_make_no_network_system_call_and_write_only_data_and_cache(
+    tmp_path: Path, sample_session: Path, repo_root: Path
+) -> None:
+    """transcribe -> note (saved in the store) -> desk start and SIGTERM, each traced by strace.
+
+    The home folder starts empty; afterwards it holds only the data folder and the model cache.
+    """
+    home, work = tmp_path / "home", tmp_path / "work"
+    home.mkdir()
+    work.mkdir()
+    env = user_env(home)
+    env["PYTHONPATH"] = str(repo_root)
+    scribe = [sys.executable, "-m", "scribe.cli"]
+    transcript = work / "session.json"
+    steps = {
+        "transcribe": [
+            *scribe,
+            "transcribe",
+            str(sample_session),
+            "-m",
+            "tiny.en",
+            "-s",
+            "2",
+            "-o",
+            str(transcript),
+        ],
+        "note": [
+            *scribe,
+            "note",
+            str(transcript),
+            "--client",
+            "NET-1",
+            "--consent",
+            "-o",
+            str(work / "note.md"),
+        ],
+    }
+    for name, cmd in steps.items():
+        trace = tmp_path / f"{name}.trace"
+        proc = traced(cmd, env, trace, cwd=work, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        _, err = proc.communicate(timeout=900)
+        assert proc.returncode == 0, f"{name}: {err[-2000:]}"
+        assert network_calls(trace) == [], name
+    assert "Subjective" in (work / "note.md").read_text(encoding="utf-8")
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    trace = tmp_path / "desk.trace"
+    desk = traced(
+        [*scribe, "ui", "--port", str(port)], env, trace, cwd=work, stderr=subprocess.PIPE, text=True
+    )
+    try:
+        deadline = time.monotonic() + 300  # a hang guard: gradio and the models load first
+        while time.monotonic() < deadline and desk.poll() is None:
+            with socket.socket() as s:
+                if s.connect_ex(("127.0.0.1", port)) == 0:
+                    break
+            time.sleep(1)
+        assert desk.poll() is None, desk.stderr.read()[-2000:] if desk.stderr else ""
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=30) as page:
+            assert page.status == 200
+        # What an upload leaves in the desk's private cache: plain audio, to be wiped on SIGTERM.
+        caches = [p for p in (home / "scribe-data").iterdir() if p.is_dir() and p.name != "audio"]
+        assert len(caches) == 1
+        upload = caches[0] / "upload-from-browser" / "session.ogg"
+        upload.parent.mkdir()
+        upload.write_bytes(sample_session.read_bytes())
+        os.kill(traced_pid(desk), signal.SIGTERM)  # the desk itself, not strace
+        desk.wait(timeout=60)  # a hang guard, not a speed check
+    finally:
+        if desk.poll() is None:
+            with contextlib.suppress(OSError, ValueError):
+                os.kill(traced_pid(desk), signal.SIGKILL)
+            desk.kill()
+            desk.wait()
+    assert desk.returncode == 0  # strace exits with its tracee's status: the desk stopped cleanly
+    assert not upload.exists() and not any(p.is_file() for p in caches[0].rglob("*"))
+    assert network_calls(trace) == []
+
+    allowed = ("scribe-data", ".cache/session-scribe")  # the data folder and the model cache
+    outside = [f for f in files_under(home) if not f.startswith(allowed) and f != ".cache"]
+    assert outside == [], outside
+    assert not (home / ".cache" / "Microsoft").exists()  # onnxruntime's device id and event queue
+    assert (home / "scribe-data" / "store.sqlite3").is_file()

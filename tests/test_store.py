@@ -353,6 +353,8 @@ def test_wrong_passphrase_is_clear_and_changes_nothing(full: tuple[Store, str, P
         with pytest.raises(StoreError, match="Wrong passphrase"):
             Store.open(passphrase="not the passphrase", create=create)
     after = {p.name: p.read_bytes() for p in sorted(store.home.rglob("*")) if p.is_file()}
+    # Only the count of failed tries is written, beside the store (it slows down guessing).
+    assert b'"failures": 2' in after.pop("unlock-failures.json")
     assert after == files
     with Store.open(passphrase=PASS) as again:
         assert again.get_transcript(sid).segments[1].text == PHRASE

@@ -167,3 +167,52 @@ def test_a_store_locked_while_it_is_being_set_up_is_tried_again() -> None:
     with pytest.raises(sqlite3.OperationalError, match="locked"):
         _retry_locked(always_locked, seconds=0.2)
     assert time.monotonic() - started < 5
+
+
+KILLED_MID_SAVE = r"""
+import os, signal, sys
+from scribe.core.records import Segment, Transcript
+from scribe.store import Store
+from scribe.workflow import save_session
+
+store = Store.open(passphrase=sys.argv[1], create=True)
+real = store.save_transcript
+
+def die(*args, **kwargs):  # the recording is stored; the process is killed before the transcript
+    print("audio saved", flush=True)
+    os.kill(os.getpid(), signal.SIGKILL)
+
+store.save_transcript = die
+save_session(store, "KILLED-1", True, Transcript(segments=[Segment(id=0, start=0, end=1, text="hi")]),
+             audio=sys.argv[2])
+"""
+
+
+def test_a_session_half_saved_by_a_killed_process_is_removed_at_the_next_open(
+    scribe_home: Path, tmp_path: Path
+) -> None:
+    import signal
+    import subprocess
+    import sys
+
+    wav = tmp_path / "rec.wav"
+    wav.write_bytes(b"RIFF" + bytes(4000))
+    proc = subprocess.run(
+        [sys.executable, "-c", KILLED_MID_SAVE, PASS, str(wav)], capture_output=True, text=True, timeout=120
+    )
+    assert proc.returncode == -signal.SIGKILL and "audio saved" in proc.stdout, proc.stderr
+    assert len(list((scribe_home / "audio").glob("*.ssa"))) == 1  # what the kill left behind
+    with Store.open(passphrase=PASS) as store:
+        assert store.list_sessions() == []
+        assert list((scribe_home / "audio").glob("*.ssa")) == []
+        deleted = [e for e in store.audit_entries() if e.action == "session_deleted"]
+        assert [e.details for e in deleted] == [{"reason": "its saving was interrupted"}]
+        assert store.verify_audit().ok
+
+
+def test_a_session_another_live_process_is_saving_is_left_alone(scribe_home: Path) -> None:
+    with Store.open(passphrase=PASS, create=True) as store:
+        sid = store.create_session("BUSY-1", consent=False, incomplete=True)
+    with Store.open(passphrase=PASS) as store:  # same (live) pid: still being saved
+        assert [s.id for s in store.list_sessions()] == [sid]
+        store.finish_session(sid)

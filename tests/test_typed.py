@@ -274,3 +274,12 @@ def test_text_files_are_read_whatever_editor_saved_them(tmp_path: Path) -> None:
     # The CLI reads a Windows-1252 conversation as a conversation.
     result = CliRunner().invoke(cli, ["tag", "--text", str(tmp_path / "ansi.txt")])
     assert result.exit_code == 0 and "feel rested" in result.output, result.output
+
+
+def test_a_subtitle_cue_that_ends_before_it_starts_is_one_line(tmp_path) -> None:
+    """A cue that runs backwards has no time a note could cite: refused in one line."""
+    vtt = "WEBVTT\n\n00:00:05.000 --> 00:00:02.000\n<v Sam>How are you?</v>\n"
+    with pytest.raises(
+        TranscriptError, match=r"A subtitle cue ends before it starts \(00:00:05.000 --> 00:00:02.000\)"
+    ):
+        text_to_transcript(vtt)

@@ -8,6 +8,8 @@ exports it. Each step leaves a screenshot in test-artifacts/ui/.
 
 from __future__ import annotations
 
+import http.cookiejar
+import json
 import os
 import re
 import shutil
@@ -27,6 +29,7 @@ ROOT = Path(__file__).resolve().parents[1]
 GUARD = Path(__file__).parent / "netguard"
 ARTIFACTS = ROOT / "test-artifacts" / "ui"
 PASSPHRASE = "browser test passphrase"
+REBOUND = "rebound.test"
 CHROMIUM = os.environ.get("SCRIBE_TEST_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
 #: Headless, offline, no first-run work: the browser must not try the network either.
 CHROMIUM_ARGS = [
@@ -38,6 +41,8 @@ CHROMIUM_ARGS = [
     "--no-first-run",
     "--disable-quic",
     "--disable-dev-shm-usage",  # containers have a tiny /dev/shm
+    # A name that resolves to 127.0.0.1, as a DNS-rebinding page's name would.
+    f"--host-resolver-rules=MAP {REBOUND} 127.0.0.1",
 ]
 EDITED = "Client wants to get back on her feet and feel less overwhelmed."
 
@@ -70,10 +75,31 @@ def get(url: str) -> tuple[int, bytes]:
 
 
 class Desk:
-    """A running `scribe ui` process and where it keeps its data."""
+    """A running `scribe ui` process, the address it printed (with its launch key), and where it keeps its data."""
 
-    def __init__(self, proc: subprocess.Popen, url: str, home: Path, log: Path, netlog: Path, port: int):
-        self.proc, self.url, self.home, self.log, self.netlog, self.port = proc, url, home, log, netlog, port
+    def __init__(
+        self, proc: subprocess.Popen, url: str, token: str, home: Path, log: Path, netlog: Path, port: int
+    ):
+        self.proc, self.url, self.token, self.home = proc, url, token, home
+        self.log, self.netlog, self.port = log, netlog, port
+
+    @property
+    def address(self) -> str:
+        """What the worker opens: the desk with this launch's key."""
+        return f"{self.url}?token={self.token}"
+
+
+def unlock(page, desk: Desk) -> None:
+    """Open the desk as the worker does and unlock it through the page (a new page is always locked)."""
+    from playwright.sync_api import expect
+
+    page.goto(desk.address)
+    page.locator("#passphrase input").wait_for(state="visible", timeout=60_000)
+    expect(page.locator("#client-id input")).to_be_hidden()  # $SCRIBE_PASSPHRASE is set, and ignored
+    page.locator("#passphrase input").fill(PASSPHRASE)
+    page.locator("#passphrase-confirm input").fill(PASSPHRASE)  # only read when the store is new
+    page.locator("#unlock").click()
+    expect(page.locator("#start-message")).to_contain_text(re.compile("Unlocked|created"), timeout=60_000)
 
 
 @pytest.fixture(scope="module")
@@ -92,7 +118,7 @@ def desk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Desk]:
         SCRIBE_MODEL="tiny.en",
         SCRIBE_WORKER="browser-test",
         GRADIO_ANALYTICS_ENABLED="False",
-        PYTHONPATH=str(GUARD),
+        PYTHONPATH=os.pathsep.join(filter(None, [str(GUARD), os.environ.get("PYTHONPATH")])),
         NETGUARD_LOG=str(netlog),
     )
     with open(log, "w") as out:
@@ -108,15 +134,17 @@ def desk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Desk]:
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             pytest.fail(f"scribe ui exited ({proc.returncode}):\n{log.read_text()[-3000:]}")
+        printed = re.search(r"http://127\.0\.0\.1:\d+/\?token=([\w-]+)", log.read_text())
         try:
-            if get(url)[0] == 200:
+            if printed and get(f"{url}config?token={printed[1]}")[0] == 200:
                 break
         except OSError:
-            time.sleep(0.5)
+            pass
+        time.sleep(0.5)
     else:
         proc.kill()
         pytest.fail(f"scribe ui did not answer on {url}:\n{log.read_text()[-3000:]}")
-    yield Desk(proc, url, home, log, netlog, port)
+    yield Desk(proc, url, printed[1], home, log, netlog, port)
     if proc.poll() is None:
         proc.send_signal(signal.SIGINT)  # Ctrl-C: the desk closes and wipes its plain files
         try:
@@ -155,9 +183,9 @@ def test_desk_listens_on_loopback_only_and_serves_no_store_files(desk: Desk) -> 
             s.settimeout(2)
             s.connect((address, desk.port))
     for secret in (desk.home / "store.sqlite3", desk.home / "audio"):
-        status, _ = get(f"{desk.url}gradio_api/file={secret}")
+        status, _ = get(f"{desk.url}gradio_api/file={secret}?token={desk.token}")
         assert status in (403, 404), f"{secret} was served"
-    status, body = get(f"{desk.url}config")
+    status, body = get(f"{desk.url}config?token={desk.token}")
     assert status == 200
     assert b'"analytics_enabled":false' in body.replace(b" ", b"")
 
@@ -177,6 +205,9 @@ def test_upload_review_edit_export_in_chromium(
         "request",
         lambda r: outside.append(r.url) if not r.url.startswith((desk.url, "data:", "blob:")) else None,
     )
+    # The page must work inside its own Content-Security-Policy and the guard's allow-list.
+    blocked: list[str] = []
+    page.on("console", lambda m: blocked.append(m.text) if "Content Security Policy" in m.text else None)
 
     def shot(name: str) -> None:
         page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
@@ -194,8 +225,8 @@ def test_upload_review_edit_export_in_chromium(
         ]
 
     try:
-        # 1. Start: the passphrase came from $SCRIBE_PASSPHRASE; create a session with consent.
-        page.goto(desk.url)
+        # 1. Start: the page opens locked although $SCRIBE_PASSPHRASE is set; the worker unlocks it.
+        unlock(page, desk)
         page.locator("#client-id input").wait_for(state="visible", timeout=60_000)
         shot("01-start")
         page.locator("#client-id input").fill("C-1042")
@@ -303,6 +334,13 @@ def test_upload_review_edit_export_in_chromium(
     assert f"— {rejected}:" not in text
     assert "Risk assessment" in text
     assert outside == [], f"the page fetched from outside the desk: {outside[:5]}"
+    assert blocked == [], blocked[:3]
+    # Refused, and not needed: gradio's own start-up probe (HEAD /, before any page) and the web-app
+    # manifest, which browsers fetch without cookies (the desk is not an installable app).
+    refused = set(re.findall(r"desk refused (\S+ \S+):", desk.log.read_text()))
+    assert refused <= {"HEAD /", "GET /manifest.json"}, (
+        f"the guard refused part of the desk's page: {refused}"
+    )
 
 
 def test_call_subtitles_opened_from_a_file_become_a_cited_draft_in_chromium(
@@ -321,7 +359,7 @@ def test_call_subtitles_opened_from_a_file_become_a_cited_draft_in_chromium(
     )
     page = browser.new_page()
     try:
-        page.goto(desk.url)
+        unlock(page, desk)
         page.locator("#client-id input").wait_for(state="visible", timeout=60_000)
         page.locator("#client-id input").fill("C-2077")
         page.locator("#start-session").click()
@@ -391,7 +429,7 @@ def test_goals_panel_accepts_a_goal_and_shows_progress_in_the_next_draft_in_chro
         page.get_by_role("option", name=re.compile(pattern)).first.click()
 
     try:
-        page.goto(desk.url)
+        unlock(page, desk)
         page.locator("#client-id input").wait_for(state="visible", timeout=60_000)
         session(GOAL_FIRST)
         expect(page.locator("#goals-list")).to_contain_text("No goals on file for this client yet")
@@ -441,6 +479,153 @@ def test_goals_panel_accepts_a_goal_and_shows_progress_in_the_next_draft_in_chro
         raise
     finally:
         page.close()
+
+
+def request(desk: Desk, path: str, *, method: str = "GET", body: bytes | None = None, **headers: str):
+    """Status, headers and body of one request to the desk (urllib sends the Host header given)."""
+    req = urllib.request.Request(f"{desk.url}{path}", data=body, method=method, headers=headers)
+    try:
+        with urllib.request.urlopen(req, timeout=10) as resp:
+            return resp.status, resp.headers, resp.read()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.headers, exc.read()
+
+
+def test_requests_without_the_key_from_a_foreign_host_or_to_the_api_are_refused(desk: Desk) -> None:
+    key = f"token={desk.token}"
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    with opener.open(f"{desk.url}?{key}", timeout=10) as resp:  # 303 to "/" with the key as a cookie
+        assert resp.status == 200 and resp.url == desk.url and b"<html" in resp.read()
+    assert [c.name for c in jar] == [f"scribe-desk-{desk.port}"]
+    for path in ("", "config", "gradio_api/info", f"gradio_api/file={desk.home / 'store.sqlite3'}"):
+        status, _, body = request(desk, path)
+        assert status == 401 and b"no launch key" in body, (path, status, body[:200])
+    join = json.dumps({"fn_index": 0, "data": [PASSPHRASE, ""], "session_hash": "x"}).encode()
+    status, _, body = request(desk, "gradio_api/queue/join", method="POST", body=join)
+    assert status == 401 and b"no launch key" in body
+    # A DNS-rebinding page sends its own name as Host, even when it has the key.
+    status, _, body = request(desk, f"config?{key}", Host=f"attacker.example:{desk.port}")
+    assert status == 403 and b"Host" in body
+    # The key does not open gradio's API routes, nor a handler the page does not wire.
+    for path in (
+        "gradio_api/info",
+        "gradio_api/openapi.json",
+        "gradio_api/call/unlock",
+        "gradio_api/mcp/sse",
+    ):
+        status, _, body = request(desk, f"{path}?{key}", method="POST" if "call" in path else "GET")
+        assert status == 403 and b"not a path the desk's page uses" in body, (path, status)
+    bad = json.dumps({"fn_index": 10_000, "data": [], "session_hash": "x"}).encode()
+    status, _, body = request(desk, f"gradio_api/queue/join?{key}", method="POST", body=bad)
+    assert status == 403 and b"not one the page uses" in body
+    # Every answer keeps out of frames and referrers, and lets the page load only from itself.
+    status, headers, _ = request(desk, f"config?{key}")
+    assert status == 200
+    assert "frame-ancestors 'none'" in headers["Content-Security-Policy"]
+    assert "default-src 'self'" in headers["Content-Security-Policy"]
+    assert headers["X-Frame-Options"] == "DENY" and headers["Referrer-Policy"] == "no-referrer"
+
+
+ATTACKER_PAGE = """<!doctype html><title>another site</title>
+<script>
+const desk = "DESK";
+window.results = {};
+async function attempt(name, f) {
+  try { window.results[name] = await f(); } catch (e) { window.results[name] = "blocked: " + e.name; }
+}
+const join = (hash) => JSON.stringify({fn_index: FN, data: [null], session_hash: hash, trigger_id: null});
+(async () => {
+  await attempt("read_config", async () => {
+    const r = await fetch(desk + "config", {credentials: "include"});
+    return r.status + " " + (await r.text()).slice(0, 300);
+  });
+  await attempt("run_handler", async () => {
+    const r = await fetch(desk + "gradio_api/queue/join", {method: "POST", credentials: "include",
+      headers: {"content-type": "application/json"}, body: join("attacker-1")});
+    return r.status + " " + (await r.text()).slice(0, 300);
+  });
+  await attempt("blind_post", async () => {
+    const r = await fetch(desk + "gradio_api/queue/join",
+      {method: "POST", mode: "no-cors", credentials: "include", body: join("attacker-2")});
+    return "sent, answer " + r.type;
+  });
+  document.getElementById("form").submit();
+  window.results.done = true;
+})();
+</script>
+<iframe id="framed" src="DESK"></iframe>
+<form id="form" method="POST" action="DESKgradio_api/queue/join" enctype="text/plain" target="sink">
+<input name='{"fn_index": FN, "session_hash": "attacker-3", "data": [null], "x": "' value='"}'></form>
+<iframe name="sink"></iframe>
+"""
+
+
+def test_a_page_from_another_origin_cannot_read_or_drive_the_desk_in_chromium(desk: Desk, browser) -> None:
+    """Another local port (another origin, same site) and a rebound name get nothing, even in the worker's browser.
+
+    The browser already holds the desk's cookie (earlier tests unlocked it), so this is
+    the worker's own browser visiting a hostile page while the desk is open.
+    """
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    from playwright.sync_api import expect
+
+    config = json.loads(request(desk, f"config?token={desk.token}")[2])
+    on_load = next(d["id"] for d in config["dependencies"] if any(t[1] == "load" for t in d["targets"]))
+    html = ATTACKER_PAGE.replace("DESK", desk.url).replace("FN", str(on_load)).encode()
+
+    class Attacker(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.end_headers()
+            self.wfile.write(html)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Attacker)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    before = desk.log.read_text()
+    page = browser.new_page()
+    try:
+        page.goto(f"http://127.0.0.1:{server.server_port}/")
+        page.wait_for_function("window.results && window.results.done === true", timeout=30_000)
+        page.wait_for_timeout(1000)  # let the form post and the frame settle (not a timing assertion)
+        results = page.evaluate("window.results")
+        framed = page.frame_locator("#framed")
+        expect(framed.locator("#passphrase")).to_have_count(0)
+        sink = next(f for f in page.frames if f.name == "sink")
+        sink_text = sink.content()
+        page.screenshot(path=str(ARTIFACTS / "12-attacker-page.png"), full_page=True)
+
+        # A name rebound to 127.0.0.1 is refused even with the launch key in the address.
+        response = page.goto(f"http://{REBOUND}:{desk.port}/?token={desk.token}")
+        assert response is not None and response.status == 403
+        assert "is not this computer's desk" in page.content()
+    finally:
+        page.close()
+        server.shutdown()
+        server.server_close()
+
+    for name in ("read_config", "run_handler"):
+        assert results[name].startswith(("blocked", "403")), (name, results[name])
+        assert "components" not in results[name] and "event_id" not in results[name]
+    assert "review desk" not in sink_text
+    refused = desk.log.read_text()[len(before) :]
+    origin = f"a page from 'http://127.0.0.1:{server.server_port}' may not use the desk"
+    for what in ("GET /config", "POST /gradio_api/queue/join"):
+        assert f"desk refused {what}: {origin}" in refused, refused[-2000:]
+    # Two fetches and the form each reached the desk and were refused; the frame was refused too.
+    assert (
+        refused.count(f"POST /gradio_api/queue/join: {origin}")
+        + refused.count("POST /gradio_api/queue/join: a same-site request")
+        >= 3
+    ), refused[-2000:]
+    assert "GET /: a same-site request may not use the desk" in refused, refused[-2000:]
+    assert f"Host '{REBOUND}:{desk.port}' is not this computer's desk" in refused
 
 
 def test_desk_made_no_outside_connection_and_wipes_plain_files_on_stop(desk: Desk) -> None:

@@ -19,9 +19,9 @@ from click.testing import CliRunner
 import synth
 from scribe import workflow
 from scribe.audio import decode as audio_io
-from scribe.core.paths import PASSPHRASE_ENV
 from scribe.core.records import RetentionPolicy
 from ui import capture, draft, pipeline, playback, recorder, sessions, start, tags, transcript
+from ui.guard import DeskGuard
 from ui.state import Desk, user_errors
 
 PASSPHRASE = "handler test passphrase"
@@ -100,15 +100,6 @@ def test_new_store_needs_the_passphrase_twice_and_a_wrong_one_is_refused(tmp_pat
         start.unlock(Desk(), "not the passphrase", "")
     d, message, cleared, _ = start.unlock(Desk(), PASSPHRASE)
     assert d.store is not None and "Unlocked" in message and cleared == ""
-
-
-def test_passphrase_from_the_environment_unlocks_at_page_load(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv(PASSPHRASE_ENV, raising=False)
-    d, message = start.unlock_from_env(Desk())
-    assert d.store is None and message == ""
-    monkeypatch.setenv(PASSPHRASE_ENV, PASSPHRASE)
-    d, message = start.unlock_from_env(Desk())
-    assert d.store is not None and "created" in message
 
 
 def test_start_session_checks_the_date_and_records_consent(desk: Desk) -> None:
@@ -538,6 +529,9 @@ def test_the_app_is_built_and_launched_on_loopback_without_share(monkeypatch: py
     assert seen["run_history"] is False and seen["enable_monitoring"] is False
     assert any(p.endswith("store.sqlite3") for p in seen["blocked_paths"])
     assert os.environ["GRADIO_TEMP_DIR"].endswith("ui-cache")
+    # Every request passes the desk's gate (tested in test_ui_guard.py and, live, test_ui_browser.py).
+    (gate,) = seen["app_kwargs"]["middleware"]
+    assert gate.cls is DeskGuard and gate.kwargs["port"] == 7999 and len(gate.kwargs["token"]) >= 43
 
 
 def test_cli_ui_refuses_a_busy_port_and_a_bad_size() -> None:
@@ -553,3 +547,17 @@ def test_cli_ui_refuses_a_busy_port_and_a_bad_size() -> None:
     assert result.exit_code == 1 and "already in use" in result.output
     result = CliRunner().invoke(cli, ["ui", "--max-upload", "lots"])
     assert result.exit_code == 2 and "500mb" in result.output
+
+
+def test_a_damaged_session_is_named_in_the_desk_list_beside_the_others(desk: Desk, scribe_home: Path) -> None:
+    import sqlite3
+
+    store = desk.need_store()
+    good = store.create_session("C-1", consent=False)
+    bad = store.create_session("C-2", consent=False)
+    db = sqlite3.connect(scribe_home / "store.sqlite3", isolation_level=None)
+    db.execute("UPDATE sessions SET info = zeroblob(60) WHERE id = ?", (bad,))
+    db.close()
+    rows = sessions.session_rows(desk)
+    assert list(rows["Id"]) == [good[:8], bad[:8]]
+    assert list(rows["Status"]) == ["new", "damaged"] and rows["Client"][0] == "C-1"

@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 SCRIPT = """
 import sys, threading, time
 from pathlib import Path
@@ -24,13 +26,14 @@ except KeyboardInterrupt:
 """
 
 
-def test_ctrl_c_exits_within_grace_and_wipes_cache(tmp_path: Path) -> None:
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
+def test_ctrl_c_or_sigterm_exits_within_grace_and_wipes_cache(tmp_path: Path, signum: int) -> None:
     cache = tmp_path / "ui-cache"
     cache.mkdir()
     (cache / "upload.wav").write_bytes(b"plain audio")
     proc = subprocess.Popen([sys.executable, "-c", SCRIPT, str(cache)], stdout=subprocess.PIPE, text=True)
     assert proc.stdout is not None and proc.stdout.readline().strip() == "ready"
-    proc.send_signal(signal.SIGINT)
+    proc.send_signal(signum)
     # A hang guard, not a speed check: without the watchdog the exit waits for the 60 s worker.
     proc.wait(timeout=30)
     assert proc.returncode == 0

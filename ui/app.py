@@ -5,7 +5,9 @@
 
 Hardening, because the desk shows client data on a shared machine: bound to 127.0.0.1, no share link, no analytics, no run
 history kept in the browser, no monitoring or MCP endpoints, no public API for
-the handlers, an upload size limit, and gradio's file cache moved into a private
+the handlers, a gate that serves only the worker's own page (``ui/guard.py``:
+Host check, launch key, no other origin, security headers), every new page
+locked until the worker unlocks it, an upload size limit, and gradio's file cache moved into a private
 folder of the data directory that is wiped when the app starts and stops. The
 encrypted store and its audio folder are explicitly blocked from being served.
 """
@@ -15,6 +17,7 @@ from __future__ import annotations
 import atexit
 import logging
 import os
+import secrets
 import signal
 import threading
 import time
@@ -22,10 +25,12 @@ from pathlib import Path
 from typing import Any
 
 import gradio as gr
+from starlette.middleware import Middleware
 
 from scribe.asr.models import DEFAULT_MODEL
 from scribe.core.paths import audio_dir, data_dir, store_file
 from ui import capture, draft, sessions, start, tags, transcript
+from ui.guard import DeskGuard, page_handlers
 from ui.state import (
     MODEL_ENV,
     Desk,
@@ -105,10 +110,8 @@ def build_app(model: str | None = None) -> gr.Blocks:
 
         for dep in w.deps:
             dep.then(render_all, [desk], outputs, show_progress="hidden", **handler_kwargs())
-        message = w.start_message  # type: ignore[attr-defined]
-        app.load(start.unlock_from_env, [desk], [desk, message], **handler_kwargs()).then(
-            render_all, [desk], outputs, show_progress="hidden", **handler_kwargs()
-        )
+        # A new page starts locked: the worker unlocks it, never the environment.
+        app.load(render_all, [desk], outputs, show_progress="hidden", **handler_kwargs())
     return app
 
 
@@ -117,7 +120,7 @@ STOP_GRACE_SECONDS = 10.0
 
 
 def stop_promptly_on_ctrl_c(cache: Path, grace: float = STOP_GRACE_SECONDS) -> None:
-    """Make Ctrl-C stop the desk within ``grace`` seconds, plain files wiped.
+    """Make Ctrl-C (and SIGTERM) stop the desk within ``grace`` seconds, plain files wiped.
 
     gradio closes the server on Ctrl-C, but the interpreter then waits for open
     browser connections and for any transcription still running in a worker
@@ -134,9 +137,13 @@ def stop_promptly_on_ctrl_c(cache: Path, grace: float = STOP_GRACE_SECONDS) -> N
     def on_interrupt(signum: int, frame: object) -> None:
         threading.Thread(target=force_exit, name="desk-stop", daemon=True).start()
         signal.signal(signal.SIGINT, signal.default_int_handler)
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGINT, on_interrupt)
+    # A logout or `kill` sends SIGTERM, whose default ends the process without running atexit:
+    # it must stop the desk the same way, so no uploaded plain audio outlives it.
+    signal.signal(signal.SIGTERM, on_interrupt)
 
 
 def launch(
@@ -145,8 +152,14 @@ def launch(
     model: str | None = None,
     max_file_size: str | int = DEFAULT_MAX_UPLOAD,
     block: bool = True,
+    token: str | None = None,
 ) -> gr.Blocks:
-    """Start the desk on http://127.0.0.1:PORT. With ``block=False`` it returns the running app."""
+    """Start the desk on http://127.0.0.1:PORT. With ``block=False`` it returns the running app.
+
+    Only pages opened with ``token`` (the launch key, see ``launch_url``) can use it;
+    without one, a new key is made and nobody can open the desk.
+    """
+    token = token or new_token()
     cache = prepare_cache()
     atexit.register(wipe_dir, cache)  # also after Ctrl-C, which ends the blocking launch below
     if block and threading.current_thread() is threading.main_thread():
@@ -172,5 +185,18 @@ def launch(
         theme=theme(),
         css=CSS,
         prevent_thread_lock=not block,
+        app_kwargs={
+            "middleware": [Middleware(DeskGuard, port=port, token=token, handlers=lambda: page_handlers(app))]
+        },
     )
     return app
+
+
+def new_token() -> str:
+    """A fresh launch key: 256 random bits, URL-safe."""
+    return secrets.token_urlsafe(32)
+
+
+def launch_url(port: int, token: str) -> str:
+    """The address that opens the desk (its launch key trades for a cookie at the first visit)."""
+    return f"http://{HOST}:{port}/?token={token}"

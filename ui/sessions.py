@@ -22,7 +22,8 @@ def session_rows(desk: Desk) -> pd.DataFrame:
     if desk.store is None:
         return pd.DataFrame([], columns=COLUMNS)
     rows = []
-    for s in desk.store.list_sessions():
+    damaged: list[tuple[str, str]] = []
+    for s in desk.store.list_sessions(damaged=damaged):
         audio = "kept" if s.has_audio else ("deleted" if s.audio_deleted_at else "—")
         signed = (s.signed_at or "")[:10]
         rows.append(
@@ -37,6 +38,8 @@ def session_rows(desk: Desk) -> pd.DataFrame:
                 signed,
             ]
         )
+    # A session that cannot be read is named, not hidden, and does not hide the others.
+    rows += [[sid[:8], "(cannot be read: damaged)", "", "", "damaged", "", "", ""] for sid, _ in damaged]
     return pd.DataFrame(rows, columns=COLUMNS)
 
 

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import os
 from datetime import date
 
 import gradio as gr
 
 from scribe.core.errors import StoreError
-from scribe.core.paths import PASSPHRASE_ENV
 from scribe.store import Store
 from ui.state import Desk, user_errors
 from ui.wiring import TabView, Wiring
@@ -35,17 +33,6 @@ def unlock(desk: Desk, passphrase: str, confirm: str = "") -> tuple[Desk, str, s
         )
     desk.store = Store.open(passphrase=passphrase, create=new)
     return desk, unlocked_message(desk, new), "", ""
-
-
-@user_errors
-def unlock_from_env(desk: Desk) -> tuple[Desk, str]:
-    """At page load: unlock with ``$SCRIBE_PASSPHRASE`` when the worker set it (else wait for the form)."""
-    passphrase = os.environ.get(PASSPHRASE_ENV)
-    if desk.store is not None or not passphrase:
-        return desk, ""
-    new = not Store.exists()
-    desk.store = Store.open(passphrase=passphrase, create=new)
-    return desk, unlocked_message(desk, new)
 
 
 def unlocked_message(desk: Desk, new: bool) -> str:
@@ -141,7 +128,11 @@ def build(w: Wiring) -> TabView:
                 elem_classes=["step-title"],
             )
             passphrase = gr.Textbox(label="Passphrase", type="password", elem_id="passphrase")
-            confirm = gr.Textbox(label="Passphrase again (only when creating a new store)", type="password")
+            confirm = gr.Textbox(
+                label="Passphrase again (only when creating a new store)",
+                type="password",
+                elem_id="passphrase-confirm",
+            )
             unlock_btn = gr.Button("Unlock", variant="primary", elem_id="unlock")
         with gr.Group(visible=False) as session_box:
             gr.Markdown("### New session", elem_classes=["step-title"])
@@ -186,5 +177,4 @@ def build(w: Wiring) -> TabView:
     w.on(give_btn.click, lambda desk: update_consent(desk, True), [d], [d, message])
     w.on(withdraw_btn.click, lambda desk: update_consent(desk, False), [d], [d, message])
     w.on(lock_btn.click, lock, [d], [d, message])
-    w.start_message = message  # type: ignore[attr-defined]  # the app writes the page-load unlock result here
     return TabView([locked_box, session_box, client, current_box, current], render)

@@ -41,8 +41,9 @@ def ui_cmd(port: int, model: str | None, max_upload: str) -> None:
     """Open the review desk: record or upload, review, edit, export and sign notes.
 
     It listens on 127.0.0.1 only: nothing is reachable from other computers and
-    nothing is sent anywhere. Open the address it prints in your browser. The
-    passphrase is asked in the page, or read from $SCRIBE_PASSPHRASE.
+    nothing is sent anywhere. Open the address it prints in your browser: it
+    carries a key made for this launch, and other pages (or programs without
+    the key) are refused. Each new page asks for the passphrase.
     """
     if not re.fullmatch(r"\d+\s*(b|kb|mb|gb|tb)", max_upload.strip().lower()):
         raise click.BadParameter("write a size like 500mb or 2gb.", param_hint="--max-upload")
@@ -51,9 +52,13 @@ def ui_cmd(port: int, model: str | None, max_upload: str) -> None:
             f"Port {port} is already in use (is the desk already open?). Try --port {port + 1}."
         )
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
-    from ui.app import launch
+    from ui.app import launch, launch_url, new_token
 
+    token = new_token()
     click.echo(
-        f"session-scribe desk: http://127.0.0.1:{port}  (Ctrl-C to stop; notes lock when it stops)", err=True
+        f"session-scribe desk: {launch_url(port, token)}\n"
+        "  Open this address in your browser (it holds this launch's key; keep it to yourself).\n"
+        "  Ctrl-C to stop; the notes lock when it stops.",
+        err=True,
     )
-    launch(port, model=model, max_file_size=max_upload.strip().lower().replace(" ", ""))
+    launch(port, model=model, max_file_size=max_upload.strip().lower().replace(" ", ""), token=token)

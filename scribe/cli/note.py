@@ -6,7 +6,6 @@ this computer; a bad input ends with a one-line ``Error: ...`` and a non-zero ex
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import click
@@ -15,9 +14,9 @@ from note_formats import FORMATS, DraftOptions, export
 from note_formats.export import RENDERERS, export_kind
 from scribe import workflow
 from scribe.asr.transcribe import Transcriber
-from scribe.cli.sessions import open_store_for_saving
+from scribe.cli.sessions import check_saving, open_store_from_env_or_prompt
 from scribe.core.errors import NoteError, TranscriptError
-from scribe.core.records import Annotation, Transcript
+from scribe.core.records import Annotation, Transcript, annotations_from_json, read_record_file
 from scribe.transcripts.typed import TEXT_SUFFIXES, read_text_file
 
 
@@ -26,33 +25,26 @@ def register(group: click.Group) -> None:
 
 
 def load_annotations(path: Path) -> list[Annotation]:
-    """A JSON list of annotations (e.g. reviewed ones saved earlier)."""
+    """A JSON list of annotations (e.g. reviewed ones saved earlier), validated."""
     if not path.is_file():
         raise TranscriptError(f"No such annotations file: {path}")
+    text = read_record_file(path)
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise TranscriptError(
-            f"{path.name} is not valid JSON ({exc}). Expected a list of annotations."
-        ) from exc
-    if isinstance(data, dict) and "annotations" in data:
-        data = data["annotations"]
-    if not isinstance(data, list):
-        raise TranscriptError(f"{path.name} should hold a JSON list of annotations.")
-    return [Annotation.from_dict(item) for item in data]
+        return annotations_from_json(text)
+    except TranscriptError as exc:
+        raise TranscriptError(f"{path.name}: {exc}") from None
 
 
 def read_session(
     source: Path | None,
     text_file: Path | None,
-    annotations_file: Path | None,
+    annotations: list[Annotation] | None,
     model: str | None = None,
     speakers: int = 2,
 ) -> tuple[Transcript, list[Annotation]]:
     """The transcript and annotations for one of: audio, transcript JSON, or a text file."""
     if (source is None) == (text_file is None):
         raise NoteError("Give either a recording / transcript JSON, or --text FILE (not both).")
-    annotations = load_annotations(annotations_file) if annotations_file else None
     if text_file is not None:
         text = read_text_file(text_file)
         if annotations is not None:
@@ -83,11 +75,6 @@ def _from_recording(source: Path | None) -> bool:
     return source is not None and source.is_file() and Transcript.load(source).source == "audio"
 
 
-def _open_store(source: Path | None, client_id: str, consent: bool | None):
-    """The opened store, after checking what saving this session will need."""
-    return open_store_for_saving(client_id, recording=_from_recording(source), consent=consent)
-
-
 @click.command("note")
 @click.argument("source", required=False, type=click.Path(path_type=Path))
 @click.option(
@@ -109,10 +96,13 @@ def _open_store(source: Path | None, client_id: str, consent: bool | None):
     "--out",
     "-o",
     type=click.Path(path_type=Path),
-    help="Write FILE.docx/.pdf/.md/.txt/.json (default: Markdown).",
+    help="Write FILE.docx/.pdf/.md/.txt/.json (default: Markdown to the screen). The file is not "
+    "encrypted; it is made readable by you only (mode 0600).",
 )
 @click.option("--client", "client_id", default="", help="Client identifier for the header.")
-@click.option("--date", "session_date", default="", help="Session date (default: the transcript's date).")
+@click.option(
+    "--date", "session_date", default="", help="Session date, YYYY-MM-DD (default: the transcript's date)."
+)
 @click.option(
     "--session-type", default="individual", show_default=True, help="individual, family, group, ..."
 )
@@ -163,14 +153,22 @@ def note_cmd(
     need your check before signing.
     """
     kind = export_kind(out) if out else "md"  # a bad --out fails before any slow work
-    if source is not None and text_file is None and source.suffix.lower() in TEXT_SUFFIXES:
-        source, text_file = None, source  # notes, a typed conversation or subtitles: no recording
-    # Open the store (and ask for its passphrase) before minutes of work, not after.
-    store = None if no_store else _open_store(source, client_id, consent)
-    transcript, annotations = read_session(source, text_file, annotations_file, model, speakers)
     options = DraftOptions(
         client_id=client_id, session_date=session_date, session_type=session_type, worker=worker
     )
+    workflow.check_draft_options(options)  # so does a bad --date or --client
+    if source is not None and text_file is None and source.suffix.lower() in TEXT_SUFFIXES:
+        source, text_file = None, source  # notes, a typed conversation or subtitles: no recording
+    # Inputs are read and checked before the store is touched: a bad one leaves the store as it was.
+    given = load_annotations(annotations_file) if annotations_file else None
+    if not no_store:
+        check_saving(client_id, recording=_from_recording(source), consent=consent)
+    # A recording is opened into the store (and the passphrase asked) before minutes of
+    # transcription; anything else once its inputs are read (the draft needs the client's goals).
+    store = open_store_from_env_or_prompt(create=True) if not no_store and _is_recording(source) else None
+    transcript, annotations = read_session(source, text_file, given, model, speakers)
+    if not no_store and store is None:
+        store = open_store_from_env_or_prompt(create=True)
     if store is not None:  # progress on the client's goals on file (theirs only)
         options.goals = workflow.goal_thread(store, client_id, transcript, annotations)
     drafted = workflow.make_draft(fmt, transcript, annotations, options)

@@ -21,9 +21,10 @@ import click
 
 from note_formats import export, render_text
 from scribe.core.errors import ConsentError, StoreError
+from scribe.core.fields import check_line
 from scribe.core.paths import PASSPHRASE_ENV
 from scribe.core.records import RetentionPolicy
-from scribe.store import Store
+from scribe.store import Store, crypto
 
 
 def open_store_from_env_or_prompt(home: str | Path | None = None, *, create: bool = False) -> Store:
@@ -37,11 +38,12 @@ def open_store_from_env_or_prompt(home: str | Path | None = None, *, create: boo
         raise StoreError("There is no session store yet: it is created when you first save a session.")
     passphrase = os.environ.get(PASSPHRASE_ENV)
     if not passphrase:
-        if new:
+        if new:  # typed twice and checked before the store exists: a typo never becomes the key
             passphrase = click.prompt(
                 "Choose a passphrase for the new encrypted session store (8+ characters)",
                 hide_input=True,
                 confirmation_prompt=True,
+                value_proc=_valid_new_passphrase,
                 err=True,
             )
         else:
@@ -49,10 +51,19 @@ def open_store_from_env_or_prompt(home: str | Path | None = None, *, create: boo
     return Store.open(home, passphrase=passphrase, create=create)
 
 
+def _valid_new_passphrase(value: str) -> str:
+    try:
+        crypto.check_passphrase(value)
+    except StoreError as exc:
+        raise click.BadParameter(str(exc)) from None  # click says why and asks again
+    return value
+
+
 def check_saving(client_id: str, *, recording: bool, consent: bool | None) -> None:
     """Raise if a session with these flags cannot be saved (no ``--client``; a recording without consent)."""
     if not (client_id or "").strip():
         raise StoreError("Give --client ID to save the session (a case number or initials), or --no-store.")
+    check_line("client identifier", client_id)
     if recording and not consent:
         raise ConsentError(
             "A recording is kept only with the client's consent to recording. Pass --consent if they "
@@ -84,9 +95,10 @@ def sessions() -> None:
 @click.option("--client", default=None, help="Only this client's sessions.")
 def list_cmd(client: str | None) -> None:
     """One line per session, newest first."""
+    damaged: list[tuple[str, str]] = []
     with open_store_from_env_or_prompt() as store:
-        rows = store.list_sessions(client)
-    if not rows:
+        rows = store.list_sessions(client, damaged=damaged)
+    if not rows and not damaged:
         click.echo("No sessions stored.")
         return
     click.echo(
@@ -97,6 +109,12 @@ def list_cmd(client: str | None) -> None:
         click.echo(
             f"{s.id[:8]:8}  {s.session_date:10}  {s.client_id[:16]:16}  {s.session_type[:12]:12}  "
             f"{'yes' if s.consent else 'no':7}  {s.status:11}  {audio:7}  {len(s.draft_ids)}"
+        )
+    if damaged:  # the others were listed; say which could not be read, in one line
+        names = ", ".join(sid[:8] for sid, _ in damaged)
+        raise StoreError(
+            f"{len(damaged)} session(s) could not be read and are not listed: {names} "
+            f"({damaged[0][1].rstrip('.')}). The others are fine; restore the store from a backup for those."
         )
 
 
@@ -158,7 +176,10 @@ def show_cmd(session_id: str, show_transcript: bool, show_note: bool) -> None:
     help="Also write the newest note in this format.",
 )
 def export_cmd(session_id: str, dest: Path, with_audio: bool, note_kind: str | None) -> None:
-    """Write a session, DECRYPTED, to a folder (JSON of everything; optionally audio and the note)."""
+    """Write a session, DECRYPTED, to a folder (JSON of everything; optionally audio and the note).
+
+    The files are readable by you only (mode 0600), but not encrypted.
+    """
     with open_store_from_env_or_prompt() as store:
         sid = store.resolve_session_id(session_id)
         out = store.export_session(sid, dest, include_audio=with_audio)

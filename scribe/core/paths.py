@@ -6,8 +6,11 @@ scripts use to point everything at a temporary directory.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
+import tempfile
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from scribe.core.errors import StoreError
@@ -79,3 +82,23 @@ def fsync_dir(path: Path) -> None:
         pass
     finally:
         os.close(fd)
+
+
+@contextlib.contextmanager
+def private_output(path: Path, discard: Callable[[Path], object] | None = None) -> Iterator[Path]:
+    """A new file beside ``path``, readable and writable by the user only (0600), to write into.
+
+    When the block ends without error the file replaces ``path`` (atomically, so a
+    reader never sees half a file); otherwise it is removed (by ``discard``, e.g. an
+    overwriting delete, when given). For decrypted exports:
+    the folder is the worker's choice, but other accounts on the machine need not read them.
+    """
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    os.close(fd)
+    try:
+        yield Path(tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            (discard or os.unlink)(Path(tmp))
+        raise

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from scribe.core.errors import AudioError, ConsentError, StoreError
-from scribe.core.paths import audio_dir, fsync_dir
+from scribe.core.paths import audio_dir, fsync_dir, private_output
 from scribe.core.records import RetentionPolicy, now_iso
 from scribe.store import securefile
 
@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 RETENTION_MODES = ("keep", "delete_when_signed", "delete_after_days")
 
 
-def _pid_alive(pid: int) -> bool:
+def pid_alive(pid: int) -> bool:
     """Whether a process that may be writing an audio file is still running (same machine)."""
     if pid <= 0:
         return False
@@ -68,7 +68,7 @@ class SessionAudio:
         with self._core.tx(write=False) as db:
             rows = db.execute("SELECT file, pid FROM pending_wipe").fetchall()
         for file, pid in rows:
-            if pid == os.getpid() or _pid_alive(pid):
+            if pid == os.getpid() or pid_alive(pid):
                 continue  # still being written by a live process
             securefile.wipe_file(audio_dir(self._core.home) / file)
             with self._core.tx() as db:
@@ -148,23 +148,17 @@ class SessionAudio:
         return self._decrypted(path, session_id)
 
     def export_audio(self, session_id: str, dest: str | Path) -> Path:
-        """Write the decrypted audio to ``dest`` (a path the worker chose: it is plaintext there)."""
+        """Write the decrypted audio to ``dest`` (a path the worker chose: it is plaintext there, mode 0600)."""
         dest = Path(dest)
         with self._core.tx() as db:
             path, _ = self.audio_file(db, session_id)
             self._core.log("exported", session_id, what="audio", dest=str(dest))
-        tmp = dest.with_name(dest.name + ".part")
         try:
-            with open(tmp, "wb") as out:
+            with private_output(dest, securefile.wipe_file) as tmp, open(tmp, "wb") as out:  # 0600
                 for chunk in self._decrypted(path, session_id):
                     out.write(chunk)
-            os.replace(tmp, dest)
         except OSError as exc:
-            securefile.wipe_file(tmp)
             raise StoreError(f"Could not write the audio to {dest} ({exc.strerror or exc}).") from exc
-        except BaseException:
-            securefile.wipe_file(tmp)
-            raise
         return dest
 
     def _decrypted(self, path: Path, session_id: str) -> Iterator[bytes]:

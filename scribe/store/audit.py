@@ -9,7 +9,11 @@ Editing, inserting or deleting any entry breaks the chain from there on, and
 because the MAC is keyed, nobody without the passphrase can forge a new chain
 (a plain SHA-256 chain could simply be recomputed by whoever edited it). The
 newest (seq, hash) is also kept, encrypted, in the store's ``meta`` table and
-updated in the same transaction, so cutting entries off the end shows too.
+updated in the same transaction, so cutting entries off the end shows too. The
+first entry must be the store's creation, naming the store's id: deleting the
+whole log (and its head) leaves a log that does not start there. The records
+are checked against the log as well (``check_records``): whatever it says was
+saved or signed, and no later entry removed, must still be in the store.
 Rolling the *whole* store file back to an older copy cannot be detected
 locally; that needs an external anchor (a backup, a printed hash).
 
@@ -22,6 +26,7 @@ the real one. This is the "audit controls" and "integrity" of 45 CFR 164.312(b),
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterable
 from typing import Any
 
 from scribe.core.records import AuditEntry, AuditReport, now_iso
@@ -141,8 +146,8 @@ class AuditLog:
             )
         return out
 
-    def verify(self) -> AuditReport:
-        """Walk the whole chain; report the first entry that does not verify."""
+    def verify(self, store_id: str | None = None) -> AuditReport:
+        """Walk the whole chain from the store's creation; report the first entry that does not verify."""
         expected_seq, prev, count = 1, GENESIS, 0
         rows = self._db.execute(
             "SELECT seq, at, actor, action, session_id, details, prev_hash, hash FROM audit ORDER BY seq"
@@ -160,6 +165,8 @@ class AuditLog:
                 return AuditReport(
                     False, count, seq, f"entry #{seq} has details that fail their integrity check"
                 )
+            if seq == 1 and (problem := self._not_the_creation(action, blob, store_id)):
+                return AuditReport(False, count, 1, problem)
             prev, expected_seq, count = digest, seq + 1, count + 1
         try:
             head = self._head()
@@ -168,7 +175,7 @@ class AuditLog:
         if head is None:
             if count:
                 return AuditReport(False, count, expected_seq, "the record of the newest entry is missing")
-            return AuditReport(True, 0)
+            return AuditReport(False, 0, 1, "the log is empty: its history was deleted")
         if head[0] > expected_seq - 1:
             return AuditReport(
                 False, count, expected_seq, f"entries after #{expected_seq - 1} were removed (log ends early)"
@@ -178,3 +185,85 @@ class AuditLog:
         if head[1] != prev:
             return AuditReport(False, count, head[0], f"entry #{head[0]} is not the one last written")
         return AuditReport(True, count)
+
+    def _not_the_creation(self, action: str, blob: bytes, store_id: str | None) -> str:
+        """Why entry #1 is not this store's creation ("" when it is)."""
+        if action != "store_created":
+            return "the log does not start with the store's creation: its history was deleted"
+        named = self._cipher.open_json(blob, "audit", "details", 1).get("store_id")
+        if store_id is not None and named is not None and named != store_id:
+            return "the log starts with another store's creation"
+        return ""
+
+    def check_records(self, audio_files: Iterable[str]) -> AuditReport | None:
+        """The first stored record that contradicts the (verified) log, or None when all agree.
+
+        Checked for every session the log does not record as deleted: the session, each
+        transcript, annotation set and note version saved, each signature (and the session
+        still signed), the audio saved and not deleted since. ``audio_files`` are the
+        encrypted files in the audio folder: each must be known to the store.
+        """
+        entries = self.entries()
+        count = len(entries)
+        gone = {e.session_id for e in entries if e.action == "session_deleted"}
+        db = self._db
+        sessions = {
+            sid: (status, signed_at)
+            for sid, status, signed_at in db.execute("SELECT id, status, signed_at FROM sessions")
+        }
+        drafts = {(d, v): st for d, v, st in db.execute("SELECT draft_id, version, status FROM drafts")}
+        docs = {
+            table: set(db.execute(f"SELECT session_id, version FROM {table}").fetchall())
+            for table in ("transcripts", "annotations")
+        }
+        audio = dict(db.execute("SELECT session_id, file FROM audio").fetchall())
+        has_audio: dict[str, int] = {}
+
+        def broken(e: AuditEntry, what: str) -> AuditReport:
+            return AuditReport(False, count, e.seq, f"{what} (entry #{e.seq}) is missing from the store")
+
+        for e in entries:
+            sid, d = e.session_id, e.details
+            if sid is None or sid in gone:
+                continue
+            short = sid[:8]
+            if sid not in sessions:
+                return broken(e, f"session {short}")
+            if e.action in ("transcript_saved", "annotations_saved"):
+                table = "transcripts" if e.action == "transcript_saved" else "annotations"
+                if (sid, d.get("version")) not in docs[table]:
+                    return broken(e, f"version {d.get('version')} of the {table[:-1]} of session {short}")
+            elif e.action in ("draft_saved", "signed"):
+                want = "signed" if e.action == "signed" else "draft"
+                if drafts.get((d.get("draft_id"), d.get("version"))) != want:
+                    return broken(e, f"{want} version {d.get('version')} of note {d.get('draft_id')}")
+                status, signed_at = sessions[sid]
+                if want == "signed" and (signed_at is None or status not in ("signed", "amending")):
+                    return AuditReport(
+                        False,
+                        count,
+                        e.seq,
+                        f"session {short} was signed (entry #{e.seq}) but is stored as {status}",
+                    )
+            elif e.action in ("audio_saved", "audio_deleted"):
+                has_audio[sid] = e.seq if e.action == "audio_saved" else 0
+        for sid, seq in has_audio.items():
+            if seq and not audio.get(sid):
+                return AuditReport(
+                    False,
+                    count,
+                    seq,
+                    f"the audio of session {sid[:8]} (entry #{seq}) is missing from the store",
+                )
+        known = set(audio.values()) | {f for (f,) in db.execute("SELECT file FROM pending_wipe")}
+        for name in sorted(audio_files):
+            if name not in known:
+                return AuditReport(
+                    False, count, None, f"audio file {name} is in the store's folder but not in its records"
+                )
+        for sid, seq in has_audio.items():
+            if seq and audio.get(sid) not in set(audio_files):
+                return AuditReport(
+                    False, count, seq, f"the audio file of session {sid[:8]} (entry #{seq}) is missing"
+                )
+        return None

@@ -13,14 +13,22 @@ logged as "viewed" in the audit log.
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from scribe.core.errors import NoteError, StoreError
-from scribe.core.records import Annotation, DraftVersion, NoteDraft, NoteEdit, Transcript, now_iso
+from scribe.core.errors import NoteError, StoreError, TranscriptError
+from scribe.core.paths import private_output
+from scribe.core.records import (
+    Annotation,
+    DraftVersion,
+    NoteDraft,
+    NoteEdit,
+    Transcript,
+    check_annotations,
+    now_iso,
+)
 from scribe.store.audio import SessionAudio
 
 if TYPE_CHECKING:
@@ -32,6 +40,14 @@ DRAFT_COLUMNS = "draft_id, version, session_id, format, status, amends, saved_at
 _BEFORE_TRANSCRIBED = ("new", "recorded")
 _BEFORE_TAGGED = (*_BEFORE_TRANSCRIBED, "transcribed")
 _BEFORE_DRAFTED = (*_BEFORE_TAGGED, "tagged")
+
+
+def _require_valid(what: str, check: Callable[[], None]) -> None:
+    """The store keeps only records that load again: a value out of range is refused before writing."""
+    try:
+        check()
+    except TranscriptError as exc:
+        raise StoreError(f"The {what} was not saved: {exc}") from None
 
 
 class SessionContent:
@@ -93,6 +109,7 @@ class SessionContent:
         A transcript of a recording (``source == "audio"``) needs the client's
         consent; dictated or typed ones do not.
         """
+        _require_valid("transcript", transcript.check)
         if transcript.source == "audio":
             self._core.require_recording_consent(session_id)
         return self._save_doc(
@@ -111,13 +128,16 @@ class SessionContent:
 
     def save_annotations(self, session_id: str, annotations: list[Annotation]) -> int:
         """Store the tagger's (or the reviewed) annotations as a new version. Returns the version."""
+        _require_valid("annotations", lambda: check_annotations(annotations))
         data = [a.to_dict() for a in annotations]
         return self._save_doc("annotations", session_id, data, "annotations_saved", "tagged", _BEFORE_TAGGED)
 
     def get_annotations(self, session_id: str, version: int | None = None) -> list[Annotation]:
         """The newest annotations (or ``version``); an empty list if none were saved."""
         data = self._get_doc("annotations", session_id, version)
-        return [Annotation.from_dict(a) for a in data or []]
+        annotations = [Annotation.from_dict(a) for a in data or []]
+        check_annotations(annotations)
+        return annotations
 
     # --- drafts and signed notes -------------------------------------------------------
 
@@ -190,6 +210,7 @@ class SessionContent:
         """
         if not draft.id:
             raise StoreError("The draft has no id; give NoteDraft an id before saving it.")
+        _require_valid("draft", draft.check)
         with self._core.tx() as db:
             self._core.session_row(db, session_id)
             owner = db.execute(
@@ -323,7 +344,8 @@ class SessionContent:
 
         Every version of every draft is included, so signed notes and amendments
         travel together. With ``include_audio`` the audio is written beside it. The
-        exported files are plaintext: ``dest`` should be where the worker chose.
+        exported files are plaintext, readable by the user only (mode 0600): ``dest``
+        should be where the worker chose.
         """
         dest = Path(dest)
         try:
@@ -360,10 +382,9 @@ class SessionContent:
             "drafts": [{"draft_id": k, "versions": v} for k, v in drafts.items()],
         }
         out = dest / f"session-{session_id}.json"
-        tmp = out.with_name(out.name + ".part")
         try:
-            tmp.write_text(json.dumps(data, indent=2, ensure_ascii=False), encoding="utf-8")
-            os.replace(tmp, out)
+            with private_output(out) as tmp:  # decrypted: readable by the user only (0600)
+                tmp.write_text(json.dumps(data, indent=2, ensure_ascii=False), encoding="utf-8")
         except OSError as exc:
             raise StoreError(f"Could not write the export to {dest} ({exc.strerror or exc}).") from exc
         if include_audio and info.has_audio:

@@ -22,6 +22,11 @@ from scribe.store import db as store_db
 from scribe.store.audit import AuditLog
 
 
+def audit_log(db: sqlite3.Connection, data_key: bytes) -> AuditLog:
+    """The store's audit log, keyed by sub-keys of its data key."""
+    return AuditLog(db, crypto.RowCipher(crypto.subkey(data_key, "rows")), crypto.subkey(data_key, "audit"))
+
+
 @dataclass(eq=False)
 class StoreCore:
     """An unlocked store's connection and keys. Thread-safe: one lock around the connection."""
@@ -38,7 +43,7 @@ class StoreCore:
         self.path = store_file(self.home)
         self.cipher = crypto.RowCipher(crypto.subkey(self.data_key, "rows"))
         self.index_key = crypto.subkey(self.data_key, "client-index")
-        self.audit = AuditLog(self.db, self.cipher, crypto.subkey(self.data_key, "audit"))
+        self.audit = audit_log(self.db, self.data_key)
 
     def close(self) -> None:
         """Close the connection; the data key is dropped with the store."""

@@ -48,6 +48,10 @@ class IntegrityError(StoreError):
     """A ciphertext failed authentication: wrong key, or the data was altered or damaged."""
 
 
+class WrongPassphrase(StoreError):
+    """The passphrase does not unwrap the store's key."""
+
+
 @dataclass(frozen=True)
 class KdfParams:
     """Argon2id settings, stored beside the wrapped key so old stores keep opening."""
@@ -136,7 +140,7 @@ def unwrap_key(wrapped: bytes, passphrase: str, params: KdfParams, store_id: str
     try:
         return AESGCM(kek).decrypt(wrapped[:NONCE_BYTES], wrapped[NONCE_BYTES:], _wrap_aad(store_id, params))
     except InvalidTag:
-        raise StoreError(
+        raise WrongPassphrase(
             "Wrong passphrase for this session store. Nothing was changed; try again "
             f"(or check {PASSPHRASE_ENV} / {HOME_ENV})."
         ) from None

@@ -85,6 +85,24 @@ CREATE INDEX IF NOT EXISTS drafts_session ON drafts(session_id);
 -- Versions are never edited: a change is a new version, and a signed note stays as signed.
 CREATE TRIGGER IF NOT EXISTS drafts_immutable BEFORE UPDATE ON drafts
 BEGIN SELECT RAISE(ABORT, 'saved note versions are immutable; save a new version'); END;
+-- A signed note and its session's signature are kept: only deleting the whole session
+-- through the store (which lists it in "deleting" inside its transaction, and logs it)
+-- removes them. The audit log's cross-check catches the same change made around these.
+CREATE TABLE IF NOT EXISTS deleting (session_id TEXT PRIMARY KEY);
+CREATE TRIGGER IF NOT EXISTS drafts_signed_kept BEFORE DELETE ON drafts
+WHEN OLD.status = 'signed' AND NOT EXISTS (SELECT 1 FROM deleting WHERE session_id = OLD.session_id)
+BEGIN SELECT RAISE(ABORT, 'a signed note cannot be deleted on its own; delete its session'); END;
+CREATE TRIGGER IF NOT EXISTS sessions_signed_kept BEFORE DELETE ON sessions
+WHEN OLD.signed_at IS NOT NULL AND NOT EXISTS (SELECT 1 FROM deleting WHERE session_id = OLD.id)
+BEGIN SELECT RAISE(ABORT, 'a signed session is deleted only through the store'); END;
+CREATE TRIGGER IF NOT EXISTS sessions_stay_signed BEFORE UPDATE OF status, signed_at ON sessions
+WHEN OLD.signed_at IS NOT NULL AND (NEW.signed_at IS NULL OR NEW.status NOT IN ('signed', 'amending'))
+BEGIN SELECT RAISE(ABORT, 'a signed session stays signed (an amendment is a new version)'); END;
+-- Sessions a process (its pid) is still saving part by part; if it dies first, the next open
+-- deletes the half-saved session, so a session is kept whole or not at all.
+CREATE TABLE IF NOT EXISTS incomplete (
+    session_id TEXT PRIMARY KEY REFERENCES sessions(id), pid INTEGER NOT NULL, created_at TEXT NOT NULL
+);
 -- Audio files to overwrite and unlink: deleted ones (pid 0) and ones being written by a
 -- process (its pid), so a file orphaned by a crash is removed at the next open.
 CREATE TABLE IF NOT EXISTS pending_wipe (file TEXT PRIMARY KEY, pid INTEGER NOT NULL, created_at TEXT NOT NULL);

@@ -45,6 +45,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from scribe.core.errors import StoreError
+from scribe.core.fields import check_date, check_line
 from scribe.core.paths import audio_dir, data_dir, store_file
 from scribe.core.records import (
     AuditEntry,
@@ -55,10 +56,11 @@ from scribe.core.records import (
 )
 from scribe.store import crypto
 from scribe.store import db as store_db
-from scribe.store.audio import RETENTION_MODES, SessionAudio
+from scribe.store.audio import RETENTION_MODES, SessionAudio, pid_alive
 from scribe.store.content import SessionContent
-from scribe.store.core import StoreCore
+from scribe.store.core import StoreCore, audit_log
 from scribe.store.goals import ClientGoals
+from scribe.store.throttle import UnlockThrottle
 
 WORKER_ENV = "SCRIBE_WORKER"
 R = TypeVar("R")
@@ -100,9 +102,26 @@ class Store:
 
     @staticmethod
     def exists(home: str | Path | None = None) -> bool:
-        """True if a store has been created in the data directory."""
+        """True if a store has been created in the data directory (its key is written).
+
+        A file left by a creation that did not finish (a crash, a full disk) is not a store:
+        the next run creates it, asking for the new passphrase twice.
+        """
         path = store_file(data_dir(home, create=False))
-        return path.is_file() and path.stat().st_size > 0
+        if not (path.is_file() and path.stat().st_size > 0):
+            return False
+        try:
+            db = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True, timeout=store_db.BUSY_TIMEOUT_S)
+        except sqlite3.Error:
+            return True  # not readable as a database: let opening it report the damage
+        try:
+            if not store_db.has_table(db, "meta"):
+                return store_db.has_table(db, "sessions")  # sessions without keys: damaged, say so
+            return Store._initialised(db)
+        except sqlite3.Error:
+            return True
+        finally:
+            db.close()
 
     @classmethod
     def open(
@@ -113,12 +132,15 @@ class Store:
         create: bool = False,
         worker: str | None = None,
         kdf: crypto.KdfParams | None = None,
+        throttle: UnlockThrottle | None = None,
     ) -> Store:
         """Unlock the store in ``home`` (default: ``$SCRIBE_HOME`` or the platform data dir).
 
         ``create`` makes a new store if there is none (``kdf`` overrides the strong
-        default, for tests). A wrong passphrase raises StoreError and writes nothing;
-        a damaged file raises StoreError naming it.
+        default, for tests). A wrong passphrase raises StoreError and writes nothing
+        to the store; it is counted beside it, and after a few in a row each try waits
+        longer (``throttle``: its sleep and clock are injectable). A damaged file raises
+        StoreError naming it.
         """
         home = data_dir(home)
         path = store_file(home)
@@ -127,6 +149,10 @@ class Store:
             raise StoreError(
                 f"There is no session store in {home} yet. Save a session first (or set SCRIBE_HOME)."
             )
+        if not cls.exists(home):
+            # Before any file exists: a refused passphrase must leave nothing that a later run
+            # would take for a store (and then unlock with a single, unconfirmed prompt).
+            crypto.check_passphrase(passphrase)
         db = store_db.connect(path, create=create)
         created = False
         try:
@@ -140,8 +166,15 @@ class Store:
                         raise StoreError(
                             f"The session store in {home} was never finished; open it with create."
                         )
-                    created = cls._initialise(db, passphrase, kdf or crypto.KdfParams.for_new_store())
-                data_key, store_id = cls._unlock(db, path, passphrase)
+                    created = cls._initialise(
+                        db, passphrase, kdf or crypto.KdfParams.for_new_store(), worker or _default_worker()
+                    )
+                if existed:
+                    data_key, store_id = cls._unlock_slowly(
+                        db, path, passphrase, throttle or UnlockThrottle(home)
+                    )
+                else:
+                    data_key, store_id = cls._unlock(db, path, passphrase)
         except BaseException:
             db.close()
             raise
@@ -159,8 +192,12 @@ class Store:
         return db.execute("SELECT 1 FROM meta WHERE key = 'wrapped_key'").fetchone() is not None
 
     @classmethod
-    def _initialise(cls, db: sqlite3.Connection, passphrase: str, kdf: crypto.KdfParams) -> bool:
-        """Create the schema and the wrapped key; False if another process got there first."""
+    def _initialise(cls, db: sqlite3.Connection, passphrase: str, kdf: crypto.KdfParams, worker: str) -> bool:
+        """Create the schema, the wrapped key and the log's first entry; False if another process got there first.
+
+        One transaction: the log's anchor ("store_created", MAC'd with the new key) exists
+        from the moment the key does, before any other process can open the store and log.
+        """
         crypto.check_passphrase(passphrase)
         created = False
         db.execute("BEGIN IMMEDIATE")
@@ -169,7 +206,8 @@ class Store:
             # Another process may have created it while we waited for the lock.
             if not cls._initialised(db):
                 store_id = uuid.uuid4().hex
-                wrapped = crypto.wrap_key(crypto.new_data_key(), passphrase, kdf, store_id)
+                data_key = crypto.new_data_key()
+                wrapped = crypto.wrap_key(data_key, passphrase, kdf, store_id)
                 meta = {
                     "format": str(store_db.FORMAT_VERSION).encode(),
                     "store_id": store_id.encode(),
@@ -178,6 +216,7 @@ class Store:
                     "created_at": now_iso().encode(),
                 }
                 db.executemany("INSERT INTO meta (key, value) VALUES (?, ?)", meta.items())
+                audit_log(db, data_key).append(worker, "store_created", store_id=store_id)
                 created = True
             db.execute("COMMIT")
         except BaseException:
@@ -204,10 +243,29 @@ class Store:
             )
         return crypto.unwrap_key(bytes(meta["wrapped_key"]), passphrase, kdf, store_id), store_id
 
+    @classmethod
+    def _unlock_slowly(
+        cls, db: sqlite3.Connection, path: Path, passphrase: str, throttle: UnlockThrottle
+    ) -> tuple[bytes, str]:
+        throttle.wait()
+        try:
+            unlocked = cls._unlock(db, path, passphrase)
+        except crypto.WrongPassphrase as exc:
+            delay = throttle.failed()
+            if delay:
+                raise crypto.WrongPassphrase(
+                    f"{exc} After several wrong passphrases, the next try waits {delay:g} s."
+                ) from None
+            raise
+        throttle.succeeded()
+        return unlocked
+
     def _startup(self, *, created: bool) -> None:
         with self._core.tx() as db:
-            store_db.create_schema(db)  # idempotent: adds tables a store made by an older version lacks
-            self._core.audit.append(self.worker, "store_created" if created else "store_opened")
+            store_db.create_schema(db)  # a store made by an earlier version gets the newer triggers
+            if not created:  # a new store's first entry was written with its key
+                self._core.audit.append(self.worker, "store_opened")
+        self._delete_incomplete()
         self._audio.wipe_pending()
         self._audio.apply_retention()
 
@@ -258,18 +316,24 @@ class Store:
         session_type: str = "individual",
         session_date: str | None = None,
         label: str = "",
+        incomplete: bool = False,
     ) -> str:
         """Start a session for a client (identifier only: minimum necessary). Returns its id.
 
         ``consent`` is whether the client agreed to being recorded; without it only
-        dictation and typing are allowed.
+        dictation and typing are allowed. With ``incomplete`` the session is marked as being
+        saved by this process until :meth:`finish_session`; if the process dies first, the
+        next open of the store deletes it.
         """
         client_id = (client_id or "").strip()
         if not client_id or len(client_id) > 200:
             raise StoreError(
                 "Give a client identifier (1 to 200 characters), e.g. a case number or initials."
             )
-        session_date = session_date or date.today().isoformat()
+        check_line("client identifier", client_id)
+        check_line("session type", session_type)
+        check_line("session label", label)
+        session_date = check_date(session_date or "") or date.today().isoformat()
         session_id = uuid.uuid4().hex
         now = now_iso()
         with self._core.tx() as db:
@@ -281,8 +345,26 @@ class Store:
                 "VALUES (?, ?, ?, 'new', ?, ?, ?)",
                 (session_id, ref, int(bool(consent)), now, now, blob),
             )
+            if incomplete:
+                db.execute(
+                    "INSERT INTO incomplete (session_id, pid, created_at) VALUES (?, ?, ?)",
+                    (session_id, os.getpid(), now),
+                )
             self._core.log("session_created", session_id, consent=bool(consent), session_type=session_type)
         return session_id
+
+    def finish_session(self, session_id: str) -> None:
+        """The session started with ``incomplete=True`` is saved whole: keep it."""
+        with self._core.tx() as db:
+            db.execute("DELETE FROM incomplete WHERE session_id = ?", (session_id,))
+
+    def _delete_incomplete(self) -> None:
+        """Delete the sessions whose saving process died before finishing them (logged)."""
+        with self._core.tx(write=False) as db:
+            rows = db.execute("SELECT session_id, pid FROM incomplete").fetchall()
+        for session_id, pid in rows:
+            if pid != os.getpid() and not pid_alive(pid):
+                self.delete_session(session_id, reason="its saving was interrupted")
 
     def _session_info(self, db: sqlite3.Connection, row: tuple) -> SessionInfo:
         sid, ref, consent, status, created_at, updated_at, signed_at, blob = row
@@ -315,8 +397,14 @@ class Store:
         with self._core.tx(write=False) as db:
             return self._session_info(db, self._core.session_row(db, session_id))
 
-    def list_sessions(self, client_id: str | None = None) -> list[SessionInfo]:
-        """All sessions, newest first; only one client's when ``client_id`` is given."""
+    def list_sessions(
+        self, client_id: str | None = None, *, damaged: list[tuple[str, str]] | None = None
+    ) -> list[SessionInfo]:
+        """All sessions, newest first; only one client's when ``client_id`` is given.
+
+        A session whose row cannot be read (altered or damaged) raises StoreError, unless
+        ``damaged`` is given: then the others are listed and (session id, why) is added to it.
+        """
         with self._core.tx(write=False) as db:
             sql = "SELECT id, client_ref, consent, status, created_at, updated_at, signed_at, info FROM sessions"
             args: tuple = ()
@@ -324,7 +412,15 @@ class Store:
                 sql += " WHERE client_ref = (SELECT id FROM clients WHERE lookup = ?)"
                 args = (crypto.mac(self._core.index_key, "client", client_id.strip()),)
             rows = db.execute(sql + " ORDER BY created_at DESC, rowid DESC", args).fetchall()
-            return [self._session_info(db, row) for row in rows]
+            out = []
+            for row in rows:
+                try:
+                    out.append(self._session_info(db, row))
+                except (StoreError, ValueError, KeyError, TypeError) as exc:
+                    if damaged is None:
+                        raise
+                    damaged.append((str(row[0]), str(exc) or type(exc).__name__))
+            return out
 
     def resolve_session_id(self, prefix: str) -> str:
         """The full id of the one session whose id starts with ``prefix`` (as the CLI shows 8 characters)."""
@@ -355,7 +451,7 @@ class Store:
         if not consent:
             self._audio.delete_audio(session_id, reason="consent withdrawn")
 
-    def delete_session(self, session_id: str) -> None:
+    def delete_session(self, session_id: str, reason: str | None = None) -> None:
         """Delete a session with its audio, transcripts, annotations and notes (signed ones too).
 
         The audit log keeps the fact that it existed and was deleted, never its content.
@@ -367,16 +463,18 @@ class Store:
             _, ref, *_ = self._core.session_row(db, session_id)
             audio = db.execute("SELECT file FROM audio WHERE session_id = ?", (session_id,)).fetchone()
             goals = self._goals.forget_session(db, session_id)
-            for table in ("transcripts", "annotations", "drafts", "audio"):
+            db.execute("INSERT OR IGNORE INTO deleting (session_id) VALUES (?)", (session_id,))
+            for table in ("transcripts", "annotations", "drafts", "audio", "incomplete"):
                 db.execute(f"DELETE FROM {table} WHERE session_id = ?", (session_id,))
             db.execute("DELETE FROM sessions WHERE id = ?", (session_id,))
+            db.execute("DELETE FROM deleting WHERE session_id = ?", (session_id,))
             if not db.execute(
                 "SELECT 1 FROM sessions WHERE client_ref = ?", (ref,)
             ).fetchone() and not self._goals.client_has_goals(db, ref):
                 db.execute("DELETE FROM clients WHERE id = ?", (ref,))
             if audio and audio[0]:
                 self._audio.queue_wipe(db, audio[0], pid=0)
-            self._core.log("session_deleted", session_id, **goals)
+            self._core.log("session_deleted", session_id, **goals, **({"reason": reason} if reason else {}))
         self._audio.wipe_pending()
 
     # --- passphrase and audit ------------------------------------------------------------
@@ -392,9 +490,18 @@ class Store:
             self._core.log("passphrase_changed")
 
     def verify_audit(self) -> AuditReport:
-        """Check the whole audit chain; the report names the first entry that fails."""
+        """Check the audit chain, then the store against it; the report names the first failure.
+
+        The chain must start at the store's creation; every session, transcript, note version
+        and signature the log records (and no later deletion removed) must still be stored,
+        and every audio file must be one the store knows.
+        """
         with self._core.tx(write=False):
-            return self._core.audit.verify()
+            report = self._core.audit.verify(self.store_id)
+            if not report.ok:
+                return report
+            files = {p.name for p in audio_dir(self.home).glob("*.ssa")}
+            return self._core.audit.check_records(files) or report
 
     def audit_entries(self, session_id: str | None = None, limit: int | None = None) -> list[AuditEntry]:
         """Audit entries, oldest first, details decrypted (all, or one session's; the newest ``limit``)."""

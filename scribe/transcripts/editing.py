@@ -9,14 +9,14 @@ guessed again around them.
 from __future__ import annotations
 
 from scribe.core.errors import TranscriptError
-from scribe.core.records import Role, Speaker, Transcript
+from scribe.core.records import MAX_LABEL_CHARS, Role, Speaker, Transcript, check_typed_text
 from scribe.speakers.roles import apply_roles
 
 
 def correct_segment(transcript: Transcript, segment_id: int, text: str, speaker: str | None = None) -> bool:
     """Put the worker's wording (and speaker) on a segment. Returns whether anything changed."""
     seg = transcript.segment(segment_id)
-    text = (text or "").strip()
+    text = check_typed_text((text or "").strip(), "The segment text")
     if not text:
         raise TranscriptError("The segment text is empty. Type what was said (or leave the text as it was).")
     changed = False
@@ -50,10 +50,11 @@ def set_roles(transcript: Transcript, changes: dict[str, Role | None]) -> None:
 
 def name_speaker(transcript: Transcript, speaker: str, name: str, role: Role | None = None) -> None:
     """Name a speaker (adding them to the speaker list if needed) and, if given, set their role."""
+    label = check_typed_text((name or "").strip(), "The speaker's name", MAX_LABEL_CHARS)
     if speaker not in {s.id for s in transcript.speakers}:
         transcript.speakers.append(Speaker(id=speaker))
     spk = next(s for s in transcript.speakers if s.id == speaker)
-    spk.label = (name or "").strip()
+    spk.label = label
     if role and role != spk.role:
         set_roles(transcript, {speaker: role})
 

@@ -31,6 +31,7 @@ from pathlib import Path
 
 from scribe.core.errors import TranscriptError
 from scribe.core.records import NOTE_SOURCES, Role, Segment, Speaker, Transcript, Word
+from scribe.core.textfile import decode_text
 from scribe.speakers.roles import apply_roles
 
 #: A paragraph (or a turn) longer than this many words is split into sentence groups.
@@ -122,18 +123,7 @@ def read_text_file(path: str | Path) -> str:
             f"{path.name} is {size / 2**20:.1f} MB, too large for session notes or subtitles "
             f"(limit {MAX_TEXT_BYTES // 2**20} MB). Is it the right file?"
         )
-    data = path.read_bytes()
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        text = data.decode("utf-16")
-    elif b"\0" in data:
-        raise TranscriptError(
-            f"{path.name} is not a text file. Save the notes as plain text (.txt) and retry."
-        )
-    else:
-        try:
-            text = data.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            text = data.decode("cp1252", errors="replace")
+    text = decode_text(path.read_bytes(), path.name, legacy=True)
     if not text.strip():
         raise TranscriptError(f"{path.name} is empty: type the session notes into it first.")
     return text
@@ -302,7 +292,12 @@ def _cues(text: str) -> list[_Piece] | None:
         match = _CUE_TIME.match(line)
         if match:
             current = []
-            cues.append((current, _seconds(match.group("start")), _seconds(match.group("end"))))
+            start, end = _seconds(match.group("start")), _seconds(match.group("end"))
+            if end < start:  # a quote's time is what the note cites: never guess it
+                raise TranscriptError(
+                    f"A subtitle cue ends before it starts ({line.strip()}). Fix its times and retry."
+                )
+            cues.append((current, start, end))
         elif not line.strip():
             current = None  # a cue ends at a blank line; numbers and NOTE blocks outside cues are skipped
         elif current is not None:
