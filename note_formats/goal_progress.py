@@ -47,7 +47,8 @@ def cite(ev: Evidence) -> str:
 
 def goal_line(goal: Goal) -> str:
     wording = f" (worker's wording: {goal.wording})" if goal.wording else ""
-    return f'Goal stated {stated_on(goal)}: "{goal.quote}"{wording}'
+    status = "" if goal.open else f" [now {goal.status}]"
+    return f'Goal stated {stated_on(goal)}{status}: "{goal.quote}"{wording}'
 
 
 def progress_item(goal: Goal, links: Sequence[GoalLink]) -> NoteItem:
@@ -76,14 +77,16 @@ def progress_item(goal: Goal, links: Sequence[GoalLink]) -> NoteItem:
 
 
 def progress_items(m: Material) -> list[NoteItem]:
-    """An item per active goal on file, oldest first; none when the draft was given no goals."""
+    """An item per active goal on file, oldest first; none when the draft was given no goals.
+
+    A goal closed since (met, revised, dropped) keeps its line in a session that has
+    evidence about it: the note that shows a goal being met must say so.
+    """
     thread = m.options.goals
     if thread is None:
         return []
     items = []
     for goal in thread.goals:
-        if not goal.open:
-            continue
         links = [
             k
             for k in thread.links
@@ -91,7 +94,8 @@ def progress_items(m: Material) -> list[NoteItem]:
             and k.review != "rejected"
             and evidence_problem(k.evidence, m.transcript) is None  # links of another transcript
         ]
-        items.append(progress_item(goal, links))
+        if goal.open or links:
+            items.append(progress_item(goal, links))
     return items
 
 

@@ -238,6 +238,23 @@ def test_every_format_lists_each_active_goal_with_cited_evidence_or_not_discusse
     assert check_grounding(draft, t) == []
 
 
+def test_a_goal_met_since_keeps_its_line_where_the_session_has_evidence_about_it() -> None:
+    (goal,) = goals_of(FIRST, ["I want to get my driving licence back by the summer"])
+    goal.status = "met"
+    t = text_to_transcript(SECOND)
+    booked = workflow.find_quote(t, "I booked the driving course")
+    link = GoalLink(id="l1", goal_id=goal.id, session_id="s2", kind="met", evidence=booked, review="accepted")
+    items = (
+        build_draft("dap", t, [], DraftOptions(goals=GoalThread([goal], [link]))).section("assessment").items
+    )
+    (item,) = [i for i in items if i.fields.get("goal_id")]
+    assert (
+        item.text.startswith("Goal stated 3 Nov 2026 [now met]:") and 'reported met: "I booked' in item.text
+    )
+    alone = build_draft("dap", t, [], DraftOptions(goals=GoalThread([goal], []))).section("assessment").items
+    assert not [i for i in alone if i.fields.get("goal_id")]  # closed and not discussed: no line
+
+
 def test_a_pending_link_is_marked_for_review_and_a_foreign_quote_is_not_grounded() -> None:
     goals = goals_of(FIRST, ["I want to get my driving licence back by the summer"])
     t = text_to_transcript(SECOND)
