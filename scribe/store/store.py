@@ -474,7 +474,8 @@ class Store:
                 db.execute("DELETE FROM clients WHERE id = ?", (ref,))
             if audio and audio[0]:
                 self._audio.queue_wipe(db, audio[0], pid=0)
-            self._core.log("session_deleted", session_id, **goals, **({"reason": reason} if reason else {}))
+            counts = {k: n for k, n in goals.items() if n}  # said only when the session touched goals
+            self._core.log("session_deleted", session_id, **counts, **({"reason": reason} if reason else {}))
         self._audio.wipe_pending()
 
     # --- passphrase and audit ------------------------------------------------------------
