@@ -6,7 +6,8 @@ proposed link between this session's words and a goal, links words the linker
 missed, and sets a goal's status. Every change rebuilds the draft (the worker's
 edits carry over), so its "Progress on goals" lines follow at once.
 
-Handlers the page may call are listed in ``HANDLERS`` (for the desk's request guard).
+The panel's handlers are listed in ``HANDLERS``; each is wired to a component, so the
+desk's request guard lets the page call them and nothing else.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import uuid
 import gradio as gr
 
 from note_formats.goal_progress import KIND_WORDS, cite, goal_line
+from note_formats.registry import transcript_fingerprint
 from pipelines.goals import GoalOffer
 from scribe import workflow
 from scribe.core.errors import ScribeError
@@ -28,10 +30,20 @@ DECISIONS = {"accept": "accepted", "reject": "rejected"}
 
 
 def thread(desk: Desk) -> GoalThread:
-    """The open session's goal thread: its client's goals and the session's links (proposed once)."""
+    """The open session's goal thread: its client's goals and the session's links (proposed once).
+
+    The page re-renders after every click; the linker (seconds of MiniLM) runs again only
+    when the session, its transcript or the goals on file changed.
+    """
     if desk.store is None or desk.session is None or desk.transcript is None:
         return GoalThread()
-    return workflow.session_goal_thread(desk.store, desk.session.id)
+    goals = desk.store.list_goals(desk.session.client_id)
+    key = (desk.session.id, transcript_fingerprint(desk.transcript), tuple((g.id, g.status) for g in goals))
+    if desk.goal_memo == key:
+        return GoalThread(goals, desk.store.goal_links(desk.session.id))
+    found = workflow.session_goal_thread(desk.store, desk.session.id)
+    desk.goal_memo = key
+    return found
 
 
 def offers(desk: Desk) -> list[GoalOffer]:
