@@ -33,12 +33,25 @@ from scribe.core.records import NOTE_SOURCES, Annotation, Evidence, Goal, GoalLi
 
 #: Cosine of a statement to a goal from which a link is proposed (MiniLM; unrelated talk
 #: in the same session sits around 0.1-0.3, a report on the goal in other words 0.35-0.6).
-LINK_COSINE = 0.35
+LINK_COSINE = 0.40
 #: A weaker cosine still links when the statement shares this many content words with the goal.
 SHARED_COSINE = 0.28
 SHARED_WORDS = 1
 #: Another goal is linked too when it scores within this margin of the best one.
 SECOND_MARGIN = 0.04
+#: Score added per content word (at most 3) and per near-synonym family (at most 2) shared with the goal.
+WORD_BONUS = 0.05
+CONCEPT_BONUS = 0.04
+#: A client's turn (read whole, or through the worker's question) from which it is about a goal.
+TOPIC_COSINE = 0.30
+#: ...and only about the goals within this margin of its best one.
+TOPIC_MARGIN = 0.0
+#: A worker's question counts a little less than the client's own words.
+QUESTION_WEIGHT = 1.0
+#: A turn-level link ranks this much below a sentence that links on its own.
+TOPIC_DISCOUNT = 0.02
+#: A goal counts as discussed in a session only if one of its links scores at least this.
+DISCUSSED_SCORE = 0.35
 #: A new goal statement this close to a goal on file is offered as its revision.
 REVISION_COSINE = 0.55
 #: Answers shorter than this are scored with the worker's question before them.
@@ -75,6 +88,46 @@ _MET = re.compile(
 )
 
 
+#: Near-synonym families for the areas client goals are usually about (housing, work, money,
+#: study, sobriety, health, parenting, temper, family contact, legal, transport). A goal and a
+#: statement that each use a word of one family talk about the same thing even when they share
+#: no word ("a place of my own" and "the landlord"). Written from the domain, stemmed on use.
+_CONCEPT_TEXT = """
+housing: home house housing place apartment flat room rent rental lease landlord tenancy tenant
+    deposit keys key move moving moved evict eviction shelter rehousing homeless viewing bedroom
+    roommate sublet voucher section
+work: job jobs work working career employ employment employer hire hired hiring interview
+    application apply applied resume shift shifts boss manager paycheck wage wages salary hours
+    position opening orientation trainee training workplace office warehouse fired laid layoff
+money: money debt debts bills bill budget budgeting savings save saving pay paid payment payments
+    afford loan benefits check cash overdraft arrears rent owe owed owing broke
+study: school college course courses class classes study studying degree diploma certificate
+    exam exams test enroll enrolled enrollment tuition homework teacher semester program ged
+sobriety: drink drinking drank drunk sober sobriety alcohol beer wine vodka whisky bottle booze
+    relapse relapsed craving cravings urge urges chip meeting meetings sponsor aa na using
+    clean use high pills drugs detox rehab recovery
+health: doctor clinic appointment appointments medication meds pills therapy therapist counselling
+    counseling sleep sleeping exercise walk walking weight diet pain hospital
+parenting: kids kid children child son daughter baby toddler parenting bedtime routine
+    morning mornings school bus breakfast homework tantrum
+temper: yell yelling yelled scream screaming screamed shout shouting shouted temper angry anger
+    patience patient calm calmer snapped snap breathe breath breaths count counted sorry apologize
+    apologise hit lost
+attendance: late time on-time tardy tardies attendance absent absence absences missed bell
+    alarm morning mornings ready dressed
+contact: see seeing visit visits visiting visitation custody weekend weekends call called calling
+    phone letter write wrote wrote contact reconnect sorry apologize apologise forgive mother father
+    mom dad brother sister daughter son
+childcare: daycare childcare nursery preschool babysitter sitter waitlist waiting care minder
+legal: court judge lawyer probation hearing case custody order license licence fine fines
+transport: car drive driving driver licence license bus train ride lessons insurance
+"""
+CONCEPTS: dict[str, frozenset[str]] = {}
+for _line in re.sub(r"\n\s+", " ", _CONCEPT_TEXT).strip().splitlines():
+    _name, _words = _line.split(":", 1)
+    CONCEPTS[_name.strip()] = frozenset(_w for _w in _words.split())
+
+
 def stem(word: str) -> str:
     """A crude stem so "booked" meets "booking" and "kids" meets "kid"."""
     for suffix in ("ing", "ied", "ies", "ed", "es", "s"):
@@ -88,6 +141,15 @@ def content_words(text: str) -> set[str]:
     return {stem(w) for w in _WORD.findall(text.lower()) if w not in STOPWORDS and len(w) > 2}
 
 
+_CONCEPT_STEMS = {name: frozenset(stem(w) for w in words) for name, words in CONCEPTS.items()}
+
+
+def concepts_of(text: str) -> set[str]:
+    """The near-synonym families ``text`` uses a word of."""
+    words = {stem(w) for w in _WORD.findall(text.lower())}
+    return {name for name, family in _CONCEPT_STEMS.items() if words & family}
+
+
 @dataclass
 class Statement:
     """One sentence of the client's, as evidence, with the text it is scored on."""
@@ -96,6 +158,12 @@ class Statement:
     scored: str
     #: The worker's turn just before, which often names the topic the client answers about.
     asked: str = ""
+    #: The last worker question before this turn (it names the topic an answer leaves out).
+    question: str = ""
+    #: The client's whole turn (consecutive client segments), the topic the sentence belongs to.
+    turn: str = ""
+    #: Index of the turn in the session, shared by its sentences.
+    turn_index: int = 0
 
 
 @dataclass
@@ -112,10 +180,19 @@ def statements(transcript: Transcript) -> list[Statement]:
     notes = transcript.source in NOTE_SOURCES
     out: list[Statement] = []
     previous: Segment | None = None
+    question = ""
+    turn_index = -1
+    turn_first: int | None = None
     for seg in transcript.segments:
         if not (notes or seg.role == "client" or (seg.role is None and not transcript.speakers)):
+            if seg.role == "worker":
+                question = seg.text if "?" in seg.text else ""
             previous = seg
+            turn_first = None
             continue
+        if turn_first is None:
+            turn_index += 1
+            turn_first = len(out)
         for m in _SENTENCE.finditer(seg.text):
             a, b = m.start(), m.end()
             while a < b and seg.text[a].isspace():
@@ -127,7 +204,20 @@ def statements(transcript: Transcript) -> list[Statement]:
             text = seg.text[a:b]
             asked = previous.text if previous is not None and previous.role == "worker" else ""
             scored = f"{asked} {text}" if asked and len(text.split()) < SHORT_ANSWER_WORDS else text
-            out.append(Statement(Evidence.of(seg, a, b), scored, f"{asked} {text}" if asked else ""))
+            out.append(
+                Statement(
+                    Evidence.of(seg, a, b),
+                    scored,
+                    f"{asked} {text}" if asked else "",
+                    question=question if not notes else "",
+                    turn_index=turn_index,
+                )
+            )
+        turn = " ".join(u.evidence.quote for u in out[turn_first:])
+        for u in out[turn_first:]:
+            u.turn = turn
+        if notes:  # a typed note's paragraph is its own topic
+            turn_first = None
     return out
 
 
@@ -186,36 +276,88 @@ def link_goals(
     cos = np.maximum.reduce(
         [unit_vecs @ goal_vecs.T, unit_vecs @ goal_ctx.T, unit_ctx @ goal_vecs.T, unit_ctx @ goal_ctx.T]
     )
+    # The topic of the whole answer: the client's turn read whole, or the worker's question it
+    # answers ("How is the flat hunt going?" names the goal that "Nine landlords, all said no" is about).
+    turns = sorted({u.turn for u in units} | {u.question for u in units if u.question})
+    turn_vecs = dict(zip(turns, encoder.encode(turns), strict=True)) if turns else {}
+    goal_concepts = [concepts_of(goal_text(g)) for g in active]
     goal_words = [content_words(goal_text(g)) for g in active]
     offered = {(o.evidence.segment_id, o.evidence.char_start) for o in offers if o.revises}
-    links: list[GoalLink] = []
+    n_goals = len(active)
+    sent = np.zeros((len(units), n_goals))
+    topic = np.zeros((len(units), n_goals))
+    whys: dict[tuple[int, int], str] = {}
+    for i, unit in enumerate(units):
+        words = content_words(unit.evidence.quote)
+        said = concepts_of(unit.evidence.quote)
+        said_turn = concepts_of(unit.turn)
+        t_cos = np.maximum(turn_vecs[unit.turn] @ goal_vecs.T, turn_vecs[unit.turn] @ goal_ctx.T)
+        q_cos = turn_vecs[unit.question] @ goal_vecs.T if unit.question else np.zeros(n_goals)
+        for j in range(n_goals):
+            shared = words & goal_words[j]
+            same = said & goal_concepts[j]
+            c = float(cos[i, j])
+            sent[i, j] = c + WORD_BONUS * min(len(shared), 3) + CONCEPT_BONUS * min(len(same), 2)
+            if c < SHARED_COSINE or not (shared or same):
+                sent[i, j] = min(sent[i, j], c)
+            topic[i, j] = max(float(t_cos[j]), float(q_cos[j]) * QUESTION_WEIGHT) + CONCEPT_BONUS * min(
+                len(said_turn & goal_concepts[j]), 2
+            )
+            why = f"similar {c:.2f}"
+            if shared:
+                why += f"; shares: {', '.join(sorted(shared))}"
+            if same:
+                why += f"; same area: {', '.join(sorted(same))}"
+            if q_cos[j] * QUESTION_WEIGHT > t_cos[j]:
+                why += f"; answers a question about it {q_cos[j]:.2f}"
+            whys[i, j] = why
+    chosen: dict[tuple[int, int], float] = {}
     for i, unit in enumerate(units):
         if (unit.evidence.segment_id, unit.evidence.char_start) in offered:
             continue
-        words = content_words(unit.evidence.quote)
-        scores = []
-        for j, goal in enumerate(active):
-            shared = words & goal_words[j]
-            c = float(cos[i, j])
-            if c >= LINK_COSINE or (c >= SHARED_COSINE and len(shared) >= SHARED_WORDS):
-                why = f"similar {c:.2f}" + (f"; shares: {', '.join(sorted(shared))}" if shared else "")
-                scores.append((c + 0.05 * min(len(shared), 3), goal, why))
-        if not scores:
+        best = float(sent[i].max())
+        for j in range(n_goals):
+            if sent[i, j] >= LINK_COSINE and sent[i, j] >= best - SECOND_MARGIN:
+                chosen[i, j] = float(sent[i, j])
+    # A turn whose topic is clearly one goal is evidence about it: its best sentence is cited.
+    by_turn: dict[int, list[int]] = {}
+    for i, unit in enumerate(units):
+        by_turn.setdefault(unit.turn_index, []).append(i)
+    for members in by_turn.values():
+        members = [
+            i for i in members if (units[i].evidence.segment_id, units[i].evidence.char_start) not in offered
+        ]
+        if not members:
             continue
-        best = max(s for s, _, _ in scores)
-        for score, goal, why in scores:
-            if score >= best - SECOND_MARGIN:
-                links.append(
-                    GoalLink(
-                        id=uuid.uuid4().hex,
-                        goal_id=goal.id,
-                        session_id=session_id,
-                        kind=kind_of(unit.evidence.quote),
-                        evidence=unit.evidence,
-                        score=round(score, 3),
-                        why=why,
-                    )
-                )
+        row = topic[members[0]]
+        best = float(row.max())
+        for j in range(n_goals):
+            if row[j] < TOPIC_COSINE or row[j] < best - TOPIC_MARGIN:
+                continue
+            if any((i, j) in chosen for i in members):
+                continue
+            i = max(members, key=lambda k: sent[k, j])
+            chosen[i, j] = float(row[j]) - TOPIC_DISCOUNT
+    # A goal is discussed in the session only when at least one link to it is strong.
+    strongest: dict[int, float] = {}
+    for (_i, j), score in chosen.items():
+        strongest[j] = max(strongest.get(j, 0.0), score)
+    links: list[GoalLink] = []
+    for (i, j), score in sorted(chosen.items()):
+        if strongest[j] < DISCUSSED_SCORE:
+            continue
+        unit = units[i]
+        links.append(
+            GoalLink(
+                id=uuid.uuid4().hex,
+                goal_id=active[j].id,
+                session_id=session_id,
+                kind=kind_of(unit.evidence.quote),
+                evidence=unit.evidence,
+                score=round(score, 3),
+                why=whys[i, j],
+            )
+        )
     return links
 
 
