@@ -38,20 +38,22 @@ LINK_COSINE = 0.40
 SHARED_COSINE = 0.28
 SHARED_WORDS = 1
 #: Another goal is linked too when it scores within this margin of the best one.
-SECOND_MARGIN = 0.04
+SECOND_MARGIN = 0.0
 #: Score added per content word (at most 3) and per near-synonym family (at most 2) shared with the goal.
 WORD_BONUS = 0.05
 CONCEPT_BONUS = 0.04
 #: A client's turn (read whole, or through the worker's question) from which it is about a goal.
-TOPIC_COSINE = 0.30
+TOPIC_COSINE = 0.40
 #: ...and only about the goals within this margin of its best one.
 TOPIC_MARGIN = 0.0
 #: A worker's question counts a little less than the client's own words.
 QUESTION_WEIGHT = 1.0
+#: How much of the last answer's topic an answer to a follow-up question keeps.
+CARRY = 1.0
 #: A turn-level link ranks this much below a sentence that links on its own.
 TOPIC_DISCOUNT = 0.02
 #: A goal counts as discussed in a session only if one of its links scores at least this.
-DISCUSSED_SCORE = 0.35
+DISCUSSED_SCORE = 0.50
 #: A new goal statement this close to a goal on file is offered as its revision.
 REVISION_COSINE = 0.55
 #: Answers shorter than this are scored with the worker's question before them.
@@ -95,7 +97,7 @@ _MET = re.compile(
 _CONCEPT_TEXT = """
 housing: home house housing place apartment flat room rent rental lease landlord tenancy tenant
     deposit keys key move moving moved evict eviction shelter rehousing homeless viewing bedroom
-    roommate sublet voucher section
+    roommate sublet voucher section live living somewhere flat viewing
 work: job jobs work working career employ employment employer hire hired hiring interview
     application apply applied resume shift shifts boss manager paycheck wage wages salary hours
     position opening orientation trainee training workplace office warehouse fired laid layoff
@@ -126,6 +128,13 @@ CONCEPTS: dict[str, frozenset[str]] = {}
 for _line in re.sub(r"\n\s+", " ", _CONCEPT_TEXT).strip().splitlines():
     _name, _words = _line.split(":", 1)
     CONCEPTS[_name.strip()] = frozenset(_w for _w in _words.split())
+
+#: A question that opens a new topic rather than following the last answer.
+_NEW_TOPIC = re.compile(
+    r"\b(else|what's new|whats new|anything new|how have|how has the|how are you|other)\b"
+)
+#: A question that points back at what the client just said.
+_BACK_REFERENCE = re.compile(r"\b(it|that|them|they|those|this|these|there|then|he|she|him|her|one|ones)\b")
 
 
 def stem(word: str) -> str:
@@ -240,6 +249,22 @@ def context_of(transcript: Transcript, evidence: Evidence) -> str:
     return evidence.quote
 
 
+def follows_up(question: str) -> bool:
+    """Whether the worker's turn before an answer keeps to the topic already being talked about.
+
+    No question (a reflection, "Mm-hm"), an elliptical one ("And the down?") or one that points
+    back with a pronoun ("Did any of them seem flexible?", "How was that?") follows up; one
+    that asks for something else ("Anything else?", "What's new?") does not.
+    """
+    if not question:
+        return True
+    asked = question[question.rfind(".", 0, max(question.rfind("?"), 0)) + 1 :].lower()
+    if _NEW_TOPIC.search(asked):
+        return False
+    words = _WORD.findall(asked)
+    return len(words) <= 3 or words[0] in ("and", "so", "but") or bool(_BACK_REFERENCE.search(asked))
+
+
 def kind_of(text: str) -> str:
     """What a statement linked to a goal reports: "barrier", "met" or "progress"."""
     if _BARRIER.search(text):
@@ -290,7 +315,8 @@ def link_goals(
     for i, unit in enumerate(units):
         words = content_words(unit.evidence.quote)
         said = concepts_of(unit.evidence.quote)
-        said_turn = concepts_of(unit.turn)
+        said_turn = concepts_of(f"{unit.question} {unit.turn}")
+        asked_words = content_words(unit.question)
         t_cos = np.maximum(turn_vecs[unit.turn] @ goal_vecs.T, turn_vecs[unit.turn] @ goal_ctx.T)
         q_cos = turn_vecs[unit.question] @ goal_vecs.T if unit.question else np.zeros(n_goals)
         for j in range(n_goals):
@@ -300,8 +326,10 @@ def link_goals(
             sent[i, j] = c + WORD_BONUS * min(len(shared), 3) + CONCEPT_BONUS * min(len(same), 2)
             if c < SHARED_COSINE or not (shared or same):
                 sent[i, j] = min(sent[i, j], c)
-            topic[i, j] = max(float(t_cos[j]), float(q_cos[j]) * QUESTION_WEIGHT) + CONCEPT_BONUS * min(
-                len(said_turn & goal_concepts[j]), 2
+            topic[i, j] = (
+                max(float(t_cos[j]), float(q_cos[j]) * QUESTION_WEIGHT)
+                + CONCEPT_BONUS * min(len(said_turn & goal_concepts[j]), 2)
+                + WORD_BONUS * min(len(asked_words & goal_words[j]), 2)
             )
             why = f"similar {c:.2f}"
             if shared:
@@ -323,13 +351,19 @@ def link_goals(
     by_turn: dict[int, list[int]] = {}
     for i, unit in enumerate(units):
         by_turn.setdefault(unit.turn_index, []).append(i)
-    for members in by_turn.values():
+    carried = np.zeros(n_goals)
+    for index in sorted(by_turn):
+        members = by_turn[index]
+        # An answer to a follow-up ("And the down?", "Did any of them call back?") or with no
+        # question before it stays on the topic of the answer before; a new question starts afresh.
+        own = topic[members[0]]
+        row = np.maximum(own, CARRY * carried) if follows_up(units[members[0]].question) else own
+        carried = row
         members = [
             i for i in members if (units[i].evidence.segment_id, units[i].evidence.char_start) not in offered
         ]
         if not members:
             continue
-        row = topic[members[0]]
         best = float(row.max())
         for j in range(n_goals):
             if row[j] < TOPIC_COSINE or row[j] < best - TOPIC_MARGIN:
@@ -338,6 +372,8 @@ def link_goals(
                 continue
             i = max(members, key=lambda k: sent[k, j])
             chosen[i, j] = float(row[j]) - TOPIC_DISCOUNT
+            if row[j] > own[j]:
+                whys[i, j] += "; follows up the answer before, which was about it"
     # A goal is discussed in the session only when at least one link to it is strong.
     strongest: dict[int, float] = {}
     for (_i, j), score in chosen.items():

@@ -15,7 +15,7 @@ from click.testing import CliRunner
 
 from note_formats import DraftOptions, build_draft, check_grounding
 from note_formats.goal_progress import HOST_SECTIONS
-from pipelines.goals import kind_of, link_goals, statements
+from pipelines.goals import concepts_of, follows_up, kind_of, link_goals, statements
 from scribe import workflow
 from scribe.cli.app import cli
 from scribe.core.errors import NoteError, StoreError
@@ -184,6 +184,57 @@ def test_linker_links_reports_in_other_words_and_only_the_clients() -> None:
     assert all(roles[k.evidence.segment_id] == "client" for k in links)  # a worker's question is not a report
     assert "She repainted her kitchen, it looks lovely." not in by_quote
     assert {u.evidence.quote for u in statements(t)} >= {"She repainted her kitchen, it looks lovely."}
+
+
+HOUSING_FIRST = """Worker: What would you most like to change?
+Client: I want a place of my own, with my name on the lease.
+Worker: And for money?
+Client: I want to pay off the phone bill I owe.
+"""
+HOUSING_SECOND = """Worker: How is the hunt for your own place going, with your name on a lease?
+Client: I went to three viewings on Saturday.
+Worker: And then?
+Client: Every single one asked for a credit check, so nothing yet.
+Worker: How is your cousin?
+Client: He bought a new bike, he rides it everywhere.
+"""
+
+
+def test_an_answer_to_a_follow_up_stays_on_the_goal_the_question_before_named() -> None:
+    goals = goals_of(
+        HOUSING_FIRST,
+        ["I want a place of my own, with my name on the lease", "I want to pay off the phone bill I owe"],
+    )
+    links = link_goals(goals, text_to_transcript(HOUSING_SECOND), "s2")
+    on = {k.evidence.quote: k.goal_id for k in links}
+    assert on.get("I went to three viewings on Saturday.") == "g0"
+    # "And then?" follows up: the answer after it is still about the place to live
+    assert on.get("Every single one asked for a credit check, so nothing yet.") == "g0"
+    # one goal per answer: the flat hunt is not also evidence about the phone bill
+    assert "g1" not in on.values()  # and the cousin's bike is about neither
+    assert not any("bike" in quote for quote in on)
+
+
+@pytest.mark.parametrize(
+    ("question", "follows"),
+    [
+        ("", True),
+        ("And then?", True),
+        ("That's a lot. Did any of them call you back?", True),
+        ("How was that for you?", True),
+        ("How is your cousin?", False),
+        ("Anything else on your mind?", False),
+        ("What about your sister's wedding plans for next spring?", False),
+    ],
+)
+def test_a_follow_up_question_keeps_the_topic_and_a_new_one_does_not(question: str, follows: bool) -> None:
+    assert follows_up(question) is follows
+
+
+def test_near_synonyms_of_a_goal_area_meet_without_a_shared_word() -> None:
+    assert "housing" in concepts_of("I want a place of my own") & concepts_of("The landlord wants a deposit")
+    assert "sobriety" in concepts_of("I want to stay off the drink") & concepts_of("My sponsor called")
+    assert not concepts_of("She repainted her kitchen") & concepts_of("I want a job")
 
 
 @pytest.mark.parametrize(
