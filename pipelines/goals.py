@@ -10,6 +10,15 @@ evidence (a worker's question or summary is not the client's report); a short
 answer ("Yes, twice.") is scored together with the worker's question it answers,
 but cited alone.
 
+Talk runs in topics: a client's turn is also read whole and through the worker's
+question before it, and an answer to a follow-up ("And then?", "Did any of them
+call back?") stays on the topic of the answer before. Each sentence and each turn
+goes to the goal it scores best for, not to every goal above a bar. Goals and
+statements meet through near-synonym families of the areas goals are about
+("a place of my own" and "the landlord"). A goal counts as discussed in a session
+only when one link to it is strong; the rest of the session is then read again
+for the discussed goals alone, so talk is not spread over goals nobody raised.
+
 What a linked statement says about the goal (progress, barrier, met) comes from
 how people report on a goal: an obstacle is told with a failure or a cause
 ("couldn't", "didn't", "because of", "too expensive"), completion with an ending
@@ -54,6 +63,9 @@ CARRY = 1.0
 TOPIC_DISCOUNT = 0.02
 #: A goal counts as discussed in a session only if one of its links scores at least this.
 DISCUSSED_SCORE = 0.50
+#: The bars for further links to a goal the session discusses.
+DISCUSSED_LINK_COSINE = 0.40
+DISCUSSED_TOPIC_COSINE = 0.40
 #: A new goal statement this close to a goal on file is offered as its revision.
 REVISION_COSINE = 0.55
 #: Answers shorter than this are scored with the worker's question before them.
@@ -339,49 +351,62 @@ def link_goals(
             if q_cos[j] * QUESTION_WEIGHT > t_cos[j]:
                 why += f"; answers a question about it {q_cos[j]:.2f}"
             whys[i, j] = why
-    chosen: dict[tuple[int, int], float] = {}
-    for i, unit in enumerate(units):
-        if (unit.evidence.segment_id, unit.evidence.char_start) in offered:
-            continue
-        best = float(sent[i].max())
-        for j in range(n_goals):
-            if sent[i, j] >= LINK_COSINE and sent[i, j] >= best - SECOND_MARGIN:
-                chosen[i, j] = float(sent[i, j])
-    # A turn whose topic is clearly one goal is evidence about it: its best sentence is cited.
     by_turn: dict[int, list[int]] = {}
     for i, unit in enumerate(units):
         by_turn.setdefault(unit.turn_index, []).append(i)
-    carried = np.zeros(n_goals)
-    for index in sorted(by_turn):
-        members = by_turn[index]
-        # An answer to a follow-up ("And the down?", "Did any of them call back?") or with no
-        # question before it stays on the topic of the answer before; a new question starts afresh.
-        own = topic[members[0]]
-        row = np.maximum(own, CARRY * carried) if follows_up(units[members[0]].question) else own
-        carried = row
-        members = [
-            i for i in members if (units[i].evidence.segment_id, units[i].evidence.char_start) not in offered
-        ]
-        if not members:
-            continue
-        best = float(row.max())
-        for j in range(n_goals):
-            if row[j] < TOPIC_COSINE or row[j] < best - TOPIC_MARGIN:
+
+    def choose(allowed: list[int], link_at: float, topic_at: float) -> dict[tuple[int, int], float]:
+        """Links to the ``allowed`` goals: each sentence and each turn to the goal it scores best for."""
+        chosen: dict[tuple[int, int], float] = {}
+        if not allowed:
+            return chosen
+        for i, unit in enumerate(units):
+            if (unit.evidence.segment_id, unit.evidence.char_start) in offered:
                 continue
-            if any((i, j) in chosen for i in members):
+            best = float(sent[i, allowed].max())
+            for j in allowed:
+                if sent[i, j] >= link_at and sent[i, j] >= best - SECOND_MARGIN:
+                    chosen[i, j] = float(sent[i, j])
+        # A turn whose topic is clearly one goal is evidence about it: its best sentence is cited.
+        carried = np.zeros(n_goals)
+        for index in sorted(by_turn):
+            members = by_turn[index]
+            # An answer to a follow-up ("And the down?", "Did any of them call back?") or with no
+            # question before it stays on the topic of the answer before; a new question starts afresh.
+            own = topic[members[0]]
+            row = np.maximum(own, CARRY * carried) if follows_up(units[members[0]].question) else own
+            carried = row
+            members = [
+                i
+                for i in members
+                if (units[i].evidence.segment_id, units[i].evidence.char_start) not in offered
+            ]
+            if not members:
                 continue
-            i = max(members, key=lambda k: sent[k, j])
-            chosen[i, j] = float(row[j]) - TOPIC_DISCOUNT
-            if row[j] > own[j]:
-                whys[i, j] += "; follows up the answer before, which was about it"
-    # A goal is discussed in the session only when at least one link to it is strong.
-    strongest: dict[int, float] = {}
-    for (_i, j), score in chosen.items():
-        strongest[j] = max(strongest.get(j, 0.0), score)
+            best = float(row[allowed].max())
+            for j in allowed:
+                if row[j] < topic_at or row[j] < best - TOPIC_MARGIN:
+                    continue
+                if any((i, j) in chosen for i in members):
+                    continue
+                i = max(members, key=lambda k: sent[k, j])
+                chosen[i, j] = float(row[j]) - TOPIC_DISCOUNT
+                if row[j] > own[j] and "follows up" not in whys[i, j]:
+                    whys[i, j] += "; follows up the answer before, which was about it"
+        return chosen
+
+    # A goal is discussed in the session only when at least one link to it is strong; the
+    # session's talk is then read again for the discussed goals alone, with a lower bar: once
+    # a goal is on the table, quieter reports on it are more likely about it than about a goal
+    # nobody mentioned.
+    first = choose(list(range(n_goals)), LINK_COSINE, TOPIC_COSINE)
+    discussed = sorted({j for (_i, j), score in first.items() if score >= DISCUSSED_SCORE})
+    chosen = choose(discussed, DISCUSSED_LINK_COSINE, DISCUSSED_TOPIC_COSINE)
+    for key, score in first.items():
+        if key[1] in discussed:
+            chosen.setdefault(key, score)
     links: list[GoalLink] = []
     for (i, j), score in sorted(chosen.items()):
-        if strongest[j] < DISCUSSED_SCORE:
-            continue
         unit = units[i]
         links.append(
             GoalLink(
