@@ -100,6 +100,13 @@ _MET = re.compile(
     r"for good|completed|signed the|moved in|got the job|started the job)\b",
     re.I,
 )
+#: Completion told through an ending that reads like a failure word ("not once", "hasn't been late
+#: since"), or through what the outcome brings ("came through", "gave me the keys"): met, not a barrier.
+_MET_FIRST = re.compile(
+    r"\b(not once|(hasn'?t|haven'?t|hadn'?t) (been late|missed|had a drink|had a drop|used|touched)|"
+    r"(came|come) through|got the keys|gave me the keys|signed (on|the lease)|approved|accepted me|took me)\b",
+    re.I,
+)
 
 
 #: Near-synonym families for the areas client goals are usually about (housing, work, money,
@@ -279,6 +286,8 @@ def follows_up(question: str) -> bool:
 
 def kind_of(text: str) -> str:
     """What a statement linked to a goal reports: "barrier", "met" or "progress"."""
+    if _MET_FIRST.search(text):
+        return "met"
     if _BARRIER.search(text):
         return "barrier"
     if _MET.search(text):

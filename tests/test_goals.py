@@ -244,6 +244,8 @@ def test_near_synonyms_of_a_goal_area_meet_without_a_shared_word() -> None:
         ("I couldn't afford the deposit.", "barrier"),
         ("I finally passed the test last week!", "met"),
         ("I booked the course.", "progress"),
+        ("He hasn't been late once since the holidays, not once.", "met"),
+        ("The flat came through and they gave me the keys on Friday.", "met"),
     ],
 )
 def test_kind_of_a_linked_statement(text: str, kind: str) -> None:
