@@ -13,7 +13,16 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from scribe.core.errors import ScribeError
-from scribe.core.records import NOTE_SOURCES, Annotation, Evidence, NoteItem, Role, Segment, Transcript
+from scribe.core.records import (
+    NOTE_SOURCES,
+    Annotation,
+    Evidence,
+    GoalThread,
+    NoteItem,
+    Role,
+    Segment,
+    Transcript,
+)
 from scribe.core.timefmt import clock
 
 log = logging.getLogger(__name__)
@@ -111,6 +120,8 @@ class DraftOptions:
     style: str = "prose"
     #: The client's pronouns for prose ("she/her", "he/him"); "they/them" when not given.
     pronouns: str = ""
+    #: The client's goals on file and this session's links to them ("Progress on goals").
+    goals: GoalThread | None = None
 
 
 def title_of(subtype: str, titles: dict[str, str], label: str = "") -> str:

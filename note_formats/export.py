@@ -43,11 +43,15 @@ def write_json(draft: NoteDraft, path: Path) -> None:
 
 def write_docx(draft: NoteDraft, path: Path) -> None:
     """A Word document (python-docx); table sections as a grid table on landscape pages."""
+    write_docx_view(view(draft), path)
+
+
+def write_docx_view(v: NoteView, path: Path) -> None:
+    """Lay out any ``NoteView`` (a note, the client's goal plan) as a Word document."""
     from docx import Document
     from docx.enum.section import WD_ORIENT
     from docx.shared import Mm, Pt, RGBColor
 
-    v = view(draft)
     doc = Document()
     doc.core_properties.title = v.title
     page = doc.sections[0]

@@ -56,7 +56,10 @@ def check_grounding(draft: NoteDraft, transcript: Transcript) -> list[GroundingP
             def report(message: str, sec: str = sec.key, item_id: str = item.id) -> None:
                 problems.append(GroundingProblem(sec, item_id, message))
 
-            if item.origin in GROUNDED_ORIGINS and not item.evidence:
+            # A goal on file is grounded in the session it was stated in (its quote travels
+            # with the item); a goal this session did not touch has no evidence here.
+            goal_quote = item.fields.get("goal_quote", "") if item.fields.get("goal_id") else ""
+            if item.origin in GROUNDED_ORIGINS and not item.evidence and not goal_quote:
                 report(f"{item.origin} item has no evidence")
             for ev in item.evidence:
                 if problem := evidence_problem(ev, transcript, segments):
@@ -65,6 +68,8 @@ def check_grounding(draft: NoteDraft, transcript: Transcript) -> list[GroundingP
                 continue
             sources = [_squash(ev.quote) for ev in item.evidence]
             for quote in quotes_in(item.text):
+                if goal_quote and _squash(quote) == _squash(goal_quote):
+                    continue
                 if not any(_squash(quote) in src for src in sources):
                     report(f"quoted text {quote!r} is not in the item's evidence")
             if sec.key in verbatim and _squash(item.text) != _squash(

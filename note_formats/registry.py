@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from note_formats.common import DraftOptions, Material
+from note_formats.goal_progress import add_goal_progress
 from scribe.core.errors import NoteError
 from scribe.core.records import Annotation, NoteDraft, NoteHeader, NoteSection, Transcript
 
@@ -154,6 +155,7 @@ def build_draft(
         raise NoteError("The transcript has no speech to draft a note from. Check the recording or text.")
     material = Material(transcript, annotations, options)
     sections = fmt.build(material)
+    add_goal_progress(fmt.name, sections, material)
     ids = [item.id for sec in sections for item in sec.items]
     if len(ids) != len(set(ids)):  # a format bug, not a user error: edits address items by id
         raise AssertionError(f"format {format_name!r} produced duplicate item ids")

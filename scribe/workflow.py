@@ -31,7 +31,7 @@ from scribe.asr.transcribe import Transcriber
 from scribe.audio.decode import check_file, decode_file
 from scribe.core.errors import NoteError, ScribeError
 from scribe.core.fields import check_date, check_line
-from scribe.core.records import Annotation, NoteDraft, Transcript
+from scribe.core.records import Annotation, Evidence, Goal, GoalThread, NoteDraft, Transcript
 from scribe.speakers.channels import transcribe_channels
 from scribe.speakers.diarize import diarize
 from scribe.speakers.voices import one_voice_per_channel, read_features
@@ -253,3 +253,133 @@ def save_session(
             store.delete_session(session_id)
         raise
     return session_id
+
+
+# --- the client's goals ---------------------------------------------------------------
+
+
+def goal_thread(
+    store: Store,
+    client_id: str,
+    transcript: Transcript,
+    annotations: Sequence[Annotation],
+    session_id: str = "",
+) -> GoalThread:
+    """The client's goals on file and this session's proposed links to them (for the draft).
+
+    Only ``client_id``'s goals are read: another client's goals never reach this draft.
+    """
+    from pipelines.goals import link_goals, offer_goals
+
+    goals = store.list_goals(client_id) if (client_id or "").strip() else []
+    if not any(g.open for g in goals):
+        return GoalThread(goals, [])
+    offers = offer_goals(goals, transcript, annotations)
+    return GoalThread(goals, link_goals(goals, transcript, session_id, offers=offers))
+
+
+def keep_goal_links(store: Store, session_id: str, thread: GoalThread | None) -> None:
+    """Store the draft's links as the saved session's (the worker reviews them later)."""
+    if thread is None or not thread.links:
+        return
+    for link in thread.links:
+        link.session_id = session_id
+    store.save_goal_links(session_id, thread.links)
+
+
+def session_goal_thread(store: Store, session_id: str) -> GoalThread:
+    """A saved session's goals (its client's) and its stored links (proposed when none were stored)."""
+    info = store.get_session(session_id)
+    links = store.goal_links(session_id)
+    goals = store.list_goals(info.client_id)
+    if links:
+        return GoalThread(goals, links)
+    transcript = store.get_transcript(session_id)
+    if transcript is None:
+        return GoalThread(goals, [])
+    thread = goal_thread(store, info.client_id, transcript, store.get_annotations(session_id), session_id)
+    thread.goals = [g for g in goals]
+    if thread.links:
+        store.save_goal_links(session_id, thread.links)
+    return thread
+
+
+def goal_offers(store: Store, session_id: str):
+    """The client's goal statements in a saved session, each new or offered as a revision."""
+    from pipelines.goals import offer_goals
+
+    info = store.get_session(session_id)
+    transcript = store.get_transcript(session_id)
+    if transcript is None:
+        raise NoteError(f"Session {session_id[:8]} has no transcript to take goals from.")
+    return offer_goals(store.list_goals(info.client_id), transcript, store.get_annotations(session_id))
+
+
+def find_quote(transcript: Transcript, quote: str) -> Evidence:
+    """The client's words ``quote`` as evidence in ``transcript`` (spacing and case may differ)."""
+    want = " ".join(quote.split()).lower()
+    if not want:
+        raise NoteError("Give the client's words of the goal (--quote).")
+    for seg in transcript.segments:
+        text = seg.text
+        low = text.lower()
+        # map each squashed-text position back to the segment's own characters
+        squashed, where = [], []
+        for i, ch in enumerate(low):
+            if ch.isspace() and squashed and squashed[-1] == " ":
+                continue
+            squashed.append(" " if ch.isspace() else ch)
+            where.append(i)
+        k = "".join(squashed).find(want)
+        if k < 0:
+            continue
+        if seg.role not in ("client", None):
+            raise NoteError(
+                f"Those words were said by the {seg.role}, not the client: a goal on file is the client's own words."
+            )
+        start, end = where[k], where[k + len(want) - 1] + 1
+        return Evidence.of(seg, start, end)
+    raise NoteError(
+        "Those words are not in the session's transcript: give the client's words exactly as said."
+    )
+
+
+def goal_context(transcript: Transcript, evidence: Evidence) -> str:
+    """The talk a goal was stated in: the worker's turn before it and the client's segment."""
+    from pipelines.goals import context_of
+
+    return context_of(transcript, evidence)
+
+
+def restated_goal(store: Store, session_id: str, quote: str) -> Goal | None:
+    """The client's goal on file that ``quote`` restates (so it is offered as a revision), or None."""
+    from pipelines.goals import restates
+
+    return restates(store.list_goals(store.get_session(session_id).client_id), quote)
+
+
+def accept_goal(
+    store: Store,
+    session_id: str,
+    quote: str,
+    *,
+    wording: str = "",
+    revises: str | None = None,
+    as_new: bool = False,
+) -> Goal:
+    """Put the client's words ``quote`` from a saved session on file as one of their goals.
+
+    A quote that restates a goal on file is refused unless the worker says which it
+    is: a revision of that goal (``revises``) or a new goal beside it (``as_new``).
+    """
+    transcript = store.get_transcript(session_id)
+    if transcript is None:
+        raise NoteError(f"Session {session_id[:8]} has no transcript to take the goal from.")
+    evidence = find_quote(transcript, quote)
+    if revises is None and not as_new and (old := restated_goal(store, session_id, evidence.quote)):
+        raise NoteError(
+            f'This restates goal {old.id[:8]} ("{old.quote}"). Accept it as that goal\'s revision '
+            f"(--revises {old.id[:8]}) or as a separate goal (--new)."
+        )
+    context = goal_context(transcript, evidence)
+    return store.accept_goal(session_id, evidence, wording=wording, context=context, revises=revises)

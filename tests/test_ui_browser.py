@@ -387,6 +387,100 @@ def test_call_subtitles_opened_from_a_file_become_a_cited_draft_in_chromium(
         page.close()
 
 
+GOAL_FIRST = """Worker: What would you like to be different by the summer?
+Client: I want to get my driving licence back by the summer. Without it I can't get to work.
+Worker: And at home?
+Client: I want to spend more evenings at home with my son.
+"""
+GOAL_SECOND = """Worker: How did the week go with the licence?
+Client: I booked the driving course and paid the deposit on Monday.
+Worker: And the lessons?
+Client: I missed the first class because I had nobody to watch my son.
+Worker: How is your neighbour doing?
+Client: She repainted her kitchen, it looks lovely.
+"""
+
+
+def test_goals_panel_accepts_a_goal_and_shows_progress_in_the_next_draft_in_chromium(
+    desk: Desk, browser
+) -> None:
+    """Session 1: accept the client's goal in the Goals panel. Session 2: its draft shows progress with
+    evidence; reject a proposed link, mark the goal met."""
+    from playwright.sync_api import expect
+
+    expect.set_options(timeout=60_000)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page = browser.new_page()
+
+    def session(text: str) -> None:
+        page.locator("#tab-start-button").click()
+        page.locator("#client-id input").fill("C-3101")
+        page.locator("#start-session").click()
+        expect(page.locator("#status-line")).to_contain_text("C-3101")
+        page.locator("#tab-capture-button").click()
+        page.locator("#notes textarea").fill(text)
+        page.locator("#use-notes").click()
+        expect(page.locator("#capture-result")).to_contain_text("Done: a typed conversation")
+        page.locator("#tab-draft-button").click()
+        expect(page.locator("#goals-panel")).to_be_visible()
+
+    def choose(elem_id: str, pattern: str) -> None:
+        page.locator(f"#{elem_id} input").click()
+        page.get_by_role("option", name=re.compile(pattern)).first.click()
+
+    try:
+        unlock(page, desk)
+        page.locator("#client-id input").wait_for(state="visible", timeout=60_000)
+        session(GOAL_FIRST)
+        expect(page.locator("#goals-list")).to_contain_text("No goals on file for this client yet")
+        choose("goal-offer", "driving licence back")
+        page.locator("#goal-wording textarea").fill("Regain driving licence")
+        page.locator("#goal-accept").click()
+        expect(page.locator("#goals-message")).to_contain_text("Goal on file as a new goal")
+        expect(page.locator("#goals-list")).to_contain_text(
+            "I want to get my driving licence back by the summer"
+        )
+        page.screenshot(path=str(ARTIFACTS / "12-goal-accepted.png"), full_page=True)
+
+        session(GOAL_SECOND)
+        expect(page.locator("#copy-text textarea")).to_have_value(
+            re.compile(
+                re.escape("Goal stated")
+                + r".*"
+                + re.escape(
+                    '"I want to get my driving licence back by the summer" (worker\'s wording: Regain driving licence) — this session:'
+                )
+                + r".*"
+                + re.escape('"I booked the driving course and paid the deposit on Monday."')
+            )
+        )
+        expect(page.locator("#goals-list")).to_contain_text("I booked the driving course")
+        page.screenshot(path=str(ARTIFACTS / "13-goal-progress.png"), full_page=True)
+        # reject the link to the booked course: the draft says the goal was not discussed
+        choose("goal-link", "booked the driving course")
+        page.locator("#link-reject").click()
+        expect(page.locator("#goals-message")).to_contain_text("Link rejected")
+        # link it again by hand, then mark the goal met
+        choose("link-goal", "driving licence")
+        page.locator("#link-quote textarea").fill("I booked the driving course")
+        page.locator("#link-add").click()
+        expect(page.locator("#goals-message")).to_contain_text("Linked")
+        expect(page.locator("#copy-text textarea")).to_have_value(
+            re.compile(re.escape('progress: "I booked the driving course"'))
+        )
+        choose("status-goal", "driving licence")
+        choose("goal-status", "^met$")
+        page.locator("#status-set").click()
+        expect(page.locator("#goals-message")).to_contain_text("is now met")
+        expect(page.locator("#goals-list")).to_contain_text("met")
+        page.screenshot(path=str(ARTIFACTS / "14-goal-met.png"), full_page=True)
+    except Exception:
+        page.screenshot(path=str(ARTIFACTS / "failure-goals.png"), full_page=True)
+        raise
+    finally:
+        page.close()
+
+
 def request(desk: Desk, path: str, *, method: str = "GET", body: bytes | None = None, **headers: str):
     """Status, headers and body of one request to the desk (urllib sends the Host header given)."""
     req = urllib.request.Request(f"{desk.url}{path}", data=body, method=method, headers=headers)

@@ -33,7 +33,7 @@ from scribe.asr.live import split_section_command
 from scribe.core.errors import NoteError
 from scribe.core.records import NoteDraft, NoteItem
 from scribe.core.timefmt import clock
-from ui import pipeline, playback
+from ui import goals, pipeline, playback
 from ui.state import Desk, span, user_errors
 from ui.wiring import TabView, Wiring
 
@@ -417,6 +417,7 @@ def build(w: Wiring) -> TabView:
             with gr.Row():
                 sign_btn = gr.Button("Sign note", variant="primary", elem_id="sign")
                 amend_btn = gr.Button("Start an amendment", elem_id="amend")
+        panel = goals.build(w)  # the client's goals beside the draft
     d = w.desk
     w.on(make_btn.click, make_draft, [d, fmt, style], [d, message])
     w.on(table.input, apply_table_edits, [d, table], [d, message])
@@ -431,4 +432,7 @@ def build(w: Wiring) -> TabView:
         w.on(btn.click, lambda desk, k=kind: export_note(desk, k), [d], [d, download, message], refresh=False)
     w.on(sign_btn.click, sign, [d, signed_by, reviewed], [d, message])
     w.on(amend_btn.click, amend, [d], [d, message])
-    return TabView([head, info, table, preview, copy, section, fmt], render)
+    return TabView(
+        [head, info, table, preview, copy, section, fmt, *panel.views],
+        lambda desk: render(desk) + panel.render(desk),
+    )

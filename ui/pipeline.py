@@ -235,6 +235,7 @@ def draft_options(desk: Desk) -> DraftOptions:
         session_type=s.session_type,
         worker=desk.need_store().worker,
         style=desk.style,
+        goals=workflow.session_goal_thread(desk.need_store(), s.id) if desk.transcript is not None else None,
     )
 
 

@@ -64,6 +64,8 @@ class Desk:
     live: Any = None
     #: Text that came from dictation and has not been retyped (so an added line is "dictated").
     dictated: str = ""
+    #: (session, transcript, goals on file) the goal linker last ran for: it runs once per change.
+    goal_memo: tuple = ()
     #: Things the worker should know about the last step (e.g. diarization was not available).
     notices: list[str] = field(default_factory=list)
 

@@ -180,14 +180,16 @@ def note_cmd(
     if not no_store:
         check_saving(client_id, recording=_from_recording(source), consent=consent)
     # A recording is opened into the store (and the passphrase asked) before minutes of
-    # transcription; anything else only once its draft is made.
+    # transcription; anything else once its inputs are read (the draft needs the client's goals).
     store = open_store_from_env_or_prompt(create=True) if not no_store and _is_recording(source) else None
     count = workflow.speaker_count(session_type, speakers)
     transcript, annotations = read_session(source, text_file, given, model, count)
-    drafted = workflow.make_draft(fmt, transcript, annotations, options)
-    draft = drafted.draft
     if not no_store and store is None:
         store = open_store_from_env_or_prompt(create=True)
+    if store is not None:  # progress on the client's goals on file (theirs only)
+        options.goals = workflow.goal_thread(store, client_id, transcript, annotations)
+    drafted = workflow.make_draft(fmt, transcript, annotations, options)
+    draft = drafted.draft
     for problem in drafted.ungrounded:  # never expected: a bug worth reporting
         click.echo(f"Warning: ungrounded line {problem}", err=True)
     if store is not None:
@@ -196,6 +198,7 @@ def note_cmd(
             session_id = workflow.save_session(
                 store, client_id, consent, transcript, audio=audio, annotations=annotations, draft=draft
             )
+            workflow.keep_goal_links(store, session_id, options.goals)
             if out is not None:  # the note leaves the store as a plain file: the audit log says so
                 store.log_export(session_id, kind, draft_id=draft.id, dest=out)
         click.echo(f"Saved session {session_id[:8]} in the encrypted store.", err=True)

@@ -761,3 +761,74 @@ class _AnnotationsFile(Record):
     """An annotations file written as {"annotations": [...]}."""
 
     annotations: list[Annotation]
+
+
+# --- the client's goals across sessions ------------------------------------------
+# A goal is the client's own sentence, kept verbatim with where it was said; the
+# worker may word it beside the quote, never instead of it.
+
+#: Statuses a worker sets on a goal (dated in its history).
+GOAL_STATUSES: tuple[str, ...] = ("active", "met", "revised", "dropped")
+#: What a session's statement says about a goal.
+LINK_KINDS: tuple[str, ...] = ("progress", "barrier", "met", "revised")
+
+
+@dataclass
+class GoalEvent(Record):
+    """One dated change to a goal: stated, status set, worker wording, revised."""
+
+    at: str
+    action: str  # "stated", "status", "wording", "revised"
+    status: str = ""
+    text: str = ""
+    by: str = ""
+
+
+@dataclass
+class Goal(Record):
+    """A goal the client stated and the worker accepted: the verbatim quote and where it was said."""
+
+    id: str
+    client_id: str
+    quote: str
+    session_id: str
+    session_date: str
+    #: Where the quote is in that session: segment, characters, seconds.
+    evidence: Evidence
+    wording: str = ""
+    #: The talk the goal was stated in (the worker's question and the client's whole turn):
+    #: a short quote ("I want that back") means little without it.
+    context: str = ""
+    status: str = "active"
+    status_date: str = ""
+    #: The goal this one restates (its revision), and the one that replaced it.
+    revises: str | None = None
+    revised_by: str | None = None
+    history: list[GoalEvent] = field(default_factory=list)
+
+    @property
+    def open(self) -> bool:
+        return self.status == "active"
+
+
+@dataclass
+class GoalLink(Record):
+    """A session's statement linked to a goal on file: progress, barrier, met, or a revision."""
+
+    id: str
+    goal_id: str
+    session_id: str
+    kind: str
+    evidence: Evidence
+    score: float = 0.0
+    #: Why it was linked ("similar 0.52", "shares: course, licence").
+    why: str = ""
+    review: Review = "pending"
+
+
+@dataclass
+class GoalThread(Record):
+    """What a new draft needs about the client's goals: those on file and this session's links."""
+
+    goals: list[Goal] = field(default_factory=list)
+    links: list[GoalLink] = field(default_factory=list)

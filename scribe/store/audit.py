@@ -69,6 +69,10 @@ ACTIONS = (
     "exported",
     "audio_deleted",
     "session_deleted",
+    "goal_accepted",
+    "goal_changed",
+    "goal_links_saved",
+    "goal_link_reviewed",
 )
 
 

@@ -106,6 +106,24 @@ CREATE TABLE IF NOT EXISTS incomplete (
 -- Audio files to overwrite and unlink: deleted ones (pid 0) and ones being written by a
 -- process (its pid), so a file orphaned by a crash is removed at the next open.
 CREATE TABLE IF NOT EXISTS pending_wipe (file TEXT PRIMARY KEY, pid INTEGER NOT NULL, created_at TEXT NOT NULL);
+-- A client's goals outlive the session they were stated in (the quote is kept in the goal);
+-- a session's links to them go with the session.
+CREATE TABLE IF NOT EXISTS goals (
+    id TEXT PRIMARY KEY,
+    client_ref TEXT NOT NULL REFERENCES clients(id),
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    data BLOB NOT NULL             -- encrypted: quote, wording, status, history
+);
+CREATE INDEX IF NOT EXISTS goals_client ON goals(client_ref);
+CREATE TABLE IF NOT EXISTS goal_links (
+    id TEXT PRIMARY KEY,
+    goal_id TEXT NOT NULL REFERENCES goals(id),
+    session_id TEXT NOT NULL REFERENCES sessions(id),
+    saved_at TEXT NOT NULL,
+    data BLOB NOT NULL             -- encrypted: kind, evidence, review
+);
+CREATE INDEX IF NOT EXISTS goal_links_session ON goal_links(session_id);
 """
     + audit.SCHEMA
 )

@@ -59,6 +59,7 @@ from scribe.store import db as store_db
 from scribe.store.audio import RETENTION_MODES, SessionAudio, pid_alive
 from scribe.store.content import SessionContent
 from scribe.store.core import StoreCore, audit_log
+from scribe.store.goals import ClientGoals
 from scribe.store.throttle import UnlockThrottle
 
 WORKER_ENV = "SCRIBE_WORKER"
@@ -94,6 +95,7 @@ class Store:
         self._core = StoreCore(home, db, data_key, store_id, worker)
         self._audio = SessionAudio(self._core)
         self._content = SessionContent(self._core, self._audio, self._session_info)
+        self._goals = ClientGoals(self._core)
         self.home, self.path, self.worker, self.store_id = home, self._core.path, worker, store_id
 
     # --- opening -----------------------------------------------------------------
@@ -453,21 +455,27 @@ class Store:
         """Delete a session with its audio, transcripts, annotations and notes (signed ones too).
 
         The audit log keeps the fact that it existed and was deleted, never its content.
-        A client with no sessions left is deleted as well (minimum necessary).
+        A client with no sessions and no goals on file left is deleted as well (minimum
+        necessary). The session's links to goals go with it; goals stated in it stay (the
+        worker kept them), and the audit entry counts both.
         """
         with self._core.tx() as db:
             _, ref, *_ = self._core.session_row(db, session_id)
             audio = db.execute("SELECT file FROM audio WHERE session_id = ?", (session_id,)).fetchone()
+            goals = self._goals.forget_session(db, session_id)
             db.execute("INSERT OR IGNORE INTO deleting (session_id) VALUES (?)", (session_id,))
             for table in ("transcripts", "annotations", "drafts", "audio", "incomplete"):
                 db.execute(f"DELETE FROM {table} WHERE session_id = ?", (session_id,))
             db.execute("DELETE FROM sessions WHERE id = ?", (session_id,))
             db.execute("DELETE FROM deleting WHERE session_id = ?", (session_id,))
-            if not db.execute("SELECT 1 FROM sessions WHERE client_ref = ?", (ref,)).fetchone():
+            if not db.execute(
+                "SELECT 1 FROM sessions WHERE client_ref = ?", (ref,)
+            ).fetchone() and not self._goals.client_has_goals(db, ref):
                 db.execute("DELETE FROM clients WHERE id = ?", (ref,))
             if audio and audio[0]:
                 self._audio.queue_wipe(db, audio[0], pid=0)
-            self._core.log("session_deleted", session_id, **({"reason": reason} if reason else {}))
+            counts = {k: n for k, n in goals.items() if n}  # said only when the session touched goals
+            self._core.log("session_deleted", session_id, **counts, **({"reason": reason} if reason else {}))
         self._audio.wipe_pending()
 
     # --- passphrase and audit ------------------------------------------------------------
@@ -529,3 +537,14 @@ class Store:
     sign_draft = _part("_content", SessionContent.sign_draft)
     log_export = _part("_content", SessionContent.log_export)
     export_session = _part("_content", SessionContent.export_session)
+
+    accept_goal = _part("_goals", ClientGoals.accept_goal)
+    set_goal_status = _part("_goals", ClientGoals.set_goal_status)
+    set_goal_wording = _part("_goals", ClientGoals.set_goal_wording)
+    list_goals = _part("_goals", ClientGoals.list_goals)
+    resolve_goal_id = _part("_goals", ClientGoals.resolve_goal_id)
+    save_goal_links = _part("_goals", ClientGoals.save_goal_links)
+    goal_links = _part("_goals", ClientGoals.goal_links)
+    links_of_goal = _part("_goals", ClientGoals.links_of_goal)
+    review_goal_link = _part("_goals", ClientGoals.review_goal_link)
+    log_goal_export = _part("_goals", ClientGoals.log_goal_export)
