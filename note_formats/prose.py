@@ -429,6 +429,7 @@ class Prose:
         return out
 
     def question_in(self, seg) -> Evidence | None:
+        """The last question in ``seg``, if it asks one."""
         questions = [q for q in nlp()(seg.text).sents if q.text.strip().endswith("?")]
         if not questions:
             return None
@@ -698,14 +699,8 @@ class Prose:
         segs = self.m.transcript.segments
         at = next((n for n, seg in enumerate(segs) if seg.id == ev.segment_id), 0)
         for seg in reversed(segs[:at]):
-            if seg.role != "worker":
-                continue
-            questions = [q for q in nlp()(seg.text).sents if q.text.strip().endswith("?")]
-            if not questions:
-                return None
-            text = questions[-1].text.strip()
-            start = seg.text.index(text, questions[-1].start_char)
-            return Evidence.of(seg, start, start + len(text))
+            if seg.role == "worker":
+                return self.question_in(seg)
         return None
 
     # --- plan ------------------------------------------------------------------------------

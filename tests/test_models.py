@@ -9,6 +9,7 @@ import pytest
 
 from scribe.asr import models
 from scribe.core.errors import ModelError
+from scribe.core.hashing import sha256_file
 
 
 def test_tiny_en_resolves_from_its_package() -> None:
@@ -30,13 +31,13 @@ def test_base_is_assembled_once_and_verified(tmp_path: Path, monkeypatch: pytest
         fh.seek(1000)
         fh.write(b"\x00\x01\x02\x03")
     models.resolve_model("base")
-    assert models.sha256_file(path / "model.bin") == models.PACKAGED["base"].sha256["model.bin"]
+    assert sha256_file(path / "model.bin") == models.PACKAGED["base"].sha256["model.bin"]
 
 
 def test_tampered_file_is_refused(tmp_path: Path) -> None:
     bad = tmp_path / "model.bin"
     bad.write_bytes(b"not the weights you pinned")
-    with pytest.raises(ModelError, match="pinned SHA-256"):
+    with pytest.raises(ModelError, match="pinned checksum"):
         models.verify_file(bad, models.PACKAGED["tiny.en"].sha256["model.bin"])
 
 

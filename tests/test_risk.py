@@ -197,7 +197,8 @@ def test_an_indirect_disclosure_is_kept_for_the_worker() -> None:
     assert [a.subtype for a in found] == ["suicidal_ideation"]
 
 
-def test_possible_risk_is_shown_as_possible_in_the_draft_and_needs_a_decision() -> None:
+@pytest.mark.parametrize("style", ["prose", "quotes"])
+def test_possible_risk_is_shown_as_possible_in_the_draft_and_needs_a_decision(style: str) -> None:
     tr = client_says("I don't know how much longer I can keep doing this.")
     quote = tr.segments[0].text
     ann = Annotation(
@@ -211,17 +212,18 @@ def test_possible_risk_is_shown_as_possible_in_the_draft_and_needs_a_decision() 
         confidence=0.4,
         attributes={"certainty": "possible"},
     )
-    risk = next(
-        s for s in build_draft("soap", tr, [ann], DraftOptions(client_id="C-1")).sections if s.key == "risk"
-    )
-    assert [i.text.split(" — ")[0] for i in risk.items] == [
-        "Possible suicidal ideation (for the worker to decide)"
-    ]
-    assert risk.items[0].needs_review and "decide whether this is current risk" in risk.items[0].review_reason
-    certain = Annotation(**{**ann.__dict__, "attributes": {}})
-    risk = next(
-        s
-        for s in build_draft("soap", tr, [certain], DraftOptions(client_id="C-1")).sections
-        if s.key == "risk"
-    )
-    assert risk.items[0].text.startswith("Suicidal ideation — client said")
+    options = DraftOptions(client_id="C-1", style=style)
+
+    def risk_items(a: Annotation):
+        return next(s for s in build_draft("soap", tr, [a], options).sections if s.key == "risk").items
+
+    items = risk_items(ann)
+    assert len(items) == 1
+    if style == "quotes":
+        assert items[0].text.split(" — ")[0] == "Possible suicidal ideation (for the worker to decide)"
+    else:
+        assert items[0].text.startswith("Possible suicidal ideation: client reported")
+    assert items[0].needs_review and "decide whether this is current risk" in items[0].review_reason
+    certain = risk_items(Annotation(**{**ann.__dict__, "attributes": {}}))
+    assert certain[0].text.startswith("Suicidal ideation" + (" — client said" if style == "quotes" else ""))
+    assert not certain[0].text.startswith("Possible")

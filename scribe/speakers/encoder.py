@@ -16,8 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from scribe.core.errors import ModelError
-from scribe.core.hashing import sha256_file
+from scribe.core.hashing import verify_pinned
 
 WEIGHTS = Path(__file__).with_name("data") / "voice_encoder.npz"
 #: sha256 of ``data/voice_encoder.npz`` (converted from resemblyzer 0.1.4's ``pretrained.pt``).
@@ -139,14 +138,7 @@ class VoiceEncoder:
 
 def read_weights(path: Path = WEIGHTS, expected_sha256: str = WEIGHTS_SHA256) -> dict[str, np.ndarray]:
     """The encoder's arrays, after checking the file against its pinned sha256."""
-    if not path.is_file():
-        raise ModelError(f"Voice encoder weights not found: {path}. Reinstall session-scribe.")
-    got = sha256_file(path)
-    if got != expected_sha256:
-        raise ModelError(
-            f"{path} does not match its pinned checksum (sha256 {got[:12]}…, expected "
-            f"{expected_sha256[:12]}…). The file may be corrupted or replaced: reinstall session-scribe."
-        )
+    verify_pinned(path, expected_sha256, remedy="reinstall session-scribe")
     with np.load(path, allow_pickle=False) as data:
         return {k: data[k].astype(np.float32) for k in data.files}
 
