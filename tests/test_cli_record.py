@@ -123,14 +123,18 @@ def test_record_with_consent_is_stored_encrypted_and_the_plain_files_wiped(
 
 @pytest.fixture
 def small_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """The data directory on a real 320 KiB tmpfs: the store fits, a few seconds of audio do not."""
+    """The data directory on a real tmpfs with 320 KiB free: the store fits, a few seconds of audio do not.
+
+    Another 320 KiB are taken by ``filler``, which a test can delete to free space again.
+    """
     mount = tmp_path / "small-disk"
     mount.mkdir()
     done = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", "size=320k", "tmpfs", str(mount)], capture_output=True
+        ["mount", "-t", "tmpfs", "-o", "size=640k", "tmpfs", str(mount)], capture_output=True
     )
     if done.returncode != 0:
         pytest.skip(f"cannot mount a small tmpfs here ({done.stderr.decode().strip()})")
+    (mount / "filler").write_bytes(b"\0" * 320 * 1024)
     monkeypatch.setenv("SCRIBE_HOME", str(mount / "home"))
     yield mount / "home"
     subprocess.run(["umount", "-l", str(mount)], check=False)
@@ -149,6 +153,7 @@ def test_a_store_that_cannot_be_written_keeps_the_files_and_says_where(
     assert folder.name in error and "No space left" in error and "scribe recover" in error, error
     assert {p.name for p in folder.iterdir()} == {"session.wav", "transcript.json", "transcript.txt"}
     assert "tuesday" in Transcript.load(folder / "transcript.json").text.lower()
+    (small_home.parent / "filler").unlink()  # the worker frees disk space, then opens the store
     with Store.open(passphrase=PASS) as store:  # all or nothing: no half-saved session left behind
         assert store.list_sessions() == [] and store.verify_audit().ok
 

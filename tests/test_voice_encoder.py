@@ -130,9 +130,10 @@ def test_runtime_needs_no_torch_librosa_or_numba(repo_root, tmp_path):
                 pass
 
         class Block(importlib.abc.MetaPathFinder):
-            # A probe (importlib.util.find_spec) sees the package; importing it fails.
+            # An installed package stays visible to a probe (importlib.util.find_spec), but
+            # importing it fails; one not installed stays absent.
             def find_spec(self, name, path=None, target=None):
-                if name.split(".")[0] in BLOCKED:
+                if name.split(".")[0] in BLOCKED and importlib.machinery.PathFinder.find_spec(name, path):
                     return importlib.machinery.ModuleSpec(name, Refuse())
 
         sys.meta_path.insert(0, Block())

@@ -177,12 +177,15 @@ def _add_segments(segments: list[Segment], pieces: list[_Piece], speaker: str | 
         count = sum(len(s.split()) for s in group)
         if count:
             span = words[used : used + count]
-            timed = span[-1][2] > span[0][1]
+            # Cues out of order (a hand-edited file) still make a segment that starts before it
+            # ends; its words keep their times only when those run forward.
+            in_order = all(a[2] <= b[1] + 1e-9 for a, b in pairwise(span))
+            timed = in_order and span[-1][2] > span[0][1]
             segments.append(
                 Segment(
                     id=len(segments),
-                    start=round(span[0][1], 3),
-                    end=round(span[-1][2], 3),
+                    start=round(min(w[1] for w in span), 3),
+                    end=round(max(w[2] for w in span), 3),
                     text=" ".join(group),
                     words=[Word(round(a, 3), round(b, 3), f" {w}") for w, a, b in span] if timed else [],
                     speaker=speaker,
