@@ -242,7 +242,7 @@ def test_times_written_on_the_lines_of_a_pasted_transcript_are_kept() -> None:
 def test_note_from_call_subtitles_cites_their_times(tmp_path: Path) -> None:
     path = tmp_path / "call.vtt"
     path.write_text(CALL_VTT, encoding="utf-8")
-    result = CliRunner().invoke(cli, ["note", str(path), "--no-store"])
+    result = CliRunner().invoke(cli, ["note", str(path), "--no-store", "--style", "quotes"])
     assert result.exit_code == 0, result.output
     assert "**Participants:** Worker (Sam Lee), Client (Dana Smith)" in result.output
     # Evidence is placed in its own cue within a turn (the goal was said at 00:12, not 00:08).
