@@ -8,6 +8,7 @@ layout) is one new module listed in ``BUILTIN_FORMAT_MODULES``.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import importlib
 import uuid
@@ -17,7 +18,7 @@ from dataclasses import dataclass
 from note_formats.common import DraftOptions, Material
 from note_formats.goal_progress import add_goal_progress
 from scribe.core.errors import NoteError
-from scribe.core.records import Annotation, NoteDraft, NoteHeader, NoteSection, Transcript
+from scribe.core.records import NOTE_SOURCES, Annotation, NoteDraft, NoteHeader, NoteSection, Transcript
 
 #: Modules holding the built-in formats; importing one registers it.
 BUILTIN_FORMAT_MODULES: tuple[str, ...] = (
@@ -138,6 +139,20 @@ def _participants(transcript: Transcript) -> list[str]:
     return out
 
 
+def wording_for(transcript: Transcript, options: DraftOptions) -> DraftOptions:
+    """The options a draft is worded with: sentences need to know who spoke.
+
+    Prose says "Client reported ..." and turns the client's "I" into the client: in a
+    conversation where no speaker has a role (worker or client), that would put the worker's
+    words in the client's mouth, so such a draft keeps each line's verbatim quotes instead.
+    """
+    if options.style != "prose" or transcript.source in NOTE_SOURCES:
+        return options
+    if any(seg.role in ("worker", "client") for seg in transcript.segments):
+        return options
+    return dataclasses.replace(options, style="quotes")
+
+
 def build_draft(
     format_name: str,
     transcript: Transcript,
@@ -153,6 +168,7 @@ def build_draft(
     options = options or DraftOptions()
     if not transcript.segments:
         raise NoteError("The transcript has no speech to draft a note from. Check the recording or text.")
+    options = wording_for(transcript, options)
     material = Material(transcript, annotations, options)
     sections = fmt.build(material)
     add_goal_progress(fmt.name, sections, material)

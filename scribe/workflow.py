@@ -27,6 +27,7 @@ from note_formats import (
     check_faithfulness,
     check_grounding,
 )
+from note_formats.registry import wording_for
 from scribe.asr.transcribe import Transcriber
 from scribe.audio.decode import check_file, decode_file
 from scribe.core.errors import NoteError, ScribeError
@@ -207,7 +208,7 @@ def make_draft(
     new = build_draft(fmt, transcript, annotations, options)
     notices = carry_edits(previous, new) if previous is not None else []
     problems = check_grounding(new, transcript)
-    if options.style == "prose":  # sentences the drafter wrote must not say more than their evidence
+    if wording_for(transcript, options).style == "prose":  # sentences must not say more than their evidence
         problems += check_faithfulness(new, transcript)
     return Drafted(new, notices, problems)
 

@@ -218,3 +218,20 @@ def test_process_recording_keeps_verbatim_dialogue(session):
 def test_quotes_style_keeps_labelled_quotes(session):
     md = render_markdown(prose("soap", session, style="quotes"))
     assert f'"{GOAL_QUOTE.rstrip(".")}' in md and "Intervention used" in md
+
+
+def test_a_conversation_without_speaker_roles_keeps_its_quotes() -> None:
+    """Sentences say who said what: with no roles known, prose would put the worker's words in the
+    client's mouth, so the draft quotes each line instead."""
+    tr = counselling_transcript()
+    anns = counselling_annotations(tr)
+    for seg in tr.segments:
+        seg.role, seg.speaker = None, None
+    tr.speakers = []
+    for ann in anns:
+        ann.role, ann.speaker = None, None
+    md = render_markdown(build_draft("soap", tr, anns, DraftOptions(style="prose")))
+    assert "Client reported" not in md and "Client stated the goal" not in md
+    assert f'"{GOAL_QUOTE}' in md  # the goal is quoted as said, under its label
+    with_roles = render_markdown(build_draft("soap", counselling_transcript(), anns, DraftOptions(style="prose")))
+    assert "Client reported" in with_roles
