@@ -13,7 +13,7 @@ length, a dictation is one voice's notes, a typed conversation is read as typed 
 indices become the turn times of the synthesis.
 
 Three drafts of each session are scored in the same run: the baseline (the drafting
-code of ``--baseline-rev``, by default where this branch left ``main``, run in a
+code of ``--baseline-rev``, by default the last drafts before sentences, run in a
 second process on the same transcript and tags), ``--style quotes`` and
 ``--style prose``. Every draft is SOAP.
 
@@ -271,6 +271,10 @@ def score(s: Session, draft, transcript, annotations, seg_turns, lemmas: Lemmas,
 
 # --- the baseline: the drafting code of another revision, in its own process ------------------
 
+#: The last revision whose drafts were labelled quotes only (before sentence drafts and the
+#: completeness rules): the reference every later change is measured against.
+BEFORE_SENTENCES = "ae270ea"
+
 
 def baseline_tree(rev: str) -> Path:
     """The files of ``rev`` (cached under /tmp) for a second process to import."""
@@ -358,8 +362,8 @@ def main() -> None:
     ap.add_argument("--audio", action="store_true", help="speak the turns and run the whole pipeline")
     ap.add_argument(
         "--baseline-rev",
-        default="",
-        help="revision whose drafting is the baseline (default: merge-base with main)",
+        default=BEFORE_SENTENCES,
+        help="revision whose drafting is the baseline (default: the last drafts before sentences)",
     )
     ap.add_argument("--misses", action="store_true", help="list facts missed and forbidden claims made")
     ap.add_argument("--only", default="", help="one session id")
@@ -374,12 +378,7 @@ def main() -> None:
     import pipelines
     from note_formats import DraftOptions, build_draft, check_faithfulness
 
-    rev = (
-        args.baseline_rev
-        or subprocess.run(
-            ["git", "merge-base", "HEAD", "main"], cwd=REPO, check=True, capture_output=True, text=True
-        ).stdout.strip()
-    )
+    rev = args.baseline_rev
     lemmas = Lemmas()
     work = CACHE / ("audio" if args.audio else "fast")
     work.mkdir(parents=True, exist_ok=True)
