@@ -48,7 +48,7 @@ from note_formats.wording import (
     has_subject,
     is_request,
     lower_first,
-    nlp,
+    parse,
     report,
     unfaithful,
 )
@@ -180,7 +180,7 @@ def allowed_words() -> list[str]:
 
 def in_session_talk(text: str) -> bool:
     """Whether a sentence only announces talk in the session ("I'm going to ask you some questions")."""
-    doc = nlp()(text)
+    doc = parse(text)
     root = next((t for t in doc if t.dep_ == "ROOT"), None)
     if root is None:
         return False
@@ -225,7 +225,7 @@ def _overlaps(ev: Evidence, spans: set[tuple[int, int, int]]) -> bool:
 
 def _timed(text: str) -> bool:
     """Whether a sentence names a day or a time."""
-    return any(t.lower_ in TIME_WORDS or t.lemma_.lower() in TIME_WORDS for t in nlp()(text)) or bool(
+    return any(t.lower_ in TIME_WORDS or t.lemma_.lower() in TIME_WORDS for t in parse(text)) or bool(
         re.search(r"(?i)\b(?:\d{1,2}(?::\d\d)?\s*(?:a\.?m\.?|p\.?m\.?)|o'clock)\b", text)
     )
 
@@ -400,7 +400,7 @@ class Prose:
         if at is None or at + 1 >= len(segs) or segs[at + 1].role in ("worker", None):
             return None
         seg = segs[at + 1]
-        sents = [x for x in nlp()(seg.text).sents if len(clean(x.text).split()) >= 2][:sentences]
+        sents = [x for x in parse(seg.text).sents if len(clean(x.text).split()) >= 2][:sentences]
         if not sents:
             return None
         start = sents[0].start_char + len(sents[0].text) - len(sents[0].text.lstrip())
@@ -430,7 +430,7 @@ class Prose:
 
     def question_in(self, seg) -> Evidence | None:
         """The last question in ``seg``, if it asks one."""
-        questions = [q for q in nlp()(seg.text).sents if q.text.strip().endswith("?")]
+        questions = [q for q in parse(seg.text).sents if q.text.strip().endswith("?")]
         if not questions:
             return None
         text = questions[-1].text.strip()
@@ -485,7 +485,7 @@ class Prose:
         for seg in self.m.transcript.segments:
             if seg.role not in ("client", "other"):
                 continue
-            for sent in nlp()(seg.text).sents:
+            for sent in parse(seg.text).sents:
                 text = sent.text.strip()
                 if (
                     len(text.split()) < MIN_REPORT_WORDS
@@ -515,7 +515,7 @@ class Prose:
         for seg in self.m.transcript.segments:
             if seg.role != "worker":
                 continue
-            for sent in nlp()(seg.text).sents:
+            for sent in parse(seg.text).sents:
                 said = sent.text.strip()
                 match = PERCEPTION.search(said)
                 if said.endswith("?") or match is None:
@@ -590,7 +590,7 @@ class Prose:
         for seg in self.m.transcript.segments:
             if seg.role != "worker" and not self.m.notes:
                 continue
-            for sent in nlp()(seg.text).sents:
+            for sent in parse(seg.text).sents:
                 said = sent.text.strip()
                 if not said or said.endswith("?"):
                     continue
@@ -608,7 +608,7 @@ class Prose:
     def _topics(text: str) -> list[str]:
         """The noun phrases of a worker's turn that say what it was about (pronouns and generic words left out)."""
         found = []
-        for chunk in nlp()(text).noun_chunks:
+        for chunk in parse(text).noun_chunks:
             words = [t for t in chunk if not t.is_stop and t.is_alpha and t.pos_ != "PRON"]
             if not words or all(t.lower_ in GENERIC for t in words):
                 continue
@@ -792,7 +792,7 @@ class Prose:
         """``ev`` cut into its sentences that carry words (a worker's summary of tasks is one task each)."""
         seg = self.m.transcript.segment(ev.segment_id)
         out = []
-        for sent in nlp()(ev.quote).sents:
+        for sent in parse(ev.quote).sents:
             text = sent.text.strip()
             if len(text.split()) < min_words:
                 continue

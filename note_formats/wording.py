@@ -139,6 +139,13 @@ def nlp():
     raise ModelError("The English spaCy model is not installed. Run scripts/setup.sh, or use --style quotes.")
 
 
+@functools.lru_cache(maxsize=8192)
+def parse(text: str):
+    """``text`` parsed once per process: a draft reads the same turn for goals, plans, risk and
+    techniques, and the desk redrafts after every edit. The Doc is shared: read it, never change it."""
+    return nlp()(text)
+
+
 #: A one-word sentence that only acknowledges ("Good.", "Okay.", "Thanks.") before the content.
 ACKNOWLEDGEMENT = re.compile(
     r"(?i)^(?:(?:good|great|okay|ok|sure|right|alright|yeah|yes|thanks|well|so)[.!,]\s+)+"
@@ -223,7 +230,7 @@ def report(text: str, role: str | None, pronouns: Pronouns, *, name_subject: boo
     except "you" (said to the worker). A request ("could you write it down?") keeps
     its question form; see ``as_task``.
     """
-    doc = nlp()(clean(text))
+    doc = parse(clean(text))
     client_speaks = role != "worker"
     out: list[str] = []
     named = False
@@ -307,14 +314,14 @@ def report(text: str, role: str | None, pronouns: Pronouns, *, name_subject: boo
 
 def has_subject(text: str) -> bool:
     """Whether the first sentence of ``text`` has a subject (a fragment like "Mostly money." has none)."""
-    doc = nlp()(text)
+    doc = parse(text)
     sent = next(doc.sents, None)
     return sent is not None and any(t.dep_ in ("nsubj", "nsubjpass", "expl", "csubj") for t in sent)
 
 
 def lower_first(text: str) -> str:
     """``text`` to follow "that": its first word in lower case unless it is a name or "I"."""
-    doc = nlp()(text)
+    doc = parse(text)
     if (
         not len(doc)
         or doc[0].pos_ == "PROPN"
@@ -332,7 +339,7 @@ def as_task(text: str, role: str | None, pronouns: Pronouns) -> str:
     the client's task: the modal and "you" become "the client will". Statements
     are reported with their subject named ("I will call" -> "Client will call").
     """
-    doc = nlp()(clean(text))
+    doc = parse(clean(text))
     if role == "worker" and text.rstrip().endswith("?"):
         for tok in doc:
             if tok.lower_ == "you" and tok.dep_ == "nsubj":
@@ -360,7 +367,7 @@ REQUEST_MODALS = frozenset(("could", "would", "can", "will", "might"))
 
 def is_request(text: str) -> bool:
     """Whether a worker's question asks the client to do something ("could you ...?"), not for information."""
-    doc = nlp()(clean(text))
+    doc = parse(clean(text))
     return any(
         t.lower_ == "you"
         and t.dep_ == "nsubj"
@@ -372,7 +379,7 @@ def is_request(text: str) -> bool:
 def lemmas(texts: Iterable[str]) -> set[str]:
     """Lower-case words and their lemmas in ``texts``."""
     out: set[str] = set()
-    for doc in nlp().pipe(list(texts)):
+    for doc in map(parse, texts):
         for t in doc:
             out.add(t.lower_)
             out.add(t.lemma_.lower())
@@ -392,7 +399,7 @@ def unfaithful(sentence: str, evidence: Iterable[str], allowed: Iterable[str] = 
     free = TEMPLATE_VOCABULARY | {w.lower() for a in allowed for w in re.findall(r"[A-Za-z']+", a)}
     outside = re.sub(r'"[^"]*"', " ", sentence)
     bad: list[str] = []
-    for t in nlp()(outside):
+    for t in parse(outside):
         low, lemma = t.lower_, t.lemma_.lower()
         negation = low in NEGATIONS or low == "n't"
         number = t.like_num or t.pos_ == "NUM"
