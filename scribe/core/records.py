@@ -35,7 +35,7 @@ from typing import Any, ClassVar, Literal, NoReturn, Self
 from pydantic import TypeAdapter, ValidationError
 
 from scribe.core.errors import TranscriptError
-from scribe.core.textfile import decode_text
+from scribe.core.textfile import decode_text, read_bounded
 
 Role = Literal["worker", "client", "other"]
 ROLES: tuple[str, ...] = ("worker", "client", "other")
@@ -133,15 +133,7 @@ class Record:
 
 def read_record_file(path: Path) -> str:
     """The text of a record file: present, not oversized, UTF-8 or UTF-16."""
-    if not path.is_file():
-        raise TranscriptError(f"No such file: {path}")
-    size = path.stat().st_size
-    if size > MAX_RECORD_BYTES:
-        raise TranscriptError(
-            f"{path.name} is {size / 2**20:.0f} MB, more than any session record "
-            f"(limit {MAX_RECORD_BYTES // 2**20} MB). Is it the right file?"
-        )
-    return decode_text(path.read_bytes(), path.name)
+    return decode_text(read_bounded(path, MAX_RECORD_BYTES, "a session record"), path.name)
 
 
 def parse_json(hint: Any, text: str | bytes, what: str, *, top: str = "") -> Any:

@@ -9,6 +9,8 @@ not written by this program, so it is refused with a one-line error.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from scribe.core.errors import TranscriptError
 
 
@@ -32,3 +34,17 @@ def decode_text(data: bytes, name: str, *, legacy: bool = False) -> str:
             f"{name} is not UTF-8 or UTF-16 text (byte 0x{data[exc.start]:02x} at position {exc.start}). "
             "Save it as UTF-8 and retry."
         ) from None
+
+
+def read_bounded(path: Path, limit: int, what: str) -> bytes:
+    """The bytes of the file at ``path``: it exists and holds at most ``limit`` bytes (``what`` names
+    what it should be, for the error: "any session record")."""
+    if not path.is_file():
+        raise TranscriptError(f"No such file: {path}")
+    size = path.stat().st_size
+    if size > limit:
+        raise TranscriptError(
+            f"{path.name} is {size / 2**20:.1f} MB, too large for {what} "
+            f"(limit {limit // 2**20} MB). Is it the right file?"
+        )
+    return path.read_bytes()

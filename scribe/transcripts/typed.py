@@ -31,7 +31,7 @@ from pathlib import Path
 
 from scribe.core.errors import TranscriptError
 from scribe.core.records import NOTE_SOURCES, Role, Segment, Speaker, Transcript, Word
-from scribe.core.textfile import decode_text
+from scribe.core.textfile import decode_text, read_bounded
 from scribe.speakers.roles import apply_roles
 
 #: A paragraph (or a turn) longer than this many words is split into sentence groups.
@@ -115,15 +115,8 @@ def read_text_file(path: str | Path) -> str:
     oversized file is a TranscriptError saying which.
     """
     path = Path(path)
-    if not path.is_file():
-        raise TranscriptError(f"No such file: {path}")
-    size = path.stat().st_size
-    if size > MAX_TEXT_BYTES:
-        raise TranscriptError(
-            f"{path.name} is {size / 2**20:.1f} MB, too large for session notes or subtitles "
-            f"(limit {MAX_TEXT_BYTES // 2**20} MB). Is it the right file?"
-        )
-    text = decode_text(path.read_bytes(), path.name, legacy=True)
+    data = read_bounded(path, MAX_TEXT_BYTES, "session notes or subtitles")
+    text = decode_text(data, path.name, legacy=True)
     if not text.strip():
         raise TranscriptError(f"{path.name} is empty: type the session notes into it first.")
     return text
