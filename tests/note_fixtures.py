@@ -103,3 +103,16 @@ def counselling_annotations(transcript: Transcript) -> list[Annotation]:
         ann("a14", "intervention", "referral", 10, REFERRAL_QUOTE),
         ann("a15", "plan", "follow_up", 10, FOLLOW_UP_QUOTE, attributes={"when": "next Tuesday"}),
     ]
+
+
+def self_harm_disclosure(transcript: Transcript, ann_id: str) -> Annotation:
+    """An affirmed self-harm indicator on the client's "overwhelmed" turn (segment 7)."""
+    return Annotation(
+        id=ann_id,
+        label="risk",
+        subtype="self_harm",
+        text="overwhelmed",
+        evidence=[ev(transcript, 7, CLIENT_TRAP_QUOTE)],
+        role="client",
+        status="affirmed",
+    )

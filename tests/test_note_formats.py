@@ -19,6 +19,7 @@ from note_fixtures import (
     counselling_annotations,
     counselling_transcript,
     ev,
+    self_harm_disclosure,
 )
 
 from note_formats import (
@@ -143,15 +144,7 @@ def test_no_risk_states_so(fmt, session):
 
 def test_affirmed_risk_comes_first_and_is_flagged(session):
     tr, anns = session
-    affirmed = Annotation(
-        id="r2",
-        label="risk",
-        subtype="self_harm",
-        text="overwhelmed",
-        evidence=[ev(tr, 7, CLIENT_TRAP_QUOTE)],
-        role="client",
-        status="affirmed",
-    )
+    affirmed = self_harm_disclosure(tr, "r2")
     past = copy.deepcopy(affirmed)
     past.id, past.status, past.subtype = "r3", "historical", "harm_to_others"
     d = build_draft("soap", tr, [*anns, past, affirmed], QUOTES)

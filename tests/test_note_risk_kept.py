@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from note_fixtures import CLIENT_TRAP_QUOTE, counselling_annotations, counselling_transcript, ev
+from note_fixtures import counselling_annotations, counselling_transcript, self_harm_disclosure
 
 from note_formats import FORMATS, build_draft, check_grounding, render_markdown
 from scribe.cli import cli
@@ -20,15 +20,7 @@ NO_RISK = "No risk indicators were identified in the transcript."
 
 
 def _risk(tr: Transcript) -> Annotation:
-    return Annotation(
-        id="r-bad",
-        label="risk",
-        subtype="self_harm",
-        text="overwhelmed",
-        evidence=[ev(tr, 7, CLIENT_TRAP_QUOTE)],
-        role="client",
-        status="affirmed",
-    )
+    return self_harm_disclosure(tr, "r-bad")
 
 
 def _set(obj, **values) -> None:

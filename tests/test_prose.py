@@ -233,5 +233,7 @@ def test_a_conversation_without_speaker_roles_keeps_its_quotes() -> None:
     md = render_markdown(build_draft("soap", tr, anns, DraftOptions(style="prose")))
     assert "Client reported" not in md and "Client stated the goal" not in md
     assert f'"{GOAL_QUOTE}' in md  # the goal is quoted as said, under its label
-    with_roles = render_markdown(build_draft("soap", counselling_transcript(), anns, DraftOptions(style="prose")))
+    with_roles = render_markdown(
+        build_draft("soap", counselling_transcript(), anns, DraftOptions(style="prose"))
+    )
     assert "Client reported" in with_roles
