@@ -17,7 +17,7 @@ from spacy.util import minibatch
 
 from pipelines.embed import load_encoder
 from pipelines.heads import features, load_heads
-from pipelines.risk import TYPES, clause_status, load_model, units_of
+from pipelines.risk import TYPES, Scope, clause_status, load_model, units_of
 from scribe.core.records import NOTE_SOURCES
 
 #: Clause-classifier probability of a risk type at which a finding is emitted as *possible* risk
@@ -25,6 +25,9 @@ from scribe.core.records import NOTE_SOURCES
 #: Chosen on the Counsel-Chat development set and AnnoMI client talk (bench/risk.py).
 RISK_LOW = 0.5
 RISK_HIGH = 0.98
+#: A clause's own probability at which, beside a denied clause of a risky sentence, it is read as
+#: the disclosure.
+RISK_BESIDE = 0.15
 
 
 @Language.factory(
@@ -165,8 +168,24 @@ class MiniLMHeads:
             carrying = [c for c, q in ranked if q[k] >= RISK_LOW] or [ranked[0][0]]
             scopes = [(c, clause_status(c, sent, kind, conversation)) for c in carrying]
             best = next((cs for cs in scopes if cs[1].status == "affirmed" and cs[1].certain), None)
-            best = best or next((cs for cs in scopes if cs[1].status == "affirmed"), None) or scopes[0]
-            clause, scope = best
+            best = best or next((cs for cs in scopes if cs[1].status == "affirmed"), None)
+            if best is None and len(parts) > 1:
+                # A denial beside a disclosure: the disclosure wins ("I'd never do it, but I think
+                # about not being here every day"), even when its clause alone reads weaker.
+                beside = [
+                    (c, clause_status(c, sent, kind, conversation))
+                    for c, q in ranked
+                    if c not in carrying and q[k] >= RISK_BESIDE
+                ]
+                best = next(
+                    (
+                        (c, Scope("affirmed", False, "said beside a denial; check"))
+                        for c, sc in beside
+                        if sc.status == "affirmed"
+                    ),
+                    None,
+                )
+            clause, scope = best or scopes[0]
             quote = clause if scope.status == "affirmed" and len(parts) > 1 else sent
             out.append(
                 RiskFinding(

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from spacy.tokens import Doc, Span
 
 from pipelines.components import SPANS_KEY, attrs_of, is_question, sentence_of
-from pipelines.risk import Scope, clause_status, clauses
+from pipelines.risk import _GOES_ON, _RESOLVED, Scope, clause_status, clauses
 from pipelines.taxonomy import CHANGE_TALK, Taxonomy
 from scribe.core.records import NOTE_SOURCES, Annotation, Evidence, Segment, Transcript
 
@@ -271,7 +271,18 @@ def annotate_doc(segment: Segment, doc: Doc, taxonomy: Taxonomy, notes: bool) ->
         )
     found = doc._.scribe_risk_found
     if found and not (role == "worker" or (not notes and worker and worker_factor == 1.0)):
-        drafts.extend(_model_risk(segment, doc, found, spans, taxonomy))
+        model, denied = _model_risk(segment, doc, found, spans, taxonomy)
+        if denied:
+            drafts = [
+                d
+                for d in drafts
+                if not (
+                    d.label == "risk"
+                    and d.status == "negated"
+                    and any(d.evidence[0].char_start < e and s < d.evidence[0].char_end for s, e in denied)
+                )
+            ]
+        drafts.extend(model)
     for d in drafts:
         d.role = role
     return drafts
@@ -381,22 +392,31 @@ def _has_content(span: Span, normalised: str) -> bool:
     return len(words) >= 3 or (normalised.startswith("goal:") and len(words) >= 2)
 
 
-def _model_risk(segment: Segment, doc: Doc, found, spans: list[Span], taxonomy: Taxonomy) -> list[_Draft]:
+def _model_risk(
+    segment: Segment, doc: Doc, found, spans: list[Span], taxonomy: Taxonomy
+) -> tuple[list[_Draft], set[tuple[int, int]]]:
     """Risk the clause classifier read in the client's words that the lexicon did not name.
 
     Recall first: a finding below the high threshold, or whose timing or wording is unclear,
     is kept as *possible* risk (``certainty=possible``) for the worker to decide, never dropped
     and never documented as fact. Where the lexicon found the same type in the same words,
-    its finding stands (it also knows the negation around the words).
+    its finding stands (it also knows the negation around the words), unless it is a denial and
+    the classifier reads the same type affirmed there: the affirmation wins, and the character
+    spans of the denials it overrides are returned beside the findings.
     """
     out: list[_Draft] = []
+    denied: set[tuple[int, int]] = set()
     rule = [s for s in spans if s.label_ == "risk"]
     for f in found:
-        if any(
-            s.id_ == f"risk.{f.subtype}" and s.start_char < f.end_char and f.start_char < s.end_char
+        same = [
+            s
             for s in rule
-        ):
+            if s.id_ == f"risk.{f.subtype}" and s.start_char < f.end_char and f.start_char < s.end_char
+        ]
+        # A denial beside a disclosure does not hide it: the affirmation wins.
+        if same and not (f.status == "affirmed" and all(s._.scribe_status == "negated" for s in same)):
             continue
+        denied.update((s.start_char, s.end_char) for s in same)
         if f.status != "affirmed" and not f.certain:
             continue  # a weak reading that is not the client's current risk documents nothing
         quote = doc.char_span(f.start_char, f.end_char, alignment_mode="expand")
@@ -416,7 +436,7 @@ def _model_risk(segment: Segment, doc: Doc, found, spans: list[Span], taxonomy: 
         conf = f.probability * (1.0 if certain else 0.6)
         evidence = _evidence(segment, quote) if quote is not None else _evidence(segment)
         out.append(_Draft("risk", f.subtype, text, [evidence], segment, conf, f.status, "minilm-risk", attrs))
-    return out
+    return out, denied
 
 
 def _rescope_risk(span: Span, status: str, conversation: bool) -> Scope:
@@ -426,9 +446,14 @@ def _rescope_risk(span: Span, status: str, conversation: bool) -> Scope:
     ConText's triggers see "used to"; the clause also knows "as a little girl", "my ex" and who
     the subject is ("my father died by suicide").
     """
+    kind = span.id_.split(".", 1)[1]
+    if status == "historical":
+        sent = sentence_of(span)
+        if _GOES_ON.search(sent.text) and not _RESOLVED.search(sent.text):
+            # "I used to cut myself, and I really want to again": past, and not over
+            return Scope("affirmed", False, "began in the past and goes on; check")
     if status != "affirmed":
         return Scope(status, True)
-    kind = span.id_.split(".", 1)[1]
     scored = span.doc._.scribe_risk_sents or []
     p = next((q.get(kind) for s, e, q in scored if s <= span.start_char < e), None)
     if p is not None and p < RISK_CONFIRM:

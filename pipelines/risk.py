@@ -225,7 +225,7 @@ _NEG = {"not", "n't", "never", "no", "nobody", "nothing", "none", "neither", "no
 #: go on ("I don't want to live", "I can't go on", "I see no point"), lost control ("I can't stop").
 _NEGATED_LIFE = re.compile(
     r"^\W*(?:\w+\W+){0,3}?(?:want to (?:live|be (?:here|alive|around))|wanna (?:live|be here)|"
-    r"live|living|alive|be here|be around|wake|waking|go on|going on|keep going|carry on|exist|survive|"
+    r"live|living|alive|be here|be around|being (?:here|alive|around)|wake|waking|go on|going on|keep going|carry on|exist|survive|"
     r"(?:see|find) (?:the|a|any) point|point|reason to|future|care (?:if|whether|what)|cope|coping|"
     r"handle|take (?:it|this|much)|stop|quit|help (?:it|myself)|control|deserve|matter|belong|worth|"
     r"get through|function|go (?:a|one|without)|(?:live|manage|sleep|cope|do) without|face|"
@@ -244,8 +244,9 @@ _PAST_ONLY = re.compile(
     r"as a (?:kid|child|teen|teenager|little (?:girl|boy)|young (?:girl|boy|woman|man))|"
     r"growing up|in (?:high|middle|elementary|primary|secondary|grade) school|in college|in year \d+|"
     r"at (?:age |the age of )?(?:\d+|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|"
-    r"sixteen|seventeen)\b|(?:my|an) ex\b|ex-(?:husband|wife|boyfriend|girlfriend|partner)|"
-    r"childhood|previous relationship|last relationship|once before|in my (?:teens|twenties|thirties)|"
+    r"sixteen|seventeen)\b|"
+    r"i was (?:like |only |about |just |maybe )?(?:\d+|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|"
+    r"fourteen|fifteen|sixteen|seventeen)\b|childhood|previous relationship|last relationship|once before|in my (?:teens|twenties|thirties)|"
     r"(?:in|back in|during) (?:19|20)\d\d|(?:my|the) (?:first|last) (?:depression|episode|marriage))",
     re.I,
 )
@@ -254,12 +255,14 @@ _RESOLVED = re.compile(
     r"\b(behind me|i(?:'ve| have) changed|(?:i'm|i am) (?:fine|good|ok|okay|better) now|in recovery|"
     r"(?:sober|clean) (?:since|for)|(?:years?|months?) (?:clean|sober)|haven't (?:\w+ ){0,3}since|"
     r"have not (?:\w+ ){0,3}since|not anymore|no longer|found better ways|it'?s all in the past|"
-    r"(?:been|was) good for (?:years|months)|moved out|left (?:him|her|them|my \w+)|escaped|divorced|"
+    r"(?:been|was) good for (?:years|months)|stopped (?:\w+ ){0,3}ago|(?:it|that|it's|that's|all) (?:is )?(?:all )?in the past|moved out|left (?:him|her|them|my \w+)|escaped|divorced|"
     r"broke up|got out of (?:that|the|an|a|my))\b",
     re.I,
 )
+#: Scars and marks are what past self-harm leaves: "I've still got the scars" says nothing current.
+_SCARS = r"(?! (?:got|have|has) (?:the |some |my |a few )?(?:scars?|marks?))"
 _CURRENT = re.compile(
-    r"\b(still|again|continues?|continued|continuing|keeps?|kept|lately|recently|these days|"
+    r"\b(still" + _SCARS + r"|again|continues?|continued|continuing|keeps?|kept|lately|recently|these days|"
     r"currently|right now|this (?:week|month|year|morning|weekend)|today|tonight|yesterday|"
     r"last (?:night|week|weekend|month)|(?:a|one|two|three|few|couple of) (?:days?|weeks?) ago|"
     r"every (?:day|night|week|time)|always|constantly|all the time|daily|often|sometimes|"
@@ -268,7 +271,9 @@ _CURRENT = re.compile(
 )
 #: Said of a past risk: it has not stopped.
 _GOES_ON = re.compile(
-    r"\b(still|continues?|continued|continuing|again|ongoing|to this day|ever since|keeps? (?:on|happening))\b",
+    r"\b(still"
+    + _SCARS
+    + r"|continues?|continued|continuing|again|ongoing|to this day|ever since|keeps? (?:on|happening))\b",
     re.I,
 )
 _HYPOTHETICAL = re.compile(
@@ -305,6 +310,49 @@ _DENIED_HARM = re.compile(
     r"lay a hand|force[sd]?|rape[sd]?|bull(?:y|ied|ies)|scare[sd]?|afraid)\b",
     re.I,
 )
+#: A negation denies self-harm, suicide, violence or use only when it governs the act (or "do it",
+#: "act on it"): "I'd never actually do it" and "I don't cut" deny; "I don't let myself eat",
+#: "I haven't decided when" and "I won't need it where I'm going" say the act, they deny nothing.
+_DO_IT = r"do (?:it|that|this|anything|something|owt|nothing)|act on|go through with|"
+_DENIED_ACT = {
+    "suicidal_ideation": re.compile(
+        r"(?:\b(?:not|never|no|nobody|no one|nothing)|n't)\W+(?:\w+\W+){0,4}?(?:"
+        + _DO_IT
+        + r"suicid\w*|kill|killing|die|dying|dead|end (?:it|my life|things|everything)|take my (?:own )?life|"
+        r"hurt(?:ing)? myself|harm(?:ing)? myself|thought|thoughts|think|thinking|plan|plans|planned|intend|"
+        r"want(?:ed)? to die|wish(?:ed)?)\b",
+        re.I,
+    ),
+    "self_harm": re.compile(
+        r"(?:\b(?:not|never|no|nobody|no one|nothing)|n't)\W+(?:\w+\W+){0,4}?(?:"
+        + _DO_IT
+        + r"cut|cuts|cutting|self[- ]?harm\w*|hurt(?:ing)? myself|harm(?:ing)? myself|burn\w*|"
+        r"hit(?:ting)? myself|scratch\w*|pick\w*|purg\w*|(?:make|made) myself (?:sick|throw up)|"
+        r"bang\w*|punch\w*|starv\w*)\b",
+        re.I,
+    ),
+    "harm_to_others": re.compile(
+        r"(?:\b(?:not|never|no|nobody|no one|nothing)|n't)\W+(?:\w+\W+){0,4}?(?:"
+        + _DO_IT
+        + r"hurt|hurting|harm|harming|kill|killing|hit|hitting|touch|stab\w*|shoot\w*|attack\w*|punch\w*|"
+        r"beat|beating|lay a hand|laid a hand|(?:put|lay|laid) (?:my |a )?(?:hands?|finger) on|violent|"
+        r"threaten\w*|go after|get (?:him|her|them)|(?:own|have|got|carry|keep) (?:a |any )?(?:weapons?|guns?|"
+        r"knife|knives|blade))\b",
+        re.I,
+    ),
+    "substance_crisis": re.compile(
+        r"(?:\b(?:not|never|no|nobody|no one|nothing)|n't)\W+(?:\w+\W+){0,4}?(?:"
+        + _DO_IT
+        + r"drink\w*|drank|drunk|use|used|using|take|taking|took|smok\w*|high|pills?|drugs?|touch(?:ed)? "
+        r"(?:it|the stuff|a drop)|relaps\w*|a problem)\b",
+        re.I,
+    ),
+}
+#: A negated clause this short is a denial whatever it names ("No, never.", "Not really.").
+_SHORT_DENIAL = 4
+#: Said with an ex-partner and in the past tense, abuse or violence is history ("my ex hit me");
+#: in the present it is not ("I've been thinking about hurting my ex").
+_EX = re.compile(r"\b(?:(?:my|an|her|his) ex\b|ex-(?:husband|wife|boyfriend|girlfriend|partner))", re.I)
 #: A negation inside a clause introduced by one of these belongs to that clause, not to the risk:
 #: "if he don't pay up by friday I'm gonna stab him" threatens, it denies nothing.
 _SUBORDINATORS = {"if", "unless", "when", "whenever", "because", "since", "until", "till", "before", "after"}
@@ -327,7 +375,7 @@ def _negated(clause: Span) -> bool:
         if any(s <= at < e for s, e in pseudo):
             continue
         head = tok.head
-        if head.dep_ in ("advcl", "relcl") or any(
+        if head.dep_ == "relcl" or any(
             c.dep_ == "mark" and c.lower_ in _SUBORDINATORS for c in head.children
         ):
             continue
@@ -335,6 +383,15 @@ def _negated(clause: Span) -> bool:
             return False
         found = True
     return found
+
+
+def _denies(clause: Span, kind: str) -> bool:
+    """Whether a negated clause denies risk of type ``kind`` (not merely holds a negation)."""
+    if sum(t.is_alpha for t in clause) <= _SHORT_DENIAL:
+        return True
+    if kind == "abuse_neglect":
+        return bool(_DENIED_HARM.search(clause.text))
+    return bool(_DENIED_ACT[kind].search(clause.text))
 
 
 def _subject(clause: Span):
@@ -365,6 +422,10 @@ def _about_other(clause: Span, kind: str, conversation: bool) -> str:
         # just "someone else" here: a child at risk is the worker's to assess.
         if words & _FIRST_VICTIM or words & CHILDREN:
             return ""
+        if any(
+            t.lower_ in ("my", "our") and t.dep_ == "poss" and not _is_other(t.head, True) for t in clause
+        ):
+            return ""  # "he grabs my wrist", "she has my pension card": the speaker's body or things
         victims = [
             t for t in clause if t.dep_ in ("dobj", "pobj", "nsubjpass", "dative") and _is_other(t, True)
         ]
@@ -386,7 +447,8 @@ def clause_status(clause: Span, sentence: Span, kind: str, conversation: bool = 
     other = _about_other(clause, kind, conversation)
     if other:
         return Scope("other_person", True, f"about someone else ({other})")
-    if _negated(clause) and (kind != "abuse_neglect" or _DENIED_HARM.search(text)):
+    negated = _negated(clause)
+    if negated and _denies(clause, kind):
         return Scope("negated", True, "denied")
     if _HYPOTHETICAL.search(text):
         return Scope("affirmed", False, "conditional or hypothetical wording; check")
@@ -398,12 +460,26 @@ def clause_status(clause: Span, sentence: Span, kind: str, conversation: bool = 
             # "hurt me in the past, and some continue to do so": past, and not over
             return Scope("affirmed", False, "began in the past and goes on; check")
         return Scope("historical", True, f"past: {(past or resolved).group(0)}")
-    tenses = {t.tag_ for t in clause if t.tag_.startswith(("VB", "MD"))}
+    # the tense of the clause's own verbs, not of a verb inside a phrase ("a thing of hitting myself")
+    tenses = {
+        t.tag_
+        for t in clause
+        if t.tag_.startswith(("VB", "MD")) and t.dep_ not in ("pcomp", "xcomp", "acl", "amod")
+    }
     past_tense = bool(tenses) and tenses <= {"VBD", "VBN"}
-    if past_tense and not current and _PAST_ONLY.search(sentence.text) and not _CURRENT.search(sentence.text):
+    if (
+        past_tense
+        and not current
+        and (_PAST_ONLY.search(sentence.text) or _EX.search(text))
+        and not _CURRENT.search(sentence.text)
+    ):
         return Scope("historical", True, "past, in a sentence about the past")
     if _FEAR.search(text) and not current:
         return Scope("affirmed", False, "a fear of it; check")
     if past_tense and not current:
         return Scope("affirmed", False, "past tense without a time; check whether current")
+    if negated:
+        # A negation that does not name the act may still deny it ("No, I feel safe with him"):
+        # the worker decides.
+        return Scope("affirmed", False, "said with a negation; check whether denied")
     return Scope("affirmed", True)

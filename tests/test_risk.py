@@ -11,6 +11,7 @@ import json
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from note_formats import DraftOptions, build_draft
@@ -118,6 +119,21 @@ def test_a_sentence_is_cut_where_a_new_clause_starts(nlp) -> None:
         ("I don't want to live anymore.", "suicidal_ideation", "affirmed"),
         ("I can't stop drinking once I start.", "substance_crisis", "affirmed"),
         ("I self-harmed a few days ago.", "self_harm", "affirmed"),
+        # an ex-partner is not a time: present talk about one is current, past talk is history
+        ("I keep thinking about hurting my ex, like properly planning it.", "harm_to_others", "affirmed"),
+        ("My ex punched me.", "abuse_neglect", "historical"),
+        # the speaker's body or belongings make the speaker the one harmed
+        ("He keeps my passport locked in his desk.", "abuse_neglect", "affirmed"),
+        # a negation denies only when it governs the act
+        ("I don't let myself eat when I've messed up.", "self_harm", "affirmed"),
+        ("No, I don't cut.", "self_harm", "negated"),
+        ("I would never do it, not with my kids to think about.", "suicidal_ideation", "negated"),
+        ("I don't carry a knife or anything.", "harm_to_others", "negated"),
+        ("That's never been me.", "self_harm", "negated"),
+        # what is over, and what past self-harm leaves
+        ("I used to burn myself, but that's all in the past now.", "self_harm", "historical"),
+        ("I hit myself a lot, but I was only eleven.", "self_harm", "historical"),
+        ("I still have the scars from when I used to cut.", "self_harm", "historical"),
     ],
 )
 def test_clause_status(nlp, text: str, kind: str, status: str) -> None:
@@ -179,6 +195,37 @@ def test_denials_other_people_past_and_figures_of_speech_are_not_current_risk(te
 def test_a_denial_and_a_disclosure_in_one_sentence_the_disclosure_wins() -> None:
     found = current(risks("I'm not going to do anything, but I keep wishing I wouldn't wake up."))
     assert [a.subtype for a in found] == ["suicidal_ideation"]
+    beside = current(
+        risks("I won't do anything stupid, I promise, but honestly I think about being dead a lot.")
+    )
+    assert [a.subtype for a in beside] == ["suicidal_ideation"]
+    assert "being dead" in beside[0].evidence[0].quote
+
+
+def test_a_clause_beside_a_denial_is_the_disclosure_even_when_it_reads_weaker_alone(nlp) -> None:
+    """The sentence carries the risk; its denied clause reads strongest alone; the other is kept."""
+    from pipelines.minilm import RISK_BESIDE, MiniLMHeads
+
+    heads = object.__new__(MiniLMHeads)
+    heads._col = {kind: k for k, kind in enumerate(CLASSES)}
+    doc = nlp("I'd never go through with it, for my dad's sake, but I think about not being here a lot.")
+    doc._.scribe_risk_sents = []
+    sent = next(doc.sents)
+    parts = clauses(sent)
+    assert len(parts) == 2
+
+    def probs(p_si: float) -> np.ndarray:
+        p = np.zeros(len(CLASSES), dtype=np.float32)
+        p[heads._col["suicidal_ideation"]] = p_si
+        p[heads._col["none"]] = 1 - p_si
+        return p
+
+    found = heads._risk(doc, sent, parts, probs(0.99), [probs(0.9), probs(RISK_BESIDE + 0.1)])
+    assert [(f.subtype, f.status, f.certain) for f in found] == [("suicidal_ideation", "affirmed", False)]
+    assert doc.text[found[0].start_char : found[0].end_char].strip() == parts[1].text.strip()
+    # below the floor, the sentence's own denial stands
+    found = heads._risk(doc, sent, parts, probs(0.99), [probs(0.9), probs(RISK_BESIDE / 2)])
+    assert [f.status for f in found] == ["negated"]
 
 
 def test_everyday_counselling_talk_raises_no_risk() -> None:
