@@ -255,7 +255,7 @@ _RESOLVED = re.compile(
     r"\b(behind me|i(?:'ve| have) changed|(?:i'm|i am) (?:fine|good|ok|okay|better) now|in recovery|"
     r"(?:sober|clean) (?:since|for)|(?:years?|months?) (?:clean|sober)|haven't (?:\w+ ){0,3}since|"
     r"have not (?:\w+ ){0,3}since|not anymore|no longer|found better ways|it'?s all in the past|"
-    r"(?:been|was) good for (?:years|months)|stopped (?:\w+ ){0,3}ago|(?:it|that|it's|that's|all) (?:is )?(?:all )?in the past|moved out|left (?:him|her|them|my \w+)|escaped|divorced|"
+    r"(?:been|was) good for (?:years|months)|stopped (?:\w+ ){0,3}ago|(?:it|that|it's|that's|all) (?:is )?(?:all )?in the past|moved out|left (?:him|her|them|my \w+)|escaped|escape from|divorced|"
     r"broke up|got out of (?:that|the|an|a|my))\b",
     re.I,
 )
@@ -420,17 +420,24 @@ def _about_other(clause: Span, kind: str, conversation: bool) -> str:
         # The other person is usually the one doing it: the speaker is at risk when "me", "us" or
         # "I" is in the clause; "she was raped" / "he beats her" is another victim. A child is never
         # just "someone else" here: a child at risk is the worker's to assess.
-        if words & _FIRST_VICTIM or words & CHILDREN:
+        if words & _FIRST_VICTIM:
             return ""
         if any(
             t.lower_ in ("my", "our") and t.dep_ == "poss" and not _is_other(t.head, True) for t in clause
         ):
             return ""  # "he grabs my wrist", "she has my pension card": the speaker's body or things
         victims = [
-            t for t in clause if t.dep_ in ("dobj", "pobj", "nsubjpass", "dative") and _is_other(t, True)
+            t
+            for t in clause
+            if t.dep_ in ("dobj", "pobj", "nsubjpass", "dative")
+            and _is_other(t, True)
+            and t.lower_ not in CHILDREN
+            and not (t.dep_ == "pobj" and t.head.lower_ in ("before", "after", "since", "until"))
         ]
         if victims:
-            return victims[0].text
+            return victims[0].text  # "she said she was raped", "he hits my little brother"
+        if words & CHILDREN:
+            return ""
         return subj.text if subj is not None and subj.dep_ == "nsubjpass" and _is_other(subj, True) else ""
     if subj is None or subj.lower_ in _FIRST_VICTIM or subj.lower_ in ("you", "it", "that", "this", "there"):
         return ""
