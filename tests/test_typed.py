@@ -3,6 +3,7 @@ through the real tagger and the drafts."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -283,3 +284,55 @@ def test_a_subtitle_cue_that_ends_before_it_starts_is_one_line(tmp_path) -> None
         TranscriptError, match=r"A subtitle cue ends before it starts \(00:00:05.000 --> 00:00:02.000\)"
     ):
         text_to_transcript(vtt)
+
+
+def test_a_table_of_timed_turns_is_a_conversation_with_its_times() -> None:
+    tsv = (
+        "start\tend\tspeaker\ttext\n"
+        "0.5\t4.0\tworker\tHow was the move?\n"
+        "4.6\t9.8\tclient\tTiring. The new place is cold and the boiler is broken.\n"
+        "10.2\t12.0\tworker\tHave you told the landlord?\n"
+    )
+    tr = text_to_transcript(tsv)
+    assert tr.source == "dialogue"
+    assert [(s.role, s.start, s.end, s.text) for s in tr.segments] == [
+        ("worker", 0.5, 4.0, "How was the move?"),
+        ("client", 4.6, 9.8, "Tiring. The new place is cold and the boiler is broken."),
+        ("worker", 10.2, 12.0, "Have you told the landlord?"),
+    ]
+    # a comma-separated export with clock times and commas inside the text
+    csv_text = (
+        "Start Time,Speaker,Text\n00:01:05,Therapist,So what would help this week?\n"
+        '00:01:09,Client,"Honestly, a night\'s sleep, and the rent paid."\n'
+        "00:01:15,Therapist,Let's start with sleep.\n"
+    )
+    tr = text_to_transcript(csv_text)
+    assert [(s.role, s.start) for s in tr.segments] == [("worker", 65.0), ("client", 69.0), ("worker", 75.0)]
+    assert tr.segments[1].text == "Honestly, a night's sleep, and the rent paid."
+
+
+@pytest.mark.parametrize(
+    ("table", "message"),
+    [
+        ("start\tspeaker\ttext\nsoon\tclient\tHi there.\n", "Line 2 of the table: the time"),
+        (
+            "start\tend\tspeaker\ttext\n9\t2\tclient\tHi there.\n",
+            "Line 2 of the table ends (2 s) before it starts",
+        ),
+        ("start\tend\tspeaker\ttext\n1\t2\tclient\n", "Line 2 of the table has 3 columns, not 4"),
+    ],
+)
+def test_a_broken_table_of_turns_is_one_line(table: str, message: str) -> None:
+    with pytest.raises(TranscriptError, match=re.escape(message)):
+        text_to_transcript(table)
+
+
+def test_the_bundled_script_drafts_as_the_conversation_it_is(tmp_path: Path) -> None:
+    out = tmp_path / "note.md"
+    result = CliRunner().invoke(
+        cli, ["note", "samples/session.txt", "--format", "soap", "--no-store", "-o", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    note = out.read_text()
+    assert "Client denied suicidal ideation" in note
+    assert "Worker reported" not in note  # the worker's questions are not read as the worker's notes

@@ -15,6 +15,9 @@ speaker, so notes written under headings, or headed "Client: Jane D. / Worker:
 A. Smith", stay notes. Roles come from role labels; names
 ("Dana:") are guessed like diarized voices and can be corrected the same way.
 
+A table of timed turns (tab- or comma-separated, with a header naming start, speaker and
+text columns, as transcription tools export) is a conversation with those times.
+
 Subtitles (SRT, WebVTT: what video-call platforms export) are a conversation with
 times: each cue's speaker comes from "Name:" or a WebVTT voice tag, a cue without
 one goes on with the last speaker, and the segments keep the cue times. A typed
@@ -23,6 +26,7 @@ conversation whose every turn carries a time ("[00:03:12] Dana: ...") keeps thos
 
 from __future__ import annotations
 
+import csv
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -140,6 +144,8 @@ def text_to_transcript(text: str, source: str = "text") -> Transcript:
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     if source == "text":
         turns = _cue_turns(text)
+        if turns is None:
+            turns = _table_turns(text)
         if turns is None:
             turns = _turns(text)
         if turns is not None:
@@ -321,6 +327,53 @@ def _cue_turns(text: str) -> list[_Turn] | None:
         else:
             turns.append(_Turn(None, "", [(cue, start, end)]))
     return [t for t in turns if t.has_text()]
+
+
+#: Column names of a table of timed turns (what transcription tools export as TSV or CSV).
+_TABLE_COLUMNS = {
+    "start": ("start", "start time", "begin", "from", "start_time"),
+    "end": ("end", "end time", "stop", "to", "end_time"),
+    "speaker": ("speaker", "role", "speaker label", "who", "name"),
+    "text": ("text", "utterance", "transcript", "words", "content"),
+}
+
+
+def _table_turns(text: str) -> list[_Turn] | None:
+    """A tab- or comma-separated table with a header naming start, speaker and text columns, as timed
+    turns ("start  end  speaker  text", one row a turn); None if ``text`` is not such a table."""
+    lines = [line for line in text.split("\n") if line.strip()]
+    if len(lines) < 2:
+        return None
+    sep = "\t" if "\t" in lines[0] else ","
+    header = [h.strip().strip('"').lower() for h in lines[0].split(sep)]
+    col = {
+        key: next((i for i, h in enumerate(header) if h in names), None)
+        for key, names in _TABLE_COLUMNS.items()
+    }
+    if col["text"] is None or col["speaker"] is None or col["start"] is None:
+        return None
+    rows = list(csv.reader(lines[1:], delimiter=sep))
+    width = len(header)
+    turns: list[_Turn] = []
+    for n, row in enumerate(rows, start=2):
+        if len(row) > width and col["text"] == width - 1:
+            row = [*row[: width - 1], sep.join(row[width - 1 :])]  # commas inside the last column's text
+        if len(row) != width:
+            raise TranscriptError(
+                f"Line {n} of the table has {len(row)} columns, not {width} like its header."
+            )
+        try:
+            start = _seconds(row[col["start"]].strip())
+            end = _seconds(row[col["end"]].strip()) if col["end"] is not None else start
+        except ValueError:
+            raise TranscriptError(
+                f"Line {n} of the table: the time is not a number of seconds or a clock."
+            ) from None
+        if end < start:
+            raise TranscriptError(f"Line {n} of the table ends ({end:g} s) before it starts ({start:g} s).")
+        label = row[col["speaker"]].strip() or "Unknown"
+        turns.append(_Turn(label, "", [(row[col["text"]].strip(), start, end)]))
+    return [t for t in turns if t.has_text()] or None
 
 
 def _role_from(label: str, aside: str) -> Role | None:
