@@ -32,9 +32,10 @@ NUMBER_WORDS = {
 }
 _NUM = r"(?:\d{1,3}|" + "|".join(NUMBER_WORDS) + r")"
 NUMBER = re.compile(rf"(?i)\b{_NUM}\b")
-#: How a scale is described rather than a rating given.
+#: How a scale is described rather than a rating given: "from 0 to 10", "1 (completely false) to 7",
+#: "out of 10", "10 is the worst", "with 0 being none".
 SCALE = re.compile(
-    rf"(?i)\b(?:from\s+|between\s+)?{_NUM}\s*(?:to|-|–|through|and)\s*{_NUM}\b"
+    rf"(?i)\b(?:from\s+|between\s+)?{_NUM}(?:\s+\(?[a-z]+\)?){{0,3}}?\s*(?:to|-|–|through|and)\s*{_NUM}\b"
     rf"|\bout\s+of\s+{_NUM}\b"
     rf"|\b{_NUM}\s+(?:is|being|means|=|would\s+be)\b"
     rf"|\b(?:with|where)\s+{_NUM}\b"

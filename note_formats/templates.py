@@ -378,9 +378,9 @@ def build_sections(t: Template, m: Material) -> list[NoteSection]:
         for n, item in enumerate(progress, 1):
             item.id = f"{s.key}-goal-{n}"
         items += rating_items(m, s.key, s.ratings)
-        items += [_blank(s.key, f"field-{n}", f"{f}: {BLANK}") for n, f in enumerate(s.fields, 1)]
-        if s.fixed:
+        if s.fixed:  # an attestation reads before the blanks that sign it
             items.append(_blank(s.key, "fixed", s.fixed))
+        items += [_blank(s.key, f"field-{n}", f"{f}: {BLANK}") for n, f in enumerate(s.fields, 1)]
         out.append(NoteSection(s.key, s.heading, items, s.empty if prose else s.quotes_empty))
     return out
 
@@ -476,6 +476,25 @@ def use_template_file(path: Path) -> NoteFormat:
             f"{path.name}: name: {t.name!r} is a {known.origin} format; give the template another name"
         )
     return add_format(template_format(t, "file", str(path)))
+
+
+def install_template(path: Path) -> NoteFormat:
+    """Check the template in ``path`` and copy it into the user's folder (as ``<name>.toml``, replacing
+    an earlier version of the same template), so it stays listed. Returns the format."""
+    t = read_template(path)
+    known = FORMATS.get(t.name)
+    if known is not None and known.origin not in ("file", "user"):
+        raise TemplateError(
+            f"{path.name}: name: {t.name!r} is a {known.origin} format; give the template another name"
+        )
+    folder = user_template_dir()
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / f"{t.name}{SUFFIX}").write_bytes(path.read_bytes())
+    except OSError as exc:
+        raise TemplateError(f"Could not save the template in {folder}: {exc.strerror or exc}.") from None
+    load_user_templates(folder)
+    return FORMATS[t.name]
 
 
 def _rescan() -> None:

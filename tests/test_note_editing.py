@@ -6,6 +6,7 @@ import pytest
 from note_fixtures import DENIAL_QUOTE, GOAL_QUOTE, counselling_annotations, counselling_transcript
 
 from note_formats import (
+    FORMATS,
     DraftOptions,
     accept_item,
     add_item,
@@ -127,13 +128,14 @@ def test_process_columns_are_editable(transcript):
     assert "Worker reflections: I felt worried hearing how tired she is." in render_text(d)
 
 
-@pytest.mark.parametrize("fmt", ["soap", "dap", "birp", "girp", "process"])
+@pytest.mark.parametrize("fmt", tuple(FORMATS))
 def test_edits_survive_a_json_round_trip(fmt, transcript, tmp_path):
     d = make(fmt, transcript)
-    first = d.sections[0].items[0].id
+    first = next(s for s in d.sections if s.items).items[0].id
     edit_item(d, first, "Reworded by the worker.")
     add_item(d, "risk", "Safety plan reviewed; client has crisis line number.", origin="dictated")
-    delete_item(d, d.section("plan").items[0].id)
+    homework = next(i for s in d.sections for i in s.items if i.text.startswith("Homework"))
+    delete_item(d, homework.id)
     if fmt == "process":
         edit_field(d, "dialogue-1", "analysis", "Warm opening.")
     path = d.save(tmp_path / "draft.json")
