@@ -27,6 +27,7 @@ from scribe.core.textfile import decode_text, read_bounded
 #: placed by an earlier heading are dropped (a kind of content goes in one section).
 SYNONYMS: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = (
     (("risk", "safety", "suicid", "self-harm", "harm to", "crisis", "danger"), ("risk",)),
+    (("reason for", "presenting", "chief complaint"), ("client_report",)),  # "reason for referral"
     (
         ("progress toward", "progress towards", "progress on goal", "goal progress", "progress to goal"),
         ("goal_progress",),

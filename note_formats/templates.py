@@ -176,9 +176,9 @@ def _message(err: dict) -> str:
     kind, value = err["type"], err.get("input")
     if kind == "literal_error":
         return f"{value!r} is not one of: {err['ctx']['expected']}"
-    if kind == "missing":
+    if kind in ("missing", "missing_argument"):
         return "is required"
-    if kind == "extra_forbidden":
+    if kind in ("extra_forbidden", "unexpected_keyword_argument"):
         return "is not a template key (check its spelling)"
     return f"{err['msg'][:1].lower()}{err['msg'][1:]} (got {value!r})"
 

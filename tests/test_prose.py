@@ -11,7 +11,14 @@ from note_fixtures import (
     ev,
 )
 
-from note_formats import FORMATS, DraftOptions, build_draft, check_faithfulness, check_grounding, render_markdown
+from note_formats import (
+    FORMATS,
+    DraftOptions,
+    build_draft,
+    check_faithfulness,
+    check_grounding,
+    render_markdown,
+)
 from note_formats.wording import Pronouns, as_task, clean, report, unfaithful
 from scribe.core.records import Annotation
 
