@@ -490,3 +490,11 @@ def test_from_example_refuses_a_note_without_headings_and_other_files(tmp_path):
         result = scribe("formats", "from-example", str(path))
         assert result.exit_code == 1 and error in result.output
         assert len(result.output.strip().splitlines()) == 1
+
+
+def test_the_readme_example_is_a_template_that_loads(repo_root: Path):
+    readme = (repo_root / "README.md").read_text(encoding="utf-8")
+    example = readme.split("```toml\n", 1)[1].split("```", 1)[0]
+    t = parse_template(example, "readme.toml")
+    assert t.title == "Riverside Family Services progress note" and not t.warnings
+    assert [s.key for s in t.sections] == ["presenting_problem", "risk", "attestation"]
