@@ -211,3 +211,14 @@ def test_rebuild_names_what_it_could_not_carry(transcript):
     assert any("Client was dressed appropriately." in n and "no Objective section" in n for n in notices)
     assert new.id != old.id  # another format is another draft
     assert "Work stress" not in render_markdown(new)
+
+
+def test_a_draft_with_an_unmatched_risk_line_loads_back(transcript, tmp_path):
+    """A risk indicator whose evidence is not in the transcript keeps its line through a JSON round trip."""
+    anns = counselling_annotations(transcript)
+    risk = next(a for a in anns if a.label == "risk")
+    for ev in risk.evidence:
+        ev.quote = "words nobody said"
+    d = build_draft("soap", transcript, anns, DraftOptions(style="quotes"))
+    assert [i.origin for i in d.section("risk").items] == ["unmatched"]
+    assert NoteDraft.load(d.save(tmp_path / "draft.json")) == d

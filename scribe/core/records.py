@@ -48,9 +48,10 @@ Status = Literal["affirmed", "negated", "historical", "hypothetical", "other_per
 Review = Literal["pending", "accepted", "rejected", "edited"]
 #: Where a transcript's words came from.
 TRANSCRIPT_SOURCES: tuple[str, ...] = ("audio", "text", "dictation", "dialogue")
-#: Who wrote a draft line: the program, the worker (edited, typed, dictated), or the note's template
-#: (fixed text such as an attestation, a blank field for the worker to fill).
-ITEM_ORIGINS: tuple[str, ...] = ("generated", "edited", "added", "dictated", "template")
+#: Who wrote a draft line: the program, the worker (edited, typed, dictated), the note's template
+#: (fixed text such as an attestation, a blank field for the worker to fill), or the program's line
+#: for a risk indicator whose evidence is not in the transcript ("unmatched").
+ITEM_ORIGINS: tuple[str, ...] = ("generated", "edited", "added", "dictated", "template", "unmatched")
 #: How a speaker's role was decided: a guess from what was said, the worker, or not yet.
 ROLE_SOURCES: tuple[str, ...] = ("", "guess", "user")
 
