@@ -498,3 +498,20 @@ def test_the_readme_example_is_a_template_that_loads(repo_root: Path):
     t = parse_template(example, "readme.toml")
     assert t.title == "Riverside Family Services progress note" and not t.warnings
     assert [s.key for s in t.sections] == ["presenting_problem", "risk", "attestation"]
+
+
+@pytest.mark.parametrize("fmt", [name for name, f in FORMATS.items() if f.path])
+def test_every_template_exports_its_sections_and_the_workers_edit_everywhere(fmt, tmp_path):
+    tr, anns = session()
+    d = build_draft(fmt, tr, anns, DraftOptions(client_id="C-104", style="quotes"))
+    first = next(i for s in d.sections for i in s.items if i.origin == "generated")
+    edit_item(d, first.id, "Reworded by the worker.")
+    headings = [s.title for s in d.sections]
+    md = export(d, tmp_path / "note.md").read_text(encoding="utf-8")
+    txt = export(d, tmp_path / "note.txt").read_text(encoding="utf-8")
+    assert all(f"## {h}" in md for h in headings) and all(h.upper() in txt for h in headings)
+    assert "Reworded by the worker. [00:" in md and "[edited by worker]" in txt
+    paragraphs = [p.text for p in docx.Document(str(export(d, tmp_path / "note.docx"))).paragraphs]
+    assert paragraphs[0] == FORMATS[fmt].title and all(h in paragraphs for h in headings)
+    assert export(d, tmp_path / "note.pdf").read_bytes().startswith(b"%PDF")
+    assert NoteDraft.load(export(d, tmp_path / "note.json")) == d
