@@ -6,7 +6,7 @@
     export(draft, "note.docx")
 
 Formats are registered in ``registry.py``. SOAP, DAP, BIRP, GIRP and an agency's own
-layouts are template files (``templates.py``: TOML in ``builtin_templates/`` or the
+layouts are template files (``template_file.py``, ``templates.py``: TOML in ``builtin_templates/`` or the
 user's template folder); a format that needs code (the process recording) is a
 module decorated with ``@register_format`` and listed in ``BUILTIN_FORMAT_MODULES``.
 """

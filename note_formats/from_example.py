@@ -19,7 +19,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from note_formats.templates import CONTENT_KINDS, MAX_TEMPLATE_BYTES, parse_template
+from note_formats.template_file import CONTENT_KINDS, MAX_TEMPLATE_BYTES, parse_template
 from scribe.core.errors import NoteError
 from scribe.core.textfile import decode_text, read_bounded
 

@@ -14,7 +14,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from note_formats.common import Material, role_word
+from note_formats.common import BLANK, Material, role_word
 from scribe.core.records import Evidence, NoteItem, Segment
 
 NUMBER_WORDS = {
@@ -41,7 +41,6 @@ SCALE = re.compile(
     rf"|\b(?:with|where)\s+{_NUM}\b"
 )
 SENTENCE = re.compile(r"[^.!?]+[.!?]*")
-BLANK = "________"
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,7 @@
 
 A format is a function ``Material -> list[NoteSection]``: a module decorated with
 :func:`register_format` (the process recording), or a template file
-(``note_formats/templates.py``: SOAP, DAP, BIRP, GIRP and an agency's own layouts).
+(``note_formats/templates.py``, ``template_file.py``: SOAP, DAP, BIRP, GIRP and an agency's own layouts).
 The registry adds what every format shares (the header, the draft id, the
 transcript fingerprint).
 """

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from note_formats.common import BLANK
 from note_formats.registry import HEADER_FACTS, NoteFormat, get_format
 from scribe.core.errors import NoteError
 from scribe.core.records import NoteDraft, NoteItem, NoteSection
@@ -17,8 +18,6 @@ from scribe.core.timefmt import clock
 #: Shown under a section whose items the worker all deleted (never the "none found" text).
 ALL_REMOVED = "All items in this section were removed during review."
 MAX_STAMPS = 4
-#: A header line the worker fills in on the exported note.
-BLANK = "________"
 
 
 @dataclass

@@ -34,7 +34,7 @@ from note_formats import (
 from note_formats.common import INTERVENTION_TITLES, Material, title_of
 from note_formats.items import risk_section, section
 from note_formats.process import turns
-from note_formats.templates import read_template
+from note_formats.template_file import read_template
 from scribe.core.errors import NoteError
 from scribe.core.records import Annotation, NoteDraft, NoteItem, Segment, Transcript
 

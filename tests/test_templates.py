@@ -25,14 +25,8 @@ from note_formats import (
     render_text,
 )
 from note_formats.from_example import kinds_for, propose_template
-from note_formats.templates import (
-    TemplateError,
-    load_user_templates,
-    parse_template,
-    read_template,
-    use_template_file,
-    user_template_dir,
-)
+from note_formats.template_file import TemplateError, parse_template, read_template
+from note_formats.templates import load_user_templates, use_template_file, user_template_dir
 from scribe.cli import cli
 from scribe.core.records import NoteDraft
 from scribe.transcripts.typed import text_to_transcript

@@ -14,13 +14,8 @@ import click
 
 from note_formats import FORMATS, get_format
 from note_formats.from_example import propose_template
-from note_formats.templates import (
-    CONTENT_KINDS,
-    install_template,
-    load_user_templates,
-    read_template,
-    user_template_dir,
-)
+from note_formats.template_file import CONTENT_KINDS, read_template
+from note_formats.templates import install_template, load_user_templates, user_template_dir
 
 
 def register(group: click.Group) -> None:
