@@ -62,9 +62,14 @@ def numbers_said(text: str) -> set[int]:
     return {number_value(m.group()) for m in NUMBER.finditer(text)}
 
 
+#: Endings a rating's word may take ("disturb": disturbing, disturbance); never any others ("sud" is
+#: not "sudden").
+INFLECTIONS = r"(?:s|es|ed|ing|ance|ances|ness)?"
+
+
 def _names(rule: RatingRule, text: str) -> bool:
     low = text.lower()
-    return any(re.search(rf"(?<![a-z]){re.escape(w)}", low) for w in rule.words)
+    return any(re.search(rf"(?<![a-z]){re.escape(w)}{INFLECTIONS}(?![a-z])", low) for w in rule.words)
 
 
 def _ratings_in(rule: RatingRule, text: str, start: int, end: int) -> list[re.Match[str]]:
@@ -82,8 +87,11 @@ def _sentence(text: str, pos: int) -> tuple[int, int]:
     return 0, len(text)
 
 
-def find_ratings(rule: RatingRule, segments: Sequence[Segment]) -> list[tuple[int, list[Evidence], Evidence]]:
-    """Each rating stated: (value, the evidence it rests on, the evidence quoting the number)."""
+def find_ratings(
+    rule: RatingRule, segments: Sequence[Segment]
+) -> list[tuple[int, list[Evidence], Evidence, bool]]:
+    """Each rating stated: (value, the evidence it rests on, the evidence quoting the number, whether
+    it is an answer to a question naming the rating: the worker confirms that reading)."""
     found = []
     for n, seg in enumerate(segments):
         for sent in SENTENCE.finditer(seg.text):
@@ -92,7 +100,7 @@ def find_ratings(rule: RatingRule, segments: Sequence[Segment]) -> list[tuple[in
             here = _ratings_in(rule, seg.text, sent.start(), sent.end())
             if here:
                 span = Evidence.of(seg, *_sentence(seg.text, here[0].start()))
-                found.append((number_value(here[0].group()), [span], span))
+                found.append((number_value(here[0].group()), [span], span, False))
                 continue
             answer = next(
                 (s for s in segments[n + 1 : n + 2] if s.speaker != seg.speaker or not s.speaker), None
@@ -104,10 +112,10 @@ def find_ratings(rule: RatingRule, segments: Sequence[Segment]) -> list[tuple[in
             if nums:
                 asked = Evidence.of(seg, *_sentence(seg.text, sent.start() + len(sent.group()) - 1))
                 said = Evidence.of(answer, *_sentence(answer.text, nums[0].start()))
-                found.append((number_value(nums[0].group()), [asked, said], said))
-    unique: dict[tuple[int, int], tuple[int, list[Evidence], Evidence]] = {}
-    for value, evidence, said in found:  # a number is one rating, however many sentences name it
-        unique.setdefault((said.segment_id, said.char_start), (value, evidence, said))
+                found.append((number_value(nums[0].group()), [asked, said], said, True))
+    unique: dict[tuple[int, int], tuple[int, list[Evidence], Evidence, bool]] = {}
+    for value, evidence, said, answer in found:  # a number is one rating, however many sentences name it
+        unique.setdefault((said.segment_id, said.char_start), (value, evidence, said, answer))
     return sorted(unique.values(), key=lambda r: (r[2].start, r[2].segment_id))
 
 
@@ -116,7 +124,7 @@ def rating_items(m: Material, key: str, rules: Sequence[RatingRule]) -> list[Not
     items = []
     for rule in rules:
         ratings = find_ratings(rule, m.transcript.segments)
-        for value, evidence, said in ratings:
+        for value, evidence, said, answer in ratings:
             role = said.role or m.segment(said.segment_id).role
             who = f" — {role_word(role)} said" if role else " —"
             items.append(
@@ -125,6 +133,10 @@ def rating_items(m: Material, key: str, rules: Sequence[RatingRule]) -> list[Not
                     text=f'{rule.label}: {value}{who}: "{said.quote.strip()}"',
                     evidence=sorted(evidence, key=lambda e: (e.start, e.segment_id)),
                     fields={"rating": rule.label, "value": str(value)},
+                    needs_review=answer,
+                    review_reason=f"read as the answer to the {rule.label} question: confirm"
+                    if answer
+                    else "",
                 )
             )
         if not ratings:

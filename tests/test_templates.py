@@ -278,6 +278,8 @@ def test_emdr_ratings_are_the_numbers_said_with_their_evidence():
     ]
     # the question that names the rating is cited beside the answer; the scale's numbers never count
     assert [e.segment_id for e in d.section("ratings").items[0].evidence] == [0, 1]
+    # a number read as the answer to the question is the worker's to confirm
+    assert all(i.needs_review and "answer to the" in i.review_reason for i in d.section("ratings").items)
     assert check_grounding(d, tr) == [] and check_faithfulness(d, tr) == []
     assert d.section("target").items[0].text == "Target memory / image: ________"
 
@@ -509,3 +511,16 @@ def test_every_template_exports_its_sections_and_the_workers_edit_everywhere(fmt
     assert paragraphs[0] == FORMATS[fmt].title and all(h in paragraphs for h in headings)
     assert export(d, tmp_path / "note.pdf").read_bytes().startswith(b"%PDF")
     assert NoteDraft.load(export(d, tmp_path / "note.json")) == d
+
+
+def test_a_rating_said_with_its_name_is_direct_and_other_words_are_not_its_name():
+    tr = text_to_transcript(
+        "Worker: Suddenly you went quiet, and I counted 4 breaths.\n"
+        "Client: 3 times it came back.\n"
+        "Worker: So your SUD is at a 1 now, and the disturbance is gone.\n"
+        "Client: Yes.\n"
+    )
+    (sud, voc) = build_draft("emdr", tr, [], DraftOptions(style="quotes")).section("ratings").items
+    assert sud.text == 'SUD: 1 — worker said: "So your SUD is at a 1 now, and the disturbance is gone."'
+    assert not sud.needs_review and [e.segment_id for e in sud.evidence] == [2]
+    assert voc.text == "VOC: ________ (not stated in the session)"
