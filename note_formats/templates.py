@@ -167,23 +167,31 @@ class Broken:
 
 def load_user_templates(folder: Path | None = None) -> list[Broken]:
     """Register the templates in the user's folder (again: the folder is the truth); return the broken
-    ones. A file whose name a built-in format already has is refused, so a built-in always works."""
+    ones. A file whose name a built-in format already has is refused, so a built-in always works.
+
+    The registry is shared by the desk's requests: the new templates are read first, then swapped
+    in, so a format that stays in the folder is never missing while the folder is read.
+    """
     folder = user_template_dir() if folder is None else folder
-    for name in [n for n, f in FORMATS.items() if f.origin == "user"]:
-        del FORMATS[name]
+    found: dict[str, NoteFormat] = {}
     broken = []
     for path in sorted(folder.glob(f"*{SUFFIX}")) if folder.is_dir() else []:
         try:
             t = read_template(path)
-            if t.name in FORMATS:
+            taken = FORMATS.get(t.name)
+            if (taken is not None and taken.origin not in ("user", "file")) or t.name in found:
+                origin = "user" if t.name in found else taken.origin
                 raise TemplateError(
-                    f"{path.name}: name: {t.name!r} is already a {FORMATS[t.name].origin} format; "
-                    "give the template another name"
+                    f"{path.name}: name: {t.name!r} is already a {origin} format; give the template another name"
                 )
         except ScribeError as exc:
             broken.append(Broken(path, str(exc)))
             continue
-        add_format(template_format(t, "user", str(path)))
+        found[t.name] = template_format(t, "user", str(path))
+    for name in [n for n, f in list(FORMATS.items()) if f.origin == "user" and n not in found]:
+        FORMATS.pop(name, None)
+    for fmt in found.values():
+        add_format(fmt)
     return broken
 
 

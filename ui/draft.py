@@ -95,7 +95,7 @@ def make_draft(desk: Desk, fmt: str, style: str = "prose") -> tuple[Desk, str]:
 
 def format_choices() -> list[tuple[str, str]]:
     """The formats to choose from: built in, and the templates in the worker's folder."""
-    return [(f.title, name) for name, f in FORMATS.items()]
+    return [(f.title, name) for name, f in list(FORMATS.items())]  # a copy: other requests may add one
 
 
 def broken_templates() -> str:
