@@ -183,7 +183,7 @@ def note_cmd(
     consent: bool | None,
     no_store: bool,
 ) -> None:
-    """Draft a SOAP, DAP, BIRP, GIRP or process-recording note from SOURCE.
+    """Draft a note from SOURCE: SOAP, DAP, BIRP, GIRP, process recording, or a template (--template).
 
     SOURCE is a recording (wav, flac, mp3, m4a, ogg, ...), a transcript JSON
     from "scribe transcribe -f json", or text (.txt, .md: notes or a typed
