@@ -5,8 +5,10 @@
     edit_item(draft, "plan-1", "Homework: sleep diary every night this week.")
     export(draft, "note.docx")
 
-Formats are registered in ``registry.py``; a new one is a module decorated with
-``@register_format`` and listed in ``BUILTIN_FORMAT_MODULES``.
+Formats are registered in ``registry.py``. SOAP, DAP, BIRP, GIRP and an agency's own
+layouts are template files (``template_file.py``, ``templates.py``: TOML in ``builtin_templates/`` or the
+user's template folder); a format that needs code (the process recording) is a
+module decorated with ``@register_format`` and listed in ``BUILTIN_FORMAT_MODULES``.
 """
 
 import scribe  # noqa: F401  (first: it keeps onnxruntime from phoning home)

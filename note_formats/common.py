@@ -93,6 +93,8 @@ STATUS_WORDS = {
 CONTEXT_SUBTYPES = ("strength", "stressor", "barrier")
 #: Observation subtypes a worker can see in the room (SOAP "Objective" when the worker says them).
 PRESENTATION_SUBTYPES = ("mood_affect", "behaviour", "energy", "concentration", "physical_health")
+#: A blank a template leaves for the worker to fill in (a field, a rating nobody stated, a header line).
+BLANK = "________"
 #: The ways a draft can be worded (see ``DraftOptions.style``).
 STYLES = ("prose", "quotes")
 #: Change-talk subtypes of "goal" annotations (Miller & Rollnick's DARN-CAT).

@@ -60,6 +60,9 @@ def edit_item(draft: NoteDraft, item_id: str, text: str, *, keep_evidence: bool 
     if item.origin == "generated":
         item.original_text = before
         item.origin = "edited"
+    elif item.origin == "template":  # a filled-in blank is the worker's line, in the blank's place
+        item.original_text = before
+        item.origin = "added"
     if not keep_evidence and item.evidence:
         item.evidence = []
         item.annotation_ids = []
@@ -175,6 +178,13 @@ def carry_edits(old: NoteDraft, new: NoteDraft) -> list[str]:
             pool.setdefault(item.text, []).append(item)
         anchor: NoteItem | None = None
         for item in old_sec.items:
+            blank = item.original_text if item.origin in WORKER_ORIGINS else None
+            if blank and pool.get(blank) and pool[blank][0].origin == "template":
+                target = pool[blank].pop(0)  # the worker filled in the template's blank: keep it filled
+                target.text, target.origin, target.original_text = item.text, item.origin, blank
+                target.deleted = item.deleted
+                anchor = target
+                continue
             if item.origin in WORKER_ORIGINS:
                 if new_sec is None:
                     if not item.deleted:

@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass
 
 from note_formats.common import evidence_problem, quotes_in, segment_index
+from note_formats.ratings import numbers_said
 from note_formats.registry import get_format, transcript_fingerprint
 from scribe.core.records import NoteDraft, Transcript
 
@@ -72,6 +73,11 @@ def check_grounding(draft: NoteDraft, transcript: Transcript) -> list[GroundingP
                     continue
                 if not any(_squash(quote) in src for src in sources):
                     report(f"quoted text {quote!r} is not in the item's evidence")
+            # a rating is the number someone said: it must be in the words it cites
+            if "value" in item.fields and "rating" in item.fields:
+                said = set().union(*(numbers_said(ev.quote) for ev in item.evidence))
+                if not item.fields["value"].isdigit() or int(item.fields["value"]) not in said:
+                    report(f"rating {item.fields['value']!r} is not a number said in the item's evidence")
             if sec.key in verbatim and _squash(item.text) != _squash(
                 " ".join(ev.quote for ev in item.evidence)
             ):
@@ -92,8 +98,9 @@ def check_faithfulness(draft: NoteDraft, transcript: Transcript) -> list[Groundi
     from note_formats.prose import allowed_words
     from note_formats.wording import unfaithful
 
-    verbatim = set(get_format(draft.format).verbatim_sections)
-    allowed = [*allowed_words(), *(s.label for s in transcript.speakers if s.label)]
+    fmt = get_format(draft.format)
+    verbatim = set(fmt.verbatim_sections)
+    allowed = [*allowed_words(), *fmt.vocabulary, *(s.label for s in transcript.speakers if s.label)]
     problems = []
     for sec in draft.sections:
         if sec.key in verbatim:
@@ -101,7 +108,10 @@ def check_faithfulness(draft: NoteDraft, transcript: Transcript) -> list[Groundi
         for item in sec.items:
             if item.deleted or item.origin != "generated" or not item.evidence:
                 continue
-            if bad := unfaithful(item.text, [ev.quote for ev in item.evidence], allowed):
+            quotes = [ev.quote for ev in item.evidence]
+            # a number said as a word ("seven") may be written in digits
+            quotes += [" ".join(str(n) for n in numbers_said(q)) for q in quotes]
+            if bad := unfaithful(item.text, quotes, allowed):
                 problems.append(
                     GroundingProblem(
                         sec.key, item.id, f"says {', '.join(map(repr, bad))}, not in its evidence"

@@ -1,9 +1,10 @@
 """The one place note formats are registered, and the function that builds a draft in any of them.
 
-A format is a function ``Material -> list[NoteSection]`` decorated with
-:func:`register_format`. The registry adds what every format shares (the header,
-the draft id, the transcript fingerprint), so a new format (BIRP, an agency's own
-layout) is one new module listed in ``BUILTIN_FORMAT_MODULES``.
+A format is a function ``Material -> list[NoteSection]``: a module decorated with
+:func:`register_format` (the process recording), or a template file
+(``note_formats/templates.py``, ``template_file.py``: SOAP, DAP, BIRP, GIRP and an agency's own layouts).
+The registry adds what every format shares (the header, the draft id, the
+transcript fingerprint).
 """
 
 from __future__ import annotations
@@ -21,12 +22,16 @@ from scribe.core.errors import NoteError
 from scribe.core.records import NOTE_SOURCES, Annotation, NoteDraft, NoteHeader, NoteSection, Transcript
 
 #: Modules holding the built-in formats; importing one registers it.
-BUILTIN_FORMAT_MODULES: tuple[str, ...] = (
-    "note_formats.soap",
-    "note_formats.dap",
-    "note_formats.birp",
-    "note_formats.process",
-)
+BUILTIN_FORMAT_MODULES: tuple[str, ...] = ("note_formats.templates", "note_formats.process")
+#: The header facts a note can show, in the default order, with their labels.
+HEADER_FACTS: dict[str, str] = {
+    "client": "Client",
+    "date": "Date",
+    "duration": "Duration",
+    "session_type": "Session type",
+    "participants": "Participants",
+    "worker": "Worker",
+}
 
 FormatBuilder = Callable[[Material], list[NoteSection]]
 
@@ -46,6 +51,23 @@ class NoteFormat:
     table_sections: tuple[str, ...] = ()
     #: Sections whose generated items must be the transcript verbatim (checked by grounding).
     verbatim_sections: tuple[str, ...] = ()
+    #: Header facts shown, in order (keys of ``HEADER_FACTS``); empty: all of them, the worker if given.
+    header: tuple[str, ...] = ()
+    #: Header lines the worker fills in on the exported note ("Program", "Funding source").
+    header_blanks: tuple[str, ...] = ()
+    #: Words the format's own labels add to a generated line (headings, rating names): not claims
+    #: about the session, so the faithfulness check lets them through.
+    vocabulary: tuple[str, ...] = ()
+    #: Where it comes from: "code", "built-in" (a template in the package), "user" (the user's
+    #: template folder) or "file" (given for this run).
+    origin: str = "code"
+    #: The template file, for formats written as one.
+    path: str = ""
+    #: What the worker should know about the format (e.g. a risk section it lacked was added).
+    warnings: tuple[str, ...] = ()
+    #: Whether the format places "Progress on goals" itself (templates do; code formats get it
+    #: from ``add_goal_progress``).
+    places_goal_progress: bool = False
 
 
 FORMATS: dict[str, NoteFormat] = {}
@@ -77,6 +99,17 @@ def register_format(
     return decorator
 
 
+#: Called when a format name is not registered, before giving up (the template module reads the
+#: user's template folder again: a template saved there since is found without a restart).
+ON_UNKNOWN_FORMAT: list[Callable[[], object]] = []
+
+
+def add_format(fmt: NoteFormat) -> NoteFormat:
+    """Register a format built elsewhere (a template file)."""
+    FORMATS[fmt.name] = fmt
+    return fmt
+
+
 def load_builtin_formats() -> None:
     """Import the built-in format modules so they register themselves."""
     for module in BUILTIN_FORMAT_MODULES:
@@ -84,8 +117,12 @@ def load_builtin_formats() -> None:
 
 
 def get_format(name: str) -> NoteFormat:
-    """The registered format ``name``, or a NoteError naming the ones that exist."""
+    """The registered format ``name`` (built-in, or a template in the user's folder), or a NoteError
+    naming the ones that exist."""
     load_builtin_formats()
+    if name not in FORMATS:
+        for hook in ON_UNKNOWN_FORMAT:
+            hook()
     try:
         return FORMATS[name]
     except KeyError:
@@ -171,7 +208,8 @@ def build_draft(
     options = wording_for(transcript, options)
     material = Material(transcript, annotations, options)
     sections = fmt.build(material)
-    add_goal_progress(fmt.name, sections, material)
+    if not fmt.places_goal_progress:
+        add_goal_progress(fmt.name, sections, material)
     ids = [item.id for sec in sections for item in sec.items]
     if len(ids) != len(set(ids)):  # a format bug, not a user error: edits address items by id
         raise AssertionError(f"format {format_name!r} produced duplicate item ids")

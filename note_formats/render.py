@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from note_formats.registry import FORMATS, load_builtin_formats
+from note_formats.common import BLANK
+from note_formats.registry import HEADER_FACTS, NoteFormat, get_format
+from scribe.core.errors import NoteError
 from scribe.core.records import NoteDraft, NoteItem, NoteSection
 from scribe.core.timefmt import clock
 
@@ -97,19 +99,24 @@ def _section_view(sec: NoteSection, columns: list[tuple[str, str]]) -> SectionVi
 
 def view(draft: NoteDraft) -> NoteView:
     """What a rendered draft shows, in order."""
-    load_builtin_formats()
-    fmt = FORMATS.get(draft.format)
+    try:  # a draft in a template that is no longer installed still renders, under its name
+        fmt: NoteFormat | None = get_format(draft.format)
+    except NoteError:
+        fmt = None
     title = fmt.title if fmt else draft.format.upper()
     h = draft.header
-    header = [
-        ("Client", h.client_id or "(not given)"),
-        ("Date", h.session_date or "(not given)"),
-        ("Duration", f"{h.duration_minutes:g} min" if h.duration_minutes else "(not recorded)"),
-        ("Session type", h.session_type or "(not given)"),
-        ("Participants", ", ".join(h.participants) or "(not identified)"),
-    ]
-    if h.worker:
-        header.append(("Worker", h.worker))
+    facts = {
+        "client": h.client_id or "(not given)",
+        "date": h.session_date or "(not given)",
+        "duration": f"{h.duration_minutes:g} min" if h.duration_minutes else "(not recorded)",
+        "session_type": h.session_type or "(not given)",
+        "participants": ", ".join(h.participants) or "(not identified)",
+        "worker": h.worker or "(not given)",
+    }
+    # the format's header facts in its order; by default all of them, the worker when given
+    shown = fmt.header if fmt and fmt.header else [k for k in HEADER_FACTS if k != "worker" or h.worker]
+    header = [(HEADER_FACTS[k], facts[k]) for k in shown]
+    header += [(label, BLANK) for label in (fmt.header_blanks if fmt else ())]
     sections = []
     for sec in draft.sections:
         columns = list(fmt.columns) if fmt and sec.key in fmt.table_sections else []

@@ -6,6 +6,7 @@ import pytest
 from note_fixtures import DENIAL_QUOTE, GOAL_QUOTE, counselling_annotations, counselling_transcript
 
 from note_formats import (
+    FORMATS,
     DraftOptions,
     accept_item,
     add_item,
@@ -127,13 +128,14 @@ def test_process_columns_are_editable(transcript):
     assert "Worker reflections: I felt worried hearing how tired she is." in render_text(d)
 
 
-@pytest.mark.parametrize("fmt", ["soap", "dap", "birp", "girp", "process"])
+@pytest.mark.parametrize("fmt", tuple(FORMATS))
 def test_edits_survive_a_json_round_trip(fmt, transcript, tmp_path):
     d = make(fmt, transcript)
-    first = d.sections[0].items[0].id
+    first = next(s for s in d.sections if s.items).items[0].id
     edit_item(d, first, "Reworded by the worker.")
     add_item(d, "risk", "Safety plan reviewed; client has crisis line number.", origin="dictated")
-    delete_item(d, d.section("plan").items[0].id)
+    homework = next(i for s in d.sections for i in s.items if i.text.startswith("Homework"))
+    delete_item(d, homework.id)
     if fmt == "process":
         edit_field(d, "dialogue-1", "analysis", "Warm opening.")
     path = d.save(tmp_path / "draft.json")
@@ -209,3 +211,14 @@ def test_rebuild_names_what_it_could_not_carry(transcript):
     assert any("Client was dressed appropriately." in n and "no Objective section" in n for n in notices)
     assert new.id != old.id  # another format is another draft
     assert "Work stress" not in render_markdown(new)
+
+
+def test_a_draft_with_an_unmatched_risk_line_loads_back(transcript, tmp_path):
+    """A risk indicator whose evidence is not in the transcript keeps its line through a JSON round trip."""
+    anns = counselling_annotations(transcript)
+    risk = next(a for a in anns if a.label == "risk")
+    for ev in risk.evidence:
+        ev.quote = "words nobody said"
+    d = build_draft("soap", transcript, anns, DraftOptions(style="quotes"))
+    assert [i.origin for i in d.section("risk").items] == ["unmatched"]
+    assert NoteDraft.load(d.save(tmp_path / "draft.json")) == d

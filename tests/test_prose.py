@@ -11,11 +11,19 @@ from note_fixtures import (
     ev,
 )
 
-from note_formats import DraftOptions, build_draft, check_faithfulness, check_grounding, render_markdown
+from note_formats import (
+    FORMATS,
+    DraftOptions,
+    build_draft,
+    check_faithfulness,
+    check_grounding,
+    render_markdown,
+)
 from note_formats.wording import Pronouns, as_task, clean, report, unfaithful
 from scribe.core.records import Annotation
 
-PROSE_FORMATS = ["soap", "dap", "birp", "girp"]
+#: Every format written as a template (SOAP, DAP, BIRP, GIRP and the rest) words its lines in prose.
+PROSE_FORMATS = [name for name, f in FORMATS.items() if f.path]
 SHE = Pronouns.parse("she/her")
 
 

@@ -501,6 +501,132 @@ def request(desk: Desk, path: str, *, method: str = "GET", body: bytes | None = 
         return exc.code, exc.headers, exc.read()
 
 
+AGENCY_TEMPLATE = """\
+name = "harbor"
+title = "Harbor Family Services progress note"
+header = ["client", "date", "worker"]
+header_blanks = ["Program"]
+
+[[sections]]
+heading = "Presenting problem"
+content = ["client_report", "goals"]
+
+[[sections]]
+heading = "Services provided"
+content = ["interventions", "observations"]
+
+[[sections]]
+heading = "Safety"
+content = ["risk"]
+
+[[sections]]
+key = "plan"
+heading = "Plan"
+content = ["plans"]
+
+[[sections]]
+key = "attestation"
+heading = "Attestation"
+fixed = "I attest that this note reflects the service provided."
+fields = ["Clinician signature"]
+"""
+TEMPLATE_SESSION = """Worker: What would you like to work on today?
+Client: I have been sleeping four hours a night because I worry about the rent.
+Worker: It sounds like the money worries follow you to bed.
+Client: I want to get back on my feet.
+Worker: For this week, could you write down your worries before bed?
+Client: Yes, I will write them down every night.
+"""
+SIGNED = "Clinician signature: J. Rivera, LCSW"
+
+
+def test_a_template_file_is_loaded_drafted_edited_and_exported_in_chromium(
+    desk: Desk, browser, tmp_path: Path
+) -> None:
+    """An agency's note template, written only as a file: loaded on the Draft tab, drafted, a blank
+    filled in, exported as DOCX; it stays in the worker's template folder."""
+    from docx import Document
+    from playwright.sync_api import expect
+
+    expect.set_options(timeout=60_000)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    template = tmp_path / "harbor.toml"
+    template.write_text(AGENCY_TEMPLATE, encoding="utf-8")
+    page = browser.new_page()
+    try:
+        unlock(page, desk)
+        page.locator("#client-id input").wait_for(state="visible", timeout=60_000)
+        page.locator("#client-id input").fill("C-4410")
+        page.locator("#start-session").click()
+        expect(page.locator("#status-line")).to_contain_text("C-4410")
+        page.locator("#tab-capture-button").click()
+        page.locator("#notes textarea").fill(TEMPLATE_SESSION)
+        page.locator("#use-notes").click()
+        expect(page.locator("#capture-result")).to_contain_text("Done: a typed conversation")
+        expect(page.locator("#transcript-head")).to_be_visible()
+        # drafting waits for every risk indicator the tagger raised: the worker decides each
+        page.locator("#tab-tags-button").click()
+        expect(page.locator("#tags-head")).to_contain_text("Tags:")
+        for row in range(page.locator('#tags-risk [role=gridcell][data-testid$="-0"]').count()):
+            page.locator(f'#tags-risk [data-testid="cell-{row}-4"]').click()
+            page.locator("#tag-accept").click()
+            expect(page.locator(f'#tags-risk [data-testid="cell-{row}-6"]')).to_contain_text("accepted")
+        page.locator("#tab-draft-button").click()
+        with page.expect_file_chooser() as chooser:
+            page.locator("#template-file").click()
+        chooser.value.set_files(str(template))
+        expect(page.locator("#draft-message")).to_contain_text("Template loaded: Harbor Family Services")
+        expect(page.get_by_label("Harbor Family Services progress note")).to_be_checked()
+        page.locator("#make-draft").click()
+        expect(page.locator("#draft-head")).to_contain_text("Harbor Family Services progress note")
+        copy = page.locator("#copy-text textarea")
+        expect(copy).to_have_value(re.compile(r"PRESENTING PROBLEM\n- .*\[¶\d"))
+        expect(copy).to_have_value(
+            re.compile(re.escape("I attest that this note reflects the service provided."))
+        )
+        page.screenshot(path=str(ARTIFACTS / "12-template-draft.png"), full_page=True)
+
+        lines = [
+            t.strip()
+            for t in page.locator('#draft-items [data-testid$="-2"][role=gridcell]').all_inner_texts()
+        ]
+        row = lines.index("Clinician signature: ________")
+        page.locator(f'#draft-items [data-testid="cell-{row}-2"]').dblclick()
+        editor = page.locator("#draft-items textarea, #draft-items input[type=text]").first
+        editor.fill(SIGNED)
+        editor.press("Enter")
+        expect(page.locator("#draft-message")).to_contain_text("Saved your wording")
+        expect(page.locator(f'#draft-items [data-testid="cell-{row}-4"]')).to_contain_text("yours")
+
+        page.locator("#export-docx").click()
+        link = page.locator("#download a").first
+        link.wait_for()
+        with page.expect_download() as download:
+            link.click()
+        docx_path = tmp_path / download.value.suggested_filename
+        download.value.save_as(docx_path)
+        page.screenshot(path=str(ARTIFACTS / "13-template-exported.png"), full_page=True)
+    except Exception:
+        page.screenshot(path=str(ARTIFACTS / "failure-template.png"), full_page=True)
+        raise
+    finally:
+        page.close()
+    doc = Document(str(docx_path))
+    headings = [p.text for p in doc.paragraphs if p.style.name.startswith(("Heading", "Title"))]
+    assert headings == [
+        "Harbor Family Services progress note",
+        "Presenting problem",
+        "Services provided",
+        "Safety",
+        "Plan",
+        "Attestation",
+    ]
+    body = "\n".join(p.text for p in doc.paragraphs)
+    assert f"{SIGNED} [added by worker]" in body and "Program: ________" in body
+    assert "Client: C-4410" in body
+    assert (desk.home / "templates" / "harbor.toml").read_text(encoding="utf-8") == AGENCY_TEMPLATE
+
+
 def test_requests_without_the_key_from_a_foreign_host_or_to_the_api_are_refused(desk: Desk) -> None:
     key = f"token={desk.token}"
     jar = http.cookiejar.CookieJar()

@@ -561,3 +561,46 @@ def test_a_damaged_session_is_named_in_the_desk_list_beside_the_others(desk: Des
     rows = sessions.session_rows(desk)
     assert list(rows["Id"]) == [good[:8], bad[:8]]
     assert list(rows["Status"]) == ["new", "damaged"] and rows["Client"][0] == "C-1"
+
+
+HARBOR = """title = "Harbor Family Services progress note"
+[[sections]]
+heading = "Presenting problem"
+content = ["client_report", "goals"]
+[[sections]]
+heading = "Safety"
+content = ["risk"]
+[[sections]]
+key = "attestation"
+heading = "Attestation"
+fields = ["Clinician signature"]
+"""
+
+
+def test_a_template_file_is_loaded_kept_and_drafted_and_a_broken_one_is_named(
+    notes_desk: Desk, tmp_path: Path
+) -> None:
+    from note_formats import FORMATS
+    from note_formats.templates import user_template_dir
+
+    d = notes_desk
+    decide_all_risks(d)
+    chosen = tmp_path / "harbor.toml"
+    chosen.write_text(HARBOR, encoding="utf-8")
+    try:
+        d, radio, message = draft.load_template(d, str(chosen))
+        assert "Template loaded: **Harbor Family Services progress note**" in message
+        assert not chosen.exists() and (user_template_dir() / "harbor.toml").read_text() == HARBOR
+        assert radio.value == "harbor" and ("Harbor Family Services progress note", "harbor") in radio.choices
+        d, message = draft.make_draft(d, "harbor", "quotes")
+        assert "Draft ready: Harbor Family Services progress note." in message
+        assert [s.key for s in d.need_draft().sections] == ["presenting_problem", "risk", "attestation"]
+        bad = tmp_path / "bad.toml"
+        bad.write_text('title = "x"\n[[sections]]\nheading = "A"\ncontent = ["nope"]', encoding="utf-8")
+        with pytest.raises(gr.Error, match=r"bad\.toml: sections\[1\] \(A\)\.content\[1\]: 'nope'"):
+            draft.load_template(d, str(bad))
+        (user_template_dir() / "broken.toml").write_text('title = "x"', encoding="utf-8")
+        assert "Template not loaded: broken.toml: sections: is required" in draft.broken_templates()
+        assert "soap" in dict((n, t) for t, n in draft.format_choices())
+    finally:
+        FORMATS.pop("harbor", None)

@@ -28,6 +28,7 @@ from note_formats import (
     render_text,
     restore_item,
 )
+from note_formats.templates import install_template, load_user_templates, user_template_dir
 from scribe import workflow
 from scribe.asr.live import split_section_command
 from scribe.core.errors import NoteError
@@ -90,6 +91,32 @@ def make_draft(desk: Desk, fmt: str, style: str = "prose") -> tuple[Desk, str]:
     desk.style = style if style in STYLES else "prose"
     notices = pipeline.refresh_draft(desk, fmt, force=True)
     return desk, "\n\n".join([f"Draft ready: {get_format(fmt).title}.", *notices])
+
+
+def format_choices() -> list[tuple[str, str]]:
+    """The formats to choose from: built in, and the templates in the worker's folder."""
+    return [(f.title, name) for name, f in list(FORMATS.items())]  # a copy: other requests may add one
+
+
+def broken_templates() -> str:
+    """The templates in the worker's folder that cannot be used, each with its one-line error."""
+    broken = load_user_templates()
+    return "\n".join(f"- Template not loaded: {b.error}" for b in broken)
+
+
+@user_errors
+def load_template(desk: Desk, path: str | None) -> tuple[Desk, Any, str]:
+    """A template file the worker chose: checked, kept in their template folder, and selected."""
+    if not path:
+        raise gr.Error("Choose a template file (.toml) first.")
+    try:
+        fmt = install_template(Path(path))
+    finally:
+        Path(path).unlink(missing_ok=True)
+    desk.fmt = fmt.name
+    notes = [f"Template loaded: **{fmt.title}**, kept in {user_template_dir()}. Make the draft to use it."]
+    notes += [f"Warning: {w}" for w in fmt.warnings]
+    return desk, gr.Radio(choices=format_choices(), value=fmt.name), "\n\n".join(notes)
 
 
 def _save(desk: Desk) -> None:
@@ -300,7 +327,8 @@ def render(desk: Desk) -> list:
     else:
         items = [i for _, i in pipeline.flat_items(draft) if not i.deleted]
         flagged = sum(i.needs_review for i in items)
-        head = f"**{get_format(draft.format).title}** — {len(items)} lines"
+        known = FORMATS.get(draft.format)  # a template since removed still shows its draft
+        head = f"**{known.title if known else draft.format}** — {len(items)} lines"
         head += f", **{flagged} marked ⚠ for review**." if flagged else "."
         if draft.signed_at:
             head = f"**Signed** by {draft.signed_by} on {draft.signed_at}. " + head
@@ -317,7 +345,7 @@ def render(desk: Desk) -> list:
         render_markdown(draft) if draft else "",
         render_text(draft) if draft else "",
         gr.Dropdown(choices=sections),
-        gr.Radio(value=draft.format if draft else desk.fmt),
+        gr.Radio(choices=format_choices(), value=draft.format if draft else desk.fmt),
     ]
 
 
@@ -326,13 +354,8 @@ def build(w: Wiring) -> TabView:
     with gr.Tab("5 · Draft", id="draft", elem_id="tab-draft"):
         head = gr.Markdown(elem_id="draft-head")
         with gr.Row():
-            fmt = gr.Radio(
-                [(f.title, name) for name, f in FORMATS.items()],
-                value="soap",
-                label="Format",
-                elem_id="format",
-                scale=3,
-            )
+            unusable = broken_templates()  # reads the worker's template folder
+            fmt = gr.Radio(format_choices(), value="soap", label="Format", elem_id="format", scale=3)
             style = gr.Radio(
                 [("Sentences", "prose"), ("Quotes", "quotes")],
                 value="prose",
@@ -340,7 +363,12 @@ def build(w: Wiring) -> TabView:
                 elem_id="style",
                 scale=1,
             )
-            make_btn = gr.Button("Make / rebuild draft", elem_id="make-draft", scale=1)
+            with gr.Column(scale=1):
+                make_btn = gr.Button("Make / rebuild draft", elem_id="make-draft")
+                template_file = gr.UploadButton(
+                    "Load a note template (.toml)", file_types=[".toml"], size="sm", elem_id="template-file"
+                )
+        gr.Markdown(unusable, elem_id="template-problems")
         table = gr.Dataframe(
             headers=COLUMNS,
             datatype="str",
@@ -420,6 +448,7 @@ def build(w: Wiring) -> TabView:
         panel = goals.build(w)  # the client's goals beside the draft
     d = w.desk
     w.on(make_btn.click, make_draft, [d, fmt, style], [d, message])
+    w.on(template_file.upload, load_template, [d, template_file], [d, fmt, message], refresh=False)
     w.on(table.input, apply_table_edits, [d, table], [d, message])
     w.on(table.select, on_select, [d], [d, info, clip, wording, field], refresh=False)
     w.on(save_btn.click, save_wording, [d, wording], [d, message])

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from scribe import __version__
-from scribe.cli import desk, goals, note, record, sessions, tag, transcribe
+from scribe.cli import desk, formats, goals, note, record, sessions, tag, transcribe
 from scribe.core.errors import ScribeError
 
 
@@ -34,7 +34,7 @@ def cli() -> None:
 
 
 # One module per command family; each adds its commands with ``register(group)``.
-for _family in (transcribe, sessions, note, record, tag, desk, goals):
+for _family in (transcribe, sessions, note, record, tag, desk, goals, formats):
     _family.register(cli)
 
 

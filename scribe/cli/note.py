@@ -10,18 +10,29 @@ from pathlib import Path
 
 import click
 
-from note_formats import FORMATS, STYLES, DraftOptions, export
+from note_formats import (
+    STYLES,
+    DraftOptions,
+    accept_item,
+    add_item,
+    delete_item,
+    edit_item,
+    export,
+    get_format,
+)
 from note_formats.export import RENDERERS, export_kind
+from note_formats.templates import use_template_file
 from scribe import workflow
 from scribe.asr.transcribe import Transcriber
 from scribe.cli.sessions import check_saving, open_store_from_env_or_prompt
 from scribe.core.errors import NoteError, TranscriptError
-from scribe.core.records import Annotation, Transcript, annotations_from_json, read_record_file
+from scribe.core.records import Annotation, NoteDraft, Transcript, annotations_from_json, read_record_file
 from scribe.transcripts.typed import TEXT_SUFFIXES, read_text_file
 
 
 def register(group: click.Group) -> None:
     group.add_command(note_cmd)
+    group.add_command(edit_cmd)
 
 
 def load_annotations(path: Path) -> list[Annotation]:
@@ -64,6 +75,16 @@ def read_session(
     return transcript, annotations
 
 
+def chosen_format(fmt: str, template_file: Path | None) -> str:
+    """The format to draft in: the template in ``template_file`` (registered for this run), else ``fmt``."""
+    if template_file is not None:
+        chosen = use_template_file(template_file)
+        for warning in chosen.warnings:
+            click.echo(f"Warning: {warning}", err=True)
+        return chosen.name
+    return get_format(fmt).name
+
+
 def _is_recording(source: Path | None) -> bool:
     return source is not None and source.suffix.lower() != ".json"
 
@@ -87,10 +108,16 @@ def _from_recording(source: Path | None) -> bool:
     "--format",
     "-f",
     "fmt",
-    type=click.Choice(list(FORMATS)),
     default="soap",
     show_default=True,
-    help="Note format.",
+    help="Note format: soap, dap, birp, girp, process, a built-in template or one in your template "
+    "folder (scribe formats list).",
+)
+@click.option(
+    "--template",
+    "template_file",
+    type=click.Path(path_type=Path),
+    help="Draft in the note template in FILE (TOML; see scribe formats show soap) instead of --format.",
 )
 @click.option(
     "--out",
@@ -142,6 +169,7 @@ def note_cmd(
     source: Path | None,
     text_file: Path | None,
     fmt: str,
+    template_file: Path | None,
     out: Path | None,
     client_id: str,
     session_date: str,
@@ -155,7 +183,7 @@ def note_cmd(
     consent: bool | None,
     no_store: bool,
 ) -> None:
-    """Draft a SOAP, DAP, BIRP, GIRP or process-recording note from SOURCE.
+    """Draft a note from SOURCE: SOAP, DAP, BIRP, GIRP, process recording, or a template (--template).
 
     SOURCE is a recording (wav, flac, mp3, m4a, ogg, ...), a transcript JSON
     from "scribe transcribe -f json", or text (.txt, .md: notes or a typed
@@ -164,6 +192,7 @@ def note_cmd(
     need your check before signing.
     """
     kind = export_kind(out) if out else "md"  # a bad --out fails before any slow work
+    fmt = chosen_format(fmt, template_file)  # so does a bad format or template
     options = DraftOptions(
         client_id=client_id,
         session_date=session_date,
@@ -209,3 +238,62 @@ def note_cmd(
     items = [i for s in draft.sections for i in s.items if not i.deleted]
     flagged = sum(i.needs_review for i in items)
     click.echo(f"Wrote {out} ({len(items)} lines, {flagged} marked for review).", err=True)
+
+
+@click.command("edit")
+@click.argument("draft_file", type=click.Path(path_type=Path))
+@click.option("--set", "changes", nargs=2, multiple=True, metavar="ITEM TEXT", help="Reword line ITEM.")
+@click.option("--add", "additions", nargs=2, multiple=True, metavar="SECTION TEXT", help="Add your own line.")
+@click.option(
+    "--delete", "deletions", multiple=True, metavar="ITEM", help="Delete line ITEM (kept in the record)."
+)
+@click.option(
+    "--accept", "accepted", multiple=True, metavar="ITEM", help="Keep line ITEM as it is (reviewed)."
+)
+@click.option(
+    "--out",
+    "-o",
+    type=click.Path(path_type=Path),
+    help="Also write the edited note as FILE.docx/.pdf/.md/.txt/.json (readable by you only).",
+)
+@click.option(
+    "--template",
+    "template_file",
+    type=click.Path(path_type=Path),
+    help="The template FILE the draft was made in, when it is not built in or in your template folder.",
+)
+def edit_cmd(
+    draft_file: Path,
+    changes: tuple[tuple[str, str], ...],
+    additions: tuple[tuple[str, str], ...],
+    deletions: tuple[str, ...],
+    accepted: tuple[str, ...],
+    out: Path | None,
+    template_file: Path | None,
+) -> None:
+    """Edit a draft saved as JSON (scribe note ... -o draft.json): reword, add, delete, accept lines.
+
+    Line ids (plan-1, subjective-2, ...) are in the JSON. The file is rewritten with the
+    changes, which the draft keeps as its edit history; the original wording of every
+    edited line stays in the record.
+    """
+    kind = export_kind(out) if out else None
+    if template_file is not None:
+        chosen_format("", template_file)
+    draft = NoteDraft.load(draft_file)
+    for item_id, text in changes:
+        edit_item(draft, item_id, text)
+    for section, text in additions:
+        add_item(draft, section, text)
+    for item_id in deletions:
+        delete_item(draft, item_id)
+    for item_id in accepted:
+        accept_item(draft, item_id)
+    export(draft, draft_file, "json")
+    done = len(changes) + len(additions) + len(deletions) + len(accepted)
+    click.echo(f"Saved {done} change(s) to {draft_file}.", err=True)
+    if out is None:
+        click.echo(RENDERERS["md"](draft), nl=False)
+        return
+    export(draft, out, kind)
+    click.echo(f"Wrote {out}.", err=True)

@@ -48,8 +48,10 @@ Status = Literal["affirmed", "negated", "historical", "hypothetical", "other_per
 Review = Literal["pending", "accepted", "rejected", "edited"]
 #: Where a transcript's words came from.
 TRANSCRIPT_SOURCES: tuple[str, ...] = ("audio", "text", "dictation", "dialogue")
-#: Who wrote a draft line: the program, or the worker (edited, typed, dictated).
-ITEM_ORIGINS: tuple[str, ...] = ("generated", "edited", "added", "dictated")
+#: Who wrote a draft line: the program, the worker (edited, typed, dictated), the note's template
+#: (fixed text such as an attestation, a blank field for the worker to fill), or the program's line
+#: for a risk indicator whose evidence is not in the transcript ("unmatched").
+ITEM_ORIGINS: tuple[str, ...] = ("generated", "edited", "added", "dictated", "template", "unmatched")
 #: How a speaker's role was decided: a guess from what was said, the worker, or not yet.
 ROLE_SOURCES: tuple[str, ...] = ("", "guess", "user")
 
@@ -594,8 +596,9 @@ class NoteItem(Record):
     annotation_ids: list[str] = field(default_factory=list)
     needs_review: bool = False
     review_reason: str = ""
-    #: "generated", "edited", "added" (typed by the worker), "dictated", or "unmatched": a risk
-    #: indicator whose evidence is not in the transcript (no quotes; always marked for review).
+    #: "generated", "edited", "added" (typed by the worker), "dictated", "template" (the template's
+    #: fixed text or blank field), or "unmatched": a risk indicator whose evidence is not in the
+    #: transcript (no quotes; always marked for review).
     origin: str = "generated"
     deleted: bool = False
     original_text: str | None = None
