@@ -33,39 +33,37 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from scribe.core.records import NOTE_SOURCES, Annotation, Evidence, Goal, GoalLink, Segment, Transcript
 
-#: Cosine of a statement to a goal from which a link is proposed (MiniLM; unrelated talk
-#: in the same session sits around 0.1-0.3, a report on the goal in other words 0.35-0.6).
-LINK_COSINE = 0.40
-#: A weaker cosine still links when the statement shares this many content words with the goal.
-SHARED_COSINE = 0.28
-SHARED_WORDS = 1
-#: Another goal is linked too when it scores within this margin of the best one.
-SECOND_MARGIN = 0.0
 #: Score added per content word (at most 3) and per near-synonym family (at most 2) shared with the goal.
 WORD_BONUS = 0.05
 CONCEPT_BONUS = 0.04
-#: A client's turn (read whole, or through the worker's question) from which it is about a goal.
-TOPIC_COSINE = 0.40
-#: ...and only about the goals within this margin of its best one.
-TOPIC_MARGIN = 0.0
-#: A worker's question counts a little less than the client's own words.
-QUESTION_WEIGHT = 1.0
-#: How much of the last answer's topic an answer to a follow-up question keeps.
-CARRY = 1.0
-#: A turn-level link ranks this much below a sentence that links on its own.
-TOPIC_DISCOUNT = 0.02
-#: A goal counts as discussed in a session only if one of its links scores at least this.
-DISCUSSED_SCORE = 0.50
-#: The bars for further links to a goal the session discusses.
-DISCUSSED_LINK_COSINE = 0.40
-DISCUSSED_TOPIC_COSINE = 0.40
+#: A session's word this close to one of a goal's words (MiniLM, words alone) counts as the goal's.
+NEAR_COSINE = 0.6
+#: Cosine to a goal's earlier accepted evidence counts this much of cosine to the goal itself.
+HISTORY_WEIGHT = 0.9
+#: A turn about a goal this strongly (MiniLM cosine plus shared words; unrelated talk in the
+#: same session sits around 0.1-0.35) and clearly more than about any other goal is a
+#: confident link, drafted as progress, barrier or met.
+CONFIDENT_SCORE = 0.50
+CONFIDENT_MARGIN = 0.08
+#: From this score a turn is a possible link, drafted with a review mark for the worker.
+POSSIBLE_SCORE = 0.25
+#: Goals within this margin of a turn's best are linked too (as possible).
+POSSIBLE_MARGIN = 0.12
+#: An answer to a follow-up keeps the topic of the answer before, a little weaker each turn.
+CARRY_DECAY = 0.05
+#: A question this similar to a goal asks about it; an answer to one less similar that names a
+#: topic of its own ("How's your back?") is at most a possible link.
+QUESTION_ON_GOAL = 0.35
+EXCHANGE_WEIGHT = 1.0
+#: A turn cites a sentence within this margin of its best one that reports an event.
+CITE_MARGIN = 1.0
 #: A new goal statement this close to a goal on file is offered as its revision.
 REVISION_COSINE = 0.55
 #: Answers shorter than this are scored with the worker's question before them.
@@ -87,17 +85,38 @@ _STOP_TEXT = """
     able bit kind sort okay ok maybe guess mean actually pretty start started keep
 """
 STOPWORDS = frozenset(_STOP_TEXT.split())
+#: Greetings, thanks and leave-taking: a turn of only these is no report on anything.
+_COURTESY_TEXT = """
+    thank thanks cheers bye goodbye hello hi see later soon care welcome sure alright great good fine
+    real honestly anyway
+"""
+COURTESY = frozenset(_COURTESY_TEXT.split())
+#: Words of an open question that leave the topic to the client ("How have the last two weeks been?").
+_OPEN_TEXT = """
+    last past two three few couple days today lately recently since new happening happened going
+    been else things everything anything something doing what's how's day week what
+"""
+OPEN_WORDS = frozenset(_OPEN_TEXT.split())
+#: A capitalised word inside a sentence: a name, which alone says nothing about a goal.
+_NAME = re.compile(r"(?<=[a-z,;] )[A-Z][a-z']+")
 _BARRIER = re.compile(
-    r"\b(couldn'?t|can'?t|cannot|didn'?t|haven'?t|hasn'?t|wasn'?t|won'?t|not able|unable|no way|hard(er)?|"
+    r"\b(couldn'?t|can'?t|cannot|didn'?t|hadn'?t|haven'?t|hasn'?t|wasn'?t|won'?t|not able|unable|no way|hard(er)?|"
     r"difficult|struggl\w*|stuck|problem\w*|because of|too (expensive|much|far|late|tired)|afford|"
-    r"missed|fell through|fall through|blocked|refused|turned down|rejected|waiting list|behind on|"
+    r"missed|fell through|fall through|blocked|refused|turned down|rejected|wait ?list|waiting list|behind on|"
     r"setback|slipped|relapsed?|gave up|give up|got worse|worse|lost it|lost my temper|snapped|so tired|"
     r"still waiting|waiting to hear|not yet|haven't heard)\b",
     re.I,
 )
 _MET = re.compile(
     r"\b(finally|passed|i did it|did it|made it|achieved|done it|got it|have it now|managed it|"
-    r"for good|completed|signed the|moved in|got the job|started the job)\b",
+    r"for good|completed|signed the|moved in|got the job|started the job|what (we|i) do now|a habit now)\b",
+    re.I,
+)
+#: No obstacle, though it reads like one: a negated thought or feeling ("I didn't know", "I don't
+#: mind"), missing a person ("I missed her"), or a lapse avoided ("I didn't raise my voice once").
+_NOT_OBSTACLE = re.compile(
+    r"\b((didn'?t|don'?t|did not|do not) (even )?(know|think|reali[sz]e|expect|mind|care|believe|imagine)|"
+    r"miss(ed)? (her|him|them|you|us)|(didn'?t|did not) [a-z]+( [a-z']+){0,3} once)\b",
     re.I,
 )
 #: Completion told through an ending that reads like a failure word ("not once", "hasn't been late
@@ -105,6 +124,16 @@ _MET = re.compile(
 _MET_FIRST = re.compile(
     r"\b(not once|(hasn'?t|haven'?t|hadn'?t) (been late|missed|had a drink|had a drop|used|touched)|"
     r"(came|come) through|got the keys|gave me the keys|signed (on|the lease)|approved|accepted me|took me)\b",
+    re.I,
+)
+
+#: A step taken toward a goal, told with an activity verb in the past ("I booked", "she called
+#: me back", "I signed up", "we started"): progress when nothing in the sentence failed.
+_STEP = re.compile(
+    r"\b(booked|called|rang|phoned|emailed|applied|enrolled|registered|signed up|started|began|went|"
+    r"visited|attended|joined|paid|saved|bought|filled (out|in)|sent|handed in|submitted|talked to|spoke to|"
+    r"met with|asked|tried|practi[cs]ed|did|made|got|picked up|took|kept|stuck to|showed up|turned up|"
+    r"set up|sorted|found|looked at|looked into|went to|been (going|doing|walking|practi[cs]ing))\b",
     re.I,
 )
 
@@ -288,11 +317,16 @@ def kind_of(text: str) -> str:
     """What a statement linked to a goal reports: "barrier", "met" or "progress"."""
     if _MET_FIRST.search(text):
         return "met"
-    if _BARRIER.search(text):
+    if _BARRIER.search(_NOT_OBSTACLE.sub(" ", text)):
         return "barrier"
     if _MET.search(text):
         return "met"
     return "progress"
+
+
+def reports(text: str) -> bool:
+    """Whether a sentence tells an event about a goal (done, blocked, a step taken), not only its topic."""
+    return kind_of(text) != "progress" or bool(_STEP.search(text))
 
 
 def link_goals(
@@ -302,17 +336,186 @@ def link_goals(
     *,
     encoder=None,
     offers: Sequence[GoalOffer] = (),
+    history: Mapping[str, Sequence[str]] | None = None,
 ) -> list[GoalLink]:
-    """Links from this session's client statements to the active ``goals``, recall first.
+    """Links from this session's client turns to the active ``goals``, recall first, in two tiers.
 
-    A statement that is itself offered as a new goal is not also evidence about
-    the goal it restates (it is offered as that goal's revision instead).
+    Each client turn whose topic is a goal gives one link to it, citing the turn's sentence
+    that reports on it: "confident" when the turn is clearly about that goal (drafted as
+    progress / barrier / met), "possible" when it may be (drafted with a review mark, never
+    as fact). A statement that is itself offered as a new goal is not also evidence about
+    the goal it restates (it is offered as that goal's revision instead). ``history`` gives,
+    by goal id, the evidence the worker accepted about it in earlier sessions: what a goal's
+    thread has been about ("the course", "Mr. Haddad") is what later talk about it mentions.
     """
     active = [g for g in goals if g.open]
     units = statements(transcript)
     if not active or not units:
         return []
-    encoder = encoder or _encoder()
+    scores = score_turns(active, units, encoder or _encoder(), history or {})
+    offered = {(o.evidence.segment_id, o.evidence.char_start) for o in offers if o.revises}
+    links: list[GoalLink] = []
+    for turn in scores.turns:
+        members = [
+            i
+            for i in turn.units
+            if (units[i].evidence.segment_id, units[i].evidence.char_start) not in offered
+        ]
+        if not members:
+            continue
+        for j, tier in tiers_of(turn.row, turn.aside):
+            i = cite_of(members, scores.sent[:, j], units)
+            links.append(
+                GoalLink(
+                    id=uuid.uuid4().hex,
+                    goal_id=active[j].id,
+                    session_id=session_id,
+                    kind=kind_of(units[i].evidence.quote),
+                    evidence=units[i].evidence,
+                    score=round(float(turn.row[j]), 3),
+                    why=turn.why[j],
+                    tier=tier,
+                )
+            )
+    return links
+
+
+@dataclass
+class TurnScore:
+    """One client turn: its statements and how strongly it is about each goal (with why)."""
+
+    units: list[int]
+    row: np.ndarray
+    why: list[str]
+    #: The turn answers a worker's question about something other than the goals.
+    aside: bool = False
+
+
+@dataclass
+class SessionScores:
+    #: statement x goal: the sentence read alone (and with the question a short answer answers).
+    sent: np.ndarray
+    turns: list[TurnScore]
+
+
+def tiers_of(row: np.ndarray, aside: bool = False) -> list[tuple[int, str]]:
+    """The goals a turn with topic scores ``row`` is linked to, each with its tier.
+
+    The best goal is confident when it scores high and clearly above the next one; any goal
+    near the best and above the lower bar is possible. Two goals close together are both
+    possible: the worker decides which one the turn was about. An answer to a question about
+    something else (``aside``) is at most possible.
+    """
+    order = np.argsort(-row)
+    best = float(row[order[0]])
+    second = float(row[order[1]]) if len(row) > 1 else 0.0
+    out: list[tuple[int, str]] = []
+    for j in order:
+        score = float(row[j])
+        if score < POSSIBLE_SCORE or score < best - POSSIBLE_MARGIN:
+            break
+        confident = (
+            not aside and j == order[0] and score >= CONFIDENT_SCORE and score - second >= CONFIDENT_MARGIN
+        )
+        out.append((int(j), "confident" if confident else "possible"))
+    return out
+
+
+def cite_of(members: list[int], sent: np.ndarray, units: Sequence[Statement]) -> int:
+    """The sentence of a turn to cite for a goal: the one that tells how things stand.
+
+    A completion anywhere in the turn is what it reports; otherwise a turn's outcome comes at
+    its end ("I did the forms... but there's a waitlist", "I yelled twice, but I went back and
+    said sorry"), so the last sentence that tells an event (an obstacle or a step) is cited;
+    a turn that tells none is cited by its sentence closest to the goal.
+    """
+    kinds = {i: kind_of(units[i].evidence.quote) for i in members}
+    met = [i for i in members if kinds[i] == "met"]
+    if met:
+        return max(met, key=lambda i: float(sent[i]))
+    events = [i for i in members if reports(units[i].evidence.quote)]
+    if events:
+        return events[-1]
+    return max(members, key=lambda i: float(sent[i]))
+
+
+@dataclass
+class GoalTopic:
+    """What a goal is about, as words: its own (stemmed), the near-synonym families they belong
+    to, and the session's words whose MiniLM vector is close to one of its words."""
+
+    words: set[str]
+    concepts: set[str]
+    near: set[str] = field(default_factory=set)
+    #: Words of the evidence the worker accepted about the goal in earlier sessions.
+    thread: set[str] = field(default_factory=set)
+
+    def overlap(self, text: str) -> tuple[float, str]:
+        """The bonus ``text`` earns by talking in the goal's words, and the words that earned it."""
+        words = content_words(text)
+        shared, same = words & self.words, concepts_of(text) & self.concepts
+        near, before = (words & self.near) - shared, (words & self.thread) - shared
+        bonus = WORD_BONUS * min(len(shared | near | before), 3) + CONCEPT_BONUS * min(len(same), 2)
+        why = ""
+        if shared:
+            why += f"; shares: {', '.join(sorted(shared))}"
+        if before:
+            why += f"; as in its earlier evidence: {', '.join(sorted(before))}"
+        if near:
+            why += f"; near: {', '.join(sorted(near))}"
+        if same:
+            why += f"; same area: {', '.join(sorted(same))}"
+        return bonus, why
+
+
+def goal_topics(
+    active: Sequence[Goal], units: Sequence[Statement], encoder, history: Mapping[str, Sequence[str]]
+) -> list[GoalTopic]:
+    """Each goal's topic words, with the session's words near them in meaning ("landlord" for
+    "lease", "sober" for "drinking"): clients report on a goal in other words than they stated it.
+    The words of the goal's accepted evidence in earlier sessions count as its own."""
+    topics = [GoalTopic(content_words(goal_text(g)), concepts_of(goal_text(g))) for g in active]
+    for topic, goal in zip(topics, active, strict=True):
+        for quote in history.get(goal.id, ()):
+            topic.thread |= content_words(quote) - topic.words
+    keys = [sorted(_raw_words(goal_text(g))) for g in active]
+    vocab = sorted(set().union(*(_raw_words(f"{u.evidence.quote} {u.question}") for u in units)))
+    flat = sorted(set().union(*keys))
+    if not vocab or not flat:
+        return topics
+    sims = encoder.encode(vocab) @ encoder.encode(flat).T
+    column = {w: k for k, w in enumerate(flat)}
+    for topic, own in zip(topics, keys, strict=True):
+        if not own:
+            continue
+        best = sims[:, [column[w] for w in own]].max(axis=1)
+        topic.near = {stem(w) for w, b in zip(vocab, best, strict=True) if b >= NEAR_COSINE}
+    return topics
+
+
+def _history_vectors(
+    active: Sequence[Goal], history: Mapping[str, Sequence[str]], encoder
+) -> dict[int, np.ndarray]:
+    """By goal index, the vectors of the evidence accepted about it in earlier sessions."""
+    out = {}
+    for j, goal in enumerate(active):
+        quotes = [q for q in history.get(goal.id, ()) if q.strip()]
+        if quotes:
+            out[j] = encoder.encode(quotes)
+    return out
+
+
+def _raw_words(text: str) -> set[str]:
+    return {w for w in _WORD.findall(text.lower()) if w not in STOPWORDS and len(w) > 2}
+
+
+def score_turns(
+    active: Sequence[Goal],
+    units: Sequence[Statement],
+    encoder,
+    history: Mapping[str, Sequence[str]] | None = None,
+) -> SessionScores:
+    """How strongly each client sentence and each client turn is about each goal."""
     # Each side is read alone and in its context (the goal in the talk it was stated in,
     # the statement after the question it answers); the best of the readings counts.
     goal_vecs = encoder.encode([goal_text(g) for g in active])
@@ -322,113 +525,95 @@ def link_goals(
     cos = np.maximum.reduce(
         [unit_vecs @ goal_vecs.T, unit_vecs @ goal_ctx.T, unit_ctx @ goal_vecs.T, unit_ctx @ goal_ctx.T]
     )
-    # The topic of the whole answer: the client's turn read whole, or the worker's question it
-    # answers ("How is the flat hunt going?" names the goal that "Nine landlords, all said no" is about).
-    turns = sorted({u.turn for u in units} | {u.question for u in units if u.question})
-    turn_vecs = dict(zip(turns, encoder.encode(turns), strict=True)) if turns else {}
-    goal_concepts = [concepts_of(goal_text(g)) for g in active]
-    goal_words = [content_words(goal_text(g)) for g in active]
-    offered = {(o.evidence.segment_id, o.evidence.char_start) for o in offers if o.revises}
+    # The goal's earlier evidence is a reading of it too, a little below its own words.
+    before = _history_vectors(active, history or {}, encoder)
+    for j, vecs in before.items():
+        cos[:, j] = np.maximum(cos[:, j], HISTORY_WEIGHT * (unit_vecs @ vecs.T).max(axis=1))
+    turns_text = sorted(
+        {u.turn for u in units} | {u.question for u in units if u.question} | {exchange(u) for u in units}
+    )
+    turn_vecs = dict(zip(turns_text, encoder.encode(turns_text), strict=True))
+    topics = goal_topics(active, units, encoder, history or {})
     n_goals = len(active)
     sent = np.zeros((len(units), n_goals))
-    topic = np.zeros((len(units), n_goals))
-    whys: dict[tuple[int, int], str] = {}
+    reasons: list[list[str]] = []
     for i, unit in enumerate(units):
-        words = content_words(unit.evidence.quote)
-        said = concepts_of(unit.evidence.quote)
-        said_turn = concepts_of(f"{unit.question} {unit.turn}")
-        asked_words = content_words(unit.question)
-        t_cos = np.maximum(turn_vecs[unit.turn] @ goal_vecs.T, turn_vecs[unit.turn] @ goal_ctx.T)
-        q_cos = turn_vecs[unit.question] @ goal_vecs.T if unit.question else np.zeros(n_goals)
-        for j in range(n_goals):
-            shared = words & goal_words[j]
-            same = said & goal_concepts[j]
-            c = float(cos[i, j])
-            sent[i, j] = c + WORD_BONUS * min(len(shared), 3) + CONCEPT_BONUS * min(len(same), 2)
-            if c < SHARED_COSINE or not (shared or same):
-                sent[i, j] = min(sent[i, j], c)
-            topic[i, j] = (
-                max(float(t_cos[j]), float(q_cos[j]) * QUESTION_WEIGHT)
-                + CONCEPT_BONUS * min(len(said_turn & goal_concepts[j]), 2)
-                + WORD_BONUS * min(len(asked_words & goal_words[j]), 2)
-            )
-            why = f"similar {c:.2f}"
-            if shared:
-                why += f"; shares: {', '.join(sorted(shared))}"
-            if same:
-                why += f"; same area: {', '.join(sorted(same))}"
-            if q_cos[j] * QUESTION_WEIGHT > t_cos[j]:
-                why += f"; answers a question about it {q_cos[j]:.2f}"
-            whys[i, j] = why
+        row_why = []
+        for j, topic in enumerate(topics):
+            bonus, why = topic.overlap(unit.evidence.quote)
+            sent[i, j] = float(cos[i, j]) + bonus
+            row_why.append(f"similar {cos[i, j]:.2f}{why}")
+        reasons.append(row_why)
     by_turn: dict[int, list[int]] = {}
     for i, unit in enumerate(units):
         by_turn.setdefault(unit.turn_index, []).append(i)
+    turns: list[TurnScore] = []
+    carried = np.zeros(n_goals)
+    for index in sorted(by_turn):
+        members = by_turn[index]
+        first = units[members[0]]
+        t_cos = np.maximum(turn_vecs[first.turn] @ goal_vecs.T, turn_vecs[first.turn] @ goal_ctx.T)
+        for j, vecs in before.items():
+            t_cos[j] = max(t_cos[j], HISTORY_WEIGHT * float((vecs @ turn_vecs[first.turn]).max()))
+        q_cos = turn_vecs[first.question] @ goal_vecs.T if first.question else np.zeros(n_goals)
+        x_cos = np.maximum(turn_vecs[exchange(first)] @ goal_vecs.T, turn_vecs[exchange(first)] @ goal_ctx.T)
+        own = np.zeros(n_goals)
+        why = []
+        for j, topic in enumerate(topics):
+            best_i = max(members, key=lambda k, j=j: sent[k, j])
+            t_bonus, t_why = topic.overlap(first.turn)
+            q_bonus, q_why = topic.overlap(first.question) if first.question else (0.0, "")
+            readings = {
+                reasons[best_i][j]: float(sent[best_i, j]),
+                f"the whole answer similar {t_cos[j]:.2f}{t_why}": float(t_cos[j]) + t_bonus,
+                f"answers a question about it, similar {q_cos[j]:.2f}{q_why}": float(q_cos[j]) + q_bonus,
+                f"question and answer similar {x_cos[j]:.2f}{t_why}": float(x_cos[j])
+                + EXCHANGE_WEIGHT * t_bonus,
+            }
+            reading = max(readings, key=readings.__getitem__)
+            own[j] = readings[reading]
+            why.append(reading)
+        aside = sets_other_topic(first.question, q_cos)
+        if aside:  # "How's your back been?", "Anything about Christmas?": the answer is about what was asked
+            why = [w + "; answers a question about something else" for w in why]
+        if not has_content(first.turn):  # a back-channel keeps the topic but is no evidence
+            turns.append(TurnScore(members, np.zeros(n_goals), why))
+            continue
+        row = own
+        if follows_up(first.question):
+            row = np.maximum(own, carried - CARRY_DECAY)
+            for j in range(n_goals):
+                if row[j] > own[j]:
+                    why[j] += "; follows up the answer before, which was about it"
+        carried = row
+        turns.append(TurnScore(members, row, why, aside))
+    return SessionScores(sent, turns)
 
-    def choose(allowed: list[int], link_at: float, topic_at: float) -> dict[tuple[int, int], float]:
-        """Links to the ``allowed`` goals: each sentence and each turn to the goal it scores best for."""
-        chosen: dict[tuple[int, int], float] = {}
-        if not allowed:
-            return chosen
-        for i, unit in enumerate(units):
-            if (unit.evidence.segment_id, unit.evidence.char_start) in offered:
-                continue
-            best = float(sent[i, allowed].max())
-            for j in allowed:
-                if sent[i, j] >= link_at and sent[i, j] >= best - SECOND_MARGIN:
-                    chosen[i, j] = float(sent[i, j])
-        # A turn whose topic is clearly one goal is evidence about it: its best sentence is cited.
-        carried = np.zeros(n_goals)
-        for index in sorted(by_turn):
-            members = by_turn[index]
-            # An answer to a follow-up ("And the down?", "Did any of them call back?") or with no
-            # question before it stays on the topic of the answer before; a new question starts afresh.
-            own = topic[members[0]]
-            row = np.maximum(own, CARRY * carried) if follows_up(units[members[0]].question) else own
-            carried = row
-            members = [
-                i
-                for i in members
-                if (units[i].evidence.segment_id, units[i].evidence.char_start) not in offered
-            ]
-            if not members:
-                continue
-            best = float(row[allowed].max())
-            for j in allowed:
-                if row[j] < topic_at or row[j] < best - TOPIC_MARGIN:
-                    continue
-                if any((i, j) in chosen for i in members):
-                    continue
-                i = max(members, key=lambda k: sent[k, j])
-                chosen[i, j] = float(row[j]) - TOPIC_DISCOUNT
-                if row[j] > own[j] and "follows up" not in whys[i, j]:
-                    whys[i, j] += "; follows up the answer before, which was about it"
-        return chosen
 
-    # A goal is discussed in the session only when at least one link to it is strong; the
-    # session's talk is then read again for the discussed goals alone, with a lower bar: once
-    # a goal is on the table, quieter reports on it are more likely about it than about a goal
-    # nobody mentioned.
-    first = choose(list(range(n_goals)), LINK_COSINE, TOPIC_COSINE)
-    discussed = sorted({j for (_i, j), score in first.items() if score >= DISCUSSED_SCORE})
-    chosen = choose(discussed, DISCUSSED_LINK_COSINE, DISCUSSED_TOPIC_COSINE)
-    for key, score in first.items():
-        if key[1] in discussed:
-            chosen.setdefault(key, score)
-    links: list[GoalLink] = []
-    for (i, j), score in sorted(chosen.items()):
-        unit = units[i]
-        links.append(
-            GoalLink(
-                id=uuid.uuid4().hex,
-                goal_id=active[j].id,
-                session_id=session_id,
-                kind=kind_of(unit.evidence.quote),
-                evidence=unit.evidence,
-                score=round(score, 3),
-                why=whys[i, j],
-            )
-        )
-    return links
+def exchange(unit: Statement) -> str:
+    """The worker's question and the client's whole answer, read as one exchange."""
+    return f"{unit.question} {unit.turn}".strip()
+
+
+def sets_other_topic(question: str, q_cos: np.ndarray) -> bool:
+    """Whether the worker's question opens a topic of its own that is none of the goals.
+
+    "How's your back been?" or "How are things at your sister's?" names what the answer will
+    be about; "What's new?" or "How have the last two weeks been?" leaves it to the client, and
+    a follow-up ("And then?") keeps the topic already on the table.
+    """
+    if not question or follows_up(question):
+        return False
+    asked = question[question.rfind(".", 0, max(question.rfind("?"), 0)) + 1 :]
+    named = _raw_words(asked) - OPEN_WORDS - {w.lower() for w in _NAME.findall(asked)}
+    return bool(named) and float(q_cos.max(initial=0.0)) < QUESTION_ON_GOAL
+
+
+def has_content(text: str) -> bool:
+    """Whether a turn says anything beyond a back-channel or a courtesy ("Yeah.", "Okay, okay.",
+    "Thank you, Ruth. See you."): a word that is not a stopword, a courtesy or a name."""
+    names = {w.lower() for w in _NAME.findall(text)}
+    return bool({w for w in _raw_words(text) if w not in names and w not in COURTESY})
 
 
 def offer_goals(

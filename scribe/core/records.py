@@ -819,6 +819,9 @@ class GoalLink(Record):
     #: Why it was linked ("similar 0.52", "shares: course, licence").
     why: str = ""
     review: Review = "pending"
+    #: "confident": the statement is clearly about the goal (drafted as progress / barrier / met);
+    #: "possible": it may be (drafted with a review mark, never as fact, until the worker accepts it).
+    tier: Literal["confident", "possible"] = "confident"
 
 
 @dataclass
