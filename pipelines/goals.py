@@ -1,32 +1,30 @@
-"""Linking a session's statements to the client's goals on file, and offering new goals.
+"""Linking a session's talk to the client's goals on file, in two tiers, and offering new goals.
 
 Clients rarely repeat a goal's words when they report on it: "I booked the
-course" is progress on "I want my driving licence back". So a statement is
-scored against each goal by meaning (MiniLM sentence vectors, cosine) and by
-the content words it shares with the goal's quote and the worker's wording; a
-link is proposed when either is strong enough, recall first — the worker
-accepts or rejects every link before it counts. Only the client's own speech is
-evidence (a worker's question or summary is not the client's report); a short
-answer ("Yes, twice.") is scored together with the worker's question it answers,
-but cited alone.
+course" is progress on "I want my driving licence back". Only the client's own
+speech is evidence (a worker's question or summary is not the client's report).
 
-Talk runs in topics: a client's turn is also read whole and through the worker's
-question before it, and an answer to a follow-up ("And then?", "Did any of them
-call back?") stays on the topic of the answer before. Each sentence and each turn
-goes to the goal it scores best for, not to every goal above a bar. Goals and
-statements meet through near-synonym families of the areas goals are about
-("a place of my own" and "the landlord"). A goal counts as discussed in a session
-only when one link to it is strong; the rest of the session is then read again
-for the discussed goals alone, so talk is not spread over goals nobody raised.
+Talk runs in topics, and a client's turn is the unit: the worker's question sets
+the topic of the answer ("What about the daycare?"), an answer to a follow-up
+("And then?", "Did any of them call back?") keeps the topic of the answer before,
+and a question about something else ("How's your back?") puts the answer off the
+goals. A turn is scored against each goal by meaning (MiniLM cosine of its
+sentences, of the turn whole, of the question, and of question and answer read
+together, against the goal's quote and the talk it was stated in) plus the goal's
+topic words it uses: the goal's own words, the near-synonym families of the area
+the goal is about ("a place of my own" and "the landlord"), the session's words
+close to the goal's in MiniLM ("sober" for "drinking"), and the words of the
+evidence the worker accepted about the goal in earlier sessions.
 
-What a linked statement says about the goal (progress, barrier, met) comes from
-how people report on a goal: an obstacle is told with a failure or a cause
-("couldn't", "didn't", "because of", "too expensive"), completion with an ending
-("finally", "passed", "I did it"), anything else is a step along the way.
+Recall first, and honestly marked: a turn clearly about one goal is a
+"confident" link (drafted as progress, barrier or met); a turn that may be about
+a goal is a "possible" link, drafted with a review mark and never as fact, until
+the worker accepts or rejects it. The cited sentence is the one that tells how
+things stand; what it says about the goal comes from ``pipelines.goal_talk``.
 
-A client-stated goal in this session (the tagger's goal / desire / need /
-commitment statements) is offered to the worker; one that restates a goal on
-file is offered as its revision, not as a second goal.
+A client-stated goal in this session (the tagger's goal / desire / need
+statements) is offered to the worker; one that restates a goal on file is
+offered as its revision, not as a second goal.
 """
 
 from __future__ import annotations
@@ -38,6 +36,19 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from pipelines.goal_talk import (
+    NAME,
+    OPEN_WORDS,
+    WORD,
+    concepts_of,
+    content_words,
+    follows_up,
+    has_content,
+    kind_of,
+    raw_words,
+    reports,
+    stem,
+)
 from scribe.core.records import NOTE_SOURCES, Annotation, Evidence, Goal, GoalLink, Segment, Transcript
 
 #: Score added per content word (at most 3) and per near-synonym family (at most 2) shared with the goal.
@@ -61,9 +72,6 @@ CARRY_DECAY = 0.05
 #: A question this similar to a goal asks about it; an answer to one less similar that names a
 #: topic of its own ("How's your back?") is at most a possible link.
 QUESTION_ON_GOAL = 0.35
-EXCHANGE_WEIGHT = 1.0
-#: A turn cites a sentence within this margin of its best one that reports an event.
-CITE_MARGIN = 1.0
 #: A new goal statement this close to a goal on file is offered as its revision.
 REVISION_COSINE = 0.55
 #: Answers shorter than this are scored with the worker's question before them.
@@ -72,139 +80,6 @@ SHORT_ANSWER_WORDS = 6
 GOAL_SUBTYPES = ("goal", "desire", "need")
 
 _SENTENCE = re.compile(r"[^.!?]+[.!?]*")
-_WORD = re.compile(r"[a-z][a-z']+")
-#: Words that carry no topic of their own in talk about goals.
-_STOP_TEXT = """
-    a about after again all also am an and any are as at back be because been before being but by
-    can could did do does doing done don't for from get getting got had has have having he her here
-    him his how i i'm i've i'd if in into is it it's its just know like little lot make me more most
-    much my need next no not now of off on one only or other our out over really right same so some
-    still such than that that's the their them then there these they thing things think this those
-    through time to too try trying up us very want wanted was way we week weeks well went were what
-    when where which while who will with would yeah yes you your feel feeling going go want wants
-    able bit kind sort okay ok maybe guess mean actually pretty start started keep
-"""
-STOPWORDS = frozenset(_STOP_TEXT.split())
-#: Greetings, thanks and leave-taking: a turn of only these is no report on anything.
-_COURTESY_TEXT = """
-    thank thanks cheers bye goodbye hello hi see later soon care welcome sure alright great good fine
-    real honestly anyway
-"""
-COURTESY = frozenset(_COURTESY_TEXT.split())
-#: Words of an open question that leave the topic to the client ("How have the last two weeks been?").
-_OPEN_TEXT = """
-    last past two three few couple days today lately recently since new happening happened going
-    been else things everything anything something doing what's how's day week what
-"""
-OPEN_WORDS = frozenset(_OPEN_TEXT.split())
-#: A capitalised word inside a sentence: a name, which alone says nothing about a goal.
-_NAME = re.compile(r"(?<=[a-z,;] )[A-Z][a-z']+")
-_BARRIER = re.compile(
-    r"\b(couldn'?t|can'?t|cannot|didn'?t|hadn'?t|haven'?t|hasn'?t|wasn'?t|won'?t|not able|unable|no way|hard(er)?|"
-    r"difficult|struggl\w*|stuck|problem\w*|because of|too (expensive|much|far|late|tired)|afford|"
-    r"missed|fell through|fall through|blocked|refused|turned down|rejected|wait ?list|waiting list|behind on|"
-    r"setback|slipped|relapsed?|gave up|give up|got worse|worse|lost it|lost my temper|snapped|so tired|"
-    r"still waiting|waiting to hear|not yet|haven't heard)\b",
-    re.I,
-)
-_MET = re.compile(
-    r"\b(finally|passed|i did it|did it|made it|achieved|done it|got it|have it now|managed it|"
-    r"for good|completed|signed the|moved in|got the job|started the job|what (we|i) do now|a habit now)\b",
-    re.I,
-)
-#: No obstacle, though it reads like one: a negated thought or feeling ("I didn't know", "I don't
-#: mind"), missing a person ("I missed her"), or a lapse avoided ("I didn't raise my voice once").
-_NOT_OBSTACLE = re.compile(
-    r"\b((didn'?t|don'?t|did not|do not) (even )?(know|think|reali[sz]e|expect|mind|care|believe|imagine)|"
-    r"miss(ed)? (her|him|them|you|us)|(didn'?t|did not) [a-z]+( [a-z']+){0,3} once)\b",
-    re.I,
-)
-#: Completion told through an ending that reads like a failure word ("not once", "hasn't been late
-#: since"), or through what the outcome brings ("came through", "gave me the keys"): met, not a barrier.
-_MET_FIRST = re.compile(
-    r"\b(not once|(hasn'?t|haven'?t|hadn'?t) (been late|missed|had a drink|had a drop|used|touched)|"
-    r"(came|come) through|got the keys|gave me the keys|signed (on|the lease)|approved|accepted me|took me)\b",
-    re.I,
-)
-
-#: A step taken toward a goal, told with an activity verb in the past ("I booked", "she called
-#: me back", "I signed up", "we started"): progress when nothing in the sentence failed.
-_STEP = re.compile(
-    r"\b(booked|called|rang|phoned|emailed|applied|enrolled|registered|signed up|started|began|went|"
-    r"visited|attended|joined|paid|saved|bought|filled (out|in)|sent|handed in|submitted|talked to|spoke to|"
-    r"met with|asked|tried|practi[cs]ed|did|made|got|picked up|took|kept|stuck to|showed up|turned up|"
-    r"set up|sorted|found|looked at|looked into|went to|been (going|doing|walking|practi[cs]ing))\b",
-    re.I,
-)
-
-
-#: Near-synonym families for the areas client goals are usually about (housing, work, money,
-#: study, sobriety, health, parenting, temper, family contact, legal, transport). A goal and a
-#: statement that each use a word of one family talk about the same thing even when they share
-#: no word ("a place of my own" and "the landlord"). Written from the domain, stemmed on use.
-_CONCEPT_TEXT = """
-housing: home house housing place apartment flat room rent rental lease landlord tenancy tenant
-    deposit keys key move moving moved evict eviction shelter rehousing homeless viewing bedroom
-    roommate sublet voucher section live living somewhere flat viewing
-work: job jobs work working career employ employment employer hire hired hiring interview
-    application apply applied resume shift shifts boss manager paycheck wage wages salary hours
-    position opening orientation trainee training workplace office warehouse fired laid layoff
-money: money debt debts bills bill budget budgeting savings save saving pay paid payment payments
-    afford loan benefits check cash overdraft arrears rent owe owed owing broke
-study: school college course courses class classes study studying degree diploma certificate
-    exam exams test enroll enrolled enrollment tuition homework teacher semester program ged
-sobriety: drink drinking drank drunk sober sobriety alcohol beer wine vodka whisky bottle booze
-    relapse relapsed craving cravings urge urges chip meeting meetings sponsor aa na using
-    clean use high pills drugs detox rehab recovery
-health: doctor clinic appointment appointments medication meds pills therapy therapist counselling
-    counseling sleep sleeping exercise walk walking weight diet pain hospital
-parenting: kids kid children child son daughter baby toddler parenting bedtime routine
-    morning mornings school bus breakfast homework tantrum
-temper: yell yelling yelled scream screaming screamed shout shouting shouted temper angry anger
-    patience patient calm calmer snapped snap breathe breath breaths count counted sorry apologize
-    apologise hit lost
-attendance: late time on-time tardy tardies attendance absent absence absences missed bell
-    alarm morning mornings ready dressed
-contact: see seeing visit visits visiting visitation custody weekend weekends call called calling
-    phone letter write wrote wrote contact reconnect sorry apologize apologise forgive mother father
-    mom dad brother sister daughter son
-childcare: daycare childcare nursery preschool babysitter sitter waitlist waiting care minder
-legal: court judge lawyer probation hearing case custody order license licence fine fines
-transport: car drive driving driver licence license bus train ride lessons insurance
-"""
-CONCEPTS: dict[str, frozenset[str]] = {}
-for _line in re.sub(r"\n\s+", " ", _CONCEPT_TEXT).strip().splitlines():
-    _name, _words = _line.split(":", 1)
-    CONCEPTS[_name.strip()] = frozenset(_w for _w in _words.split())
-
-#: A question that opens a new topic rather than following the last answer.
-_NEW_TOPIC = re.compile(
-    r"\b(else|what's new|whats new|anything new|how have|how has the|how are you|other)\b"
-)
-#: A question that points back at what the client just said.
-_BACK_REFERENCE = re.compile(r"\b(it|that|them|they|those|this|these|there|then|he|she|him|her|one|ones)\b")
-
-
-def stem(word: str) -> str:
-    """A crude stem so "booked" meets "booking" and "kids" meets "kid"."""
-    for suffix in ("ing", "ied", "ies", "ed", "es", "s"):
-        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
-            return word[: -len(suffix)]
-    return word
-
-
-def content_words(text: str) -> set[str]:
-    """The topic words of ``text``, stemmed."""
-    return {stem(w) for w in _WORD.findall(text.lower()) if w not in STOPWORDS and len(w) > 2}
-
-
-_CONCEPT_STEMS = {name: frozenset(stem(w) for w in words) for name, words in CONCEPTS.items()}
-
-
-def concepts_of(text: str) -> set[str]:
-    """The near-synonym families ``text`` uses a word of."""
-    words = {stem(w) for w in _WORD.findall(text.lower())}
-    return {name for name, family in _CONCEPT_STEMS.items() if words & family}
 
 
 @dataclass
@@ -256,7 +131,7 @@ def statements(transcript: Transcript) -> list[Statement]:
                 a += 1
             while b > a and seg.text[b - 1].isspace():
                 b -= 1
-            if not _WORD.search(seg.text[a:b].lower()):
+            if not WORD.search(seg.text[a:b].lower()):
                 continue
             text = seg.text[a:b]
             asked = previous.text if previous is not None and previous.role == "worker" else ""
@@ -295,38 +170,6 @@ def context_of(transcript: Transcript, evidence: Evidence) -> str:
         if seg.role == "worker":
             asked = seg.text if seg.text.rstrip().endswith("?") else ""
     return evidence.quote
-
-
-def follows_up(question: str) -> bool:
-    """Whether the worker's turn before an answer keeps to the topic already being talked about.
-
-    No question (a reflection, "Mm-hm"), an elliptical one ("And the down?") or one that points
-    back with a pronoun ("Did any of them seem flexible?", "How was that?") follows up; one
-    that asks for something else ("Anything else?", "What's new?") does not.
-    """
-    if not question:
-        return True
-    asked = question[question.rfind(".", 0, max(question.rfind("?"), 0)) + 1 :].lower()
-    if _NEW_TOPIC.search(asked):
-        return False
-    words = _WORD.findall(asked)
-    return len(words) <= 3 or words[0] in ("and", "so", "but") or bool(_BACK_REFERENCE.search(asked))
-
-
-def kind_of(text: str) -> str:
-    """What a statement linked to a goal reports: "barrier", "met" or "progress"."""
-    if _MET_FIRST.search(text):
-        return "met"
-    if _BARRIER.search(_NOT_OBSTACLE.sub(" ", text)):
-        return "barrier"
-    if _MET.search(text):
-        return "met"
-    return "progress"
-
-
-def reports(text: str) -> bool:
-    """Whether a sentence tells an event about a goal (done, blocked, a step taken), not only its topic."""
-    return kind_of(text) != "progress" or bool(_STEP.search(text))
 
 
 def link_goals(
@@ -478,8 +321,8 @@ def goal_topics(
     for topic, goal in zip(topics, active, strict=True):
         for quote in history.get(goal.id, ()):
             topic.thread |= content_words(quote) - topic.words
-    keys = [sorted(_raw_words(goal_text(g))) for g in active]
-    vocab = sorted(set().union(*(_raw_words(f"{u.evidence.quote} {u.question}") for u in units)))
+    keys = [sorted(raw_words(goal_text(g))) for g in active]
+    vocab = sorted(set().union(*(raw_words(f"{u.evidence.quote} {u.question}") for u in units)))
     flat = sorted(set().union(*keys))
     if not vocab or not flat:
         return topics
@@ -503,10 +346,6 @@ def _history_vectors(
         if quotes:
             out[j] = encoder.encode(quotes)
     return out
-
-
-def _raw_words(text: str) -> set[str]:
-    return {w for w in _WORD.findall(text.lower()) if w not in STOPWORDS and len(w) > 2}
 
 
 def score_turns(
@@ -567,8 +406,7 @@ def score_turns(
                 reasons[best_i][j]: float(sent[best_i, j]),
                 f"the whole answer similar {t_cos[j]:.2f}{t_why}": float(t_cos[j]) + t_bonus,
                 f"answers a question about it, similar {q_cos[j]:.2f}{q_why}": float(q_cos[j]) + q_bonus,
-                f"question and answer similar {x_cos[j]:.2f}{t_why}": float(x_cos[j])
-                + EXCHANGE_WEIGHT * t_bonus,
+                f"question and answer similar {x_cos[j]:.2f}{t_why}": float(x_cos[j]) + t_bonus,
             }
             reading = max(readings, key=readings.__getitem__)
             own[j] = readings[reading]
@@ -605,15 +443,8 @@ def sets_other_topic(question: str, q_cos: np.ndarray) -> bool:
     if not question or follows_up(question):
         return False
     asked = question[question.rfind(".", 0, max(question.rfind("?"), 0)) + 1 :]
-    named = _raw_words(asked) - OPEN_WORDS - {w.lower() for w in _NAME.findall(asked)}
+    named = raw_words(asked) - OPEN_WORDS - {w.lower() for w in NAME.findall(asked)}
     return bool(named) and float(q_cos.max(initial=0.0)) < QUESTION_ON_GOAL
-
-
-def has_content(text: str) -> bool:
-    """Whether a turn says anything beyond a back-channel or a courtesy ("Yeah.", "Okay, okay.",
-    "Thank you, Ruth. See you."): a word that is not a stopword, a courtesy or a name."""
-    names = {w.lower() for w in _NAME.findall(text)}
-    return bool({w for w in _raw_words(text) if w not in names and w not in COURTESY})
 
 
 def offer_goals(
