@@ -13,7 +13,7 @@ from datetime import date
 from pathlib import Path
 
 from note_formats.export import write_docx_view
-from note_formats.goal_progress import KIND_WORDS, cite, stated_on
+from note_formats.goal_progress import cite, kind_label, stated_on
 from note_formats.render import LineView, NoteView, SectionView
 from scribe.core.errors import NoteError
 from scribe.core.records import Goal, GoalLink
@@ -75,7 +75,7 @@ def goal_plan_view(
             marks = [] if link.review == "accepted" else [f"proposed (link {link.id[:8]}), not yet reviewed"]
             lines.append(
                 LineView(
-                    f'Session {when}: {KIND_WORDS.get(link.kind, link.kind)} — "{link.evidence.quote.strip()}"',
+                    f'Session {when}: {kind_label(link)} — "{link.evidence.quote.strip()}"',
                     cite(link.evidence),
                     marks,
                 )

@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass
 
 from note_formats.common import evidence_problem, quotes_in, segment_index
+from note_formats.goal_progress import as_checked
 from note_formats.ratings import numbers_said
 from note_formats.registry import get_format, transcript_fingerprint
 from scribe.core.records import NoteDraft, Transcript
@@ -108,10 +109,11 @@ def check_faithfulness(draft: NoteDraft, transcript: Transcript) -> list[Groundi
         for item in sec.items:
             if item.deleted or item.origin != "generated" or not item.evidence:
                 continue
+            text, extra = as_checked(item)  # a goal's progress line: its date and fixed words
             quotes = [ev.quote for ev in item.evidence]
             # a number said as a word ("seven") may be written in digits
             quotes += [" ".join(str(n) for n in numbers_said(q)) for q in quotes]
-            if bad := unfaithful(item.text, quotes, allowed):
+            if bad := unfaithful(text, quotes, [*allowed, *extra]):
                 problems.append(
                     GroundingProblem(
                         sec.key, item.id, f"says {', '.join(map(repr, bad))}, not in its evidence"

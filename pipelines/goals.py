@@ -69,9 +69,11 @@ POSSIBLE_SCORE = 0.25
 POSSIBLE_MARGIN = 0.12
 #: An answer to a follow-up keeps the topic of the answer before, a little weaker each turn.
 CARRY_DECAY = 0.05
-#: A question this similar to a goal asks about it; an answer to one less similar that names a
-#: topic of its own ("How's your back?") is at most a possible link.
+#: A question this close to a goal (cosine plus the goal's words it uses) asks about it; an answer
+#: to one less close that names a topic of its own ("How's your back?") is at most a possible link.
 QUESTION_ON_GOAL = 0.35
+#: A turn's further cited sentences (another kind of event than its outcome) rank this much lower.
+TELLS_MORE = 0.01
 #: A new goal statement this close to a goal on file is offered as its revision.
 REVISION_COSINE = 0.55
 #: Answers shorter than this are scored with the worker's question before them.
@@ -207,19 +209,20 @@ def link_goals(
         if not members:
             continue
         for j, tier in tiers_of(turn.row, turn.aside):
-            i = cite_of(members, scores.sent[:, j], units)
-            links.append(
-                GoalLink(
-                    id=uuid.uuid4().hex,
-                    goal_id=active[j].id,
-                    session_id=session_id,
-                    kind=kind_of(units[i].evidence.quote),
-                    evidence=units[i].evidence,
-                    score=round(float(turn.row[j]), 3),
-                    why=turn.why[j],
-                    tier=tier,
+            for rank, i in enumerate(cites_of(members, scores.sent[:, j], units)):
+                links.append(
+                    GoalLink(
+                        id=uuid.uuid4().hex,
+                        goal_id=active[j].id,
+                        session_id=session_id,
+                        kind=kind_of(units[i].evidence.quote),
+                        evidence=units[i].evidence,
+                        # the turn's outcome ranks first among its sentences
+                        score=round(float(turn.row[j]) - TELLS_MORE * rank, 3),
+                        why=turn.why[j],
+                        tier=tier,
+                    )
                 )
-            )
     return links
 
 
@@ -264,22 +267,31 @@ def tiers_of(row: np.ndarray, aside: bool = False) -> list[tuple[int, str]]:
     return out
 
 
-def cite_of(members: list[int], sent: np.ndarray, units: Sequence[Statement]) -> int:
-    """The sentence of a turn to cite for a goal: the one that tells how things stand.
+def cites_of(members: list[int], sent: np.ndarray, units: Sequence[Statement]) -> list[int]:
+    """The sentences of a turn to cite for a goal: first the one that tells how things stand,
+    then the last one of each other kind of event the turn tells.
 
     A completion anywhere in the turn is what it reports; otherwise a turn's outcome comes at
     its end ("I did the forms... but there's a waitlist", "I yelled twice, but I went back and
-    said sorry"), so the last sentence that tells an event (an obstacle or a step) is cited;
-    a turn that tells none is cited by its sentence closest to the goal.
+    said sorry"), so the last sentence that tells an event (an obstacle or a step) comes first;
+    a turn that tells none is cited by its sentence closest to the goal. A turn that tells a
+    good evening and a bad one ("Sunday I counted to ten. Tuesday I lost it.") gives both.
     """
     kinds = {i: kind_of(units[i].evidence.quote) for i in members}
     met = [i for i in members if kinds[i] == "met"]
-    if met:
-        return max(met, key=lambda i: float(sent[i]))
     events = [i for i in members if reports(units[i].evidence.quote)]
-    if events:
-        return events[-1]
-    return max(members, key=lambda i: float(sent[i]))
+    if met:
+        first = max(met, key=lambda i: float(sent[i]))
+    elif events:
+        first = events[-1]
+    else:
+        return [max(members, key=lambda i: float(sent[i]))]
+    out = [first]
+    for kind in ("barrier", "progress"):
+        told = [i for i in events if kinds[i] == kind]
+        if told and kind not in {kinds[i] for i in out}:
+            out.append(told[-1])
+    return out
 
 
 @dataclass
@@ -397,11 +409,13 @@ def score_turns(
         q_cos = turn_vecs[first.question] @ goal_vecs.T if first.question else np.zeros(n_goals)
         x_cos = np.maximum(turn_vecs[exchange(first)] @ goal_vecs.T, turn_vecs[exchange(first)] @ goal_ctx.T)
         own = np.zeros(n_goals)
+        asked = np.zeros(n_goals)
         why = []
         for j, topic in enumerate(topics):
             best_i = max(members, key=lambda k, j=j: sent[k, j])
             t_bonus, t_why = topic.overlap(first.turn)
             q_bonus, q_why = topic.overlap(first.question) if first.question else (0.0, "")
+            asked[j] = float(q_cos[j]) + q_bonus
             readings = {
                 reasons[best_i][j]: float(sent[best_i, j]),
                 f"the whole answer similar {t_cos[j]:.2f}{t_why}": float(t_cos[j]) + t_bonus,
@@ -411,7 +425,7 @@ def score_turns(
             reading = max(readings, key=readings.__getitem__)
             own[j] = readings[reading]
             why.append(reading)
-        aside = sets_other_topic(first.question, q_cos)
+        aside = sets_other_topic(first.question, asked)
         if aside:  # "How's your back been?", "Anything about Christmas?": the answer is about what was asked
             why = [w + "; answers a question about something else" for w in why]
         if not has_content(first.turn):  # a back-channel keeps the topic but is no evidence
@@ -433,8 +447,9 @@ def exchange(unit: Statement) -> str:
     return f"{unit.question} {unit.turn}".strip()
 
 
-def sets_other_topic(question: str, q_cos: np.ndarray) -> bool:
-    """Whether the worker's question opens a topic of its own that is none of the goals.
+def sets_other_topic(question: str, asked: np.ndarray) -> bool:
+    """Whether the worker's question opens a topic of its own that is none of the goals
+    (``asked``: how close the question is to each goal).
 
     "How's your back been?" or "How are things at your sister's?" names what the answer will
     be about; "What's new?" or "How have the last two weeks been?" leaves it to the client, and
@@ -442,9 +457,9 @@ def sets_other_topic(question: str, q_cos: np.ndarray) -> bool:
     """
     if not question or follows_up(question):
         return False
-    asked = question[question.rfind(".", 0, max(question.rfind("?"), 0)) + 1 :]
-    named = raw_words(asked) - OPEN_WORDS - {w.lower() for w in NAME.findall(asked)}
-    return bool(named) and float(q_cos.max(initial=0.0)) < QUESTION_ON_GOAL
+    last = question[question.rfind(".", 0, max(question.rfind("?"), 0)) + 1 :]
+    named = raw_words(last) - OPEN_WORDS - {w.lower() for w in NAME.findall(last)}
+    return bool(named) and float(asked.max(initial=0.0)) < QUESTION_ON_GOAL
 
 
 def offer_goals(

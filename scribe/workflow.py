@@ -276,7 +276,17 @@ def goal_thread(
     if not any(g.open for g in goals):
         return GoalThread(goals, [])
     offers = offer_goals(goals, transcript, annotations)
-    return GoalThread(goals, link_goals(goals, transcript, session_id, offers=offers))
+    # what the worker accepted about each goal in other sessions is what the goal's thread is about
+    history = {
+        g.id: [
+            k.evidence.quote
+            for k in store.links_of_goal(g.id)
+            if k.review == "accepted" and k.session_id != session_id
+        ]
+        for g in goals
+        if g.open
+    }
+    return GoalThread(goals, link_goals(goals, transcript, session_id, offers=offers, history=history))
 
 
 def keep_goal_links(store: Store, session_id: str, thread: GoalThread | None) -> None:

@@ -16,7 +16,7 @@ import uuid
 
 import gradio as gr
 
-from note_formats.goal_progress import KIND_WORDS, cite, goal_line
+from note_formats.goal_progress import cite, goal_line, kind_label, stated
 from note_formats.registry import transcript_fingerprint
 from pipelines.goals import GoalOffer
 from scribe import workflow
@@ -157,8 +157,9 @@ def goals_markdown(t: GoalThread) -> str:
         out.append(f"- **{goal.status}** (since {goal.status_date[:10]}) — {goal_line(goal)}")
         for link in (k for k in t.links if k.goal_id == goal.id):
             mark = {"accepted": "✓", "rejected": "✗"}.get(link.review, "?")
+            review = " — review" if link.review == "pending" and not stated(link) else ""
             out.append(
-                f'    - {mark} {KIND_WORDS.get(link.kind, link.kind)}: "{_short(link.evidence.quote.strip())}" '
+                f'    - {mark} {kind_label(link)}{review}: "{_short(link.evidence.quote.strip())}" '
                 f"{cite(link.evidence)} — link `{link.id[:8]}`"
             )
     return "\n".join(out)
@@ -172,9 +173,7 @@ def render(desk: Desk) -> list:
     goal_choices = [(_short(f"{g.quote} ({g.status})"), g.id) for g in t.goals]
     link_choices = [
         (
-            _short(
-                f"{k.id[:8]} {KIND_WORDS.get(k.kind, k.kind)}: {k.evidence.quote.strip()} [{k.review}]", 90
-            ),
+            _short(f"{k.id[:8]} {kind_label(k)}: {k.evidence.quote.strip()} [{k.review}]", 90),
             k.id,
         )
         for k in t.links
