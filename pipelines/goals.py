@@ -7,7 +7,7 @@ speech is evidence (a worker's question or summary is not the client's report).
 Talk runs in topics, and a client's turn is the unit: the worker's question sets
 the topic of the answer ("What about the daycare?"), an answer to a follow-up
 ("And then?", "Did any of them call back?") keeps the topic of the answer before,
-and a question about something else ("How's your back?") puts the answer off the
+and a question about something else ("How's your neighbour?") puts the answer off the
 goals. A turn is scored against each goal by meaning (MiniLM cosine of its
 sentences, of the turn whole, of the question, and of question and answer read
 together, against the goal's quote and the talk it was stated in) plus the goal's
@@ -70,7 +70,7 @@ POSSIBLE_MARGIN = 0.12
 #: An answer to a follow-up keeps the topic of the answer before, a little weaker each turn.
 CARRY_DECAY = 0.05
 #: A question this close to a goal (cosine plus the goal's words it uses) asks about it; an answer
-#: to one less close that names a topic of its own ("How's your back?") is at most a possible link.
+#: to one less close that names a topic of its own ("How's your neighbour?") is at most a possible link.
 QUESTION_ON_GOAL = 0.35
 #: A turn's further cited sentences (another kind of event than its outcome) rank this much lower.
 TELLS_MORE = 0.01
@@ -426,7 +426,7 @@ def score_turns(
             own[j] = readings[reading]
             why.append(reading)
         aside = sets_other_topic(first.question, asked)
-        if aside:  # "How's your back been?", "Anything about Christmas?": the answer is about what was asked
+        if aside:  # "How's your neighbour?", "Anything about Christmas?": the answer is about what was asked
             why = [w + "; answers a question about something else" for w in why]
         if not has_content(first.turn):  # a back-channel keeps the topic but is no evidence
             turns.append(TurnScore(members, np.zeros(n_goals), why))
@@ -451,7 +451,7 @@ def sets_other_topic(question: str, asked: np.ndarray) -> bool:
     """Whether the worker's question opens a topic of its own that is none of the goals
     (``asked``: how close the question is to each goal).
 
-    "How's your back been?" or "How are things at your sister's?" names what the answer will
+    "How's your neighbour?" or "How are things at your sister's?" names what the answer will
     be about; "What's new?" or "How have the last two weeks been?" leaves it to the client, and
     a follow-up ("And then?") keeps the topic already on the table.
     """
