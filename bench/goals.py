@@ -18,7 +18,10 @@ and recall of the confident tier alone and of both tiers together, the
 precision of the possible tier, how often a goal the gold says a session never
 touched has no confident link (and no link at all), and how often a found
 link's kind (progress, barrier, met, revised) is right — its confident link's,
-else its strongest. A turn is linked if any sentence of it is.
+else its strongest. A turn is linked if any sentence of it is. The worker is taken to
+accept the right links of each session and reject the rest: a later session's linker
+is given, as each goal's earlier evidence, the links of earlier sessions the gold
+confirms (the linker before had no such input).
 
 Dev and check: the linker's rules and bars were set looking at the dev
 sequences only; the check sequences (``CHECK``) were not read while tuning and

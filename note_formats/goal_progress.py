@@ -34,7 +34,10 @@ KIND_WORDS = {"progress": "progress", "barrier": "barrier", "met": "reported met
 #: Evidence lines shown per goal before "+N more": stated ones, then possible ones for review.
 MAX_LINES = 4
 MAX_POSSIBLE = 3
-PENDING = "proposed links to this goal: accept or reject them in the Goals panel"
+PENDING = (
+    "proposed links to this goal: accept or reject them in the Goals panel "
+    "(or with `scribe goals CLIENT --link`)"
+)
 #: The fixed words of a progress line, besides its quotes, the goal's date and the kind words:
 #: the sentence check lets exactly these through (``template_words``).
 TEMPLATE = (

@@ -185,8 +185,9 @@ def link_goals(
 ) -> list[GoalLink]:
     """Links from this session's client turns to the active ``goals``, recall first, in two tiers.
 
-    Each client turn whose topic is a goal gives one link to it, citing the turn's sentence
-    that reports on it: "confident" when the turn is clearly about that goal (drafted as
+    Each client turn whose topic is a goal links to it, citing the sentence that tells how
+    things stand (and one more for another kind of event the turn tells, see ``cites_of``):
+    "confident" when the turn is clearly about that goal (drafted as
     progress / barrier / met), "possible" when it may be (drafted with a review mark, never
     as fact). A statement that is itself offered as a new goal is not also evidence about
     the goal it restates (it is offered as that goal's revision instead). ``history`` gives,
