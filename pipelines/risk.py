@@ -220,7 +220,11 @@ def units_of(doc: Doc) -> list[tuple[Span, list[Span]]]:
 
 # --- status of one clause ----------------------------------------------------------------------
 
-_NEG = {"not", "n't", "never", "no", "nobody", "nothing", "none", "neither", "nor", "without", "nope", "nah"}
+#: A note's "Client denied / denies ..." is a negation like the client's own "no".
+_NEG = {
+    "not", "n't", "never", "no", "nobody", "nothing", "none", "neither", "nor", "without", "nope", "nah",
+    "denied", "denies", "deny", "denying",
+}  # fmt: skip
 #: After a negation, these make the clause a disclosure, not a denial: a negated wish to live or to
 #: go on ("I don't want to live", "I can't go on", "I see no point"), lost control ("I can't stop").
 _NEGATED_LIFE = re.compile(
@@ -305,7 +309,7 @@ class Scope:
 #: Abuse and neglect are often told with a negation ("I'm not allowed to see my sister", "the kids
 #: go without dinner"): only a negated act of harm denies them ("he has never hit me").
 _DENIED_HARM = re.compile(
-    r"(?:\b(?:not|never|no|nobody|no one)|n't)\W+(?:\w+\W+){0,3}?(?:hit|hits|hurt|hurts|harm|abuse[sd]?|abusive|beat|"
+    r"(?:\b(?:not|never|no|nobody|no one|denie[sd]|deny|denying)|n't)\W+(?:\w+\W+){0,3}?(?:hit|hits|hurt|hurts|harm|abuse[sd]?|abusive|beat|"
     r"beats|touch(?:ed|es)?|threaten(?:s|ed)?|push(?:ed|es)?|slap(?:ped|s)?|kick(?:ed|s)?|choke[sd]?|laid a hand|"
     r"lay a hand|force[sd]?|rape[sd]?|bull(?:y|ied|ies)|scare[sd]?|afraid)\b",
     re.I,
@@ -316,7 +320,7 @@ _DENIED_HARM = re.compile(
 _DO_IT = r"do (?:it|that|this|anything|something|owt|nothing)|act on|go through with|"
 _DENIED_ACT = {
     "suicidal_ideation": re.compile(
-        r"(?:\b(?:not|never|no|nobody|no one|nothing)|n't)\W+(?:\w+\W+){0,4}?(?:"
+        r"(?:\b(?:not|never|no|nobody|no one|nothing|denie[sd]|deny|denying)|n't)\W+(?:\w+\W+){0,4}?(?:"
         + _DO_IT
         + r"suicid\w*|kill|killing|die|dying|dead|end (?:it|my life|things|everything)|take my (?:own )?life|"
         r"hurt(?:ing)? myself|harm(?:ing)? myself|thought|thoughts|think|thinking|plan|plans|planned|intend|"
@@ -324,7 +328,7 @@ _DENIED_ACT = {
         re.I,
     ),
     "self_harm": re.compile(
-        r"(?:\b(?:not|never|no|nobody|no one|nothing)|n't)\W+(?:\w+\W+){0,4}?(?:"
+        r"(?:\b(?:not|never|no|nobody|no one|nothing|denie[sd]|deny|denying)|n't)\W+(?:\w+\W+){0,4}?(?:"
         + _DO_IT
         + r"cut|cuts|cutting|self[- ]?harm\w*|hurt(?:ing)? myself|harm(?:ing)? myself|burn\w*|"
         r"hit(?:ting)? myself|scratch\w*|pick\w*|purg\w*|(?:make|made) myself (?:sick|throw up)|"
@@ -332,7 +336,7 @@ _DENIED_ACT = {
         re.I,
     ),
     "harm_to_others": re.compile(
-        r"(?:\b(?:not|never|no|nobody|no one|nothing)|n't)\W+(?:\w+\W+){0,4}?(?:"
+        r"(?:\b(?:not|never|no|nobody|no one|nothing|denie[sd]|deny|denying)|n't)\W+(?:\w+\W+){0,4}?(?:"
         + _DO_IT
         + r"hurt|hurting|harm|harming|kill|killing|hit|hitting|touch|stab\w*|shoot\w*|attack\w*|punch\w*|"
         r"beat|beating|lay a hand|laid a hand|(?:put|lay|laid) (?:my |a )?(?:hands?|finger) on|violent|"
@@ -341,7 +345,7 @@ _DENIED_ACT = {
         re.I,
     ),
     "substance_crisis": re.compile(
-        r"(?:\b(?:not|never|no|nobody|no one|nothing)|n't)\W+(?:\w+\W+){0,4}?(?:"
+        r"(?:\b(?:not|never|no|nobody|no one|nothing|denie[sd]|deny|denying)|n't)\W+(?:\w+\W+){0,4}?(?:"
         + _DO_IT
         + r"drink\w*|drank|drunk|use|used|using|take|taking|took|smok\w*|high|pills?|drugs?|touch(?:ed)? "
         r"(?:it|the stuff|a drop)|relaps\w*|a problem)\b",
