@@ -43,6 +43,7 @@ from note_formats.common import (
 from note_formats.items import observation_kind, unmatched_risk_item
 from note_formats.wording import (
     Pronouns,
+    about_someone_else,
     as_task,
     clean,
     has_subject,
@@ -116,6 +117,17 @@ RISK_WORDS = re.compile(
     r"threat\w*|scared|afraid|unsafe|drunk|drink\w*|beers?|vodka|high|using|shak\w*|alone|left|act on|never|not)\b"
 )
 MAX_RISK_SENTENCES = 3
+#: Risks to oneself: when the one who does it is someone else ("I think he's using too"), the
+#: speaker is telling of another person's risk, never disclosing their own.
+SELF_DIRECTED = ("suicidal_ideation", "self_harm", "substance_crisis")
+SELF_DIRECTED_ACTS = re.compile(
+    r"(?i)kill\w*|die[sd]?|dying|dead|suicid\w*|hurt\w*|harm\w*|cut\w*|overdos\w*|drunk|drink\w*|"
+    r"drank|using|use[sd]?|relaps\w*"
+)
+#: A possible indicator (the tagger unsure) shows fewer: the worker decides on it, the words that made it.
+MAX_POSSIBLE_SENTENCES = 2
+#: Turns whose possible indicators of one kind share a line.
+MAX_POSSIBLE_TURNS = 4
 #: A worker's turn that sums up what was agreed.
 RECAP = re.compile(
     r"(?i)\b(?:sum (?:it |that |this )?up|summari[sz]e|recap|to review|let me make sure|so the plan is|"
@@ -423,14 +435,19 @@ class Prose:
                 found[ann.evidence[0].segment_id].append(ann)
         out = []
         for seg_id, anns in sorted(found.items()):
-            q = self.question_in(self.m.transcript.segment(seg_id))
+            # the question itself asks it: "Does that sound right?" after a safety plan screens nothing
+            q = self.question_in(self.m.transcript.segment(seg_id), pattern)
             if q is not None:
                 out.append((anns, q))
         return out
 
-    def question_in(self, seg) -> Evidence | None:
-        """The last question in ``seg``, if it asks one."""
-        questions = [q for q in parse(seg.text).sents if q.text.strip().endswith("?")]
+    def question_in(self, seg, pattern: re.Pattern[str] | None = None) -> Evidence | None:
+        """The last question in ``seg`` (that matches ``pattern``, when given), if it asks one."""
+        questions = [
+            q
+            for q in parse(seg.text).sents
+            if q.text.strip().endswith("?") and (pattern is None or pattern.search(q.text))
+        ]
         if not questions:
             return None
         text = questions[-1].text.strip()
@@ -461,8 +478,8 @@ class Prose:
         items = []
         for anns, q in self.worker_questions(SCREENING, "risk_screening"):
             answer, first = self.answer_to(q, sentences=2), self.answer_to(q)
-            if answer is None or first is None or self.said([first]):
-                continue  # the direct answer is already documented as a disclosure or a denial
+            if answer is None or first is None or self.said([first]) or self.said([q]):
+                continue  # the question and its answer are already documented as a disclosure or a denial
             seg = self.m.transcript.segment(answer.segment_id)
             who = self.who(seg.role, seg.speaker)
             clause = lower_first(report(answer.quote, seg.role, self.pronouns_of(seg.role)))
@@ -627,40 +644,86 @@ class Prose:
         for a in anns:
             # by the turn the speaker said it in (a denial may also cite the worker's question)
             by_seg.setdefault(self.m.spoken(a)[0].segment_id, []).append(a)
-        disclosed, denied = [], []
+        disclosed: list[NoteItem | tuple] = []
+        denied = []
+        #: possible indicators of one kind, said by one speaker: one line for the worker to decide on
+        unsure: dict[tuple, list[list[Annotation]]] = {}
         for seg_anns in by_seg.values():
             current = [a for a in seg_anns if a.status == "affirmed" or a.possible]
-            other = [a for a in seg_anns if a not in current and a.status != "negated"]
+            elsewhere = [a for a in current if self._about_someone_else(a)]
+            current = [a for a in current if a not in elsewhere]
+            other = [a for a in seg_anns if a not in current + elsewhere and a.status != "negated"]
             negated = [a for a in seg_anns if a.status == "negated"]
+            if elsewhere:
+                disclosed.append(self._risk_item(elsewhere, someone_else=True))
             if current:  # a denial in the same turn qualifies the disclosure ("not that I'd act on it")
                 possible = all(a.possible for a in current)
-                # a possible indicator is the worker's to decide: its words still go where they belong
-                disclosed.append(self._risk_item(current + negated, possible=possible, claim=not possible))
+                if possible:  # the worker's to decide: its words still go where they belong
+                    key = (self._risk_what(current), self.m.role(current[0]), current[0].speaker)
+                    if key not in unsure:
+                        disclosed.append(key)
+                    unsure.setdefault(key, []).append(current + negated)
+                else:
+                    disclosed.append(self._risk_item(current + negated))
             elif negated:
                 denied.append(self._risk_item(negated, denial=True))
             for a in other:
                 disclosed.append(self._risk_item([a]))
         # A flagged risk whose evidence is not in the transcript never vanishes: the worker checks it.
         lost = [unmatched_risk_item(a, problem) for a, problem in self.m.unmatched_risks]
-        return [*lost, *disclosed, *denied, *self.screening_answers()]
+        items = []
+        for entry in disclosed:
+            if isinstance(entry, NoteItem):
+                items.append(entry)
+                continue
+            turns = unsure[entry]
+            for n in range(0, len(turns), MAX_POSSIBLE_TURNS):
+                group = [a for turn in turns[n : n + MAX_POSSIBLE_TURNS] for a in turn]
+                items.append(self._risk_item(group, possible=True, claim=False))
+        return [*lost, *items, *denied, *self.screening_answers()]
 
-    def _risk_item(
-        self, anns: list[Annotation], *, denial: bool = False, possible: bool = False, claim: bool = True
-    ) -> NoteItem:
-        first = anns[0]
-        what = " and ".join(
+    @staticmethod
+    def _risk_what(anns: Sequence[Annotation]) -> str:
+        """What a risk line names: "suicidal ideation", "abuse or neglect and self-harm"."""
+        return " and ".join(
             dict.fromkeys(RISK_TITLES.get(a.subtype, a.subtype.replace("_", " ")) for a in anns)
         )
+
+    def _about_someone_else(self, ann: Annotation) -> bool:
+        """A risk to oneself the speaker tells of someone else doing ("I think he's using too")."""
+        if ann.subtype not in SELF_DIRECTED or self.m.notes or self.m.role(ann) not in ("client", "other"):
+            return False
+        carrying = [
+            x.quote
+            for e in self.m.spoken(ann)
+            for x in self._sentences(e, min_words=1)
+            if SELF_DIRECTED_ACTS.search(x.quote)
+        ]
+        return bool(carrying) and all(about_someone_else(c, SELF_DIRECTED_ACTS) for c in carrying)
+
+    def _risk_item(
+        self,
+        anns: list[Annotation],
+        *,
+        denial: bool = False,
+        possible: bool = False,
+        claim: bool = True,
+        someone_else: bool = False,
+    ) -> NoteItem:
+        first = anns[0]
+        what = self._risk_what(anns)
         spoken = sorted(
             {(e.segment_id, e.char_start): e for a in anns for e in self.m.spoken(a)}.values(),
             key=lambda e: (e.start, e.char_start),
         )
-        if not denial:  # a long span: the sentences that carry the risk, and any denial said with them
+        if not denial:  # the sentences that carry the risk, and any denial said with them
+            limit = MAX_POSSIBLE_SENTENCES if possible else MAX_RISK_SENTENCES
             trimmed = []
             for e in spoken:
                 pieces = self._sentences(e, min_words=1)
-                carrying = [x for x in pieces if RISK_WORDS.search(x.quote)][:MAX_RISK_SENTENCES]
-                trimmed += carrying if len(pieces) > MAX_RISK_SENTENCES and carrying else [e]
+                pieces = [x for x in pieces if re.search(r"\w", x.quote)] or [e]
+                carrying = [x for x in pieces if RISK_WORDS.search(x.quote)][:limit]
+                trimmed += carrying if carrying else pieces[:limit]
             spoken = trimmed
         role = self.m.role(first)
         who = self.who(role, first.speaker)
@@ -669,6 +732,15 @@ class Prose:
             clause = re.sub(r"(?i)^no+[,.!]\s+(?=.*\b(?:not|never|no|nothing)\b)", "", clause)
             question = self.question_before(spoken[0])
             if len(clause.split()) < 4 and question is not None:  # "No." says nothing without its question
+                said, fuller = spoken[0], self.answer_to(question, sentences=2)
+                if (
+                    fuller is not None
+                    and fuller.segment_id == said.segment_id
+                    and fuller.char_end > said.char_end
+                ):
+                    # "No. Never. I could never do that to my kids." says more than "No."
+                    seg = self.m.transcript.segment(said.segment_id)
+                    spoken = [Evidence.of(seg, min(said.char_start, fuller.char_start), fuller.char_end)]
                 spoken = [question, *spoken]
                 answer = " ".join(f'"{e.quote}"' for e in spoken[1:])
                 text = f'{who} denied {what}: asked "{question.quote}", {who.lower() if who == "Client" else who} answered {answer}.'
@@ -676,20 +748,32 @@ class Prose:
                 text = f"{who} denied {what}, stating that {clause}."
             extra: list[str] = []
         else:
-            status = "possible" if possible else first.status
+            status = "other_person" if someone_else else "possible" if possible else first.status
+            weakest = min(a.confidence for a in anns)
+            unsure = f" ({weakest:.2f})" if weakest < self.m.options.review_confidence else ""
             label = {
                 "possible": f"Possible {what}",
                 "historical": f"Past {what}",
                 "hypothetical": f"{what.capitalize()} (hypothetical)",
                 "other_person": f"{what.capitalize()} concerning another person",
             }.get(status, what.capitalize())
-            text = f"{label}: {who.lower() if who == 'Client' else who} reported that {clause}."
+            if self.m.notes:  # the worker's own notes say who reported it, in their words
+                notes = "; ".join(clean(e.quote).rstrip(" .!;,") for e in spoken)
+                text = f"{label}: {notes}."
+            else:
+                text = f"{label}: {who.lower() if who == 'Client' else who} reported that {clause}."
             extra = {
                 "affirmed": ["risk indicator: confirm and document the response"],
-                "possible": ["possible risk: decide whether this is current risk and document the response"],
+                "possible": [f"possible risk{unsure}: decide and document the response"],
+                "other_person": ["concerns another person: decide whether it needs a response"],
             }.get(status, [])
         fallback = f"{what.capitalize()}: {quoted(spoken, self.m.options.max_quotes)}"
         item = self.item(anns, text, fallback, spoken, extra=extra)
+        if possible or someone_else:  # the status already says the tagger was unsure: one reason, not two
+            reasons = [r for r in item.review_reason.split("; ") if not r.startswith("low confidence")]
+            item.review_reason = "; ".join(reasons)
+        if not denial and (someone_else or first.status == "other_person"):
+            item.fields["kind"] = "other_person"  # listed for the worker, never as the client's own risk
         if claim:
             self.use(spoken)
         return item

@@ -1,0 +1,141 @@
+"""A draft a worker signs is short: its length rules, and whose risk or task a line is (real spaCy).
+
+Every dialogue here is written for these tests; each rule is checked on its own small session.
+"""
+
+from __future__ import annotations
+
+from note_fixtures import _words
+
+from note_formats import DraftOptions, build_draft, check_faithfulness, check_grounding
+from note_formats.wording import about_someone_else
+from scribe.core.records import Annotation, Evidence, Segment, Speaker, Transcript
+
+SPEAKERS = {"worker": "SPEAKER_00", "client": "SPEAKER_01", "other": "SPEAKER_02"}
+
+
+def dialogue(turns: list[tuple[str, str]]) -> Transcript:
+    """One segment per (role, text) turn, 5 s each with 1 s gaps."""
+    segments, t = [], 2.0
+    for i, (role, text) in enumerate(turns):
+        seg = Segment(id=i, start=t, end=t + 5.0, text=text, words=_words(text, t, t + 5.0))
+        seg.speaker, seg.role = SPEAKERS[role], role
+        segments.append(seg)
+        t += 6.0
+    speakers = [Speaker(s, r) for r, s in SPEAKERS.items() if any(g.role == r for g in segments)]
+    return Transcript(segments=segments, duration=t, speakers=speakers, source="audio")
+
+
+def tag(tr: Transcript, aid: str, label: str, subtype: str, seg_id: int, quote: str | None = None, **kw):
+    seg = tr.segment(seg_id)
+    start = seg.text.index(quote) if quote else 0
+    end = start + len(quote) if quote else len(seg.text)
+    return Annotation(
+        id=aid, label=label, subtype=subtype, text=quote or seg.text, evidence=[Evidence.of(seg, start, end)],
+        speaker=seg.speaker, role=seg.role, source="hand", **kw,
+    )  # fmt: skip
+
+
+def soap(tr: Transcript, anns: list[Annotation], **opts):
+    d = build_draft("soap", tr, anns, DraftOptions(style="prose", **opts))
+    assert check_grounding(d, tr) == [] and check_faithfulness(d, tr) == []
+    return d
+
+
+def texts(d, key: str) -> list[str]:
+    return [i.text for i in d.section(key).items if not i.deleted]
+
+
+# --- whose risk ------------------------------------------------------------------------------
+
+
+def test_who_does_the_risky_act_is_read_from_its_clause():
+    acts = __import__("note_formats.prose", fromlist=["SELF_DIRECTED_ACTS"]).SELF_DIRECTED_ACTS
+    assert about_someone_else("I'm pretty sure my cousin is drinking again.", acts)
+    assert about_someone_else("She told me she wants to kill herself.", acts)
+    assert not about_someone_else("I've been drinking every night since he left.", acts)
+    assert not about_someone_else("It would be easier if I didn't wake up, I think about dying.", acts)
+    assert not about_someone_else("It's been hard.", acts)  # no act at all: nothing to attribute
+
+
+def test_another_persons_risk_is_listed_as_theirs_never_the_clients():
+    tr = dialogue(
+        [
+            ("worker", "How has the week been at home?"),
+            ("client", "Rough. I'm pretty sure my cousin is drinking again, he was slurring on the phone."),
+        ]
+    )
+    risk = tag(tr, "r1", "risk", "substance_crisis", 1, attributes={"certainty": "possible"})
+    d = soap(tr, [risk], pronouns="she/her")
+    [item] = d.section("risk").items
+    assert item.text.startswith("Substance-related crisis concerning another person:")
+    assert item.fields["kind"] == "other_person" and item.needs_review
+    assert "r1" in item.annotation_ids  # listed for the worker to decide, never dropped
+
+
+def test_the_clients_own_risk_stays_the_clients():
+    tr = dialogue(
+        [
+            ("worker", "How has the week been?"),
+            ("client", "I've been drinking every night since my brother moved out."),
+        ]
+    )
+    d = soap(tr, [tag(tr, "r1", "risk", "substance_crisis", 1)], pronouns="he/him")
+    [item] = d.section("risk").items
+    assert item.text.startswith("Substance-related crisis: client reported that he has been drinking")
+    assert "kind" not in item.fields
+
+
+# --- risk lines kept short --------------------------------------------------------------------
+
+
+def test_possible_indicators_of_one_kind_share_one_line_and_keep_their_words():
+    tr = dialogue(
+        [
+            ("worker", "Tell me about the evenings."),
+            ("client", "We argue about money. He shoved me against the fridge once. The kids were asleep."),
+            ("worker", "And since then?"),
+            ("client", "He grabbed my arm last Friday. Then he went out."),
+        ]
+    )
+    maybe = {"certainty": "possible"}
+    anns = [
+        tag(tr, "r1", "risk", "abuse_neglect", 1, attributes=maybe, confidence=0.4),
+        tag(tr, "r2", "risk", "abuse_neglect", 3, attributes=maybe, confidence=0.5),
+    ]
+    d = soap(tr, anns, pronouns="she/her")
+    [item] = d.section("risk").items
+    assert item.text.startswith("Possible abuse or neglect:")
+    assert "shoved her against the fridge" in item.text and "grabbed her arm" in item.text
+    assert "asleep" not in item.text and "money" not in item.text  # the sentences carrying the risk only
+    assert set(item.annotation_ids) == {"r1", "r2"}
+    assert item.review_reason == "possible risk (0.40): decide and document the response"
+
+
+def test_a_bare_no_is_documented_with_the_rest_of_its_answer():
+    tr = dialogue(
+        [
+            ("worker", "Have you ever hurt yourself on purpose?"),
+            ("client", "No. Never. My daughter needs me around."),
+        ]
+    )
+    denial = tag(tr, "r1", "risk", "self_harm", 1, "No.", status="negated")
+    d = soap(tr, [denial], pronouns="she/her")
+    [item] = texts(d, "risk")
+    assert item.startswith("Client denied self-harm: asked")
+    assert "My daughter needs me around" in item  # the answer, not only "No."
+
+
+def test_a_check_in_question_after_a_safety_plan_is_not_a_risk_screen():
+    tr = dialogue(
+        [
+            (
+                "worker",
+                "So your brother keeps the pills at his place, and you call the crisis line if it gets bad. "
+                "Does that sound right?",
+            ),
+            ("client", "Yes, that sounds right to me."),
+        ]
+    )
+    d = soap(tr, [], pronouns="he/him")
+    assert not any("sound right" in t for t in texts(d, "risk"))
