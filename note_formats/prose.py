@@ -73,7 +73,8 @@ PERCEPTION = re.compile(
 )
 #: A worker's scaling question ("on a scale from zero to ten", "how would you rate").
 SCALING = re.compile(
-    r"(?i)\b(?:on a scale|scale of|from (?:zero|one|0|1) to (?:ten|10)|how would you rate|rate (?:it|that|your))\b"
+    r"(?i)\b(?:on (?:a|the|that|this) (?:same )?(?:[\w-]+ )?scale|scale of|(?:zero|one|0|1) to (?:ten|10)|0-10|"
+    r"put a number on|how would you rate|rate (?:it|that|your))\b"
 )
 #: A worker's risk-screening question: about harm to self or others, means, safety, abuse.
 SCREENING = re.compile(
@@ -100,14 +101,23 @@ TECHNIQUE_CUES: dict[str, re.Pattern[str]] = {
         r"that matters|you've (?:already|been)|you kept|you reached out)\b"
     ),
     "psychoeducation": re.compile(
-        r"(?i)\b(?:a lot of (?:people|families|parents|caregivers)|it's (?:common|normal|very common)|is called|"
-        r"can make|can be dangerous|the body|the brain|research|what happens when)\b"
+        r"(?i)\b(?:(?:a lot of|many|most) (?:people|families|parents|caregivers|teens|teenagers|kids)|"
+        r"(?:it's|is|are) (?:really |very |so |pretty |quite )?(?:common|normal)|most common|(?:is|it's) called|"
+        r"(?:are|is) (?:classic |common |typical )?(?:signs?|symptoms?) of|can (?:make|cause|happen|reverse)|"
+        r"can be dangerous|(?:the|your) (?:body|brain)(?:'s)?|research|what happens when|share (?:something|a bit)|"
+        r"(?:families|people) (?:very )?often)\b"
     ),
     "validation": re.compile(
         r"(?i)\b(?:makes (?:a lot of |complete )?sense|of course you|it's understandable|no wonder)\b"
     ),
     "summary": re.compile(r"(?i)\b(?:let me sum up|to sum up|so far (?:you've|we've)|what I'm hearing)\b"),
+    "scaling_question": SCALING,
 }
+#: A worker's question that offers an action ("would it be okay if I called your school?").
+OFFER = re.compile(
+    r"(?i)\b(?:would it (?:be okay|be all right|help) if I|can I|could I|shall I|do you want me to|"
+    r"would you (?:be willing|consider|like me to))\b"
+)
 #: A sentence that makes its action depend on something ("if ...", "unless ...").
 CONDITION = re.compile(r"(?i)(?:^|[,;]\s*|\b(?:and|but|so)\s+)(?:if|unless|or else)\b")
 #: Words that carry a risk disclosure, or qualify it (said with a denial), in a client's sentence.
@@ -166,8 +176,12 @@ GENERIC = frozenset(
 MAX_MERGED = 2
 #: Noun phrases named per intervention line, and per quote within it.
 MAX_TOPICS, TOPICS_PER_SPAN = 12, 3
-#: Questions are named, not summed up: what they asked shows in the client's answers.
-QUESTIONS = ("open_question", "closed_question")
+#: The worker's minor moves, each kind of them one line. Questions are named, not summed up:
+#: what they asked shows in the client's answers.
+MINOR_MOVES = {
+    "questions": ("open_question", "closed_question"),
+    "reflections": ("simple_reflection", "complex_reflection"),
+}
 
 
 @functools.cache
@@ -248,6 +262,25 @@ WH_START = re.compile(r"(?i)^\W*(?:so,?\s+)?(?:what|where|when|how|why|who|which
 TASK_MARK = re.compile(r"(?i)\b(?:you'll|you will|I'll|I will|we'll|we will|let's)\b")
 #: A statement of something that will happen.
 FUTURE = re.compile(r"(?i)\b(?:I'll|I will|we'll|we will|I'm going to|we're going to|see you|let's|let us)\b")
+
+
+#: The anchors of a scale ("where zero is not at all", "where 10 is the worst").
+ANCHOR = re.compile(r"(?i)where\s+(?:zero|one|five|ten|\d+)\b")
+
+
+def asked_part(question: str) -> str:
+    """What a scaling question asks, without its anchors: "On a scale from zero to ten, where zero
+    is not at all, how safe do you feel tonight?" -> "how safe do you feel tonight?"."""
+    doc = parse(question)
+    opens = [
+        t.idx
+        for t in doc
+        if t.lower_ in ("how", "where", "what")
+        and (t.i == 0 or doc[t.i - 1].text in (",", ";", "-"))
+        and not ANCHOR.match(question[t.idx :])  # "where ten is really scared" explains the scale
+    ]
+    part = question[opens[-1] :] if opens else question
+    return part if len(part.split()) >= 3 else question
 
 
 class Prose:
@@ -462,7 +495,7 @@ class Prose:
             if answer is None or self.said([answer]):
                 continue
             seg = self.m.transcript.segment(answer.segment_id)
-            question = report(q.quote, "worker", self.pronouns).rstrip("?")
+            question = report(asked_part(q.quote), "worker", self.pronouns).rstrip("?")
             question = question[:1].lower() + question[1:]
             who = self.who(seg.role, seg.speaker)
             text = f'Asked {question}, {who.lower() if who == "Client" else who} answered: "{answer.quote}".'
@@ -576,17 +609,27 @@ class Prose:
             groups.setdefault(ann.subtype, []).append(ann)
         for subtype in cued:
             groups.setdefault(subtype, [])
-        items = []
+        # the worker's minor moves (questions, reflections) are one line each, not one per kind
+        merged: dict[str, list[Annotation]] = {}
+        titles: dict[str, str] = {}
         for subtype, anns in groups.items():
-            title = title_of(subtype, INTERVENTION_TITLES, "intervention")
+            move = next((m for m, kinds in MINOR_MOVES.items() if subtype in kinds), subtype)
+            merged.setdefault(move, []).extend(anns)
+            titles.setdefault(move, title_of(subtype, INTERVENTION_TITLES, "intervention"))
+            if move != subtype and merged[move] != anns:
+                titles[move] = move.capitalize()
+        items = []
+        for subtype, anns in merged.items():
+            title = titles[subtype]
             spans = [e for a in anns for e in self.m.spoken(a)] + cued.get(subtype, [])
             evidence = sorted(
                 {(e.segment_id, e.char_start): e for e in spans}.values(),
                 key=lambda e: (e.start, e.segment_id, e.char_start),
             )
             topics: list[str] = []
-            for e in evidence if subtype not in QUESTIONS else []:
-                for t in self._topics(e.quote):
+            for e in evidence if subtype != "questions" else []:
+                rated = self._rated(e.quote) if subtype == "scaling_question" else []
+                for t in rated + self._topics(e.quote):
                     if t.lower() not in (x.lower() for x in topics):
                         topics.append(t)
             shown = topics[:MAX_TOPICS]
@@ -607,19 +650,30 @@ class Prose:
         for seg in self.m.transcript.segments:
             if seg.role != "worker" and not self.m.notes:
                 continue
+            teaching = False  # psychoeducation goes on over the statements that follow its cue
             for sent in parse(seg.text).sents:
                 said = sent.text.strip()
-                if not said or said.endswith("?"):
+                # a question asks for information, unless it offers or asks for an action
+                # ("Would you be willing to have your sister take the pills to the pharmacy?")
+                asks = is_request(said) or OFFER.search(said) or SCALING.search(said)
+                if not said or (said.endswith("?") and not asks):
                     continue
                 start = seg.text.index(said, sent.start_char)
                 ev = Evidence.of(seg, start, start + len(said))
-                for technique, cue in TECHNIQUE_CUES.items():
-                    if technique in refused:
-                        continue
-                    if cue.search(said):
-                        out.setdefault(technique, []).append(ev)
-                        break
+                technique = next(
+                    (t for t, cue in TECHNIQUE_CUES.items() if t not in refused and cue.search(said)), None
+                )
+                if technique is None and teaching and not said.endswith("?"):
+                    technique = "psychoeducation"
+                if technique is not None:
+                    out.setdefault(technique, []).append(ev)
+                teaching = technique == "psychoeducation" or (teaching and technique is None)
         return out
+
+    @staticmethod
+    def _rated(text: str) -> list[str]:
+        """What a scaling question asks the client to rate: "how confident", "how safe" -> the word."""
+        return [t.head.text for t in parse(text) if t.lower_ == "how" and t.head.pos_ in ("ADJ", "ADV")]
 
     @staticmethod
     def _topics(text: str) -> list[str]:

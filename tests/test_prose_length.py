@@ -139,3 +139,81 @@ def test_a_check_in_question_after_a_safety_plan_is_not_a_risk_screen():
     )
     d = soap(tr, [], pronouns="he/him")
     assert not any("sound right" in t for t in texts(d, "risk"))
+
+
+# --- interventions: one line per technique, named as practice names it --------------------------
+
+
+def objective(d) -> dict[str, str]:
+    return {t.split(":")[0].rstrip("."): t for t in texts(d, "objective")}
+
+
+def test_questions_and_reflections_are_one_line_each():
+    tr = dialogue(
+        [
+            ("worker", "What brings you in today?"),
+            ("client", "My landlord wants me out by the end of the month."),
+            ("worker", "You're worried about losing the apartment. Did he give you anything in writing?"),
+            ("client", "Just a note under the door."),
+            ("worker", "So it was only a note, nothing official, and that scared you."),
+        ]
+    )
+    anns = [
+        tag(tr, "i1", "intervention", "open_question", 0),
+        tag(tr, "i2", "intervention", "simple_reflection", 2, "You're worried about losing the apartment."),
+        tag(tr, "i3", "intervention", "closed_question", 2, "Did he give you anything in writing?"),
+        tag(tr, "i4", "intervention", "complex_reflection", 4),
+    ]
+    lines = objective(soap(tr, anns, pronouns="she/her"))
+    assert set(lines) == {"Questions", "Reflections"}
+    assert lines["Questions"] == "Questions."  # what they asked shows in the answers
+    assert "apartment" in lines["Reflections"] and "note" in lines["Reflections"]
+
+
+def test_an_offer_or_request_put_as_a_question_names_its_technique():
+    tr = dialogue(
+        [
+            ("client", "Honestly I have no idea how to even start looking for a lawyer."),
+            ("worker", "Would it be okay if I put you in touch with the legal aid clinic on Fifth Street?"),
+            ("client", "Yes please."),
+            (
+                "worker",
+                "Would you be willing to have your son lock up the hunting rifle at his place this week?",
+            ),
+        ]
+    )
+    lines = objective(soap(tr, [], pronouns="he/him"))
+    assert "legal aid clinic" in lines["Referral"]
+    assert "hunting rifle" in lines["Safety planning"]
+
+
+def test_psychoeducation_runs_over_the_statements_after_its_cue():
+    tr = dialogue(
+        [
+            ("client", "My heart races and I feel like I'm dying in the grocery store."),
+            (
+                "worker",
+                "Can I share a bit about that? Those are signs of a panic attack. Adrenaline floods in "
+                "and the heartbeat speeds up. The wave usually passes within minutes.",
+            ),
+        ]
+    )
+    line = objective(soap(tr, [], pronouns="she/her"))["Psychoeducation"]
+    assert "Adrenaline" in line and "wave" in line
+
+
+def test_a_scaling_question_is_named_by_what_it_rates_and_its_answer_reads_short():
+    tr = dialogue(
+        [
+            (
+                "worker",
+                "On a scale from zero to ten, where zero is not at all and ten is completely, "
+                "how hopeful do you feel about the move?",
+            ),
+            ("client", "Maybe a five."),
+        ]
+    )
+    d = soap(tr, [], pronouns="they/them")
+    assert "hopeful" in objective(d)["Scaling question (solution-focused)"]
+    [answer] = [t for t in texts(d, "subjective") if t.startswith("Asked")]
+    assert answer == 'Asked how hopeful does the client feel about the move, client answered: "Maybe a five".'
