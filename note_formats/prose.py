@@ -113,6 +113,23 @@ TECHNIQUE_CUES: dict[str, re.Pattern[str]] = {
     "summary": re.compile(r"(?i)\b(?:let me sum up|to sum up|so far (?:you've|we've)|what I'm hearing)\b"),
     "scaling_question": SCALING,
 }
+#: A worker speaking to several people at once: their task is the members', not the client's.
+GROUP_ADDRESS = re.compile(
+    r"(?i)\b(?:you(?:'ll|'re| will| can| could| are| two)? (?:both|all|each)|(?:both|each|all) of you|every(?:one|body))\b"
+)
+#: A thought that comes back ("Sometimes I think ...", "Some nights I wish ...").
+THOUGHT = re.compile(
+    r"(?i)\b(?:sometimes|often|some (?:days|nights)|at night|a lot of times),? I (?:think|wish|feel|wonder)\b"
+)
+#: A task says what is to be done: a thing, a person, a place or a time, not only "it" or "that".
+CONTENT_POS = ("NOUN", "PROPN", "NUM", "ADJ")
+
+
+def says_what(text: str) -> bool:
+    """Whether a plan sentence names what is to be done ("I'll think on it" names nothing)."""
+    return any(t.pos_ in CONTENT_POS and not t.is_stop and t.lower_ not in GENERIC for t in parse(text))
+
+
 #: A worker's question that offers an action ("would it be okay if I called your school?").
 OFFER = re.compile(
     r"(?i)\b(?:would it (?:be okay|be all right|help) if I|can I|could I|shall I|do you want me to|"
@@ -283,6 +300,18 @@ def asked_part(question: str) -> str:
     return part if len(part.split()) >= 3 else question
 
 
+#: Words that open a clause leaning on what was said before ("Because ...", "Before I ...").
+SUBORDINATORS = frozenset(
+    ("because", "before", "after", "when", "if", "since", "while", "until", "unless", "though", "cause")
+)
+
+
+def leans_on_context(sent) -> bool:
+    """Whether a sentence only makes sense with the question or sentence before it: a dependent
+    clause alone ("Before I got the warehouse job.", "Because my back hurts.")."""
+    return any(c.dep_ == "mark" and c.lower_ in SUBORDINATORS for c in sent.root.children)
+
+
 class Prose:
     """Builds prose items for one draft; remembers which spans were said, so nothing is said twice."""
 
@@ -359,8 +388,8 @@ class Prose:
             if ann.status != "affirmed" or ann.source == "minilm-head":
                 continue
             spoken = self.m.spoken(ann)
-            if self.said(spoken):
-                continue
+            if self.said(spoken) or not says_what(" ".join(e.quote for e in spoken)):
+                continue  # said already, or names nothing wanted ("I don't want to")
             if self.m.notes:  # the worker's notes: whose words they quote is the worker's to say
                 text = f"Goal noted: {quoted(spoken, self.m.options.max_quotes)}."
             else:
@@ -511,7 +540,13 @@ class Prose:
         items = []
         for anns, q in self.worker_questions(SCREENING, "risk_screening"):
             answer, first = self.answer_to(q, sentences=2), self.answer_to(q)
-            if answer is None or first is None or self.said([first]) or self.said([q]):
+            if (
+                answer is None
+                or first is None
+                or self.said([first])
+                or self.said([q])
+                or self._covered(answer) >= 0.5
+            ):
                 continue  # the question and its answer are already documented as a disclosure or a denial
             seg = self.m.transcript.segment(answer.segment_id)
             who = self.who(seg.role, seg.speaker)
@@ -541,6 +576,7 @@ class Prose:
                     len(text.split()) < MIN_REPORT_WORDS
                     or text.endswith("?")
                     or not PROBLEM_CUES.search(text)
+                    or leans_on_context(sent)
                 ):
                     continue
                 start = seg.text.index(text, sent.start_char)
@@ -818,7 +854,7 @@ class Prose:
                 text = f"{label}: {who.lower() if who == 'Client' else who} reported that {clause}."
             extra = {
                 "affirmed": ["risk indicator: confirm and document the response"],
-                "possible": [f"possible risk{unsure}: decide and document the response"],
+                "possible": [f"possible risk{unsure}: accept or reject"],
                 "other_person": ["concerns another person: decide whether it needs a response"],
             }.get(status, [])
         fallback = f"{what.capitalize()}: {quoted(spoken, self.m.options.max_quotes)}"
@@ -918,13 +954,29 @@ class Prose:
             return []
         if role != "worker" and CONDITION.search(ev.quote):
             return []  # "if you keep this up I'll send you to your father": a condition or threat, not a task
+        if THOUGHT.search(ev.quote):
+            return []  # "Sometimes I think I'll go too": a recurring thought, not something planned
+        if not says_what(ev.quote):
+            return []  # "I'll think on it", "Here's what I'll do": no task a note can state
         seen.add(key)
         text = as_task(ev.quote, role, self.pronouns) + "."
+        together = role == "worker" and self.shared() and GROUP_ADDRESS.search(ev.quote)
+        if together:  # "you both", "each of you": the members' task, not the client's alone
+            text = re.sub(r"\b(?:[Tt]he client|Client) will\b", "participants will", text, count=1)
+            text = text[:1].upper() + text[1:]
         ann = anns[0] if anns else None
         title = (
             title_of(ann.subtype, PLAN_TITLES, "plan") if ann is not None and ann.label == "plan" else "Task"
         )
-        return [self.item(anns, text, f"{title}: {quoted([ev], 1)}", [ev])]
+        item = self.item(anns, text, f"{title}: {quoted([ev], 1)}", [ev])
+        if together:
+            item.fields["kind"] = "group_task"
+        return [item]
+
+    def shared(self) -> bool:
+        """Whether the session has several participants besides the worker (a family, a group)."""
+        others = {s.speaker for s in self.m.transcript.segments if s.role in ("client", "other")}
+        return self.m.options.session_type in ("family", "group", "couple") or len(others) > 1
 
     def _sentences(self, ev: Evidence, min_words: int = 3) -> list[Evidence]:
         """``ev`` cut into its sentences that carry words (a worker's summary of tasks is one task each)."""
@@ -974,8 +1026,8 @@ def change_talk(m: Material) -> list[NoteItem]:
     if not anns:
         return []
     kinds = [title_of(s, GOAL_TITLES).lower() for s in CHANGE_TALK if any(a.subtype == s for a in anns)]
-    text = f"Client voiced change talk ({', '.join(kinds)}); worker to confirm readiness for change."
-    return [m.item(anns, text, ["interpretation: confirm before signing"])]
+    text = f"Client voiced change talk ({', '.join(kinds)})."
+    return [m.item(anns, text, ["interpretation: confirm readiness for change before signing"])]
 
 
 def prose_parts(m: Material) -> dict[str, list[NoteItem]]:

@@ -109,7 +109,7 @@ def test_possible_indicators_of_one_kind_share_one_line_and_keep_their_words():
     assert "shoved her against the fridge" in item.text and "grabbed her arm" in item.text
     assert "asleep" not in item.text and "money" not in item.text  # the sentences carrying the risk only
     assert set(item.annotation_ids) == {"r1", "r2"}
-    assert item.review_reason == "possible risk (0.40): decide and document the response"
+    assert item.review_reason == "possible risk (0.40): accept or reject"
 
 
 def test_a_bare_no_is_documented_with_the_rest_of_its_answer():
@@ -217,3 +217,70 @@ def test_a_scaling_question_is_named_by_what_it_rates_and_its_answer_reads_short
     assert "hopeful" in objective(d)["Scaling question (solution-focused)"]
     [answer] = [t for t in texts(d, "subjective") if t.startswith("Asked")]
     assert answer == 'Asked how hopeful does the client feel about the move, client answered: "Maybe a five".'
+
+
+# --- plans: whose task, and a task that says what ------------------------------------------------
+
+
+def test_a_task_given_to_the_whole_family_is_theirs_not_the_clients():
+    tr = dialogue(
+        [
+            ("client", "Mornings are the worst, we're always yelling about the bus."),
+            ("other", "It's true, every single morning."),
+            ("worker", "So for this week, you'll both lay out clothes and bags the night before."),
+        ]
+    )
+    d = soap(tr, [], session_type="family", pronouns="he/him")
+    [task] = [i for i in d.section("plan").items if "clothes" in i.text]
+    assert task.text == "For this week, participants will both lay out clothes and bags the night before."
+    assert task.fields["kind"] == "group_task"
+
+
+def test_one_clients_own_task_in_a_family_session_stays_theirs():
+    tr = dialogue(
+        [
+            ("client", "I keep missing the bus because I can't find my shoes."),
+            ("other", "Every day."),
+            ("worker", "So for this week, you'll set an alarm for six thirty."),
+        ]
+    )
+    d = soap(tr, [], session_type="family", pronouns="he/him")
+    [task] = [i for i in d.section("plan").items if "alarm" in i.text]
+    assert (
+        task.text == "For this week, the client will set an alarm for six thirty."
+        and "kind" not in task.fields
+    )
+
+
+def test_a_commitment_that_names_nothing_and_a_recurring_thought_are_not_tasks():
+    tr = dialogue(
+        [
+            ("worker", "Would you think about calling the union rep?"),
+            ("client", "Okay. I'll think on it."),
+            ("client", "Sometimes I think I'll just leave town for good."),
+            ("client", "I'll call the union rep on Monday."),
+        ]
+    )
+    anns = [
+        tag(tr, "c1", "goal", "commitment", 1, "I'll think on it."),
+        tag(tr, "c2", "goal", "commitment", 2),
+        tag(tr, "c3", "goal", "commitment", 3),
+    ]
+    plan = texts(soap(tr, anns, pronouns="she/her"), "plan")
+    assert plan == ["Client will call the union rep on Monday."]
+
+
+# --- the client's report -----------------------------------------------------------------------
+
+
+def test_a_dependent_clause_alone_is_not_reported_without_its_question():
+    tr = dialogue(
+        [
+            ("worker", "When did the pain start?"),
+            ("client", "Before I started the night shifts at the warehouse."),
+            ("client", "I can't lift the boxes at work anymore."),
+        ]
+    )
+    subjective = " ".join(texts(soap(tr, [], pronouns="he/him"), "subjective"))
+    assert "cannot lift the boxes at work" in subjective
+    assert "night shifts" not in subjective
