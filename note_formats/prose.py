@@ -76,6 +76,14 @@ SCALING = re.compile(
     r"(?i)\b(?:on (?:a|the|that|this) (?:same )?(?:[\w-]+ )?scale|scale of|(?:zero|one|0|1) to (?:ten|10)|0-10|"
     r"put a number on|how would you rate|rate (?:it|that|your))\b"
 )
+#: A worker's strengths or coping question (strengths-based and solution-focused practice).
+STRENGTH_QUESTION = re.compile(
+    r"(?i)\bwhat (?:else )?(?:helps|helped|has (?:been )?help(?:ed|ing)|would help|could help)\b|"
+    r"\bwhat (?:are )?(?:some )?(?:things )?(?:can|could|do) you do (?:when|to|on your own|if)\b|"
+    r"\b(?:things|something) you (?:can|could) do\b|"
+    r"\bwhat (?:are|were) you good at\b|\bwhat makes it (?:a|an|not)\b|\bwhat(?:'s| is| has) (?:been )?(?:going|gone|went) (?:well|right)\b|"
+    r"\bwhat gets you through\b|\bwhat keeps you going\b|\bwho (?:can|could|would) you (?:call|reach|talk to|turn to|tell)\b"
+)
 #: A worker's risk-screening question: about harm to self or others, means, safety, abuse.
 SCREENING = re.compile(
     r"(?i)\b(?:kill(?:ing)? yourself|hurt(?:ing)? yourself|harm(?:ing)? yourself|end(?:ing)? your life|suicid\w*|"
@@ -300,6 +308,19 @@ def asked_part(question: str) -> str:
     return part if len(part.split()) >= 3 else question
 
 
+#: Share of a statement's content words said before for it to count as said again.
+REPEATED = 0.7
+
+
+def content_lemmas(text: str) -> set[str]:
+    """The lemmas of the content words of ``text`` (nouns, verbs, adjectives, numbers; no stop words)."""
+    return {
+        t.lemma_.lower()
+        for t in parse(text)
+        if t.pos_ in ("NOUN", "PROPN", "VERB", "ADJ", "NUM") and not t.is_stop and t.is_alpha
+    }
+
+
 #: Words that open a clause leaning on what was said before ("Because ...", "Before I ...").
 SUBORDINATORS = frozenset(
     ("because", "before", "after", "when", "if", "since", "while", "until", "unless", "though", "cause")
@@ -403,7 +424,8 @@ class Prose:
 
     def reports(self, kinds: Sequence[str] = ("reported",)) -> list[NoteItem]:
         """What the client and other participants said, grouped by topic, topics in time order."""
-        items = self.scaling_answers()  # an answer is said with its question, not alone
+        # an answer is said with its question, not alone
+        items = self.scaling_answers() + self.strength_answers()
         groups: dict[tuple[str, str | None], list[tuple[Annotation, list[Evidence]]]] = {}
         placed: set[tuple[int, int]] = set()  # a span tagged with two topics is reported under the first
         for ann in self.m.annotations:
@@ -442,7 +464,37 @@ class Prose:
                 items.append(self._report_item([a for a, _ in chunk], evidence, topic))
                 self.use(evidence)
         items += self.unmatched()
-        return sorted(items, key=lambda i: min((e.start, e.segment_id) for e in i.evidence))
+        items.sort(key=lambda i: min((e.start, e.segment_id) for e in i.evidence))
+        return self._once(items)
+
+    def _once(self, items: list[NoteItem]) -> list[NoteItem]:
+        """The report with each thing said once: a statement whose content words were mostly said
+        before (by the same speaker) is not repeated; the earlier line cites its time too."""
+        kept: list[tuple[NoteItem, str | None, set[str]]] = []
+        for item in items:
+            speaker = self.m.transcript.segment(item.evidence[0].segment_id).speaker
+            words = content_lemmas(" ".join(e.quote for e in item.evidence))
+            earlier = next(
+                (
+                    k
+                    for k in kept
+                    if k[1] == speaker and len(words) >= 2 and len(words & k[2]) >= REPEATED * len(words)
+                ),
+                None,
+            )
+            if earlier is not None and not item.text.startswith("Asked"):
+                earlier[0].evidence = sorted(
+                    {
+                        (e.segment_id, e.char_start): e for e in [*earlier[0].evidence, *item.evidence]
+                    }.values(),
+                    key=lambda e: (e.start, e.segment_id, e.char_start),
+                )
+                earlier[0].annotation_ids += [
+                    a for a in item.annotation_ids if a not in earlier[0].annotation_ids
+                ]
+                continue
+            kept.append((item, speaker, words))
+        return [k[0] for k in kept]
 
     def _report_item(
         self, anns: Sequence[Annotation], evidence: Sequence[Evidence], topic: str = ""
@@ -531,6 +583,24 @@ class Prose:
             text = text[:1].upper() + text[1:]
             fallback = f"Scaling question: {quoted([q, answer], 2)}"
             items.append(self.item(anns, text, fallback, [q, answer]))
+            self.use([answer])
+        return items
+
+    def strength_answers(self) -> list[NoteItem]:
+        """The client's answer to a strengths or coping question ("What helped during that month?",
+        "What are you good at?"): strengths-based and solution-focused practice documents the
+        resources the client names, in their words."""
+        items = []
+        for _anns, q in self.worker_questions(STRENGTH_QUESTION, "open_question"):
+            answer = self.answer_to(q, sentences=3)
+            if answer is None or self.said([answer]) or self._covered(answer) >= 0.5:
+                continue
+            seg = self.m.transcript.segment(answer.segment_id)
+            question = report(asked_part(q.quote), "worker", self.pronouns).rstrip("?")
+            who = self.who(seg.role, seg.speaker)
+            text = f'Asked {lower_first(question)}, {who.lower() if who == "Client" else who} answered: "{answer.quote}".'
+            fallback = f"Strengths: {quoted([q, answer], 2)}"
+            items.append(self.item([], text, fallback, [q, answer]))
             self.use([answer])
         return items
 
@@ -813,11 +883,14 @@ class Prose:
                 pieces = self._sentences(e, min_words=1)
                 pieces = [x for x in pieces if re.search(r"\w", x.quote)] or [e]
                 carrying = [x for x in pieces if RISK_WORDS.search(x.quote)][:limit]
-                trimmed += carrying if carrying else pieces[:limit]
+                # nothing in the words carries a risk: the first sentence says where the tagger looked
+                trimmed += carrying if carrying else pieces[: 1 if possible else limit]
             spoken = trimmed
         role = self.m.role(first)
         who = self.who(role, first.speaker)
-        clause = "; ".join(lower_first(report(e.quote, role, self.pronouns_of(role))) for e in spoken)
+        reported = [(e, report(e.quote, role, self.pronouns_of(role))) for e in spoken]
+        spoken = [e for e, c in reported if re.search(r"\w", c)] or spoken  # "So." reports nothing
+        clause = "; ".join(lower_first(c) for _, c in reported if re.search(r"\w", c))
         if denial:
             clause = re.sub(r"(?i)^no+[,.!]\s+(?=.*\b(?:not|never|no|nothing)\b)", "", clause)
             question = self.question_before(spoken[0])

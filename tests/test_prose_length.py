@@ -284,3 +284,33 @@ def test_a_dependent_clause_alone_is_not_reported_without_its_question():
     subjective = " ".join(texts(soap(tr, [], pronouns="he/him"), "subjective"))
     assert "cannot lift the boxes at work" in subjective
     assert "night shifts" not in subjective
+
+
+def test_the_answer_to_a_strengths_or_coping_question_is_reported_with_it():
+    tr = dialogue(
+        [
+            ("worker", "When the cravings hit after work, what has been helping, even a little?"),
+            (
+                "client",
+                "Calling my sponsor. And walking the dog around the lake. Not going past the liquor store.",
+            ),
+        ]
+    )
+    [line] = [t for t in texts(soap(tr, [], pronouns="he/him"), "subjective") if t.startswith("Asked")]
+    assert line.startswith("Asked what has been helping, even a little, client answered:")
+    assert "walking the dog around the lake" in line
+
+
+def test_a_statement_said_again_later_is_reported_once_citing_both_times():
+    tr = dialogue(
+        [
+            ("client", "The landlord turned off the heat in my apartment last week."),
+            ("worker", "That sounds hard."),
+            ("client", "Like I said, the landlord turned off the heat in the apartment."),
+        ]
+    )
+    anns = [tag(tr, "o1", "observation", "housing", 0), tag(tr, "o2", "observation", "finances", 2)]
+    d = soap(tr, anns, pronouns="she/her")
+    heat = [i for s in d.sections for i in s.items if "heat" in i.text]
+    assert len(heat) == 1
+    assert {e.segment_id for e in heat[0].evidence} == {0, 2}
