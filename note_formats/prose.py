@@ -87,10 +87,17 @@ STRENGTH_QUESTION = re.compile(
 #: A worker's risk-screening question: about harm to self or others, means, safety, abuse.
 SCREENING = re.compile(
     r"(?i)\b(?:kill(?:ing)? yourself|hurt(?:ing)? yourself|harm(?:ing)? yourself|end(?:ing)? your life|suicid\w*|"
-    r"self-harm|thoughts of (?:hurting|harming|killing)|hurt (?:you|the kids|anyone)|harm(?:ed)? (?:you|the)|"
+    r"self-harm|thoughts of (?:hurting|harming|killing)|"
+    r"(?:hurt|harm)(?:ing|ed)? (?:you|him|her|them|anyone|anybody|someone|somebody|any|the)|"
     r"firearms?|guns?|weapons?|pills|medications? in the (?:house|home)|safe at home|feel safe|"
-    r"how you might do it|a plan to|acted on|tried to)\b"
+    r"how you might do it|a plan to|acted on|tried to|wish (?:that )?you (?:would|were) (?:die|dead)|"
+    r"(?:want|wanting|wish|wishing) to (?:die|be dead)|not (?:wanting|want) to (?:live|go on|be here|wake up)|"
+    # substance use screening (practice asks about use, amount, driving and withdrawal)
+    r"drugs or alcohol|alcohol or (?:drugs|anything)|how much (?:are|do) you (?:drink|us)\w*|"
+    r"drive after drinking|shaking|sweating)\b"
 )
+#: A screening question that refers back to what the worker just named ("Has anything like that come up?").
+REFERS_BACK = re.compile(r"(?i)\b(?:like that|any of (?:that|this|those)|those thoughts|that come up)\b")
 #: How practice words each technique (motivational interviewing, crisis and safety
 #: planning guidance); the first that matches a worker's sentence names it.
 TECHNIQUE_CUES: dict[str, re.Pattern[str]] = {
@@ -200,7 +207,7 @@ GENERIC = frozenset(
 #: Statements on one topic merged into one sentence.
 MAX_MERGED = 2
 #: Noun phrases named per intervention line, and per quote within it.
-MAX_TOPICS, TOPICS_PER_SPAN = 12, 3
+MAX_TOPICS, TOPICS_PER_SPAN = 8, 3
 #: The worker's minor moves, each kind of them one line. Questions are named, not summed up:
 #: what they asked shows in the client's answers.
 MINOR_MOVES = {
@@ -550,7 +557,13 @@ class Prose:
         out = []
         for seg_id, anns in sorted(found.items()):
             # the question itself asks it: "Does that sound right?" after a safety plan screens nothing
-            q = self.question_in(self.m.transcript.segment(seg_id), pattern)
+            seg = self.m.transcript.segment(seg_id)
+            q = self.question_in(seg, pattern)
+            if pattern is SCREENING:
+                if q is None:  # "... thoughts of not wanting to go on. Has anything like that come up?"
+                    q = self.question_in(seg, REFERS_BACK)
+                if q is not None and (is_request(q.quote) or OFFER.search(q.quote)):
+                    q = None  # "Would you be willing to have your sister take the pills?" plans, it does not screen
             if q is not None:
                 out.append((anns, q))
         return out
@@ -831,6 +844,24 @@ class Prose:
                 disclosed.append(self._risk_item([a]))
         # A flagged risk whose evidence is not in the transcript never vanishes: the worker checks it.
         lost = [unmatched_risk_item(a, problem) for a, problem in self.m.unmatched_risks]
+        screens = self.screening_answers()
+        for screen in screens:  # a possible indicator in the answer to a screen is documented with it
+            answer = screen.evidence[-1]
+            for key, turns in unsure.items():
+                inside = [
+                    t
+                    for t in turns
+                    if all(
+                        self._within(e, answer)
+                        for e in self._carrying([x for a in t for x in self.m.spoken(a)], True)
+                    )
+                ]
+                for turn in inside:
+                    screen.annotation_ids += [a.id for a in turn]
+                    reason = f"possible {key[0]}: accept or reject"
+                    screen.review_reason = "; ".join(r for r in (screen.review_reason, reason) if r)
+                    screen.needs_review = True
+                unsure[key] = [t for t in turns if t not in inside]
         items = []
         for entry in disclosed:
             if isinstance(entry, NoteItem):
@@ -840,7 +871,25 @@ class Prose:
             for n in range(0, len(turns), MAX_POSSIBLE_TURNS):
                 group = [a for turn in turns[n : n + MAX_POSSIBLE_TURNS] for a in turn]
                 items.append(self._risk_item(group, possible=True, claim=False))
-        return [*lost, *items, *denied, *self.screening_answers()]
+        return [*lost, *items, *denied, *screens]
+
+    def _carrying(self, spoken: Sequence[Evidence], possible: bool) -> list[Evidence]:
+        """The sentences of ``spoken`` that carry the risk, and any denial said with them."""
+        limit = MAX_POSSIBLE_SENTENCES if possible else MAX_RISK_SENTENCES
+        trimmed = []
+        for e in spoken:
+            pieces = self._sentences(e, min_words=1)
+            pieces = [x for x in pieces if re.search(r"\w", x.quote)] or [e]
+            carrying = [x for x in pieces if RISK_WORDS.search(x.quote)][:limit]
+            # nothing in the words carries a risk: the first sentence says where the tagger looked
+            trimmed += carrying if carrying else pieces[: 1 if possible else limit]
+        return trimmed
+
+    @staticmethod
+    def _within(e: Evidence, span: Evidence) -> bool:
+        """Whether most of ``e`` (the words a risk rests on) lies inside ``span``."""
+        inside = max(0, min(e.char_end, span.char_end) - max(e.char_start, span.char_start))
+        return e.segment_id == span.segment_id and inside >= 0.8 * max(1, e.char_end - e.char_start)
 
     @staticmethod
     def _risk_what(anns: Sequence[Annotation]) -> str:
@@ -876,38 +925,35 @@ class Prose:
             {(e.segment_id, e.char_start): e for a in anns for e in self.m.spoken(a)}.values(),
             key=lambda e: (e.start, e.char_start),
         )
-        if not denial:  # the sentences that carry the risk, and any denial said with them
-            limit = MAX_POSSIBLE_SENTENCES if possible else MAX_RISK_SENTENCES
-            trimmed = []
-            for e in spoken:
-                pieces = self._sentences(e, min_words=1)
-                pieces = [x for x in pieces if re.search(r"\w", x.quote)] or [e]
-                carrying = [x for x in pieces if RISK_WORDS.search(x.quote)][:limit]
-                # nothing in the words carries a risk: the first sentence says where the tagger looked
-                trimmed += carrying if carrying else pieces[: 1 if possible else limit]
-            spoken = trimmed
+        if not denial:
+            spoken = self._carrying(spoken, possible)
         role = self.m.role(first)
         who = self.who(role, first.speaker)
         reported = [(e, report(e.quote, role, self.pronouns_of(role))) for e in spoken]
         spoken = [e for e, c in reported if re.search(r"\w", c)] or spoken  # "So." reports nothing
         clause = "; ".join(lower_first(c) for _, c in reported if re.search(r"\w", c))
+        question = self.question_before(spoken[0]) if not self.m.notes else None
+        short = len(re.sub(r"(?i)^no+[,.!]\s+(?=.*\b(?:not|never|no|nothing)\b)", "", clause).split()) < 4
+        # "No." or "Not really." says nothing without its question: the question, and the answer
+        # with what followed it ("No. Never. I could never do that to my kids.")
+        # (a disclosure only when the question screened for risk: "Yes." to an offer discloses nothing)
+        asked = question is not None and short and (denial or self._screens(question))
+        if asked:
+            spoken = [question, self._answer_from(question, spoken[0], 2)]
+            answer = f'"{spoken[1].quote}"'
+            said = f'asked "{question.quote}", {who.lower() if who == "Client" else who} answered {answer}'
         if denial:
             clause = re.sub(r"(?i)^no+[,.!]\s+(?=.*\b(?:not|never|no|nothing)\b)", "", clause)
-            question = self.question_before(spoken[0])
-            if len(clause.split()) < 4 and question is not None:  # "No." says nothing without its question
-                said, fuller = spoken[0], self.answer_to(question, sentences=2)
-                if (
-                    fuller is not None
-                    and fuller.segment_id == said.segment_id
-                    and fuller.char_end > said.char_end
-                ):
-                    # "No. Never. I could never do that to my kids." says more than "No."
-                    seg = self.m.transcript.segment(said.segment_id)
-                    spoken = [Evidence.of(seg, min(said.char_start, fuller.char_start), fuller.char_end)]
-                spoken = [question, *spoken]
-                answer = " ".join(f'"{e.quote}"' for e in spoken[1:])
-                text = f'{who} denied {what}: asked "{question.quote}", {who.lower() if who == "Client" else who} answered {answer}.'
+            if asked:
+                text = f"{who} denied {what}: {said}."
             else:
+                if question is not None and self._screens(
+                    question
+                ):  # what the client added: reasons, protective factors
+                    spoken = [self._answer_from(question, spoken[0], 4)]
+                    clause = "; ".join(
+                        lower_first(report(e.quote, role, self.pronouns_of(role))) for e in spoken
+                    )
                 text = f"{who} denied {what}, stating that {clause}."
             extra: list[str] = []
         else:
@@ -923,6 +969,8 @@ class Prose:
             if self.m.notes:  # the worker's own notes say who reported it, in their words
                 notes = "; ".join(clean(e.quote).rstrip(" .!;,") for e in spoken)
                 text = f"{label}: {notes}."
+            elif asked:
+                text = f"{label}: {said}."
             else:
                 text = f"{label}: {who.lower() if who == 'Client' else who} reported that {clause}."
             extra = {
@@ -940,6 +988,18 @@ class Prose:
         if claim:
             self.use(spoken)
         return item
+
+    def _answer_from(self, question: Evidence, said: Evidence, sentences: int) -> Evidence:
+        """``said`` and what follows it in the answer to ``question`` (its first ``sentences`` sentences)."""
+        fuller = self.answer_to(question, sentences=sentences)
+        if fuller is None or fuller.segment_id != said.segment_id or fuller.char_end <= said.char_end:
+            return said
+        seg = self.m.transcript.segment(said.segment_id)
+        return Evidence.of(seg, min(said.char_start, fuller.char_start), fuller.char_end)
+
+    @staticmethod
+    def _screens(question: Evidence) -> bool:
+        return bool(SCREENING.search(question.quote) or REFERS_BACK.search(question.quote))
 
     def question_before(self, ev: Evidence) -> Evidence | None:
         """The last question the worker asked before ``ev`` (in the worker's turn just before it)."""

@@ -314,3 +314,62 @@ def test_a_statement_said_again_later_is_reported_once_citing_both_times():
     heat = [i for s in d.sections for i in s.items if "heat" in i.text]
     assert len(heat) == 1
     assert {e.segment_id for e in heat[0].evidence} == {0, 2}
+
+
+# --- risk screens: the question and the client's answer -------------------------------------------
+
+
+def test_a_short_disclosure_is_documented_with_the_screening_question_it_answers():
+    tr = dialogue(
+        [
+            ("worker", "Have you had any thoughts of killing yourself this month?"),
+            ("client", "Sometimes. Mostly at night when I can't sleep."),
+        ]
+    )
+    d = soap(tr, [tag(tr, "r1", "risk", "suicidal_ideation", 1, "Sometimes.")], pronouns="she/her")
+    [item] = texts(d, "risk")
+    assert item.startswith(
+        'Suicidal ideation: asked "Have you had any thoughts of killing yourself this month?"'
+    )
+    assert "Mostly at night" in item
+
+
+def test_a_denial_keeps_what_the_client_added_to_it():
+    tr = dialogue(
+        [
+            ("worker", "Do you ever think about ending your life?"),
+            ("client", "No, I would not do that. My faith matters to me. And my grandson needs me."),
+        ]
+    )
+    denial = tag(tr, "r1", "risk", "suicidal_ideation", 1, "No, I would not do that.", status="negated")
+    [item] = texts(soap(tr, [denial], pronouns="he/him"), "risk")
+    assert item.startswith("Client denied suicidal ideation, stating that")
+    assert "faith" in item and "grandson needs him" in item
+
+
+def test_substance_use_and_harm_to_others_questions_screen_and_their_answers_are_documented():
+    tr = dialogue(
+        [
+            ("worker", "And alcohol or drugs, how much are you using these days?"),
+            ("client", "A six pack most nights. More on Fridays."),
+            ("worker", "Have you thought about hurting him back?"),
+            ("client", "I'm not going to touch him. I just want to move out."),
+        ]
+    )
+    risk = " ".join(texts(soap(tr, [], pronouns="she/her"), "risk"))
+    assert "six pack most nights" in risk and "not going to touch him" in risk
+
+
+def test_a_question_referring_back_to_the_risk_just_named_screens():
+    tr = dialogue(
+        [
+            (
+                "worker",
+                "Some people who lose a partner have thoughts of wanting to die too. Has anything like that "
+                "come up for you?",
+            ),
+            ("client", "Once or twice, late at night. I would never act on it."),
+        ]
+    )
+    risk = " ".join(texts(soap(tr, [], pronouns="she/her"), "risk"))
+    assert "Has anything like that come up for you?" in risk and "late at night" in risk
