@@ -756,8 +756,15 @@ class Prose:
             unknown = not self.m.notes and any(self.m.role(a) is None for a in anns)
             extra = ["speaker unknown: confirm the worker said this"] if unknown else []
             fallback = f"{title}: {quoted(evidence, self.m.options.max_quotes)}"
-            items.append(self.item(anns, text, fallback, evidence, extra=extra, heading=title))
-            items[-1].fields["kind"] = "intervention"
+            item = self.item(anns, text, fallback, evidence, extra=extra, heading=title)
+            if subtype == "questions":
+                # "Questions." claims no content: how sure the tagger was of each question is not the worker's to check
+                reasons = [
+                    r for r in item.review_reason.split("; ") if r and not r.startswith("low confidence")
+                ]
+                item.review_reason, item.needs_review = "; ".join(reasons), bool(reasons)
+            item.fields["kind"] = "intervention"
+            items.append(item)
         return sorted(items, key=lambda i: min(e.start for e in i.evidence))
 
     def cued_techniques(self) -> dict[str, list[Evidence]]:

@@ -77,7 +77,9 @@ NEGATIONS = frozenset(
     ("not", "n't", "no", "never", "nothing", "none", "nobody", "neither", "nor", "without", "cannot")
 )
 #: Talk that carries no content in a note: hesitations and discourse openers.
-FILLERS = re.compile(r"(?i)\b(?:u+m+|u+h+|uhm|e+r+m*|hmm+|mm+|you know|i mean)\b[,.]?\s*")
+FILLERS = re.compile(
+    r"(?i)\b(?:u+m+|u+h+|uhm|e+r+m*|hmm+|mm+|you know|i mean|honestly|actually|basically|literally)\b[,.]?\s*"
+)
 FALSE_START = re.compile(r"(?i)\b(\w+)-\s+(?=\w)")
 REPEAT = re.compile(r"(?i)\b(\w+)(?:[,]?\s+\1\b)+")
 #: Words that open a turn without adding to it ("So, ...", "Honestly, ...", "Okay, I will ...").

@@ -373,3 +373,15 @@ def test_a_question_referring_back_to_the_risk_just_named_screens():
     )
     risk = " ".join(texts(soap(tr, [], pronouns="she/her"), "risk"))
     assert "Has anything like that come up for you?" in risk and "late at night" in risk
+
+
+def test_discourse_fillers_are_dropped_and_questions_need_no_check():
+    from note_formats.wording import clean
+
+    assert (
+        clean("It was helping, honestly, and I actually went twice.") == "It was helping, and I went twice."
+    )
+    tr = dialogue([("worker", "What happened after that?"), ("client", "I called the landlord again.")])
+    d = soap(tr, [tag(tr, "q1", "intervention", "open_question", 0, confidence=0.3)], pronouns="she/her")
+    [line] = d.section("objective").items
+    assert line.text == "Open question." and not line.needs_review
