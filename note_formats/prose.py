@@ -865,7 +865,7 @@ class Prose:
                 ]
                 for turn in inside:
                     screen.annotation_ids += [a.id for a in turn]
-                    reason = f"possible {key[0]}: accept or reject"
+                    reason = f"possible {key[0]}: decide whether this is current risk"
                     screen.review_reason = "; ".join(r for r in (screen.review_reason, reason) if r)
                     screen.needs_review = True
                 unsure[key] = [t for t in turns if t not in inside]
@@ -950,17 +950,16 @@ class Prose:
             answer = f'"{spoken[1].quote}"'
             said = f'asked "{question.quote}", {who.lower() if who == "Client" else who} answered {answer}'
         if denial:
-            clause = re.sub(r"(?i)^no+[,.!]\s+(?=.*\b(?:not|never|no|nothing)\b)", "", clause)
             if asked:
                 text = f"{who} denied {what}: {said}."
             else:
-                if question is not None and self._screens(
-                    question
-                ):  # what the client added: reasons, protective factors
+                if question is not None and self._screens(question):
+                    # what the client added to the denial: reasons, protective factors
                     spoken = [self._answer_from(question, spoken[0], 4)]
                     clause = "; ".join(
                         lower_first(report(e.quote, role, self.pronouns_of(role))) for e in spoken
                     )
+                clause = re.sub(r"(?i)^no+[,.!]\s+(?=.*\b(?:not|never|no|nothing)\b)", "", clause)
                 text = f"{who} denied {what}, stating that {clause}."
             extra: list[str] = []
         else:
@@ -982,7 +981,7 @@ class Prose:
                 text = f"{label}: {who.lower() if who == 'Client' else who} reported that {clause}."
             extra = {
                 "affirmed": ["risk indicator: confirm and document the response"],
-                "possible": [f"possible risk{unsure}: accept or reject"],
+                "possible": [f"possible risk{unsure}: decide whether this is current risk"],
                 "other_person": ["concerns another person: decide whether it needs a response"],
             }.get(status, [])
         fallback = f"{what.capitalize()}: {quoted(spoken, self.m.options.max_quotes)}"

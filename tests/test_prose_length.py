@@ -109,7 +109,7 @@ def test_possible_indicators_of_one_kind_share_one_line_and_keep_their_words():
     assert "shoved her against the fridge" in item.text and "grabbed her arm" in item.text
     assert "asleep" not in item.text and "money" not in item.text  # the sentences carrying the risk only
     assert set(item.annotation_ids) == {"r1", "r2"}
-    assert item.review_reason == "possible risk (0.40): accept or reject"
+    assert item.review_reason == "possible risk (0.40): decide whether this is current risk"
 
 
 def test_a_bare_no_is_documented_with_the_rest_of_its_answer():
