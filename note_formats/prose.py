@@ -111,9 +111,11 @@ TECHNIQUE_CUES: dict[str, re.Pattern[str]] = {
         r"(?i)\b(?:refer(?:ral)?|connect you|put you in touch|sign you up|the number for|program|advocates?|legal aid|pantry|support group|bereavement group)\b"
     ),
     "affirmation": re.compile(
-        r"(?i)\b(?:took (?:real )?(?:courage|strength)|(?:really |a )?good (?:step|idea|thing|job)|well done|"
+        r"(?i)\b(?:took (?:real |a lot of )?(?:courage|strength|determination|guts|effort)|"
+        r"(?:really |a )?good (?:step|idea|thing|job)|well done|(?:real|great|big) progress|"
         r"I (?:really )?appreciate|that's a lot of work|you did (?:it|that|the)|proud of|that's (?:a )?(?:real|big)|"
-        r"that matters|you've (?:already|been)|you kept|you reached out)\b"
+        r"that matters|you've (?:already|been)|you already|you kept|you reached out|that shows|shows (?:me )?(?:that )?you|"
+        r"that's you \w+ing|on your own)\b"
     ),
     "psychoeducation": re.compile(
         r"(?i)\b(?:(?:a lot of|many|most) (?:people|families|parents|caregivers|teens|teenagers|kids)|"
@@ -127,6 +129,12 @@ TECHNIQUE_CUES: dict[str, re.Pattern[str]] = {
     ),
     "summary": re.compile(r"(?i)\b(?:let me sum up|to sum up|so far (?:you've|we've)|what I'm hearing)\b"),
     "scaling_question": SCALING,
+    # reflections as practice words them: feelings named back, "it sounds like", two sides of ambivalence
+    "complex_reflection": re.compile(
+        r"(?i)\b(?:it sounds like|sounds like you|I'm hearing|what I hear|part of you|"
+        r"you(?:'re| are)? (?:feel|feeling|felt)|angry at|guilty for|scared (?:that|of)|afraid (?:that|of)|"
+        r"that image|keeps coming back|that stuck with you)\b"
+    ),
 }
 #: A worker speaking to several people at once: their task is the members', not the client's.
 GROUP_ADDRESS = re.compile(
@@ -720,7 +728,13 @@ class Prose:
         """
         groups: dict[str, list[Annotation]] = {}
         cued = self.cued_techniques()
-        named = {(e.segment_id, e.char_start, e.char_end) for spans in cued.values() for e in spans}
+        minor = {kind for kinds in MINOR_MOVES.values() for kind in kinds}
+        named = {  # a reflection named from wording leaves the tagger's other readings of the turn standing
+            (e.segment_id, e.char_start, e.char_end)
+            for t, spans in cued.items()
+            if t not in minor
+            for e in spans
+        }
         for ann in self.m.select("intervention", roles=("worker", None)):
             generic = ann.source == "minilm-head"
             if generic and (self.said(ann.evidence) or any(_overlaps(e, named) for e in ann.evidence)):
@@ -730,17 +744,21 @@ class Prose:
             groups.setdefault(subtype, [])
         # the worker's minor moves (questions, reflections) are one line each, not one per kind
         merged: dict[str, list[Annotation]] = {}
-        titles: dict[str, str] = {}
+        kinds_of: dict[str, list[str]] = {}
         for subtype, anns in groups.items():
             move = next((m for m, kinds in MINOR_MOVES.items() if subtype in kinds), subtype)
             merged.setdefault(move, []).extend(anns)
-            titles.setdefault(move, title_of(subtype, INTERVENTION_TITLES, "intervention"))
-            if move != subtype and merged[move] != anns:
-                titles[move] = move.capitalize()
+            kinds_of.setdefault(move, []).append(subtype)
         items = []
         for subtype, anns in merged.items():
-            title = titles[subtype]
-            spans = [e for a in anns for e in self.m.spoken(a)] + cued.get(subtype, [])
+            kinds = kinds_of[subtype]
+            # one kind keeps its own name; several minor moves together are "Questions", "Reflections"
+            title = (
+                title_of(kinds[0], INTERVENTION_TITLES, "intervention")
+                if len(kinds) == 1
+                else subtype.capitalize()
+            )
+            spans = [e for a in anns for e in self.m.spoken(a)] + [e for k in kinds for e in cued.get(k, [])]
             evidence = sorted(
                 {(e.segment_id, e.char_start): e for e in spans}.values(),
                 key=lambda e: (e.start, e.segment_id, e.char_start),

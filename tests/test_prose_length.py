@@ -385,3 +385,17 @@ def test_discourse_fillers_are_dropped_and_questions_need_no_check():
     d = soap(tr, [tag(tr, "q1", "intervention", "open_question", 0, confidence=0.3)], pronouns="she/her")
     [line] = d.section("objective").items
     assert line.text == "Open question." and not line.needs_review
+
+
+def test_affirmations_and_reflections_are_named_from_how_workers_word_them():
+    tr = dialogue(
+        [
+            ("client", "I stopped smoking on my own after the scare in March."),
+            ("worker", "You stopped on your own after one scare. That took real determination."),
+            ("client", "My mother keeps telling me I ruined the holidays."),
+            ("worker", "It sounds like you feel blamed for something that was never yours to fix."),
+        ]
+    )
+    lines = objective(soap(tr, [], pronouns="he/him"))
+    assert "determination" in lines["Affirmation"]
+    assert "Complex reflection" in lines and "something" not in lines["Complex reflection"]
