@@ -763,13 +763,18 @@ class Prose:
                 {(e.segment_id, e.char_start): e for e in spans}.values(),
                 key=lambda e: (e.start, e.segment_id, e.char_start),
             )
-            topics: list[str] = []
-            for e in evidence if subtype != "questions" else []:
-                rated = self._rated(e.quote) if subtype == "scaling_question" else []
-                for t in rated + self._topics(e.quote):
-                    if t.lower() not in (x.lower() for x in topics):
-                        topics.append(t)
-            shown = topics[:MAX_TOPICS]
+            # what each use was about, the best of every use first, so a late use is named too
+            per_use = [
+                (self._rated(e.quote) if subtype == "scaling_question" else []) + self._topics(e.quote)
+                for e in (evidence if subtype != "questions" else [])
+            ]
+            chosen: list[tuple[int, int, str]] = []
+            for rank in range(TOPICS_PER_SPAN + 1):
+                for n, found in enumerate(per_use):
+                    named = {c[2].lower() for c in chosen}
+                    if rank < len(found) and len(chosen) < MAX_TOPICS and found[rank].lower() not in named:
+                        chosen.append((n, rank, found[rank]))
+            shown = [t for _, _, t in sorted(chosen)]
             text = f"{title}: {'; '.join(shown)}." if shown else f"{title}."
             unknown = not self.m.notes and any(self.m.role(a) is None for a in anns)
             extra = ["speaker unknown: confirm the worker said this"] if unknown else []
@@ -831,7 +836,7 @@ class Prose:
             weight = 2 * any(t.pos_ == "PROPN" for t in words) + len(words)
             found.append((weight, chunk.start, chunk[words[0].i - chunk.start :].text))
         best = sorted(found, key=lambda f: -f[0])[:TOPICS_PER_SPAN]
-        return [text for _, _, text in sorted(best, key=lambda f: f[1])]
+        return [text for _, _, text in best]  # the most telling first
 
     # --- risk ------------------------------------------------------------------------------
 

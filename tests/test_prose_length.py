@@ -399,3 +399,31 @@ def test_affirmations_and_reflections_are_named_from_how_workers_word_them():
     lines = objective(soap(tr, [], pronouns="he/him"))
     assert "determination" in lines["Affirmation"]
     assert "Complex reflection" in lines and "something" not in lines["Complex reflection"]
+
+
+def test_an_intervention_line_names_every_use_not_only_the_first():
+    tr = dialogue(
+        [
+            (
+                "worker",
+                "A lot of people find that shift work, noisy neighbours, late caffeine, bright screens and "
+                "irregular meals all disturb sleep.",
+            ),
+            ("client", "That's me."),
+            (
+                "worker",
+                "It's common for night nurses, bus drivers, bakers and security guards to need blackout "
+                "curtains and white noise machines.",
+            ),
+            ("client", "Okay."),
+            (
+                "worker",
+                "A lot of people also find that alcohol, nicotine patches, heavy dinners and evening "
+                "workouts keep the body awake.",
+            ),
+            ("client", "Right."),
+            ("worker", "It's common for grief to come in waves around anniversaries."),
+        ]
+    )
+    line = objective(soap(tr, [], pronouns="he/him"))["Psychoeducation"]
+    assert "grief" in line or "waves" in line or "anniversaries" in line
