@@ -304,6 +304,12 @@ TASK_MARK = re.compile(r"(?i)\b(?:you'll|you will|I'll|I will|we'll|we will|let'
 FUTURE = re.compile(r"(?i)\b(?:I'll|I will|we'll|we will|I'm going to|we're going to|see you|let's|let us)\b")
 
 
+#: A rating on a scale from zero to ten.
+RATING = re.compile(
+    r"(?i)(?:^\W*|\b(?:a|an|like|maybe|about|say|probably|around)\s+)"
+    r"(?:zero|one|two|three|four|five|six|seven|eight|nine|ten|\d{1,2})\b"
+    r"(?!\s+(?:of|more|things?|times?|days?|weeks?|months?|years?|hours?|minutes?|kids?|people))"
+)
 #: The anchors of a scale ("where zero is not at all", "where 10 is the worst").
 ANCHOR = re.compile(r"(?i)where\s+(?:zero|one|five|ten|\d+)\b")
 
@@ -567,6 +573,15 @@ class Prose:
             # the question itself asks it: "Does that sound right?" after a safety plan screens nothing
             seg = self.m.transcript.segment(seg_id)
             q = self.question_in(seg, pattern)
+            if q is None and pattern is SCALING:  # "One to ten, how heavy was this week." asks without a "?"
+                q = next(
+                    (
+                        Evidence.of(seg, x.start_char, x.end_char)
+                        for x in parse(seg.text).sents
+                        if SCALING.search(x.text) and re.search(r"(?i)\b(?:how|where|what)\b", x.text)
+                    ),
+                    None,
+                )
             if pattern is SCREENING:
                 if q is None:  # "... thoughts of not wanting to go on. Has anything like that come up?"
                     q = self.question_in(seg, REFERS_BACK)
@@ -593,12 +608,22 @@ class Prose:
         """A scaling question and the answer to it (the next thing the client said)."""
         items = []
         for anns, q in self.worker_questions(SCALING, "scaling_question"):
+            question = report(asked_part(q.quote), "worker", self.pronouns).rstrip("?")
+            question = question[:1].lower() + question[1:]
+            answers = self.round_answers(q) if self.shared() else []
+            if len(answers) > 1:  # a check-in round: each member's rating, in one line
+                said = "; ".join(f'"{a.quote}"' for a in answers)
+                text = f"Asked {question}, participants answered: {said}."
+                text = text[:1].upper() + text[1:]
+                items.append(
+                    self.item(anns, text, f"Scaling question: {quoted([q, *answers], 6)}", [q, *answers])
+                )
+                self.use(answers)
+                continue
             answer = self.answer_to(q)
             if answer is None or self.said([answer]):
                 continue
             seg = self.m.transcript.segment(answer.segment_id)
-            question = report(asked_part(q.quote), "worker", self.pronouns).rstrip("?")
-            question = question[:1].lower() + question[1:]
             who = self.who(seg.role, seg.speaker)
             text = f'Asked {question}, {who.lower() if who == "Client" else who} answered: "{answer.quote}".'
             text = text[:1].upper() + text[1:]
@@ -606,6 +631,29 @@ class Prose:
             items.append(self.item(anns, text, fallback, [q, answer]))
             self.use([answer])
         return items
+
+    def round_answers(self, question: Evidence) -> list[Evidence]:
+        """In a group or family, each member's rating after a scaling question put to all of them:
+        the first sentence naming a number in each one's first turn after it, until the worker
+        asks the next scaling question."""
+        segs = self.m.transcript.segments
+        at = next((n for n, seg in enumerate(segs) if seg.id == question.segment_id), len(segs))
+        heard: set[str | None] = set()
+        out = []
+        for seg in segs[at + 1 :]:
+            if seg.role == "worker":
+                if SCALING.search(seg.text):
+                    break
+                continue
+            if seg.speaker in heard or seg.role not in ("client", "other"):
+                continue
+            sent = next((x for x in parse(seg.text).sents if RATING.search(x.text.strip())), None)
+            if sent is not None:
+                heard.add(seg.speaker)
+                text = sent.text.strip().rstrip(".!")
+                start = seg.text.index(text, sent.start_char)
+                out.append(Evidence.of(seg, start, start + len(text)))
+        return out
 
     def strength_answers(self) -> list[NoteItem]:
         """The client's answer to a strengths or coping question ("What helped during that month?",

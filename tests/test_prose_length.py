@@ -11,7 +11,7 @@ from note_formats import DraftOptions, build_draft, check_faithfulness, check_gr
 from note_formats.wording import about_someone_else
 from scribe.core.records import Annotation, Evidence, Segment, Speaker, Transcript
 
-SPEAKERS = {"worker": "SPEAKER_00", "client": "SPEAKER_01", "other": "SPEAKER_02"}
+SPEAKERS = {"worker": "SPEAKER_00", "client": "SPEAKER_01", "other": "SPEAKER_02", "member": "SPEAKER_03"}
 
 
 def dialogue(turns: list[tuple[str, str]]) -> Transcript:
@@ -19,10 +19,14 @@ def dialogue(turns: list[tuple[str, str]]) -> Transcript:
     segments, t = [], 2.0
     for i, (role, text) in enumerate(turns):
         seg = Segment(id=i, start=t, end=t + 5.0, text=text, words=_words(text, t, t + 5.0))
-        seg.speaker, seg.role = SPEAKERS[role], role
+        seg.speaker, seg.role = SPEAKERS[role], "client" if role == "member" else role
         segments.append(seg)
         t += 6.0
-    speakers = [Speaker(s, r) for r, s in SPEAKERS.items() if any(g.role == r for g in segments)]
+    speakers = [
+        Speaker(s, "client" if r == "member" else r)
+        for r, s in SPEAKERS.items()
+        if any(g.speaker == s for g in segments)
+    ]
     return Transcript(segments=segments, duration=t, speakers=speakers, source="audio")
 
 
@@ -427,3 +431,21 @@ def test_an_intervention_line_names_every_use_not_only_the_first():
     )
     line = objective(soap(tr, [], pronouns="he/him"))["Psychoeducation"]
     assert "grief" in line or "waves" in line or "anniversaries" in line
+
+
+def test_a_group_check_in_round_reports_each_members_rating():
+    tr = dialogue(
+        [
+            ("worker", "Welcome back. One to ten, how stressful was the week, and one thing that happened."),
+            ("client", "Um, maybe a seven. My car broke down on Monday."),
+            ("member", "I put one of those timers on the stove, like you said."),
+            ("worker", "Good. And for you?"),
+            ("member", "A four. Better than last week."),
+        ]
+    )
+    d = soap(tr, [], session_type="group", pronouns="she/her")
+    [line] = [t for t in texts(d, "subjective") if "participants answered" in t]
+    assert line == (
+        "Asked how stressful was the week, and one thing that happened, participants answered: "
+        '"Um, maybe a seven"; "A four".'
+    )
