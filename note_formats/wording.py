@@ -77,7 +77,9 @@ NEGATIONS = frozenset(
     ("not", "n't", "no", "never", "nothing", "none", "nobody", "neither", "nor", "without", "cannot")
 )
 #: Talk that carries no content in a note: hesitations and discourse openers.
-FILLERS = re.compile(r"(?i)\b(?:u+m+|u+h+|uhm|e+r+m*|hmm+|mm+|you know|i mean)\b[,.]?\s*")
+FILLERS = re.compile(
+    r"(?i)\b(?:u+m+|u+h+|uhm|e+r+m*|hmm+|mm+|you know|i mean|honestly|actually|basically|literally)\b[,.]?\s*"
+)
 FALSE_START = re.compile(r"(?i)\b(\w+)-\s+(?=\w)")
 REPEAT = re.compile(r"(?i)\b(\w+)(?:[,]?\s+\1\b)+")
 #: Words that open a turn without adding to it ("So, ...", "Honestly, ...", "Okay, I will ...").
@@ -317,6 +319,38 @@ def has_subject(text: str) -> bool:
     doc = parse(text)
     sent = next(doc.sents, None)
     return sent is not None and any(t.dep_ in ("nsubj", "nsubjpass", "expl", "csubj") for t in sent)
+
+
+#: Subjects that are the speaker (with others or not): "I", "we".
+FIRST_PERSON = frozenset(("i", "me", "we", "us"))
+#: Subjects that name nobody ("it would be easier if ..."), or the listener: whose act it is stays open.
+OPEN_SUBJECTS = frozenset(
+    ("it", "that", "this", "there", "what", "which", "who", "you", "everyone", "people")
+)
+
+
+def clause_subjects(text: str, words: re.Pattern[str]) -> list[str]:
+    """For each word of ``text`` that ``words`` matches, the subject of its clause, lower case ("" when it
+    has none): the word's own subject, else that of the verb it hangs from ("I think he's using" -> "he")."""
+    out = []
+    for tok in parse(text):
+        if not words.fullmatch(tok.text):
+            continue
+        head, subject = tok, None
+        for _ in range(6):
+            subject = next((c for c in head.children if c.dep_ in ("nsubj", "nsubjpass", "csubj")), None)
+            if subject is not None or head.head is head:
+                break
+            head = head.head
+        out.append(subject.lower_ if subject is not None else "")
+    return out
+
+
+def about_someone_else(text: str, words: re.Pattern[str]) -> bool:
+    """Whether every act of ``words`` in ``text`` is someone else's: its subject is a third person
+    ("he", "my brother", "Adam"), never the speaker ("I", "we") nor left open ("it", none)."""
+    subjects = clause_subjects(text, words)
+    return bool(subjects) and all(s and s not in FIRST_PERSON and s not in OPEN_SUBJECTS for s in subjects)
 
 
 def lower_first(text: str) -> str:

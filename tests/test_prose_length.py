@@ -1,0 +1,451 @@
+"""A draft a worker signs is short: its length rules, and whose risk or task a line is (real spaCy).
+
+Every dialogue here is written for these tests; each rule is checked on its own small session.
+"""
+
+from __future__ import annotations
+
+from note_fixtures import _words
+
+from note_formats import DraftOptions, build_draft, check_faithfulness, check_grounding
+from note_formats.wording import about_someone_else
+from scribe.core.records import Annotation, Evidence, Segment, Speaker, Transcript
+
+SPEAKERS = {"worker": "SPEAKER_00", "client": "SPEAKER_01", "other": "SPEAKER_02", "member": "SPEAKER_03"}
+
+
+def dialogue(turns: list[tuple[str, str]]) -> Transcript:
+    """One segment per (role, text) turn, 5 s each with 1 s gaps."""
+    segments, t = [], 2.0
+    for i, (role, text) in enumerate(turns):
+        seg = Segment(id=i, start=t, end=t + 5.0, text=text, words=_words(text, t, t + 5.0))
+        seg.speaker, seg.role = SPEAKERS[role], "client" if role == "member" else role
+        segments.append(seg)
+        t += 6.0
+    speakers = [
+        Speaker(s, "client" if r == "member" else r)
+        for r, s in SPEAKERS.items()
+        if any(g.speaker == s for g in segments)
+    ]
+    return Transcript(segments=segments, duration=t, speakers=speakers, source="audio")
+
+
+def tag(tr: Transcript, aid: str, label: str, subtype: str, seg_id: int, quote: str | None = None, **kw):
+    seg = tr.segment(seg_id)
+    start = seg.text.index(quote) if quote else 0
+    end = start + len(quote) if quote else len(seg.text)
+    return Annotation(
+        id=aid, label=label, subtype=subtype, text=quote or seg.text, evidence=[Evidence.of(seg, start, end)],
+        speaker=seg.speaker, role=seg.role, source="hand", **kw,
+    )  # fmt: skip
+
+
+def soap(tr: Transcript, anns: list[Annotation], **opts):
+    d = build_draft("soap", tr, anns, DraftOptions(style="prose", **opts))
+    assert check_grounding(d, tr) == [] and check_faithfulness(d, tr) == []
+    return d
+
+
+def texts(d, key: str) -> list[str]:
+    return [i.text for i in d.section(key).items if not i.deleted]
+
+
+# --- whose risk ------------------------------------------------------------------------------
+
+
+def test_who_does_the_risky_act_is_read_from_its_clause():
+    acts = __import__("note_formats.prose", fromlist=["SELF_DIRECTED_ACTS"]).SELF_DIRECTED_ACTS
+    assert about_someone_else("I'm pretty sure my cousin is drinking again.", acts)
+    assert about_someone_else("She told me she wants to kill herself.", acts)
+    assert not about_someone_else("I've been drinking every night since he left.", acts)
+    assert not about_someone_else("It would be easier if I didn't wake up, I think about dying.", acts)
+    assert not about_someone_else("It's been hard.", acts)  # no act at all: nothing to attribute
+
+
+def test_another_persons_risk_is_listed_as_theirs_never_the_clients():
+    tr = dialogue(
+        [
+            ("worker", "How has the week been at home?"),
+            ("client", "Rough. I'm pretty sure my cousin is drinking again, he was slurring on the phone."),
+        ]
+    )
+    risk = tag(tr, "r1", "risk", "substance_crisis", 1, attributes={"certainty": "possible"})
+    d = soap(tr, [risk], pronouns="she/her")
+    [item] = d.section("risk").items
+    assert item.text.startswith("Substance-related crisis concerning another person:")
+    assert item.fields["kind"] == "other_person" and item.needs_review
+    assert "r1" in item.annotation_ids  # listed for the worker to decide, never dropped
+
+
+def test_the_clients_own_risk_stays_the_clients():
+    tr = dialogue(
+        [
+            ("worker", "How has the week been?"),
+            ("client", "I've been drinking every night since my brother moved out."),
+        ]
+    )
+    d = soap(tr, [tag(tr, "r1", "risk", "substance_crisis", 1)], pronouns="he/him")
+    [item] = d.section("risk").items
+    assert item.text.startswith("Substance-related crisis: client reported that he has been drinking")
+    assert "kind" not in item.fields
+
+
+# --- risk lines kept short --------------------------------------------------------------------
+
+
+def test_possible_indicators_of_one_kind_share_one_line_and_keep_their_words():
+    tr = dialogue(
+        [
+            ("worker", "Tell me about the evenings."),
+            ("client", "We argue about money. He shoved me against the fridge once. The kids were asleep."),
+            ("worker", "And since then?"),
+            ("client", "He grabbed my arm last Friday. Then he went out."),
+        ]
+    )
+    maybe = {"certainty": "possible"}
+    anns = [
+        tag(tr, "r1", "risk", "abuse_neglect", 1, attributes=maybe, confidence=0.4),
+        tag(tr, "r2", "risk", "abuse_neglect", 3, attributes=maybe, confidence=0.5),
+    ]
+    d = soap(tr, anns, pronouns="she/her")
+    [item] = d.section("risk").items
+    assert item.text.startswith("Possible abuse or neglect:")
+    assert "shoved her against the fridge" in item.text and "grabbed her arm" in item.text
+    assert "asleep" not in item.text and "money" not in item.text  # the sentences carrying the risk only
+    assert set(item.annotation_ids) == {"r1", "r2"}
+    assert item.review_reason == "possible risk (0.40): decide whether this is current risk"
+
+
+def test_a_bare_no_is_documented_with_the_rest_of_its_answer():
+    tr = dialogue(
+        [
+            ("worker", "Have you ever hurt yourself on purpose?"),
+            ("client", "No. Never. My daughter needs me around."),
+        ]
+    )
+    denial = tag(tr, "r1", "risk", "self_harm", 1, "No.", status="negated")
+    d = soap(tr, [denial], pronouns="she/her")
+    [item] = texts(d, "risk")
+    assert item.startswith("Client denied self-harm: asked")
+    assert "My daughter needs me around" in item  # the answer, not only "No."
+
+
+def test_a_check_in_question_after_a_safety_plan_is_not_a_risk_screen():
+    tr = dialogue(
+        [
+            (
+                "worker",
+                "So your brother keeps the pills at his place, and you call the crisis line if it gets bad. "
+                "Does that sound right?",
+            ),
+            ("client", "Yes, that sounds right to me."),
+        ]
+    )
+    d = soap(tr, [], pronouns="he/him")
+    assert not any("sound right" in t for t in texts(d, "risk"))
+
+
+# --- interventions: one line per technique, named as practice names it --------------------------
+
+
+def objective(d) -> dict[str, str]:
+    return {t.split(":")[0].rstrip("."): t for t in texts(d, "objective")}
+
+
+def test_questions_and_reflections_are_one_line_each():
+    tr = dialogue(
+        [
+            ("worker", "What brings you in today?"),
+            ("client", "My landlord wants me out by the end of the month."),
+            ("worker", "You're worried about losing the apartment. Did he give you anything in writing?"),
+            ("client", "Just a note under the door."),
+            ("worker", "So it was only a note, nothing official, and that scared you."),
+        ]
+    )
+    anns = [
+        tag(tr, "i1", "intervention", "open_question", 0),
+        tag(tr, "i2", "intervention", "simple_reflection", 2, "You're worried about losing the apartment."),
+        tag(tr, "i3", "intervention", "closed_question", 2, "Did he give you anything in writing?"),
+        tag(tr, "i4", "intervention", "complex_reflection", 4),
+    ]
+    lines = objective(soap(tr, anns, pronouns="she/her"))
+    assert set(lines) == {"Questions", "Reflections"}
+    assert lines["Questions"] == "Questions."  # what they asked shows in the answers
+    assert "apartment" in lines["Reflections"] and "note" in lines["Reflections"]
+
+
+def test_an_offer_or_request_put_as_a_question_names_its_technique():
+    tr = dialogue(
+        [
+            ("client", "Honestly I have no idea how to even start looking for a lawyer."),
+            ("worker", "Would it be okay if I put you in touch with the legal aid clinic on Fifth Street?"),
+            ("client", "Yes please."),
+            (
+                "worker",
+                "Would you be willing to have your son lock up the hunting rifle at his place this week?",
+            ),
+        ]
+    )
+    lines = objective(soap(tr, [], pronouns="he/him"))
+    assert "legal aid clinic" in lines["Referral"]
+    assert "hunting rifle" in lines["Safety planning"]
+
+
+def test_psychoeducation_runs_over_the_statements_after_its_cue():
+    tr = dialogue(
+        [
+            ("client", "My heart races and I feel like I'm dying in the grocery store."),
+            (
+                "worker",
+                "Can I share a bit about that? Those are signs of a panic attack. Adrenaline floods in "
+                "and the heartbeat speeds up. The wave usually passes within minutes.",
+            ),
+        ]
+    )
+    line = objective(soap(tr, [], pronouns="she/her"))["Psychoeducation"]
+    assert "Adrenaline" in line and "wave" in line
+
+
+def test_a_scaling_question_is_named_by_what_it_rates_and_its_answer_reads_short():
+    tr = dialogue(
+        [
+            (
+                "worker",
+                "On a scale from zero to ten, where zero is not at all and ten is completely, "
+                "how hopeful do you feel about the move?",
+            ),
+            ("client", "Maybe a five."),
+        ]
+    )
+    d = soap(tr, [], pronouns="they/them")
+    assert "hopeful" in objective(d)["Scaling question (solution-focused)"]
+    [answer] = [t for t in texts(d, "subjective") if t.startswith("Asked")]
+    assert answer == 'Asked how hopeful does the client feel about the move, client answered: "Maybe a five".'
+
+
+# --- plans: whose task, and a task that says what ------------------------------------------------
+
+
+def test_a_task_given_to_the_whole_family_is_theirs_not_the_clients():
+    tr = dialogue(
+        [
+            ("client", "Mornings are the worst, we're always yelling about the bus."),
+            ("other", "It's true, every single morning."),
+            ("worker", "So for this week, you'll both lay out clothes and bags the night before."),
+        ]
+    )
+    d = soap(tr, [], session_type="family", pronouns="he/him")
+    [task] = [i for i in d.section("plan").items if "clothes" in i.text]
+    assert task.text == "For this week, participants will both lay out clothes and bags the night before."
+    assert task.fields["kind"] == "group_task"
+
+
+def test_one_clients_own_task_in_a_family_session_stays_theirs():
+    tr = dialogue(
+        [
+            ("client", "I keep missing the bus because I can't find my shoes."),
+            ("other", "Every day."),
+            ("worker", "So for this week, you'll set an alarm for six thirty."),
+        ]
+    )
+    d = soap(tr, [], session_type="family", pronouns="he/him")
+    [task] = [i for i in d.section("plan").items if "alarm" in i.text]
+    assert (
+        task.text == "For this week, the client will set an alarm for six thirty."
+        and "kind" not in task.fields
+    )
+
+
+def test_a_commitment_that_names_nothing_and_a_recurring_thought_are_not_tasks():
+    tr = dialogue(
+        [
+            ("worker", "Would you think about calling the union rep?"),
+            ("client", "Okay. I'll think on it."),
+            ("client", "Sometimes I think I'll just leave town for good."),
+            ("client", "I'll call the union rep on Monday."),
+        ]
+    )
+    anns = [
+        tag(tr, "c1", "goal", "commitment", 1, "I'll think on it."),
+        tag(tr, "c2", "goal", "commitment", 2),
+        tag(tr, "c3", "goal", "commitment", 3),
+    ]
+    plan = texts(soap(tr, anns, pronouns="she/her"), "plan")
+    assert plan == ["Client will call the union rep on Monday."]
+
+
+# --- the client's report -----------------------------------------------------------------------
+
+
+def test_a_dependent_clause_alone_is_not_reported_without_its_question():
+    tr = dialogue(
+        [
+            ("worker", "When did the pain start?"),
+            ("client", "Before I started the night shifts at the warehouse."),
+            ("client", "I can't lift the boxes at work anymore."),
+        ]
+    )
+    subjective = " ".join(texts(soap(tr, [], pronouns="he/him"), "subjective"))
+    assert "cannot lift the boxes at work" in subjective
+    assert "night shifts" not in subjective
+
+
+def test_the_answer_to_a_strengths_or_coping_question_is_reported_with_it():
+    tr = dialogue(
+        [
+            ("worker", "When the cravings hit after work, what has been helping, even a little?"),
+            (
+                "client",
+                "Calling my sponsor. And walking the dog around the lake. Not going past the liquor store.",
+            ),
+        ]
+    )
+    [line] = [t for t in texts(soap(tr, [], pronouns="he/him"), "subjective") if t.startswith("Asked")]
+    assert line.startswith("Asked what has been helping, even a little, client answered:")
+    assert "walking the dog around the lake" in line
+
+
+def test_a_statement_said_again_later_is_reported_once_citing_both_times():
+    tr = dialogue(
+        [
+            ("client", "The landlord turned off the heat in my apartment last week."),
+            ("worker", "That sounds hard."),
+            ("client", "Like I said, the landlord turned off the heat in the apartment."),
+        ]
+    )
+    anns = [tag(tr, "o1", "observation", "housing", 0), tag(tr, "o2", "observation", "finances", 2)]
+    d = soap(tr, anns, pronouns="she/her")
+    heat = [i for s in d.sections for i in s.items if "heat" in i.text]
+    assert len(heat) == 1
+    assert {e.segment_id for e in heat[0].evidence} == {0, 2}
+
+
+# --- risk screens: the question and the client's answer -------------------------------------------
+
+
+def test_a_short_disclosure_is_documented_with_the_screening_question_it_answers():
+    tr = dialogue(
+        [
+            ("worker", "Have you had any thoughts of killing yourself this month?"),
+            ("client", "Sometimes. Mostly at night when I can't sleep."),
+        ]
+    )
+    d = soap(tr, [tag(tr, "r1", "risk", "suicidal_ideation", 1, "Sometimes.")], pronouns="she/her")
+    [item] = texts(d, "risk")
+    assert item.startswith(
+        'Suicidal ideation: asked "Have you had any thoughts of killing yourself this month?"'
+    )
+    assert "Mostly at night" in item
+
+
+def test_a_denial_keeps_what_the_client_added_to_it():
+    tr = dialogue(
+        [
+            ("worker", "Do you ever think about ending your life?"),
+            ("client", "No, I would not do that. My faith matters to me. And my grandson needs me."),
+        ]
+    )
+    denial = tag(tr, "r1", "risk", "suicidal_ideation", 1, "No, I would not do that.", status="negated")
+    [item] = texts(soap(tr, [denial], pronouns="he/him"), "risk")
+    assert item.startswith("Client denied suicidal ideation, stating that")
+    assert "faith" in item and "grandson needs him" in item
+
+
+def test_substance_use_and_harm_to_others_questions_screen_and_their_answers_are_documented():
+    tr = dialogue(
+        [
+            ("worker", "And alcohol or drugs, how much are you using these days?"),
+            ("client", "A six pack most nights. More on Fridays."),
+            ("worker", "Have you thought about hurting him back?"),
+            ("client", "I'm not going to touch him. I just want to move out."),
+        ]
+    )
+    risk = " ".join(texts(soap(tr, [], pronouns="she/her"), "risk"))
+    assert "six pack most nights" in risk and "not going to touch him" in risk
+
+
+def test_a_question_referring_back_to_the_risk_just_named_screens():
+    tr = dialogue(
+        [
+            (
+                "worker",
+                "Some people who lose a partner have thoughts of wanting to die too. Has anything like that "
+                "come up for you?",
+            ),
+            ("client", "Once or twice, late at night. I would never act on it."),
+        ]
+    )
+    risk = " ".join(texts(soap(tr, [], pronouns="she/her"), "risk"))
+    assert "Has anything like that come up for you?" in risk and "late at night" in risk
+
+
+def test_discourse_fillers_are_dropped_and_questions_need_no_check():
+    from note_formats.wording import clean
+
+    assert (
+        clean("It was helping, honestly, and I actually went twice.") == "It was helping, and I went twice."
+    )
+    tr = dialogue([("worker", "What happened after that?"), ("client", "I called the landlord again.")])
+    d = soap(tr, [tag(tr, "q1", "intervention", "open_question", 0, confidence=0.3)], pronouns="she/her")
+    [line] = d.section("objective").items
+    assert line.text == "Open question." and not line.needs_review
+
+
+def test_affirmations_and_reflections_are_named_from_how_workers_word_them():
+    tr = dialogue(
+        [
+            ("client", "I stopped smoking on my own after the scare in March."),
+            ("worker", "You stopped on your own after one scare. That took real determination."),
+            ("client", "My mother keeps telling me I ruined the holidays."),
+            ("worker", "It sounds like you feel blamed for something that was never yours to fix."),
+        ]
+    )
+    lines = objective(soap(tr, [], pronouns="he/him"))
+    assert "determination" in lines["Affirmation"]
+    assert "Complex reflection" in lines and "something" not in lines["Complex reflection"]
+
+
+def test_an_intervention_line_names_every_use_not_only_the_first():
+    tr = dialogue(
+        [
+            (
+                "worker",
+                "A lot of people find that shift work, noisy neighbours, late caffeine, bright screens and "
+                "irregular meals all disturb sleep.",
+            ),
+            ("client", "That's me."),
+            (
+                "worker",
+                "It's common for night nurses, bus drivers, bakers and security guards to need blackout "
+                "curtains and white noise machines.",
+            ),
+            ("client", "Okay."),
+            (
+                "worker",
+                "A lot of people also find that alcohol, nicotine patches, heavy dinners and evening "
+                "workouts keep the body awake.",
+            ),
+            ("client", "Right."),
+            ("worker", "It's common for grief to come in waves around anniversaries."),
+        ]
+    )
+    line = objective(soap(tr, [], pronouns="he/him"))["Psychoeducation"]
+    assert "grief" in line or "waves" in line or "anniversaries" in line
+
+
+def test_a_group_check_in_round_reports_each_members_rating():
+    tr = dialogue(
+        [
+            ("worker", "Welcome back. One to ten, how stressful was the week, and one thing that happened."),
+            ("client", "Um, maybe a seven. My car broke down on Monday."),
+            ("member", "I put one of those timers on the stove, like you said."),
+            ("worker", "Good. And for you?"),
+            ("member", "A four. Better than last week."),
+        ]
+    )
+    d = soap(tr, [], session_type="group", pronouns="she/her")
+    [line] = [t for t in texts(d, "subjective") if "participants answered" in t]
+    assert line == (
+        "Asked how stressful was the week, and one thing that happened, participants answered: "
+        '"Um, maybe a seven"; "A four".'
+    )
