@@ -411,9 +411,14 @@ def _is_other(tok, conversation: bool) -> bool:
     word = tok.lower_
     if word in OTHERS or word.removesuffix("s") in OTHERS:
         return True
-    if any(c.dep_ == "poss" and c.lower_ not in ("my", "our") for c in tok.children):
-        return True  # "her son", "my sister's boyfriend"
+    own = ("my", "our") if conversation else ("my", "our", "her", "his", "their")
+    if any(c.dep_ == "poss" and c.lower_ not in own for c in tok.children):
+        return True  # "her son", "my sister's boyfriend"; in notes "her" is the client's
     return conversation and word in _THIRD
+
+
+#: The client as the object of a worker's note ("her partner hit her", "he threatened the client").
+_NOTES_CLIENT = {"her", "him", "them", "client", "patient", "pt"}
 
 
 def _about_other(clause: Span, kind: str, conversation: bool) -> str:
@@ -426,9 +431,13 @@ def _about_other(clause: Span, kind: str, conversation: bool) -> str:
         # just "someone else" here: a child at risk is the worker's to assess.
         if words & _FIRST_VICTIM:
             return ""
-        if any(
-            t.lower_ in ("my", "our") and t.dep_ == "poss" and not _is_other(t.head, True) for t in clause
+        # In a worker's notes the client is "her", "him", "them" or "client": "her partner hit her".
+        own = ("my", "our") if conversation else ("my", "our", "her", "his", "their")
+        if not conversation and any(
+            t.lower_ in _NOTES_CLIENT and t.dep_ in ("dobj", "pobj", "nsubjpass", "dative") for t in clause
         ):
+            return ""
+        if any(t.lower_ in own and t.dep_ == "poss" and not _is_other(t.head, conversation) for t in clause):
             return ""  # "he grabs my wrist", "she has my pension card": the speaker's body or things
         victims = [
             t

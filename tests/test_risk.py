@@ -274,3 +274,37 @@ def test_possible_risk_is_shown_as_possible_in_the_draft_and_needs_a_decision(st
     certain = risk_items(Annotation(**{**ann.__dict__, "attributes": {}}))
     assert certain[0].text.startswith("Suicidal ideation" + (" — client said" if style == "quotes" else ""))
     assert not certain[0].text.startswith("Possible")
+
+
+def note_risks(text: str) -> list[Annotation]:
+    from pipelines import tag_text
+
+    return [a for a in tag_text(text)[1] if a.label == "risk"]
+
+
+def test_a_worker_s_plain_report_in_notes_is_not_read_as_risk() -> None:
+    """The classifier learned from clients' words; a worker's third-person account needs a higher bar."""
+    quiet = note_risks(
+        "Met with client for a scheduled session. Client reported sleeping four hours a night.\n\n"
+        "Client reported going to bed at 3am most nights and feeling tired at work."
+    )
+    assert quiet == [], quiet
+    # what the worker writes of risk is still read, and "her" in the notes is the client
+    found = note_risks("Client reported that her boyfriend checks her phone and takes her wages.")
+    assert [(a.subtype, a.status) for a in found] == [("abuse_neglect", "affirmed")]
+    assert [
+        (a.subtype, a.status) for a in note_risks("Client disclosed cutting her forearm two days ago.")
+    ] == [("self_harm", "affirmed")]
+
+
+@pytest.mark.parametrize(
+    ("text", "status"),
+    [
+        ("Her partner hit her on Saturday.", "affirmed"),
+        ("He took her bank card and her pension.", "affirmed"),
+        ("Her friend was raped at a party.", "other_person"),
+    ],
+)
+def test_in_notes_the_client_is_her_or_him(nlp, text: str, status: str) -> None:
+    sent = next(nlp(text).sents)
+    assert clause_status(clauses(sent)[0], sent, "abuse_neglect", conversation=False).status == status
