@@ -295,7 +295,8 @@ def main() -> int:
         minilm.RISK_LOW = args.low
     if args.high is not None:
         minilm.RISK_HIGH = args.high
-    print(f"thresholds: possible >= {minilm.RISK_LOW}, affirmed >= {minilm.RISK_HIGH}")
+    self_low = ", ".join(f"{k} {v}" for k, v in minilm.RISK_LOW_SELF.items())
+    print(f"thresholds: possible >= {minilm.RISK_LOW} ({self_low}), affirmed >= {minilm.RISK_HIGH}")
     t0 = time.perf_counter()
     systems = {"lexicon (before)": build_pipeline(heads=False), "detector": build_pipeline()}
     print(f"pipelines loaded in {time.perf_counter() - t0:.1f} s; {len(items)} items")

@@ -24,8 +24,16 @@ from scribe.core.records import NOTE_SOURCES
 #: Clause-classifier probability of a risk type at which a finding is emitted as *possible* risk
 #: for the worker to decide, and at which it is documented as affirmed (if its scope is certain).
 #: Chosen on the Counsel-Chat development set and AnnoMI client talk (bench/risk.py).
-RISK_LOW = 0.5
+RISK_LOW = 0.7
 RISK_HIGH = 0.98
+#: Risk to the client's own life is kept for review from a lower probability: a missed wish to die
+#: costs most, and suicide screens count any positive answer.
+RISK_LOW_SELF = {"suicidal_ideation": 0.5, "self_harm": 0.5}
+
+
+def low_for(kind: str) -> float:
+    """The probability from which a finding of ``kind`` is kept as possible risk."""
+    return min(RISK_LOW, RISK_LOW_SELF.get(kind, RISK_LOW))
 #: A clause's own probability at which, beside a denied clause of a risky sentence, it is read as
 #: the disclosure.
 RISK_BESIDE = 0.15
@@ -140,7 +148,7 @@ class MiniLMHeads:
             listen = [i for i in live if docs[i]._.scribe_role != "worker"]
             units = [(i, sent, parts) for i in listen for sent, parts in units_of(docs[i])]
             p_sents = self.risk_model.predict([sent.text.strip() for _, sent, _ in units], self.batch_size)
-            risky = p_sents[:, [self._col[k] for k in TYPES]].max(axis=1) >= RISK_LOW
+            risky = (p_sents[:, [self._col[k] for k in TYPES]] >= [low_for(k) for k in TYPES]).any(axis=1)
             # Clauses are read only where the sentence holds a risk: they place it and scope it.
             split = [u for u, hit in zip(units, risky, strict=True) if hit and len(u[2]) > 1]
             clause_texts = [c.text.strip() for _, _, parts in split for c in parts]
@@ -161,10 +169,10 @@ class MiniLMHeads:
         out = []
         span = doc[:]
         conversation = doc._.scribe_source not in NOTE_SOURCES
-        low = RISK_LOW if conversation or not any(_reports(s) for s in doc.sents) else RISK_REPORTED
+        reported = not conversation and any(_reports(s) for s in doc.sents)
         for kind in TYPES:
             score = float(p_doc[self._col[kind]])
-            if kind in found or score < low:
+            if kind in found or score < (RISK_REPORTED if reported else low_for(kind)):
                 continue
             scope = clause_status(span, span, kind, conversation)
             if scope.status == "affirmed":
@@ -184,10 +192,10 @@ class MiniLMHeads:
             # The sentence decides whether the type is there (a clause alone reads out of
             # context: "I just want to walk away"); its clauses decide where and with what status.
             score = float(p_sent[k])
-            if score < (RISK_REPORTED if not conversation and _reports(sent) else RISK_LOW):
+            if score < (RISK_REPORTED if not conversation and _reports(sent) else low_for(kind)):
                 continue
             ranked = sorted(zip(parts, p_parts, strict=True), key=lambda cq: -float(cq[1][k]))
-            carrying = [c for c, q in ranked if q[k] >= RISK_LOW] or [ranked[0][0]]
+            carrying = [c for c, q in ranked if q[k] >= low_for(kind)] or [ranked[0][0]]
             scopes = [(c, clause_status(c, sent, kind, conversation)) for c in carrying]
             best = next((cs for cs in scopes if cs[1].status == "affirmed" and cs[1].certain), None)
             best = best or next((cs for cs in scopes if cs[1].status == "affirmed"), None)

@@ -235,6 +235,7 @@ def test_everyday_counselling_talk_raises_no_risk() -> None:
         "I'd like to get back to the gym and sleep better.",
         "I feel like my life is stuck and nothing ever changes.",
         "I have a glass of wine with dinner most nights.",
+        "I booked the driving course and paid the deposit on Monday.",
     )
     assert [a for a in tag(talk) if a.label == "risk" and a.status == "affirmed"] == []
 

@@ -89,6 +89,21 @@ class Desk:
         return f"{self.url}?token={self.token}"
 
 
+def typed_session(page, client: str, text: str) -> None:
+    """Start a session for ``client`` on the Start tab and give it ``text`` as a typed conversation."""
+    from playwright.sync_api import expect
+
+    page.locator("#client-id input").fill(client)
+    page.locator("#start-session").click()
+    expect(page.locator("#status-line")).to_contain_text(client)
+    page.locator("#tab-capture-button").click()
+    page.locator("#notes textarea").fill(text)
+    page.locator("#use-notes").click()
+    expect(page.locator("#capture-result")).to_contain_text("Done: a typed conversation")
+    # the desk then opens the transcript by itself: go on only after it has
+    expect(page.locator("#transcript-head")).to_be_visible()
+
+
 def unlock(page, desk: Desk) -> None:
     """Open the desk as the worker does and unlock it through the page (a new page is always locked)."""
     from playwright.sync_api import expect
@@ -422,15 +437,7 @@ def test_goals_panel_accepts_a_goal_and_shows_progress_in_the_next_draft_in_chro
 
     def session(text: str) -> None:
         page.locator("#tab-start-button").click()
-        page.locator("#client-id input").fill("C-3101")
-        page.locator("#start-session").click()
-        expect(page.locator("#status-line")).to_contain_text("C-3101")
-        page.locator("#tab-capture-button").click()
-        page.locator("#notes textarea").fill(text)
-        page.locator("#use-notes").click()
-        expect(page.locator("#capture-result")).to_contain_text("Done: a typed conversation")
-        # the desk then opens the transcript by itself: go on to the draft only after it has
-        expect(page.locator("#transcript-head")).to_be_visible()
+        typed_session(page, "C-3101", text)
         page.locator("#tab-draft-button").click()
         expect(page.locator("#goals-panel")).to_be_visible()
 
@@ -556,14 +563,7 @@ def test_a_template_file_is_loaded_drafted_edited_and_exported_in_chromium(
     try:
         unlock(page, desk)
         page.locator("#client-id input").wait_for(state="visible", timeout=60_000)
-        page.locator("#client-id input").fill("C-4410")
-        page.locator("#start-session").click()
-        expect(page.locator("#status-line")).to_contain_text("C-4410")
-        page.locator("#tab-capture-button").click()
-        page.locator("#notes textarea").fill(TEMPLATE_SESSION)
-        page.locator("#use-notes").click()
-        expect(page.locator("#capture-result")).to_contain_text("Done: a typed conversation")
-        expect(page.locator("#transcript-head")).to_be_visible()
+        typed_session(page, "C-4410", TEMPLATE_SESSION)
         # drafting waits for every risk indicator the tagger raised: the worker decides each
         page.locator("#tab-tags-button").click()
         expect(page.locator("#tags-head")).to_contain_text("Tags:")
@@ -591,7 +591,9 @@ def test_a_template_file_is_loaded_drafted_edited_and_exported_in_chromium(
             for t in page.locator('#draft-items [data-testid$="-2"][role=gridcell]').all_inner_texts()
         ]
         row = lines.index("Clinician signature: ________")
-        page.locator(f'#draft-items [data-testid="cell-{row}-2"]').dblclick()
+        signature = page.locator(f'#draft-items [data-testid="cell-{row}-2"]')
+        signature.scroll_into_view_if_needed()  # the last row may sit under the table's lower edge
+        signature.dblclick()
         editor = page.locator("#draft-items textarea, #draft-items input[type=text]").first
         editor.fill(SIGNED)
         editor.press("Enter")
