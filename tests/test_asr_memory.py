@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from scribe.asr.memory import LeanEncoder, LeanVad, lean_vad_model
+from scribe.asr.memory import LeanVad, LeanWhisper, lean_vad_model
 from scribe.audio.decode import load
 
 pytestmark = pytest.mark.slow
@@ -58,15 +58,28 @@ def test_speech_timestamps_go_through_the_lean_vad(tiny, speech: np.ndarray) -> 
     assert spans and all(0 <= s["start"] < s["end"] <= len(speech) for s in spans)
 
 
-def test_lean_encoder_encodes_a_batch_as_one_call_would(tiny, speech: np.ndarray) -> None:
+def test_lean_whisper_encodes_and_decodes_a_batch_as_one_call_would(tiny, speech: np.ndarray) -> None:
     from faster_whisper.audio import pad_or_trim
 
     model = tiny.model
     clips = [speech[i * 16000 * 6 : (i + 1) * 16000 * 6] for i in range(5)]
     features = np.stack([pad_or_trim(model.feature_extractor(c)[..., :-1]) for c in clips])
     want = np.asarray(model.encode(features))
-    lean = LeanEncoder(model, batch=2)
+    lean = LeanWhisper(model, batch=2)
     got = np.asarray(lean.encode(features))
     assert want.shape[:2] == (5, 1500) and got.shape == want.shape
     assert np.array_equal(got, want)
     assert lean.frames_per_second == model.frames_per_second  # the rest is the model's own
+
+    # Beam search two clips at a time: the same tokens, scores and no-speech probabilities.
+    from faster_whisper.tokenizer import Tokenizer
+
+    tokenizer = Tokenizer(model.hf_tokenizer, model.model.is_multilingual, task="transcribe", language="en")
+    prompt = model.get_prompt(tokenizer, [], without_timestamps=True)
+    options = {"beam_size": 5, "max_length": 448, "return_scores": True, "return_no_speech_prob": True}
+    whole = model.model.generate(model.encode(features), [prompt] * 5, **options)
+    parts = lean.model.generate(lean.encode(features), [prompt] * 5, **options)
+    assert len(parts) == 5 and sum(len(r.sequences_ids[0]) for r in whole) > 20  # words were decoded
+    assert [r.sequences_ids for r in parts] == [r.sequences_ids for r in whole]
+    assert [r.scores for r in parts] == [r.scores for r in whole]
+    assert [r.no_speech_prob for r in parts] == [r.no_speech_prob for r in whole]

@@ -2,11 +2,13 @@
 
 Two of faster-whisper's steps hold far more than they need on a long recording:
 
-* The batched decoder encodes its whole batch in one call. Whisper's encoder keeps
-  a 1500 x 1500 attention matrix per head (8 heads in ``base``) per clip: about
-  600 MB for a batch of 8 clips, against 110 MB for 2. Each clip's encoding does not
-  depend on the others in its batch, so ``LeanEncoder`` encodes a batch
-  ``ENCODE_BATCH`` clips at a time and hands the decoder the same encoder output.
+* The batched decoder encodes and decodes its whole batch in one call. Whisper's
+  encoder keeps a 1500 x 1500 attention matrix per head (8 heads in ``base``) per
+  clip, and beam search keeps the cross-attention keys and values of every beam:
+  about 600 MB and 360 MB for a batch of 8 clips, against 110 MB and 60 MB for 2.
+  A clip's encoding and its beam search do not depend on the other clips in the
+  batch, so ``LeanWhisper`` runs both ``SUB_BATCH`` clips at a time. Word alignment
+  stays one call per batch: its word times move by a frame with the batch's make-up.
 * The Silero VAD runs its encoder over up to 10,000 windows of 32 ms per call
   (``faster_whisper.vad.SileroVADModel``): about 170 MB of activations for a
   10-minute stretch. Its LSTM state is carried from one call to the next, so
@@ -22,22 +24,30 @@ from typing import Any
 
 import numpy as np
 
-#: Clips per call of Whisper's encoder (its attention matrices grow with the batch).
-ENCODE_BATCH = 2
+#: Clips per call of Whisper's encoder and beam search (their memory grows with the batch).
+SUB_BATCH = 2
 #: 32 ms windows per call of the VAD's network (64 s of audio).
 VAD_BATCH = 2000
 
 
-class LeanEncoder:
-    """A ``WhisperModel`` whose ``encode`` runs at most ``batch`` clips at a time.
+def _rows(storage, lo: int, hi: int):
+    """Rows ``lo:hi`` of a ``ctranslate2.StorageView`` on the CPU (a view, not a copy)."""
+    import ctranslate2
+
+    return ctranslate2.StorageView.from_array(np.asarray(storage)[lo:hi])
+
+
+class LeanWhisper:
+    """A ``WhisperModel`` that encodes and beam-searches at most ``batch`` clips at a time.
 
     Everything else is the wrapped model's: give this to faster-whisper's
     ``BatchedInferencePipeline`` in place of the model.
     """
 
-    def __init__(self, model: Any, batch: int = ENCODE_BATCH) -> None:
+    def __init__(self, model: Any, batch: int = SUB_BATCH) -> None:
         self._model = model
         self._batch = batch
+        self.model = _LeanGenerator(model.model, batch)
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._model, name)
@@ -55,6 +65,29 @@ class LeanEncoder:
             for i in range(0, len(features), self._batch)
         ]
         return ctranslate2.StorageView.from_array(np.concatenate(parts))
+
+
+class _LeanGenerator:
+    """A ``ctranslate2.models.Whisper`` whose ``generate`` runs ``batch`` clips at a time."""
+
+    def __init__(self, whisper: Any, batch: int) -> None:
+        self._whisper = whisper
+        self._batch = batch
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._whisper, name)
+
+    def generate(self, encoder_output, prompts: list, **options) -> list:
+        n = len(prompts)
+        if n <= self._batch:
+            return self._whisper.generate(encoder_output, prompts, **options)
+        return [
+            result
+            for i in range(0, n, self._batch)
+            for result in self._whisper.generate(
+                _rows(encoder_output, i, i + self._batch), prompts[i : i + self._batch], **options
+            )
+        ]
 
 
 class LeanVad:
