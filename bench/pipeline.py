@@ -123,7 +123,7 @@ def run_cli(model: str, audio: str, command: str) -> dict:
     clock.wrap(workflow, "tag", "tags")
     clock.wrap(workflow, "make_draft", "draft")
     clock.wrap(workflow, "save_session", "store")
-    clock.wrap(note_cli, "_open_store", "store")
+    clock.wrap(note_cli, "open_store_from_env_or_prompt", "store")
     with tempfile.TemporaryDirectory() as tmp:
         os.environ.update(SCRIBE_HOME=tmp, SCRIBE_PASSPHRASE="bench passphrase 1234")
         if command == "note":
