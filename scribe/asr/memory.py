@@ -19,6 +19,7 @@ Both give bit-identical results (``tests/test_asr_memory.py``), at the same spee
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import cache
 from typing import Any
 
@@ -123,17 +124,16 @@ class LeanVad:
         return np.concatenate(outputs, axis=0) if outputs else np.zeros(0, np.float32)
 
 
-@cache
-def _upstream_vad_model():
-    import faster_whisper.vad as fw_vad
-
-    return fw_vad.get_vad_model()
+#: faster-whisper's own loader of the VAD model, kept when ``use_lean_vad`` replaces it.
+_upstream_loader: Callable[[], Any] | None = None
 
 
 @cache
 def lean_vad_model() -> LeanVad:
     """The packaged Silero VAD, loaded once, run in ``VAD_BATCH`` windows per call."""
-    return LeanVad(_upstream_vad_model().session)
+    use_lean_vad()
+    assert _upstream_loader is not None
+    return LeanVad(_upstream_loader().session)
 
 
 def use_lean_vad() -> None:
@@ -142,8 +142,9 @@ def use_lean_vad() -> None:
     ``get_speech_timestamps`` looks its model up through ``faster_whisper.vad.get_vad_model``
     and takes no model argument: that lookup is the one place to put it.
     """
+    global _upstream_loader
     import faster_whisper.vad as fw_vad
 
     if fw_vad.get_vad_model is not lean_vad_model:
-        _upstream_vad_model()  # the original loader, called before it is replaced
+        _upstream_loader = fw_vad.get_vad_model
         fw_vad.get_vad_model = lean_vad_model
