@@ -1,6 +1,6 @@
 """End-to-end speed: bare faster-whisper against `scribe transcribe` and `scribe note`, stage by stage.
 
-    python bench/pipeline.py [--minutes 10,50] [--model base]
+    python bench/pipeline.py [--minutes 10,50] [--model base] [--variants bare-batched,scribe-note]
 
 Generated two-voice sessions (tests/synth.py, espeak-ng; made once and cached in
 /tmp/scribe-bench) are run, in one run, through:
@@ -123,7 +123,7 @@ def run_cli(model: str, audio: str, command: str) -> dict:
     clock.wrap(workflow, "tag", "tags")
     clock.wrap(workflow, "make_draft", "draft")
     clock.wrap(workflow, "save_session", "store")
-    clock.wrap(note_cli, "_open_store", "store")
+    clock.wrap(note_cli, "open_store_from_env_or_prompt", "store")
     with tempfile.TemporaryDirectory() as tmp:
         os.environ.update(SCRIBE_HOME=tmp, SCRIBE_PASSPHRASE="bench passphrase 1234")
         if command == "note":
@@ -200,6 +200,19 @@ def spawn(variant: str, model: str, audio: Path | None) -> dict:
 
 
 STAGES = ("decode", "ASR", "speakers", "tags", "draft", "store", "other")
+VARIANTS = ("bare-sequential", "bare-batched", "scribe-transcribe", "scribe-note")
+
+
+def row(variant: str, r: dict, baseline: dict | None, duration: float) -> str:
+    """One line of the table: time, real-time factor, ratio to bare batched, peak RSS, stages."""
+    if "error" in r:
+        return f"{variant:18} error: {r['error']}"
+    stages = " ".join(f"{r['stages'][s]:8.1f}" if s in r["stages"] else f"{'':8}" for s in STAGES)
+    base = (baseline or {}).get("seconds")
+    ratio = f"{r['seconds'] / base:9.2f}" if base else f"{'-':>9}"
+    return (
+        f"{variant:18} {r['seconds']:8.1f} {r['seconds'] / duration:6.3f} {ratio} {r['rss_mb']:7.0f} {stages}"
+    )
 
 
 def main() -> None:
@@ -208,6 +221,11 @@ def main() -> None:
     )
     parser.add_argument("--minutes", default="10,50")
     parser.add_argument("--model", default="base")
+    parser.add_argument(
+        "--variants",
+        default=",".join(VARIANTS),
+        help="which runs, in this order (bare-batched is the baseline of the ratios): " + ", ".join(VARIANTS),
+    )
     parser.add_argument("--child")
     parser.add_argument("--audio")
     args = parser.parse_args()
@@ -215,6 +233,9 @@ def main() -> None:
         child(args.child, args.model, args.audio)
         return
 
+    variants = [v.strip() for v in args.variants.split(",") if v.strip()]
+    if unknown := [v for v in variants if v not in VARIANTS]:
+        sys.exit(f"unknown variant {unknown[0]!r}: choose from {', '.join(VARIANTS)}")
     import synth
 
     if not synth.have_espeak():
@@ -226,28 +247,28 @@ def main() -> None:
     else:
         parts = ", ".join(f"{k} {v:.1f} s" for k, v in cold["stages"].items())
         print(f"Cold start: {cold['seconds']:.1f} s ({parts}); peak RSS {cold['rss_mb']:.0f} MB")
-    variants = ("bare-sequential", "bare-batched", "scribe-transcribe", "scribe-note")
+    print(f"Load average at the start: {' '.join(f'{x:.1f}' for x in os.getloadavg())}", flush=True)
     for minutes in [float(m) for m in args.minutes.split(",")]:
         audio = session_file(minutes)
         duration = minutes * 60.0
-        results = {v: spawn(v, args.model, audio) for v in variants}
-        base = results["bare-batched"].get("seconds")
         print(f"\n== {minutes:g}-minute generated session ({audio}) ==")
         print(
             f"{'variant':18} {'seconds':>8} {'RTF':>6} {'x batched':>9} {'RSS MB':>7} "
-            + " ".join(f"{s:>8}" for s in STAGES)
+            + " ".join(f"{s:>8}" for s in STAGES),
+            flush=True,
         )
+        # Each row is printed as its run ends (a 50-minute session takes a while); its ratio
+        # once the baseline has run, and the rows before it again with theirs at the end.
+        results: dict[str, dict] = {}
         for v in variants:
-            r = results[v]
-            if "error" in r:
-                print(f"{v:18} error: {r['error']}")
-                continue
-            stages = " ".join(f"{r['stages'][s]:8.1f}" if s in r["stages"] else f"{'':8}" for s in STAGES)
-            ratio = r["seconds"] / base if base else float("nan")
-            print(
-                f"{v:18} {r['seconds']:8.1f} {r['seconds'] / duration:6.3f} {ratio:9.2f} {r['rss_mb']:7.0f} {stages}"
-            )
-        note = results["scribe-note"]
+            results[v] = spawn(v, args.model, audio)
+            print(row(v, results[v], results.get("bare-batched"), duration), flush=True)
+        base = results.get("bare-batched", {}).get("seconds")
+        if base and variants[0] != "bare-batched":
+            print("with the ratios:")
+            for v in variants[: variants.index("bare-batched")]:
+                print(row(v, results[v], results["bare-batched"], duration))
+        note = results.get("scribe-note", {"error": "not run"})
         if "error" not in note and base:
             ratio = note["seconds"] / base
             print(
@@ -265,6 +286,7 @@ def main() -> None:
         "\nseconds exclude model loads (cold start above); stages are exclusive: 'other' is the rest of the "
         "command (argument parsing, writing the output). Bare runs time faster-whisper's own decoding inside."
     )
+    print(f"Load average at the end: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
 
 
 if __name__ == "__main__":

@@ -64,6 +64,22 @@ def test_embeddings_match_resemblyzers(ref):
     assert float(got[0] @ got[2]) < 0.95
 
 
+def test_batches_side_by_side_give_the_same_embeddings(ref, monkeypatch):
+    """Windows split into many small batches run on two threads: each embedding as alone, in order."""
+    from scribe.speakers import voices
+
+    mel = ref["mel"] * ref["gain"]
+    spans = [tuple(int(v) for v in s) for s in ref["spans"]]
+    spans += [(lo, min(lo + 40 + lo % 120, len(mel))) for lo in range(0, len(mel) - 40, 37)]
+    monkeypatch.setattr(voices, "EMBED_THREADS", 1)
+    one = embed_windows(mel, spans, batch=3)
+    monkeypatch.setattr(voices, "EMBED_THREADS", 2)
+    two = embed_windows(mel, spans, batch=3)
+    assert len(np.unique(np.round(one, 3), axis=0)) > len(spans) // 2  # the windows' embeddings differ
+    np.testing.assert_allclose(two, one, rtol=0, atol=1e-6)
+    assert np.abs(two[: len(ref["embeddings"])] - ref["embeddings"]).max() < TOLERANCE
+
+
 def test_bad_input_and_damaged_weights(tmp_path):
     enc = voice_encoder.load_encoder()
     with pytest.raises(ValueError, match="mel windows"):

@@ -18,8 +18,9 @@ twice as fast on two cores. The batched decoder has no temperature fallback and
 no no-speech skip, so each clip is checked as whisper checks a window, and a clip
 whose text is repetitive or whose decoding is unsure is decoded again alone with
 every guard above (see ``Transcriber.transcribe_batched``). Clips never span a
-silence longer than the hallucination threshold. Live recording and dictation
-go one window at a time (``transcribe_array``).
+silence longer than the hallucination threshold. A batch is encoded and decoded,
+and the VAD run, a few clips at a time, in bounded memory (``scribe.asr.memory``).
+Live recording and dictation go one window at a time (``transcribe_array``).
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from pathlib import Path
 
 import numpy as np
 
+from scribe.asr.memory import LeanWhisper, use_lean_vad
 from scribe.asr.models import resolve_model
 from scribe.audio import decode as audio_io
 from scribe.core.errors import ModelError, NoSpeechError
@@ -222,6 +224,7 @@ class Transcriber:
         self.settings = replace(settings, model=name, model_path=str(path))
         self.model = load_whisper(str(path), self.settings.compute_type, self.settings.cpu_threads)
         self._batched = None
+        use_lean_vad()
 
     def whisper_options(self) -> dict:
         """The keyword options passed to faster-whisper, derived from the settings (one place)."""
@@ -266,7 +269,7 @@ class Transcriber:
         if not clips:
             return
         if self._batched is None:
-            self._batched = BatchedInferencePipeline(self.model)
+            self._batched = BatchedInferencePipeline(LeanWhisper(self.model))
         options = self.whisper_options()
         for key in ("condition_on_previous_text", "hallucination_silence_threshold", "vad_filter"):
             options.pop(key)  # none of these applies to independent clips

@@ -9,7 +9,9 @@ package, so nothing is downloaded and no torch is needed.
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -41,6 +43,8 @@ MAX_LINKAGE = 3000
 SAME_VOICE = 0.855
 #: Windows per forward pass of the encoder (larger batches measured no faster per window).
 EMBED_BATCH = 64
+#: Forward passes run side by side (one per core, on the two-core machines this is built for).
+EMBED_THREADS = max(1, min(2, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 2))
 
 
 # --- audio features ------------------------------------------------------------
@@ -194,16 +198,28 @@ def embed_windows(mel: np.ndarray, spans: list[tuple[int, int]], batch: int = EM
     """
     encoder = load_encoder()
     out = np.zeros((len(spans), EMBEDDING_SIZE), dtype=np.float32)
-    # One BLAS thread: each LSTM step is a small product, and on a busy 2-core machine a
-    # second thread spin-waits more than it helps (bench/diarize.py).
+
+    def embed_batch(i: int) -> None:
+        part = spans[i : i + batch]
+        x = np.zeros((len(part), WINDOW_FRAMES, N_MELS), dtype=np.float32)
+        for j, (lo, hi) in enumerate(part):
+            reps = -(-WINDOW_FRAMES // (hi - lo))
+            x[j] = np.tile(mel[lo:hi], (reps, 1))[-WINDOW_FRAMES:]
+        out[i : i + len(part)] = encoder(x)
+
+    starts = range(0, len(spans), batch)
+    # One BLAS thread per product: each LSTM step is a small product, and a second BLAS
+    # thread spin-waits more than it helps (bench/diarize.py). The cores are used instead
+    # by running whole batches side by side (numpy releases the GIL inside each step's
+    # products and element-wise ops); a window's embedding is the same whichever batch runs it.
+    workers = min(EMBED_THREADS, len(starts))
     with _one_blas_thread():
-        for i in range(0, len(spans), batch):
-            part = spans[i : i + batch]
-            x = np.zeros((len(part), WINDOW_FRAMES, N_MELS), dtype=np.float32)
-            for j, (lo, hi) in enumerate(part):
-                reps = -(-WINDOW_FRAMES // (hi - lo))
-                x[j] = np.tile(mel[lo:hi], (reps, 1))[-WINDOW_FRAMES:]
-            out[i : i + len(part)] = encoder(x)
+        if workers <= 1:
+            for i in starts:
+                embed_batch(i)
+        else:
+            with ThreadPoolExecutor(workers) as pool:
+                list(pool.map(embed_batch, starts))
     return out
 
 
