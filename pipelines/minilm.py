@@ -34,6 +34,8 @@ RISK_LOW_SELF = {"suicidal_ideation": 0.5, "self_harm": 0.5}
 def low_for(kind: str) -> float:
     """The probability from which a finding of ``kind`` is kept as possible risk."""
     return min(RISK_LOW, RISK_LOW_SELF.get(kind, RISK_LOW))
+
+
 #: A clause's own probability at which, beside a denied clause of a risky sentence, it is read as
 #: the disclosure.
 RISK_BESIDE = 0.15

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from spacy.tokens import Doc, Span
 
 from pipelines.components import SPANS_KEY, attrs_of, is_question, sentence_of
-from pipelines.risk import _GOES_ON, _RESOLVED, Scope, clause_status, clauses
+from pipelines.risk import Scope, clause_status, clauses, goes_on
 from pipelines.taxonomy import CHANGE_TALK, Taxonomy
 from scribe.core.records import NOTE_SOURCES, Annotation, Evidence, Segment, Transcript
 
@@ -447,11 +447,9 @@ def _rescope_risk(span: Span, status: str, conversation: bool) -> Scope:
     the subject is ("my father died by suicide").
     """
     kind = span.id_.split(".", 1)[1]
-    if status == "historical":
-        sent = sentence_of(span)
-        if _GOES_ON.search(sent.text) and not _RESOLVED.search(sent.text):
-            # "I used to cut myself, and I really want to again": past, and not over
-            return Scope("affirmed", False, "began in the past and goes on; check")
+    if status == "historical" and goes_on(sentence_of(span)):
+        # "I used to cut myself, and I really want to again": past, and not over
+        return Scope("affirmed", False, "began in the past and goes on; check")
     if status != "affirmed":
         return Scope(status, True)
     scored = span.doc._.scribe_risk_sents or []

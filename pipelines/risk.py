@@ -306,50 +306,50 @@ class Scope:
     note: str = ""
 
 
-#: Abuse and neglect are often told with a negation ("I'm not allowed to see my sister", "the kids
-#: go without dinner"): only a negated act of harm denies them ("he has never hit me").
-_DENIED_HARM = re.compile(
-    r"(?:\b(?:not|never|no|nobody|no one|denie[sd]|deny|denying)|n't)\W+(?:\w+\W+){0,3}?(?:hit|hits|hurt|hurts|harm|abuse[sd]?|abusive|beat|"
-    r"beats|touch(?:ed|es)?|threaten(?:s|ed)?|push(?:ed|es)?|slap(?:ped|s)?|kick(?:ed|s)?|choke[sd]?|laid a hand|"
-    r"lay a hand|force[sd]?|rape[sd]?|bull(?:y|ied|ies)|scare[sd]?|afraid)\b",
-    re.I,
-)
-#: A negation denies self-harm, suicide, violence or use only when it governs the act (or "do it",
-#: "act on it"): "I'd never actually do it" and "I don't cut" deny; "I don't let myself eat",
-#: "I haven't decided when" and "I won't need it where I'm going" say the act, they deny nothing.
+#: The words that negate (a note's "Client denied / denies ..." among them), as a regex prefix.
+_NEGATOR = r"(?:\b(?:not|never|no|nobody|no one|nothing|denie[sd]|deny|denying)|n't)\W+"
+#: The acts a negation must govern to deny a risk, or their pro-forms ("do it", "act on it").
 _DO_IT = r"do (?:it|that|this|anything|something|owt|nothing)|act on|go through with|"
+
+
+def _denial(acts: str, reach: int = 4, pro_forms: bool = True) -> re.Pattern[str]:
+    """A negation followed, within ``reach`` words, by one of ``acts`` (or a pro-form of the act)."""
+    return re.compile(
+        _NEGATOR + rf"(?:\w+\W+){{0,{reach}}}?(?:" + (_DO_IT if pro_forms else "") + acts + r")\b", re.I
+    )
+
+
+#: A negation denies a risk only when it governs the act: "I'd never actually do it", "I don't cut"
+#: and "he has never hit me" deny; "I don't let myself eat", "I haven't decided when", "I won't need
+#: it where I'm going" say the act. Abuse and neglect are often told with a negation ("I'm not
+#: allowed to see my sister", "the kids go without dinner"): only a negated act of harm denies them.
 _DENIED_ACT = {
-    "suicidal_ideation": re.compile(
-        r"(?:\b(?:not|never|no|nobody|no one|nothing|denie[sd]|deny|denying)|n't)\W+(?:\w+\W+){0,4}?(?:"
-        + _DO_IT
-        + r"suicid\w*|kill|killing|die|dying|dead|end (?:it|my life|things|everything)|take my (?:own )?life|"
+    "suicidal_ideation": _denial(
+        r"suicid\w*|kill|killing|die|dying|dead|end (?:it|my life|things|everything)|take my (?:own )?life|"
         r"hurt(?:ing)? myself|harm(?:ing)? myself|thought|thoughts|think|thinking|plan|plans|planned|intend|"
-        r"want(?:ed)? to die|wish(?:ed)?)\b",
-        re.I,
+        r"want(?:ed)? to die|wish(?:ed)?"
     ),
-    "self_harm": re.compile(
-        r"(?:\b(?:not|never|no|nobody|no one|nothing|denie[sd]|deny|denying)|n't)\W+(?:\w+\W+){0,4}?(?:"
-        + _DO_IT
-        + r"cut|cuts|cutting|self[- ]?harm\w*|hurt(?:ing)? myself|harm(?:ing)? myself|burn\w*|"
+    "self_harm": _denial(
+        r"cut|cuts|cutting|self[- ]?harm\w*|hurt(?:ing)? myself|harm(?:ing)? myself|burn\w*|"
         r"hit(?:ting)? myself|scratch\w*|pick\w*|purg\w*|(?:make|made) myself (?:sick|throw up)|"
-        r"bang\w*|punch\w*|starv\w*)\b",
-        re.I,
+        r"bang\w*|punch\w*|starv\w*"
     ),
-    "harm_to_others": re.compile(
-        r"(?:\b(?:not|never|no|nobody|no one|nothing|denie[sd]|deny|denying)|n't)\W+(?:\w+\W+){0,4}?(?:"
-        + _DO_IT
-        + r"hurt|hurting|harm|harming|kill|killing|hit|hitting|touch|stab\w*|shoot\w*|attack\w*|punch\w*|"
+    "harm_to_others": _denial(
+        r"hurt|hurting|harm|harming|kill|killing|hit|hitting|touch|stab\w*|shoot\w*|attack\w*|punch\w*|"
         r"beat|beating|lay a hand|laid a hand|(?:put|lay|laid) (?:my |a )?(?:hands?|finger) on|violent|"
         r"threaten\w*|go after|get (?:him|her|them)|(?:own|have|got|carry|keep) (?:a |any )?(?:weapons?|guns?|"
-        r"knife|knives|blade))\b",
-        re.I,
+        r"knife|knives|blade)"
     ),
-    "substance_crisis": re.compile(
-        r"(?:\b(?:not|never|no|nobody|no one|nothing|denie[sd]|deny|denying)|n't)\W+(?:\w+\W+){0,4}?(?:"
-        + _DO_IT
-        + r"drink\w*|drank|drunk|use|used|using|take|taking|took|smok\w*|high|pills?|drugs?|touch(?:ed)? "
-        r"(?:it|the stuff|a drop)|relaps\w*|a problem)\b",
-        re.I,
+    "abuse_neglect": _denial(
+        r"hit|hits|hurt|hurts|harm|abuse[sd]?|abusive|beat|beats|touch(?:ed|es)?|threaten(?:s|ed)?|"
+        r"push(?:ed|es)?|slap(?:ped|s)?|kick(?:ed|s)?|choke[sd]?|laid a hand|lay a hand|force[sd]?|rape[sd]?|"
+        r"bull(?:y|ied|ies)|scare[sd]?|afraid",
+        reach=3,
+        pro_forms=False,
+    ),
+    "substance_crisis": _denial(
+        r"drink\w*|drank|drunk|use|used|using|take|taking|took|smok\w*|high|pills?|drugs?|touch(?:ed)? "
+        r"(?:it|the stuff|a drop)|relaps\w*|a problem"
     ),
 }
 #: A negated clause this short is a denial whatever it names ("No, never.", "Not really.").
@@ -389,12 +389,15 @@ def _negated(clause: Span) -> bool:
     return found
 
 
+def goes_on(sentence: Span) -> bool:
+    """Whether a sentence says a past risk has not stopped ("I used to cut, and I want to again")."""
+    return bool(_GOES_ON.search(sentence.text)) and not _RESOLVED.search(sentence.text)
+
+
 def _denies(clause: Span, kind: str) -> bool:
     """Whether a negated clause denies risk of type ``kind`` (not merely holds a negation)."""
     if sum(t.is_alpha for t in clause) <= _SHORT_DENIAL:
         return True
-    if kind == "abuse_neglect":
-        return bool(_DENIED_HARM.search(clause.text))
     return bool(_DENIED_ACT[kind].search(clause.text))
 
 
@@ -476,7 +479,7 @@ def clause_status(clause: Span, sentence: Span, kind: str, conversation: bool = 
     past = _PAST_ONLY.search(text)
     resolved = _RESOLVED.search(sentence.text)
     if (past or resolved) and not current:
-        if not resolved and _GOES_ON.search(sentence.text):
+        if goes_on(sentence):
             # "hurt me in the past, and some continue to do so": past, and not over
             return Scope("affirmed", False, "began in the past and goes on; check")
         return Scope("historical", True, f"past: {(past or resolved).group(0)}")
