@@ -104,6 +104,18 @@ def typed_session(page, client: str, text: str) -> None:
     expect(page.locator("#transcript-head")).to_be_visible()
 
 
+def export_docx(page, folder: Path) -> Path:
+    """Export the draft as DOCX from the Draft tab and save the download in ``folder``."""
+    page.locator("#export-docx").click()
+    link = page.locator("#download a").first
+    link.wait_for()
+    with page.expect_download() as download:
+        link.click()
+    path = folder / download.value.suggested_filename
+    download.value.save_as(path)
+    return path
+
+
 def unlock(page, desk: Desk) -> None:
     """Open the desk as the worker does and unlock it through the page (a new page is always locked)."""
     from playwright.sync_api import expect
@@ -330,13 +342,7 @@ def test_upload_review_edit_export_in_chromium(
         shot("08-draft-edited-evidence")
 
         # Export DOCX and read the downloaded file.
-        page.locator("#export-docx").click()
-        link = page.locator("#download a").first
-        link.wait_for()
-        with page.expect_download() as download:
-            link.click()
-        docx_path = tmp_path / download.value.suggested_filename
-        download.value.save_as(docx_path)
+        docx_path = export_docx(page, tmp_path)
         expect(page.locator("#copy-text textarea")).to_have_value(re.compile(re.escape(EDITED)))
         shot("09-export")
 
@@ -600,13 +606,7 @@ def test_a_template_file_is_loaded_drafted_edited_and_exported_in_chromium(
         expect(page.locator("#draft-message")).to_contain_text("Saved your wording")
         expect(page.locator(f'#draft-items [data-testid="cell-{row}-4"]')).to_contain_text("yours")
 
-        page.locator("#export-docx").click()
-        link = page.locator("#download a").first
-        link.wait_for()
-        with page.expect_download() as download:
-            link.click()
-        docx_path = tmp_path / download.value.suggested_filename
-        download.value.save_as(docx_path)
+        docx_path = export_docx(page, tmp_path)
         page.screenshot(path=str(ARTIFACTS / "13-template-exported.png"), full_page=True)
     except Exception:
         page.screenshot(path=str(ARTIFACTS / "failure-template.png"), full_page=True)
