@@ -18,6 +18,16 @@ GOAL_QUOTE = "I want to find a job where I am not so anxious every morning."
 DENIAL_QUOTE = "No, I have never thought about killing myself."
 HOMEWORK_QUOTE = "apply to two jobs and write down how you sleep each night"
 REFERRAL_QUOTE = "refer you to the employment support program"
+
+#: A second session of a client whose goal is to get their driving licence back: a step taken, a
+#: barrier, and a turn about something else.
+LICENCE_SECOND_SESSION = """Worker: How did the week go with the licence?
+Client: I booked the driving course and paid the deposit on Monday.
+Worker: And the lessons?
+Client: I missed the first class because I had nobody to watch my son.
+Worker: How is your neighbour doing?
+Client: She repainted her kitchen, it looks lovely.
+"""
 FOLLOW_UP_QUOTE = "See you next Tuesday."
 CLIENT_TRAP_QUOTE = "I just feel overwhelmed."
 #: Interventions the worker used (subtypes), and the one tagged on client speech.

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 import yaml
 from click.testing import CliRunner
+from note_fixtures import LICENCE_SECOND_SESSION as SECOND
 
 from note_formats import DraftOptions, build_draft, check_grounding
 from note_formats.goal_progress import HOST_SECTIONS
@@ -28,13 +29,6 @@ FIRST = """Worker: What would you like to be different by the summer?
 Client: I want to get my driving licence back by the summer. Without it I can't get to work.
 Worker: And at home?
 Client: I want to stop shouting at my son when I get in.
-"""
-SECOND = """Worker: How did the week go with the licence?
-Client: I booked the driving course and paid the deposit on Monday.
-Worker: And the lessons?
-Client: I missed the first class because I had nobody to watch my son.
-Worker: How is your neighbour doing?
-Client: She repainted her kitchen, it looks lovely.
 """
 
 

@@ -24,6 +24,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from note_fixtures import LICENCE_SECOND_SESSION
 
 ROOT = Path(__file__).resolve().parents[1]
 GUARD = Path(__file__).parent / "netguard"
@@ -421,13 +422,6 @@ Client: I want to get my driving licence back by the summer. Without it I can't 
 Worker: And at home?
 Client: I want to spend more evenings at home with my son.
 """
-GOAL_SECOND = """Worker: How did the week go with the licence?
-Client: I booked the driving course and paid the deposit on Monday.
-Worker: And the lessons?
-Client: I missed the first class because I had nobody to watch my son.
-Worker: How is your neighbour doing?
-Client: She repainted her kitchen, it looks lovely.
-"""
 
 
 def test_goals_panel_accepts_a_goal_and_shows_progress_in_the_next_draft_in_chromium(
@@ -465,7 +459,7 @@ def test_goals_panel_accepts_a_goal_and_shows_progress_in_the_next_draft_in_chro
         )
         page.screenshot(path=str(ARTIFACTS / "12-goal-accepted.png"), full_page=True)
 
-        session(GOAL_SECOND)
+        session(LICENCE_SECOND_SESSION)
         expect(page.locator("#copy-text textarea")).to_have_value(
             re.compile(
                 re.escape("Goal stated")
