@@ -41,6 +41,15 @@ def low_for(kind: str) -> float:
 RISK_BESIDE = 0.15
 
 
+_CONTRAST = {"but", "though", "although", "yet", "except", "however"}
+
+
+def _turns_from(clause, denied_at: int) -> bool:
+    """Whether ``clause`` comes after the denial at token ``denied_at`` and opens with "but"."""
+    head = [t for t in clause if not t.is_punct][:2]
+    return clause.start > denied_at and any(t.lower_ in _CONTRAST for t in head)
+
+
 @Language.factory(
     "scribe_minilm",
     default_config={"heads_path": "", "batch_size": 32, "risk": True},
@@ -203,11 +212,20 @@ class MiniLMHeads:
             best = best or next((cs for cs in scopes if cs[1].status == "affirmed"), None)
             if best is None and len(parts) > 1:
                 # A denial beside a disclosure: the disclosure wins ("I'd never do it, but I think
-                # about not being here every day"), even when its clause alone reads weaker.
+                # about not being here every day"), even when its clause alone reads weaker. A
+                # clause that turns from a denial with "but" is read whatever it scores alone:
+                # "I'm not suicidal, but ..." is how a disclosure is most often introduced, and
+                # the clause on its own has lost what "it" refers to.
+                denied_at = (
+                    min(c.start for c, sc in scopes if sc.status == "negated")
+                    if any(sc.status == "negated" for _, sc in scopes)
+                    else None
+                )
                 beside = [
                     (c, clause_status(c, sent, kind, conversation))
                     for c, q in ranked
-                    if c not in carrying and q[k] >= RISK_BESIDE
+                    if c not in carrying
+                    and (q[k] >= RISK_BESIDE or (denied_at is not None and _turns_from(c, denied_at)))
                 ]
                 best = next(
                     (
@@ -219,6 +237,11 @@ class MiniLMHeads:
                 )
             clause, scope = best or scopes[0]
             quote = clause if scope.status == "affirmed" and len(parts) > 1 else sent
+            if quote is clause:
+                # The evidence spans every clause that carries the risk as current, so that "He
+                # slapped me, and ever since, he hurts me when we fight" cites both.
+                also = [c for c, sc in scopes if sc.status == "affirmed"] + [clause]
+                quote = sent.doc[min(c.start for c in also) : max(c.end for c in also)]
             out.append(
                 RiskFinding(
                     kind,

@@ -223,9 +223,40 @@ def test_a_clause_beside_a_denial_is_the_disclosure_even_when_it_reads_weaker_al
     found = heads._risk(doc, sent, parts, probs(0.99), [probs(0.9), probs(RISK_BESIDE + 0.1)])
     assert [(f.subtype, f.status, f.certain) for f in found] == [("suicidal_ideation", "affirmed", False)]
     assert doc.text[found[0].start_char : found[0].end_char].strip() == parts[1].text.strip()
-    # below the floor, the sentence's own denial stands
+    # a clause that turns from the denial with "but" is kept whatever it scores alone
+    found = heads._risk(doc, sent, parts, probs(0.99), [probs(0.9), probs(0.0)])
+    assert [(f.status, f.certain) for f in found] == [("affirmed", False)]
+    # without the turn and below the floor, the sentence's own denial stands
+    doc = nlp("I'd never go through with it, for my dad's sake, and I tell him that every week.")
+    doc._.scribe_risk_sents = []
+    sent = next(doc.sents)
+    parts = clauses(sent)
+    assert len(parts) == 2
     found = heads._risk(doc, sent, parts, probs(0.99), [probs(0.9), probs(RISK_BESIDE / 2)])
     assert [f.status for f in found] == ["negated"]
+
+
+def test_the_evidence_spans_every_clause_that_carries_the_risk(nlp) -> None:
+    from pipelines.minilm import MiniLMHeads
+
+    heads = object.__new__(MiniLMHeads)
+    heads._col = {kind: k for k, kind in enumerate(CLASSES)}
+    doc = nlp("He slapped me last week, and ever since then he shoves me whenever we argue.")
+    doc._.scribe_risk_sents = []
+    sent = next(doc.sents)
+    parts = clauses(sent)
+    assert len(parts) >= 2
+    p = np.zeros(len(CLASSES), dtype=np.float32)
+    p[heads._col["abuse_neglect"]] = 0.99
+    none = np.zeros(len(CLASSES), dtype=np.float32)
+    none[heads._col["none"]] = 1.0
+    found = heads._risk(doc, sent, parts, p, [p] * len(parts))
+    cited = doc.text[found[0].start_char : found[0].end_char]
+    assert "slapped" in cited and "shoves" in cited
+    # a clause that does not carry it is not cited
+    found = heads._risk(doc, sent, parts, p, [p] + [none] * (len(parts) - 1))
+    cited = doc.text[found[0].start_char : found[0].end_char]
+    assert "slapped" in cited and "shoves" not in cited
 
 
 def test_everyday_counselling_talk_raises_no_risk() -> None:
