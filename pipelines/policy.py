@@ -43,6 +43,13 @@ CHANGE_MIN_P = 0.7
 #: A lexicon risk word in a sentence the clause classifier gives less than this for its type is
 #: kept as possible risk, not documented as fact (a figure of speech or another sense of the word).
 RISK_CONFIRM = 0.05
+#: A risk word that goes on into one of these is a figure of speech: "my boss pushed me to the
+#: point of tears", "it drove me over the edge", "she hit me with the news".
+_FIGURATIVE_AFTER = re.compile(
+    r"^\W*(?:to the (?:point|edge|brink|limit)|to (?:my|the|breaking) (?:limit|point)|over the edge|"
+    r"to tears|into a corner|too far|with (?:the|a|some|this) (?:news|question|bill|idea|request))\b",
+    re.I,
+)
 #: Questions the rules name by technique; the head's open / closed label on the same utterance is dropped.
 NAMED_QUESTIONS = ("scaling_question", "miracle_question", "exception_question", "risk_screening")
 #: Goal cues that are common in any talk ("I will", "I have to", "I can", "I started") stand
@@ -229,6 +236,8 @@ def annotate_doc(segment: Segment, doc: Doc, taxonomy: Taxonomy, notes: bool) ->
                 extra["context"] = f"conditional wording ({attrs.get('context', '')}); check"
             else:
                 scope = _rescope_risk(span, status, not notes)
+                if scope is None:
+                    continue
                 status = scope.status
                 if not scope.certain:
                     extra["certainty"] = "possible"
@@ -439,9 +448,10 @@ def _model_risk(
     return out, denied
 
 
-def _rescope_risk(span: Span, status: str, conversation: bool) -> Scope:
+def _rescope_risk(span: Span, status: str, conversation: bool) -> Scope | None:
     """A lexicon finding's status read again in its own clause; ``certain=False`` marks an affirmed
-    finding whose timing or wording the worker should check (kept as possible risk).
+    finding whose timing or wording the worker should check (kept as possible risk), None a figure
+    of speech (no finding).
 
     ConText's triggers see "used to"; the clause also knows "as a little girl", "my ex" and who
     the subject is ("my father died by suicide").
@@ -457,8 +467,20 @@ def _rescope_risk(span: Span, status: str, conversation: bool) -> Scope:
     if p is not None and p < RISK_CONFIRM:
         # "I abuse the snooze button", "I neglected the garden": the word, not the risk.
         return Scope("affirmed", False, "the sentence may use the word in another sense; check")
+    if _FIGURATIVE_AFTER.match(span.doc.text[span.end_char :]):
+        return None
     sent = sentence_of(span)
     clause = next((c for c in clauses(sent) if c.start <= span.start < c.end), sent)
+    # Whose it is is read in the matched verb's own clause: in "I'm struggling because she said
+    # she was raped", the speaker's "I" belongs to another clause than the act.
+    verb = span.root
+    if verb.dep_ in ("ccomp", "advcl", "xcomp", "relcl", "conj"):
+        inner = span.doc[verb.left_edge.i : verb.right_edge.i + 1]
+        if (
+            len(inner) < len(clause)
+            and clause_status(inner, sent, kind, conversation).status == "other_person"
+        ):
+            return clause_status(inner, sent, kind, conversation)
     scope = clause_status(clause, sent, kind, conversation)
     if scope.status in ("historical", "other_person") or (scope.status == "affirmed" and not scope.certain):
         return scope

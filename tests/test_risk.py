@@ -340,3 +340,23 @@ def test_a_worker_s_plain_report_in_notes_is_not_read_as_risk() -> None:
 def test_in_notes_the_client_is_her_or_him(nlp, text: str, status: str) -> None:
     sent = next(nlp(text).sents)
     assert clause_status(clauses(sent)[0], sent, "abuse_neglect", conversation=False).status == status
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "My manager pushed me to the point of tears in the meeting today.",
+        "Losing the house drove me over the edge this spring.",
+    ],
+)
+def test_a_risk_word_that_runs_into_a_figure_of_speech_is_no_risk(text: str) -> None:
+    assert current(risks(text)) == []
+
+
+def test_someone_elses_abuse_reported_inside_the_speakers_sentence_is_theirs() -> None:
+    found = risks("I can't sleep since my cousin told me she was raped by her stepfather.")
+    assert current(found) == []
+    assert any(a.subtype == "abuse_neglect" and a.status == "other_person" for a in found)
+    # the speaker's own, in the same shape, stays current
+    found = risks("I can't sleep because he told me he hits me when he's drunk.")
+    assert any(a.subtype == "abuse_neglect" for a in current(found))
