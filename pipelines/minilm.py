@@ -25,7 +25,7 @@ from scribe.core.records import NOTE_SOURCES
 #: for the worker to decide, and at which it is documented as affirmed (if its scope is certain).
 #: Chosen on the Counsel-Chat development set and AnnoMI client talk (bench/risk.py).
 RISK_LOW = 0.7
-RISK_HIGH = 0.98
+RISK_HIGH = 0.99
 #: Risk to the client's own life is kept for review from a lower probability: a missed wish to die
 #: costs most, and suicide screens count any positive answer.
 RISK_LOW_SELF = {"suicidal_ideation": 0.5, "self_harm": 0.5}

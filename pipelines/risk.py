@@ -288,6 +288,21 @@ _HYPOTHETICAL = re.compile(
 )
 _FEAR = re.compile(r"\b(afraid|scared|worried|worry|fear|terrified|paranoid)\b", re.I)
 _FIRST_VICTIM = {"me", "us", "myself", "ourselves", "i", "we"}
+#: Verbs of telling and showing: their "me" is whoever heard it, not whom it happened to ("my niece
+#: told me her stepdad touches her").
+_TELLING = {
+    "tell", "tells", "told", "telling", "say", "says", "said", "show", "shows", "showed", "shown",
+    "ask", "asks", "asked", "text", "texts", "texted", "message", "messaged", "write", "wrote",
+    "confide", "confided", "admit", "admitted", "explain", "explained", "warn", "warned",
+}  # fmt: skip
+
+
+def _listener(tok) -> bool:
+    """Whether a first-person word is the hearer of a telling verb ("she told me", "said to me")."""
+    head = tok.head.head if tok.dep_ == "pobj" and tok.head.lower_ == "to" else tok.head
+    return tok.dep_ in ("dative", "dobj", "pobj") and head.lower_ in _TELLING
+
+
 #: Who counts as someone else: the ConText trigger file's people and third-person pronouns.
 _CONTEXT = load_context()
 _THIRD = _CONTEXT.other_pronouns | _CONTEXT.reflexives
@@ -432,7 +447,7 @@ def _about_other(clause: Span, kind: str, conversation: bool) -> str:
         # The other person is usually the one doing it: the speaker is at risk when "me", "us" or
         # "I" is in the clause; "she was raped" / "he beats her" is another victim. A child is never
         # just "someone else" here: a child at risk is the worker's to assess.
-        if words & _FIRST_VICTIM:
+        if any(t.lower_ in _FIRST_VICTIM and not _listener(t) for t in clause):
             return ""
         # In a worker's notes the client is "her", "him", "them" or "client": "her partner hit her".
         own = ("my", "our") if conversation else ("my", "our", "her", "his", "their")

@@ -360,3 +360,11 @@ def test_someone_elses_abuse_reported_inside_the_speakers_sentence_is_theirs() -
     # the speaker's own, in the same shape, stays current
     found = risks("I can't sleep because he told me he hits me when he's drunk.")
     assert any(a.subtype == "abuse_neglect" for a in current(found))
+
+
+def test_the_one_who_was_told_is_not_the_victim() -> None:
+    found = risks("My neighbour's girl told me her mum's boyfriend hurts her when nobody is home.")
+    assert current(found) == []
+    # the hearer who is also the victim stays the victim
+    found = risks("He told me he would hurt me if I ever left him.")
+    assert any(a.subtype == "abuse_neglect" for a in current(found))
