@@ -474,7 +474,9 @@ def _rescope_risk(span: Span, status: str, conversation: bool) -> Scope | None:
     # Whose it is is read in the matched verb's own clause: in "I'm struggling because she said
     # she was raped", the speaker's "I" belongs to another clause than the act.
     verb = span.root
-    if verb.dep_ in ("ccomp", "advcl", "xcomp", "relcl", "conj"):
+    if verb.dep_ in ("ccomp", "advcl", "relcl", "conj") and any(
+        c.dep_ in ("nsubj", "nsubjpass") for c in verb.children
+    ):
         inner = span.doc[verb.left_edge.i : verb.right_edge.i + 1]
         if (
             len(inner) < len(clause)
