@@ -81,20 +81,35 @@ class StageClock:
         self.seconds: dict[str, float] = {}
         self._stack: list[float] = []
 
+    def call(self, stage: str, fn, *args, **kwargs):
+        """``fn(*args, **kwargs)``, its time counted to ``stage`` and not to the stage it runs inside."""
+        self._stack.append(0.0)
+        t0 = time.perf_counter()
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            spent = time.perf_counter() - t0
+            inner = self._stack.pop()
+            self.seconds[stage] = self.seconds.get(stage, 0.0) + spent - inner
+            if self._stack:
+                self._stack[-1] += spent
+
     def wrap(self, owner, name: str, stage: str) -> None:
+        real = getattr(owner, name)
+        setattr(owner, name, lambda *args, **kwargs: self.call(stage, real, *args, **kwargs))
+
+    def wrap_iter(self, owner, name: str, stage: str) -> None:
+        """Count each item a generator function yields to ``stage`` (a stream decoded as it is consumed)."""
         real = getattr(owner, name)
 
         def timed(*args, **kwargs):
-            self._stack.append(0.0)
-            t0 = time.perf_counter()
-            try:
-                return real(*args, **kwargs)
-            finally:
-                spent = time.perf_counter() - t0
-                inner = self._stack.pop()
-                self.seconds[stage] = self.seconds.get(stage, 0.0) + spent - inner
-                if self._stack:
-                    self._stack[-1] += spent
+            items = iter(real(*args, **kwargs))
+            while True:
+                try:
+                    item = self.call(stage, next, items)
+                except StopIteration:
+                    return
+                yield item
 
         setattr(owner, name, timed)
 
@@ -102,6 +117,7 @@ class StageClock:
 def run_cli(model: str, audio: str, command: str) -> dict:
     from click.testing import CliRunner
 
+    import scribe.audio.decode as audio_decode
     import scribe.cli.note as note_cli
     import scribe.workflow as workflow
     from scribe.asr.transcribe import Transcriber
@@ -114,11 +130,13 @@ def run_cli(model: str, audio: str, command: str) -> dict:
     if command == "note":
         workflow.tag_text("Client said she slept badly.")
 
+    # A mono recording is decoded, measured for voices and transcribed in one pass: each block's
+    # decoding counts to decode and its voice features to speakers, not to the ASR they feed.
     clock = StageClock()
-    clock.wrap(workflow, "decode_file", "decode")
-    clock.wrap(Transcriber, "transcribe_samples", "ASR")
-    clock.wrap(Transcriber, "transcribe_file", "ASR")
-    clock.wrap(workflow, "read_features", "speakers")
+    clock.wrap_iter(audio_decode, "stream", "decode")
+    clock.wrap(Transcriber, "transcribe_chunks", "ASR")
+    clock.wrap(voices.FeatureStream, "add", "speakers")
+    clock.wrap(voices.FeatureStream, "result", "speakers")
     clock.wrap(workflow, "diarize", "speakers")
     clock.wrap(workflow, "tag", "tags")
     clock.wrap(workflow, "make_draft", "draft")

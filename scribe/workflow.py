@@ -15,9 +15,11 @@ undecided.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import numpy as np
 
 from note_formats import (
     DraftOptions,
@@ -29,13 +31,13 @@ from note_formats import (
 )
 from note_formats.registry import wording_for
 from scribe.asr.transcribe import Transcriber
-from scribe.audio.decode import check_file, decode_file
+from scribe.audio.decode import check_file, mono_mix, probe_seconds, start_decoding
 from scribe.core.errors import NoteError, ScribeError
 from scribe.core.fields import check_date, check_line
 from scribe.core.records import Annotation, Evidence, Goal, GoalThread, NoteDraft, Transcript
 from scribe.speakers.channels import transcribe_channels
 from scribe.speakers.diarize import diarize
-from scribe.speakers.voices import one_voice_per_channel, read_features
+from scribe.speakers.voices import FeatureStream, one_voice_per_channel, read_features
 from scribe.store import Store
 
 Tag = Callable[[Transcript], list[Annotation]]
@@ -60,13 +62,28 @@ def transcribe_recording(
     same time are not lost in the mix; anything else is transcribed once and told
     apart by voice. ``speakers``, ``roles`` and ``stereo`` are those of ``diarize``.
 
-    The file is decoded once: transcription, speaker features, the per-channel
-    check and the fingerprint all come from that one pass.
+    The file is decoded once. A recording transcribed as one mix (one channel, or a single
+    speaker) is decoded, measured for voices and transcribed in one pass, a block at a
+    time, and never held whole (a 50-minute session is 190 MB of samples); one with more
+    channels is held, since whether it has one voice per channel is known only at its end.
     """
-    decoded = decode_file(check_file(path))
-    if speakers == 1 and not stereo:
-        transcript = transcriber.transcribe_samples(decoded.mono, decoded.info, progress=progress)
-        return diarize(transcript, decoded.samples, 1, roles)
+    decoding = start_decoding(check_file(path))
+    if not stereo and (decoding.channels == 1 or speakers == 1):
+        features = FeatureStream() if speakers != 1 else None
+
+        def mix() -> Iterator[np.ndarray]:
+            for block in decoding.blocks:
+                if features is not None:
+                    features.add(block)
+                yield mono_mix(block)
+
+        transcript = transcriber.transcribe_chunks(
+            mix(), decoding.info, progress=progress, total_seconds=probe_seconds(path)
+        )
+        if features is None:
+            return diarize(transcript, None, 1, roles)
+        return diarize(transcript, None, speakers, roles, stereo=False, features=features.result())
+    decoded = decoding.whole()
     features = read_features(decoded.samples)
     if stereo or (stereo is None and one_voice_per_channel(features)):
         return transcribe_channels(transcriber, decoded, features=features, roles=roles, progress=progress)

@@ -29,7 +29,10 @@ fi
 python=${PYTHON:-python3.11}
 command -v "$python" >/dev/null || python=python3
 [[ -x .venv/bin/python ]] || "$python" -m venv .venv
-pip=(.venv/bin/python -m pip install -q --disable-pip-version-check)
+# --no-compile: pip would write bytecode for every module of every package (177 MB,
+# most of it for code never imported: pandas' tests, transformers' hundreds of model
+# classes); Python writes it on first import for the modules a command uses (about 36 MB).
+pip=(.venv/bin/python -m pip install -q --disable-pip-version-check --no-compile)
 if [[ $want_test == 1 ]]; then
   "${pip[@]}" -e ".[test]"
 else

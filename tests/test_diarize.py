@@ -8,7 +8,7 @@ the synthesiser's own turn times, so every segment can be checked.
 from __future__ import annotations
 
 import json
-from dataclasses import replace
+from dataclasses import asdict, replace
 from pathlib import Path
 
 import numpy as np
@@ -16,9 +16,11 @@ import pytest
 from click.testing import CliRunner
 
 import synth
+from scribe import workflow
 from scribe.audio import decode as audio_io
 from scribe.cli import cli
 from scribe.core.errors import AudioError, NoSpeechError, TranscriptError
+from scribe.core.hashing import sha256_file
 from scribe.core.records import Segment, Speaker, Transcript, Word
 from scribe.speakers.channels import transcribe_channels
 from scribe.speakers.diarize import DiarizationReport, diarize
@@ -198,6 +200,22 @@ def test_samples_instead_of_a_path(dialogue, diarized):
     path, _, transcript = dialogue
     out = diarize(transcript, audio_io.load(path))
     assert [s.speaker for s in out.segments] == [s.speaker for s in diarized.segments]
+
+
+@pytest.mark.slow
+def test_a_mono_recording_is_transcribed_in_one_pass_never_held_whole(dialogue, diarized, tiny, monkeypatch):
+    """Decoded, measured for voices and transcribed block by block: the same record as
+    transcribing the file and then diarizing it from the file."""
+    path, _, _ = dialogue
+
+    def held_whole(self):
+        raise AssertionError("a mono recording was decoded into memory whole")
+
+    monkeypatch.setattr(audio_io.Decoding, "whole", held_whole)
+    streamed = workflow.transcribe_recording(tiny, path, 2)
+    made = {"created_at": diarized.created_at}
+    assert asdict(replace(streamed, **made)) == asdict(diarized)
+    assert streamed.audio is not None and streamed.audio.sha256 == sha256_file(path)
 
 
 @pytest.mark.slow

@@ -23,6 +23,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import soundfile
 from click.testing import CliRunner
 
 import synth
@@ -93,12 +94,7 @@ def test_unfinished_wav_reads_to_the_end_and_repairs(tmp_path: Path) -> None:
     decoded = audio_io.load(path, report=report)
     assert len(decoded) == len(samples) and not report.warnings
     assert np.max(np.abs(decoded - samples)) < 1e-3
-    try:  # libsndfile reads it too, as other audio tools would (installed with librosa)
-        import soundfile
-    except ImportError:
-        soundfile = None
-    if soundfile is not None:
-        assert len(soundfile.read(path)[0]) == len(samples)
+    assert len(soundfile.read(path)[0]) == len(samples)  # libsndfile too, as other audio tools
 
     assert repair_wav(path) == pytest.approx(3.0)
     assert not is_unfinished(path)

@@ -7,11 +7,13 @@ the store when first needed (the store logs that as a view of the audio).
 
 from __future__ import annotations
 
+import wave
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
-import numpy as np
-
 from scribe.audio import decode as audio_io
+from scribe.audio.wavfile import pcm16
 from scribe.store.securefile import wipe_file as _wipe
 from ui.state import Desk
 
@@ -20,13 +22,21 @@ CLIP_PAD = 0.3
 PLAYBACK_NAME = "playback.wav"
 
 
+@contextmanager
+def _open_pcm16(path: Path) -> Iterator[wave.Wave_write]:
+    """A new 16 kHz mono 16-bit WAV, the one format the playback copy and its clips use."""
+    with wave.open(str(path), "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(audio_io.SAMPLE_RATE)
+        yield out
+
+
 def write_playback(source: str | Path, dest: Path) -> Path:
     """A 16 kHz mono WAV copy to cut clips from (private folder; wiped with the desk)."""
-    import soundfile as sf
-
-    with sf.SoundFile(dest, "w", samplerate=audio_io.SAMPLE_RATE, channels=1, subtype="PCM_16") as out:
+    with _open_pcm16(dest) as out:
         for chunk in audio_io.stream(source):
-            out.write(chunk)
+            out.writeframes(pcm16(chunk))
     return dest
 
 
@@ -57,15 +67,16 @@ def wipe_file(path: Path) -> None:
 
 def clip(desk: Desk, start: float, end: float) -> str | None:
     """A WAV file of ``start``–``end`` (padded) for the audio player, or None when there is no audio."""
-    import soundfile as sf
-
     playback = ensure_playback(desk)
     if playback is None:
         return None
     rate = audio_io.SAMPLE_RATE
-    a = max(0, int((start - CLIP_PAD) * rate))
-    b = max(a + 1, int((end + CLIP_PAD) * rate))
-    samples, _ = sf.read(playback, start=a, stop=b, dtype="int16")
+    with wave.open(str(playback), "rb") as source:
+        a = min(max(0, int((start - CLIP_PAD) * rate)), source.getnframes())
+        b = max(a + 1, int((end + CLIP_PAD) * rate))
+        source.setpos(a)
+        frames = source.readframes(b - a)
     out = desk.work() / f"clip-{int(start * 1000)}-{int(end * 1000)}.wav"
-    sf.write(out, np.asarray(samples), rate, subtype="PCM_16")
+    with _open_pcm16(out) as dest:
+        dest.writeframes(frames)
     return str(out)

@@ -28,7 +28,7 @@ from __future__ import annotations
 import logging
 import sys
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import replace
 from functools import cache
 from pathlib import Path
@@ -361,29 +361,50 @@ class Transcriber:
     def transcribe_file(self, path: str | Path, progress: bool = False) -> Transcript:
         """Transcribe a whole recording; raises NoSpeechError when nothing was said."""
         report = audio_io.DecodeReport()
-        total = _probe_seconds(path)
-        peak = 0.0
-
-        def chunks() -> Iterator[np.ndarray]:
-            nonlocal peak
-            for chunk in audio_io.stream(path, report=report):
-                peak = max(peak, float(np.max(np.abs(chunk))) if len(chunk) else 0.0)
-                yield chunk
-
-        segments = list(self.stream(chunks(), progress=progress, total_seconds=total))
-        info = audio_io.audio_info(path, report)
-        return self._transcript(segments, info, peak, report.samples)
+        return self.transcribe_chunks(
+            audio_io.stream(path, report=report),
+            lambda: audio_io.audio_info(path, report),
+            progress=progress,
+            total_seconds=audio_io.probe_seconds(path),
+        )
 
     def transcribe_samples(self, samples: np.ndarray, info: AudioInfo, progress: bool = False) -> Transcript:
         """Transcribe a recording already decoded to 16 kHz mono ``samples``; ``info`` describes its file.
 
         The same windows and results as ``transcribe_file`` on that file, without decoding it again.
         """
-        peak = float(np.max(np.abs(samples))) if len(samples) else 0.0
         chunk = int(30.0 * SAMPLE_RATE)  # the chunks ``audio.decode.stream`` yields
-        chunks = (samples[i : i + chunk] for i in range(0, len(samples), chunk))
-        segments = list(self.stream(chunks, progress=progress, total_seconds=len(samples) / SAMPLE_RATE))
-        return self._transcript(segments, info, peak, len(samples))
+        return self.transcribe_chunks(
+            (samples[i : i + chunk] for i in range(0, len(samples), chunk)),
+            lambda: info,
+            progress=progress,
+            total_seconds=len(samples) / SAMPLE_RATE,
+        )
+
+    def transcribe_chunks(
+        self,
+        chunks: Iterable[np.ndarray],
+        info: Callable[[], AudioInfo],
+        progress: bool = False,
+        total_seconds: float | None = None,
+    ) -> Transcript:
+        """Transcribe a recording streamed as 16 kHz mono chunks, holding one window at a time.
+
+        ``info`` is asked for the file's record once the chunks are spent (a decoder knows
+        the fingerprint and what went wrong only then). The windows, so the results, do not
+        depend on how the stream is cut into chunks.
+        """
+        peak, samples = 0.0, 0
+
+        def measured() -> Iterator[np.ndarray]:
+            nonlocal peak, samples
+            for chunk in chunks:
+                peak = max(peak, float(np.max(np.abs(chunk))) if len(chunk) else 0.0)
+                samples += len(chunk)
+                yield chunk
+
+        segments = list(self.stream(measured(), progress=progress, total_seconds=total_seconds))
+        return self._transcript(segments, info(), peak, samples)
 
     def _transcript(self, segments: list[Segment], info: AudioInfo, peak: float, samples: int) -> Transcript:
         """The transcript of a whole recording; NoSpeechError when nothing was said."""
@@ -405,17 +426,6 @@ class Transcriber:
             warnings=list(info.warnings),
             source="audio",
         )
-
-
-def _probe_seconds(path: str | Path) -> float | None:
-    """Duration from the header, for the progress bar only (may be None)."""
-    try:
-        import av
-
-        with av.open(str(path), metadata_errors="ignore") as c:
-            return c.duration / 1_000_000 if c.duration else None
-    except Exception:  # a bad file is reported properly by the decoder
-        return None
 
 
 def transcribe_file(

@@ -12,6 +12,7 @@ import hashlib
 import logging
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from itertools import chain
 from pathlib import Path
 
 import numpy as np
@@ -308,13 +309,55 @@ class Decoded:
         return mono_mix(self.samples)
 
 
+@dataclass
+class Decoding:
+    """A recording being decoded with its channels: how many is known from its first block.
+
+    Either take it ``whole`` (every later stage reads the same samples), or consume
+    ``blocks`` once, as they come, to hold no more than a block of it at a time.
+    """
+
+    path: Path
+    report: DecodeReport
+    channels: int
+    #: Blocks of 16 kHz samples shaped (n, channels), the first one included.
+    blocks: Iterator[np.ndarray]
+
+    def info(self) -> AudioInfo:
+        """The record of the file; its fingerprint and warnings are complete once ``blocks`` is spent."""
+        return audio_info(self.path, self.report)
+
+    def whole(self) -> Decoded:
+        """The rest of the recording decoded into memory: 16 kHz float32 is about 230 MB per channel-hour."""
+        return Decoded(np.concatenate(list(self.blocks)), self.info())
+
+
+def start_decoding(path: str | Path, chunk_seconds: float = 30.0) -> Decoding:
+    """Start decoding a recording, keeping its channels and fingerprinting it from the same read."""
+    path = Path(path)
+    report = DecodeReport()
+    blocks = stream(path, chunk_seconds=chunk_seconds, mono=False, report=report, fingerprint=True)
+    first = next(blocks, None)
+    if first is None or report.samples == 0:
+        raise AudioError(f"{path.name} contains no audio samples. Is the file complete?")
+    return Decoding(path, report, first.shape[1], chain([first], blocks))
+
+
 def decode_file(path: str | Path) -> Decoded:
     """Decode a recording once, keeping its channels; its fingerprint comes from the same read.
 
     Every later stage (speaker features, transcription of the mix or of each channel)
-    takes these samples instead of decoding the file again. The whole recording is
-    held in memory: 16 kHz float32 is about 230 MB per channel-hour.
+    takes these samples instead of decoding the file again.
     """
-    report = DecodeReport()
-    samples = load(path, mono=False, report=report, fingerprint=True)
-    return Decoded(samples, audio_info(path, report))
+    return start_decoding(path).whole()
+
+
+def probe_seconds(path: str | Path) -> float | None:
+    """Duration from the header, for a progress bar only (may be None)."""
+    try:
+        import av
+
+        with av.open(str(path), metadata_errors="ignore") as c:
+            return c.duration / 1_000_000 if c.duration else None
+    except Exception:  # a bad file is reported properly by the decoder
+        return None

@@ -49,6 +49,11 @@ def _header(data_bytes: int, sample_rate: int = SAMPLE_RATE, channels: int = 1) 
     )
 
 
+def pcm16(samples: np.ndarray) -> bytes:
+    """Float samples in [-1, 1] as 16-bit little-endian PCM (louder samples are clipped)."""
+    return (np.clip(samples, -1.0, 1.0) * 32767.0).astype("<i2").tobytes()
+
+
 class WavWriter:
     """Append-only 16-bit mono WAV, fsynced every ``fsync_seconds`` of audio.
 
@@ -114,7 +119,7 @@ class WavWriter:
         """Append float samples in [-1, 1]; raises RecordingError when the disk is full."""
         if self._fd is None:
             raise RecordingError(f"{self.path} is already closed.")
-        pcm = (np.clip(samples, -1.0, 1.0) * 32767.0).astype("<i2").tobytes()
+        pcm = pcm16(samples)
         self._write_all(pcm)
         self._since_sync += len(pcm)
         if self._since_sync >= self._fsync_every:

@@ -82,61 +82,82 @@ def _hann() -> np.ndarray:
     return np.hanning(N_FFT + 1)[:-1].astype(np.float32)  # periodic, as librosa's STFT
 
 
+class FeatureStream:
+    """``compute_features`` a block at a time: ``add`` each 16 kHz block as it is decoded, then ``result`` once.
+
+    A recording can then be measured for voices in the same pass that transcribes it,
+    without ever being held whole.
+    """
+
+    def __init__(self) -> None:
+        self._basis, self._window = _mel_basis(), _hann()
+        self._mono_buf = np.zeros(N_FFT // 2, dtype=np.float32)
+        self._chan_buf: np.ndarray | None = None
+        self._mels: list[np.ndarray] = []
+        self._energies: list[np.ndarray] = []
+        self._sxy = self._sxx = self._syy = 0.0  # channel 0 / 1 correlation sums
+
+    def _mel_frames(self, buf: np.ndarray) -> np.ndarray:
+        n = (len(buf) - N_FFT) // HOP + 1 if len(buf) >= N_FFT else 0
+        if n > 0:
+            frames = np.lib.stride_tricks.sliding_window_view(buf, N_FFT)[: n * HOP : HOP]
+            spec = np.abs(np.fft.rfft(frames * self._window, axis=1)) ** 2
+            self._mels.append(spec.astype(np.float32, copy=False) @ self._basis.T)
+        return buf[max(n, 0) * HOP :]
+
+    def add(self, chunk: np.ndarray) -> None:
+        """Take the next block of samples, shaped (n,) or (n, channels)."""
+        block = np.asarray(chunk, dtype=np.float32)
+        block = block[:, None] if block.ndim == 1 else block
+        if block.shape[1] >= 2:
+            a, b = block[:, 0].astype(np.float64), block[:, 1].astype(np.float64)
+            self._sxy, self._sxx = self._sxy + float(a @ b), self._sxx + float(a @ a)
+            self._syy += float(b @ b)
+        mono = block[:, 0] if block.shape[1] == 1 else block.mean(axis=1)
+        # Energy per channel (and of the mix, last column) per 10 ms block, carrying the remainder.
+        ext = block if block.shape[1] == 1 else np.column_stack([block, mono])
+        chan_buf = ext if self._chan_buf is None else np.concatenate([self._chan_buf, ext])
+        n = len(chan_buf) // HOP
+        self._energies.append(np.mean(chan_buf[: n * HOP].reshape(n, HOP, -1) ** 2, axis=1))
+        self._chan_buf = chan_buf[n * HOP :]
+        self._mono_buf = self._mel_frames(np.concatenate([self._mono_buf, mono]))
+
+    def result(self) -> AudioFeatures:
+        """The features of every block added (AudioError when there was none)."""
+        chan_buf, energies = self._chan_buf, self._energies
+        if chan_buf is None:
+            raise AudioError("The audio contains no samples. Is the file complete?")
+        self._mel_frames(np.concatenate([self._mono_buf, np.zeros(N_FFT // 2, dtype=np.float32)]))
+        if len(chan_buf):
+            energies.append(np.mean(chan_buf**2, axis=0, keepdims=True))
+        mel = np.concatenate(self._mels) if self._mels else np.zeros((0, N_MELS), np.float32)
+        self._mels.clear()
+        channel_energy = np.concatenate(energies).astype(np.float32)[: len(mel)]
+        if len(channel_energy) < len(mel):
+            missing = len(mel) - len(channel_energy)
+            channel_energy = np.concatenate(
+                [channel_energy, np.zeros((missing, channel_energy.shape[1]), np.float32)]
+            )
+        sxy, sxx, syy = self._sxy, self._sxx, self._syy
+        correlation = sxy / np.sqrt(sxx * syy) if sxx > 0 and syy > 0 else 1.0
+        energy = channel_energy[:, -1]
+        if channel_energy.shape[1] > 1:
+            channel_energy = channel_energy[:, :-1]
+        return AudioFeatures(
+            mel=mel, channel_energy=channel_energy, energy=energy, correlation=float(correlation)
+        )
+
+
 def compute_features(chunks: Iterable[np.ndarray]) -> AudioFeatures:
     """Mel frames and per-channel energies of a stream of 16 kHz chunks ((n,) or (n, channels)).
 
     Mel frames are centred like librosa's (``center=True``): the same numbers as
     ``resemblyzer.wav_to_mel_spectrogram``, without holding the audio in memory.
     """
-    basis, window = _mel_basis(), _hann()
-    pad = N_FFT // 2
-    mono_buf = np.zeros(pad, dtype=np.float32)
-    chan_buf: np.ndarray | None = None
-    mels: list[np.ndarray] = []
-    energies: list[np.ndarray] = []
-    sxy = sxx = syy = 0.0  # channel 0 / 1 correlation sums
-
-    def mel_frames(buf: np.ndarray) -> np.ndarray:
-        n = (len(buf) - N_FFT) // HOP + 1 if len(buf) >= N_FFT else 0
-        if n > 0:
-            frames = np.lib.stride_tricks.sliding_window_view(buf, N_FFT)[: n * HOP : HOP]
-            spec = np.abs(np.fft.rfft(frames * window, axis=1)) ** 2
-            mels.append(spec.astype(np.float32, copy=False) @ basis.T)
-        return buf[max(n, 0) * HOP :]
-
+    features = FeatureStream()
     for chunk in chunks:
-        block = np.asarray(chunk, dtype=np.float32)
-        block = block[:, None] if block.ndim == 1 else block
-        if block.shape[1] >= 2:
-            a, b = block[:, 0].astype(np.float64), block[:, 1].astype(np.float64)
-            sxy, sxx, syy = sxy + float(a @ b), sxx + float(a @ a), syy + float(b @ b)
-        mono = block[:, 0] if block.shape[1] == 1 else block.mean(axis=1)
-        # Energy per channel (and of the mix, last column) per 10 ms block, carrying the remainder.
-        ext = block if block.shape[1] == 1 else np.column_stack([block, mono])
-        chan_buf = ext if chan_buf is None else np.concatenate([chan_buf, ext])
-        n = len(chan_buf) // HOP
-        energies.append(np.mean(chan_buf[: n * HOP].reshape(n, HOP, -1) ** 2, axis=1))
-        chan_buf = chan_buf[n * HOP :]
-        mono_buf = mel_frames(np.concatenate([mono_buf, mono]))
-    if chan_buf is None:
-        raise AudioError("The audio contains no samples. Is the file complete?")
-    mel_frames(np.concatenate([mono_buf, np.zeros(pad, dtype=np.float32)]))
-    if len(chan_buf):
-        energies.append(np.mean(chan_buf**2, axis=0, keepdims=True))
-    mel = np.concatenate(mels) if mels else np.zeros((0, N_MELS), np.float32)
-    channel_energy = np.concatenate(energies).astype(np.float32)[: len(mel)]
-    if len(channel_energy) < len(mel):
-        missing = len(mel) - len(channel_energy)
-        channel_energy = np.concatenate(
-            [channel_energy, np.zeros((missing, channel_energy.shape[1]), np.float32)]
-        )
-    correlation = sxy / np.sqrt(sxx * syy) if sxx > 0 and syy > 0 else 1.0
-    energy = channel_energy[:, -1]
-    if channel_energy.shape[1] > 1:
-        channel_energy = channel_energy[:, :-1]
-    return AudioFeatures(
-        mel=mel, channel_energy=channel_energy, energy=energy, correlation=float(correlation)
-    )
+        features.add(chunk)
+    return features.result()
 
 
 def _chunks_of(samples: np.ndarray, seconds: float = 30.0) -> Iterator[np.ndarray]:
