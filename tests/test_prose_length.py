@@ -54,7 +54,7 @@ def texts(d, key: str) -> list[str]:
 
 
 def test_who_does_the_risky_act_is_read_from_its_clause():
-    acts = __import__("note_formats.prose", fromlist=["SELF_DIRECTED_ACTS"]).SELF_DIRECTED_ACTS
+    acts = __import__("note_formats.prose.risk", fromlist=["SELF_DIRECTED_ACTS"]).SELF_DIRECTED_ACTS
     assert about_someone_else("I'm pretty sure my cousin is drinking again.", acts)
     assert about_someone_else("She told me she wants to kill herself.", acts)
     assert not about_someone_else("I've been drinking every night since he left.", acts)
