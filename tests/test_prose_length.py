@@ -347,7 +347,10 @@ def test_a_denial_keeps_what_the_client_added_to_it():
     )
     denial = tag(tr, "r1", "risk", "suicidal_ideation", 1, "No, I would not do that.", status="negated")
     [item] = texts(soap(tr, [denial], pronouns="he/him"), "risk")
-    assert item.startswith("Client denied suicidal ideation, stating that")
+    # "I would not do that" denies acting; the question asked about thinking of it
+    assert item.startswith(
+        "Client denied intent to act (suicidal ideation itself was not denied), stating that"
+    )
     assert "faith" in item and "grandson needs him" in item
 
 
@@ -449,3 +452,107 @@ def test_a_group_check_in_round_reports_each_members_rating():
         "Asked how stressful was the week, and one thing that happened, participants answered: "
         '"Um, maybe a seven"; "A four".'
     )
+
+
+# --- what a short note leaves out, and partial denials ---------------------------------------------
+
+
+def test_possible_indicators_whose_words_say_no_risk_share_one_short_line():
+    tr = dialogue(
+        [
+            ("worker", "How was the weekend?"),
+            ("client", "My cousin came over and we watched the game on Sunday."),
+            ("worker", "And the new job?"),
+            ("client", "The manager moved me to the morning shift at the bakery."),
+            ("worker", "Anything else?"),
+            ("client", "He shoved me into the wall again on Friday night."),
+        ]
+    )
+    maybe = {"certainty": "possible"}
+    anns = [
+        tag(tr, "r1", "risk", "suicidal_ideation", 1, attributes=maybe, confidence=0.35),
+        tag(tr, "r2", "risk", "substance_crisis", 3, attributes=maybe, confidence=0.45),
+        tag(tr, "r3", "risk", "abuse_neglect", 5, attributes=maybe, confidence=0.45),
+    ]
+    d = soap(tr, anns, pronouns="she/her")
+    risk = [i for i in d.section("risk").items if not i.deleted]
+    guessed = [i for i in risk if "flagged by the tagger only" in i.text]
+    assert len(guessed) == 1  # every kind in one line, none of their words reported
+    [line] = guessed
+    assert line.text.startswith("Possible suicidal ideation and substance-related crisis:")
+    assert "cousin" not in line.text and "bakery" not in line.text
+    assert set(line.annotation_ids) == {"r1", "r2"} and {e.segment_id for e in line.evidence} == {1, 3}
+    assert line.needs_review and "decide whether this is current risk" in line.review_reason
+    worded = [i for i in risk if "shoved her into the wall" in i.text]
+    assert len(worded) == 1 and worded[0].text.startswith("Possible abuse or neglect:")
+
+
+def test_a_possible_indicator_answering_a_screen_is_not_said_twice():
+    tr = dialogue(
+        [
+            ("worker", "Have you had thoughts of killing yourself lately?"),
+            ("client", "Not really like that. I just wish I could disappear for a bit. Work has been a lot."),
+        ]
+    )
+    maybe = {"certainty": "possible"}
+    d = soap(tr, [tag(tr, "r1", "risk", "suicidal_ideation", 1, attributes=maybe, confidence=0.4)])
+    risk = " ".join(texts(d, "risk"))
+    assert risk.count("disappear") == 1
+    [screen] = [i for i in d.section("risk").items if "disappear" in i.text]
+    assert screen.text.startswith("Asked") and "r1" in screen.annotation_ids and screen.needs_review
+
+
+def test_statements_of_one_turn_read_as_one_sentence():
+    tr = dialogue(
+        [
+            ("worker", "How are things at home?"),
+            (
+                "client",
+                "The landlord raised the rent again in March. My son stopped going to practice after that.",
+            ),
+        ]
+    )
+    anns = [
+        tag(tr, "o1", "observation", "housing", 1, "The landlord raised the rent again in March."),
+        tag(tr, "o2", "observation", "functioning_family", 1, "My son stopped going to practice after that."),
+    ]
+    d = soap(tr, anns, pronouns="she/her")
+    [line] = [t for t in texts(d, "subjective") if "rent" in t]
+    assert line.count("Client reported") == 1 and "her son stopped going to practice" in line
+
+
+def test_a_denial_of_acting_on_the_thoughts_is_not_a_denial_of_the_thoughts():
+    tr = dialogue(
+        [
+            ("worker", "When you say you'd rather not be around, are you having thoughts of suicide?"),
+            ("client", "No, not like that. I'd never do anything. I just feel tired of all of it."),
+        ]
+    )
+    denial = tag(tr, "r1", "risk", "suicidal_ideation", 1, "No, not like that.", status="negated")
+    [item] = texts(soap(tr, [denial], pronouns="he/him"), "risk")
+    assert item.startswith("Client denied intent to act (suicidal ideation itself was not denied)")
+    assert "Client denied suicidal ideation" not in item
+
+
+def test_a_denial_of_an_attempt_when_asked_about_attempts_stays_a_denial():
+    tr = dialogue(
+        [
+            ("worker", "Have you ever tried to end your life before?"),
+            ("client", "No. I would never do that, my brothers need me."),
+        ]
+    )
+    denial = tag(tr, "r1", "risk", "suicidal_ideation", 1, "No.", status="negated")
+    [item] = texts(soap(tr, [denial], pronouns="he/him"), "risk")
+    assert item.startswith("Client denied suicidal ideation")
+
+
+def test_a_question_about_plan_or_preparation_screens_and_its_answer_is_documented():
+    tr = dialogue(
+        [
+            ("client", "Last winter I thought everyone would be better off without me."),
+            ("worker", "Thank you for telling me. Did you do anything toward it back then?"),
+            ("client", "No. I called my sister that night and slept at her place."),
+        ]
+    )
+    risk = " ".join(texts(soap(tr, [], pronouns="she/her"), "risk"))
+    assert "Did you do anything toward it back then?" in risk and "slept at her place" in risk

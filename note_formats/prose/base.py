@@ -30,7 +30,7 @@ def allowed_words() -> list[str]:
     return [
         *(e.display for e in load_taxonomy().entries),
         "from the worker's notes; speaker not identified; as reflected by; as said by; intervention used; "
-        "who; when; documented; more; for the worker to decide; conditional; concerning; said; noted; change "
+        "flagged by the tagger only; denied intent to act; itself was not denied; who; when; documented; more; for the worker to decide; conditional; concerning; said; noted; change "
         "talk; voiced; confirm; readiness; information giving; crisis resources; validation",
         *OBSERVATION_TITLES.values(),
         *INTERVENTION_TITLES.values(),
@@ -48,6 +48,10 @@ class ProseBase:
         self.m = m
         self.pronouns = Pronouns.parse(m.options.pronouns)
         self.used: set[tuple[int, int, int]] = set()
+        #: The answers to risk screens the note documents (their words are said there).
+        self.screened: list[Evidence] = []
+        #: The ids of items that are plain reported speech (merged by turn in the client's report).
+        self.plain: set[str] = set()
         #: Speaker labels the note may name ("Another participant (Mum)").
         self.labels = [s.label for s in m.transcript.speakers if s.label]
 

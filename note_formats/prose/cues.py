@@ -48,10 +48,13 @@ SCALING = re.compile(
 #: A worker's risk-screening question: about harm to self or others, means, safety, abuse.
 SCREENING = re.compile(
     r"(?i)\b(?:kill(?:ing)? yourself|hurt(?:ing)? yourself|harm(?:ing)? yourself|end(?:ing)? your life|suicid\w*|"
-    r"self-harm|thoughts of (?:hurting|harming|killing)|"
+    r"self-harm|thoughts of (?:hurting|harming|killing)|thoughts? like (?:that|those|this)|"
     r"(?:hurt|harm)(?:ing|ed)? (?:you|him|her|them|anyone|anybody|someone|somebody|any|the)|"
     r"firearms?|guns?|weapons?|pills|medications? in the (?:house|home)|safe at home|feel safe|"
     r"how you might do it|a plan to|acted on|tried to|wish (?:that )?you (?:would|were) (?:die|dead)|"
+    # plan, preparation and intent as the Columbia scale (C-SSRS) asks about them
+    r"(?:done|do|did) anything (?:toward|towards|to end|to hurt)|(?:started|prepared) to do anything|"
+    r"(?:did|do) you (?:have|make) a plan(?! for)|carry out (?:this|that|the) plan|intend to (?:act|carry)|"
     r"(?:want|wanting|wish|wishing) to (?:die|be dead)|not (?:wanting|want) to (?:live|go on|be here|wake up)|"
     # substance use screening (practice asks about use, amount, driving and withdrawal)
     r"drugs or alcohol|alcohol or (?:drugs|anything)|how much (?:are|do) you (?:drink|us)\w*|"

@@ -50,6 +50,8 @@ STRENGTH_QUESTION = re.compile(
 #: Sentences shorter than this (in words) are acknowledgements, not a report.
 MIN_REPORT_WORDS = 5
 
+#: Statements of one turn merged into one sentence.
+MAX_TURN_STATEMENTS = 4
 #: Statements on one topic merged into one sentence.
 MAX_MERGED = 2
 
@@ -169,7 +171,36 @@ class ReportBuilder(ProseBase):
                 self.use(evidence)
         items += self.unmatched()
         items.sort(key=lambda i: min((e.start, e.segment_id) for e in i.evidence))
-        return self._once(items)
+        return self._by_turn(self._once(items))
+
+    def _by_turn(self, items: list[NoteItem]) -> list[NoteItem]:
+        """Statements said in one turn read as one sentence: a speaker's answer is about one thing,
+        whatever categories its sentences were tagged with (at most ``MAX_TURN_STATEMENTS``)."""
+        by_id = {a.id: a for a in self.m.annotations}
+        out: list[NoteItem] = []
+        for item in items:
+            prev = out[-1] if out else None
+            turn = {e.segment_id for e in item.evidence}
+            if (
+                prev is not None
+                and not self.m.notes
+                and len(turn) == 1
+                and {e.segment_id for e in prev.evidence} == turn
+                and len(prev.evidence) + len(item.evidence) <= MAX_TURN_STATEMENTS
+                and all(x.id in self.plain and not x.needs_review for x in (prev, item))
+            ):
+                anns = [
+                    by_id[a]
+                    for a in dict.fromkeys([*prev.annotation_ids, *item.annotation_ids])
+                    if a in by_id
+                ]
+                evidence = sorted([*prev.evidence, *item.evidence], key=lambda e: e.char_start)
+                merged = self._report_item(anns, evidence)
+                if not merged.needs_review:
+                    out[-1] = merged
+                    continue
+            out.append(item)
+        return out
 
     def _once(self, items: list[NoteItem]) -> list[NoteItem]:
         """The report with each thing said once: a statement whose content words were mostly said
@@ -220,7 +251,10 @@ class ReportBuilder(ProseBase):
             parts += [f"{who} {verb}: {f}." for f in fragments]
             text = " ".join(parts)
         fallback = f"{topic or who}: {quoted(evidence, self.m.options.max_quotes)}"
-        return self.item(anns, text, fallback, evidence)
+        item = self.item(anns, text, fallback, evidence)
+        if not item.needs_review:
+            self.plain.add(item.id)
+        return item
 
     def scaling_answers(self) -> list[NoteItem]:
         """A scaling question and the answer to it (the next thing the client said)."""

@@ -19,6 +19,35 @@ RISK_WORDS = re.compile(
     r"cut\w*|pills|overdos\w*|gun\w*|rifle|weapon\w*|hit\w*|slap\w*|punch\w*|chok\w*|push\w*|grab\w*|shov\w*|"
     r"threat\w*|scared|afraid|unsafe|drunk|drink\w*|beers?|vodka|high|using|shak\w*|alone|left|act on|never|not)\b"
 )
+#: Words that say a risk itself (harm, death, means, violence, substances, safety incidents), without the words that
+#: only qualify one ("not", "never", "alone"): a possible indicator none of whose sentences says
+#: one of them is the tagger's guess, listed for the worker without its words.
+RISK_TERMS = re.compile(
+    r"(?i)\b(?:kill\w*|die|dying|dead|death|suicid\w*|end it|end(?:ing|ed|s)? (?:my|his|her|their|your) life|wake up|disappear|"
+    r"not be here|hurt\w*|harm\w*|cut\w*|pills|overdos\w*|gun\w*|rifle|weapon\w*|knife|hit|hits|hitting|slap\w*|"
+    r"punch\w*|chok\w*|push\w*|grab\w*|shov\w*|threat\w*|scared|afraid|unsafe|drunk|drink\w*|drank|beers?|"
+    r"vodka|alcohol|(?:get|got|getting|was|were) high|using|relaps\w*|shak\w*|"
+    # warning signs of suicide as prevention guidance lists them: hopelessness, being a burden, trapped
+    r"hopeless\w*|burden|trapped|no way out|no (?:reason|point)|what's the point|better off|give up|giving up|"
+    r"can't (?:go on|take (?:it|this|much more))|(?:how much |any )longer|tired of (?:living|everything|it all)|"
+    r"lived long enough|still here for|(?:not )?be around|worth more|"
+    # safety incidents: a fall, wandering off, the police or an ambulance called
+    r"fell|falls?|fallen|wander\w*|police|ambulance|911|emergency room|missing)\b"
+)
+#: A denial of acting: "I wouldn't do anything", "not that I'd ever act on it", "I'd never go through with it".
+INTENT_ONLY = re.compile(
+    r"(?i)\b(?:act on|go through with|(?:would|wouldn't|'d|will|won't|not going to|not gonna)\s+(?:not\s+|never\s+)?"
+    r"(?:ever\s+)?(?:do|try)\s+(?:anything|something|it|that)\b)"
+)
+#: A denial of the thoughts themselves: "no thoughts like that", "I'm not thinking about it".
+DENIES_THOUGHTS = re.compile(
+    r"(?i)\b(?:no|not any|never had(?: any)?|don't have(?: any)?) thoughts?\b|\bnot thinking\b|\bnever thought\b|"
+    r"\b(?:never|don't|do not) think about\b"
+)
+#: A screening question about thoughts or wishes, not about acts or attempts.
+ASKS_THOUGHTS = re.compile(
+    r"(?i)\b(?:thoughts?|thinking|think about|wish(?:ed|ing)?|feel(?:ing)? like|want(?:ing)? to (?:die|be dead))\b"
+)
 MAX_RISK_SENTENCES = 3
 #: Risks to oneself: when the one who does it is someone else ("I think he's using too"), the
 #: speaker is telling of another person's risk, never disclosing their own.
@@ -27,6 +56,12 @@ SELF_DIRECTED_ACTS = re.compile(
     r"(?i)kill\w*|die[sd]?|dying|dead|suicid\w*|hurt\w*|harm\w*|cut\w*|overdos\w*|drunk|drink\w*|"
     r"drank|using|use[sd]?|relaps\w*"
 )
+#: Other risks that are the speaker's own acts: thoughts of harming others are the speaker's thoughts.
+OWN_ACTS = {
+    "harm_to_others": re.compile(
+        r"(?i)kill\w*|hurt\w*|harm\w*|hit|hits|hitting|punch\w*|beat\w*|stab\w*|shoot\w*|attack\w*"
+    )
+}
 #: A possible indicator (the tagger unsure) shows fewer: the worker decides on it, the words that made it.
 MAX_POSSIBLE_SENTENCES = 2
 #: Turns whose possible indicators of one kind share a line.
@@ -99,30 +134,71 @@ class RiskBuilder(ProseBase):
         for screen in screens:  # a possible indicator in the answer to a screen is documented with it
             answer = screen.evidence[-1]
             for key, turns in unsure.items():
-                inside = [
-                    t
-                    for t in turns
-                    if all(
+                inside, touched = [], []
+                for turn in turns:
+                    said = [
                         self._within(e, answer)
-                        for e in self._carrying([x for a in t for x in self.m.spoken(a)], True)
-                    )
-                ]
-                for turn in inside:
+                        for e in self._carrying([x for a in turn for x in self.m.spoken(a)], True)
+                    ]
+                    inside += [turn] if all(said) else []
+                    touched += [turn] if any(said) else []
+                for turn in touched:
                     screen.annotation_ids += [a.id for a in turn]
                     reason = f"possible {key[0]}: decide whether this is current risk"
-                    screen.review_reason = "; ".join(r for r in (screen.review_reason, reason) if r)
+                    if reason not in screen.review_reason:
+                        screen.review_reason = "; ".join(r for r in (screen.review_reason, reason) if r)
                     screen.needs_review = True
                 unsure[key] = [t for t in turns if t not in inside]
-        items = []
+        # what a screen's answer documents is not said again in a possible indicator's line
+        self.screened = [s.evidence[-1] for s in screens]
+        items: list[NoteItem | None] = []
+        guesses: int | None = None
+        guessed: list[Annotation] = []
         for entry in disclosed:
             if isinstance(entry, NoteItem):
                 items.append(entry)
                 continue
-            turns = unsure[entry]
+            # a turn none of whose words says a risk is the tagger's guess: named, not reported
+            # (all of them, of any kind, in one line where the first was)
+            unworded = [turn for turn in unsure[entry] if not self._worded(turn)]
+            turns = [turn for turn in unsure[entry] if turn not in unworded]
+            if unworded and guesses is None:
+                guesses = len(items)
+                items.append(None)
+            guessed += [a for turn in unworded for a in turn]
             for n in range(0, len(turns), MAX_POSSIBLE_TURNS):
                 group = [a for turn in turns[n : n + MAX_POSSIBLE_TURNS] for a in turn]
                 items.append(self._risk_item(group, possible=True, claim=False))
-        return [*lost, *items, *denied, *screens]
+        if guesses is not None:
+            items[guesses] = self._unworded_item(guessed)
+        return [*lost, *[i for i in items if i is not None], *denied, *screens]
+
+    @staticmethod
+    def _denies_intent_only(spoken: Sequence[Evidence], question: Evidence | None) -> bool:
+        """Whether a denial only denies acting ("I'd never do anything", "not that I'd act on it")
+        while the thoughts were what was asked about, or nothing was asked: the thoughts stand."""
+        said = " ".join(e.quote for e in spoken)
+        if not INTENT_ONLY.search(said) or DENIES_THOUGHTS.search(said):
+            return False
+        return question is None or bool(ASKS_THOUGHTS.search(question.quote))
+
+    def _worded(self, anns: Sequence[Annotation]) -> bool:
+        """Whether a sentence of what ``anns`` cite says a risk (``RISK_TERMS``)."""
+        return any(
+            RISK_TERMS.search(x.quote) for a in anns for e in self.m.spoken(a) for x in self._sentences(e, 1)
+        )
+
+    def _unworded_item(self, anns: list[Annotation]) -> NoteItem:
+        """Possible indicators whose words say no risk: one short line citing where the tagger looked."""
+        kinds = self._risk_what(anns).split(" and ")
+        what = ", ".join(kinds[:-1]) + " and " + kinds[-1] if len(kinds) > 1 else kinds[0]
+        spoken = [e for a in anns for e in self.m.spoken(a)]
+        weakest = min(a.confidence for a in anns)
+        text = f"Possible {what}: flagged by the tagger only, for the worker to decide."
+        item = self.item(anns, text, f"Possible {what}: {quoted(spoken, 1)}", spoken)
+        item.needs_review = True
+        item.review_reason = f"possible risk ({weakest:.2f}): decide whether this is current risk"
+        return item
 
     def _carrying(self, spoken: Sequence[Evidence], possible: bool) -> list[Evidence]:
         """The sentences of ``spoken`` that carry the risk, and any denial said with them."""
@@ -131,10 +207,20 @@ class RiskBuilder(ProseBase):
         for e in spoken:
             pieces = self._sentences(e, min_words=1)
             pieces = [x for x in pieces if re.search(r"\w", x.quote)] or [e]
-            carrying = [x for x in pieces if RISK_WORDS.search(x.quote)][:limit]
+            if possible:  # what a screen's answer documents is said there
+                pieces = [x for x in pieces if not any(self._within(x, a) for a in self.screened)]
+                if not pieces:
+                    continue
+            carrying = [x for x in pieces if RISK_WORDS.search(x.quote)]
             # nothing in the words carries a risk: the first sentence says where the tagger looked
-            trimmed += carrying if carrying else pieces[: 1 if possible else limit]
-        return trimmed
+            trimmed += carrying[:limit] if carrying else pieces[: 1 if possible else limit]
+        return trimmed or ([] if spoken == [] else self._carrying_all(spoken, limit))
+
+    def _carrying_all(self, spoken: Sequence[Evidence], limit: int) -> list[Evidence]:
+        """The risk sentences of ``spoken`` whether or not a screen documents them (a line needs words)."""
+        return [x for e in spoken for x in self._sentences(e, min_words=1) if RISK_WORDS.search(x.quote)][
+            :limit
+        ] or list(spoken[:1])
 
     @staticmethod
     def _within(e: Evidence, span: Evidence) -> bool:
@@ -150,16 +236,18 @@ class RiskBuilder(ProseBase):
         )
 
     def _about_someone_else(self, ann: Annotation) -> bool:
-        """A risk to oneself the speaker tells of someone else doing ("I think he's using too")."""
-        if ann.subtype not in SELF_DIRECTED or self.m.notes or self.m.role(ann) not in ("client", "other"):
+        """A risk of the speaker's own acts that the speaker tells of someone else doing ("I think
+        he's using too", "She'd kill me if I got in a fight": the mother's act, not the speaker's)."""
+        acts = SELF_DIRECTED_ACTS if ann.subtype in SELF_DIRECTED else OWN_ACTS.get(ann.subtype)
+        if acts is None or self.m.notes or self.m.role(ann) not in ("client", "other"):
             return False
         carrying = [
             x.quote
             for e in self.m.spoken(ann)
             for x in self._sentences(e, min_words=1)
-            if SELF_DIRECTED_ACTS.search(x.quote)
+            if acts.search(x.quote)
         ]
-        return bool(carrying) and all(about_someone_else(c, SELF_DIRECTED_ACTS) for c in carrying)
+        return bool(carrying) and all(about_someone_else(c, acts) for c in carrying)
 
     def _risk_item(
         self,
@@ -182,7 +270,9 @@ class RiskBuilder(ProseBase):
         who = self.who(role, first.speaker)
         reported = [(e, report(e.quote, role, self.pronouns_of(role))) for e in spoken]
         spoken = [e for e, c in reported if re.search(r"\w", c)] or spoken  # "So." reports nothing
-        clause = "; ".join(lower_first(c) for _, c in reported if re.search(r"\w", c))
+        clause = "; ".join(
+            re.sub(r"(?i)^that\s+", "", lower_first(c)) for _, c in reported if re.search(r"\w", c)
+        )
         question = self.question_before(spoken[0]) if not self.m.notes else None
         short = len(re.sub(r"(?i)^no+[,.!]\s+(?=.*\b(?:not|never|no|nothing)\b)", "", clause).split()) < 4
         # "No." or "Not really." says nothing without its question: the question, and the answer
@@ -194,8 +284,13 @@ class RiskBuilder(ProseBase):
             answer = f'"{spoken[1].quote}"'
             said = f'asked "{question.quote}", {who.lower() if who == "Client" else who} answered {answer}'
         if denial:
+            # "I wouldn't, not that I'd do something" denies acting on the thoughts, not having them
+            if self._denies_intent_only(spoken, question):
+                denied = f"denied intent to act ({what} itself was not denied)"
+            else:
+                denied = f"denied {what}"
             if asked:
-                text = f"{who} denied {what}: {said}."
+                text = f"{who} {denied}: {said}."
             else:
                 if question is not None and self._screens(question):
                     # what the client added to the denial: reasons, protective factors
@@ -204,7 +299,7 @@ class RiskBuilder(ProseBase):
                         lower_first(report(e.quote, role, self.pronouns_of(role))) for e in spoken
                     )
                 clause = re.sub(r"(?i)^no+[,.!]\s+(?=.*\b(?:not|never|no|nothing)\b)", "", clause)
-                text = f"{who} denied {what}, stating that {clause}."
+                text = f"{who} {denied}, stating that {clause}."
             extra: list[str] = []
         else:
             status = "other_person" if someone_else else "possible" if possible else first.status
