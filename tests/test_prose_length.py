@@ -556,3 +556,61 @@ def test_a_question_about_plan_or_preparation_screens_and_its_answer_is_document
     )
     risk = " ".join(texts(soap(tr, [], pronouns="she/her"), "risk"))
     assert "Did you do anything toward it back then?" in risk and "slept at her place" in risk
+
+
+# --- where the client's words go, and what a short answer leaves out ---------------------------------
+
+
+def test_the_clients_strengths_and_stressors_are_subjective_in_prose_and_assessment_in_quotes():
+    tr = dialogue(
+        [
+            ("worker", "Who helps you out?"),
+            ("client", "My neighbour drives me to the clinic every Tuesday and checks on me."),
+        ]
+    )
+    anns = [tag(tr, "o1", "observation", "strength", 1)]
+    d = soap(tr, anns, pronouns="she/her")
+    assert any("neighbour drives her to the clinic" in t for t in texts(d, "subjective"))
+    assert not any("neighbour" in t for t in texts(d, "assessment"))
+    quoted = build_draft("soap", tr, anns, DraftOptions(style="quotes"))
+    assert any("neighbour" in t for t in texts(quoted, "assessment"))
+
+
+def test_a_short_answer_to_a_screen_keeps_what_the_rest_of_the_turn_discloses():
+    tr = dialogue(
+        [
+            ("worker", "Have you had thoughts of ending your life?"),
+            (
+                "client",
+                "Not lately. Back in the spring I stood on the bridge for a long time. "
+                "My dog needed feeding so I went home. I wanted to be dead that night.",
+            ),
+        ]
+    )
+    d = soap(tr, [tag(tr, "r1", "risk", "suicidal_ideation", 1, "Not lately.")], pronouns="he/him")
+    [item] = texts(d, "risk")
+    assert item.startswith('Suicidal ideation: asked "Have you had thoughts of ending your life?"')
+    assert "I wanted to be dead that night" in item and "dog" not in item
+
+
+def test_amounts_and_dates_the_client_states_are_reported_without_a_tag():
+    tr = dialogue(
+        [
+            ("worker", "Tell me about the house."),
+            ("client", "There are fourteen stairs up to the bathroom at my place."),
+        ]
+    )
+    assert any("fourteen stairs" in t for t in texts(soap(tr, [], pronouns="he/him"), "subjective"))
+
+
+def test_a_sentence_only_a_possible_indicator_cites_is_still_the_clients_report():
+    tr = dialogue(
+        [
+            ("worker", "How was the week?"),
+            ("client", "My landlord says I owe two months of rent by Friday."),
+        ]
+    )
+    maybe = {"certainty": "possible"}
+    anns = [tag(tr, "r1", "risk", "abuse_neglect", 1, attributes=maybe, confidence=0.3)]
+    d = soap(tr, anns, pronouns="she/her")
+    assert any("owes two months of rent" in t or "owe two months" in t for t in texts(d, "subjective"))

@@ -30,7 +30,12 @@ PROBLEM_CUES = re.compile(
     r"worr\w*|afraid|scared|stress\w*|empty|behind|owe\w*|lost|evict\w*|alone|stuck|late|until|"
     r"only|every night|all night|fight\w*|yell\w*|hit|drink\w*|high|used|already|signed up|applied|"
     r"called|started|stopped|quit|miss\w*|fail\w*|tired|exhausted|sick|pain|hurt\w*|cry\w*|"
-    r"argu\w*|kicked|suspend\w*|school|job|work|rent|bills?|food|sleep\w*|phone)\b"
+    r"argu\w*|kicked|suspend\w*|school|job|work|rent|bills?|food|sleep\w*|phone|"
+    # how long, how often, how many: the amounts and dates a note documents
+    r"\d+|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|(?:thir|four|fif|six|seven|eigh|nine)teen|"
+    r"(?:twen|thir|for|fif|six|seven|eigh|nine)ty|hundred|thousand|since|ago|january|february|march|april|june|july|august|september|october|november|december|"
+    # health and services the client has been through
+    r"doctor|hospital\w*|urgent care|clinic|counsel\w*|therap\w*|medications?|meds|police|court|shelter|fell)\b"
 )
 #: A worker saying what they see: "I can see the mold", "I noticed a bruise", "you look tired".
 PERCEPTION = re.compile(
@@ -326,11 +331,18 @@ class ReportBuilder(ProseBase):
         return items
 
     def unmatched(self) -> list[NoteItem]:
-        """Client sentences stating a problem, need or step taken that no annotation cites."""
+        """Client sentences stating a problem, need or step taken that the note does not say otherwise.
+
+        A sentence only the tagger's guesses cite (a possible risk named without its words, client
+        speech read as a technique) is still the client's report.
+        """
         if self.m.notes:
             return []
         cited = {
-            (e.segment_id, e.char_start, e.char_end) for a in self.m.annotations for e in a.evidence
+            (e.segment_id, e.char_start, e.char_end)
+            for a in self.m.annotations
+            if a.label in ("observation", "goal")
+            for e in a.evidence
         } | self.used
         items = []
         for seg in self.m.transcript.segments:

@@ -283,6 +283,11 @@ class RiskBuilder(ProseBase):
             spoken = [question, self._answer_from(question, spoken[0], 2)]
             answer = f'"{spoken[1].quote}"'
             said = f'asked "{question.quote}", {who.lower() if who == "Client" else who} answered {answer}'
+            # what the rest of the answer discloses ("Not now. There was one time, back in August ...")
+            more = self._disclosed_after(spoken[1])
+            if more:
+                spoken += more
+                said += ", and said " + " ".join(f'"{m.quote.rstrip(".")}"' for m in more)
         if denial:
             # "I wouldn't, not that I'd do something" denies acting on the thoughts, not having them
             if self._denies_intent_only(spoken, question):
@@ -333,6 +338,17 @@ class RiskBuilder(ProseBase):
         if claim:
             self.use(spoken)
         return item
+
+    def _disclosed_after(self, answer: Evidence) -> list[Evidence]:
+        """The sentences after ``answer`` in its turn that say a risk (at most ``MAX_RISK_SENTENCES - 1``)."""
+        seg = self.m.transcript.segment(answer.segment_id)
+        rest = seg.text.rstrip()
+        if answer.char_end >= len(rest):
+            return []
+        after = Evidence.of(seg, answer.char_end, len(rest))
+        after.speaker, after.role = answer.speaker, answer.role
+        found = [x for x in self._sentences(after, min_words=2) if RISK_TERMS.search(x.quote)]
+        return found[: MAX_RISK_SENTENCES - 1]
 
     def _answer_from(self, question: Evidence, said: Evidence, sentences: int) -> Evidence:
         """``said`` and what follows it in the answer to ``question`` (its first ``sentences`` sentences)."""
