@@ -614,3 +614,22 @@ def test_a_sentence_only_a_possible_indicator_cites_is_still_the_clients_report(
     anns = [tag(tr, "r1", "risk", "abuse_neglect", 1, attributes=maybe, confidence=0.3)]
     d = soap(tr, anns, pronouns="she/her")
     assert any("owes two months of rent" in t or "owe two months" in t for t in texts(d, "subjective"))
+
+
+def test_offers_to_act_safety_planning_and_group_referrals_are_named_from_their_wording():
+    tr = dialogue(
+        [
+            ("worker", "Would it be okay if I called your probation officer about the curfew?"),
+            ("client", "Yeah, that's fine."),
+            (
+                "worker",
+                "It could help to keep a bag packed at your cousin's with your papers and your inhaler.",
+            ),
+            ("client", "Okay."),
+            ("worker", "There's a group for dads that meets at the rec center on Mondays."),
+        ]
+    )
+    objective = texts(soap(tr, [], pronouns="he/him"), "objective")
+    assert any(t.startswith("Advocacy:") and "probation officer" in t for t in objective)
+    assert any(t.startswith("Safety planning:") for t in objective)
+    assert any(t.startswith("Referral:") and "rec center" in t for t in objective)

@@ -17,10 +17,17 @@ TECHNIQUE_CUES: dict[str, re.Pattern[str]] = {
         r"(?i)\b(?:988|nine eight eight|911|crisis (?:line|text|team)|hotline|helpline|any ?time,? day or night)\b"
     ),
     "safety_planning": re.compile(
-        r"(?i)\b(?:safety plan|plan for the nights|code word|go-?bag|lock (?:up|them|it)|drop ?box|out of the house|keep (?:only|them) )"
+        r"(?i)\b(?:safety plan|plan for the nights|code word|go-?bag|lock (?:up|them|it)|drop ?box|out of the house|keep (?:only|them) |"
+        # safety planning for violence at home: a signal to a neighbour, a bag ready, where to go
+        r"call the police|somewhere safe|a safe place|a bag (?:at|with|packed|ready)|(?:set up|agree on|pick) a (?:code )?word)"
     ),
     "referral": re.compile(
-        r"(?i)\b(?:refer(?:ral)?|connect you|put you in touch|sign you up|the number for|program|advocates?|legal aid|pantry|support group|bereavement group)\b"
+        r"(?i)\b(?:refer(?:ral)?|connect you|put you in touch|sign you up|the number for|program|advocates?|legal aid|pantry|support group|bereavement group|a group (?:that|for|where))\b"
+    ),
+    # the worker offering to act on the client's behalf ("would it be okay if I reached out to your school?")
+    "advocacy": re.compile(
+        r"(?i)\b(?:would it (?:be okay|be all right|help) if I|do you want me to|would you like me to|can I|could I)\s+"
+        r"(?:reach(?:ed)? out|call(?:ed)?|contact(?:ed)?|talk(?:ed)? (?:to|with)|spoke|speak|email(?:ed)?|wrote|write)\b"
     ),
     "affirmation": re.compile(
         r"(?i)\b(?:took (?:real |a lot of )?(?:courage|strength|determination|guts|effort)|"
@@ -34,7 +41,7 @@ TECHNIQUE_CUES: dict[str, re.Pattern[str]] = {
         r"(?:it's|is|are) (?:really |very |so |pretty |quite )?(?:common|normal)|most common|(?:is|it's) called|"
         r"(?:are|is) (?:classic |common |typical )?(?:signs?|symptoms?) of|can (?:make|cause|happen|reverse)|"
         r"can be dangerous|(?:the|your) (?:body|brain)(?:'s)?|research|what happens when|share (?:something|a bit)|"
-        r"(?:families|people) (?:very )?often)\b"
+        r"(?:families|people) (?:very )?often|some people)\b"
     ),
     "validation": re.compile(
         r"(?i)\b(?:makes (?:a lot of |complete )?sense|of course you|it's understandable|no wonder)\b"
