@@ -633,3 +633,23 @@ def test_offers_to_act_safety_planning_and_group_referrals_are_named_from_their_
     assert any(t.startswith("Advocacy:") and "probation officer" in t for t in objective)
     assert any(t.startswith("Safety planning:") for t in objective)
     assert any(t.startswith("Referral:") and "rec center" in t for t in objective)
+
+
+def test_a_task_a_risk_line_quotes_is_still_in_the_plan():
+    tr = dialogue(
+        [
+            (
+                "client",
+                "My nephew keeps taking money out of my account. I'll call the bank with my daughter on Monday.",
+            ),
+            ("worker", "That sounds like a good first step."),
+        ]
+    )
+    task = "I'll call the bank with my daughter on Monday."
+    anns = [
+        tag(tr, "r1", "risk", "abuse_neglect", 0),
+        tag(tr, "p1", "plan", "homework", 0, task),
+    ]
+    d = soap(tr, anns, pronouns="she/her")
+    assert any("call the bank" in t for t in texts(d, "risk"))  # the risk line quotes the whole turn
+    assert any(t.startswith("Client will call the bank") for t in texts(d, "plan"))

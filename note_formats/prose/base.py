@@ -48,6 +48,8 @@ class ProseBase:
         self.m = m
         self.pronouns = Pronouns.parse(m.options.pronouns)
         self.used: set[tuple[int, int, int]] = set()
+        #: The spans the risk lines say (a task among them is still written in the plan).
+        self.risk_spans: set[tuple[int, int, int]] = set()
         #: The answers to risk screens the note documents (their words are said there).
         self.screened: list[Evidence] = []
         #: The ids of items that are plain reported speech (merged by turn in the client's report).
@@ -60,20 +62,25 @@ class ProseBase:
     def role(self, ev: Evidence) -> str | None:
         return ev.role or self.m.transcript.segment(ev.segment_id).role
 
-    def said(self, evidence: Iterable[Evidence]) -> bool:
-        """Whether every span of ``evidence`` is already inside a span the note has written."""
+    def said(self, evidence: Iterable[Evidence], *, besides_risk: bool = False) -> bool:
+        """Whether every span of ``evidence`` is already inside a span the note has written (outside
+        the risk section, when ``besides_risk``: a task a risk line quotes is still the plan's)."""
         spans = list(evidence)
-        return bool(spans) and all(self._covered(e) >= 0.8 for e in spans)
+        return bool(spans) and all(self._covered(e, besides_risk) >= 0.8 for e in spans)
 
-    def _covered(self, e: Evidence) -> float:
+    def _covered(self, e: Evidence, besides_risk: bool = False) -> float:
         """The share of ``e``'s characters inside spans already written."""
+        written = self.used - self.risk_spans if besides_risk else self.used
         inside = sum(
-            max(0, min(b, e.char_end) - max(a, e.char_start)) for s, a, b in self.used if s == e.segment_id
+            max(0, min(b, e.char_end) - max(a, e.char_start)) for s, a, b in written if s == e.segment_id
         )
         return min(1.0, inside / max(1, e.char_end - e.char_start))
 
-    def use(self, evidence: Iterable[Evidence]) -> None:
-        self.used.update((e.segment_id, e.char_start, e.char_end) for e in evidence)
+    def use(self, evidence: Iterable[Evidence], *, risk: bool = False) -> None:
+        spans = {(e.segment_id, e.char_start, e.char_end) for e in evidence}
+        self.used |= spans
+        if risk:
+            self.risk_spans |= spans
 
     def who(self, role: str | None, speaker: str | None = None) -> str:
         if role == "client" or (role is None and not self.m.notes):

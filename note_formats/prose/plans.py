@@ -97,7 +97,7 @@ class PlanBuilder(ProseBase):
         for ann in anns:
             spoken = self.m.spoken(ann)
             role = self.m.role(ann)
-            if ann.status == "negated" or self.said(spoken):
+            if ann.status == "negated" or self.said(spoken, besides_risk=True):
                 continue
             if any(self._is_question(e) for e in spoken) and not all(is_request(e.quote) for e in spoken):
                 continue  # "Where would you like to be by the end of the month?" asks, it does not plan
@@ -112,7 +112,7 @@ class PlanBuilder(ProseBase):
         if (
             WH_START.search(ev.quote)
             or not timed(ev.quote)
-            or self.said([ev])
+            or self.said([ev], besides_risk=True)
             or hash((ev.segment_id, ev.char_start)) in seen
         ):
             return []
@@ -127,7 +127,7 @@ class PlanBuilder(ProseBase):
 
     def _task(self, anns: list[Annotation], ev: Evidence, role: str | None, seen: set[int]) -> list[NoteItem]:
         key = hash((ev.segment_id, ev.char_start))
-        if key in seen or self.said([ev]) or in_session_talk(ev.quote):
+        if key in seen or self.said([ev], besides_risk=True) or in_session_talk(ev.quote):
             return []
         if role != "worker" and CONDITION.search(ev.quote):
             return []  # "if you keep this up I'll send you to your father": a condition or threat, not a task

@@ -336,7 +336,7 @@ class RiskBuilder(ProseBase):
         if not denial and (someone_else or first.status == "other_person"):
             item.fields["kind"] = "other_person"  # listed for the worker, never as the client's own risk
         if claim:
-            self.use(spoken)
+            self.use(spoken, risk=True)
         return item
 
     def _disclosed_after(self, answer: Evidence) -> list[Evidence]:
