@@ -653,3 +653,20 @@ def test_a_task_a_risk_line_quotes_is_still_in_the_plan():
     d = soap(tr, anns, pronouns="she/her")
     assert any("call the bank" in t for t in texts(d, "risk"))  # the risk line quotes the whole turn
     assert any(t.startswith("Client will call the bank") for t in texts(d, "plan"))
+
+
+def test_a_goal_said_over_several_sentences_is_quoted_whole_and_a_wish_to_die_is_not_part_of_it():
+    tr = dialogue(
+        [
+            ("worker", "What would you like to be different?"),
+            (
+                "client",
+                "I want my own room in a quiet place. And I want to stay close to my school. "
+                "Sometimes I want to die. The bus takes an hour.",
+            ),
+        ]
+    )
+    anns = [tag(tr, "g1", "goal", "desire", 1, "And I want to stay close to my school.")]
+    [goal] = [t for t in texts(soap(tr, anns, pronouns="they/them"), "subjective") if "goal" in t]
+    assert '"I want my own room in a quiet place. And I want to stay close to my school' in goal
+    assert "die" not in goal and "bus" not in goal

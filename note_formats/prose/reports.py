@@ -18,9 +18,14 @@ from note_formats.common import (
 from note_formats.items import observation_kind
 from note_formats.prose.base import ProseBase
 from note_formats.prose.cues import SCALING, says_what
+from note_formats.prose.risk import RISK_TERMS
 from note_formats.wording import clean, has_subject, lower_first, parse, report
 from scribe.core.records import Annotation, Evidence, NoteItem
 
+#: A sentence saying what the speaker wants ("I want ...", "I'd like ...", "my goal is ...").
+WANTS = re.compile(
+    r"(?i)\b(?:I|we)\s+(?:just\s+|really\s+|also\s+)?(?:want|wanna|'d like|would like|hope)\b|\bmy goal\b"
+)
 #: Goal subtypes that state what the client wants (written as goals); the rest of change
 #: talk (ability, reasons, steps taken) is the client's report, and commitments are plans.
 GOAL_SUBTYPES = ("goal", "desire", "need")
@@ -119,7 +124,7 @@ class ReportBuilder(ProseBase):
         for ann in self.m.select("goal", subtypes=GOAL_SUBTYPES, exclude_roles=("worker",)):
             if ann.status != "affirmed" or ann.source == "minilm-head":
                 continue
-            spoken = self.m.spoken(ann)
+            spoken = [self._wants_around(e) for e in self.m.spoken(ann)]
             if self.said(spoken) or not says_what(" ".join(e.quote for e in spoken)):
                 continue  # said already, or names nothing wanted ("I don't want to")
             if self.m.notes:  # the worker's notes: whose words they quote is the worker's to say
@@ -127,9 +132,36 @@ class ReportBuilder(ProseBase):
             else:
                 who = self.who(self.m.role(ann), ann.speaker)
                 text = f"{who} stated the goal: {quoted(spoken, self.m.options.max_quotes)}."
-            items.append(self.item([ann], text, text))
+            items.append(self.item([ann], text, text, spoken))
             self.use(spoken)
         return items
+
+    def _wants_around(self, ev: Evidence) -> Evidence:
+        """``ev`` with the sentences next to it in the turn that say what the speaker wants too: a
+        goal is often said over several ("I want the heat fixed. And I want to stay here.")."""
+        if self.m.notes:
+            return ev
+        seg = self.m.transcript.segment(ev.segment_id)
+        sents = [
+            (seg.text.index(s.text.strip(), s.start_char), s.text.strip())
+            for s in parse(seg.text).sents
+            if s.text.strip()
+        ]
+        # (a wish that says a risk, "I want to die", is the risk section's, never part of a goal)
+        spans = [(a, a + len(x), bool(WANTS.search(x)) and not RISK_TERMS.search(x)) for a, x in sents]
+        inside = [n for n, (a, b, _) in enumerate(spans) if a < ev.char_end and ev.char_start < b]
+        if not inside:
+            return ev
+        first, last = inside[0], inside[-1]
+        while first > 0 and spans[first - 1][2]:
+            first -= 1
+        while last + 1 < len(spans) and spans[last + 1][2]:
+            last += 1
+        if (first, last) == (inside[0], inside[-1]):
+            return ev
+        wider = Evidence.of(seg, min(spans[first][0], ev.char_start), max(spans[last][1], ev.char_end))
+        wider.speaker, wider.role = ev.speaker, ev.role
+        return wider
 
     # --- the client's report --------------------------------------------------------------
 
