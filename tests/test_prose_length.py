@@ -670,3 +670,26 @@ def test_a_goal_said_over_several_sentences_is_quoted_whole_and_a_wish_to_die_is
     [goal] = [t for t in texts(soap(tr, anns, pronouns="they/them"), "subjective") if "goal" in t]
     assert '"I want my own room in a quiet place. And I want to stay close to my school' in goal
     assert "die" not in goal and "bus" not in goal
+
+
+def test_a_possible_indicator_and_its_denial_answering_a_screen_are_documented_with_the_screen():
+    tr = dialogue(
+        [
+            ("worker", "Have you had thoughts of suicide?"),
+            (
+                "client",
+                "Some days I wish I could skip the whole week. Not like that though. I don't want to die.",
+            ),
+        ]
+    )
+    maybe = {"certainty": "possible"}
+    anns = [
+        tag(tr, "r1", "risk", "suicidal_ideation", 1, "Some days I wish I could skip the whole week.",
+            attributes=maybe, confidence=0.35),
+        tag(tr, "r2", "risk", "suicidal_ideation", 1, "I don't want to die.", status="negated"),
+    ]  # fmt: skip
+    d = soap(tr, anns, pronouns="she/her")
+    risk = [i for i in d.section("risk").items if not i.deleted]
+    assert not any(i.text.startswith("Possible suicidal ideation: client reported") for i in risk)
+    [screen] = [i for i in risk if i.text.startswith("Asked")]
+    assert {"r1", "r2"} <= set(screen.annotation_ids) and "skip the whole week" in screen.text

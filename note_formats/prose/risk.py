@@ -136,10 +136,9 @@ class RiskBuilder(ProseBase):
             for key, turns in unsure.items():
                 inside, touched = [], []
                 for turn in turns:
-                    said = [
-                        self._within(e, answer)
-                        for e in self._carrying([x for a in turn for x in self.m.spoken(a)], True)
-                    ]
+                    # the indicator's own words decide; a denial said with them goes with the screen too
+                    own = [x for a in turn if a.status != "negated" for x in self.m.spoken(a)]
+                    said = [self._within(e, answer) for e in self._carrying(own, True)]
                     inside += [turn] if all(said) else []
                     touched += [turn] if any(said) else []
                 for turn in touched:
