@@ -78,7 +78,11 @@ NEGATIONS = frozenset(
 )
 #: Talk that carries no content in a note: hesitations and discourse openers.
 FILLERS = re.compile(
-    r"(?i)\b(?:u+m+|u+h+|uhm|e+r+m*|hmm+|mm+|you know|i mean|honestly|actually|basically|literally)\b[,.]?\s*"
+    r"(?i)\b(?:u+m+|u+h+|uhm|e+r+m*|hmm+|mm+|you know|i mean|honestly|actually|basically|literally|i guess|"
+    # hedges that soften, not qualify ("it's kind of hard"); "what kind of job" keeps its noun
+    r"(?<!\bthe )(?<!\ba )(?<!\bwhat )(?<!\bthis )(?<!\bthat )(?:kind|sort) of)\b[,.]?\s*"
+    # "like" set off by commas is a pause ("it's, like, really bad"); "like a six" keeps it
+    r"|,\s*like,(?=\s)"
 )
 FALSE_START = re.compile(r"(?i)\b(\w+)-\s+(?=\w)")
 REPEAT = re.compile(r"(?i)\b(\w+)(?:[,]?\s+\1\b)+")

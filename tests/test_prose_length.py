@@ -9,7 +9,7 @@ from note_fixtures import _words
 
 from note_formats import DraftOptions, build_draft, check_faithfulness, check_grounding
 from note_formats.wording import about_someone_else
-from scribe.core.records import Annotation, Evidence, Segment, Speaker, Transcript
+from scribe.core.records import Annotation, Evidence, NoteItem, Segment, Speaker, Transcript
 
 SPEAKERS = {"worker": "SPEAKER_00", "client": "SPEAKER_01", "other": "SPEAKER_02", "member": "SPEAKER_03"}
 
@@ -693,3 +693,68 @@ def test_a_possible_indicator_and_its_denial_answering_a_screen_are_documented_w
     assert not any(i.text.startswith("Possible suicidal ideation: client reported") for i in risk)
     [screen] = [i for i in risk if i.text.startswith("Asked")]
     assert {"r1", "r2"} <= set(screen.annotation_ids) and "skip the whole week" in screen.text
+
+
+# --- one page: wording that says each thing once, and what gives way when a draft runs long ------
+
+
+def test_hedges_and_pauses_are_dropped_but_an_estimate_and_a_kind_of_thing_stay():
+    from note_formats.wording import clean
+
+    assert clean("It's been, like, so hard since the move.") == "It's been so hard since the move."
+    assert clean("My aunt kind of helps with the baby, I guess.") == "My aunt helps with the baby"
+    assert clean("It's sort of scary at night.") == "It's scary at night."
+    assert clean("I'd say like a five.") == "I'd say like a five."  # an estimate, not a pause
+    assert clean("What kind of job would that be?") == "What kind of job would that be?"
+    assert clean("That kind of thing scares me.") == "That kind of thing scares me."
+
+
+def test_the_statements_and_fragments_of_one_turn_share_one_lead_in():
+    tr = dialogue(
+        [
+            ("worker", "How have the evenings been?"),
+            ("client", "My shifts got moved to nights. I barely see my daughter now. Maybe an hour a day."),
+        ]
+    )
+    anns = [
+        tag(tr, "o1", "observation", "employment", 1, "My shifts got moved to nights."),
+        tag(tr, "o2", "observation", "functioning_family", 1, "I barely see my daughter now."),
+        tag(tr, "o3", "observation", "functioning_family", 1, "Maybe an hour a day."),
+    ]
+    [line] = texts(soap(tr, anns, pronouns="he/him"), "subjective")
+    assert line.count("reported") == 1 and ", and that" not in line
+    assert "his shifts got moved to nights; he barely sees his daughter now; maybe an hour a day" in line
+
+
+def _report_line(text: str, seconds: int = 5) -> NoteItem:
+    seg = Segment(id=0, start=0.0, end=float(seconds), text=text)
+    seg.speaker, seg.role = "SPEAKER_01", "client"
+    return NoteItem(id="", text=f"Client reported that {text}", evidence=[Evidence.of(seg, 0, len(text))])
+
+
+def test_a_long_draft_leaves_out_only_report_lines_that_say_nothing_of_their_own():
+    from note_formats.prose.length import fit, specifics, words
+
+    empty = _report_line("It was like that, you know.")
+    short = _report_line("I feel lonely.")  # a feeling is content, however short
+    rich = _report_line("The heater broke in January and the landlord won't answer.")
+    kept = _report_line("It was like that again.")
+    assert specifics(empty) == 0 and specifics(short) >= 1 and specifics(rich) >= 3
+    lines = [empty, short, rich, kept]
+    every = sum(words(i) for i in lines)
+    assert fit(lines, [], 0, every) == lines  # within its length nothing is left out
+    shorter = fit(lines, [kept], 0, every - 1)
+    assert shorter == [short, rich, kept]  # over it, the empty line goes; the kept one stays
+    assert fit(lines, [kept], 0, 1) == [short, rich, kept]  # a line with content never goes for length
+
+
+def test_a_short_session_keeps_every_line_and_the_budget_grows_with_the_session():
+    from note_formats.common import DraftOptions, Material
+    from note_formats.prose.length import WORDS_PER_50_MIN, budget
+
+    tr = dialogue([("worker", "How was the week?"), ("client", "It was like that, you know.")])
+    anns = [tag(tr, "o1", "observation", "mood", 1)]
+    assert any("like that" in t for t in texts(soap(tr, anns), "subjective"))  # room to spare: kept
+    short = budget(Material(tr, [], DraftOptions()))
+    tr.segments[-1].end = tr.duration = 100 * 60.0
+    assert budget(Material(tr, [], DraftOptions())) - short == WORDS_PER_50_MIN  # 100 minutes: twice the page

@@ -26,6 +26,7 @@ from __future__ import annotations
 from note_formats.common import CHANGE_TALK, GOAL_TITLES, Material, title_of
 from note_formats.prose.base import allowed_words
 from note_formats.prose.interventions import InterventionBuilder
+from note_formats.prose.length import budget, fit, words
 from note_formats.prose.plans import PlanBuilder
 from note_formats.prose.reports import ReportBuilder
 from note_formats.prose.risk import RiskBuilder
@@ -54,7 +55,7 @@ def prose_parts(m: Material) -> dict[str, list[NoteItem]]:
     first, so the client's report does not say them again."""
     p = Prose(m)
     risks, goals, plans = p.risks(), p.goals(), p.plans()
-    return {
+    parts = {
         "risks": risks,
         "goals": goals,
         "plans": plans,
@@ -64,6 +65,10 @@ def prose_parts(m: Material) -> dict[str, list[NoteItem]]:
         "interventions": p.interventions(),
         "change_talk": change_talk(m),
     }
+    # about a page: report lines that say nothing of their own give way when it runs long (``length``)
+    others = sum(words(i) for k, items in parts.items() if k != "reports" for i in items)
+    parts["reports"] = fit(parts["reports"], p.kept, others, budget(m))
+    return parts
 
 
 __all__ = ["Prose", "allowed_words", "change_talk", "prose_parts"]

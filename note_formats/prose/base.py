@@ -54,6 +54,9 @@ class ProseBase:
         self.screened: list[Evidence] = []
         #: The ids of items that are plain reported speech (merged by turn in the client's report).
         self.plain: set[str] = set()
+        #: The report items a short draft still keeps (answers to scaling and strengths
+        #: questions, steps the client took: ``length.fit``).
+        self.kept: list[NoteItem] = []
         #: Speaker labels the note may name ("Another participant (Mum)").
         self.labels = [s.label for s in m.transcript.speakers if s.label]
 

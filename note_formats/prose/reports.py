@@ -208,7 +208,15 @@ class ReportBuilder(ProseBase):
                 self.use(evidence)
         items += self.unmatched()
         items.sort(key=lambda i: min((e.start, e.segment_id) for e in i.evidence))
-        return self._by_turn(self._once(items))
+        items = self._by_turn(self._once(items))
+        # a short draft still keeps the answers to the worker's questions and the steps the client took
+        change = {
+            a.id
+            for a in self.m.annotations
+            if a.label == "goal" and a.subtype == "taking_steps" and a.source != "minilm-head"
+        }
+        self.kept += [i for i in items if i.text.startswith("Asked") or change & set(i.annotation_ids)]
+        return items
 
     def _by_turn(self, items: list[NoteItem]) -> list[NoteItem]:
         """Statements said in one turn read as one sentence: a speaker's answer is about one thing,
@@ -284,9 +292,13 @@ class ReportBuilder(ProseBase):
             ]
             whole = [lower_first(c) for c in clauses if has_subject(c)]
             fragments = [lower_first(c) for c in clauses if not has_subject(c)]
-            parts = [f"{who} {verb} that " + ", and that ".join(whole) + "."] if whole else []
-            parts += [f"{who} {verb}: {f}." for f in fragments]
-            text = " ".join(parts)
+            # one lead-in per line: its statements and the fragments that answer on (amounts,
+            # times) follow it, separated as a list is
+            if whole:
+                text = f"{who} {verb} that " + "; ".join(whole + fragments) + "."
+            else:
+                text = f"{who} {verb}: " + "; ".join(fragments) + "."
+
         fallback = f"{topic or who}: {quoted(evidence, self.m.options.max_quotes)}"
         item = self.item(anns, text, fallback, evidence)
         if not item.needs_review:

@@ -193,7 +193,8 @@ class RiskBuilder(ProseBase):
         what = ", ".join(kinds[:-1]) + " and " + kinds[-1] if len(kinds) > 1 else kinds[0]
         spoken = [e for a in anns for e in self.m.spoken(a)]
         weakest = min(a.confidence for a in anns)
-        text = f"Possible {what}: flagged by the tagger only, for the worker to decide."
+        # what the worker decides is the review mark's to say, once
+        text = f"Possible {what}: flagged by the tagger only."
         item = self.item(anns, text, f"Possible {what}: {quoted(spoken, 1)}", spoken)
         item.needs_review = True
         item.review_reason = f"possible risk ({weakest:.2f}): decide whether this is current risk"
