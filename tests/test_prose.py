@@ -95,7 +95,7 @@ def test_worker_you_becomes_the_client_and_agrees():
         (
             "You'll call the food pantry this week.",
             "worker",
-            "The client will call the food pantry this week",
+            "Client will call the food pantry this week",
         ),
     ],
 )

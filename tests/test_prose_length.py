@@ -704,6 +704,7 @@ def test_hedges_and_pauses_are_dropped_but_an_estimate_and_a_kind_of_thing_stay(
     assert clean("It's been, like, so hard since the move.") == "It's been so hard since the move."
     assert clean("My aunt kind of helps with the baby, I guess.") == "My aunt helps with the baby"
     assert clean("It's sort of scary at night.") == "It's scary at night."
+    assert clean("The fridge is kinda empty.") == "The fridge is empty."
     assert clean("I'd say like a five.") == "I'd say like a five."  # an estimate, not a pause
     assert clean("What kind of job would that be?") == "What kind of job would that be?"
     assert clean("That kind of thing scares me.") == "That kind of thing scares me."
@@ -758,3 +759,21 @@ def test_a_short_session_keeps_every_line_and_the_budget_grows_with_the_session(
     short = budget(Material(tr, [], DraftOptions()))
     tr.segments[-1].end = tr.duration = 100 * 60.0
     assert budget(Material(tr, [], DraftOptions())) - short == WORDS_PER_50_MIN  # 100 minutes: twice the page
+
+
+def test_a_fragment_joins_the_line_that_already_cites_its_turn():
+    tr = dialogue(
+        [
+            ("worker", "How is sleep?"),
+            ("client", "I can't fall asleep before three in the morning."),
+            ("worker", "And this week?"),
+            ("client", "I still can't fall asleep before three in the morning. Four hours, tops."),
+        ]
+    )
+    anns = [
+        tag(tr, "o1", "observation", "sleep", 1),
+        tag(tr, "o2", "observation", "sleep", 3, "I still can't fall asleep before three in the morning."),
+        tag(tr, "o3", "observation", "mood", 3, "Four hours, tops."),
+    ]
+    [line] = texts(soap(tr, anns, pronouns="she/her"), "subjective")
+    assert line.count("reported") == 1 and "four hours, tops" in line.lower()

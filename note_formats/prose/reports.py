@@ -220,7 +220,8 @@ class ReportBuilder(ProseBase):
 
     def _by_turn(self, items: list[NoteItem]) -> list[NoteItem]:
         """Statements said in one turn read as one sentence: a speaker's answer is about one thing,
-        whatever categories its sentences were tagged with (at most ``MAX_TURN_STATEMENTS``)."""
+        whatever categories its sentences were tagged with (at most ``MAX_TURN_STATEMENTS``). A
+        line already citing that turn (with a later one it merged) takes the statement too."""
         by_id = {a.id: a for a in self.m.annotations}
         out: list[NoteItem] = []
         for item in items:
@@ -230,7 +231,7 @@ class ReportBuilder(ProseBase):
                 prev is not None
                 and not self.m.notes
                 and len(turn) == 1
-                and {e.segment_id for e in prev.evidence} == turn
+                and turn <= {e.segment_id for e in prev.evidence}
                 and len(prev.evidence) + len(item.evidence) <= MAX_TURN_STATEMENTS
                 and all(x.id in self.plain and not x.needs_review for x in (prev, item))
             ):
@@ -239,7 +240,9 @@ class ReportBuilder(ProseBase):
                     for a in dict.fromkeys([*prev.annotation_ids, *item.annotation_ids])
                     if a in by_id
                 ]
-                evidence = sorted([*prev.evidence, *item.evidence], key=lambda e: e.char_start)
+                evidence = sorted(
+                    [*prev.evidence, *item.evidence], key=lambda e: (e.start, e.segment_id, e.char_start)
+                )
                 merged = self._report_item(anns, evidence)
                 if not merged.needs_review:
                     out[-1] = merged
