@@ -217,6 +217,8 @@ class Score:
     faithfulness: int = 0
     fallbacks: int = 0
     words: list[tuple[int, float]] = field(default_factory=list)
+    #: session id of each ``words`` entry
+    ids: list[str] = field(default_factory=list)
     misses: list[str] = field(default_factory=list)
 
 
@@ -267,6 +269,7 @@ def score(s: Session, draft, transcript, annotations, seg_turns, lemmas: Lemmas,
     words = len(body.split())
     minutes = max(transcript.duration, max((g.end for g in transcript.segments), default=0)) / 60
     sc.words.append((words, minutes))
+    sc.ids.append(s.id)
 
 
 # --- the baseline: the drafting code of another revision, in its own process ------------------
@@ -353,6 +356,11 @@ def table(rows: dict[str, Score]) -> str:
     out.append(
         f"{'words, worst per 50 min':24}" + "".join(f"{per50[n]:>12.0f}" for n in names) + f"{'<= 500':>12}"
     )
+    out.append("\nwords per note, each session (target: 500 per 50 minutes, more for a longer session)")
+    for n, sid in enumerate(rows[names[0]].ids):
+        target = round(WORDS_PER_50_MIN * max(50.0, rows[names[0]].words[n][1]) / 50)
+        cells = "".join(f"{rows[name].words[n][0]:>12}" for name in names)
+        out.append(f"  {sid[:28]:28}" + cells + f"{'<= ' + str(target):>12}")
     return "\n".join(out)
 
 

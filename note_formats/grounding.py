@@ -96,7 +96,7 @@ def check_faithfulness(draft: NoteDraft, transcript: Transcript) -> list[Groundi
     edits and verbatim sections are not checked. Loads spaCy (seconds) on first use.
     """
     # Imported here: wording loads spaCy, which check_grounding never needs.
-    from note_formats.prose import allowed_words
+    from note_formats.prose.base import allowed_words
     from note_formats.wording import unfaithful
 
     fmt = get_format(draft.format)

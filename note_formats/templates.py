@@ -1,7 +1,7 @@
 """Note formats written as files: drafted by the same item builders, found where templates live.
 
 Every line of a template's draft still comes from ``items.py`` (quotes) or
-``prose.py`` (sentences), so grounding, the faithfulness check and the worker's
+``prose/`` (sentences), so grounding, the faithfulness check and the worker's
 edits work the same in every template. Templates live in the package
 (``builtin_templates/``), in the user's folder (``user_template_dir``) and in any
 file given for one run; a broken user template is listed with its one-line error

@@ -78,7 +78,11 @@ NEGATIONS = frozenset(
 )
 #: Talk that carries no content in a note: hesitations and discourse openers.
 FILLERS = re.compile(
-    r"(?i)\b(?:u+m+|u+h+|uhm|e+r+m*|hmm+|mm+|you know|i mean|honestly|actually|basically|literally)\b[,.]?\s*"
+    r"(?i)\b(?:u+m+|u+h+|uhm|e+r+m*|hmm+|mm+|you know|i mean|honestly|actually|basically|literally|i guess|kinda|sorta|"
+    # hedges that soften, not qualify ("it's kind of hard"); "what kind of job" keeps its noun
+    r"(?<!\bthe )(?<!\ba )(?<!\bwhat )(?<!\bthis )(?<!\bthat )(?:kind|sort) of)\b[,.]?\s*"
+    # "like" set off by commas is a pause ("it's, like, really bad"); "like a six" keeps it
+    r"|,\s*like,(?=\s)"
 )
 FALSE_START = re.compile(r"(?i)\b(\w+)-\s+(?=\w)")
 REPEAT = re.compile(r"(?i)\b(\w+)(?:[,]?\s+\1\b)+")
@@ -390,7 +394,8 @@ def as_task(text: str, role: str | None, pronouns: Pronouns) -> str:
                     return said[:1].upper() + said[1:]
     said = report(text, role, pronouns, name_subject=True)
     if role == "worker":
-        said = re.sub(r"^the worker\b", "Worker", said)
+        # a task opens with whose it is, as "Client will ..." and "Worker will ..." do
+        said = re.sub(r"^the (worker|client)\b", lambda m: m.group(1).capitalize(), said)
         said = re.sub(r"(?i)^let us\b|^let's\b", "Worker and client will", said)
     return said[:1].upper() + said[1:]
 

@@ -131,7 +131,8 @@ def test_prose_is_the_default_with_the_pronouns_given(session_files):
     transcript, annotations = session_files
     result = run(str(transcript), "--annotations", str(annotations), "--pronouns", "she/her")
     assert result.exit_code == 0, result.output
-    assert "Client reported that she has not been sleeping well" in result.output
+    # the statements of one turn are one sentence under one lead-in: "Client reported that ...; she has not ..."
+    assert "Client reported that it has been a hard week; she has not been sleeping well" in result.output
     assert f'Client stated the goal: "{GOAL_QUOTE.rstrip(".")}' in result.output
     assert (
         "Client denied suicidal ideation, stating that she has never thought about killing herself."

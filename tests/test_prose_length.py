@@ -9,7 +9,7 @@ from note_fixtures import _words
 
 from note_formats import DraftOptions, build_draft, check_faithfulness, check_grounding
 from note_formats.wording import about_someone_else
-from scribe.core.records import Annotation, Evidence, Segment, Speaker, Transcript
+from scribe.core.records import Annotation, Evidence, NoteItem, Segment, Speaker, Transcript
 
 SPEAKERS = {"worker": "SPEAKER_00", "client": "SPEAKER_01", "other": "SPEAKER_02", "member": "SPEAKER_03"}
 
@@ -54,7 +54,7 @@ def texts(d, key: str) -> list[str]:
 
 
 def test_who_does_the_risky_act_is_read_from_its_clause():
-    acts = __import__("note_formats.prose", fromlist=["SELF_DIRECTED_ACTS"]).SELF_DIRECTED_ACTS
+    acts = __import__("note_formats.prose.risk", fromlist=["SELF_DIRECTED_ACTS"]).SELF_DIRECTED_ACTS
     assert about_someone_else("I'm pretty sure my cousin is drinking again.", acts)
     assert about_someone_else("She told me she wants to kill herself.", acts)
     assert not about_someone_else("I've been drinking every night since he left.", acts)
@@ -347,7 +347,10 @@ def test_a_denial_keeps_what_the_client_added_to_it():
     )
     denial = tag(tr, "r1", "risk", "suicidal_ideation", 1, "No, I would not do that.", status="negated")
     [item] = texts(soap(tr, [denial], pronouns="he/him"), "risk")
-    assert item.startswith("Client denied suicidal ideation, stating that")
+    # "I would not do that" denies acting; the question asked about thinking of it
+    assert item.startswith(
+        "Client denied intent to act (suicidal ideation itself was not denied), stating that"
+    )
     assert "faith" in item and "grandson needs him" in item
 
 
@@ -449,3 +452,328 @@ def test_a_group_check_in_round_reports_each_members_rating():
         "Asked how stressful was the week, and one thing that happened, participants answered: "
         '"Um, maybe a seven"; "A four".'
     )
+
+
+# --- what a short note leaves out, and partial denials ---------------------------------------------
+
+
+def test_possible_indicators_whose_words_say_no_risk_share_one_short_line():
+    tr = dialogue(
+        [
+            ("worker", "How was the weekend?"),
+            ("client", "My cousin came over and we watched the game on Sunday."),
+            ("worker", "And the new job?"),
+            ("client", "The manager moved me to the morning shift at the bakery."),
+            ("worker", "Anything else?"),
+            ("client", "He shoved me into the wall again on Friday night."),
+        ]
+    )
+    maybe = {"certainty": "possible"}
+    anns = [
+        tag(tr, "r1", "risk", "suicidal_ideation", 1, attributes=maybe, confidence=0.35),
+        tag(tr, "r2", "risk", "substance_crisis", 3, attributes=maybe, confidence=0.45),
+        tag(tr, "r3", "risk", "abuse_neglect", 5, attributes=maybe, confidence=0.45),
+    ]
+    d = soap(tr, anns, pronouns="she/her")
+    risk = [i for i in d.section("risk").items if not i.deleted]
+    guessed = [i for i in risk if "flagged by the tagger only" in i.text]
+    assert len(guessed) == 1  # every kind in one line, none of their words reported
+    [line] = guessed
+    assert line.text.startswith("Possible suicidal ideation and substance-related crisis:")
+    assert "cousin" not in line.text and "bakery" not in line.text
+    assert set(line.annotation_ids) == {"r1", "r2"} and {e.segment_id for e in line.evidence} == {1, 3}
+    assert line.needs_review and "decide whether this is current risk" in line.review_reason
+    worded = [i for i in risk if "shoved her into the wall" in i.text]
+    assert len(worded) == 1 and worded[0].text.startswith("Possible abuse or neglect:")
+
+
+def test_a_possible_indicator_answering_a_screen_is_not_said_twice():
+    tr = dialogue(
+        [
+            ("worker", "Have you had thoughts of killing yourself lately?"),
+            ("client", "Not really like that. I just wish I could disappear for a bit. Work has been a lot."),
+        ]
+    )
+    maybe = {"certainty": "possible"}
+    d = soap(tr, [tag(tr, "r1", "risk", "suicidal_ideation", 1, attributes=maybe, confidence=0.4)])
+    risk = " ".join(texts(d, "risk"))
+    assert risk.count("disappear") == 1
+    [screen] = [i for i in d.section("risk").items if "disappear" in i.text]
+    assert screen.text.startswith("Asked") and "r1" in screen.annotation_ids and screen.needs_review
+
+
+def test_statements_of_one_turn_read_as_one_sentence():
+    tr = dialogue(
+        [
+            ("worker", "How are things at home?"),
+            (
+                "client",
+                "The landlord raised the rent again in March. My son stopped going to practice after that.",
+            ),
+        ]
+    )
+    anns = [
+        tag(tr, "o1", "observation", "housing", 1, "The landlord raised the rent again in March."),
+        tag(tr, "o2", "observation", "functioning_family", 1, "My son stopped going to practice after that."),
+    ]
+    d = soap(tr, anns, pronouns="she/her")
+    [line] = [t for t in texts(d, "subjective") if "rent" in t]
+    assert line.count("Client reported") == 1 and "her son stopped going to practice" in line
+
+
+def test_a_denial_of_acting_on_the_thoughts_is_not_a_denial_of_the_thoughts():
+    tr = dialogue(
+        [
+            ("worker", "When you say you'd rather not be around, are you having thoughts of suicide?"),
+            ("client", "No, not like that. I'd never do anything. I just feel tired of all of it."),
+        ]
+    )
+    denial = tag(tr, "r1", "risk", "suicidal_ideation", 1, "No, not like that.", status="negated")
+    [item] = texts(soap(tr, [denial], pronouns="he/him"), "risk")
+    assert item.startswith("Client denied intent to act (suicidal ideation itself was not denied)")
+    assert "Client denied suicidal ideation" not in item
+
+
+def test_a_denial_of_an_attempt_when_asked_about_attempts_stays_a_denial():
+    tr = dialogue(
+        [
+            ("worker", "Have you ever tried to end your life before?"),
+            ("client", "No. I would never do that, my brothers need me."),
+        ]
+    )
+    denial = tag(tr, "r1", "risk", "suicidal_ideation", 1, "No.", status="negated")
+    [item] = texts(soap(tr, [denial], pronouns="he/him"), "risk")
+    assert item.startswith("Client denied suicidal ideation")
+
+
+def test_a_question_about_plan_or_preparation_screens_and_its_answer_is_documented():
+    tr = dialogue(
+        [
+            ("client", "Last winter I thought everyone would be better off without me."),
+            ("worker", "Thank you for telling me. Did you do anything toward it back then?"),
+            ("client", "No. I called my sister that night and slept at her place."),
+        ]
+    )
+    risk = " ".join(texts(soap(tr, [], pronouns="she/her"), "risk"))
+    assert "Did you do anything toward it back then?" in risk and "slept at her place" in risk
+
+
+# --- where the client's words go, and what a short answer leaves out ---------------------------------
+
+
+def test_the_clients_strengths_and_stressors_are_subjective_in_prose_and_assessment_in_quotes():
+    tr = dialogue(
+        [
+            ("worker", "Who helps you out?"),
+            ("client", "My neighbour drives me to the clinic every Tuesday and checks on me."),
+        ]
+    )
+    anns = [tag(tr, "o1", "observation", "strength", 1)]
+    d = soap(tr, anns, pronouns="she/her")
+    assert any("neighbour drives her to the clinic" in t for t in texts(d, "subjective"))
+    assert not any("neighbour" in t for t in texts(d, "assessment"))
+    quoted = build_draft("soap", tr, anns, DraftOptions(style="quotes"))
+    assert any("neighbour" in t for t in texts(quoted, "assessment"))
+
+
+def test_a_short_answer_to_a_screen_keeps_what_the_rest_of_the_turn_discloses():
+    tr = dialogue(
+        [
+            ("worker", "Have you had thoughts of ending your life?"),
+            (
+                "client",
+                "Not lately. Back in the spring I stood on the bridge for a long time. "
+                "My dog needed feeding so I went home. I wanted to be dead that night.",
+            ),
+        ]
+    )
+    d = soap(tr, [tag(tr, "r1", "risk", "suicidal_ideation", 1, "Not lately.")], pronouns="he/him")
+    [item] = texts(d, "risk")
+    assert item.startswith('Suicidal ideation: asked "Have you had thoughts of ending your life?"')
+    assert "I wanted to be dead that night" in item and "dog" not in item
+
+
+def test_amounts_and_dates_the_client_states_are_reported_without_a_tag():
+    tr = dialogue(
+        [
+            ("worker", "Tell me about the house."),
+            ("client", "There are fourteen stairs up to the bathroom at my place."),
+        ]
+    )
+    assert any("fourteen stairs" in t for t in texts(soap(tr, [], pronouns="he/him"), "subjective"))
+
+
+def test_a_sentence_only_a_possible_indicator_cites_is_still_the_clients_report():
+    tr = dialogue(
+        [
+            ("worker", "How was the week?"),
+            ("client", "My landlord says I owe two months of rent by Friday."),
+        ]
+    )
+    maybe = {"certainty": "possible"}
+    anns = [tag(tr, "r1", "risk", "abuse_neglect", 1, attributes=maybe, confidence=0.3)]
+    d = soap(tr, anns, pronouns="she/her")
+    assert any("owes two months of rent" in t or "owe two months" in t for t in texts(d, "subjective"))
+
+
+def test_offers_to_act_safety_planning_and_group_referrals_are_named_from_their_wording():
+    tr = dialogue(
+        [
+            ("worker", "Would it be okay if I called your probation officer about the curfew?"),
+            ("client", "Yeah, that's fine."),
+            (
+                "worker",
+                "It could help to keep a bag packed at your cousin's with your papers and your inhaler.",
+            ),
+            ("client", "Okay."),
+            ("worker", "There's a group for dads that meets at the rec center on Mondays."),
+        ]
+    )
+    objective = texts(soap(tr, [], pronouns="he/him"), "objective")
+    assert any(t.startswith("Advocacy:") and "probation officer" in t for t in objective)
+    assert any(t.startswith("Safety planning:") for t in objective)
+    assert any(t.startswith("Referral:") and "rec center" in t for t in objective)
+
+
+def test_a_task_a_risk_line_quotes_is_still_in_the_plan():
+    tr = dialogue(
+        [
+            (
+                "client",
+                "My nephew keeps taking money out of my account. I'll call the bank with my daughter on Monday.",
+            ),
+            ("worker", "That sounds like a good first step."),
+        ]
+    )
+    task = "I'll call the bank with my daughter on Monday."
+    anns = [
+        tag(tr, "r1", "risk", "abuse_neglect", 0),
+        tag(tr, "p1", "plan", "homework", 0, task),
+    ]
+    d = soap(tr, anns, pronouns="she/her")
+    assert any("call the bank" in t for t in texts(d, "risk"))  # the risk line quotes the whole turn
+    assert any(t.startswith("Client will call the bank") for t in texts(d, "plan"))
+
+
+def test_a_goal_said_over_several_sentences_is_quoted_whole_and_a_wish_to_die_is_not_part_of_it():
+    tr = dialogue(
+        [
+            ("worker", "What would you like to be different?"),
+            (
+                "client",
+                "I want my own room in a quiet place. And I want to stay close to my school. "
+                "Sometimes I want to die. The bus takes an hour.",
+            ),
+        ]
+    )
+    anns = [tag(tr, "g1", "goal", "desire", 1, "And I want to stay close to my school.")]
+    [goal] = [t for t in texts(soap(tr, anns, pronouns="they/them"), "subjective") if "goal" in t]
+    assert '"I want my own room in a quiet place. And I want to stay close to my school' in goal
+    assert "die" not in goal and "bus" not in goal
+
+
+def test_a_possible_indicator_and_its_denial_answering_a_screen_are_documented_with_the_screen():
+    tr = dialogue(
+        [
+            ("worker", "Have you had thoughts of suicide?"),
+            (
+                "client",
+                "Some days I wish I could skip the whole week. Not like that though. I don't want to die.",
+            ),
+        ]
+    )
+    maybe = {"certainty": "possible"}
+    anns = [
+        tag(tr, "r1", "risk", "suicidal_ideation", 1, "Some days I wish I could skip the whole week.",
+            attributes=maybe, confidence=0.35),
+        tag(tr, "r2", "risk", "suicidal_ideation", 1, "I don't want to die.", status="negated"),
+    ]  # fmt: skip
+    d = soap(tr, anns, pronouns="she/her")
+    risk = [i for i in d.section("risk").items if not i.deleted]
+    assert not any(i.text.startswith("Possible suicidal ideation: client reported") for i in risk)
+    [screen] = [i for i in risk if i.text.startswith("Asked")]
+    assert {"r1", "r2"} <= set(screen.annotation_ids) and "skip the whole week" in screen.text
+
+
+# --- one page: wording that says each thing once, and what gives way when a draft runs long ------
+
+
+def test_hedges_and_pauses_are_dropped_but_an_estimate_and_a_kind_of_thing_stay():
+    from note_formats.wording import clean
+
+    assert clean("It's been, like, so hard since the move.") == "It's been so hard since the move."
+    assert clean("My aunt kind of helps with the baby, I guess.") == "My aunt helps with the baby"
+    assert clean("It's sort of scary at night.") == "It's scary at night."
+    assert clean("The fridge is kinda empty.") == "The fridge is empty."
+    assert clean("I'd say like a five.") == "I'd say like a five."  # an estimate, not a pause
+    assert clean("What kind of job would that be?") == "What kind of job would that be?"
+    assert clean("That kind of thing scares me.") == "That kind of thing scares me."
+
+
+def test_the_statements_and_fragments_of_one_turn_share_one_lead_in():
+    tr = dialogue(
+        [
+            ("worker", "How have the evenings been?"),
+            ("client", "My shifts got moved to nights. I barely see my daughter now. Maybe an hour a day."),
+        ]
+    )
+    anns = [
+        tag(tr, "o1", "observation", "employment", 1, "My shifts got moved to nights."),
+        tag(tr, "o2", "observation", "functioning_family", 1, "I barely see my daughter now."),
+        tag(tr, "o3", "observation", "functioning_family", 1, "Maybe an hour a day."),
+    ]
+    [line] = texts(soap(tr, anns, pronouns="he/him"), "subjective")
+    assert line.count("reported") == 1 and ", and that" not in line
+    assert "his shifts got moved to nights; he barely sees his daughter now; maybe an hour a day" in line
+
+
+def _report_line(text: str, seconds: int = 5) -> NoteItem:
+    seg = Segment(id=0, start=0.0, end=float(seconds), text=text)
+    seg.speaker, seg.role = "SPEAKER_01", "client"
+    return NoteItem(id="", text=f"Client reported that {text}", evidence=[Evidence.of(seg, 0, len(text))])
+
+
+def test_a_long_draft_leaves_out_only_report_lines_that_say_nothing_of_their_own():
+    from note_formats.prose.length import fit, specifics, words
+
+    empty = _report_line("It was like that, you know.")
+    short = _report_line("I feel lonely.")  # a feeling is content, however short
+    rich = _report_line("The heater broke in January and the landlord won't answer.")
+    kept = _report_line("It was like that again.")
+    assert specifics(empty) == 0 and specifics(short) >= 1 and specifics(rich) >= 3
+    lines = [empty, short, rich, kept]
+    every = sum(words(i) for i in lines)
+    assert fit(lines, [], 0, every) == lines  # within its length nothing is left out
+    shorter = fit(lines, [kept], 0, every - 1)
+    assert shorter == [short, rich, kept]  # over it, the empty line goes; the kept one stays
+    assert fit(lines, [kept], 0, 1) == [short, rich, kept]  # a line with content never goes for length
+
+
+def test_a_short_session_keeps_every_line_and_the_budget_grows_with_the_session():
+    from note_formats.common import DraftOptions, Material
+    from note_formats.prose.length import WORDS_PER_50_MIN, budget
+
+    tr = dialogue([("worker", "How was the week?"), ("client", "It was like that, you know.")])
+    anns = [tag(tr, "o1", "observation", "mood", 1)]
+    assert any("like that" in t for t in texts(soap(tr, anns), "subjective"))  # room to spare: kept
+    short = budget(Material(tr, [], DraftOptions()))
+    tr.segments[-1].end = tr.duration = 100 * 60.0
+    assert budget(Material(tr, [], DraftOptions())) - short == WORDS_PER_50_MIN  # 100 minutes: twice the page
+
+
+def test_a_fragment_joins_the_line_that_already_cites_its_turn():
+    tr = dialogue(
+        [
+            ("worker", "How is sleep?"),
+            ("client", "I can't fall asleep before three in the morning."),
+            ("worker", "And this week?"),
+            ("client", "I still can't fall asleep before three in the morning. Four hours, tops."),
+        ]
+    )
+    anns = [
+        tag(tr, "o1", "observation", "sleep", 1),
+        tag(tr, "o2", "observation", "sleep", 3, "I still can't fall asleep before three in the morning."),
+        tag(tr, "o3", "observation", "mood", 3, "Four hours, tops."),
+    ]
+    [line] = texts(soap(tr, anns, pronouns="she/her"), "subjective")
+    assert line.count("reported") == 1 and "four hours, tops" in line.lower()

@@ -1,0 +1,74 @@
+"""Clinical prose: the items of a note as the short third-person sentences a worker writes.
+
+Every sentence is generated from the spans it cites (``wording.report``) and
+checked against them (``wording.unfaithful``); one that says a word its evidence
+does not falls back to the verbatim quote, marked for review. Goals stay in the
+client's words, in quotation marks.
+
+What each builder takes, as practice documents it:
+
+* the client's report (Subjective / Data / Behavior): what the client (or another
+  participant) said about problems, needs, circumstances, steps already taken,
+  answers to scaling questions; grouped by topic, in time order. The worker's
+  speech is never the client's report. A client sentence that states a problem or
+  a need is reported even when no tagger category names it;
+* interventions: one place per format, one line per technique the worker used,
+  naming what it was about (SOAP: Objective; DAP: Data; BIRP / GIRP: Intervention);
+* risk: what was disclosed, and denials; a denial said in the same turn as a
+  disclosure ("not that I'd act on it") qualifies it and is never a full denial;
+* plan: one task per plan statement, "Client will ..." / "Worker will ...";
+  a worker's question asks for information and is never a plan, unless it asks
+  the client to do something ("could you ...?").
+"""
+
+from __future__ import annotations
+
+from note_formats.common import CHANGE_TALK, GOAL_TITLES, Material, title_of
+from note_formats.prose.base import allowed_words
+from note_formats.prose.interventions import InterventionBuilder
+from note_formats.prose.length import budget, fit, words
+from note_formats.prose.plans import PlanBuilder
+from note_formats.prose.reports import ReportBuilder
+from note_formats.prose.risk import RiskBuilder
+from scribe.core.records import NoteItem
+
+
+class Prose(ReportBuilder, RiskBuilder, PlanBuilder, InterventionBuilder):
+    """Builds prose items for one draft; remembers which spans were said, so nothing is said twice."""
+
+
+def change_talk(m: Material) -> list[NoteItem]:
+    """The assessment's reading of the client's change talk, by kind, for the worker to confirm.
+
+    Change-talk labels (Miller & Rollnick's DARN-CAT) belong here, never as goal titles.
+    """
+    anns = [a for a in m.select("goal", subtypes=CHANGE_TALK, roles=("client",)) if a.status == "affirmed"]
+    if not anns:
+        return []
+    kinds = [title_of(s, GOAL_TITLES).lower() for s in CHANGE_TALK if any(a.subtype == s for a in anns)]
+    text = f"Client voiced change talk ({', '.join(kinds)})."
+    return [m.item(anns, text, ["interpretation: confirm readiness for change before signing"])]
+
+
+def prose_parts(m: Material) -> dict[str, list[NoteItem]]:
+    """Every kind of prose item of a draft, built once. Risk, goals and plans claim their spans
+    first, so the client's report does not say them again."""
+    p = Prose(m)
+    risks, goals, plans = p.risks(), p.goals(), p.plans()
+    parts = {
+        "risks": risks,
+        "goals": goals,
+        "plans": plans,
+        "reports": p.reports(),
+        "context": p.context(),
+        "observed": p.observed(),
+        "interventions": p.interventions(),
+        "change_talk": change_talk(m),
+    }
+    # about a page: report lines that say nothing of their own give way when it runs long (``length``)
+    others = sum(words(i) for k, items in parts.items() if k != "reports" for i in items)
+    parts["reports"] = fit(parts["reports"], p.kept, others, budget(m))
+    return parts
+
+
+__all__ = ["Prose", "allowed_words", "change_talk", "prose_parts"]

@@ -1,0 +1,107 @@
+"""How practice words what the drafter looks for, shared by its builders: scaling and
+risk-screening questions, offers, time words, and whether a sentence names what is to be done."""
+
+from __future__ import annotations
+
+import re
+
+from note_formats.wording import parse
+
+#: A task says what is to be done: a thing, a person, a place or a time, not only "it" or "that".
+CONTENT_POS = ("NOUN", "PROPN", "NUM", "ADJ")
+
+
+def says_what(text: str) -> bool:
+    """Whether a plan sentence names what is to be done ("I'll think on it" names nothing)."""
+    return any(t.pos_ in CONTENT_POS and not t.is_stop and t.lower_ not in GENERIC for t in parse(text))
+
+
+#: Noun phrases too general to say what an intervention was about.
+GENERIC = frozenset(
+    [
+        "thing",
+        "things",
+        "lot",
+        "bit",
+        "way",
+        "time",
+        "times",
+        "something",
+        "anything",
+        "everything",
+        "question",
+        "questions",
+        "kind",
+        "sort",
+        "information",
+        "today",
+        "week",
+    ]
+)
+
+#: A worker's scaling question ("on a scale from zero to ten", "how would you rate").
+SCALING = re.compile(
+    r"(?i)\b(?:on (?:a|the|that|this) (?:same )?(?:[\w-]+ )?scale|scale of|(?:zero|one|0|1) to (?:ten|10)|0-10|"
+    r"put a number on|how would you rate|rate (?:it|that|your))\b"
+)
+
+#: A worker's risk-screening question: about harm to self or others, means, safety, abuse.
+SCREENING = re.compile(
+    r"(?i)\b(?:kill(?:ing)? yourself|hurt(?:ing)? yourself|harm(?:ing)? yourself|end(?:ing)? your life|suicid\w*|"
+    r"self-harm|thoughts of (?:hurting|harming|killing)|thoughts? like (?:that|those|this)|"
+    r"(?:hurt|harm)(?:ing|ed)? (?:you|him|her|them|anyone|anybody|someone|somebody|any|the)|"
+    r"firearms?|guns?|weapons?|pills|medications? in the (?:house|home)|safe at home|feel safe|"
+    r"how you might do it|a plan to|acted on|tried to|wish (?:that )?you (?:would|were) (?:die|dead)|"
+    # plan, preparation and intent as the Columbia scale (C-SSRS) asks about them
+    r"(?:done|do|did) anything (?:toward|towards|to end|to hurt)|(?:started|prepared) to do anything|"
+    r"(?:did|do) you (?:have|make) a plan(?! for)|carry out (?:this|that|the) plan|intend to (?:act|carry)|"
+    r"(?:want|wanting|wish|wishing) to (?:die|be dead)|not (?:wanting|want) to (?:live|go on|be here|wake up)|"
+    # substance use screening (practice asks about use, amount, driving and withdrawal)
+    r"drugs or alcohol|alcohol or (?:drugs|anything)|how much (?:are|do) you (?:drink|us)\w*|"
+    r"drive after drinking|shaking|sweating)\b"
+)
+#: A screening question that refers back to what the worker just named ("Has anything like that come up?").
+REFERS_BACK = re.compile(r"(?i)\b(?:like that|any of (?:that|this|those)|those thoughts|that come up)\b")
+
+#: A worker's question that offers an action ("would it be okay if I called your school?").
+OFFER = re.compile(
+    r"(?i)\b(?:would it (?:be okay|be all right|help) if I|can I|could I|shall I|do you want me to|"
+    r"would you (?:be willing|consider|like me to))\b"
+)
+
+#: Words that put a plan in time ("tomorrow", "Thursday", "next week").
+TIME_WORDS = frozenset(
+    [
+        "today",
+        "tonight",
+        "tomorrow",
+        "week",
+        "weekend",
+        "month",
+        "monday",
+        "tuesday",
+        "wednesday",
+        "thursday",
+        "friday",
+        "saturday",
+        "sunday",
+        "morning",
+        "afternoon",
+        "evening",
+        "next",
+        "before",
+        "after",
+        "by",
+        "until",
+        "daily",
+        "nightly",
+        "every",
+    ]
+)
+
+
+def timed(text: str) -> bool:
+    """Whether a sentence names a day or a time."""
+    return any(t.lower_ in TIME_WORDS or t.lemma_.lower() in TIME_WORDS for t in parse(text)) or bool(
+        re.search(r"(?i)\b(?:\d{1,2}(?::\d\d)?\s*(?:a\.?m\.?|p\.?m\.?)|o'clock)\b", text)
+    )

@@ -1,0 +1,191 @@
+"""Interventions: one line per technique the worker used, naming what it was about."""
+
+from __future__ import annotations
+
+import re
+
+from note_formats.common import INTERVENTION_TITLES, quoted, title_of
+from note_formats.prose.base import ProseBase
+from note_formats.prose.cues import GENERIC, OFFER, SCALING
+from note_formats.wording import is_request, parse
+from scribe.core.records import Annotation, Evidence, NoteItem
+
+#: How practice words each technique (motivational interviewing, crisis and safety
+#: planning guidance); the first that matches a worker's sentence names it.
+TECHNIQUE_CUES: dict[str, re.Pattern[str]] = {
+    "crisis_resources": re.compile(
+        r"(?i)\b(?:988|nine eight eight|911|crisis (?:line|text|team)|hotline|helpline|any ?time,? day or night)\b"
+    ),
+    "safety_planning": re.compile(
+        r"(?i)\b(?:safety plan|plan for the nights|code word|go-?bag|lock (?:up|them|it)|drop ?box|out of the house|keep (?:only|them) |"
+        # safety planning for violence at home: a signal to a neighbour, a bag ready, where to go
+        r"call the police|somewhere safe|a safe place|a bag (?:at|with|packed|ready)|(?:set up|agree on|pick) a (?:code )?word)"
+    ),
+    "referral": re.compile(
+        r"(?i)\b(?:refer(?:ral)?|connect you|put you in touch|sign you up|the number for|program|advocates?|legal aid|pantry|support group|bereavement group|a group (?:that|for|where))\b"
+    ),
+    # the worker offering to act on the client's behalf ("would it be okay if I reached out to your school?")
+    "advocacy": re.compile(
+        r"(?i)\b(?:would it (?:be okay|be all right|help) if I|do you want me to|would you like me to|can I|could I)\s+"
+        r"(?:reach(?:ed)? out|call(?:ed)?|contact(?:ed)?|talk(?:ed)? (?:to|with)|spoke|speak|email(?:ed)?|wrote|write)\b"
+    ),
+    "affirmation": re.compile(
+        r"(?i)\b(?:took (?:real |a lot of )?(?:courage|strength|determination|guts|effort)|"
+        r"(?:really |a )?good (?:step|idea|thing|job)|well done|(?:real|great|big) progress|"
+        r"I (?:really )?appreciate|that's a lot of work|you did (?:it|that|the)|proud of|that's (?:a )?(?:real|big)|"
+        r"that matters|you've (?:already|been)|you already|you kept|you reached out|that shows|shows (?:me )?(?:that )?you|"
+        r"that's you \w+ing|on your own)\b"
+    ),
+    "psychoeducation": re.compile(
+        r"(?i)\b(?:(?:a lot of|many|most) (?:people|families|parents|caregivers|teens|teenagers|kids)|"
+        r"(?:it's|is|are) (?:really |very |so |pretty |quite )?(?:common|normal)|most common|(?:is|it's) called|"
+        r"(?:are|is) (?:classic |common |typical )?(?:signs?|symptoms?) of|can (?:make|cause|happen|reverse)|"
+        r"can be dangerous|(?:the|your) (?:body|brain)(?:'s)?|research|what happens when|share (?:something|a bit)|"
+        r"(?:families|people) (?:very )?often|some people)\b"
+    ),
+    "validation": re.compile(
+        r"(?i)\b(?:makes (?:a lot of |complete )?sense|of course you|it's understandable|no wonder)\b"
+    ),
+    "summary": re.compile(r"(?i)\b(?:let me sum up|to sum up|so far (?:you've|we've)|what I'm hearing)\b"),
+    "scaling_question": SCALING,
+    # reflections as practice words them: feelings named back, "it sounds like", two sides of ambivalence
+    "complex_reflection": re.compile(
+        r"(?i)\b(?:it sounds like|sounds like you|I'm hearing|what I hear|part of you|"
+        r"you(?:'re| are)? (?:feel|feeling|felt)|angry at|guilty for|scared (?:that|of)|afraid (?:that|of)|"
+        r"that image|keeps coming back|that stuck with you)\b"
+    ),
+}
+
+#: Noun phrases named per intervention line, and per quote within it.
+MAX_TOPICS, TOPICS_PER_SPAN = 8, 3
+#: The worker's minor moves, each kind of them one line. Questions are named, not summed up:
+#: what they asked shows in the client's answers.
+MINOR_MOVES = {
+    "questions": ("open_question", "closed_question"),
+    "reflections": ("simple_reflection", "complex_reflection"),
+}
+
+
+def _overlaps(ev: Evidence, spans: set[tuple[int, int, int]]) -> bool:
+    return any(s == ev.segment_id and a < ev.char_end and ev.char_start < b for s, a, b in spans)
+
+
+class InterventionBuilder(ProseBase):
+    def interventions(self) -> list[NoteItem]:
+        """One line per technique the worker used, naming what it was about, with its times.
+
+        Techniques come from the tagger and from the wording practice teaches for them
+        (``TECHNIQUE_CUES``), sentence by sentence, so an affirmation or the offer of a
+        referral inside a turn the tagger read as a question is still named.
+        """
+        groups: dict[str, list[Annotation]] = {}
+        cued = self.cued_techniques()
+        minor = {kind for kinds in MINOR_MOVES.values() for kind in kinds}
+        named = {  # a reflection named from wording leaves the tagger's other readings of the turn standing
+            (e.segment_id, e.char_start, e.char_end)
+            for t, spans in cued.items()
+            if t not in minor
+            for e in spans
+        }
+        for ann in self.m.select("intervention", roles=("worker", None)):
+            generic = ann.source == "minilm-head"
+            if generic and (self.said(ann.evidence) or any(_overlaps(e, named) for e in ann.evidence)):
+                continue  # the model's generic reading of words the note already names (a referral in the plan)
+            groups.setdefault(ann.subtype, []).append(ann)
+        for subtype in cued:
+            groups.setdefault(subtype, [])
+        # the worker's minor moves (questions, reflections) are one line each, not one per kind
+        merged: dict[str, list[Annotation]] = {}
+        kinds_of: dict[str, list[str]] = {}
+        for subtype, anns in groups.items():
+            move = next((m for m, kinds in MINOR_MOVES.items() if subtype in kinds), subtype)
+            merged.setdefault(move, []).extend(anns)
+            kinds_of.setdefault(move, []).append(subtype)
+        items = []
+        for subtype, anns in merged.items():
+            kinds = kinds_of[subtype]
+            # one kind keeps its own name; several minor moves together are "Questions", "Reflections"
+            title = (
+                title_of(kinds[0], INTERVENTION_TITLES, "intervention")
+                if len(kinds) == 1
+                else subtype.capitalize()
+            )
+            spans = [e for a in anns for e in self.m.spoken(a)] + [e for k in kinds for e in cued.get(k, [])]
+            evidence = sorted(
+                {(e.segment_id, e.char_start): e for e in spans}.values(),
+                key=lambda e: (e.start, e.segment_id, e.char_start),
+            )
+            # what each use was about, the best of every use first, so a late use is named too
+            per_use = [
+                (self._rated(e.quote) if subtype == "scaling_question" else []) + self._topics(e.quote)
+                for e in (evidence if subtype != "questions" else [])
+            ]
+            chosen: list[tuple[int, int, str]] = []
+            for rank in range(TOPICS_PER_SPAN + 1):
+                for n, found in enumerate(per_use):
+                    named = {c[2].lower() for c in chosen}
+                    if rank < len(found) and len(chosen) < MAX_TOPICS and found[rank].lower() not in named:
+                        chosen.append((n, rank, found[rank]))
+            shown = [t for _, _, t in sorted(chosen)]
+            text = f"{title}: {'; '.join(shown)}." if shown else f"{title}."
+            unknown = not self.m.notes and any(self.m.role(a) is None for a in anns)
+            extra = ["speaker unknown: confirm the worker said this"] if unknown else []
+            fallback = f"{title}: {quoted(evidence, self.m.options.max_quotes)}"
+            item = self.item(anns, text, fallback, evidence, extra=extra, heading=title)
+            if subtype == "questions":
+                # "Questions." claims no content: how sure the tagger was of each question is not the worker's to check
+                reasons = [
+                    r for r in item.review_reason.split("; ") if r and not r.startswith("low confidence")
+                ]
+                item.review_reason, item.needs_review = "; ".join(reasons), bool(reasons)
+            item.fields["kind"] = "intervention"
+            items.append(item)
+        return sorted(items, key=lambda i: min(e.start for e in i.evidence))
+
+    def cued_techniques(self) -> dict[str, list[Evidence]]:
+        """Worker sentences (not questions) worded as a technique is: technique -> sentences."""
+        out: dict[str, list[Evidence]] = {}
+        # a technique the worker rejected, with no tag of it standing, is not named from wording either
+        standing = {a.subtype for a in self.m.annotations if a.label == "intervention"}
+        refused = {a.subtype for a in self.m.rejected if a.label == "intervention"} - standing
+        for seg in self.m.transcript.segments:
+            if seg.role != "worker" and not self.m.notes:
+                continue
+            teaching = False  # psychoeducation goes on over the statements that follow its cue
+            for sent in parse(seg.text).sents:
+                said = sent.text.strip()
+                # a question asks for information, unless it offers or asks for an action
+                # ("Would you be willing to have your sister take the pills to the pharmacy?")
+                asks = is_request(said) or OFFER.search(said) or SCALING.search(said)
+                if not said or (said.endswith("?") and not asks):
+                    continue
+                start = seg.text.index(said, sent.start_char)
+                ev = Evidence.of(seg, start, start + len(said))
+                technique = next(
+                    (t for t, cue in TECHNIQUE_CUES.items() if t not in refused and cue.search(said)), None
+                )
+                if technique is None and teaching and not said.endswith("?"):
+                    technique = "psychoeducation"
+                if technique is not None:
+                    out.setdefault(technique, []).append(ev)
+                teaching = technique == "psychoeducation" or (teaching and technique is None)
+        return out
+
+    @staticmethod
+    def _rated(text: str) -> list[str]:
+        """What a scaling question asks the client to rate: "how confident", "how safe" -> the word."""
+        return [t.head.text for t in parse(text) if t.lower_ == "how" and t.head.pos_ in ("ADJ", "ADV")]
+
+    @staticmethod
+    def _topics(text: str) -> list[str]:
+        """The noun phrases of a worker's turn that say what it was about (pronouns and generic words left out)."""
+        found = []
+        for chunk in parse(text).noun_chunks:
+            words = [t for t in chunk if not t.is_stop and t.is_alpha and t.pos_ != "PRON"]
+            if not words or all(t.lower_ in GENERIC for t in words):
+                continue
+            # names and longer phrases say more about what the turn was about
+            weight = 2 * any(t.pos_ == "PROPN" for t in words) + len(words)
+            found.append((weight, chunk.start, chunk[words[0].i - chunk.start :].text))
+        best = sorted(found, key=lambda f: -f[0])[:TOPICS_PER_SPAN]
+        return [text for _, _, text in best]  # the most telling first

@@ -1,0 +1,151 @@
+"""The plan: one task per plan statement or recap sentence, "Client will ..." / "Worker will ...";
+a question that only asks for information is never a plan."""
+
+from __future__ import annotations
+
+import re
+
+from note_formats.common import PLAN_TITLES, quoted, title_of
+from note_formats.prose.base import ProseBase
+from note_formats.prose.cues import says_what, timed
+from note_formats.wording import as_task, clean, is_request, lower_first, parse
+from scribe.core.records import Annotation, Evidence, NoteItem
+
+#: A worker speaking to several people at once: their task is the members', not the client's.
+GROUP_ADDRESS = re.compile(
+    r"(?i)\b(?:you(?:'ll|'re| will| can| could| are| two)? (?:both|all|each)|(?:both|each|all) of you|every(?:one|body))\b"
+)
+#: A thought that comes back ("Sometimes I think ...", "Some nights I wish ...").
+THOUGHT = re.compile(
+    r"(?i)\b(?:sometimes|often|some (?:days|nights)|at night|a lot of times),? I (?:think|wish|feel|wonder)\b"
+)
+
+#: A sentence that makes its action depend on something ("if ...", "unless ...").
+CONDITION = re.compile(r"(?i)(?:^|[,;]\s*|\b(?:and|but|so)\s+)(?:if|unless|or else)\b")
+
+#: A worker's turn that sums up what was agreed.
+RECAP = re.compile(
+    r"(?i)\b(?:sum (?:it |that |this )?up|summari[sz]e|recap|to review|let me make sure|so the plan is|"
+    r"so before next time|so for this week|here's the plan|here's what (?:I|we) have|here's what (?:I'll|we'll) do|"
+    r"what we agreed|next steps)\b|^\W*plan\b"
+)
+#: Verbs of talking: "I'm going to ask you some questions" is what happens next in the session.
+SPEECH_ACTS = frozenset(
+    ("ask", "tell", "share", "explain", "talk", "say", "mention", "start", "sum", "summarize")
+)
+
+
+def in_session_talk(text: str) -> bool:
+    """Whether a sentence only announces talk in the session ("I'm going to ask you some questions")."""
+    doc = parse(text)
+    root = next((t for t in doc if t.dep_ == "ROOT"), None)
+    if root is None:
+        return False
+    main = next((c for c in root.children if c.dep_ == "xcomp"), root) if root.lemma_ == "go" else root
+    return main.lemma_.lower() in SPEECH_ACTS and not timed(text)
+
+
+#: A question asking for information: it opens with a wh-word.
+WH_START = re.compile(r"(?i)^\W*(?:so,?\s+)?(?:what|where|when|how|why|who|which)\b")
+#: A sentence that gives someone a task.
+TASK_MARK = re.compile(r"(?i)\b(?:you'll|you will|I'll|I will|we'll|we will|let's)\b")
+#: A statement of something that will happen.
+FUTURE = re.compile(r"(?i)\b(?:I'll|I will|we'll|we will|I'm going to|we're going to|see you|let's|let us)\b")
+
+
+class PlanBuilder(ProseBase):
+    # --- plan ------------------------------------------------------------------------------
+
+    def plans(self) -> list[NoteItem]:
+        """One task per plan statement; questions that only ask for information are left out.
+
+        A worker's recap at the end ("So let me sum up. Today ... You'll call the pantry
+        this week. I'll call you tomorrow.") lists the plan: each of its statements is a task.
+        Talk about what happens next in the session ("I'm going to ask you some questions")
+        is not a plan.
+        """
+        items = []
+        seen: set[int] = set()
+        for seg in self.m.transcript.segments:
+            if (seg.role == "worker" or self.m.notes) and RECAP.search(seg.text):
+                anns = [a for a in self.m.select("plan") if any(e.segment_id == seg.id for e in a.evidence)]
+                sentences = self._sentences(Evidence.of(seg, 0, len(seg.text.rstrip())), min_words=2)
+                cue = next((n for n, ev in enumerate(sentences) if RECAP.search(ev.quote)), -1)
+                # what the recap lists: the cue sentence when it names tasks itself ("So before next
+                # time, you'll ..."), and the sentences after it
+                start = cue if cue >= 0 and TASK_MARK.search(sentences[cue].quote) else cue + 1
+                for ev in sentences[start:]:
+                    if ev.quote.endswith("?"):
+                        items += self._proposed_time([], ev, seen)
+                        continue
+                    items += self._task(anns, ev, "worker", seen)
+                self.use([Evidence.of(seg, 0, len(seg.text.rstrip()))])
+        # the worker's own future actions with a time ("I'll see you Monday during advisory")
+        for seg in self.m.transcript.segments:
+            if seg.role != "worker" or self.m.notes:
+                continue
+            for ev in self._sentences(Evidence.of(seg, 0, len(seg.text.rstrip())), min_words=2):
+                if ev.quote.endswith("?"):
+                    items += self._proposed_time([], ev, seen)
+                elif FUTURE.search(ev.quote) and timed(ev.quote):
+                    items += self._task([], ev, "worker", seen)
+        anns = [
+            *self.m.select("plan"),
+            *self.m.select("goal", subtypes=("commitment",), exclude_roles=("worker",)),
+        ]
+        anns.sort(key=lambda a: (a.evidence[0].start, a.evidence[0].segment_id))
+        for ann in anns:
+            spoken = self.m.spoken(ann)
+            role = self.m.role(ann)
+            if ann.status == "negated" or self.said(spoken, besides_risk=True):
+                continue
+            if any(self._is_question(e) for e in spoken) and not all(is_request(e.quote) for e in spoken):
+                continue  # "Where would you like to be by the end of the month?" asks, it does not plan
+            for ev in [s for e in spoken for s in self._sentences(e)]:
+                items += self._task([ann], ev, "worker" if self.m.notes else role, seen)
+            self.use(spoken)
+        return sorted(items, key=lambda i: min((e.start, e.segment_id, e.char_start) for e in i.evidence))
+
+    def _proposed_time(self, anns: list[Annotation], ev: Evidence, seen: set[int]) -> list[NoteItem]:
+        """A yes/no question that names a day or a time ("Same time next Monday, eleven o'clock?")
+        proposes the next appointment; a wh-question ("What would that look like by Wednesday?") asks."""
+        if (
+            WH_START.search(ev.quote)
+            or not timed(ev.quote)
+            or self.said([ev], besides_risk=True)
+            or hash((ev.segment_id, ev.char_start)) in seen
+        ):
+            return []
+        if not re.search(
+            r"(?i)\b(?:same time|see you|meet|come (?:back|in)|next (?:session|appointment|visit|group))\b",
+            ev.quote,
+        ):
+            return []
+        seen.add(hash((ev.segment_id, ev.char_start)))
+        text = f"Next appointment: {lower_first(clean(ev.quote).rstrip('?'))}."
+        return [self.item(anns, text, f"Next appointment: {quoted([ev], 1)}", [ev])]
+
+    def _task(self, anns: list[Annotation], ev: Evidence, role: str | None, seen: set[int]) -> list[NoteItem]:
+        key = hash((ev.segment_id, ev.char_start))
+        if key in seen or self.said([ev], besides_risk=True) or in_session_talk(ev.quote):
+            return []
+        if role != "worker" and CONDITION.search(ev.quote):
+            return []  # "if you keep this up I'll send you to your father": a condition or threat, not a task
+        if THOUGHT.search(ev.quote):
+            return []  # "Sometimes I think I'll go too": a recurring thought, not something planned
+        if not says_what(ev.quote):
+            return []  # "I'll think on it", "Here's what I'll do": no task a note can state
+        seen.add(key)
+        text = as_task(ev.quote, role, self.pronouns) + "."
+        together = role == "worker" and self.shared() and GROUP_ADDRESS.search(ev.quote)
+        if together:  # "you both", "each of you": the members' task, not the client's alone
+            text = re.sub(r"\b(?:[Tt]he client|Client) will\b", "participants will", text, count=1)
+            text = text[:1].upper() + text[1:]
+        ann = anns[0] if anns else None
+        title = (
+            title_of(ann.subtype, PLAN_TITLES, "plan") if ann is not None and ann.label == "plan" else "Task"
+        )
+        item = self.item(anns, text, f"{title}: {quoted([ev], 1)}", [ev])
+        if together:
+            item.fields["kind"] = "group_task"
+        return [item]

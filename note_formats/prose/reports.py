@@ -1,0 +1,474 @@
+"""The client's report (Subjective / Data / Behavior): goals in the client's words, statements
+grouped by topic and said once, answers to scaling and strengths questions, what the worker
+saw, and strengths and stressors."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from note_formats.common import (
+    CHANGE_TALK,
+    CONTEXT_SUBTYPES,
+    GOAL_TITLES,
+    OBSERVATION_TITLES,
+    quoted,
+    title_of,
+)
+from note_formats.items import observation_kind
+from note_formats.prose.base import ProseBase
+from note_formats.prose.cues import SCALING, says_what
+from note_formats.prose.risk import RISK_TERMS
+from note_formats.wording import clean, has_subject, lower_first, parse, report
+from scribe.core.records import Annotation, Evidence, NoteItem
+
+#: A sentence saying what the speaker wants ("I want ...", "I'd like ...", "my goal is ...").
+WANTS = re.compile(
+    r"(?i)\b(?:I|we)\s+(?:just\s+|really\s+|also\s+)?(?:want|wanna|'d like|would like|hope)\b|\bmy goal\b"
+)
+#: Goal subtypes that state what the client wants (written as goals); the rest of change
+#: talk (ability, reasons, steps taken) is the client's report, and commitments are plans.
+GOAL_SUBTYPES = ("goal", "desire", "need")
+#: A client sentence naming a problem, a need or a step taken, when no category matched it.
+PROBLEM_CUES = re.compile(
+    r"(?i)\b(?:need|needs|can't|cannot|couldn't|don't have|no money|not enough|hard|difficult|struggl\w*|"
+    r"worr\w*|afraid|scared|stress\w*|empty|behind|owe\w*|lost|evict\w*|alone|stuck|late|until|"
+    r"only|every night|all night|fight\w*|yell\w*|hit|drink\w*|high|used|already|signed up|applied|"
+    r"called|started|stopped|quit|miss\w*|fail\w*|tired|exhausted|sick|pain|hurt\w*|cry\w*|"
+    r"argu\w*|kicked|suspend\w*|school|job|work|rent|bills?|food|sleep\w*|phone|"
+    # how long, how often, how many: the amounts and dates a note documents
+    r"\d+|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|(?:thir|four|fif|six|seven|eigh|nine)teen|"
+    r"(?:twen|thir|for|fif|six|seven|eigh|nine)ty|hundred|thousand|since|ago|january|february|march|april|june|july|august|september|october|november|december|"
+    # health and services the client has been through
+    r"doctor|hospital\w*|urgent care|clinic|counsel\w*|therap\w*|medications?|meds|police|court|shelter|fell)\b"
+)
+#: A worker saying what they see: "I can see the mold", "I noticed a bruise", "you look tired".
+PERCEPTION = re.compile(
+    r"(?i)^(?:(?:and|so|also|but)\s+)?(?P<seen>\bI\s+(?:also\s+|can\s+|could\s+)*(?:see|saw|notice|noticed|observe|observed)"
+    r"(?:\s+that)?\b)|\byou(?:'re| are)?\s+(?:look|looked|looking|seem|seemed|sound|sounded|appear|appeared)\b"
+)
+
+#: A worker's strengths or coping question (strengths-based and solution-focused practice).
+STRENGTH_QUESTION = re.compile(
+    r"(?i)\bwhat (?:else )?(?:helps|helped|has (?:been )?help(?:ed|ing)|would help|could help)\b|"
+    r"\bwhat (?:are )?(?:some )?(?:things )?(?:can|could|do) you do (?:when|to|on your own|if)\b|"
+    r"\b(?:things|something) you (?:can|could) do\b|"
+    r"\bwhat (?:are|were) you good at\b|\bwhat makes it (?:a|an|not)\b|\bwhat(?:'s| is| has) (?:been )?(?:going|gone|went) (?:well|right)\b|"
+    r"\bwhat gets you through\b|\bwhat keeps you going\b|\bwho (?:can|could|would) you (?:call|reach|talk to|turn to|tell)\b"
+)
+
+#: Sentences shorter than this (in words) are acknowledgements, not a report.
+MIN_REPORT_WORDS = 5
+
+#: Statements of one turn merged into one sentence.
+MAX_TURN_STATEMENTS = 4
+#: Statements on one topic merged into one sentence.
+MAX_MERGED = 2
+
+#: A rating on a scale from zero to ten.
+RATING = re.compile(
+    r"(?i)(?:^\W*|\b(?:a|an|like|maybe|about|say|probably|around)\s+)"
+    r"(?:zero|one|two|three|four|five|six|seven|eight|nine|ten|\d{1,2})\b"
+    r"(?!\s+(?:of|more|things?|times?|days?|weeks?|months?|years?|hours?|minutes?|kids?|people))"
+)
+#: The anchors of a scale ("where zero is not at all", "where 10 is the worst").
+ANCHOR = re.compile(r"(?i)where\s+(?:zero|one|five|ten|\d+)\b")
+
+
+def asked_part(question: str) -> str:
+    """What a scaling question asks, without its anchors: "On a scale from zero to ten, where zero
+    is not at all, how safe do you feel tonight?" -> "how safe do you feel tonight?"."""
+    doc = parse(question)
+    opens = [
+        t.idx
+        for t in doc
+        if t.lower_ in ("how", "where", "what")
+        and (t.i == 0 or doc[t.i - 1].text in (",", ";", "-"))
+        and not ANCHOR.match(question[t.idx :])  # "where ten is really scared" explains the scale
+    ]
+    part = question[opens[-1] :] if opens else question
+    return part if len(part.split()) >= 3 else question
+
+
+#: Share of a statement's content words said before for it to count as said again.
+REPEATED = 0.7
+
+
+def content_lemmas(text: str) -> set[str]:
+    """The lemmas of the content words of ``text`` (nouns, verbs, adjectives, numbers; no stop words)."""
+    return {
+        t.lemma_.lower()
+        for t in parse(text)
+        if t.pos_ in ("NOUN", "PROPN", "VERB", "ADJ", "NUM") and not t.is_stop and t.is_alpha
+    }
+
+
+#: Words that open a clause leaning on what was said before ("Because ...", "Before I ...").
+SUBORDINATORS = frozenset(
+    ("because", "before", "after", "when", "if", "since", "while", "until", "unless", "though", "cause")
+)
+
+
+def leans_on_context(sent) -> bool:
+    """Whether a sentence only makes sense with the question or sentence before it: a dependent
+    clause alone ("Before I got the warehouse job.", "Because my back hurts.")."""
+    return any(c.dep_ == "mark" and c.lower_ in SUBORDINATORS for c in sent.root.children)
+
+
+class ReportBuilder(ProseBase):
+    # --- goals ------------------------------------------------------------------------
+
+    def goals(self) -> list[NoteItem]:
+        """Goals in the client's (or a family member's) own words, verbatim."""
+        items = []
+        for ann in self.m.select("goal", subtypes=GOAL_SUBTYPES, exclude_roles=("worker",)):
+            if ann.status != "affirmed" or ann.source == "minilm-head":
+                continue
+            spoken = [self._wants_around(e) for e in self.m.spoken(ann)]
+            if self.said(spoken) or not says_what(" ".join(e.quote for e in spoken)):
+                continue  # said already, or names nothing wanted ("I don't want to")
+            if self.m.notes:  # the worker's notes: whose words they quote is the worker's to say
+                text = f"Goal noted: {quoted(spoken, self.m.options.max_quotes)}."
+            else:
+                who = self.who(self.m.role(ann), ann.speaker)
+                text = f"{who} stated the goal: {quoted(spoken, self.m.options.max_quotes)}."
+            items.append(self.item([ann], text, text, spoken))
+            self.use(spoken)
+        return items
+
+    def _wants_around(self, ev: Evidence) -> Evidence:
+        """``ev`` with the sentences next to it in the turn that say what the speaker wants too: a
+        goal is often said over several ("I want the heat fixed. And I want to stay here.")."""
+        if self.m.notes:
+            return ev
+        seg = self.m.transcript.segment(ev.segment_id)
+        sents = [
+            (seg.text.index(s.text.strip(), s.start_char), s.text.strip())
+            for s in parse(seg.text).sents
+            if s.text.strip()
+        ]
+        # (a wish that says a risk, "I want to die", is the risk section's, never part of a goal)
+        spans = [(a, a + len(x), bool(WANTS.search(x)) and not RISK_TERMS.search(x)) for a, x in sents]
+        inside = [n for n, (a, b, _) in enumerate(spans) if a < ev.char_end and ev.char_start < b]
+        if not inside:
+            return ev
+        first, last = inside[0], inside[-1]
+        while first > 0 and spans[first - 1][2]:
+            first -= 1
+        while last + 1 < len(spans) and spans[last + 1][2]:
+            last += 1
+        if (first, last) == (inside[0], inside[-1]):
+            return ev
+        wider = Evidence.of(seg, min(spans[first][0], ev.char_start), max(spans[last][1], ev.char_end))
+        wider.speaker, wider.role = ev.speaker, ev.role
+        return wider
+
+    # --- the client's report --------------------------------------------------------------
+
+    def reports(self, kinds: Sequence[str] = ("reported",)) -> list[NoteItem]:
+        """What the client and other participants said, grouped by topic, topics in time order."""
+        # an answer is said with its question, not alone
+        items = self.scaling_answers() + self.strength_answers()
+        groups: dict[tuple[str, str | None], list[tuple[Annotation, list[Evidence]]]] = {}
+        placed: set[tuple[int, int]] = set()  # a span tagged with two topics is reported under the first
+        for ann in self.m.annotations:
+            if ann.label == "observation":
+                if observation_kind(self.m, ann) not in kinds:
+                    continue
+                topic = title_of(ann.subtype, OBSERVATION_TITLES, "observation")
+            elif (
+                ann.label == "goal"
+                and ann.subtype in CHANGE_TALK
+                and ann.subtype not in ("commitment", *GOAL_SUBTYPES)
+            ):
+                topic = title_of(ann.subtype, GOAL_TITLES, "goal")
+            else:
+                continue
+            role = self.m.role(ann)
+            if role == "worker" and not self.m.notes:  # the worker's words are not the client's report
+                continue
+            spoken = [
+                e
+                for e in self.m.spoken(ann)
+                if not self.said([e]) and (e.segment_id, e.char_start) not in placed
+            ]
+            if not spoken:
+                continue
+            placed.update((e.segment_id, e.char_start) for e in spoken)
+            groups.setdefault((topic, ann.speaker if role == "other" else None), []).append((ann, spoken))
+        for (topic, _), members in groups.items():
+            # one sentence per topic, of at most MAX_MERGED statements (a long list stops reading as prose)
+            members.sort(key=lambda m: (m[1][0].start, m[1][0].segment_id))
+            for n in range(0, len(members), MAX_MERGED):
+                chunk = members[n : n + MAX_MERGED]
+                evidence = sorted(
+                    (e for _, sp in chunk for e in sp), key=lambda e: (e.start, e.segment_id, e.char_start)
+                )
+                items.append(self._report_item([a for a, _ in chunk], evidence, topic))
+                self.use(evidence)
+        items += self.unmatched()
+        items.sort(key=lambda i: min((e.start, e.segment_id) for e in i.evidence))
+        items = self._by_turn(self._once(items))
+        # a short draft still keeps the answers to the worker's questions and the steps the client took
+        change = {
+            a.id
+            for a in self.m.annotations
+            if a.label == "goal" and a.subtype == "taking_steps" and a.source != "minilm-head"
+        }
+        self.kept += [i for i in items if i.text.startswith("Asked") or change & set(i.annotation_ids)]
+        return items
+
+    def _by_turn(self, items: list[NoteItem]) -> list[NoteItem]:
+        """Statements said in one turn read as one sentence: a speaker's answer is about one thing,
+        whatever categories its sentences were tagged with (at most ``MAX_TURN_STATEMENTS``). A
+        line already citing that turn (with a later one it merged) takes the statement too."""
+        by_id = {a.id: a for a in self.m.annotations}
+        out: list[NoteItem] = []
+        for item in items:
+            prev = out[-1] if out else None
+            turn = {e.segment_id for e in item.evidence}
+            if (
+                prev is not None
+                and not self.m.notes
+                and len(turn) == 1
+                and turn <= {e.segment_id for e in prev.evidence}
+                and len(prev.evidence) + len(item.evidence) <= MAX_TURN_STATEMENTS
+                and all(x.id in self.plain and not x.needs_review for x in (prev, item))
+            ):
+                anns = [
+                    by_id[a]
+                    for a in dict.fromkeys([*prev.annotation_ids, *item.annotation_ids])
+                    if a in by_id
+                ]
+                evidence = sorted(
+                    [*prev.evidence, *item.evidence], key=lambda e: (e.start, e.segment_id, e.char_start)
+                )
+                merged = self._report_item(anns, evidence)
+                if not merged.needs_review:
+                    out[-1] = merged
+                    continue
+            out.append(item)
+        return out
+
+    def _once(self, items: list[NoteItem]) -> list[NoteItem]:
+        """The report with each thing said once: a statement whose content words were mostly said
+        before (by the same speaker) is not repeated; the earlier line cites its time too."""
+        kept: list[tuple[NoteItem, str | None, set[str]]] = []
+        for item in items:
+            speaker = self.m.transcript.segment(item.evidence[0].segment_id).speaker
+            words = content_lemmas(" ".join(e.quote for e in item.evidence))
+            earlier = next(
+                (
+                    k
+                    for k in kept
+                    if k[1] == speaker and len(words) >= 2 and len(words & k[2]) >= REPEATED * len(words)
+                ),
+                None,
+            )
+            if earlier is not None and not item.text.startswith("Asked"):
+                earlier[0].evidence = sorted(
+                    {
+                        (e.segment_id, e.char_start): e for e in [*earlier[0].evidence, *item.evidence]
+                    }.values(),
+                    key=lambda e: (e.start, e.segment_id, e.char_start),
+                )
+                earlier[0].annotation_ids += [
+                    a for a in item.annotation_ids if a not in earlier[0].annotation_ids
+                ]
+                continue
+            kept.append((item, speaker, words))
+        return [k[0] for k in kept]
+
+    def _report_item(
+        self, anns: Sequence[Annotation], evidence: Sequence[Evidence], topic: str = ""
+    ) -> NoteItem:
+        role = self.role(evidence[0])
+        who = self.who(role, self.m.transcript.segment(evidence[0].segment_id).speaker)
+        verb = "noted" if self.m.notes else "reported"
+        if self.m.notes:  # the worker's own notes: their words, tidied, are the sentence (persons kept)
+            clauses = [clean(e.quote).rstrip(" .!;,") for e in evidence]
+            text = "; ".join(clauses)
+            text = text[:1].upper() + text[1:] + "."
+        else:
+            clauses = [
+                re.sub(r"(?i)^that\s+", "", report(e.quote, role, self.pronouns_of(role))) for e in evidence
+            ]
+            whole = [lower_first(c) for c in clauses if has_subject(c)]
+            fragments = [lower_first(c) for c in clauses if not has_subject(c)]
+            # one lead-in per line: its statements and the fragments that answer on (amounts,
+            # times) follow it, separated as a list is
+            if whole:
+                text = f"{who} {verb} that " + "; ".join(whole + fragments) + "."
+            else:
+                text = f"{who} {verb}: " + "; ".join(fragments) + "."
+
+        fallback = f"{topic or who}: {quoted(evidence, self.m.options.max_quotes)}"
+        item = self.item(anns, text, fallback, evidence)
+        if not item.needs_review:
+            self.plain.add(item.id)
+        return item
+
+    def scaling_answers(self) -> list[NoteItem]:
+        """A scaling question and the answer to it (the next thing the client said)."""
+        items = []
+        for anns, q in self.worker_questions(SCALING, "scaling_question"):
+            question = report(asked_part(q.quote), "worker", self.pronouns).rstrip("?")
+            question = question[:1].lower() + question[1:]
+            answers = self.round_answers(q) if self.shared() else []
+            if len(answers) > 1:  # a check-in round: each member's rating, in one line
+                said = "; ".join(f'"{a.quote}"' for a in answers)
+                text = f"Asked {question}, participants answered: {said}."
+                text = text[:1].upper() + text[1:]
+                items.append(
+                    self.item(anns, text, f"Scaling question: {quoted([q, *answers], 6)}", [q, *answers])
+                )
+                self.use(answers)
+                continue
+            answer = self.answer_to(q)
+            if answer is None or self.said([answer]):
+                continue
+            seg = self.m.transcript.segment(answer.segment_id)
+            who = self.who(seg.role, seg.speaker)
+            text = f'Asked {question}, {who.lower() if who == "Client" else who} answered: "{answer.quote}".'
+            text = text[:1].upper() + text[1:]
+            fallback = f"Scaling question: {quoted([q, answer], 2)}"
+            items.append(self.item(anns, text, fallback, [q, answer]))
+            self.use([answer])
+        return items
+
+    def round_answers(self, question: Evidence) -> list[Evidence]:
+        """In a group or family, each member's rating after a scaling question put to all of them:
+        the first sentence naming a number in each one's first turn after it, until the worker
+        asks the next scaling question."""
+        segs = self.m.transcript.segments
+        at = next((n for n, seg in enumerate(segs) if seg.id == question.segment_id), len(segs))
+        heard: set[str | None] = set()
+        out = []
+        for seg in segs[at + 1 :]:
+            if seg.role == "worker":
+                if SCALING.search(seg.text):
+                    break
+                continue
+            if seg.speaker in heard or seg.role not in ("client", "other"):
+                continue
+            sent = next((x for x in parse(seg.text).sents if RATING.search(x.text.strip())), None)
+            if sent is not None:
+                heard.add(seg.speaker)
+                text = sent.text.strip().rstrip(".!")
+                start = seg.text.index(text, sent.start_char)
+                out.append(Evidence.of(seg, start, start + len(text)))
+        return out
+
+    def strength_answers(self) -> list[NoteItem]:
+        """The client's answer to a strengths or coping question ("What helped during that month?",
+        "What are you good at?"): strengths-based and solution-focused practice documents the
+        resources the client names, in their words."""
+        items = []
+        for _anns, q in self.worker_questions(STRENGTH_QUESTION, "open_question"):
+            answer = self.answer_to(q, sentences=3)
+            if answer is None or self.said([answer]) or self._covered(answer) >= 0.5:
+                continue
+            seg = self.m.transcript.segment(answer.segment_id)
+            question = report(asked_part(q.quote), "worker", self.pronouns).rstrip("?")
+            who = self.who(seg.role, seg.speaker)
+            text = f'Asked {lower_first(question)}, {who.lower() if who == "Client" else who} answered: "{answer.quote}".'
+            fallback = f"Strengths: {quoted([q, answer], 2)}"
+            items.append(self.item([], text, fallback, [q, answer]))
+            self.use([answer])
+        return items
+
+    def unmatched(self) -> list[NoteItem]:
+        """Client sentences stating a problem, need or step taken that the note does not say otherwise.
+
+        A sentence only the tagger's guesses cite (a possible risk named without its words, client
+        speech read as a technique) is still the client's report.
+        """
+        if self.m.notes:
+            return []
+        cited = {
+            (e.segment_id, e.char_start, e.char_end)
+            for a in self.m.annotations
+            if a.label in ("observation", "goal")
+            for e in a.evidence
+        } | self.used
+        items = []
+        for seg in self.m.transcript.segments:
+            if seg.role not in ("client", "other"):
+                continue
+            for sent in parse(seg.text).sents:
+                text = sent.text.strip()
+                if (
+                    len(text.split()) < MIN_REPORT_WORDS
+                    or text.endswith("?")
+                    or not PROBLEM_CUES.search(text)
+                    or leans_on_context(sent)
+                ):
+                    continue
+                start = seg.text.index(text, sent.start_char)
+                end = start + len(text)
+                if any(s == seg.id and a < end and start < b for s, a, b in cited):
+                    continue
+                items.append(self._report_item([], [Evidence.of(seg, start, end)]))
+                self.use(items[-1].evidence)
+        return items
+
+    # --- what the worker saw and did ---------------------------------------------------------
+
+    def observed(self) -> list[NoteItem]:
+        """What the worker said they saw ("I noticed a bruise on your wrist", "you look tired today").
+
+        Only the worker's statements of perception count: a worker's remark about
+        people in general is psychoeducation, and the client's words are the report.
+        """
+        if self.m.notes:
+            return []
+        items = []
+        for seg in self.m.transcript.segments:
+            if seg.role != "worker":
+                continue
+            for sent in parse(seg.text).sents:
+                said = sent.text.strip()
+                match = PERCEPTION.search(said)
+                if said.endswith("?") or match is None:
+                    continue
+                start = seg.text.index(said, sent.start_char)
+                ev = Evidence.of(seg, start, start + len(said))
+                if match.group("seen"):
+                    rest = said[match.end() :].strip()
+                    if len(rest.split()) < 2:
+                        continue
+                    text = f"Worker observed {report(rest, 'worker', self.pronouns)}."
+                else:
+                    text = f"Worker observed that {lower_first(report(said, 'worker', self.pronouns))}."
+                anns = [
+                    a
+                    for a in self.m.annotations
+                    if any(e.segment_id == seg.id for e in a.evidence) and a.label == "observation"
+                ]
+                items.append(self.item(anns, text, f"Observed: {quoted([ev], 1)}", [ev]))
+                self.use([ev])
+        return items
+
+    # --- assessment ------------------------------------------------------------------------
+
+    def context(self) -> list[NoteItem]:
+        """Strengths, stressors and barriers, as the client put them."""
+        items = []
+        for ann in self.m.select("observation", subtypes=CONTEXT_SUBTYPES):
+            if observation_kind(self.m, ann) != "context" or (
+                self.m.role(ann) == "worker" and not self.m.notes
+            ):
+                continue
+            spoken = [e for e in self.m.spoken(ann) if not self.said([e])]
+            if not spoken:
+                continue
+            title = title_of(ann.subtype, OBSERVATION_TITLES, "observation")
+            item = self._report_item([ann], spoken, title)
+            item.text = (
+                f"{title}: {item.text}"
+                if not item.needs_review or "quoted instead" not in item.review_reason
+                else item.text
+            )
+            items.append(item)
+            self.use(spoken)
+        return items

@@ -1,0 +1,363 @@
+"""Risk lines: disclosures with any denial said with them, denials, possible indicators for the
+worker to decide on, and the answers to risk-screening questions."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from note_formats.common import RISK_TITLES, quoted
+from note_formats.items import unmatched_risk_item
+from note_formats.prose.base import ProseBase
+from note_formats.prose.cues import REFERS_BACK, SCREENING
+from note_formats.wording import about_someone_else, clean, lower_first, report
+from scribe.core.records import Annotation, Evidence, NoteItem
+
+#: Words that carry a risk disclosure, or qualify it (said with a denial), in a client's sentence.
+RISK_WORDS = re.compile(
+    r"(?i)\b(?:kill\w*|die|dying|dead|death|suicid\w*|end it|wake up|disappear|not be here|hurt\w*|harm\w*|"
+    r"cut\w*|pills|overdos\w*|gun\w*|rifle|weapon\w*|hit\w*|slap\w*|punch\w*|chok\w*|push\w*|grab\w*|shov\w*|"
+    r"threat\w*|scared|afraid|unsafe|drunk|drink\w*|beers?|vodka|high|using|shak\w*|alone|left|act on|never|not)\b"
+)
+#: Words that say a risk itself (harm, death, means, violence, substances, safety incidents), without the words that
+#: only qualify one ("not", "never", "alone"): a possible indicator none of whose sentences says
+#: one of them is the tagger's guess, listed for the worker without its words.
+RISK_TERMS = re.compile(
+    r"(?i)\b(?:kill\w*|die|dying|dead|death|suicid\w*|end it|end(?:ing|ed|s)? (?:my|his|her|their|your) life|wake up|disappear|"
+    r"not be here|hurt\w*|harm\w*|cut\w*|pills|overdos\w*|gun\w*|rifle|weapon\w*|knife|hit|hits|hitting|slap\w*|"
+    r"punch\w*|chok\w*|push\w*|grab\w*|shov\w*|threat\w*|scared|afraid|unsafe|drunk|drink\w*|drank|beers?|"
+    r"vodka|alcohol|(?:get|got|getting|was|were) high|using|relaps\w*|shak\w*|"
+    # warning signs of suicide as prevention guidance lists them: hopelessness, being a burden, trapped
+    r"hopeless\w*|burden|trapped|no way out|no (?:reason|point)|what's the point|better off|give up|giving up|"
+    r"can't (?:go on|take (?:it|this|much more))|(?:how much |any )longer|tired of (?:living|everything|it all)|"
+    r"lived long enough|still here for|(?:not )?be around|worth more|"
+    # safety incidents: a fall, wandering off, the police or an ambulance called
+    r"fell|falls?|fallen|wander\w*|police|ambulance|911|emergency room|missing)\b"
+)
+#: A denial of acting: "I wouldn't do anything", "not that I'd ever act on it", "I'd never go through with it".
+INTENT_ONLY = re.compile(
+    r"(?i)\b(?:act on|go through with|(?:would|wouldn't|'d|will|won't|not going to|not gonna)\s+(?:not\s+|never\s+)?"
+    r"(?:ever\s+)?(?:do|try)\s+(?:anything|something|it|that)\b)"
+)
+#: A denial of the thoughts themselves: "no thoughts like that", "I'm not thinking about it".
+DENIES_THOUGHTS = re.compile(
+    r"(?i)\b(?:no|not any|never had(?: any)?|don't have(?: any)?) thoughts?\b|\bnot thinking\b|\bnever thought\b|"
+    r"\b(?:never|don't|do not) think about\b"
+)
+#: A screening question about thoughts or wishes, not about acts or attempts.
+ASKS_THOUGHTS = re.compile(
+    r"(?i)\b(?:thoughts?|thinking|think about|wish(?:ed|ing)?|feel(?:ing)? like|want(?:ing)? to (?:die|be dead))\b"
+)
+MAX_RISK_SENTENCES = 3
+#: Risks to oneself: when the one who does it is someone else ("I think he's using too"), the
+#: speaker is telling of another person's risk, never disclosing their own.
+SELF_DIRECTED = ("suicidal_ideation", "self_harm", "substance_crisis")
+SELF_DIRECTED_ACTS = re.compile(
+    r"(?i)kill\w*|die[sd]?|dying|dead|suicid\w*|hurt\w*|harm\w*|cut\w*|overdos\w*|drunk|drink\w*|"
+    r"drank|using|use[sd]?|relaps\w*"
+)
+#: Other risks that are the speaker's own acts: thoughts of harming others are the speaker's thoughts.
+OWN_ACTS = {
+    "harm_to_others": re.compile(
+        r"(?i)kill\w*|hurt\w*|harm\w*|hit|hits|hitting|punch\w*|beat\w*|stab\w*|shoot\w*|attack\w*"
+    )
+}
+#: A possible indicator (the tagger unsure) shows fewer: the worker decides on it, the words that made it.
+MAX_POSSIBLE_SENTENCES = 2
+#: Turns whose possible indicators of one kind share a line.
+MAX_POSSIBLE_TURNS = 4
+
+
+class RiskBuilder(ProseBase):
+    def screening_answers(self) -> list[NoteItem]:
+        """The answer to each risk-screening question, in the risk section, whatever it was: practice
+        documents the screen and the client's words (a denial, a partial denial, access to means)."""
+        items = []
+        for anns, q in self.worker_questions(SCREENING, "risk_screening"):
+            answer, first = self.answer_to(q, sentences=2), self.answer_to(q)
+            if (
+                answer is None
+                or first is None
+                or self.said([first])
+                or self.said([q])
+                or self._covered(answer) >= 0.5
+            ):
+                continue  # the question and its answer are already documented as a disclosure or a denial
+            seg = self.m.transcript.segment(answer.segment_id)
+            who = self.who(seg.role, seg.speaker)
+            clause = lower_first(report(answer.quote, seg.role, self.pronouns_of(seg.role)))
+            text = f'Asked "{q.quote}", {who.lower() if who == "Client" else who} answered that {clause}.'
+            fallback = f"Risk screening: {quoted([q, answer], 2)}"
+            items.append(
+                self.item(anns, text, fallback, [q, answer], extra=["risk screen: document the response"])
+            )
+            self.use([answer])
+        return items
+
+    # --- risk ------------------------------------------------------------------------------
+
+    def risks(self) -> list[NoteItem]:
+        """Disclosures first (with any qualifying denial said with them), then denials."""
+        anns = [a for a in self.m.select("risk") if self.m.role(a) != "worker" or self.m.notes]
+        by_seg: dict[int, list[Annotation]] = {}
+        for a in anns:
+            # by the turn the speaker said it in (a denial may also cite the worker's question)
+            by_seg.setdefault(self.m.spoken(a)[0].segment_id, []).append(a)
+        disclosed: list[NoteItem | tuple] = []
+        denied = []
+        #: possible indicators of one kind, said by one speaker: one line for the worker to decide on
+        unsure: dict[tuple, list[list[Annotation]]] = {}
+        for seg_anns in by_seg.values():
+            current = [a for a in seg_anns if a.status == "affirmed" or a.possible]
+            elsewhere = [a for a in current if self._about_someone_else(a)]
+            current = [a for a in current if a not in elsewhere]
+            other = [a for a in seg_anns if a not in current + elsewhere and a.status != "negated"]
+            negated = [a for a in seg_anns if a.status == "negated"]
+            if elsewhere:
+                disclosed.append(self._risk_item(elsewhere, someone_else=True))
+            if current:  # a denial in the same turn qualifies the disclosure ("not that I'd act on it")
+                possible = all(a.possible for a in current)
+                if possible:  # the worker's to decide: its words still go where they belong
+                    key = (self._risk_what(current), self.m.role(current[0]), current[0].speaker)
+                    if key not in unsure:
+                        disclosed.append(key)
+                    unsure.setdefault(key, []).append(current + negated)
+                else:
+                    disclosed.append(self._risk_item(current + negated))
+            elif negated:
+                denied.append(self._risk_item(negated, denial=True))
+            for a in other:
+                disclosed.append(self._risk_item([a]))
+        # A flagged risk whose evidence is not in the transcript never vanishes: the worker checks it.
+        lost = [unmatched_risk_item(a, problem) for a, problem in self.m.unmatched_risks]
+        screens = self.screening_answers()
+        for screen in screens:  # a possible indicator in the answer to a screen is documented with it
+            answer = screen.evidence[-1]
+            for key, turns in unsure.items():
+                inside, touched = [], []
+                for turn in turns:
+                    # the indicator's own words decide; a denial said with them goes with the screen too
+                    own = [x for a in turn if a.status != "negated" for x in self.m.spoken(a)]
+                    said = [self._within(e, answer) for e in self._carrying(own, True)]
+                    inside += [turn] if all(said) else []
+                    touched += [turn] if any(said) else []
+                for turn in touched:
+                    screen.annotation_ids += [a.id for a in turn]
+                    reason = f"possible {key[0]}: decide whether this is current risk"
+                    if reason not in screen.review_reason:
+                        screen.review_reason = "; ".join(r for r in (screen.review_reason, reason) if r)
+                    screen.needs_review = True
+                unsure[key] = [t for t in turns if t not in inside]
+        # what a screen's answer documents is not said again in a possible indicator's line
+        self.screened = [s.evidence[-1] for s in screens]
+        items: list[NoteItem | None] = []
+        guesses: int | None = None
+        guessed: list[Annotation] = []
+        for entry in disclosed:
+            if isinstance(entry, NoteItem):
+                items.append(entry)
+                continue
+            # a turn none of whose words says a risk is the tagger's guess: named, not reported
+            # (all of them, of any kind, in one line where the first was)
+            unworded = [turn for turn in unsure[entry] if not self._worded(turn)]
+            turns = [turn for turn in unsure[entry] if turn not in unworded]
+            if unworded and guesses is None:
+                guesses = len(items)
+                items.append(None)
+            guessed += [a for turn in unworded for a in turn]
+            for n in range(0, len(turns), MAX_POSSIBLE_TURNS):
+                group = [a for turn in turns[n : n + MAX_POSSIBLE_TURNS] for a in turn]
+                items.append(self._risk_item(group, possible=True, claim=False))
+        if guesses is not None:
+            items[guesses] = self._unworded_item(guessed)
+        return [*lost, *[i for i in items if i is not None], *denied, *screens]
+
+    @staticmethod
+    def _denies_intent_only(spoken: Sequence[Evidence], question: Evidence | None) -> bool:
+        """Whether a denial only denies acting ("I'd never do anything", "not that I'd act on it")
+        while the thoughts were what was asked about, or nothing was asked: the thoughts stand."""
+        said = " ".join(e.quote for e in spoken)
+        if not INTENT_ONLY.search(said) or DENIES_THOUGHTS.search(said):
+            return False
+        return question is None or bool(ASKS_THOUGHTS.search(question.quote))
+
+    def _worded(self, anns: Sequence[Annotation]) -> bool:
+        """Whether a sentence of what ``anns`` cite says a risk (``RISK_TERMS``)."""
+        return any(
+            RISK_TERMS.search(x.quote) for a in anns for e in self.m.spoken(a) for x in self._sentences(e, 1)
+        )
+
+    def _unworded_item(self, anns: list[Annotation]) -> NoteItem:
+        """Possible indicators whose words say no risk: one short line citing where the tagger looked."""
+        kinds = self._risk_what(anns).split(" and ")
+        what = ", ".join(kinds[:-1]) + " and " + kinds[-1] if len(kinds) > 1 else kinds[0]
+        spoken = [e for a in anns for e in self.m.spoken(a)]
+        weakest = min(a.confidence for a in anns)
+        # what the worker decides is the review mark's to say, once
+        text = f"Possible {what}: flagged by the tagger only."
+        item = self.item(anns, text, f"Possible {what}: {quoted(spoken, 1)}", spoken)
+        item.needs_review = True
+        item.review_reason = f"possible risk ({weakest:.2f}): decide whether this is current risk"
+        return item
+
+    def _carrying(self, spoken: Sequence[Evidence], possible: bool) -> list[Evidence]:
+        """The sentences of ``spoken`` that carry the risk, and any denial said with them."""
+        limit = MAX_POSSIBLE_SENTENCES if possible else MAX_RISK_SENTENCES
+        trimmed = []
+        for e in spoken:
+            pieces = self._sentences(e, min_words=1)
+            pieces = [x for x in pieces if re.search(r"\w", x.quote)] or [e]
+            if possible:  # what a screen's answer documents is said there
+                pieces = [x for x in pieces if not any(self._within(x, a) for a in self.screened)]
+                if not pieces:
+                    continue
+            carrying = [x for x in pieces if RISK_WORDS.search(x.quote)]
+            # nothing in the words carries a risk: the first sentence says where the tagger looked
+            trimmed += carrying[:limit] if carrying else pieces[: 1 if possible else limit]
+        return trimmed or ([] if spoken == [] else self._carrying_all(spoken, limit))
+
+    def _carrying_all(self, spoken: Sequence[Evidence], limit: int) -> list[Evidence]:
+        """The risk sentences of ``spoken`` whether or not a screen documents them (a line needs words)."""
+        return [x for e in spoken for x in self._sentences(e, min_words=1) if RISK_WORDS.search(x.quote)][
+            :limit
+        ] or list(spoken[:1])
+
+    @staticmethod
+    def _within(e: Evidence, span: Evidence) -> bool:
+        """Whether most of ``e`` (the words a risk rests on) lies inside ``span``."""
+        inside = max(0, min(e.char_end, span.char_end) - max(e.char_start, span.char_start))
+        return e.segment_id == span.segment_id and inside >= 0.8 * max(1, e.char_end - e.char_start)
+
+    @staticmethod
+    def _risk_what(anns: Sequence[Annotation]) -> str:
+        """What a risk line names: "suicidal ideation", "abuse or neglect and self-harm"."""
+        return " and ".join(
+            dict.fromkeys(RISK_TITLES.get(a.subtype, a.subtype.replace("_", " ")) for a in anns)
+        )
+
+    def _about_someone_else(self, ann: Annotation) -> bool:
+        """A risk of the speaker's own acts that the speaker tells of someone else doing ("I think
+        he's using too", "She'd kill me if I got in a fight": the mother's act, not the speaker's)."""
+        acts = SELF_DIRECTED_ACTS if ann.subtype in SELF_DIRECTED else OWN_ACTS.get(ann.subtype)
+        if acts is None or self.m.notes or self.m.role(ann) not in ("client", "other"):
+            return False
+        carrying = [
+            x.quote
+            for e in self.m.spoken(ann)
+            for x in self._sentences(e, min_words=1)
+            if acts.search(x.quote)
+        ]
+        return bool(carrying) and all(about_someone_else(c, acts) for c in carrying)
+
+    def _risk_item(
+        self,
+        anns: list[Annotation],
+        *,
+        denial: bool = False,
+        possible: bool = False,
+        claim: bool = True,
+        someone_else: bool = False,
+    ) -> NoteItem:
+        first = anns[0]
+        what = self._risk_what(anns)
+        spoken = sorted(
+            {(e.segment_id, e.char_start): e for a in anns for e in self.m.spoken(a)}.values(),
+            key=lambda e: (e.start, e.char_start),
+        )
+        if not denial:
+            spoken = self._carrying(spoken, possible)
+        role = self.m.role(first)
+        who = self.who(role, first.speaker)
+        reported = [(e, report(e.quote, role, self.pronouns_of(role))) for e in spoken]
+        spoken = [e for e, c in reported if re.search(r"\w", c)] or spoken  # "So." reports nothing
+        clause = "; ".join(
+            re.sub(r"(?i)^that\s+", "", lower_first(c)) for _, c in reported if re.search(r"\w", c)
+        )
+        question = self.question_before(spoken[0]) if not self.m.notes else None
+        short = len(re.sub(r"(?i)^no+[,.!]\s+(?=.*\b(?:not|never|no|nothing)\b)", "", clause).split()) < 4
+        # "No." or "Not really." says nothing without its question: the question, and the answer
+        # with what followed it ("No. Never. I could never do that to my kids.")
+        # (a disclosure only when the question screened for risk: "Yes." to an offer discloses nothing)
+        asked = question is not None and short and (denial or self._screens(question))
+        if asked:
+            spoken = [question, self._answer_from(question, spoken[0], 2)]
+            answer = f'"{spoken[1].quote}"'
+            said = f'asked "{question.quote}", {who.lower() if who == "Client" else who} answered {answer}'
+            # what the rest of the answer discloses ("Not now. There was one time, back in August ...")
+            more = self._disclosed_after(spoken[1])
+            if more:
+                spoken += more
+                said += ", and said " + " ".join(f'"{m.quote.rstrip(".")}"' for m in more)
+        if denial:
+            # "I wouldn't, not that I'd do something" denies acting on the thoughts, not having them
+            if self._denies_intent_only(spoken, question):
+                denied = f"denied intent to act ({what} itself was not denied)"
+            else:
+                denied = f"denied {what}"
+            if asked:
+                text = f"{who} {denied}: {said}."
+            else:
+                if question is not None and self._screens(question):
+                    # what the client added to the denial: reasons, protective factors
+                    spoken = [self._answer_from(question, spoken[0], 4)]
+                    clause = "; ".join(
+                        lower_first(report(e.quote, role, self.pronouns_of(role))) for e in spoken
+                    )
+                clause = re.sub(r"(?i)^no+[,.!]\s+(?=.*\b(?:not|never|no|nothing)\b)", "", clause)
+                text = f"{who} {denied}, stating that {clause}."
+            extra: list[str] = []
+        else:
+            status = "other_person" if someone_else else "possible" if possible else first.status
+            weakest = min(a.confidence for a in anns)
+            unsure = f" ({weakest:.2f})" if weakest < self.m.options.review_confidence else ""
+            label = {
+                "possible": f"Possible {what}",
+                "historical": f"Past {what}",
+                "hypothetical": f"{what.capitalize()} (hypothetical)",
+                "other_person": f"{what.capitalize()} concerning another person",
+            }.get(status, what.capitalize())
+            if self.m.notes:  # the worker's own notes say who reported it, in their words
+                notes = "; ".join(clean(e.quote).rstrip(" .!;,") for e in spoken)
+                text = f"{label}: {notes}."
+            elif asked:
+                text = f"{label}: {said}."
+            else:
+                text = f"{label}: {who.lower() if who == 'Client' else who} reported that {clause}."
+            extra = {
+                "affirmed": ["risk indicator: confirm and document the response"],
+                "possible": [f"possible risk{unsure}: decide whether this is current risk"],
+                "other_person": ["concerns another person: decide whether it needs a response"],
+            }.get(status, [])
+        fallback = f"{what.capitalize()}: {quoted(spoken, self.m.options.max_quotes)}"
+        item = self.item(anns, text, fallback, spoken, extra=extra)
+        if possible or someone_else:  # the status already says the tagger was unsure: one reason, not two
+            reasons = [r for r in item.review_reason.split("; ") if not r.startswith("low confidence")]
+            item.review_reason = "; ".join(reasons)
+        if not denial and (someone_else or first.status == "other_person"):
+            item.fields["kind"] = "other_person"  # listed for the worker, never as the client's own risk
+        if claim:
+            self.use(spoken, risk=True)
+        return item
+
+    def _disclosed_after(self, answer: Evidence) -> list[Evidence]:
+        """The sentences after ``answer`` in its turn that say a risk (at most ``MAX_RISK_SENTENCES - 1``)."""
+        seg = self.m.transcript.segment(answer.segment_id)
+        rest = seg.text.rstrip()
+        if answer.char_end >= len(rest):
+            return []
+        after = Evidence.of(seg, answer.char_end, len(rest))
+        after.speaker, after.role = answer.speaker, answer.role
+        found = [x for x in self._sentences(after, min_words=2) if RISK_TERMS.search(x.quote)]
+        return found[: MAX_RISK_SENTENCES - 1]
+
+    def _answer_from(self, question: Evidence, said: Evidence, sentences: int) -> Evidence:
+        """``said`` and what follows it in the answer to ``question`` (its first ``sentences`` sentences)."""
+        fuller = self.answer_to(question, sentences=sentences)
+        if fuller is None or fuller.segment_id != said.segment_id or fuller.char_end <= said.char_end:
+            return said
+        seg = self.m.transcript.segment(said.segment_id)
+        return Evidence.of(seg, min(said.char_start, fuller.char_start), fuller.char_end)
+
+    @staticmethod
+    def _screens(question: Evidence) -> bool:
+        return bool(SCREENING.search(question.quote) or REFERS_BACK.search(question.quote))
