@@ -232,6 +232,8 @@ class ReportBuilder(ProseBase):
                 and not self.m.notes
                 and len(turn) == 1
                 and turn <= {e.segment_id for e in prev.evidence}
+                # only one speaker's words: the line is written as theirs
+                and len({self.role(e) for e in [*prev.evidence, *item.evidence]}) == 1
                 and len(prev.evidence) + len(item.evidence) <= MAX_TURN_STATEMENTS
                 and all(x.id in self.plain and not x.needs_review for x in (prev, item))
             ):
