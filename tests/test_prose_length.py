@@ -338,6 +338,29 @@ def test_a_short_disclosure_is_documented_with_the_screening_question_it_answers
     assert "Mostly at night" in item
 
 
+def test_the_workers_follow_up_on_how_often_goes_with_the_disclosure():
+    tr = dialogue(
+        [
+            ("client", "Some nights I lie there wishing I could just stop existing."),
+            ("worker", "That sounds really heavy. How often do those thoughts come?"),
+            ("client", "Three or four nights a week. It started after the layoff in March."),
+            ("worker", "Thank you for telling me. What helps you get through those nights?"),
+            ("client", "Talking to my sister on the phone."),
+        ]
+    )
+    anns = [tag(tr, "r1", "risk", "suicidal_ideation", 0, confidence=0.9)]
+    [item] = texts(soap(tr, anns, pronouns="he/him"), "risk")
+    assert 'asked "How often do those thoughts come?", client answered "Three or four nights a week.' in item
+    assert "after the layoff in March" in item
+    assert "sister" not in item  # a question that is not a follow-up on the risk stays out
+    # a disclosure with no follow-up question stands alone
+    tr = dialogue(
+        [("client", "Some nights I lie there wishing I could just stop existing."), ("worker", "Okay.")]
+    )
+    [item] = texts(soap(tr, [tag(tr, "r1", "risk", "suicidal_ideation", 0, confidence=0.9)]), "risk")
+    assert "asked" not in item
+
+
 def test_a_denial_keeps_what_the_client_added_to_it():
     tr = dialogue(
         [

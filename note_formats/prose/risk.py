@@ -62,6 +62,12 @@ OWN_ACTS = {
         r"(?i)kill\w*|hurt\w*|harm\w*|hit|hits|hitting|punch\w*|beat\w*|stab\w*|shoot\w*|attack\w*"
     )
 }
+#: A worker's follow-up on a disclosure: how often, since when, how long, how recently.
+FOLLOW_UP = re.compile(
+    r"(?i)\bhow (?:often|frequently|long|many times|much of the time|recently|bad)\b|"
+    r"\bwhen did (?:it|this|that|these|those|they|the \w+) (?:start|begin|first)\b|\bsince when\b|"
+    r"\bwhen was the (?:last|first) time\b|\bevery day\b"
+)
 #: A possible indicator (the tagger unsure) shows fewer: the worker decides on it, the words that made it.
 MAX_POSSIBLE_SENTENCES = 2
 #: Turns whose possible indicators of one kind share a line.
@@ -323,6 +329,11 @@ class RiskBuilder(ProseBase):
                 text = f"{label}: {said}."
             else:
                 text = f"{label}: {who.lower() if who == 'Client' else who} reported that {clause}."
+            follow = self._followed_up(spoken[-1]) if not self.m.notes and status != "other_person" else None
+            if follow is not None:
+                q, answer = follow
+                text = f'{text[:-1]}; asked "{q.quote}", {who.lower() if who == "Client" else who} answered "{answer.quote}".'
+                spoken = [*spoken, q, answer]
             extra = {
                 "affirmed": ["risk indicator: confirm and document the response"],
                 "possible": [f"possible risk{unsure}: decide whether this is current risk"],
@@ -338,6 +349,19 @@ class RiskBuilder(ProseBase):
         if claim:
             self.use(spoken, risk=True)
         return item
+
+    def _followed_up(self, said: Evidence) -> tuple[Evidence, Evidence] | None:
+        """The worker's question right after a disclosure about how often, since when or how long, and
+        the answer: frequency, onset and duration are what a risk assessment documents next."""
+        segs = self.m.transcript.segments
+        at = next((n for n, seg in enumerate(segs) if seg.id == said.segment_id), None)
+        if at is None or at + 1 >= len(segs) or segs[at + 1].role != "worker":
+            return None
+        question = self.question_in(segs[at + 1], FOLLOW_UP)
+        answer = self.answer_to(question, sentences=3) if question is not None else None
+        if question is None or answer is None or self.said([answer]):
+            return None
+        return question, answer
 
     def _disclosed_after(self, answer: Evidence) -> list[Evidence]:
         """The sentences after ``answer`` in its turn that say a risk (at most ``MAX_RISK_SENTENCES - 1``)."""
