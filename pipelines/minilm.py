@@ -18,7 +18,7 @@ from spacy.util import minibatch
 
 from pipelines.embed import load_encoder
 from pipelines.heads import features, load_heads
-from pipelines.risk import TYPES, Scope, clause_status, load_model, units_of
+from pipelines.risk import CONTRAST, TYPES, Scope, clause_status, load_model, units_of
 from scribe.core.records import NOTE_SOURCES
 
 #: Clause-classifier probability of a risk type at which a finding is emitted as *possible* risk
@@ -41,13 +41,10 @@ def low_for(kind: str) -> float:
 RISK_BESIDE = 0.15
 
 
-_CONTRAST = {"but", "though", "although", "yet", "except", "however"}
-
-
 def _turns_from(clause, denied_at: int) -> bool:
     """Whether ``clause`` comes after the denial at token ``denied_at`` and opens with "but"."""
     head = [t for t in clause if not t.is_punct][:2]
-    return clause.start > denied_at and any(t.lower_ in _CONTRAST for t in head)
+    return clause.start > denied_at and any(t.lower_ in CONTRAST for t in head)
 
 
 @Language.factory(
@@ -216,11 +213,7 @@ class MiniLMHeads:
                 # clause that turns from a denial with "but" is read whatever it scores alone:
                 # "I'm not suicidal, but ..." is how a disclosure is most often introduced, and
                 # the clause on its own has lost what "it" refers to.
-                denied_at = (
-                    min(c.start for c, sc in scopes if sc.status == "negated")
-                    if any(sc.status == "negated" for _, sc in scopes)
-                    else None
-                )
+                denied_at = min((c.start for c, sc in scopes if sc.status == "negated"), default=None)
                 beside = [
                     (c, clause_status(c, sent, kind, conversation))
                     for c, q in ranked

@@ -478,11 +478,10 @@ def _rescope_risk(span: Span, status: str, conversation: bool) -> Scope | None:
         c.dep_ in ("nsubj", "nsubjpass") for c in verb.children
     ):
         inner = span.doc[verb.left_edge.i : verb.right_edge.i + 1]
-        if (
-            len(inner) < len(clause)
-            and clause_status(inner, sent, kind, conversation).status == "other_person"
-        ):
-            return clause_status(inner, sent, kind, conversation)
+        if len(inner) < len(clause):
+            own = clause_status(inner, sent, kind, conversation)
+            if own.status == "other_person":
+                return own
     scope = clause_status(clause, sent, kind, conversation)
     if scope.status in ("historical", "other_person") or (scope.status == "affirmed" and not scope.certain):
         return scope

@@ -163,7 +163,8 @@ def load_model() -> RiskModel:
 # --- units: the clauses a finding is scoped to ------------------------------------------------
 
 #: Words that start a new clause after a comma or a conjunction ("I used to cut, but now I ...").
-_CONTRAST = {"but", "though", "although", "however", "except", "yet", "whereas"}
+#: Words that turn a sentence against what came before.
+CONTRAST = {"but", "though", "although", "however", "except", "yet", "whereas"}
 _SUBJECT_START = {"i", "he", "she", "they", "we", "it", "my", "his", "her", "their", "our", "you", "nobody"}
 #: A piece shorter than this many words joins the next one ("No, I haven't" is one clause).
 _MIN_CLAUSE = 3
@@ -181,14 +182,14 @@ def clauses(sent: Span) -> list[Span]:
         i = tok.i
         nxt = doc[i + 1].lower_ if i + 1 < sent.end else ""
         if (
-            tok.lower_ in _CONTRAST
+            tok.lower_ in CONTRAST
             or tok.text in (";", "—", "–")
             or (
                 tok.lower_ in ("and", "so", "because", "cause")
                 and nxt in _SUBJECT_START
                 and doc[i - 1].text != ","
             )
-            or (tok.text == "," and nxt in _SUBJECT_START | _CONTRAST | {"and", "so"})
+            or (tok.text == "," and nxt in _SUBJECT_START | CONTRAST | {"and", "so"})
         ):
             cuts.append(i + 1 if tok.text == "," else i)  # a comma ends the clause before it
     cuts = sorted({*cuts, sent.end})

@@ -202,16 +202,31 @@ def test_a_denial_and_a_disclosure_in_one_sentence_the_disclosure_wins() -> None
     assert "being dead" in beside[0].evidence[0].quote
 
 
-def test_a_clause_beside_a_denial_is_the_disclosure_even_when_it_reads_weaker_alone(nlp) -> None:
-    """The sentence carries the risk; its denied clause reads strongest alone; the other is kept."""
-    from pipelines.minilm import RISK_BESIDE, MiniLMHeads
+def bare_heads():
+    """The risk component without its models: ``_risk`` is given the probabilities."""
+    from pipelines.minilm import MiniLMHeads
 
     heads = object.__new__(MiniLMHeads)
     heads._col = {kind: k for k, kind in enumerate(CLASSES)}
-    doc = nlp("I'd never go through with it, for my dad's sake, but I think about not being here a lot.")
+    return heads
+
+
+def first_sentence(nlp, text: str):
+    """The doc of ``text``, its first sentence and that sentence's clauses."""
+    doc = nlp(text)
     doc._.scribe_risk_sents = []
     sent = next(doc.sents)
-    parts = clauses(sent)
+    return doc, sent, clauses(sent)
+
+
+def test_a_clause_beside_a_denial_is_the_disclosure_even_when_it_reads_weaker_alone(nlp) -> None:
+    """The sentence carries the risk; its denied clause reads strongest alone; the other is kept."""
+    from pipelines.minilm import RISK_BESIDE
+
+    heads = bare_heads()
+    doc, sent, parts = first_sentence(
+        nlp, "I'd never go through with it, for my dad's sake, but I think about not being here a lot."
+    )
     assert len(parts) == 2
 
     def probs(p_si: float) -> np.ndarray:
@@ -227,24 +242,19 @@ def test_a_clause_beside_a_denial_is_the_disclosure_even_when_it_reads_weaker_al
     found = heads._risk(doc, sent, parts, probs(0.99), [probs(0.9), probs(0.0)])
     assert [(f.status, f.certain) for f in found] == [("affirmed", False)]
     # without the turn and below the floor, the sentence's own denial stands
-    doc = nlp("I'd never go through with it, for my dad's sake, and I tell him that every week.")
-    doc._.scribe_risk_sents = []
-    sent = next(doc.sents)
-    parts = clauses(sent)
+    doc, sent, parts = first_sentence(
+        nlp, "I'd never go through with it, for my dad's sake, and I tell him that every week."
+    )
     assert len(parts) == 2
     found = heads._risk(doc, sent, parts, probs(0.99), [probs(0.9), probs(RISK_BESIDE / 2)])
     assert [f.status for f in found] == ["negated"]
 
 
 def test_the_evidence_spans_every_clause_that_carries_the_risk(nlp) -> None:
-    from pipelines.minilm import MiniLMHeads
-
-    heads = object.__new__(MiniLMHeads)
-    heads._col = {kind: k for k, kind in enumerate(CLASSES)}
-    doc = nlp("He slapped me last week, and ever since then he shoves me whenever we argue.")
-    doc._.scribe_risk_sents = []
-    sent = next(doc.sents)
-    parts = clauses(sent)
+    heads = bare_heads()
+    doc, sent, parts = first_sentence(
+        nlp, "He slapped me last week, and ever since then he shoves me whenever we argue."
+    )
     assert len(parts) >= 2
     p = np.zeros(len(CLASSES), dtype=np.float32)
     p[heads._col["abuse_neglect"]] = 0.99
