@@ -122,11 +122,19 @@ class ProseBase:
             item.review_reason = "; ".join(r for r in (item.review_reason, reason) if r)
         return item
 
+    @functools.cached_property
+    def _positions(self) -> dict[int, int]:
+        return {seg.id: n for n, seg in enumerate(self.m.transcript.segments)}
+
+    def position(self, segment_id: int) -> int | None:
+        """Where the segment ``segment_id`` is in the transcript's order."""
+        return self._positions.get(segment_id)
+
     def answer_to(self, question: Evidence, sentences: int = 1) -> Evidence | None:
         """The client's (or another participant's) answer to a worker's question: the first
         ``sentences`` sentences with words of the next turn, if the next turn is not the worker's."""
         segs = self.m.transcript.segments
-        at = next((n for n, seg in enumerate(segs) if seg.id == question.segment_id), None)
+        at = self.position(question.segment_id)
         if at is None or at + 1 >= len(segs) or segs[at + 1].role in ("worker", None):
             return None
         seg = segs[at + 1]
@@ -194,7 +202,7 @@ class ProseBase:
     def question_before(self, ev: Evidence) -> Evidence | None:
         """The last question the worker asked before ``ev`` (in the worker's turn just before it)."""
         segs = self.m.transcript.segments
-        at = next((n for n, seg in enumerate(segs) if seg.id == ev.segment_id), 0)
+        at = self.position(ev.segment_id) or 0
         for seg in reversed(segs[:at]):
             if seg.role == "worker":
                 return self.question_in(seg)

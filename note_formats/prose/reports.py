@@ -343,7 +343,8 @@ class ReportBuilder(ProseBase):
         the first sentence naming a number in each one's first turn after it, until the worker
         asks the next scaling question."""
         segs = self.m.transcript.segments
-        at = next((n for n, seg in enumerate(segs) if seg.id == question.segment_id), len(segs))
+        at = self.position(question.segment_id)
+        at = len(segs) if at is None else at
         heard: set[str | None] = set()
         out = []
         for seg in segs[at + 1 :]:

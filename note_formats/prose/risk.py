@@ -354,7 +354,7 @@ class RiskBuilder(ProseBase):
         """The worker's question right after a disclosure about how often, since when or how long, and
         the answer: frequency, onset and duration are what a risk assessment documents next."""
         segs = self.m.transcript.segments
-        at = next((n for n, seg in enumerate(segs) if seg.id == said.segment_id), None)
+        at = self.position(said.segment_id)
         if at is None or at + 1 >= len(segs) or segs[at + 1].role != "worker":
             return None
         question = self.question_in(segs[at + 1], FOLLOW_UP)
