@@ -7,7 +7,7 @@ Two of faster-whisper's steps hold far more than they need on a long recording:
   clip, and beam search keeps the cross-attention keys and values of every beam:
   about 600 MB and 360 MB for a batch of 8 clips, against 110 MB and 60 MB for 2.
   A clip's encoding and its beam search do not depend on the other clips in the
-  batch, so ``LeanWhisper`` runs both ``SUB_BATCH`` clips at a time. Word alignment
+  batch, so ``LeanWhisper`` runs ``SUB_BATCH`` clips at a time. Word alignment
   stays one call per batch: its word times move by a frame with the batch's make-up.
 * The Silero VAD runs its encoder over up to 10,000 windows of 32 ms per call
   (``faster_whisper.vad.SileroVADModel``): about 170 MB of activations for a
