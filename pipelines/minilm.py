@@ -18,7 +18,7 @@ from spacy.util import minibatch
 
 from pipelines.embed import load_encoder
 from pipelines.heads import features, load_heads
-from pipelines.risk import CONTRAST, TYPES, Scope, clause_status, load_model, units_of
+from pipelines.risk import CONTRAST, TYPES, Scope, clause_status, load_field, load_model, units_of
 from scribe.core.records import NOTE_SOURCES
 
 #: Clause-classifier probability of a risk type at which a finding is emitted as *possible* risk
@@ -39,6 +39,12 @@ def low_for(kind: str) -> float:
 #: A clause's own probability at which, beside a denied clause of a risky sentence, it is read as
 #: the disclosure.
 RISK_BESIDE = 0.15
+
+
+def _in_field(kind: str, sent) -> bool:
+    """Whether ``sent`` touches the subject matter of ``kind``: a finding the classifier is unsure
+    of needs it to be kept (pipelines/data/risk_field.yaml)."""
+    return load_field()[kind].touches(sent)
 
 
 def _turns_from(clause, denied_at: int) -> bool:
@@ -183,7 +189,7 @@ class MiniLMHeads:
             if kind in found or score < (RISK_REPORTED if reported else low_for(kind)):
                 continue
             scope = clause_status(span, span, kind, conversation)
-            if scope.status == "affirmed":
+            if scope.status == "affirmed" and load_field()[kind].touches(span):
                 note = "the turn as a whole; check"
                 out.append(RiskFinding(kind, score, "affirmed", False, note, 0, len(doc.text)))
         return out
@@ -229,6 +235,8 @@ class MiniLMHeads:
                     None,
                 )
             clause, scope = best or scopes[0]
+            if not (scope.certain and score >= RISK_HIGH) and not _in_field(kind, sent):
+                continue
             quote = clause if scope.status == "affirmed" and len(parts) > 1 else sent
             if quote is clause:
                 # The evidence spans every clause that carries the risk as current, so that "He

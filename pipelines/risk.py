@@ -160,6 +160,58 @@ def load_model() -> RiskModel:
     return model
 
 
+FIELD_PATH = Path(__file__).parent / "data" / "risk_field.yaml"
+
+
+def base_forms(word: str) -> set[str]:
+    """``word`` and the base forms its regular English inflection may come from
+    ("hitting" -> "hit", "bullied" -> "bully", "scared" -> "scare", "cuts" -> "cut")."""
+    out = {word}
+    for suffix in ("ing", "ed", "es", "s", "d"):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 2:
+            stem = word[: -len(suffix)]
+            out |= {stem, stem + "e"}
+            if len(stem) > 2 and stem[-1] == stem[-2]:
+                out.add(stem[:-1])  # hitting, stabbed
+            if stem.endswith("i"):
+                out.add(stem[:-1] + "y")  # bullied, worries
+    return out
+
+
+@dataclass(frozen=True)
+class RiskField:
+    """The words one risk type is talked about with (``pipelines/data/risk_field.yaml``)."""
+
+    words: frozenset[str]
+    phrases: re.Pattern[str] | None
+
+    def touches(self, span: Span) -> bool:
+        """Whether ``span`` holds one of the field's words (in any regular inflection) or phrases."""
+        if any(base_forms(t.lower_.replace("\u2019", "'")) & self.words for t in span):
+            return True
+        return bool(self.phrases and self.phrases.search(span.text.lower().replace("\u2019", "'")))
+
+
+@lru_cache(maxsize=1)
+def load_field(path: Path | str = FIELD_PATH) -> dict[str, RiskField]:
+    """Each risk type's field of words, from the YAML file at ``path``."""
+    try:
+        raw = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise ModelError(f"cannot read the risk field {path}: {exc}") from exc
+    missing = [kind for kind in TYPES if kind not in (raw or {})]
+    if missing:
+        raise ModelError(f"the risk field {path} has no entry for {', '.join(missing)}")
+    out = {}
+    for kind in TYPES:
+        phrases = [re.escape(p.lower()) for p in raw[kind].get("phrases", [])]
+        out[kind] = RiskField(
+            frozenset(w.lower() for w in raw[kind].get("words", [])),
+            re.compile(r"\b(?:" + "|".join(phrases) + r")\b") if phrases else None,
+        )
+    return out
+
+
 # --- units: the clauses a finding is scoped to ------------------------------------------------
 
 #: Words that start a new clause after a comma or a conjunction ("I used to cut, but now I ...").

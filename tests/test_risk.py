@@ -22,9 +22,11 @@ from pipelines.risk import (
     MODEL_PATH,
     TYPES,
     RiskModel,
+    base_forms,
     clause_status,
     clauses,
     load_bank,
+    load_field,
 )
 from pipelines.tagger import load_language_model
 from scribe.core.errors import ModelError
@@ -88,6 +90,69 @@ def test_a_changed_model_file_is_refused(tmp_path: Path) -> None:
         f.write(b"\0\0\0\0")
     with pytest.raises(ModelError, match="pinned checksum"):
         RiskModel(bad, MODEL_INFO)
+
+
+# --- the field: what each type is talked about with ---------------------------------------
+
+
+def test_a_word_matches_in_its_regular_inflections() -> None:
+    assert "hit" in base_forms("hitting")
+    assert "bully" in base_forms("bullied")
+    assert "scare" in base_forms("scared")
+    assert "cut" in base_forms("cuts")
+    assert "stab" in base_forms("stabbed")
+    assert base_forms("me") == {"me"}
+
+
+def test_the_field_names_every_type_and_a_broken_file_is_a_one_line_error(tmp_path: Path) -> None:
+    field = load_field()
+    assert set(field) == set(TYPES)
+    assert all(len(f.words) >= 40 for f in field.values())
+    bad = tmp_path / "field.yaml"
+    bad.write_text("suicidal_ideation:\n  words: [die]\n", encoding="utf-8")
+    with pytest.raises(ModelError, match="no entry for self_harm"):
+        load_field(bad)
+    bad.write_text("suicidal_ideation: [", encoding="utf-8")
+    with pytest.raises(ModelError, match="cannot read the risk field"):
+        load_field(bad)
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "touches"),
+    [
+        ("Some nights I think everyone would be better off without me.", "suicidal_ideation", True),
+        ("I've started wearing long sleeves so nobody sees the marks.", "self_harm", True),
+        ("He checks my phone and won't let me see my sister.", "abuse_neglect", True),
+        ("I had a few cans before I came in today.", "substance_crisis", True),
+        ("I keep telling myself it will get easier at work.", "suicidal_ideation", False),
+        ("My sister never calls me back anymore.", "abuse_neglect", False),
+        ("Nothing I try seems to make any difference.", "harm_to_others", False),
+    ],
+)
+def test_the_field_tells_risk_talk_from_distress_in_general(nlp, text: str, kind: str, touches: bool) -> None:
+    assert load_field()[kind].touches(nlp(text)[:]) is touches
+
+
+def test_an_unsure_finding_outside_the_field_is_not_kept_and_a_sure_one_is(nlp) -> None:
+    """The classifier reads distress in general as risk too easily: below the affirmed probability
+    a finding needs its sentence to touch the type's subject matter."""
+    from pipelines.minilm import RISK_HIGH
+
+    heads = bare_heads()
+
+    def probs(p_si: float) -> np.ndarray:
+        p = np.zeros(len(CLASSES), dtype=np.float32)
+        p[heads._col["suicidal_ideation"]] = p_si
+        p[heads._col["none"]] = 1 - p_si
+        return p
+
+    doc, sent, parts = first_sentence(nlp, "Everyone keeps saying they are there for me.")
+    assert heads._risk(doc, sent, parts, probs(0.9), [probs(0.9)] * len(parts)) == []
+    sure = heads._risk(doc, sent, parts, probs(RISK_HIGH), [probs(RISK_HIGH)] * len(parts))
+    assert [(f.subtype, f.status) for f in sure] == [("suicidal_ideation", "affirmed")]
+    doc, sent, parts = first_sentence(nlp, "Some days I wish I could just not wake up.")
+    found = heads._risk(doc, sent, parts, probs(0.9), [probs(0.9)] * len(parts))
+    assert [(f.subtype, f.status, f.certain) for f in found] == [("suicidal_ideation", "affirmed", False)]
 
 
 # --- clause scope ------------------------------------------------------------------------------
@@ -277,7 +342,11 @@ def test_everyday_counselling_talk_raises_no_risk() -> None:
         "I feel like my life is stuck and nothing ever changes.",
         "I have a glass of wine with dinner most nights.",
         "I booked the driving course and paid the deposit on Monday.",
+        "Nothing I try ever seems to work out for me.",
+        "Everyone says they are there for me but nobody calls.",
+        "I just want to run away from all of it sometimes.",
     )
+    # not even as possible risk for review: distress in general is not a disclosure
     assert [a for a in tag(talk) if a.label == "risk" and a.status == "affirmed"] == []
 
 
