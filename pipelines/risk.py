@@ -160,7 +160,8 @@ def load_model() -> RiskModel:
     return model
 
 
-FIELD_PATH = Path(__file__).parent / "data" / "risk_field.yaml"
+#: Each risk type's field of words: every ``risk_field*.yaml`` here, read together.
+FIELD_DIR = Path(__file__).parent / "data"
 
 
 def base_forms(word: str) -> set[str]:
@@ -193,23 +194,34 @@ class RiskField:
 
 
 @lru_cache(maxsize=1)
-def load_field(path: Path | str = FIELD_PATH) -> dict[str, RiskField]:
-    """Each risk type's field of words, from the YAML file at ``path``."""
-    try:
-        raw = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise ModelError(f"cannot read the risk field {path}: {exc}") from exc
-    missing = [kind for kind in TYPES if kind not in (raw or {})]
+def load_field(folder: Path | str = FIELD_DIR) -> dict[str, RiskField]:
+    """Each risk type's field of words, from every ``risk_field*.yaml`` in ``folder`` together."""
+    words: dict[str, set[str]] = {kind: set() for kind in TYPES}
+    phrases: dict[str, list[str]] = {kind: [] for kind in TYPES}
+    paths = sorted(Path(folder).glob("risk_field*.yaml"))
+    if not paths:
+        raise ModelError(f"no risk field (risk_field*.yaml) in {folder}")
+    for path in paths:
+        try:
+            raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        except (OSError, yaml.YAMLError) as exc:
+            raise ModelError(f"cannot read the risk field {path}: {exc}") from exc
+        unknown = sorted(set(raw) - set(TYPES)) if isinstance(raw, dict) else ["(not a mapping)"]
+        if unknown:
+            raise ModelError(f"the risk field {path} has an unknown risk type: {', '.join(unknown)}")
+        for kind, entry in raw.items():
+            words[kind] |= {w.lower() for w in entry.get("words") or []}
+            phrases[kind] += [re.escape(p.lower()) for p in entry.get("phrases") or []]
+    missing = [kind for kind in TYPES if not words[kind]]
     if missing:
-        raise ModelError(f"the risk field {path} has no entry for {', '.join(missing)}")
-    out = {}
-    for kind in TYPES:
-        phrases = [re.escape(p.lower()) for p in raw[kind].get("phrases", [])]
-        out[kind] = RiskField(
-            frozenset(w.lower() for w in raw[kind].get("words", [])),
-            re.compile(r"\b(?:" + "|".join(phrases) + r")\b") if phrases else None,
+        raise ModelError(f"the risk field in {folder} has no words for {', '.join(missing)}")
+    return {
+        kind: RiskField(
+            frozenset(words[kind]),
+            re.compile(r"\b(?:" + "|".join(phrases[kind]) + r")\b") if phrases[kind] else None,
         )
-    return out
+        for kind in TYPES
+    }
 
 
 # --- units: the clauses a finding is scoped to ------------------------------------------------

@@ -108,13 +108,17 @@ def test_the_field_names_every_type_and_a_broken_file_is_a_one_line_error(tmp_pa
     field = load_field()
     assert set(field) == set(TYPES)
     assert all(len(f.words) >= 40 for f in field.values())
-    bad = tmp_path / "field.yaml"
-    bad.write_text("suicidal_ideation:\n  words: [die]\n", encoding="utf-8")
-    with pytest.raises(ModelError, match="no entry for self_harm"):
-        load_field(bad)
-    bad.write_text("suicidal_ideation: [", encoding="utf-8")
+    (tmp_path / "risk_field.yaml").write_text("suicidal_ideation:\n  words: [die]\n", encoding="utf-8")
+    with pytest.raises(ModelError, match="no words for self_harm"):
+        load_field(tmp_path)
+    (tmp_path / "risk_field_more.yaml").write_text("arson:\n  words: [fire]\n", encoding="utf-8")
+    with pytest.raises(ModelError, match="unknown risk type: arson"):
+        load_field(tmp_path)
+    (tmp_path / "risk_field_more.yaml").write_text("suicidal_ideation: [", encoding="utf-8")
     with pytest.raises(ModelError, match="cannot read the risk field"):
-        load_field(bad)
+        load_field(tmp_path)
+    with pytest.raises(ModelError, match="no risk field"):
+        load_field(tmp_path / "empty")
 
 
 @pytest.mark.parametrize(
