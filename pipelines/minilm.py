@@ -41,6 +41,11 @@ def low_for(kind: str) -> float:
 RISK_BESIDE = 0.15
 
 
+#: The classifier's probability of a type below which a sentence is not read a second way (near
+#: the bank): the second reading recovers what the classifier weighs too low, not what it rules out.
+NEAR_FLOOR = 0.01
+
+
 def _in_field(kind: str, sent) -> bool:
     """Whether ``sent`` touches the subject matter of ``kind``: a finding the classifier is unsure
     of needs it to be kept (pipelines/data/risk_field.yaml)."""
@@ -168,15 +173,59 @@ class MiniLMHeads:
             clause_texts = [c.text.strip() for _, _, parts in split for c in parts]
             p_clauses = iter(self.risk_model.predict(clause_texts, self.batch_size))
             by_sent = {id(sent): [next(p_clauses) for _ in parts] for _, sent, parts in split}
+            unread = []
             for (i, sent, parts), p_sent in zip(units, p_sents, strict=True):
                 p_parts = by_sent.get(id(sent), [p_sent] * len(parts))
-                risk[i].extend(self._risk(docs[i], sent, parts, p_sent, p_parts))
+                found = self._risk(docs[i], sent, parts, p_sent, p_parts)
+                risk[i].extend(found)
+                unread.append((p_sent, {f.subtype for f in found}))
+            # a one-sentence utterance's vector is the one the heads were given
+            known = {texts[i]: emb[row] for row, i in enumerate(live)}
+            for i, finding in self._near_the_bank(docs, units, unread, known):
+                risk[i].append(finding)
             # A turn of short sentences can say it only as a whole ("I wrote letters. To the kids.
             # One each."): read such a turn once more in one piece.
             whole = [i for i in listen if _several_short_sentences(docs[i])]
             for i, p_doc in zip(whole, self.risk_model.predict([texts[i] for i in whole]), strict=True):
                 risk[i].extend(self._whole_turn(docs[i], p_doc, {f.subtype for f in risk[i]}))
         return probs, risk
+
+    def _near_the_bank(
+        self, docs: list[Doc], units, read: list[tuple[np.ndarray, set[str]]], known: dict[str, np.ndarray]
+    ) -> list[tuple[int, RiskFinding]]:
+        """Possible risk the classifier passed over, read a second way: sentences whose nearest bank
+        sentences are mostly of one type they touch the field of (``pipelines/neighbours.py``)."""
+        fields = load_field()
+        asks = []
+        for (i, sent, _parts), (p_sent, seen) in zip(units, read, strict=True):
+            if docs[i]._.scribe_source in NOTE_SOURCES and _reports(sent):
+                continue  # a worker's plain report names risk in plain words when there is risk
+            kinds = [
+                k
+                for k in TYPES
+                if k not in seen and p_sent[self._col[k]] >= NEAR_FLOOR and fields[k].touches(sent)
+            ]
+            if kinds:
+                asks.append((i, sent, kinds))
+        if not asks:
+            return []
+        from pipelines.neighbours import VOTE, load_neighbours
+
+        out = []
+        votes = load_neighbours().votes([sent.text.strip() for _, sent, _ in asks], known)
+        for (i, sent, kinds), row in zip(asks, votes, strict=True):
+            conversation = docs[i]._.scribe_source not in NOTE_SOURCES
+            for kind in kinds:
+                share = float(row[TYPES.index(kind)])
+                if share < VOTE:
+                    continue
+                scope = clause_status(sent, sent, kind, conversation)
+                if scope.status == "affirmed":
+                    note = "close to the risk bank's examples of it; check"
+                    out.append(
+                        (i, RiskFinding(kind, share, "affirmed", False, note, sent.start_char, sent.end_char))
+                    )
+        return out
 
     def _whole_turn(self, doc: Doc, p_doc: np.ndarray, found: set[str]) -> list[RiskFinding]:
         """Possible risk that only the whole turn says, for the types no sentence of it showed."""

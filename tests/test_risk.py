@@ -451,3 +451,76 @@ def test_the_one_who_was_told_is_not_the_victim() -> None:
     # the hearer who is also the victim stays the victim
     found = risks("He told me he would hurt me if I ever left him.")
     assert any(a.subtype == "abuse_neglect" for a in current(found))
+
+
+# --- the second reading: nearest bank sentences ------------------------------------------------
+
+
+def test_the_shipped_bank_vectors_are_those_of_the_shipped_bank_and_encoder() -> None:
+    from pipelines.neighbours import SHIPPED, _key
+
+    with np.load(SHIPPED) as f:
+        assert str(f["key"]) == _key(load_bank().digest), "rebuild: python -m pipelines.neighbours"
+        assert len(f["labels"]) == len(load_bank().texts)
+
+
+def test_a_sentence_is_read_by_its_nearest_bank_sentences() -> None:
+    from pipelines.neighbours import VOTE, load_neighbours
+
+    near = load_neighbours()
+    votes = near.votes(
+        [
+            "He goes through my phone and decides who I'm allowed to see.",
+            "I went to the shop and bought some bread.",
+        ]
+    )
+    assert votes[0][TYPES.index("abuse_neglect")] >= VOTE
+    assert votes[1].max() < VOTE
+    # a vector already encoded is used as given
+    probe = np.zeros_like(near.vectors[0])
+    probe[:] = near.vectors[near.labels.tolist().index("substance_crisis")]
+    assert near.votes(["anything"], {"anything": probe})[0][TYPES.index("substance_crisis")] > 0
+
+
+def test_what_the_classifier_weighs_too_low_is_kept_when_it_sits_near_the_bank(nlp) -> None:
+    heads = bare_heads()
+    doc = nlp("He goes through my phone and decides who I'm allowed to see.")
+    doc._.scribe_source = "dialogue"
+    sent = next(doc.sents)
+    p = np.zeros(len(CLASSES), dtype=np.float32)
+    p[heads._col["none"]] = 0.9
+    p[heads._col["abuse_neglect"]] = 0.1
+    found = heads._near_the_bank([doc], [(0, sent, [sent])], [(p, set())], {})
+    assert [(f.subtype, f.status, f.certain) for _, f in found] == [("abuse_neglect", "affirmed", False)]
+    # what the classifier rules out, or already found, is not read again
+    p[heads._col["abuse_neglect"]] = 0.0
+    assert heads._near_the_bank([doc], [(0, sent, [sent])], [(p, set())], {}) == []
+    p[heads._col["abuse_neglect"]] = 0.1
+    assert heads._near_the_bank([doc], [(0, sent, [sent])], [(p, {"abuse_neglect"})], {}) == []
+
+
+def test_a_changed_bank_is_encoded_once_into_the_data_directory(tmp_path: Path, monkeypatch) -> None:
+    import pipelines.neighbours as nb
+
+    bank = tmp_path / "bank"
+    bank.mkdir()
+    (bank / "abuse.yaml").write_text(
+        "type: abuse_neglect\ngroups:\n  - id: hits\n    source: HITS\n    affirmed: ['He hits me when he is drunk.']\n",
+        encoding="utf-8",
+    )
+    (bank / "none.yaml").write_text(
+        "groups:\n  - id: talk\n    source: everyday\n    examples: ['I went shopping.', 'Work was busy.']\n",
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("SCRIBE_RISK_BANK", str(bank))
+    monkeypatch.setenv("SCRIBE_HOME", str(tmp_path / "home"))
+    nb.load_neighbours.cache_clear()
+    try:
+        near = nb.load_neighbours()
+        assert sorted(near.labels.tolist()) == ["abuse_neglect", "none", "none"]
+        assert (tmp_path / "home" / "cache" / "risk_neighbours.npz").exists()
+        assert near.votes(["He hit me again last night."])[0][TYPES.index("abuse_neglect")] == pytest.approx(
+            1 / 3
+        )
+    finally:
+        nb.load_neighbours.cache_clear()
