@@ -480,13 +480,13 @@ def test_a_group_check_in_round_reports_each_members_rating():
 # --- what a short note leaves out, and partial denials ---------------------------------------------
 
 
-def test_possible_indicators_whose_words_say_no_risk_share_one_short_line():
+def test_possible_indicators_whose_words_say_no_risk_share_one_line_quoting_what_was_said():
     tr = dialogue(
         [
             ("worker", "How was the weekend?"),
-            ("client", "My cousin came over and we watched the game on Sunday."),
+            ("client", "Okay. Um, so my cousin came over and we watched the game on Sunday."),
             ("worker", "And the new job?"),
-            ("client", "The manager moved me to the morning shift at the bakery."),
+            ("client", "Fine. The manager moved me to the morning shift at the bakery."),
             ("worker", "Anything else?"),
             ("client", "He shoved me into the wall again on Friday night."),
         ]
@@ -499,15 +499,29 @@ def test_possible_indicators_whose_words_say_no_risk_share_one_short_line():
     ]
     d = soap(tr, anns, pronouns="she/her")
     risk = [i for i in d.section("risk").items if not i.deleted]
-    guessed = [i for i in risk if "flagged by the tagger only" in i.text]
-    assert len(guessed) == 1  # every kind in one line, none of their words reported
+    guessed = [i for i in risk if "flagged by the tagger" in i.text]
+    assert len(guessed) == 1  # every kind in one line
     [line] = guessed
-    assert line.text.startswith("Possible suicidal ideation and substance-related crisis:")
-    assert "cousin" not in line.text and "bakery" not in line.text
+    # the speaker's words, quoted (a short turn whole, openers and fillers trimmed), never
+    # reported as what happened
+    assert line.text == (
+        "Possible suicidal ideation and substance-related crisis, flagged by the tagger: "
+        '"my cousin came over and we watched the game on Sunday"; '
+        '"Fine. The manager moved me to the morning shift at the bakery".'
+    )
+    assert "reported" not in line.text
     assert set(line.annotation_ids) == {"r1", "r2"} and {e.segment_id for e in line.evidence} == {1, 3}
     assert line.needs_review and "decide whether this is current risk" in line.review_reason
     worded = [i for i in risk if "shoved her into the wall" in i.text]
     assert len(worded) == 1 and worded[0].text.startswith("Possible abuse or neglect:")
+
+
+def test_a_possible_indicator_that_only_acknowledges_is_named_without_a_quote():
+    tr = dialogue([("worker", "Did you get the letter from the school?"), ("client", "Yeah. Okay.")])
+    maybe = {"certainty": "possible"}
+    d = soap(tr, [tag(tr, "r1", "risk", "self_harm", 1, attributes=maybe, confidence=0.3)])
+    [line] = [i for i in d.section("risk").items if "r1" in i.annotation_ids]
+    assert line.text == "Possible self-harm: flagged by the tagger only." and line.needs_review
 
 
 def test_a_possible_indicator_answering_a_screen_is_not_said_twice():
@@ -800,3 +814,26 @@ def test_a_fragment_joins_the_line_that_already_cites_its_turn():
     ]
     [line] = texts(soap(tr, anns, pronouns="she/her"), "subjective")
     assert line.count("reported") == 1 and "four hours, tops" in line.lower()
+
+
+def test_a_long_flagged_turn_is_quoted_by_its_most_telling_sentence_and_at_most_four_turns():
+    long_turn = (
+        "Yeah. It was fine, I guess. My landlord finally sent the plumber over on Wednesday afternoon "
+        "to fix the kitchen sink and the leaking bathroom pipe. Then we ate."
+    )
+    turns = [("worker", "How was the week?"), ("client", long_turn)]
+    for n in range(5):
+        turns += [("worker", "And then?"), ("client", f"We went to the park on day {n + 1}.")]
+    tr = dialogue(turns)
+    maybe = {"certainty": "possible"}
+    anns = [
+        tag(tr, f"r{n}", "risk", "self_harm", n, attributes=maybe, confidence=0.3) for n in range(1, 12, 2)
+    ]
+    d = soap(tr, anns)
+    [line] = [i for i in d.section("risk").items if "flagged by the tagger" in i.text]
+    assert line.text.startswith(
+        'Possible self-harm, flagged by the tagger: "My landlord finally sent the plumber over on Wednesday '
+        'afternoon to fix the kitchen sink and the leaking bathroom pipe"; "We went to the park on day 1";'
+    )
+    assert line.text.endswith('"We went to the park on day 3" (and more).')
+    assert {e.segment_id for e in line.evidence} == {1, 3, 5, 7, 9, 11}  # every flagged turn cited

@@ -16,7 +16,7 @@ from note_formats.common import (
     title_of,
 )
 from note_formats.items import observation_kind
-from note_formats.prose.base import ProseBase
+from note_formats.prose.base import ProseBase, content_lemmas
 from note_formats.prose.cues import SCALING, says_what
 from note_formats.prose.risk import RISK_TERMS
 from note_formats.wording import clean, has_subject, lower_first, parse, report
@@ -92,15 +92,6 @@ def asked_part(question: str) -> str:
 
 #: Share of a statement's content words said before for it to count as said again.
 REPEATED = 0.7
-
-
-def content_lemmas(text: str) -> set[str]:
-    """The lemmas of the content words of ``text`` (nouns, verbs, adjectives, numbers; no stop words)."""
-    return {
-        t.lemma_.lower()
-        for t in parse(text)
-        if t.pos_ in ("NOUN", "PROPN", "VERB", "ADJ", "NUM") and not t.is_stop and t.is_alpha
-    }
 
 
 #: Words that open a clause leaning on what was said before ("Because ...", "Before I ...").

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 from note_formats.common import RISK_TITLES, quoted
 from note_formats.items import unmatched_risk_item
-from note_formats.prose.base import ProseBase
+from note_formats.prose.base import ProseBase, content_lemmas
 from note_formats.prose.cues import REFERS_BACK, SCREENING
 from note_formats.wording import about_someone_else, clean, lower_first, report
 from scribe.core.records import Annotation, Evidence, NoteItem
@@ -70,8 +70,11 @@ FOLLOW_UP = re.compile(
 )
 #: A possible indicator (the tagger unsure) shows fewer: the worker decides on it, the words that made it.
 MAX_POSSIBLE_SENTENCES = 2
-#: Turns whose possible indicators of one kind share a line.
+#: Turns whose possible indicators of one kind share a line, and turns quoted in the line of those
+#: whose words say no risk.
 MAX_POSSIBLE_TURNS = 4
+#: A flagged turn this short (in words) is quoted whole; a longer one by its most telling sentence.
+SHORT_QUOTE = 15
 
 
 class RiskBuilder(ProseBase):
@@ -194,17 +197,49 @@ class RiskBuilder(ProseBase):
         )
 
     def _unworded_item(self, anns: list[Annotation]) -> NoteItem:
-        """Possible indicators whose words say no risk: one short line citing where the tagger looked."""
+        """Possible indicators whose words say no risk: one short line quoting what each turn the
+        tagger flagged said (``_telling_sentence``), in time order, so the worker sees the words and
+        decides. The quote is the speaker's words, never stated as fact."""
         kinds = self._risk_what(anns).split(" and ")
         what = ", ".join(kinds[:-1]) + " and " + kinds[-1] if len(kinds) > 1 else kinds[0]
         spoken = [e for a in anns for e in self.m.spoken(a)]
+        by_turn: dict[int, list[Evidence]] = {}
+        for e in spoken:
+            by_turn.setdefault(e.segment_id, []).append(e)
+        turns = [by_turn[s] for s in sorted(by_turn, key=lambda s: self.position(s) or 0)]
+        shown = [q for turn in turns if (q := self._telling_sentence(turn)) is not None]
         weakest = min(a.confidence for a in anns)
         # what the worker decides is the review mark's to say, once
-        text = f"Possible {what}: flagged by the tagger only."
-        item = self.item(anns, text, f"Possible {what}: {quoted(spoken, 1)}", spoken)
+        said = "; ".join(f'"{q.quote}"' for q in shown[:MAX_POSSIBLE_TURNS])
+        said += " (and more)" if len(shown) > MAX_POSSIBLE_TURNS else ""  # every turn is cited
+        text = (
+            f"Possible {what}, flagged by the tagger: {said}."
+            if shown
+            else f"Possible {what}: flagged by the tagger only."
+        )
+        item = self.item(anns, text, f"Possible {what}: {quoted(shown or spoken, 1)}", shown or spoken)
         item.needs_review = True
         item.review_reason = f"possible risk ({weakest:.2f}): decide whether this is current risk"
         return item
+
+    def _telling_sentence(self, spoken: Sequence[Evidence]) -> Evidence | None:
+        """What to quote of one turn's ``spoken`` spans: all of it when short (``SHORT_QUOTE``
+        words), else the sentence that says most (the most content words); openers, fillers and
+        the closing full stop trimmed. None when every sentence only acknowledges ("Okay.", "No.")
+        or a screen's answer documents it."""
+        sents = [
+            x
+            for e in spoken
+            for x in self._sentences(e, min_words=1)
+            if not any(self._within(x, a) for a in self.screened) and content_lemmas(x.quote)
+        ]
+        if not sents:
+            return None
+        seg = self.m.transcript.segment(sents[0].segment_id)
+        whole = self.trim_openers(Evidence.of(seg, sents[0].char_start, sents[-1].char_end))
+        if len(whole.quote.split()) <= SHORT_QUOTE:
+            return whole
+        return self.trim_openers(max(sents, key=lambda x: len(content_lemmas(x.quote))))
 
     def _carrying(self, spoken: Sequence[Evidence], possible: bool) -> list[Evidence]:
         """The sentences of ``spoken`` that carry the risk, and any denial said with them."""
