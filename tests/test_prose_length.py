@@ -837,3 +837,31 @@ def test_a_long_flagged_turn_is_quoted_by_its_most_telling_sentence_and_at_most_
     )
     assert line.text.endswith('"We went to the park on day 3" (and more).')
     assert {e.segment_id for e in line.evidence} == {1, 3, 5, 7, 9, 11}  # every flagged turn cited
+
+
+def test_a_sentence_only_the_taggers_guesses_cite_is_still_the_clients_report():
+    tr = dialogue(
+        [
+            ("worker", "Who else is around to help?"),
+            ("client", "Nobody really. He's in Ohio. He never calls."),
+            ("worker", "What would tell you you're ready to go back to work?"),
+            ("client", "I'd sleep through the night without waking up in a sweat."),
+        ]
+    )
+    maybe = {"certainty": "possible"}
+    anns = [
+        tag(tr, "r1", "risk", "abuse_neglect", 1, attributes=maybe, confidence=0.4),
+        # the model's generic goal reading, which the goal builder does not write
+        Annotation(
+            id="g1", label="goal", subtype="goal", text=tr.segment(3).text,
+            evidence=[Evidence.of(tr.segment(3))], speaker=tr.segment(3).speaker, role="client",
+            source="minilm-head", confidence=0.6,
+        ),
+    ]  # fmt: skip
+    d = soap(tr, anns, pronouns="he/him")
+    subjective = " ".join(texts(d, "subjective"))
+    # flagged (and quoted in the risk section for the worker to decide): reported even without a
+    # problem word, so rejecting the flag loses nothing
+    assert "in Ohio" in subjective and "never calls" in subjective
+    assert any("He's in Ohio" in t for t in texts(d, "risk"))
+    assert "sleep through the night" in subjective

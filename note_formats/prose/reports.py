@@ -57,8 +57,9 @@ STRENGTH_QUESTION = re.compile(
     r"\bwhat gets you through\b|\bwhat keeps you going\b|\bwho (?:can|could|would) you (?:call|reach|talk to|turn to|tell)\b"
 )
 
-#: Sentences shorter than this (in words) are acknowledgements, not a report.
-MIN_REPORT_WORDS = 5
+#: Sentences shorter than this (in words) are acknowledgements, not a report; a sentence the
+#: tagger flagged says something in fewer ("He's in Texas.").
+MIN_REPORT_WORDS, MIN_FLAGGED_WORDS = 5, 3
 
 #: Statements of one turn merged into one sentence.
 MAX_TURN_STATEMENTS = 4
@@ -374,37 +375,56 @@ class ReportBuilder(ProseBase):
     def unmatched(self) -> list[NoteItem]:
         """Client sentences stating a problem, need or step taken that the note does not say otherwise.
 
-        A sentence only the tagger's guesses cite (a possible risk named without its words, client
-        speech read as a technique) is still the client's report.
+        A sentence only the tagger's guesses cite is still the client's report: a possible risk
+        whose words say none (quoted in the risk section for the worker to decide, and reported here,
+        so rejecting the flag loses nothing), a goal the note does not write (the model's generic
+        reading), client speech read as a technique. The tagger flagging a sentence is reason enough
+        to report it: it need not name a problem in the words ``PROBLEM_CUES`` lists.
         """
         if self.m.notes:
             return []
         cited = {
             (e.segment_id, e.char_start, e.char_end)
             for a in self.m.annotations
-            if a.label in ("observation", "goal")
+            if a.label == "observation" or (a.label == "goal" and self._writes_goal(a))
             for e in a.evidence
         } | self.used
+        flagged = {
+            (e.segment_id, e.char_start, e.char_end)
+            for a in self.m.annotations
+            if a.label == "risk" and a.possible
+            for e in self.m.spoken(a)
+        }
         items = []
         for seg in self.m.transcript.segments:
             if seg.role not in ("client", "other"):
                 continue
             for sent in parse(seg.text).sents:
                 text = sent.text.strip()
+                start = seg.text.index(text, sent.start_char) if text else 0
+                end = start + len(text)
+                guessed = not RISK_TERMS.search(text) and any(
+                    s == seg.id and a < end and start < b for s, a, b in flagged
+                )
                 if (
-                    len(text.split()) < MIN_REPORT_WORDS
+                    len(text.split()) < (MIN_FLAGGED_WORDS if guessed else MIN_REPORT_WORDS)
                     or text.endswith("?")
-                    or not PROBLEM_CUES.search(text)
+                    or not ((guessed and content_lemmas(text)) or PROBLEM_CUES.search(text))
                     or leans_on_context(sent)
                 ):
                     continue
-                start = seg.text.index(text, sent.start_char)
-                end = start + len(text)
                 if any(s == seg.id and a < end and start < b for s, a, b in cited):
                     continue
                 items.append(self._report_item([], [Evidence.of(seg, start, end)]))
                 self.use(items[-1].evidence)
         return items
+
+    @staticmethod
+    def _writes_goal(ann: Annotation) -> bool:
+        """Whether the goal builder writes ``ann`` (or the report does, as change talk)."""
+        if ann.subtype in GOAL_SUBTYPES:
+            return ann.status == "affirmed" and ann.source != "minilm-head"
+        return True
 
     # --- what the worker saw and did ---------------------------------------------------------
 
