@@ -10,6 +10,7 @@ from note_formats.common import RISK_TITLES, quoted
 from note_formats.items import unmatched_risk_item
 from note_formats.prose.base import ProseBase, content_lemmas
 from note_formats.prose.cues import REFERS_BACK, SCREENING
+from note_formats.prose.notes import asks_about, sentence_kind
 from note_formats.wording import about_someone_else, clean, lower_first, report
 from scribe.core.records import Annotation, Evidence, NoteItem
 
@@ -358,6 +359,7 @@ class RiskBuilder(ProseBase):
                 "other_person": f"{what.capitalize()} concerning another person",
             }.get(status, what.capitalize())
             if self.m.notes:  # the worker's own notes say who reported it, in their words
+                spoken = [*spoken, *self._notes_answer(spoken[-1])]
                 notes = "; ".join(clean(e.quote).rstrip(" .!;,") for e in spoken)
                 text = f"{label}: {notes}."
             elif asked:
@@ -384,6 +386,21 @@ class RiskBuilder(ProseBase):
         if claim:
             self.use(spoken, risk=True)
         return item
+
+    def _notes_answer(self, said: Evidence) -> list[Evidence]:
+        """In the worker's notes, the client's answer to a screen the notes report ("Worker asked
+        about thoughts of ending her life. Client said ... She denied any plan."): the sentences
+        after it in the paragraph that report what the client said (at most ``MAX_RISK_SENTENCES``)."""
+        if not asks_about(said.quote):
+            return []
+        seg = self.m.transcript.segment(said.segment_id)
+        after = Evidence.of(seg, said.char_end, len(seg.text.rstrip()))
+        out = []
+        for x in self._sentences(after, min_words=2):
+            if sentence_kind(x.quote) != "reported" or len(out) == MAX_RISK_SENTENCES:
+                break
+            out.append(x)
+        return out
 
     def _followed_up(self, said: Evidence) -> tuple[Evidence, Evidence] | None:
         """The worker's question right after a disclosure about how often, since when or how long, and
