@@ -428,7 +428,10 @@ def test_affirmations_and_reflections_are_named_from_how_workers_word_them():
     )
     lines = objective(soap(tr, [], pronouns="he/him"))
     assert "determination" in lines["Affirmation"]
-    assert "Complex reflection" in lines and "something" not in lines["Complex reflection"]
+    reflection = lines["Complex reflection"]
+    # what the client feels is named; a generic noun is never a topic of its own
+    assert "feel blamed for something" in reflection
+    assert "something" not in reflection.split(": ", 1)[1].rstrip(".").split("; ")
 
 
 def test_an_intervention_line_names_every_use_not_only_the_first():
@@ -865,3 +868,47 @@ def test_a_sentence_only_the_taggers_guesses_cite_is_still_the_clients_report():
     assert "in Ohio" in subjective and "never calls" in subjective
     assert any("He's in Ohio" in t for t in texts(d, "risk"))
     assert "sleep through the night" in subjective
+
+
+# --- what an intervention line names ------------------------------------------------------------
+
+
+def test_an_affirmation_names_what_the_client_did_and_a_reflection_what_they_feel():
+    tr = dialogue(
+        [
+            ("client", "I phoned the housing office on Tuesday and again Thursday."),
+            ("worker", "You already chased the housing office twice this week. That took real persistence."),
+            ("client", "I don't know if I can keep the apartment though."),
+            ("worker", "Part of you wants to fight for the apartment, and part of you is worn out."),
+            ("client", "Yeah."),
+            ("worker", "It sounds like you're not ready to give up on it."),
+        ]
+    )
+    lines = objective(soap(tr, [], pronouns="she/her"))
+    assert "chased the housing office twice this week" in lines["Affirmation"]
+    reflection = lines["Complex reflection"]
+    assert "wants to fight for the apartment" in reflection
+    # the verb "be" is left out, its negation kept
+    assert "not ready to give up on it" in reflection
+
+
+def test_crisis_resources_name_the_line_given_and_psychoeducation_what_it_explained():
+    tr = dialogue(
+        [
+            ("client", "My heart races and I think I'm dying, like twice a week."),
+            (
+                "worker",
+                "What you're describing is called a panic attack. Your body is reacting as if there's "
+                "danger when there isn't. It's not a sign that something is wrong with your heart.",
+            ),
+            ("client", "Okay, that helps."),
+            (
+                "worker",
+                "And if it ever gets really bad, you can call the crisis line any time, day or night.",
+            ),
+        ]
+    )
+    lines = objective(soap(tr, [], pronouns="he/him"))
+    assert "panic attack" in lines["Psychoeducation"]
+    assert "sign that something is wrong" not in lines["Psychoeducation"]  # denied: not what it taught
+    assert "crisis line" in lines["Crisis resources"]
