@@ -912,3 +912,20 @@ def test_crisis_resources_name_the_line_given_and_psychoeducation_what_it_explai
     assert "panic attack" in lines["Psychoeducation"]
     assert "sign that something is wrong" not in lines["Psychoeducation"]  # denied: not what it taught
     assert "crisis line" in lines["Crisis resources"]
+
+
+def test_the_answer_to_a_screen_keeps_the_reasons_said_after_a_denial():
+    tr = dialogue(
+        [
+            ("worker", "Have you had any thoughts of ending your life?"),
+            (
+                "client",
+                "Sometimes I wish I could just stop, you know. But not like that. I wouldn't. "
+                "My dog needs me, and my sister would be crushed. Anyway, the job thing.",
+            ),
+        ]
+    )
+    d = soap(tr, [], pronouns="she/her")
+    [line] = [t for t in texts(d, "risk") if t.startswith("Asked")]
+    assert "wish" in line and "not like that" in line
+    assert "dog needs her" in line and "sister would be crushed" in line

@@ -50,6 +50,8 @@ ASKS_THOUGHTS = re.compile(
     r"(?i)\b(?:thoughts?|thinking|think about|wish(?:ed|ing)?|feel(?:ing)? like|want(?:ing)? to (?:die|be dead))\b"
 )
 MAX_RISK_SENTENCES = 3
+#: A denial or a qualification in an answer ("not like that", "I would never", "no").
+DENIAL = re.compile(r"(?i)\b(?:no|not|never|nothing|n't)\b|n't\b")
 #: Risks to oneself: when the one who does it is someone else ("I think he's using too"), the
 #: speaker is telling of another person's risk, never disclosing their own.
 SELF_DIRECTED = ("suicidal_ideation", "self_harm", "substance_crisis")
@@ -85,6 +87,10 @@ class RiskBuilder(ProseBase):
         items = []
         for anns, q in self.worker_questions(SCREENING, "risk_screening"):
             answer, first = self.answer_to(q, sentences=2), self.answer_to(q)
+            if answer is not None and DENIAL.search(answer.quote):
+                # what follows a denial is why: reasons for living, protective factors ("I would
+                # never. It's against my faith, and I have my kids.")
+                answer = self.answer_to(q, sentences=MAX_RISK_SENTENCES + 1)
             if (
                 answer is None
                 or first is None
