@@ -929,3 +929,39 @@ def test_the_answer_to_a_screen_keeps_the_reasons_said_after_a_denial():
     [line] = [t for t in texts(d, "risk") if t.startswith("Asked")]
     assert "wish" in line and "not like that" in line
     assert "dog needs her" in line and "sister would be crushed" in line
+
+
+def test_a_client_sentence_naming_things_is_reported_without_a_problem_word():
+    tr = dialogue(
+        [
+            ("worker", "Tell me about the family."),
+            (
+                "client",
+                "My brother Sam moved to Denver with his girlfriend. It was like that, you know, whatever.",
+            ),
+        ]
+    )
+    subjective = " ".join(texts(soap(tr, [], pronouns="he/him"), "subjective"))
+    assert "brother Sam moved to Denver" in subjective
+    assert "whatever" not in subjective  # names nothing: not a report
+
+
+def test_a_speakers_account_over_two_turns_shares_one_lead_in():
+    tr = dialogue(
+        [
+            ("client", "My landlord raised the rent by two hundred dollars in March."),
+            ("worker", "Mm-hm."),
+            ("client", "And my hours at the warehouse got cut to twenty a week."),
+            ("worker", "What did you do then?"),
+            ("other", "She called the union rep the next morning."),
+        ]
+    )
+    anns = [
+        tag(tr, "o1", "observation", "housing", 0),
+        tag(tr, "o2", "observation", "functioning_work", 2),
+        tag(tr, "o3", "observation", "functioning_work", 4),
+    ]
+    lines = texts(soap(tr, anns, pronouns="she/her"), "subjective")
+    [account] = [t for t in lines if "rent" in t]
+    assert account.count("reported") == 1 and "warehouse" in account
+    assert not any("union rep" in t and "rent" in t for t in lines)  # another speaker: a line of their own

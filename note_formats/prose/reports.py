@@ -107,6 +107,11 @@ def leans_on_context(sent) -> bool:
     return any(c.dep_ == "mark" and c.lower_ in SUBORDINATORS for c in sent.root.children)
 
 
+def things_named(text: str) -> set[str]:
+    """The things a sentence names: its nouns, names and numbers (no pronouns or stop words)."""
+    return {t.lemma_.lower() for t in parse(text) if t.pos_ in ("NOUN", "PROPN", "NUM") and not t.is_stop}
+
+
 class ReportBuilder(ProseBase):
     # --- goals ------------------------------------------------------------------------
 
@@ -213,7 +218,8 @@ class ReportBuilder(ProseBase):
     def _by_turn(self, items: list[NoteItem]) -> list[NoteItem]:
         """Statements said in one turn read as one sentence: a speaker's answer is about one thing,
         whatever categories its sentences were tagged with (at most ``MAX_TURN_STATEMENTS``). A
-        line already citing that turn (with a later one it merged) takes the statement too."""
+        line already citing that turn (with a later one it merged) takes the statement too, and so
+        does the line of the speaker's turn just before, when only the worker spoke between."""
         by_id = {a.id: a for a in self.m.annotations}
         out: list[NoteItem] = []
         for item in items:
@@ -223,7 +229,7 @@ class ReportBuilder(ProseBase):
                 prev is not None
                 and not self.m.notes
                 and len(turn) == 1
-                and turn <= {e.segment_id for e in prev.evidence}
+                and (turn <= {e.segment_id for e in prev.evidence} or self._goes_on(prev, turn))
                 # only one speaker's words: the line is written as theirs
                 and len({self.role(e) for e in [*prev.evidence, *item.evidence]}) == 1
                 and len(prev.evidence) + len(item.evidence) <= MAX_TURN_STATEMENTS
@@ -243,6 +249,19 @@ class ReportBuilder(ProseBase):
                     continue
             out.append(item)
         return out
+
+    def _goes_on(self, prev: NoteItem, turn: set[int]) -> bool:
+        """Whether ``turn`` is the same speaker's next turn after the last one ``prev`` cites, with
+        only the worker speaking between: the speaker going on with their account, whose statements
+        share one lead-in ("Client reported that ...; ...")."""
+        segs = self.m.transcript.segments
+        last = max((self.position(e.segment_id) or 0) for e in prev.evidence)
+        at = self.position(next(iter(turn)))
+        if at is None or at <= last:
+            return False
+        speaker = segs[last].speaker
+        between = segs[last + 1 : at]
+        return segs[at].speaker == speaker and all(g.role == "worker" for g in between) and len(between) <= 1
 
     def _once(self, items: list[NoteItem]) -> list[NoteItem]:
         """The report with each thing said once: a statement whose content words were mostly said
@@ -409,7 +428,7 @@ class ReportBuilder(ProseBase):
                 if (
                     len(text.split()) < (MIN_FLAGGED_WORDS if guessed else MIN_REPORT_WORDS)
                     or text.endswith("?")
-                    or not ((guessed and content_lemmas(text)) or PROBLEM_CUES.search(text))
+                    or not ((guessed and content_lemmas(text)) or PROBLEM_CUES.search(text) or len(things_named(text)) >= 2)
                     or leans_on_context(sent)
                 ):
                     continue
