@@ -965,3 +965,14 @@ def test_a_speakers_account_over_two_turns_shares_one_lead_in():
     [account] = [t for t in lines if "rent" in t]
     assert account.count("reported") == 1 and "warehouse" in account
     assert not any("union rep" in t and "rent" in t for t in lines)  # another speaker: a line of their own
+
+
+def test_the_worker_naming_what_the_client_lives_through_is_psychoeducation():
+    tr = dialogue(
+        [
+            ("client", "My ex keeps texting my friends about me and posting my address online."),
+            ("worker", "What he's doing is harassment, and you can report it."),
+        ]
+    )
+    lines = objective(soap(tr, [], pronouns="she/her"))
+    assert "harassment" in lines["Psychoeducation"]

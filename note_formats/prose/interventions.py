@@ -42,7 +42,11 @@ TECHNIQUE_CUES: dict[str, re.Pattern[str]] = {
         r"(?:it's|is|are) (?:really |very |so |pretty |quite )?(?:common|normal)|most common|(?:is|it's) called|"
         r"(?:are|is) (?:classic |common |typical )?(?:signs?|symptoms?) of|can (?:make|cause|happen|reverse)|"
         r"can be dangerous|(?:the|your) (?:body|brain)(?:'s)?|research|what happens when|share (?:something|a bit)|"
-        r"(?:families|people) (?:very )?often|some people)\b"
+        r"(?:families|people) (?:very )?often|some people|"
+        # the worker naming what the client lives through ("what you're describing is ...", "what
+        # they're doing is ..."): giving it its name is teaching
+        r"what (?:you|they|he|she|we)(?:'re| are| were|'s| is| was|'ve been| have been|'s been| has been) (?:describing|doing|going through|feeling|"
+        r"dealing with|experiencing) (?:is|are|sounds like|has a name))\b"
     ),
     "validation": re.compile(
         r"(?i)\b(?:makes (?:a lot of |complete )?sense|of course you|it's understandable|no wonder)\b"

@@ -428,7 +428,11 @@ class ReportBuilder(ProseBase):
                 if (
                     len(text.split()) < (MIN_FLAGGED_WORDS if guessed else MIN_REPORT_WORDS)
                     or text.endswith("?")
-                    or not ((guessed and content_lemmas(text)) or PROBLEM_CUES.search(text) or len(things_named(text)) >= 2)
+                    or not (
+                        (guessed and content_lemmas(text))
+                        or PROBLEM_CUES.search(text)
+                        or len(things_named(text)) >= 2
+                    )
                     or leans_on_context(sent)
                 ):
                     continue
