@@ -285,9 +285,13 @@ def test_a_dependent_clause_alone_is_not_reported_without_its_question():
             ("client", "I can't lift the boxes at work anymore."),
         ]
     )
-    subjective = " ".join(texts(soap(tr, [], pronouns="he/him"), "subjective"))
-    assert "cannot lift the boxes at work" in subjective
-    assert "night shifts" not in subjective
+    lines = texts(soap(tr, [], pronouns="he/him"), "subjective")
+    assert any("cannot lift the boxes at work" in t for t in lines)
+    # with its question, never as a statement of its own
+    [line] = [t for t in lines if "night shifts" in t]
+    assert line.startswith(
+        'Asked when did the pain start, client answered: "Before I started the night shifts'
+    )
 
 
 def test_the_answer_to_a_strengths_or_coping_question_is_reported_with_it():
@@ -976,3 +980,21 @@ def test_the_worker_naming_what_the_client_lives_through_is_psychoeducation():
     )
     lines = objective(soap(tr, [], pronouns="she/her"))
     assert "harassment" in lines["Psychoeducation"]
+
+
+def test_an_answer_that_leans_on_its_question_is_reported_with_it():
+    tr = dialogue(
+        [
+            ("worker", "What would tell you that you're ready to drive again?"),
+            ("client", "Um, when my knee can take the brake pedal without pain. That's when."),
+            ("worker", "Okay."),
+            ("client", "Because I keep thinking about it."),
+        ]
+    )
+    lines = texts(soap(tr, [], pronouns="he/him"), "subjective")
+    [line] = [t for t in lines if "brake pedal" in t]
+    assert line == (
+        "Asked what would tell him that the client is ready to drive again, client answered: "
+        '"when my knee can take the brake pedal without pain".'
+    )
+    assert not any("keep thinking" in t for t in lines)  # no question before it: nothing to lean on

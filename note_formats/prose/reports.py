@@ -103,8 +103,15 @@ SUBORDINATORS = frozenset(
 
 def leans_on_context(sent) -> bool:
     """Whether a sentence only makes sense with the question or sentence before it: a dependent
-    clause alone ("Before I got the warehouse job.", "Because my back hurts.")."""
-    return any(c.dep_ == "mark" and c.lower_ in SUBORDINATORS for c in sent.root.children)
+    clause alone ("Before I got the warehouse job.", "Because my back hurts.", "When I can climb my
+    stairs."). "When I got home, he was gone." is whole: its "when" opens a clause inside it."""
+    return any(
+        (c.dep_ == "mark" and c.lower_ in SUBORDINATORS)
+        or (
+            c.dep_ == "advmod" and c.lower_ in ("when", "where", "whenever", "wherever") and c.i < sent.root.i
+        )
+        for c in sent.root.children
+    ) and not sent.text.rstrip().endswith("?")
 
 
 def things_named(text: str) -> set[str]:
@@ -425,6 +432,11 @@ class ReportBuilder(ProseBase):
                 guessed = not RISK_TERMS.search(text) and any(
                     s == seg.id and a < end and start < b for s, a, b in flagged
                 )
+                if leans_on_context(sent) and not any(
+                    s == seg.id and a < end and start < b for s, a, b in cited
+                ):
+                    items += self._answer_leaning_on(seg, start, end)
+                    continue
                 if (
                     len(text.split()) < (MIN_FLAGGED_WORDS if guessed else MIN_REPORT_WORDS)
                     or text.endswith("?")
@@ -441,6 +453,25 @@ class ReportBuilder(ProseBase):
                 items.append(self._report_item([], [Evidence.of(seg, start, end)]))
                 self.use(items[-1].evidence)
         return items
+
+    def _answer_leaning_on(self, seg, start: int, end: int) -> list[NoteItem]:
+        """A dependent clause that opens the answer to the worker's question ("When I can climb my
+        stairs.", "Because the bus stopped running.") says something only with its question: the
+        two are reported together."""
+        at = self.position(seg.id)
+        segs = self.m.transcript.segments
+        if at is None or at == 0 or segs[at - 1].role != "worker" or seg.text[:start].strip(" ,.!-"):
+            return []  # only an answer's first words lean on the question
+        q = self.question_in(segs[at - 1])
+        answer = self.trim_openers(Evidence.of(seg, start, end))
+        if q is None or len(content_lemmas(answer.quote)) < 2:
+            return []
+        question = report(asked_part(q.quote), "worker", self.pronouns).rstrip("?")
+        who = self.who(seg.role, seg.speaker)
+        text = f'Asked {lower_first(question)}, {who.lower() if who == "Client" else who} answered: "{answer.quote}".'
+        item = self.item([], text, f"{who}: {quoted([q, answer], 2)}", [q, answer])
+        self.use([answer])
+        return [item]
 
     @staticmethod
     def _writes_goal(ann: Annotation) -> bool:
