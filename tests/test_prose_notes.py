@@ -46,6 +46,7 @@ def test_a_notes_sentence_is_sorted_by_its_subject_and_verb():
     # what happened in the contact, told in the past, is what the worker saw; the present tense is background
     assert sentence_kind("She filled in the form without help.") == "observed"
     assert sentence_kind("She walks with a cane outdoors.") == ""
+    assert sentence_kind("She went to the emergency room last week.") == "reported"  # history she told
     # a plan, a screen, a heading: other builders' lines
     assert sentence_kind("Worker will call the school on Monday.") == ""
     assert sentence_kind("Worker asked about thoughts of harming herself.") == ""

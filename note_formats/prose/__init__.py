@@ -18,7 +18,11 @@ What each builder takes, as practice documents it:
   disclosure ("not that I'd act on it") qualifies it and is never a full denial;
 * plan: one task per plan statement, "Client will ..." / "Worker will ...";
   a worker's question asks for information and is never a plan, unless it asks
-  the client to do something ("could you ...?").
+  the client to do something ("could you ...?");
+* the worker's own notes (dictated or typed) are documentation already: each sentence goes
+  where its subject and verb put it ("Worker observed ..." and what happened in the visit:
+  Objective; "Worker reviewed / validated / referred ...": an intervention; "Client reported
+  ...": the client's report), in the worker's words (``notes``).
 """
 
 from __future__ import annotations

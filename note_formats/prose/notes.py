@@ -9,6 +9,8 @@ worker's own words, kept as they are (only tidied), so each is faithful to itsel
 
 from __future__ import annotations
 
+import re
+
 from note_formats.prose.base import ProseBase
 from note_formats.wording import clean, parse
 from scribe.core.records import Evidence, NoteItem
@@ -52,6 +54,14 @@ REPORTING = frozenset(
 )
 
 
+#: Times before the contact ("last week", "in March", "two years ago"): what happened then was told.
+BEFORE_THE_VISIT = re.compile(
+    r"(?i)\b(?:ago|last (?:week|month|year|night|time|summer|winter|spring|fall)|yesterday|previously|"
+    r"in (?:january|february|march|april|may|june|july|august|september|october|november|december)|"
+    r"in (?:19|20)\d\d|since)\b"
+)
+
+
 def _subject(root) -> str:
     """The lowered head of the main verb's subject ("Worker", "she"), or "" when it has none."""
     subj = next((c for c in root.children if c.dep_ in ("nsubj", "nsubjpass")), None)
@@ -87,7 +97,8 @@ def sentence_kind(text: str) -> str:
     # was tidy"), is what the worker saw; the present tense tells background ("She uses a cane")
     past = root.tag_ == "VBD" or any(c.dep_ in ("aux", "auxpass") and c.tag_ == "VBD" for c in root.children)
     if past and verb not in REPORTING:
-        return "observed"
+        # "She went to the ER last week": history, which the worker was told, not saw
+        return "reported" if BEFORE_THE_VISIT.search(text) else "observed"
     return ""
 
 
