@@ -998,3 +998,19 @@ def test_an_answer_that_leans_on_its_question_is_reported_with_it():
         '"when my knee can take the brake pedal without pain".'
     )
     assert not any("keep thinking" in t for t in lines)  # no question before it: nothing to lean on
+
+
+def test_problem_solving_is_named_from_how_practice_words_it():
+    tr = dialogue(
+        [
+            ("client", "I owe the dentist three hundred and I can't pay it this month."),
+            (
+                "worker",
+                "Okay, let's work out what you could offer them. One option is a payment plan of fifty a month.",
+            ),
+            ("client", "I could do fifty."),
+            ("worker", "Let's write down what you'll say when you call the billing office."),
+        ]
+    )
+    line = objective(soap(tr, [], pronouns="she/her"))["Problem-solving"]
+    assert "payment plan" in line or "billing office" in line

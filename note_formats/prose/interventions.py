@@ -51,6 +51,13 @@ TECHNIQUE_CUES: dict[str, re.Pattern[str]] = {
     "validation": re.compile(
         r"(?i)\b(?:makes (?:a lot of |complete )?sense|of course you|it's understandable|no wonder)\b"
     ),
+    # problem solving as practice teaches it: options weighed, a task broken down, the words rehearsed
+    "problem_solving": re.compile(
+        r"(?i)\b(?:let's (?:figure out|work out|think through|work through|break (?:it|that|this) down|make a list|"
+        r"write (?:down|out|a script)|practi[cs]e|rehearse|role-?play|go through (?:your|the) options)|"
+        r"(?:one|another|a second|the other) option (?:is|would be|could be)|pros and cons|"
+        r"(?:break|broke) it (?:down|into)|what you(?:'ll| will| could) say (?:to|when))\b"
+    ),
     "summary": re.compile(r"(?i)\b(?:let me sum up|to sum up|so far (?:you've|we've)|what I'm hearing)\b"),
     "scaling_question": SCALING,
     # reflections as practice words them: feelings named back, "it sounds like", two sides of ambivalence
