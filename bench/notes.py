@@ -1,6 +1,6 @@
 """What a draft note documents: fact recall, forbidden claims, faithfulness and length on scripted sessions.
 
-    python bench/notes.py [--data bench/data/notes/dev] [--audio] [--misses] [--only ID]
+    python bench/notes.py [--data bench/data/notes/dev] [--audio] [--misses [--why]] [--only ID]
 
 Data: one YAML file per scripted session (turns, the facts a competent worker
 documents, and forbidden claims), written before anyone ran the pipeline on it.
@@ -222,7 +222,30 @@ class Score:
     misses: list[str] = field(default_factory=list)
 
 
-def score(s: Session, draft, transcript, annotations, seg_turns, lemmas: Lemmas, sc: Score, faith) -> None:
+def why_missed(fact: dict, annotations, lines, seg_turns, times) -> list[str]:
+    """Why a fact was missed: the tags on its turn (none: the tagger's miss) and the lines citing
+    it (in another section, or without the fact's words)."""
+    turn = fact["turn"]
+    tags = [
+        f"{a.label}/{a.subtype}{' (possible)' if a.possible else ''}{' (' + a.status + ')' if a.status != 'affirmed' else ''}"
+        for a in annotations
+        if any(turn in turns_cited(e, seg_turns, times) for e in a.evidence)
+    ]
+    cites = [(letter, text) for letter, _, cited, text in lines if turn in cited]
+    if not cites:
+        reason = "no line cites the turn" + ("" if tags else "; no tag on it")
+    elif all(letter != fact["section"] for letter, _ in cites):
+        reason = "cited only in another section"
+    else:
+        reason = "cited in its section without the fact's words"
+    out = [f"      why: {reason}; tags: {', '.join(tags) or 'none'}"]
+    out += [f"      {letter}: {text[:160]}" for letter, text in cites]
+    return out
+
+
+def score(
+    s: Session, draft, transcript, annotations, seg_turns, lemmas: Lemmas, sc: Score, faith, why: bool = False
+) -> None:
     from note_formats import render_text
 
     labels = {a.id: a.label for a in annotations}
@@ -249,6 +272,8 @@ def score(s: Session, draft, transcript, annotations, seg_turns, lemmas: Lemmas,
             sc.misses.append(
                 f"  miss {s.id} {fact['kind']}/{fact['section']} t{fact['turn']}: {fact['says']}"
             )
+            if why:
+                sc.misses += why_missed(fact, annotations, lines, seg_turns, s.times)
     rendered = render_text(draft)
     for bad in s.forbidden:
         if "text" in bad:
@@ -374,6 +399,11 @@ def main() -> None:
         help="revision whose drafting is the baseline (default: the last drafts before sentences)",
     )
     ap.add_argument("--misses", action="store_true", help="list facts missed and forbidden claims made")
+    ap.add_argument(
+        "--why",
+        action="store_true",
+        help="with --misses: each miss's tags and the lines citing its turn (development set only)",
+    )
     ap.add_argument("--only", default="", help="one session id")
     ap.add_argument("--draft-jobs", type=Path, help=argparse.SUPPRESS)
     args = ap.parse_args()
@@ -415,7 +445,7 @@ def main() -> None:
         for style in ("quotes", "prose"):
             opts = DraftOptions(session_type=s.session_type, style=style, pronouns=s.pronouns)
             draft = build_draft("soap", tr, anns, opts)
-            score(s, draft, tr, anns, seg_turns, lemmas, rows[style], check_faithfulness)
+            score(s, draft, tr, anns, seg_turns, lemmas, rows[style], check_faithfulness, args.why)
             (work / f"{s.id}.{style}.json").write_text(draft.to_json())
     mode = (
         "audio (espeak-ng -> whisper -> speakers -> tags -> draft)"

@@ -18,7 +18,11 @@ What each builder takes, as practice documents it:
   disclosure ("not that I'd act on it") qualifies it and is never a full denial;
 * plan: one task per plan statement, "Client will ..." / "Worker will ...";
   a worker's question asks for information and is never a plan, unless it asks
-  the client to do something ("could you ...?").
+  the client to do something ("could you ...?");
+* the worker's own notes (dictated or typed) are documentation already: each sentence goes
+  where its subject and verb put it ("Worker observed ..." and what happened in the visit:
+  Objective; "Worker reviewed / validated / referred ...": an intervention; "Client reported
+  ...": the client's report), in the worker's words (``notes``).
 """
 
 from __future__ import annotations
@@ -27,13 +31,14 @@ from note_formats.common import CHANGE_TALK, GOAL_TITLES, Material, title_of
 from note_formats.prose.base import allowed_words
 from note_formats.prose.interventions import InterventionBuilder
 from note_formats.prose.length import budget, fit, words
+from note_formats.prose.notes import NotesBuilder
 from note_formats.prose.plans import PlanBuilder
 from note_formats.prose.reports import ReportBuilder
 from note_formats.prose.risk import RiskBuilder
 from scribe.core.records import NoteItem
 
 
-class Prose(ReportBuilder, RiskBuilder, PlanBuilder, InterventionBuilder):
+class Prose(ReportBuilder, RiskBuilder, PlanBuilder, InterventionBuilder, NotesBuilder):
     """Builds prose items for one draft; remembers which spans were said, so nothing is said twice."""
 
 
@@ -50,19 +55,31 @@ def change_talk(m: Material) -> list[NoteItem]:
     return [m.item(anns, text, ["interpretation: confirm readiness for change before signing"])]
 
 
+def in_order(p: Prose, items: list[NoteItem]) -> list[NoteItem]:
+    """``items`` in the order of the first thing each cites (by time, then place in the transcript)."""
+    return sorted(
+        items,
+        key=lambda i: min(
+            ((e.start, p.position(e.segment_id) or 0, e.char_start) for e in i.evidence), default=(0, 0, 0)
+        ),
+    )
+
+
 def prose_parts(m: Material) -> dict[str, list[NoteItem]]:
     """Every kind of prose item of a draft, built once. Risk, goals and plans claim their spans
     first, so the client's report does not say them again."""
     p = Prose(m)
     risks, goals, plans = p.risks(), p.goals(), p.plans()
+    # the worker's own notes: what each sentence documents, before the tags' builders say it
+    notes = p.documented()
     parts = {
         "risks": risks,
         "goals": goals,
         "plans": plans,
-        "reports": p.reports(),
+        "reports": in_order(p, p.reports() + notes["reports"]),
         "context": p.context(),
-        "observed": p.observed(),
-        "interventions": p.interventions(),
+        "observed": in_order(p, notes["observed"] + p.observed()),
+        "interventions": in_order(p, p.interventions() + notes["interventions"]),
         "change_talk": change_talk(m),
     }
     # about a page: report lines that say nothing of their own give way when it runs long (``length``)

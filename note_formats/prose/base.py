@@ -20,6 +20,21 @@ from note_formats.prose.cues import OFFER, REFERS_BACK, SCALING, SCREENING
 from note_formats.wording import Pronouns, clean, is_request, parse, unfaithful
 from scribe.core.records import Annotation, Evidence, NoteItem
 
+#: What opens a spoken sentence without adding to it: hesitations and discourse openers ("Um, so
+#: ..."). "No", "yes" and "but" answer or contrast, and stay.
+LEADING_FILLER = re.compile(
+    r"(?i)^(?:(?:u+m+|u+h+|so|and|well|okay|ok|yeah|like|oh|honestly|actually|i mean|you know)\b[,.!]?\s+)+"
+)
+
+
+def content_lemmas(text: str) -> set[str]:
+    """The lemmas of the content words of ``text`` (nouns, verbs, adjectives, numbers; no stop words)."""
+    return {
+        t.lemma_.lower()
+        for t in parse(text)
+        if t.pos_ in ("NOUN", "PROPN", "VERB", "ADJ", "NUM") and not t.is_stop and t.is_alpha
+    }
+
 
 @functools.cache
 def allowed_words() -> list[str]:
@@ -207,6 +222,21 @@ class ProseBase:
             if seg.role == "worker":
                 return self.question_in(seg)
         return None
+
+    def trim_openers(self, ev: Evidence) -> Evidence:
+        """``ev`` without the openers and fillers it starts with and the full stop it ends with: the
+        words a short quote keeps (still the transcript's words, verbatim)."""
+        quote = ev.quote
+        opener = LEADING_FILLER.match(quote)
+        start = len(opener.group(0)) if opener else 0
+        end = len(quote.rstrip().rstrip(".,;!").rstrip())
+        if end - start < 2:
+            return ev
+        out = Evidence.of(
+            self.m.transcript.segment(ev.segment_id), ev.char_start + start, ev.char_start + end
+        )
+        out.speaker, out.role = ev.speaker or out.speaker, ev.role or out.role
+        return out
 
     def shared(self) -> bool:
         """Whether the session has several participants besides the worker (a family, a group)."""

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 
 from note_formats.common import INTERVENTION_TITLES, quoted, title_of
 from note_formats.prose.base import ProseBase
 from note_formats.prose.cues import GENERIC, OFFER, SCALING
-from note_formats.wording import is_request, parse
+from note_formats.wording import is_request, parse, report
 from scribe.core.records import Annotation, Evidence, NoteItem
 
 #: How practice words each technique (motivational interviewing, crisis and safety
@@ -41,10 +42,21 @@ TECHNIQUE_CUES: dict[str, re.Pattern[str]] = {
         r"(?:it's|is|are) (?:really |very |so |pretty |quite )?(?:common|normal)|most common|(?:is|it's) called|"
         r"(?:are|is) (?:classic |common |typical )?(?:signs?|symptoms?) of|can (?:make|cause|happen|reverse)|"
         r"can be dangerous|(?:the|your) (?:body|brain)(?:'s)?|research|what happens when|share (?:something|a bit)|"
-        r"(?:families|people) (?:very )?often|some people)\b"
+        r"(?:families|people) (?:very )?often|some people|"
+        # the worker naming what the client lives through ("what you're describing is ...", "what
+        # they're doing is ..."): giving it its name is teaching
+        r"what (?:you|they|he|she|we)(?:'re| are| were|'s| is| was|'ve been| have been|'s been| has been) (?:describing|doing|going through|feeling|"
+        r"dealing with|experiencing) (?:is|are|sounds like|has a name))\b"
     ),
     "validation": re.compile(
         r"(?i)\b(?:makes (?:a lot of |complete )?sense|of course you|it's understandable|no wonder)\b"
+    ),
+    # problem solving as practice teaches it: options weighed, a task broken down, the words rehearsed
+    "problem_solving": re.compile(
+        r"(?i)\b(?:let's (?:figure out|work out|think through|work through|break (?:it|that|this) down|make a list|"
+        r"write (?:down|out|a script)|practi[cs]e|rehearse|role-?play|go through (?:your|the) options)|"
+        r"(?:one|another|a second|the other) option (?:is|would be|could be)|pros and cons|"
+        r"(?:break|broke) it (?:down|into)|what you(?:'ll| will| could) say (?:to|when))\b"
     ),
     "summary": re.compile(r"(?i)\b(?:let me sum up|to sum up|so far (?:you've|we've)|what I'm hearing)\b"),
     "scaling_question": SCALING,
@@ -56,6 +68,12 @@ TECHNIQUE_CUES: dict[str, re.Pattern[str]] = {
     ),
 }
 
+#: Moves whose point is what the client did, is or feels: named by the client's clause.
+CLIENT_CLAUSE_MOVES = frozenset(("affirmation", "simple_reflection", "complex_reflection", "validation"))
+#: Where the client's clause ends: a clause of its own (a reason, a contrast, a second statement).
+CLAUSE_BREAKS = frozenset(("advcl", "conj", "cc", "punct", "mark", "relcl", "parataxis"))
+#: Words of a named clause or predicate at most.
+MAX_PHRASE = 8
 #: Noun phrases named per intervention line, and per quote within it.
 MAX_TOPICS, TOPICS_PER_SPAN = 8, 3
 #: The worker's minor moves, each kind of them one line. Questions are named, not summed up:
@@ -117,7 +135,11 @@ class InterventionBuilder(ProseBase):
             )
             # what each use was about, the best of every use first, so a late use is named too
             per_use = [
-                (self._rated(e.quote) if subtype == "scaling_question" else []) + self._topics(e.quote)
+                (self._rated(e.quote) if subtype == "scaling_question" else [])
+                + (self._resources(e.quote) if subtype == "crisis_resources" else [])
+                + (self._client_clause(e.quote) if CLIENT_CLAUSE_MOVES & set(kinds) else [])
+                + (self._taught(e.quote) if subtype == "psychoeducation" else [])
+                + self._topics(e.quote)
                 for e in (evidence if subtype != "questions" else [])
             ]
             chosen: list[tuple[int, int, str]] = []
@@ -170,6 +192,68 @@ class InterventionBuilder(ProseBase):
                     out.setdefault(technique, []).append(ev)
                 teaching = technique == "psychoeducation" or (teaching and technique is None)
         return out
+
+    def _client_clause(self, text: str) -> list[str]:
+        """What an affirmation or a reflection says the client did, is or feels: the clause whose
+        subject is "you" (or "part of you"), from its verb on, in the third person ("You already
+        called the landlord twice" -> "called the landlord twice"). An affirmation is about the
+        client's effort or strength, a reflection about their experience: their clause says which."""
+        out = []
+        for sent in parse(text).sents:
+            for verb in sent:
+                subjects = [c for c in verb.children if c.dep_ in ("nsubj", "nsubjpass")]
+                if verb.pos_ not in ("VERB", "AUX") or not any(
+                    c.lower_ == "you" or (c.lower_ == "part" and "you" in {t.lower_ for t in c.subtree})
+                    for c in subjects
+                ):
+                    continue
+                # "you're worried about ...": what the client is, without the verb "be"
+                start = verb.i + 1 if verb.lemma_ == "be" else verb.i
+                first = min([*(c.i for c in verb.lefts if c.dep_ == "neg"), start])
+                last = verb.i
+                for child in verb.rights:
+                    if child.dep_ in CLAUSE_BREAKS:
+                        break
+                    last = max(t.i for t in child.subtree)
+                # a clause inside it ("something that was never yours to fix") is left out whole,
+                # never cut: a phrase too long to name in a few words is not named
+                span = sent.doc[first : last + 1]
+                inner = {
+                    w.i for t in span if t.i > verb.i and t.dep_ in ("relcl", "advcl") for w in t.subtree
+                }
+                tokens = list(itertools.takewhile(lambda t, inner=inner: t.i not in inner, span))
+                if not 2 <= len(tokens) <= MAX_PHRASE:
+                    continue
+                out.append(
+                    report(sent.doc[tokens[0].i : tokens[-1].i + 1].text, "worker", self.pronouns).rstrip(
+                        " ,.;"
+                    )
+                )
+                break
+        return out[:1]
+
+    @staticmethod
+    def _resources(text: str) -> list[str]:
+        """The crisis line or number the worker gave ("nine eight eight", "the crisis line"), as said."""
+        found = TECHNIQUE_CUES["crisis_resources"].search(text)
+        return [found.group(0)] if found else []
+
+    @staticmethod
+    def _taught(text: str) -> list[str]:
+        """What psychoeducation names: the predicate of "X is / are Y" or "is called Y" ("those are
+        signs of depression", "what they're doing is cyberbullying"), when it is not denied."""
+        out = []
+        for t in parse(text):
+            if t.dep_ not in ("attr", "oprd", "acomp") or t.pos_ not in ("NOUN", "PROPN", "VERB"):
+                continue
+            if any(c.dep_ == "neg" for c in t.head.children) or t.lower_ in GENERIC:
+                continue
+            kept = [w for w in t.subtree if w.dep_ not in ("det", "poss", "relcl", "punct")]
+            first, last = min(kept, key=lambda w: w.i), max(kept, key=lambda w: w.i)
+            words = t.doc[first.i : last.i + 1].text.split()
+            if len(words) <= MAX_PHRASE:
+                out.append(" ".join(words).rstrip(" ,.;"))
+        return out[:1]
 
     @staticmethod
     def _rated(text: str) -> list[str]:

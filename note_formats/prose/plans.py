@@ -29,6 +29,14 @@ RECAP = re.compile(
     r"so before next time|so for this week|here's the plan|here's what (?:I|we) have|here's what (?:I'll|we'll) do|"
     r"what we agreed|next steps)\b|^\W*plan\b"
 )
+#: A heading said aloud in the worker's notes ("Plan.", "Assessment.", "New paragraph. Mood."): one
+#: or two words standing as a sentence at the start of a paragraph.
+HEADING = re.compile(r"(?i)^\W*(?:new paragraph\b|[a-z]+(?: [a-z]+)?[.:](?:\s|$))")
+PLAN_HEADING = re.compile(r"(?i)^\W*(?:the )?plan[.:](?:\s|$)")
+#: What a dictating worker says to the recorder, not about the client.
+DICTATION_COMMAND = re.compile(
+    r"(?i)^\W*(?:end of (?:dictation|note|recording)|new (?:paragraph|line)|full stop)\W*$"
+)
 #: Verbs of talking: "I'm going to ask you some questions" is what happens next in the session.
 SPEECH_ACTS = frozenset(
     ("ask", "tell", "share", "explain", "talk", "say", "mention", "start", "sum", "summarize")
@@ -66,8 +74,12 @@ class PlanBuilder(ProseBase):
         """
         items = []
         seen: set[int] = set()
+        planning = False  # the worker's notes: a "Plan." heading runs on until the next heading
         for seg in self.m.transcript.segments:
-            if (seg.role == "worker" or self.m.notes) and RECAP.search(seg.text):
+            planning = self.m.notes and (
+                bool(PLAN_HEADING.match(seg.text)) or (planning and not HEADING.match(seg.text))
+            )
+            if planning or ((seg.role == "worker" or self.m.notes) and RECAP.search(seg.text)):
                 anns = [a for a in self.m.select("plan") if any(e.segment_id == seg.id for e in a.evidence)]
                 sentences = self._sentences(Evidence.of(seg, 0, len(seg.text.rstrip())), min_words=2)
                 cue = next((n for n, ev in enumerate(sentences) if RECAP.search(ev.quote)), -1)
@@ -75,6 +87,8 @@ class PlanBuilder(ProseBase):
                 # time, you'll ..."), and the sentences after it
                 start = cue if cue >= 0 and TASK_MARK.search(sentences[cue].quote) else cue + 1
                 for ev in sentences[start:]:
+                    if DICTATION_COMMAND.match(ev.quote):
+                        continue
                     if ev.quote.endswith("?"):
                         items += self._proposed_time([], ev, seen)
                         continue

@@ -16,7 +16,7 @@ from note_formats.common import (
     title_of,
 )
 from note_formats.items import observation_kind
-from note_formats.prose.base import ProseBase
+from note_formats.prose.base import ProseBase, content_lemmas
 from note_formats.prose.cues import SCALING, says_what
 from note_formats.prose.risk import RISK_TERMS
 from note_formats.wording import clean, has_subject, lower_first, parse, report
@@ -57,8 +57,9 @@ STRENGTH_QUESTION = re.compile(
     r"\bwhat gets you through\b|\bwhat keeps you going\b|\bwho (?:can|could|would) you (?:call|reach|talk to|turn to|tell)\b"
 )
 
-#: Sentences shorter than this (in words) are acknowledgements, not a report.
-MIN_REPORT_WORDS = 5
+#: Sentences shorter than this (in words) are acknowledgements, not a report; a sentence the
+#: tagger flagged says something in fewer ("He's in Texas.").
+MIN_REPORT_WORDS, MIN_FLAGGED_WORDS = 5, 3
 
 #: Statements of one turn merged into one sentence.
 MAX_TURN_STATEMENTS = 4
@@ -94,15 +95,6 @@ def asked_part(question: str) -> str:
 REPEATED = 0.7
 
 
-def content_lemmas(text: str) -> set[str]:
-    """The lemmas of the content words of ``text`` (nouns, verbs, adjectives, numbers; no stop words)."""
-    return {
-        t.lemma_.lower()
-        for t in parse(text)
-        if t.pos_ in ("NOUN", "PROPN", "VERB", "ADJ", "NUM") and not t.is_stop and t.is_alpha
-    }
-
-
 #: Words that open a clause leaning on what was said before ("Because ...", "Before I ...").
 SUBORDINATORS = frozenset(
     ("because", "before", "after", "when", "if", "since", "while", "until", "unless", "though", "cause")
@@ -111,8 +103,20 @@ SUBORDINATORS = frozenset(
 
 def leans_on_context(sent) -> bool:
     """Whether a sentence only makes sense with the question or sentence before it: a dependent
-    clause alone ("Before I got the warehouse job.", "Because my back hurts.")."""
-    return any(c.dep_ == "mark" and c.lower_ in SUBORDINATORS for c in sent.root.children)
+    clause alone ("Before I got the warehouse job.", "Because my back hurts.", "When I can climb my
+    stairs."). "When I got home, he was gone." is whole: its "when" opens a clause inside it."""
+    return any(
+        (c.dep_ == "mark" and c.lower_ in SUBORDINATORS)
+        or (
+            c.dep_ == "advmod" and c.lower_ in ("when", "where", "whenever", "wherever") and c.i < sent.root.i
+        )
+        for c in sent.root.children
+    ) and not sent.text.rstrip().endswith("?")
+
+
+def things_named(text: str) -> set[str]:
+    """The things a sentence names: its nouns, names and numbers (no pronouns or stop words)."""
+    return {t.lemma_.lower() for t in parse(text) if t.pos_ in ("NOUN", "PROPN", "NUM") and not t.is_stop}
 
 
 class ReportBuilder(ProseBase):
@@ -221,7 +225,8 @@ class ReportBuilder(ProseBase):
     def _by_turn(self, items: list[NoteItem]) -> list[NoteItem]:
         """Statements said in one turn read as one sentence: a speaker's answer is about one thing,
         whatever categories its sentences were tagged with (at most ``MAX_TURN_STATEMENTS``). A
-        line already citing that turn (with a later one it merged) takes the statement too."""
+        line already citing that turn (with a later one it merged) takes the statement too, and so
+        does the line of the speaker's turn just before, when only the worker spoke between."""
         by_id = {a.id: a for a in self.m.annotations}
         out: list[NoteItem] = []
         for item in items:
@@ -231,7 +236,7 @@ class ReportBuilder(ProseBase):
                 prev is not None
                 and not self.m.notes
                 and len(turn) == 1
-                and turn <= {e.segment_id for e in prev.evidence}
+                and (turn <= {e.segment_id for e in prev.evidence} or self._goes_on(prev, turn))
                 # only one speaker's words: the line is written as theirs
                 and len({self.role(e) for e in [*prev.evidence, *item.evidence]}) == 1
                 and len(prev.evidence) + len(item.evidence) <= MAX_TURN_STATEMENTS
@@ -251,6 +256,19 @@ class ReportBuilder(ProseBase):
                     continue
             out.append(item)
         return out
+
+    def _goes_on(self, prev: NoteItem, turn: set[int]) -> bool:
+        """Whether ``turn`` is the same speaker's next turn after the last one ``prev`` cites, with
+        only the worker speaking between: the speaker going on with their account, whose statements
+        share one lead-in ("Client reported that ...; ...")."""
+        segs = self.m.transcript.segments
+        last = max((self.position(e.segment_id) or 0) for e in prev.evidence)
+        at = self.position(next(iter(turn)))
+        if at is None or at <= last:
+            return False
+        speaker = segs[last].speaker
+        between = segs[last + 1 : at]
+        return segs[at].speaker == speaker and all(g.role == "worker" for g in between) and len(between) <= 1
 
     def _once(self, items: list[NoteItem]) -> list[NoteItem]:
         """The report with each thing said once: a statement whose content words were mostly said
@@ -383,37 +401,84 @@ class ReportBuilder(ProseBase):
     def unmatched(self) -> list[NoteItem]:
         """Client sentences stating a problem, need or step taken that the note does not say otherwise.
 
-        A sentence only the tagger's guesses cite (a possible risk named without its words, client
-        speech read as a technique) is still the client's report.
+        A sentence only the tagger's guesses cite is still the client's report: a possible risk
+        whose words say none (quoted in the risk section for the worker to decide, and reported here,
+        so rejecting the flag loses nothing), a goal the note does not write (the model's generic
+        reading), client speech read as a technique. The tagger flagging a sentence is reason enough
+        to report it: it need not name a problem in the words ``PROBLEM_CUES`` lists.
         """
         if self.m.notes:
             return []
         cited = {
             (e.segment_id, e.char_start, e.char_end)
             for a in self.m.annotations
-            if a.label in ("observation", "goal")
+            if a.label == "observation" or (a.label == "goal" and self._writes_goal(a))
             for e in a.evidence
         } | self.used
+        flagged = {
+            (e.segment_id, e.char_start, e.char_end)
+            for a in self.m.annotations
+            if a.label == "risk" and a.possible
+            for e in self.m.spoken(a)
+        }
         items = []
         for seg in self.m.transcript.segments:
             if seg.role not in ("client", "other"):
                 continue
             for sent in parse(seg.text).sents:
                 text = sent.text.strip()
+                start = seg.text.index(text, sent.start_char) if text else 0
+                end = start + len(text)
+                guessed = not RISK_TERMS.search(text) and any(
+                    s == seg.id and a < end and start < b for s, a, b in flagged
+                )
+                if leans_on_context(sent) and not any(
+                    s == seg.id and a < end and start < b for s, a, b in cited
+                ):
+                    items += self._answer_leaning_on(seg, start, end)
+                    continue
                 if (
-                    len(text.split()) < MIN_REPORT_WORDS
+                    len(text.split()) < (MIN_FLAGGED_WORDS if guessed else MIN_REPORT_WORDS)
                     or text.endswith("?")
-                    or not PROBLEM_CUES.search(text)
+                    or not (
+                        (guessed and content_lemmas(text))
+                        or PROBLEM_CUES.search(text)
+                        or len(things_named(text)) >= 2
+                    )
                     or leans_on_context(sent)
                 ):
                     continue
-                start = seg.text.index(text, sent.start_char)
-                end = start + len(text)
                 if any(s == seg.id and a < end and start < b for s, a, b in cited):
                     continue
                 items.append(self._report_item([], [Evidence.of(seg, start, end)]))
                 self.use(items[-1].evidence)
         return items
+
+    def _answer_leaning_on(self, seg, start: int, end: int) -> list[NoteItem]:
+        """A dependent clause that opens the answer to the worker's question ("When I can climb my
+        stairs.", "Because the bus stopped running.") says something only with its question: the
+        two are reported together."""
+        at = self.position(seg.id)
+        segs = self.m.transcript.segments
+        if at is None or at == 0 or segs[at - 1].role != "worker" or seg.text[:start].strip(" ,.!-"):
+            return []  # only an answer's first words lean on the question
+        q = self.question_in(segs[at - 1])
+        answer = self.trim_openers(Evidence.of(seg, start, end))
+        if q is None or len(content_lemmas(answer.quote)) < 2:
+            return []
+        question = report(asked_part(q.quote), "worker", self.pronouns).rstrip("?")
+        who = self.who(seg.role, seg.speaker)
+        text = f'Asked {lower_first(question)}, {who.lower() if who == "Client" else who} answered: "{answer.quote}".'
+        item = self.item([], text, f"{who}: {quoted([q, answer], 2)}", [q, answer])
+        self.use([answer])
+        return [item]
+
+    @staticmethod
+    def _writes_goal(ann: Annotation) -> bool:
+        """Whether the goal builder writes ``ann`` (or the report does, as change talk)."""
+        if ann.subtype in GOAL_SUBTYPES:
+            return ann.status == "affirmed" and ann.source != "minilm-head"
+        return True
 
     # --- what the worker saw and did ---------------------------------------------------------
 

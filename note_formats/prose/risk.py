@@ -8,8 +8,9 @@ from collections.abc import Sequence
 
 from note_formats.common import RISK_TITLES, quoted
 from note_formats.items import unmatched_risk_item
-from note_formats.prose.base import ProseBase
+from note_formats.prose.base import ProseBase, content_lemmas
 from note_formats.prose.cues import REFERS_BACK, SCREENING
+from note_formats.prose.notes import asks_about, sentence_kind
 from note_formats.wording import about_someone_else, clean, lower_first, report
 from scribe.core.records import Annotation, Evidence, NoteItem
 
@@ -49,6 +50,8 @@ ASKS_THOUGHTS = re.compile(
     r"(?i)\b(?:thoughts?|thinking|think about|wish(?:ed|ing)?|feel(?:ing)? like|want(?:ing)? to (?:die|be dead))\b"
 )
 MAX_RISK_SENTENCES = 3
+#: A denial or a qualification in an answer ("not like that", "I would never", "no").
+DENIAL = re.compile(r"(?i)\b(?:no|not|never|nothing|n't)\b|n't\b")
 #: Risks to oneself: when the one who does it is someone else ("I think he's using too"), the
 #: speaker is telling of another person's risk, never disclosing their own.
 SELF_DIRECTED = ("suicidal_ideation", "self_harm", "substance_crisis")
@@ -70,8 +73,11 @@ FOLLOW_UP = re.compile(
 )
 #: A possible indicator (the tagger unsure) shows fewer: the worker decides on it, the words that made it.
 MAX_POSSIBLE_SENTENCES = 2
-#: Turns whose possible indicators of one kind share a line.
+#: Turns whose possible indicators of one kind share a line, and turns quoted in the line of those
+#: whose words say no risk.
 MAX_POSSIBLE_TURNS = 4
+#: A flagged turn this short (in words) is quoted whole; a longer one by its most telling sentence.
+SHORT_QUOTE = 15
 
 
 class RiskBuilder(ProseBase):
@@ -81,6 +87,10 @@ class RiskBuilder(ProseBase):
         items = []
         for anns, q in self.worker_questions(SCREENING, "risk_screening"):
             answer, first = self.answer_to(q, sentences=2), self.answer_to(q)
+            if answer is not None and DENIAL.search(answer.quote):
+                # what follows a denial is why: reasons for living, protective factors ("I would
+                # never. It's against my faith, and I have my kids.")
+                answer = self.answer_to(q, sentences=MAX_RISK_SENTENCES + 1)
             if (
                 answer is None
                 or first is None
@@ -194,17 +204,49 @@ class RiskBuilder(ProseBase):
         )
 
     def _unworded_item(self, anns: list[Annotation]) -> NoteItem:
-        """Possible indicators whose words say no risk: one short line citing where the tagger looked."""
+        """Possible indicators whose words say no risk: one short line quoting what each turn the
+        tagger flagged said (``_telling_sentence``), in time order, so the worker sees the words and
+        decides. The quote is the speaker's words, never stated as fact."""
         kinds = self._risk_what(anns).split(" and ")
         what = ", ".join(kinds[:-1]) + " and " + kinds[-1] if len(kinds) > 1 else kinds[0]
         spoken = [e for a in anns for e in self.m.spoken(a)]
+        by_turn: dict[int, list[Evidence]] = {}
+        for e in spoken:
+            by_turn.setdefault(e.segment_id, []).append(e)
+        turns = [by_turn[s] for s in sorted(by_turn, key=lambda s: self.position(s) or 0)]
+        shown = [q for turn in turns if (q := self._telling_sentence(turn)) is not None]
         weakest = min(a.confidence for a in anns)
         # what the worker decides is the review mark's to say, once
-        text = f"Possible {what}: flagged by the tagger only."
-        item = self.item(anns, text, f"Possible {what}: {quoted(spoken, 1)}", spoken)
+        said = "; ".join(f'"{q.quote}"' for q in shown[:MAX_POSSIBLE_TURNS])
+        said += " (and more)" if len(shown) > MAX_POSSIBLE_TURNS else ""  # every turn is cited
+        text = (
+            f"Possible {what}, flagged by the tagger: {said}."
+            if shown
+            else f"Possible {what}: flagged by the tagger only."
+        )
+        item = self.item(anns, text, f"Possible {what}: {quoted(shown or spoken, 1)}", shown or spoken)
         item.needs_review = True
         item.review_reason = f"possible risk ({weakest:.2f}): decide whether this is current risk"
         return item
+
+    def _telling_sentence(self, spoken: Sequence[Evidence]) -> Evidence | None:
+        """What to quote of one turn's ``spoken`` spans: all of it when short (``SHORT_QUOTE``
+        words), else the sentence that says most (the most content words); openers, fillers and
+        the closing full stop trimmed. None when every sentence only acknowledges ("Okay.", "No.")
+        or a screen's answer documents it."""
+        sents = [
+            x
+            for e in spoken
+            for x in self._sentences(e, min_words=1)
+            if not any(self._within(x, a) for a in self.screened) and content_lemmas(x.quote)
+        ]
+        if not sents:
+            return None
+        seg = self.m.transcript.segment(sents[0].segment_id)
+        whole = self.trim_openers(Evidence.of(seg, sents[0].char_start, sents[-1].char_end))
+        if len(whole.quote.split()) <= SHORT_QUOTE:
+            return whole
+        return self.trim_openers(max(sents, key=lambda x: len(content_lemmas(x.quote))))
 
     def _carrying(self, spoken: Sequence[Evidence], possible: bool) -> list[Evidence]:
         """The sentences of ``spoken`` that carry the risk, and any denial said with them."""
@@ -323,6 +365,7 @@ class RiskBuilder(ProseBase):
                 "other_person": f"{what.capitalize()} concerning another person",
             }.get(status, what.capitalize())
             if self.m.notes:  # the worker's own notes say who reported it, in their words
+                spoken = [*spoken, *self._notes_answer(spoken[-1])]
                 notes = "; ".join(clean(e.quote).rstrip(" .!;,") for e in spoken)
                 text = f"{label}: {notes}."
             elif asked:
@@ -349,6 +392,21 @@ class RiskBuilder(ProseBase):
         if claim:
             self.use(spoken, risk=True)
         return item
+
+    def _notes_answer(self, said: Evidence) -> list[Evidence]:
+        """In the worker's notes, the client's answer to a screen the notes report ("Worker asked
+        about thoughts of ending her life. Client said ... She denied any plan."): the sentences
+        after it in the paragraph that report what the client said (at most ``MAX_RISK_SENTENCES``)."""
+        if not asks_about(said.quote):
+            return []
+        seg = self.m.transcript.segment(said.segment_id)
+        after = Evidence.of(seg, said.char_end, len(seg.text.rstrip()))
+        out = []
+        for x in self._sentences(after, min_words=2):
+            if sentence_kind(x.quote) != "reported" or len(out) == MAX_RISK_SENTENCES:
+                break
+            out.append(x)
+        return out
 
     def _followed_up(self, said: Evidence) -> tuple[Evidence, Evidence] | None:
         """The worker's question right after a disclosure about how often, since when or how long, and

@@ -1,0 +1,96 @@
+"""The worker's own notes (dictated): each sentence goes where what it documents belongs (real spaCy).
+
+The notes here are written for these tests.
+"""
+
+from __future__ import annotations
+
+from note_formats import DraftOptions, build_draft, check_faithfulness, check_grounding
+from note_formats.prose.notes import asks_about, sentence_kind
+from scribe.core.records import Annotation, Evidence
+from scribe.transcripts.typed import text_to_transcript
+
+NOTES = """Client reported that her son moved back in after losing his job in May.
+
+Worker observed a pile of unopened mail on the kitchen table. The hallway light was broken and the stairs were dark.
+
+Worker reviewed the budget worksheet with her line by line. Worker affirmed her for keeping every receipt since June.
+
+Worker asked about thoughts of harming herself. Client said she has never had thoughts like that. She named her grandchildren as her reason to keep going. Worker gave her the number of the county crisis line.
+
+Worker explained that a housing counselor can help with the late notice, and client said she would rather wait until Friday.
+
+Plan. One, worker will fax the utility assistance form tomorrow morning. Two, client will gather the last three pay stubs of her son.
+Three, worker will call the housing counselor on Monday. Next visit Thursday the ninth at two in the afternoon. End of dictation."""
+
+
+def notes_draft(anns=()):
+    tr = text_to_transcript(NOTES, "dictation")
+    d = build_draft("soap", tr, list(anns), DraftOptions(style="prose", session_type="home_visit"))
+    assert check_grounding(d, tr) == [] and check_faithfulness(d, tr) == []
+    return tr, d
+
+
+def texts(d, key: str) -> list[str]:
+    return [i.text for i in d.section(key).items if not i.deleted]
+
+
+def test_a_notes_sentence_is_sorted_by_its_subject_and_verb():
+    assert sentence_kind("Worker observed a pile of unopened mail on the table.") == "observed"
+    assert sentence_kind("I noticed a bruise on his forearm.") == "observed"
+    assert sentence_kind("Worker validated his frustration with the court.") == "intervention"
+    assert sentence_kind("Writer referred the family to the food bank.") == "intervention"
+    assert sentence_kind("Worker asked her to show how she loads the pill box.") == "intervention"
+    assert sentence_kind("Client reported two missed shifts this month.") == "reported"
+    assert sentence_kind("He denied any drinking since the wedding.") == "reported"
+    # what happened in the contact, told in the past, is what the worker saw; the present tense is background
+    assert sentence_kind("She filled in the form without help.") == "observed"
+    assert sentence_kind("She walks with a cane outdoors.") == ""
+    assert sentence_kind("She went to the emergency room last week.") == "reported"  # history she told
+    # a plan, a screen, a heading: other builders' lines
+    assert sentence_kind("Worker will call the school on Monday.") == ""
+    assert sentence_kind("Worker asked about thoughts of harming herself.") == ""
+    assert asks_about("Worker asked about thoughts of harming herself.")
+    assert not asks_about("Client asked about the bus pass.")
+
+
+def test_dictated_notes_put_what_the_worker_saw_and_did_in_objective_in_their_words():
+    _, d = notes_draft()
+    objective = texts(d, "objective")
+    assert "Worker observed a pile of unopened mail on the kitchen table." in objective
+    assert "The hallway light was broken and the stairs were dark." in objective
+    assert "Worker reviewed the budget worksheet with her line by line." in objective
+    assert "Worker affirmed her for keeping every receipt since June." in objective
+    kinds = {i.text: i.fields.get("kind") for i in d.section("objective").items}
+    assert kinds["Worker reviewed the budget worksheet with her line by line."] == "intervention"
+    # a sentence with two subjects is two things: what the worker explained, what the client said
+    assert "Worker explained that a housing counselor can help with the late notice." in objective
+    subjective = " ".join(texts(d, "subjective"))
+    assert "Client said she would rather wait until Friday." in subjective
+    assert "son moved back in after losing his job in May" in subjective
+    assert all("unopened mail" not in t for t in texts(d, "subjective"))  # said once
+
+
+def test_a_screen_the_notes_report_keeps_the_answer_that_follows_it():
+    tr = text_to_transcript(NOTES, "dictation")
+    seg = next(s for s in tr.segments if "harming herself" in s.text)
+    quote = "Worker asked about thoughts of harming herself."
+    start = seg.text.index(quote)
+    ann = Annotation(
+        id="r1", label="risk", subtype="self_harm", text=quote,
+        evidence=[Evidence.of(seg, start, start + len(quote))], speaker=seg.speaker, role=seg.role,
+        source="hand", attributes={"certainty": "possible"},
+    )  # fmt: skip
+    _, d = notes_draft([ann])
+    [line] = [t for t in texts(d, "risk") if "harming herself" in t]
+    assert "never had thoughts like that" in line and "grandchildren" in line
+    assert "crisis line" not in line  # the worker's next action is not the client's answer
+
+
+def test_a_dictated_plan_runs_on_until_the_next_heading_and_dictation_commands_are_left_out():
+    _, d = notes_draft()
+    plan = texts(d, "plan")
+    assert any("fax the utility assistance form tomorrow" in t for t in plan)
+    assert any("call the housing counselor on Monday" in t for t in plan)
+    assert any("Next visit Thursday the ninth" in t for t in plan)
+    assert not any("dictation" in t.lower() for s in d.sections for t in texts(d, s.key))
