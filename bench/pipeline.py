@@ -53,6 +53,40 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+class DecodeCounts:
+    """What the model was asked to do, counted (robust where wall time on a shared machine is not):
+    batches and clips through the batched decoder, and clips decoded alone (the sequential decoder)."""
+
+    def __init__(self) -> None:
+        from faster_whisper import BatchedInferencePipeline, WhisperModel
+
+        self.batches = self.clips = self.alone = 0
+        self.alone_seconds = 0.0
+        forward, transcribe = BatchedInferencePipeline.forward, WhisperModel.transcribe
+
+        def counted_forward(pipeline, features, *args, **kwargs):
+            self.batches += 1
+            self.clips += len(features)
+            return forward(pipeline, features, *args, **kwargs)
+
+        def counted_transcribe(model, audio, *args, **kwargs):
+            if not isinstance(audio, str):  # a clip, not bare faster-whisper's whole file
+                self.alone += 1
+                self.alone_seconds += len(audio) / 16000
+            return transcribe(model, audio, *args, **kwargs)
+
+        BatchedInferencePipeline.forward = counted_forward
+        WhisperModel.transcribe = counted_transcribe
+
+    def result(self) -> dict:
+        return {
+            "batches": self.batches,
+            "clips": self.clips,
+            "alone": self.alone,
+            "alone_seconds": round(self.alone_seconds, 1),
+        }
+
+
 # --- what runs in the subprocesses ------------------------------------------------------
 
 
@@ -63,7 +97,8 @@ def run_bare(model: str, audio: str, batched: bool) -> dict:
 
     transcriber = Transcriber(model)
     options = transcriber.whisper_options()
-    t0 = time.perf_counter()
+    counts = DecodeCounts()
+    t0, c0 = time.perf_counter(), time.process_time()
     if batched:
         for key in ("condition_on_previous_text", "hallucination_silence_threshold"):
             options.pop(key)
@@ -71,7 +106,13 @@ def run_bare(model: str, audio: str, batched: bool) -> dict:
     else:
         segments, _ = transcriber.model.transcribe(audio, **options)
     words = sum(len(s.text.split()) for s in segments)
-    return {"seconds": time.perf_counter() - t0, "words": words, "stages": {}}
+    return {
+        "seconds": time.perf_counter() - t0,
+        "cpu_seconds": time.process_time() - c0,
+        "words": words,
+        "stages": {},
+        "counts": counts.result(),
+    }
 
 
 class StageClock:
@@ -142,6 +183,7 @@ def run_cli(model: str, audio: str, command: str) -> dict:
     clock.wrap(workflow, "make_draft", "draft")
     clock.wrap(workflow, "save_session", "store")
     clock.wrap(note_cli, "open_store_from_env_or_prompt", "store")
+    counts = DecodeCounts()
     with tempfile.TemporaryDirectory() as tmp:
         os.environ.update(SCRIBE_HOME=tmp, SCRIBE_PASSPHRASE="bench passphrase 1234")
         if command == "note":
@@ -150,9 +192,9 @@ def run_cli(model: str, audio: str, command: str) -> dict:
             args = ["transcribe", audio, "-o", f"{tmp}/t.json", "--model", model]
         if command == "note":
             args += ["--model", model]
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         result = CliRunner().invoke(cli, args, catch_exceptions=False)
-        seconds = time.perf_counter() - t0
+        seconds, cpu_seconds = time.perf_counter() - t0, time.process_time() - c0
         if result.exit_code != 0:
             raise RuntimeError(result.output)
         words = 0
@@ -162,7 +204,13 @@ def run_cli(model: str, audio: str, command: str) -> dict:
             )
     stages = dict(clock.seconds)
     stages["other"] = seconds - sum(stages.values())
-    return {"seconds": seconds, "words": words, "stages": stages}
+    return {
+        "seconds": seconds,
+        "cpu_seconds": cpu_seconds,
+        "words": words,
+        "stages": stages,
+        "counts": counts.result(),
+    }
 
 
 def run_cold(model: str) -> dict:
@@ -228,8 +276,13 @@ def row(variant: str, r: dict, baseline: dict | None, duration: float) -> str:
     stages = " ".join(f"{r['stages'][s]:8.1f}" if s in r["stages"] else f"{'':8}" for s in STAGES)
     base = (baseline or {}).get("seconds")
     ratio = f"{r['seconds'] / base:9.2f}" if base else f"{'-':>9}"
+    cpu_base = (baseline or {}).get("cpu_seconds")
+    cpu_ratio = f"{r['cpu_seconds'] / cpu_base:6.2f}" if cpu_base else f"{'-':>6}"
+    c = r["counts"]
+    counts = f"{c['clips']:5} {c['batches']:4} {c['alone']:3}/{c['alone_seconds']:<6.0f}"
     return (
-        f"{variant:18} {r['seconds']:8.1f} {r['seconds'] / duration:6.3f} {ratio} {r['rss_mb']:7.0f} {stages}"
+        f"{variant:18} {r['seconds']:8.1f} {r['seconds'] / duration:6.3f} {ratio} {r['cpu_seconds']:7.1f} "
+        f"{cpu_ratio} {r['rss_mb']:7.0f} {counts} {stages}"
     )
 
 
@@ -271,8 +324,8 @@ def main() -> None:
         duration = minutes * 60.0
         print(f"\n== {minutes:g}-minute generated session ({audio}) ==")
         print(
-            f"{'variant':18} {'seconds':>8} {'RTF':>6} {'x batched':>9} {'RSS MB':>7} "
-            + " ".join(f"{s:>8}" for s in STAGES),
+            f"{'variant':18} {'seconds':>8} {'RTF':>6} {'x batched':>9} {'CPU s':>7} {'x CPU':>6} {'RSS MB':>7} "
+            f"{'clips':>5} {'bat.':>4} {'alone/s':>10} " + " ".join(f"{s:>8}" for s in STAGES),
             flush=True,
         )
         # Each row is printed as its run ends (a 50-minute session takes a while); its ratio
@@ -302,7 +355,10 @@ def main() -> None:
             )
     print(
         "\nseconds exclude model loads (cold start above); stages are exclusive: 'other' is the rest of the "
-        "command (argument parsing, writing the output). Bare runs time faster-whisper's own decoding inside."
+        "command (argument parsing, writing the output). Bare runs time faster-whisper's own decoding inside.\n"
+        "CPU s: the process's CPU time over the same span (every thread), steadier than seconds when the "
+        "machine is shared; clips and bat.: clips and batches through the batched decoder; alone/s: clips "
+        "decoded again alone (the sequential decoder) and their seconds of audio."
     )
     print(f"Load average at the end: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
 
