@@ -4,8 +4,9 @@
 
 In one run, for each model:
   * sequential (one 30 s window after another) against batched (speech clips decoded 8 at a
-    time, the default for files): WER on every clip in ../shared/data/speech/ and on generated
-    dialogues (tests/synth.py), and the time of each, in one process per model;
+    time, the default for files), with beam search (5) and greedy: WER on every clip in
+    ../shared/data/speech/ and on generated dialogues (tests/synth.py), and the time of each,
+    in one process per model;
   * WER on every clip in ../shared/data/speech/ (lower-cased, punctuation stripped);
   * real-time factor and peak memory of the project's transcription;
   * the same audio through bare faster-whisper with the same model and settings,
@@ -118,8 +119,16 @@ def generated_clips(tmp: Path) -> list[tuple[str, Path, str]]:
     return clips
 
 
+#: The decodings compared with sequential, each a change to the default settings.
+MODES = {
+    "sequential": {"batch_size": 1, "beam_size": 5},
+    "batched": {"batch_size": 8, "beam_size": 5},
+    "batched greedy": {"batch_size": 8, "beam_size": 1},
+}
+
+
 def modes_worker(model: str, clips_json: str) -> None:
-    """Run in a subprocess: every clip sequential and batched with one loaded model, print JSON."""
+    """Run in a subprocess: every clip in every mode of ``MODES`` with one loaded model, print JSON."""
     from dataclasses import replace
 
     from scribe.asr.metrics import wer
@@ -130,8 +139,8 @@ def modes_worker(model: str, clips_json: str) -> None:
     rows = []
     for name, path, ref in json.loads(Path(clips_json).read_text()):
         row = {"name": name}
-        for i, mode in enumerate(("sequential", "batched")):
-            transcriber.settings = replace(base, batch_size=1 if mode == "sequential" else 8)
+        for i, (mode, changes) in enumerate(MODES.items()):
+            transcriber.settings = replace(base, **changes)
             t0 = time.perf_counter()
             t = transcriber.transcribe_file(path)
             row[mode] = {
@@ -148,7 +157,7 @@ def modes_worker(model: str, clips_json: str) -> None:
 
 
 def compare_modes(model: str, clips: list[tuple[str, Path, str]], tmp: Path) -> None:
-    """Print sequential against batched, per clip and in total, for real and generated speech."""
+    """Print sequential against each batched mode, per clip and in total, for real and generated speech."""
     spec = tmp / f"clips-{model}.json"
     spec.write_text(json.dumps([(n, str(p), r) for n, p, r in clips]))
     proc = subprocess.run(
@@ -161,32 +170,47 @@ def compare_modes(model: str, clips: list[tuple[str, Path, str]], tmp: Path) -> 
         print(f"{model}: sequential/batched comparison failed: {proc.stderr.strip()[-500:]}")
         return
     rows = json.loads(proc.stdout.strip().splitlines()[-1])
-    print(f"\nSequential vs batched (batch 8), {model}, one process, same run:")
+    others = [m for m in MODES if m != "sequential"]
+    print(f"\nSequential vs {' vs '.join(others)}, {model}, one process, same run (WER; seconds; flagged):")
     print(
-        f"{'clip':20} {'sec':>6} {'WER seq':>8} {'WER bat':>8} {'s seq':>7} {'s bat':>7} {'speed-up':>8} {'review s/b':>10}"
+        f"{'clip':20} {'sec':>6} "
+        + " ".join(f"{m[:14]:>14}" for m in MODES)
+        + "   "
+        + " ".join(f"{'s ' + m[:12]:>14}" for m in MODES)
+        + "  review"
     )
-    totals: dict[str, dict[str, float]] = {}
+    totals: dict[str, dict[str, dict[str, float]]] = {}
     for r in rows:
-        seq, bat = r["sequential"], r["batched"]
         print(
-            f"{r['name']:20} {r['duration']:6.1f} {seq['wer']:8.3f} {bat['wer']:8.3f} {seq['seconds']:7.1f} "
-            f"{bat['seconds']:7.1f} {seq['seconds'] / bat['seconds']:7.2f}x {seq['review']:>4}/{bat['review']:<5}"
+            f"{r['name']:20} {r['duration']:6.1f} "
+            + " ".join(f"{r[m]['wer']:14.3f}" for m in MODES)
+            + "   "
+            + " ".join(f"{r[m]['seconds']:14.1f}" for m in MODES)
+            + "  "
+            + "/".join(str(r[m]["review"]) for m in MODES)
         )
         if "model ref" in r["name"]:
             continue
         group = "generated" if r["name"].startswith("gen-") else "real (shared)"
-        tot = totals.setdefault(group, {"e_seq": 0.0, "e_bat": 0.0, "n": 0, "s_seq": 0.0, "s_bat": 0.0})
-        tot["e_seq"] += seq["wer"] * seq["words"]
-        tot["e_bat"] += bat["wer"] * bat["words"]
-        tot["n"] += seq["words"]
-        tot["s_seq"] += seq["seconds"]
-        tot["s_bat"] += bat["seconds"]
-    for group, tot in totals.items():
+        for m in MODES:
+            tot = totals.setdefault(group, {}).setdefault(m, {"errors": 0.0, "words": 0, "seconds": 0.0})
+            tot["errors"] += r[m]["wer"] * r[m]["words"]
+            tot["words"] += r[m]["words"]
+            tot["seconds"] += r[m]["seconds"]
+    for group, by_mode in totals.items():
+        seq = by_mode["sequential"]
         print(
-            f"{'ALL ' + group:20} {'':6} {tot['e_seq'] / tot['n']:8.3f} {tot['e_bat'] / tot['n']:8.3f} "
-            f"{tot['s_seq']:7.1f} {tot['s_bat']:7.1f} {tot['s_seq'] / tot['s_bat']:7.2f}x   "
-            f"(WER difference {100 * (tot['e_bat'] - tot['e_seq']) / tot['n']:+.2f} points; target <= +0.5)"
+            f"{'ALL ' + group:20} {'':6} "
+            + " ".join(f"{t['errors'] / t['words']:14.3f}" for t in by_mode.values())
+            + "   "
+            + " ".join(f"{t['seconds']:14.1f}" for t in by_mode.values())
         )
+        for m in others:
+            t = by_mode[m]
+            print(
+                f"  {m}: WER {100 * (t['errors'] - seq['errors']) / seq['words']:+.2f} points against "
+                f"sequential (target <= +0.5), {seq['seconds'] / t['seconds']:.2f}x its speed"
+            )
 
 
 def worker(variant: str, model: str, audio: str, repeats: int) -> None:
@@ -284,7 +308,7 @@ def main() -> None:
     parser.add_argument("--worker", choices=["project", "bare", "both", "modes"])
     parser.add_argument("--audio")
     parser.add_argument("--skip-wer", action="store_true", help="only the overhead comparison")
-    parser.add_argument("--modes-only", action="store_true", help="only sequential against batched")
+    parser.add_argument("--modes-only", action="store_true", help="only sequential against the batched modes")
     args = parser.parse_args()
     if args.worker == "modes":
         modes_worker(args.models, args.audio)
