@@ -1014,3 +1014,24 @@ def test_problem_solving_is_named_from_how_practice_words_it():
     )
     line = objective(soap(tr, [], pronouns="she/her"))["Problem-solving"]
     assert "payment plan" in line or "billing office" in line
+
+
+def test_a_denial_cut_into_sentence_segments_is_documented_whole_with_its_screen():
+    """Whisper cuts a turn at its sentences: the reasons after "No." are still the screen's answer,
+    and "I would never do that to my kids" is never reported beside another topic's "my kids"."""
+    from pipelines import tag
+
+    tr = dialogue(
+        [
+            ("client", "I keep snapping at my kids when I get home from work."),
+            ("worker", "Have you had any thoughts of harming yourself or ending your life?"),
+            ("client", "No."),
+            ("client", "I have never thought about killing myself."),
+            ("client", "I would never do that to my kids."),
+            ("worker", "Thank you for telling me."),
+        ]
+    )
+    d = soap(tr, tag(tr), pronouns="she/her")
+    [line] = [t for t in texts(d, "risk") if "denied" in t]
+    assert "never thought about killing myself" in line and "never do that to my kids" in line
+    assert not any("never do that" in t for t in texts(d, "subjective"))

@@ -72,6 +72,8 @@ class ProseBase:
         #: The report items a short draft still keeps (answers to scaling and strengths
         #: questions, steps the client took: ``length.fit``).
         self.kept: list[NoteItem] = []
+        #: The segments of the client's turns that answer a risk screen (``RiskBuilder.screen_turn``).
+        self._screen_turns: set[int] | None = None
         #: Speaker labels the note may name ("Another participant (Mum)").
         self.labels = [s.label for s in m.transcript.speakers if s.label]
 

@@ -18,7 +18,7 @@ from note_formats.common import (
 from note_formats.items import observation_kind
 from note_formats.prose.base import ProseBase, content_lemmas
 from note_formats.prose.cues import SCALING, says_what
-from note_formats.prose.risk import RISK_TERMS
+from note_formats.prose.risk import DENIAL, RISK_TERMS
 from note_formats.wording import clean, has_subject, lower_first, parse, report
 from scribe.core.records import Annotation, Evidence, NoteItem
 
@@ -191,10 +191,14 @@ class ReportBuilder(ProseBase):
             role = self.m.role(ann)
             if role == "worker" and not self.m.notes:  # the worker's words are not the client's report
                 continue
+            # a denial in the answer to a risk screen is documented with the screen: on a topic line
+            # its "that" would point at the wrong thing ("I would never do that to my kids")
             spoken = [
                 e
                 for e in self.m.spoken(ann)
-                if not self.said([e]) and (e.segment_id, e.char_start) not in placed
+                if not self.said([e])
+                and (e.segment_id, e.char_start) not in placed
+                and not (self.screen_turn(e.segment_id) and DENIAL.search(e.quote))
             ]
             if not spoken:
                 continue

@@ -140,7 +140,7 @@ class RiskBuilder(ProseBase):
                     unsure.setdefault(key, []).append(current + negated)
                 else:
                     disclosed.append(self._risk_item(current + negated))
-            elif negated:
+            elif negated and not all(self.said(self.m.spoken(a)) for a in negated):
                 denied.append(self._risk_item(negated, denial=True))
             for a in other:
                 disclosed.append(self._risk_item([a]))
@@ -333,9 +333,14 @@ class RiskBuilder(ProseBase):
             said = f'asked "{question.quote}", {who.lower() if who == "Client" else who} answered {answer}'
             # what the rest of the answer discloses ("Not now. There was one time, back in August ...")
             more = self._disclosed_after(spoken[1])
+            if denial:
+                # a denial goes on with why, in sentences Whisper may have cut into segments of their
+                # own ("No. I have never thought about it. I would never do that to my kids.")
+                more = more or self._rest_of_turn(spoken[1], MAX_RISK_SENTENCES - 1)
+                self.use(more, risk=True)  # said here: not again as a denial of its own
             if more:
                 spoken += more
-                said += ", and said " + " ".join(f'"{m.quote.rstrip(".")}"' for m in more)
+                said += ", and said " + ", ".join(f'"{m.quote.rstrip(".")}"' for m in more)
         if denial:
             # "I wouldn't, not that I'd do something" denies acting on the thoughts, not having them
             if self._denies_intent_only(spoken, question):
@@ -431,6 +436,35 @@ class RiskBuilder(ProseBase):
         after.speaker, after.role = answer.speaker, answer.role
         found = [x for x in self._sentences(after, min_words=2) if RISK_TERMS.search(x.quote)]
         return found[: MAX_RISK_SENTENCES - 1]
+
+    def screen_turn(self, segment_id: int) -> bool:
+        """Whether the segment is part of the client's turn answering a risk-screening question
+        (the segments after the question until the worker speaks again)."""
+        if self._screen_turns is None:
+            turns: set[int] = set()
+            segs = self.m.transcript.segments
+            for _anns, q in self.worker_questions(SCREENING, "risk_screening"):
+                at = self.position(q.segment_id)
+                for seg in segs[at + 1 :] if at is not None else []:
+                    if seg.role in ("worker", None):
+                        break
+                    turns.add(seg.id)
+            self._screen_turns = turns
+        return segment_id in self._screen_turns
+
+    def _rest_of_turn(self, answer: Evidence, room: int) -> list[Evidence]:
+        """The next ``room`` sentences of the speaker's turn after ``answer``'s segment, when the turn
+        goes on in segments of its own (Whisper cuts a turn at its sentences)."""
+        segs = self.m.transcript.segments
+        at = self.position(answer.segment_id)
+        out: list[Evidence] = []
+        for seg in segs[at + 1 :] if at is not None else []:
+            if seg.speaker != answer.speaker or seg.role in ("worker", None) or len(out) >= room:
+                break
+            whole = Evidence.of(seg, 0, len(seg.text.rstrip()))
+            whole.speaker, whole.role = seg.speaker, seg.role
+            out += self._sentences(whole, min_words=2)[: room - len(out)]
+        return out
 
     def _answer_from(self, question: Evidence, said: Evidence, sentences: int) -> Evidence:
         """``said`` and what follows it in the answer to ``question`` (its first ``sentences`` sentences)."""
