@@ -46,12 +46,6 @@ RISK_BESIDE = 0.15
 NEAR_FLOOR = 0.01
 
 
-def _in_field(kind: str, sent) -> bool:
-    """Whether ``sent`` touches the subject matter of ``kind``: a finding the classifier is unsure
-    of needs it to be kept (pipelines/data/risk_field.yaml)."""
-    return load_field()[kind].touches(sent)
-
-
 def _turns_from(clause, denied_at: int) -> bool:
     """Whether ``clause`` comes after the denial at token ``denied_at`` and opens with "but"."""
     head = [t for t in clause if not t.is_punct][:2]
@@ -284,7 +278,9 @@ class MiniLMHeads:
                     None,
                 )
             clause, scope = best or scopes[0]
-            if not (scope.certain and score >= RISK_HIGH) and not _in_field(kind, sent):
+            # an unsure finding is kept only when its sentence touches the type's subject matter
+            # (pipelines/data/risk_field*.yaml): distress in general is no disclosure
+            if not (scope.certain and score >= RISK_HIGH) and not load_field()[kind].touches(sent):
                 continue
             quote = clause if scope.status == "affirmed" and len(parts) > 1 else sent
             if quote is clause:

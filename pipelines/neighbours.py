@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from pipelines.embed import ONNX_SHA256, MiniLMEncoder, load_encoder
-from pipelines.risk import TYPES, load_bank
+from pipelines.risk import TYPES, bank_digest, load_bank
 
 log = logging.getLogger(__name__)
 
@@ -52,10 +52,10 @@ class BankNeighbours:
         todo = [t for t in dict.fromkeys(texts) if t not in known]
         fresh = dict(zip(todo, self.encoder.encode(todo), strict=True)) if todo else {}
         sims = np.stack([known[t] if t in known else fresh[t] for t in texts]) @ self.vectors.T
-        k = min(K, sims.shape[1])
-        nearest = np.argpartition(-sims, k - 1, axis=1)[:, :k]
-        for k, kind in enumerate(TYPES):
-            out[:, k] = self._is[kind][nearest].mean(axis=1)
+        n = min(K, sims.shape[1])
+        nearest = np.argpartition(-sims, n - 1, axis=1)[:, :n]
+        for col, kind in enumerate(TYPES):
+            out[:, col] = self._is[kind][nearest].mean(axis=1)
         return out
 
 
@@ -83,16 +83,20 @@ def load_neighbours() -> BankNeighbours:
     """The bank's vectors for the current bank and encoder: shipped, cached, or computed now."""
     from scribe.core.paths import data_dir
 
-    key = _key(load_bank().digest)
-    for path in (SHIPPED, data_dir() / "cache" / "risk_neighbours.npz"):
-        if path.exists():
-            with np.load(path) as f:
-                if str(f["key"]) == key:
-                    return BankNeighbours(f["vectors"], list(f["labels"]), load_encoder())
-    path = data_dir() / "cache" / "risk_neighbours.npz"
-    log.warning("the risk bank changed: encoding its sentences once (about a minute)")
-    build(path)
-    return load_neighbours.__wrapped__()
+    key = _key(bank_digest())
+    cached = data_dir() / "cache" / "risk_neighbours.npz"
+    found = next((p for p in (SHIPPED, cached) if p.exists() and _stored_key(p) == key), None)
+    if found is None:
+        log.warning("the risk bank changed: encoding its sentences once (about a minute)")
+        build(cached)
+        found = cached
+    with np.load(found) as f:
+        return BankNeighbours(f["vectors"], list(f["labels"]), load_encoder())
+
+
+def _stored_key(path: Path) -> str:
+    with np.load(path) as f:
+        return str(f["key"])
 
 
 if __name__ == "__main__":

@@ -164,7 +164,8 @@ def load_model() -> RiskModel:
 FIELD_DIR = Path(__file__).parent / "data"
 
 
-def base_forms(word: str) -> set[str]:
+@lru_cache(maxsize=65536)
+def base_forms(word: str) -> frozenset[str]:
     """``word`` and the base forms its regular English inflection may come from
     ("hitting" -> "hit", "bullied" -> "bully", "scared" -> "scare", "cuts" -> "cut")."""
     out = {word}
@@ -176,7 +177,7 @@ def base_forms(word: str) -> set[str]:
                 out.add(stem[:-1])  # hitting, stabbed
             if stem.endswith("i"):
                 out.add(stem[:-1] + "y")  # bullied, worries
-    return out
+    return frozenset(out)
 
 
 @dataclass(frozen=True)
