@@ -119,31 +119,41 @@ def build_app(model: str | None = None) -> gr.Blocks:
 STOP_GRACE_SECONDS = 10.0
 
 
-def stop_promptly_on_ctrl_c(cache: Path, grace: float = STOP_GRACE_SECONDS) -> None:
+def stop_promptly_on_ctrl_c(cache: Path, grace: float = STOP_GRACE_SECONDS) -> threading.Event:
     """Make Ctrl-C (and SIGTERM) stop the desk within ``grace`` seconds, plain files wiped.
 
-    gradio closes the server on Ctrl-C, but the interpreter then waits for open
-    browser connections and for any transcription still running in a worker
-    thread, which can take minutes. The store loses nothing by an early exit
-    (SQLite commits are durable), so after the grace period we wipe the plain
-    cache and leave.
+    The signal only sets the returned event: the desk's main thread waits on it and
+    closes the server, so a signal that arrives while the desk is still starting
+    stops it just as cleanly. The interpreter would then wait for open browser
+    connections and for any transcription still running in a worker thread, which
+    can take minutes. The store loses nothing by an early exit (SQLite commits are
+    durable), so after the grace period we wipe the plain cache and leave. A second
+    Ctrl-C interrupts at once.
     """
+    stop = threading.Event()
 
     def force_exit() -> None:
         time.sleep(grace)
         wipe_dir(cache)
         os._exit(0)
 
-    def on_interrupt(signum: int, frame: object) -> None:
-        threading.Thread(target=force_exit, name="desk-stop", daemon=True).start()
+    def on_signal(signum: int, frame: object) -> None:
         signal.signal(signal.SIGINT, signal.default_int_handler)
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
-        raise KeyboardInterrupt
+        threading.Thread(target=force_exit, name="desk-stop", daemon=True).start()
+        stop.set()
 
-    signal.signal(signal.SIGINT, on_interrupt)
+    signal.signal(signal.SIGINT, on_signal)
     # A logout or `kill` sends SIGTERM, whose default ends the process without running atexit:
     # it must stop the desk the same way, so no uploaded plain audio outlives it.
-    signal.signal(signal.SIGTERM, on_interrupt)
+    signal.signal(signal.SIGTERM, on_signal)
+    return stop
+
+
+def wait_for(stop: threading.Event) -> None:
+    """Block the main thread until ``stop`` is set (a timed wait, so signal handlers run promptly)."""
+    while not stop.wait(0.5):
+        pass
 
 
 def launch(
@@ -162,8 +172,12 @@ def launch(
     token = token or new_token()
     cache = prepare_cache()
     atexit.register(wipe_dir, cache)  # also after Ctrl-C, which ends the blocking launch below
-    if block and threading.current_thread() is threading.main_thread():
+    # The desk blocks on its own stop event, not in gradio's loop, when it owns the signals.
+    stop = (
         stop_promptly_on_ctrl_c(cache)
+        if block and threading.current_thread() is threading.main_thread()
+        else None
+    )
     app = build_app(model)
     home = data_dir()
     app.launch(
@@ -184,11 +198,14 @@ def launch(
         quiet=True,
         theme=theme(),
         css=CSS,
-        prevent_thread_lock=not block,
+        prevent_thread_lock=not block or stop is not None,
         app_kwargs={
             "middleware": [Middleware(DeskGuard, port=port, token=token, handlers=lambda: page_handlers(app))]
         },
     )
+    if stop is not None:
+        wait_for(stop)
+        app.close()
     return app
 
 
