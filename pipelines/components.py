@@ -117,6 +117,7 @@ class TaxonomyMatcher:
         self.phrases = PhraseMatcher(nlp.vocab, attr="NORM")
         self.names = PhraseMatcher(nlp.vocab, attr="NORM")
         self.cues = PhraseMatcher(nlp.vocab, attr="NORM")
+        self.indirect = PhraseMatcher(nlp.vocab, attr="NORM")
         self.patterns = Matcher(nlp.vocab)
         # Patterns on LEMMA / POS / TAG / DEP need a trained pipeline; kept apart so the
         # rest still runs on spacy.blank("en").
@@ -126,6 +127,8 @@ class TaxonomyMatcher:
                 self.phrases.add(e.key, list(nlp.tokenizer.pipe(with_contractions(e.phrases))))
             if e.names:
                 self.names.add(e.key, list(nlp.tokenizer.pipe(with_contractions(e.names))))
+            if e.indirect:
+                self.indirect.add(e.key, list(nlp.tokenizer.pipe(with_contractions(e.indirect))))
             plain = [list(p) for p in e.patterns if not _needs_annotation(p)]
             annotated = [list(p) for p in e.patterns if _needs_annotation(p)]
             if plain:
@@ -146,7 +149,12 @@ class TaxonomyMatcher:
         """All matches, minus excluded contexts; per taxonomy key the longest of overlapping ones."""
         vocab = doc.vocab.strings
         found: list[Match] = []
-        matchers = [(self.phrases, "phrase"), (self.patterns, "pattern"), (self.names, "name")]
+        matchers = [
+            (self.phrases, "phrase"),
+            (self.patterns, "pattern"),
+            (self.names, "name"),
+            (self.indirect, "indirect"),
+        ]
         if len(self.annotated_patterns) and all(doc.has_annotation(a) for a in ("LEMMA", "POS", "DEP")):
             matchers.append((self.annotated_patterns, "pattern"))
         for matcher, kind in matchers:

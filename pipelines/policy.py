@@ -243,6 +243,14 @@ def annotate_doc(segment: Segment, doc: Doc, taxonomy: Taxonomy, notes: bool) ->
                     extra["certainty"] = "possible"
                 if scope.note:
                     extra["context"] = scope.note
+            if attrs.get("match") == "indirect":
+                # A warning sign said in other words ("I've had enough of life") is for the worker
+                # to ask about, never documented as ideation on its own; denied or someone else's,
+                # it says nothing about ideation either way.
+                if status != "affirmed":
+                    continue
+                extra["certainty"] = "possible"
+                extra["context"] = INDIRECT_NOTE
             drafts.append(
                 _rule_draft(
                     label, subtype, f"{display}: {span.text}", segment, _quote_span(span), conf, status, extra
@@ -291,6 +299,21 @@ def annotate_doc(segment: Segment, doc: Doc, taxonomy: Taxonomy, notes: bool) ->
                     and any(d.evidence[0].char_start < e and s < d.evidence[0].char_end for s, e in denied)
                 )
             ]
+        sure = [m for m in model if m.status == "affirmed" and "certainty" not in m.attributes]
+        # A warning sign the classifier reads as current risk in the same words is its finding.
+        drafts = [
+            d
+            for d in drafts
+            if not (
+                d.attributes.get("context") == INDIRECT_NOTE
+                and any(
+                    m.subtype == d.subtype
+                    and m.evidence[0].char_start < d.evidence[0].char_end
+                    and d.evidence[0].char_start < m.evidence[0].char_end
+                    for m in sure
+                )
+            )
+        ]
         drafts.extend(model)
     for d in drafts:
         d.role = role
@@ -420,7 +443,11 @@ def _model_risk(
         same = [
             s
             for s in rule
-            if s.id_ == f"risk.{f.subtype}" and s.start_char < f.end_char and f.start_char < s.end_char
+            if s.id_ == f"risk.{f.subtype}"
+            and s.start_char < f.end_char
+            and f.start_char < s.end_char
+            # words that only point to the type leave the reading to the classifier
+            and attrs_of(s).get("match") != "indirect"
         ]
         # A denial beside a disclosure does not hide it: the affirmation wins.
         if same and not (f.status == "affirmed" and all(s._.scribe_status == "negated" for s in same)):
@@ -551,6 +578,16 @@ def _pair_risk_questions(segments: list[Segment], docs: list[Doc], notes: bool) 
     return out
 
 
+#: How a lexicon match on words that only point to a risk type is marked for the worker.
+INDIRECT_NOTE = "said in other words, as warning-sign lists give it; check"
+
+
+def _surer(a: _Draft, b: _Draft) -> bool:
+    """Whether risk finding ``a`` is current and certain where ``b`` is only possible or not current."""
+    certain = a.status == "affirmed" and a.attributes.get("certainty") != "possible"
+    return certain and (b.status != "affirmed" or b.attributes.get("certainty") == "possible")
+
+
 def annotate(transcript: Transcript, docs: list[Doc], taxonomy: Taxonomy) -> list[Annotation]:
     """All annotations for a transcript whose segments were tagged into ``docs`` (same order)."""
     notes = transcript.source in NOTE_SOURCES
@@ -575,8 +612,10 @@ def annotate(transcript: Transcript, docs: list[Doc], taxonomy: Taxonomy) -> lis
                 old.status = "affirmed"  # recall first: any affirmed mention wins
                 if "certainty" not in d.attributes:
                     old.attributes.pop("certainty", None)
-        elif d.confidence > old.confidence:
+        elif d.confidence > old.confidence and not (d.label == "risk" and _surer(old, d)):
             merged[d.key] = d
+        elif d.label == "risk" and _surer(d, old):
+            merged[d.key] = d  # a finding stated as fact is not replaced by one marked for review
     order = {s.id: i for i, s in enumerate(transcript.segments)}
     ordered = sorted(
         merged.values(),

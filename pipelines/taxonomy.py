@@ -45,6 +45,8 @@ class Entry:
     not_before: frozenset[str] = frozenset()
     #: Observation phrases naming an ordinary activity ("sleeping"): negated, they report a problem.
     activities: frozenset[str] = frozenset()
+    #: Phrases that only point to the subtype ("I'm tired of life"): a match is possible, never affirmed.
+    indirect: tuple[str, ...] = ()
 
     @property
     def key(self) -> str:
@@ -156,6 +158,7 @@ def parse_taxonomy(data: dict[str, Any], source: str = "") -> Taxonomy:
                 activities=frozenset(
                     s.lower() for s in _strings(item.get("activities"), f"{where}.activities")
                 ),
+                indirect=_strings(item.get("indirect"), f"{where}.indirect"),
             )
             if entry.key in seen:
                 raise ModelError(f"{where}: '{entry.key}' is defined twice; merge the two entries.")

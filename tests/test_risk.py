@@ -16,6 +16,7 @@ import pytest
 
 from note_formats import DraftOptions, build_draft
 from pipelines import tag
+from pipelines.policy import INDIRECT_NOTE
 from pipelines.risk import (
     CLASSES,
     MODEL_INFO,
@@ -357,6 +358,47 @@ def test_everyday_counselling_talk_raises_no_risk() -> None:
 def test_an_indirect_disclosure_is_kept_for_the_worker() -> None:
     found = current(risks("I'm on the verge of just giving up on everything."))
     assert [a.subtype for a in found] == ["suicidal_ideation"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Honestly I've had enough of life at this point.",
+        "Some days it feels like nobody would miss me.",
+        "I keep thinking I'm a burden to everyone around me.",
+    ],
+)
+def test_a_warning_sign_said_in_other_words_is_possible_risk_for_the_worker(text: str) -> None:
+    found = [a for a in current(risks(text)) if a.source == "rules"]
+    assert [a.subtype for a in found] == ["suicidal_ideation"]
+    assert found[0].attributes["certainty"] == "possible"
+    assert "warning-sign" in found[0].attributes["context"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["I don't feel like I'm a burden, they tell me so.", "My neighbour always says she's tired of life."],
+)
+def test_a_warning_sign_denied_or_someone_elses_says_nothing_about_ideation(text: str) -> None:
+    assert [a for a in risks(text) if a.source == "rules" and a.subtype == "suicidal_ideation"] == []
+
+
+def test_a_wish_not_to_wake_up_in_its_own_words_stays_ideation() -> None:
+    found = [a for a in current(risks("I just want to fall asleep and not wake up.")) if a.source == "rules"]
+    assert [a.subtype for a in found] == ["suicidal_ideation"]
+    assert found[0].attributes.get("context", "") != INDIRECT_NOTE
+
+
+def test_indirect_phrases_must_be_a_list_of_strings(tmp_path: Path) -> None:
+    from pipelines.taxonomy import load_taxonomy
+
+    bad = tmp_path / "taxonomy.yaml"
+    bad.write_text(
+        "risk:\n  - subtype: suicidal_ideation\n    definition: x\n    indirect: tired of life\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(ModelError, match="indirect"):
+        load_taxonomy(str(bad))
 
 
 @pytest.mark.parametrize("style", ["prose", "quotes"])
