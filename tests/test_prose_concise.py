@@ -130,3 +130,39 @@ def test_a_draft_reports_the_tightened_words_and_the_bare_scaling_question():
     assert any(
         t.startswith('Asked how hopeful is the client, client answered: "Maybe a three"') for t in lines
     ), lines
+
+
+# --- dictated quotation marks --------------------------------------------------------------------
+
+
+def test_a_dictated_quote_is_written_as_quotation_marks_with_the_words_as_dictated():
+    from note_formats.prose.concise import dictated_quotes
+
+    said = "He said, quote, the night shift is killing me, unquote, and laughed."
+    assert dictated_quotes(said, said) == 'He said, "the night shift is killing me", and laughed.'
+    assert dictated_quotes(
+        "Quote: I sleep in the car, end quote.", "Quote: I sleep in the car, end quote."
+    ) == ('"I sleep in the car".')
+    # a quote opened in another sentence, or words that are not the dictation's, stay as they are
+    assert dictated_quotes("And I was scared, unquote.", "And I was scared, unquote.") == (
+        "And I was scared, unquote."
+    )
+    assert dictated_quotes("quote, I can't sleep, unquote", "quote, I um can't sleep, unquote") == (
+        "quote, I can't sleep, unquote"
+    )
+
+
+def test_a_dictated_note_quotes_the_client_with_marks_and_stays_grounded():
+    from scribe.transcripts.typed import text_to_transcript
+
+    notes = (
+        "Home visit with client at her apartment.\n\n"
+        "Client said, quote, the landlord has not fixed the boiler since March, unquote.\n\n"
+        "Worker observed a space heater running in the bedroom."
+    )
+    tr = text_to_transcript(notes, "dictation")
+    d = build_draft("soap", tr, [], DraftOptions(style="prose", session_type="home_visit"))
+    assert check_grounding(d, tr) == [] and check_faithfulness(d, tr) == []
+    lines = [i.text for s in d.sections for i in s.items]
+    assert 'Client said, "the landlord has not fixed the boiler since March".' in lines, lines
+    assert not any("unquote" in t for t in lines)

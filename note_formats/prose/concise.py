@@ -104,3 +104,23 @@ def substance(clause: str) -> str:
     if kept[0].split(" ", 1)[0].lower() in JOINERS and kept[0] != pieces[0]:
         kept[0] = kept[0].split(" ", 1)[1] if " " in kept[0] else kept[0]
     return ", ".join(kept)
+
+
+#: A dictated quotation: "quote, ... unquote" (or "end quote") is how a worker dictates quotation
+#: marks; written out, they are the marks.
+DICTATED_QUOTE = re.compile(r"(?i)\bquote[,:]?\s+(?P<said>[^\"]+?)[,.]?\s+(?:unquote|end quote)\b")
+
+
+def dictated_quotes(text: str, said: str) -> str:
+    """``text`` of a worker's dictated notes with each "quote ... unquote" written as quotation
+    marks: 'She said, quote, I eat when my neighbour cooks, unquote' -> 'She said, "I eat when
+    my neighbour cooks"'. The words inside stay exactly as dictated; a "quote" left open (or an
+    "unquote" whose "quote" is in another sentence) stays as it is, and so does a quotation
+    whose words are not exactly ``said`` (the dictation they come from)."""
+    source = re.sub(r"\s+", " ", said)
+
+    def marks(x: re.Match[str]) -> str:
+        words = x.group("said")
+        return f'"{words}"' if re.sub(r"\s+", " ", words) in source else x.group(0)
+
+    return DICTATED_QUOTE.sub(marks, text)

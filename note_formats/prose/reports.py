@@ -17,7 +17,7 @@ from note_formats.common import (
 )
 from note_formats.items import observation_kind
 from note_formats.prose.base import ProseBase, content_lemmas
-from note_formats.prose.concise import tighten
+from note_formats.prose.concise import dictated_quotes, tighten
 from note_formats.prose.cues import SCALING, says_what
 from note_formats.prose.risk import DENIAL, RISK_TERMS
 from note_formats.wording import clean, has_subject, lower_first, parse, report
@@ -324,7 +324,7 @@ class ReportBuilder(ProseBase):
         who = self.who(role, self.m.transcript.segment(evidence[0].segment_id).speaker)
         verb = "noted" if self.m.notes else "reported"
         if self.m.notes:  # the worker's own notes: their words, tidied, are the sentence (persons kept)
-            clauses = [clean(e.quote).rstrip(" .!;,") for e in evidence]
+            clauses = [dictated_quotes(clean(e.quote).rstrip(" .!;,"), e.quote) for e in evidence]
             text = "; ".join(clauses)
             text = text[:1].upper() + text[1:] + "."
         else:

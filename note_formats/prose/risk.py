@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from note_formats.common import RISK_TITLES, quoted
 from note_formats.items import unmatched_risk_item
 from note_formats.prose.base import ProseBase, content_lemmas
-from note_formats.prose.concise import tighten
+from note_formats.prose.concise import dictated_quotes, tighten
 from note_formats.prose.cues import REFERS_BACK, SCREENING
 from note_formats.prose.notes import asks_about, sentence_kind
 from note_formats.wording import about_someone_else, clean, lower_first, report
@@ -372,7 +372,7 @@ class RiskBuilder(ProseBase):
             }.get(status, what.capitalize())
             if self.m.notes:  # the worker's own notes say who reported it, in their words
                 spoken = [*spoken, *self._notes_answer(spoken[-1])]
-                notes = "; ".join(clean(e.quote).rstrip(" .!;,") for e in spoken)
+                notes = "; ".join(dictated_quotes(clean(e.quote).rstrip(" .!;,"), e.quote) for e in spoken)
                 text = f"{label}: {notes}."
             elif asked:
                 text = f"{label}: {said}."
