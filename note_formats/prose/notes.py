@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 
 from note_formats.prose.base import ProseBase
+from note_formats.prose.concise import dictated_quotes
 from note_formats.wording import clean, parse
 from scribe.core.records import Evidence, NoteItem
 
@@ -131,7 +132,7 @@ class NotesBuilder(ProseBase):
                     continue
                 if kind != "intervention" and not who_saw(ev.quote) and self._tagged(ev):
                     continue  # the client's report builder writes what a tag names
-                text = clean(ev.quote).rstrip(" .!;,")
+                text = dictated_quotes(clean(ev.quote).rstrip(" .!;,"), ev.quote)
                 text = text[:1].upper() + text[1:] + "."
                 item = self.item(self._anns_at(ev), text, text, [ev])
                 if kind == "intervention":

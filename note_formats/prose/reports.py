@@ -17,6 +17,7 @@ from note_formats.common import (
 )
 from note_formats.items import observation_kind
 from note_formats.prose.base import ProseBase, content_lemmas
+from note_formats.prose.concise import dictated_quotes, tighten
 from note_formats.prose.cues import SCALING, says_what
 from note_formats.prose.risk import DENIAL, RISK_TERMS
 from note_formats.wording import clean, has_subject, lower_first, parse, report
@@ -74,6 +75,13 @@ RATING = re.compile(
 )
 #: The anchors of a scale ("where zero is not at all", "where 10 is the worst").
 ANCHOR = re.compile(r"(?i)where\s+(?:zero|one|five|ten|\d+)\b")
+#: A scale named inside a question, with its anchors: ", on a scale from one to ten, where ten is
+#: really scared", ", one to ten,", ", on the same scale".
+SCALE = re.compile(
+    r"(?i),?\s*\b(?:(?:on|using)\s+(?:a|the same|that)\s+scale(?:\s+(?:of|from)\s+\w+\s+to\s+\w+)?|"
+    r"(?:from\s+)?(?:zero|one|0|1)\s+(?:to|through)\s+(?:ten|10))\b"
+    r"(?:,?\s*where\s+(?:zero|one|five|ten|\d+)\s+(?:is|means)\b[^,?]*)*"
+)
 
 
 def asked_part(question: str) -> str:
@@ -88,7 +96,13 @@ def asked_part(question: str) -> str:
         and not ANCHOR.match(question[t.idx :])  # "where ten is really scared" explains the scale
     ]
     part = question[opens[-1] :] if opens else question
-    return part if len(part.split()) >= 3 else question
+    part = part if len(part.split()) >= 3 else question
+    # the scale and its anchors say how to answer, not what was asked about
+    # (set off by commas on both sides, the second comma goes with it)
+    bare = SCALE.sub(lambda x: " " if x.group(0).startswith(",") else "", part)
+    bare = re.sub(r"\s+([,?!.])", r"\1", re.sub(r"^\s*,?|(?<=\s),\s*", "", bare)).strip(" ,")
+    asks = re.search(r"(?i)\b(?:how|what|where)\b", bare)
+    return bare if asks and len(bare.split()) >= 3 else part
 
 
 #: Share of a statement's content words said before for it to count as said again.
@@ -310,12 +324,13 @@ class ReportBuilder(ProseBase):
         who = self.who(role, self.m.transcript.segment(evidence[0].segment_id).speaker)
         verb = "noted" if self.m.notes else "reported"
         if self.m.notes:  # the worker's own notes: their words, tidied, are the sentence (persons kept)
-            clauses = [clean(e.quote).rstrip(" .!;,") for e in evidence]
+            clauses = [dictated_quotes(clean(e.quote).rstrip(" .!;,"), e.quote) for e in evidence]
             text = "; ".join(clauses)
             text = text[:1].upper() + text[1:] + "."
         else:
             clauses = [
-                re.sub(r"(?i)^that\s+", "", report(e.quote, role, self.pronouns_of(role))) for e in evidence
+                tighten(re.sub(r"(?i)^that\s+", "", report(e.quote, role, self.pronouns_of(role))))
+                for e in evidence
             ]
             whole = [lower_first(c) for c in clauses if has_subject(c)]
             fragments = [lower_first(c) for c in clauses if not has_subject(c)]

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from note_formats.common import RISK_TITLES, quoted
 from note_formats.items import unmatched_risk_item
 from note_formats.prose.base import ProseBase, content_lemmas
+from note_formats.prose.concise import dictated_quotes, tighten
 from note_formats.prose.cues import REFERS_BACK, SCREENING
 from note_formats.prose.notes import asks_about, sentence_kind
 from note_formats.wording import about_someone_else, clean, lower_first, report
@@ -101,7 +102,7 @@ class RiskBuilder(ProseBase):
                 continue  # the question and its answer are already documented as a disclosure or a denial
             seg = self.m.transcript.segment(answer.segment_id)
             who = self.who(seg.role, seg.speaker)
-            clause = lower_first(report(answer.quote, seg.role, self.pronouns_of(seg.role)))
+            clause = lower_first(tighten(report(answer.quote, seg.role, self.pronouns_of(seg.role))))
             text = f'Asked "{q.quote}", {who.lower() if who == "Client" else who} answered that {clause}.'
             fallback = f"Risk screening: {quoted([q, answer], 2)}"
             items.append(
@@ -316,7 +317,7 @@ class RiskBuilder(ProseBase):
             spoken = self._carrying(spoken, possible)
         role = self.m.role(first)
         who = self.who(role, first.speaker)
-        reported = [(e, report(e.quote, role, self.pronouns_of(role))) for e in spoken]
+        reported = [(e, tighten(report(e.quote, role, self.pronouns_of(role)))) for e in spoken]
         spoken = [e for e, c in reported if re.search(r"\w", c)] or spoken  # "So." reports nothing
         clause = "; ".join(
             re.sub(r"(?i)^that\s+", "", lower_first(c)) for _, c in reported if re.search(r"\w", c)
@@ -371,7 +372,7 @@ class RiskBuilder(ProseBase):
             }.get(status, what.capitalize())
             if self.m.notes:  # the worker's own notes say who reported it, in their words
                 spoken = [*spoken, *self._notes_answer(spoken[-1])]
-                notes = "; ".join(clean(e.quote).rstrip(" .!;,") for e in spoken)
+                notes = "; ".join(dictated_quotes(clean(e.quote).rstrip(" .!;,"), e.quote) for e in spoken)
                 text = f"{label}: {notes}."
             elif asked:
                 text = f"{label}: {said}."

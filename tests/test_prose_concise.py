@@ -1,0 +1,168 @@
+"""Reported speech as a note words it: hedges, fillers, restarts and empty parts left out, scale
+anchors out of the question, nothing added (real spaCy). Every sentence here is written for these tests."""
+
+from __future__ import annotations
+
+from note_fixtures import _words
+
+from note_formats import DraftOptions, build_draft, check_faithfulness, check_grounding
+from note_formats.prose.concise import says_nothing, substance, tighten
+from note_formats.prose.reports import asked_part
+from note_formats.wording import Pronouns, report, unfaithful
+from scribe.core.records import Annotation, Evidence, Segment, Speaker, Transcript
+
+HE = Pronouns.parse("he/him")
+
+
+def said(text: str) -> str:
+    """``text`` as the client said it, reported and tightened."""
+    return tighten(report(text, "client", HE))
+
+
+# --- hedges and fillers ----------------------------------------------------------------------
+
+
+def test_a_hedge_on_an_act_goes_and_the_act_stays():
+    assert said("I just closed the laptop and walked out.") == "he closed the laptop and walked out"
+    assert said("I really wanted that apprenticeship.") == "he wanted that apprenticeship"
+
+
+def test_just_meaning_only_and_really_under_a_negation_stay():
+    # "not really" qualifies: leaving "really" out would make a partial denial a full one
+    assert "not really" in said("I don't really drink anymore.")
+    # "just two" restricts an amount: it means "only"
+    assert "just two" in said("I had just two beers on Friday.")
+
+
+def test_a_filler_like_goes_but_an_estimate_keeps_it():
+    assert "like a seven" in said("It was like a seven most nights.")
+    assert "like" not in said("The landlord was, like, yelling at the door.").split()
+
+
+# --- restarts and empty parts ----------------------------------------------------------------
+
+
+def test_a_phrase_said_again_after_a_comma_is_said_once():
+    assert said("She's, she's been staying at her cousin's.") == "She's been staying at her cousin's"
+    assert said("I don't, I don't know where the lease went.") == "he does not know where the lease went"
+
+
+def test_a_sentence_that_starts_over_keeps_its_capital():
+    assert tighten("No plan. He is, he is tired of it.") == "No plan. He is tired of it."
+
+
+def test_a_greeting_or_a_dummy_clause_says_nothing_but_an_answer_does():
+    assert says_nothing("hi") and says_nothing("and that's it") and says_nothing("it's")
+    assert not says_nothing("no")  # a denial
+    assert not says_nothing("yeah")  # an answer
+    assert not says_nothing("she is")  # someone named: an admission ("which, okay, she is")
+    assert not says_nothing("sometimes")  # how often is content
+
+
+def test_empty_parts_go_and_a_conditional_keeps_what_it_leans_on():
+    assert substance("hi, his name is Dev, he is calling about the rent") == (
+        "his name is Dev, he is calling about the rent"
+    )
+    assert substance("they argue at breakfast, and that's it") == "they argue at breakfast"
+    # the part a conditional leans on stays, however little it says
+    assert substance("if the bus stops running, that's it") == "if the bus stops running, that's it"
+    assert substance("it's") == "it's"  # a clause that is all there is stays
+
+
+def test_tightening_only_leaves_words_out_so_the_sentence_stays_in_its_evidence():
+    quote = "Um, so I just, I just sit in the car, like, for an hour, and that's it."
+    sentence = f"Client reported that {said(quote)}."
+    assert sentence == "Client reported that he sits in the car for an hour."
+    assert unfaithful(sentence, [quote]) == []
+
+
+# --- scales ------------------------------------------------------------------------------------
+
+
+def test_a_scaling_question_is_reported_without_its_scale_and_anchors():
+    q = "How nervous are you about the court date, on a scale from zero to ten, where ten is terrified?"
+    assert asked_part(q) == "How nervous are you about the court date?"
+    assert asked_part("How ready are you, one to ten, to call your sponsor?") == (
+        "How ready are you to call your sponsor?"
+    )
+    # with nothing else asked, the scale is the question: kept
+    assert asked_part("Start of today and end of today, one to ten?") == (
+        "Start of today and end of today, one to ten?"
+    )
+
+
+# --- in a draft --------------------------------------------------------------------------------
+
+
+def dialogue(turns: list[tuple[str, str]]) -> Transcript:
+    segments, t = [], 1.0
+    for i, (role, text) in enumerate(turns):
+        seg = Segment(id=i, start=t, end=t + 5.0, text=text, words=_words(text, t, t + 5.0))
+        seg.speaker, seg.role = ("SPEAKER_00" if role == "worker" else "SPEAKER_01"), role
+        segments.append(seg)
+        t += 6.0
+    speakers = [Speaker("SPEAKER_00", "worker"), Speaker("SPEAKER_01", "client")]
+    return Transcript(segments=segments, duration=t, speakers=speakers, source="audio")
+
+
+def test_a_draft_reports_the_tightened_words_and_the_bare_scaling_question():
+    tr = dialogue(
+        [
+            ("worker", "How has the job search gone?"),
+            (
+                "client",
+                "I just, I just open the site and I close it. The shifts are all nights, and that's it.",
+            ),
+            ("worker", "How hopeful are you, on a scale from one to ten, where ten is very hopeful?"),
+            ("client", "Maybe a three."),
+        ]
+    )
+    seg = tr.segment(1)
+    quote = "I just, I just open the site and I close it."
+    ann = Annotation(
+        id="o1", label="observation", subtype="employment", text=quote,
+        evidence=[Evidence.of(seg, 0, len(quote))], speaker=seg.speaker, role="client", source="hand",
+    )  # fmt: skip
+    d = build_draft("soap", tr, [ann], DraftOptions(style="prose", pronouns="he/him"))
+    assert check_grounding(d, tr) == [] and check_faithfulness(d, tr) == []
+    lines = [i.text for i in d.section("subjective").items]
+    assert any(t.startswith("Client reported that he opens the site and he closes it") for t in lines), lines
+    assert any(
+        t.startswith('Asked how hopeful is the client, client answered: "Maybe a three"') for t in lines
+    ), lines
+
+
+# --- dictated quotation marks --------------------------------------------------------------------
+
+
+def test_a_dictated_quote_is_written_as_quotation_marks_with_the_words_as_dictated():
+    from note_formats.prose.concise import dictated_quotes
+
+    said = "He said, quote, the night shift is killing me, unquote, and laughed."
+    assert dictated_quotes(said, said) == 'He said, "the night shift is killing me", and laughed.'
+    assert dictated_quotes(
+        "Quote: I sleep in the car, end quote.", "Quote: I sleep in the car, end quote."
+    ) == ('"I sleep in the car".')
+    # a quote opened in another sentence, or words that are not the dictation's, stay as they are
+    assert dictated_quotes("And I was scared, unquote.", "And I was scared, unquote.") == (
+        "And I was scared, unquote."
+    )
+    assert dictated_quotes("quote, I can't sleep, unquote", "quote, I um can't sleep, unquote") == (
+        "quote, I can't sleep, unquote"
+    )
+
+
+def test_a_dictated_note_quotes_the_client_with_marks_and_stays_grounded():
+    from scribe.transcripts.typed import text_to_transcript
+
+    notes = (
+        "Home visit with client at her apartment.\n\n"
+        "Client said, quote, the landlord has not fixed the boiler since March, unquote.\n\n"
+        "Worker observed a space heater running in the bedroom."
+    )
+    tr = text_to_transcript(notes, "dictation")
+    d = build_draft("soap", tr, [], DraftOptions(style="prose", session_type="home_visit"))
+    assert check_grounding(d, tr) == [] and check_faithfulness(d, tr) == []
+    lines = [i.text for s in d.sections for i in s.items]
+    assert 'Client said, "the landlord has not fixed the boiler since March".' in lines, lines
+    assert not any("unquote" in t for t in lines)
