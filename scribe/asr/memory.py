@@ -4,20 +4,25 @@ Two of faster-whisper's steps hold far more than they need on a long recording:
 
 * The batched decoder encodes and decodes its whole batch in one call. Whisper's
   encoder keeps a 1500 x 1500 attention matrix per head (8 heads in ``base``) per
-  clip, and beam search keeps the cross-attention keys and values of every beam:
-  about 600 MB and 360 MB for a batch of 8 clips, against 110 MB and 60 MB for 2.
-  A clip's encoding and its beam search do not depend on the other clips in the
-  batch, so ``LeanWhisper`` runs ``SUB_BATCH`` clips at a time. Word alignment
-  stays one call per batch: its word times move by a frame with the batch's make-up.
+  clip: about 600 MB for a batch of 8 clips, against 110 MB for 2. A clip's encoding
+  does not depend on the other clips in the batch, so ``LeanWhisper`` encodes
+  ``SUB_BATCH`` clips at a time. Beam search keeps the cross-attention keys and values
+  of every beam (about 360 MB for 8 clips, 60 MB for 2) but runs on ``SEARCH_BATCH``
+  clips per call: searching 4 clips at a time costs more CPU and far more wall time
+  than 8 at once (its small products use two cores badly), for a peak barely above the
+  encoder's. Word alignment stays one call per batch: its word times move by a frame
+  with the batch's make-up.
 * The Silero VAD runs its encoder over up to 10,000 windows of 32 ms per call
   (``faster_whisper.vad.SileroVADModel``): about 170 MB of activations for a
   10-minute stretch. Its LSTM state is carried from one call to the next, so
   ``LeanVad`` runs ``VAD_BATCH`` windows per call and gets the same probabilities.
 
-Both give bit-identical results (``tests/test_asr_memory.py``). Half a batch at a time is as fast
-as the whole; 2 at a time made transcription 1.4-1.7x slower. Measured on
-a generated 10-minute session, base int8, transcription alone: 54.3 s and 922 MB peak for 4 at a
-time, 57.0 s and 1,328 MB for 8, 92.8 s and 836 MB for 2.
+Both give bit-identical results (``tests/test_asr_memory.py``). Measured on a generated
+10-minute session, base int8, transcription alone: 54.3 s and 922 MB peak encoding and searching 4
+at a time, 57.0 s and 1,328 MB for 8, 92.8 s and 836 MB for 2. In one process on a loaded machine
+(load average 3-5), the same session: searching 4 clips at a time 87.9 and 86.5 CPU s (134 and 148 s),
+all 8 at once 82.3 CPU s (112 s) with the same words and the same peak (937 MB), bare batched
+faster-whisper 83.9 CPU s (127 s).
 """
 
 from __future__ import annotations
@@ -28,8 +33,10 @@ from typing import Any
 
 import numpy as np
 
-#: Clips per call of Whisper's encoder and beam search (their memory grows with the batch).
+#: Clips per call of Whisper's encoder (its memory grows with the batch).
 SUB_BATCH = 4
+#: Clips per call of beam search: a whole batch of ``settings.batch_size``.
+SEARCH_BATCH = 8
 #: 32 ms windows per call of the VAD's network (64 s of audio).
 VAD_BATCH = 2000
 
@@ -42,16 +49,16 @@ def _rows(storage, lo: int, hi: int):
 
 
 class LeanWhisper:
-    """A ``WhisperModel`` that encodes and beam-searches at most ``batch`` clips at a time.
+    """A ``WhisperModel`` that encodes at most ``batch`` clips, and beam-searches at most ``search``, at a time.
 
     Everything else is the wrapped model's: give this to faster-whisper's
     ``BatchedInferencePipeline`` in place of the model.
     """
 
-    def __init__(self, model: Any, batch: int = SUB_BATCH) -> None:
+    def __init__(self, model: Any, batch: int = SUB_BATCH, search: int = SEARCH_BATCH) -> None:
         self._model = model
         self._batch = batch
-        self.model = _LeanGenerator(model.model, batch)
+        self.model = _LeanGenerator(model.model, search)
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._model, name)
