@@ -582,12 +582,6 @@ def _pair_risk_questions(segments: list[Segment], docs: list[Doc], notes: bool) 
 INDIRECT_NOTE = "said in other words, as warning-sign lists give it; check"
 
 
-def _surer(a: _Draft, b: _Draft) -> bool:
-    """Whether risk finding ``a`` is current and certain where ``b`` is only possible or not current."""
-    certain = a.status == "affirmed" and a.attributes.get("certainty") != "possible"
-    return certain and (b.status != "affirmed" or b.attributes.get("certainty") == "possible")
-
-
 def annotate(transcript: Transcript, docs: list[Doc], taxonomy: Taxonomy) -> list[Annotation]:
     """All annotations for a transcript whose segments were tagged into ``docs`` (same order)."""
     notes = transcript.source in NOTE_SOURCES
@@ -612,10 +606,8 @@ def annotate(transcript: Transcript, docs: list[Doc], taxonomy: Taxonomy) -> lis
                 old.status = "affirmed"  # recall first: any affirmed mention wins
                 if "certainty" not in d.attributes:
                     old.attributes.pop("certainty", None)
-        elif d.confidence > old.confidence and not (d.label == "risk" and _surer(old, d)):
+        elif d.confidence > old.confidence:
             merged[d.key] = d
-        elif d.label == "risk" and _surer(d, old):
-            merged[d.key] = d  # a finding stated as fact is not replaced by one marked for review
     order = {s.id: i for i, s in enumerate(transcript.segments)}
     ordered = sorted(
         merged.values(),
