@@ -86,6 +86,9 @@ FILLERS = re.compile(
 )
 FALSE_START = re.compile(r"(?i)\b(\w+)-\s+(?=\w)")
 REPEAT = re.compile(r"(?i)\b(\w+)(?:[,]?\s+\1\b)+")
+#: A phrase of up to four words said again after a comma: the speaker starting over
+#: ("she's, she's a saint", "he does not, he does not know").
+RESTART = re.compile(r"(?i)\b(\w[\w']*(?:\s+\w[\w']*){0,3}),\s+(\1)\b")
 #: Words that open a turn without adding to it ("So, ...", "Honestly, ...", "Okay, I will ...").
 OPENERS = frozenset(
     (
@@ -159,11 +162,19 @@ ACKNOWLEDGEMENT = re.compile(
 
 
 def clean(text: str) -> str:
-    """The words without fillers, false starts ("I- I"), opening acknowledgements and words said twice in a row."""
+    """The words without fillers, false starts ("I- I", "she's, she's"), opening acknowledgements and words said twice in a row."""
     text = ACKNOWLEDGEMENT.sub("", FILLERS.sub("", text).strip())
     text = FALSE_START.sub("", text)
-    text = REPEAT.sub(r"\1", text)
+    text = without_restarts(REPEAT.sub(r"\1", text))
     return re.sub(r"\s+", " ", text).strip(" ,")
+
+
+def without_restarts(text: str) -> str:
+    """``text`` with each phrase said again after a comma said once (``RESTART``)."""
+    previous = None
+    while previous != text:
+        previous, text = text, RESTART.sub(r"\1", text)
+    return text
 
 
 _BE = {("am", False): "is", ("am", True): "are", ("'m", False): "is", ("'m", True): "are",

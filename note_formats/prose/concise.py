@@ -13,12 +13,10 @@ from __future__ import annotations
 
 import re
 
-from note_formats.wording import NEGATIONS, parse
+from note_formats.wording import NEGATIONS, parse, without_restarts
 
 #: Adverbs that stress or soften without saying anything a note keeps.
 HEDGES = frozenset(("just", "really", "even"))
-#: A phrase of up to four words said again after a comma: the speaker starting over.
-RESTART = re.compile(r"(?i)\b(\w[\w']*(?:\s+\w[\w']*){0,3}),\s+(\1)\b")
 
 
 def _filler(tok) -> bool:
@@ -46,10 +44,8 @@ def tighten(clause: str) -> str:
     kept = "".join(t.text_with_ws for t in doc if not _filler(t))
     kept = re.sub(r"\s+,", ",", kept)
     kept = re.sub(r"(^|[;,]\s*),\s*", r"\1", kept)  # a comma the left-out word leaves behind
-    previous = None
-    while previous != kept:
-        previous, kept = kept, RESTART.sub(r"\1", kept)
-    kept = substance(re.sub(r"\s{2,}", " ", kept).strip(" ,"))
+    # a hedge left out can leave a restart behind ("he just, he does not" -> "he, he does not")
+    kept = substance(re.sub(r"\s{2,}", " ", without_restarts(kept)).strip(" ,"))
     # a sentence whose first word was left out starts with a capital again
     return re.sub(r"([.!?]\s+)([a-z])", lambda x: x.group(1) + x.group(2).upper(), kept)
 
