@@ -520,6 +520,18 @@ def _has_risk(doc: Doc) -> bool:
     return SPANS_KEY in doc.spans and any(s.label_ == "risk" for s in doc.spans[SPANS_KEY])
 
 
+def _sentences(doc: Doc) -> list[Span]:
+    return list(doc.sents) if doc.has_annotation("SENT_START") else [doc[:]]
+
+
+def _asked_later(span: Span, between: list[Doc]) -> bool:
+    """Whether a question ("?") follows ``span``'s sentence, in its turn or in the turns before the reply."""
+    start = sentence_of(span).end
+    return any(is_question(x) for x in _sentences(span.doc) if x.start >= start) or any(
+        is_question(x) for d in between for x in _sentences(d)
+    )
+
+
 def _pair_risk_questions(segments: list[Segment], docs: list[Doc], notes: bool) -> list[_Draft]:
     """A worker's risk screening question + the next speaker's answer -> one risk annotation."""
     out: list[_Draft] = []
@@ -541,6 +553,12 @@ def _pair_risk_questions(segments: list[Segment], docs: list[Doc], notes: bool) 
             None,
         )
         if answer is None:
+            continue
+        # A reply answers the last question put. Words that only announce a screen ("I ask everyone
+        # who tells me about self-harm") or ask without "?" are not what "No" answers when a real
+        # question follows them before the reply; a question is (several are: "Or of ending your life?").
+        asked = [s for s in asked if is_question(sentence_of(s)) or not _asked_later(s, docs[i + 1 : answer])]
+        if not asked:
             continue
         a_seg, a_doc = segments[answer], docs[answer]
         if SPANS_KEY in a_doc.spans and any(s.label_ == "risk" for s in a_doc.spans[SPANS_KEY]):

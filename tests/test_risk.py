@@ -566,3 +566,42 @@ def test_a_changed_bank_is_encoded_once_into_the_data_directory(tmp_path: Path, 
         )
     finally:
         nb.load_neighbours.cache_clear()
+
+
+def dialogue(*turns: tuple[str, str]) -> Transcript:
+    """Segments in order, ``(role, text)`` each, the worker's and the client's voices."""
+    segs = [
+        Segment(
+            id=i,
+            start=i * 5.0,
+            end=i * 5.0 + 4,
+            text=text,
+            speaker="S1" if role == "worker" else "S2",
+            role=role,
+        )
+        for i, (role, text) in enumerate(turns)
+    ]
+    return Transcript(
+        segments=segs, speakers=[Speaker("S1", "worker"), Speaker("S2", "client")], source="dialogue"
+    )
+
+
+def answered(tr: Transcript) -> set[tuple[str, str]]:
+    return {(a.subtype, a.status) for a in tag(tr) if a.label == "risk" and a.source == "rules+qa"}
+
+
+@pytest.mark.parametrize("split", [True, False], ids=["turn cut into segments", "one segment"])
+def test_no_answers_the_question_put_not_the_words_that_announce_it(split: bool) -> None:
+    preamble = "I need to ask you something I ask everyone who tells me about self-harm."
+    question = "Have you had any thoughts of killing yourself?"
+    worker = [("worker", preamble), ("worker", question)] if split else [("worker", f"{preamble} {question}")]
+    tr = dialogue(*worker, ("client", "No, no, it's not like that."))
+    assert answered(tr) == {("suicidal_ideation", "negated")}
+
+
+def test_no_to_two_screening_questions_in_one_turn_denies_both() -> None:
+    tr = dialogue(
+        ("worker", "Have you had thoughts of hurting yourself? Or of ending your life?"),
+        ("client", "No. Neither."),
+    )
+    assert answered(tr) == {("self_harm", "negated"), ("suicidal_ideation", "negated")}
