@@ -2,13 +2,16 @@
 
 The encoder is the costly part of tagging, so the component works in batches (``pipe``):
 one encoder call per batch for the utterances and one for the sentences and clauses of the
-client's talk (a one-sentence utterance reuses its utterance vector).
+client's talk (a one-sentence utterance reuses its utterance vector). A batch's models run on
+worker threads while spaCy parses the next batch (onnxruntime releases the GIL), and each
+distinct utterance of a stream is encoded once.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -16,7 +19,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 from spacy.util import minibatch
 
-from pipelines.embed import load_encoder
+from pipelines.embed import DIM, MiniLMEncoder, load_encoder
 from pipelines.heads import features, load_heads
 from pipelines.risk import CONTRAST, TYPES, Scope, clause_status, load_field, load_model, units_of
 from scribe.core.records import NOTE_SOURCES
@@ -102,6 +105,34 @@ class RiskFinding:
     end_char: int
 
 
+class StreamVectors:
+    """Encoder vectors of one stream's utterances: each distinct text is encoded once, in the
+    background when given an executor (a vector does not depend on the texts encoded with it)."""
+
+    def __init__(self, encoder: MiniLMEncoder, pool: Executor | None = None) -> None:
+        self.encoder = encoder
+        self.pool = pool
+        self._where: dict[str, tuple[Future[np.ndarray] | np.ndarray, int]] = {}
+
+    def request(self, texts: Sequence[str]) -> None:
+        """Start encoding the texts not asked for before."""
+        new = [t for t in dict.fromkeys(texts) if t and t not in self._where]
+        if not new:
+            return
+        # In the background one thread encodes: the risk model and spaCy use the other cores.
+        job = self.pool.submit(self.encoder.encode, new, workers=1) if self.pool else self.encoder.encode(new)
+        for row, t in enumerate(new):
+            self._where[t] = (job, row)
+
+    def get(self, texts: Sequence[str]) -> np.ndarray:
+        """``(len(texts), 384)`` vectors of texts already requested."""
+        out = np.zeros((len(texts), DIM), dtype=np.float32)
+        for k, t in enumerate(texts):
+            job, row = self._where[t]
+            out[k] = (job.result() if isinstance(job, Future) else job)[row]
+        return out
+
+
 class MiniLMHeads:
     """Classifies each doc (one utterance) with the AnnoMI-trained heads, and finds risk per clause.
 
@@ -128,17 +159,32 @@ class MiniLMHeads:
         self._col = {c: k for k, c in enumerate(self.risk_model.classes)} if self.risk_model else {}
 
     def __call__(self, doc: Doc) -> Doc:
-        return next(self.pipe([doc]))
+        (out,) = self.pipe([doc])
+        return out
 
     def pipe(self, docs: Iterable[Doc], batch_size: int = 128) -> Iterator[Doc]:
-        for batch in minibatch(docs, size=batch_size):
-            probs, risk = self.predict(batch)
-            self.set_annotations(batch, probs, risk)
-            yield from batch
+        # Batch n's models run on the workers while spaCy makes batch n + 1 (pulled from ``docs``).
+        with ThreadPoolExecutor(max_workers=2, thread_name_prefix="scribe-minilm") as pool:
+            vectors = StreamVectors(self.encoder, pool)
+            waiting: tuple[list[Doc], Future] | None = None
+            for batch in minibatch(docs, size=batch_size):
+                vectors.request([d.text.strip() for d in batch])
+                job = (batch, pool.submit(self.predict, batch, vectors))
+                if waiting is not None:
+                    yield from self._finish(*waiting)
+                waiting = job
+            if waiting is not None:
+                yield from self._finish(*waiting)
+
+    def _finish(self, batch: list[Doc], job: Future) -> list[Doc]:
+        self.set_annotations(batch, *job.result())
+        return batch
 
     def predict(
-        self, docs: list[Doc]
+        self, docs: list[Doc], vectors: StreamVectors | None = None
     ) -> tuple[list[dict[str, dict[str, float]] | None], list[list[RiskFinding]]]:
+        """Head probabilities and risk findings per doc; ``vectors``: the stream's utterance vectors
+        (requested for these docs), else they are encoded here."""
         texts = [d.text.strip() for d in docs]
         live = [i for i, t in enumerate(texts) if t]
         probs: list[dict[str, dict[str, float]] | None] = [None] * len(docs)
@@ -147,14 +193,9 @@ class MiniLMHeads:
             d._.scribe_risk_sents = []
         if not live:
             return probs, risk
-        emb = self.encoder.encode([texts[i] for i in live], batch_size=self.batch_size)
-        X = features(emb, [texts[i] for i in live])
-        per_head = {name: head.predict_proba(X) for name, head in self.heads.items()}
-        for row, i in enumerate(live):
-            probs[i] = {
-                name: {c: float(p[row, k]) for k, c in enumerate(self.heads[name].classes)}
-                for name, p in per_head.items()
-            }
+        if vectors is None:
+            vectors = StreamVectors(self.encoder)
+            vectors.request([texts[i] for i in live])
         if self.risk_model is not None:
             # The worker's questions are screening and their reflections echo the client: only the
             # client's words (or the worker's notes) can disclose.
@@ -167,6 +208,19 @@ class MiniLMHeads:
             clause_texts = [c.text.strip() for _, _, parts in split for c in parts]
             p_clauses = iter(self.risk_model.predict(clause_texts, self.batch_size))
             by_sent = {id(sent): [next(p_clauses) for _ in parts] for _, sent, parts in split}
+            # A turn of short sentences can say it only as a whole ("I wrote letters. To the kids.
+            # One each."): such a turn is read once more in one piece.
+            whole = [i for i in listen if _several_short_sentences(docs[i])]
+            p_whole = self.risk_model.predict([texts[i] for i in whole])
+        emb = vectors.get([texts[i] for i in live])
+        X = features(emb, [texts[i] for i in live])
+        per_head = {name: head.predict_proba(X) for name, head in self.heads.items()}
+        for row, i in enumerate(live):
+            probs[i] = {
+                name: {c: float(p[row, k]) for k, c in enumerate(self.heads[name].classes)}
+                for name, p in per_head.items()
+            }
+        if self.risk_model is not None:
             unread = []
             for (i, sent, parts), p_sent in zip(units, p_sents, strict=True):
                 p_parts = by_sent.get(id(sent), [p_sent] * len(parts))
@@ -177,10 +231,7 @@ class MiniLMHeads:
             known = {texts[i]: emb[row] for row, i in enumerate(live)}
             for i, finding in self._near_the_bank(docs, units, unread, known):
                 risk[i].append(finding)
-            # A turn of short sentences can say it only as a whole ("I wrote letters. To the kids.
-            # One each."): read such a turn once more in one piece.
-            whole = [i for i in listen if _several_short_sentences(docs[i])]
-            for i, p_doc in zip(whole, self.risk_model.predict([texts[i] for i in whole]), strict=True):
+            for i, p_doc in zip(whole, p_whole, strict=True):
                 risk[i].extend(self._whole_turn(docs[i], p_doc, {f.subtype for f in risk[i]}))
         return probs, risk
 

@@ -4,6 +4,7 @@ encoder and heads, and the real pipeline end to end with its evidence invariants
 from __future__ import annotations
 
 import json
+from itertools import pairwise
 
 import negspacy.negation  # noqa: F401  (registers "negex")
 import numpy as np
@@ -14,7 +15,7 @@ import yaml
 import pipelines.context  # noqa: F401  (registers "scribe_context")
 from pipelines import load_pipeline, tag, tag_text, text_to_transcript
 from pipelines.components import SPANS_KEY, normalise_goal, with_contractions
-from pipelines.embed import ONNX_SHA256, MiniLMEncoder, load_encoder, verify
+from pipelines.embed import ONNX_SHA256, MiniLMEncoder, cheapest_cuts, load_encoder, verify
 from pipelines.heads import HEAD_CLASSES, HEADS_PATH, load_heads
 from pipelines.taxonomy import (
     CHANGE_TALK,
@@ -241,6 +242,36 @@ def test_encoder_vectors() -> None:
     assert enc.encode([]).shape == (0, 384)
 
 
+def test_a_vector_does_not_depend_on_the_texts_encoded_with_it() -> None:
+    """Batching is free to change (and a stream encodes each text once) only because of this."""
+    enc = load_encoder()
+    texts = [
+        "Yeah.",
+        "I've been drinking more than I should, maybe five or six beers a night.",
+        "Okay, sure.",
+    ]
+    together = enc.encode(texts * 3 + ["Um, so, what would you like to focus on today, and why now?"])
+    for k, text in enumerate(texts):
+        assert np.array_equal(together[k], enc.encode([text], workers=1)[0])
+    assert np.array_equal(together[:3], enc.encode(texts, batch_size=1))
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_batches_cut_by_length_cover_every_text_once_and_never_cost_more(seed) -> None:
+    rng = np.random.default_rng(seed)
+    lengths = sorted(int(n) for n in rng.integers(3, 90, size=int(rng.integers(1, 120))))
+    spans = cheapest_cuts(lengths, 16, 10)
+    assert spans[0][0] == 0 and spans[-1][1] == len(lengths)
+    assert all(a < b <= a + 16 for a, b in spans)
+    assert all(prev[1] == nxt[0] for prev, nxt in pairwise(spans))
+
+    def cost(cuts):
+        return sum(10 + (b - a) * lengths[b - 1] for a, b in cuts)
+
+    fixed = [(i, min(i + 16, len(lengths))) for i in range(0, len(lengths), 16)]
+    assert cost(spans) <= cost(fixed)
+
+
 def test_heads_are_plain_arrays_and_sensible() -> None:
     with np.load(HEADS_PATH, allow_pickle=False) as data:  # no pickled objects inside
         assert {f"{h}__W" for h in HEAD_CLASSES} <= set(data.files)
@@ -257,6 +288,19 @@ def test_heads_are_plain_arrays_and_sensible() -> None:
     assert max(q["skill"], key=q["skill"].get) == "open_question"
     assert q["speaker"]["therapist"] > 0.5 and c["speaker"]["client"] > 0.5
     assert c["talk"]["change"] > c["talk"]["sustain"]
+
+
+def test_a_stream_gives_each_doc_the_heads_it_gets_alone() -> None:
+    """Batches overlap on worker threads and a text said again is encoded once per stream."""
+    mini = spacy.blank("en")
+    mini.add_pipe("scribe_minilm", config={"risk": False})
+    texts = ["Yeah.", "What brings you in today?", "", "Yeah.", "I want to cut back on drinking.", "Yeah."]
+    alone = [mini(t)._.scribe_heads for t in texts]
+    streamed = [d._.scribe_heads for d in mini.pipe(texts, batch_size=2)]
+    assert alone[2] is None and streamed[2] is None
+    for one, other in zip(alone, streamed, strict=True):
+        if one is not None:  # the heads' matrix product rounds a row a little differently by batch
+            assert other == {h: pytest.approx(p, abs=1e-6) for h, p in one.items()}
 
 
 def test_missing_heads_file_is_a_model_error(tmp_path) -> None:

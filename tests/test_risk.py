@@ -93,6 +93,19 @@ def test_a_changed_model_file_is_refused(tmp_path: Path) -> None:
         RiskModel(bad, MODEL_INFO)
 
 
+def test_batches_side_by_side_read_as_one_at_a_time() -> None:
+    """Threads change when a batch runs, never what it holds: the probabilities stay the same."""
+    from pipelines.risk import load_model
+
+    model = load_model()
+    texts = [
+        f"{w} I keep thinking about {t}" for w in ("Honestly,", "Um,", "So") for t in load_bank().texts[:25]
+    ]
+    alone = model.predict(texts, 32, workers=1)
+    assert alone.shape == (75, len(CLASSES)) and np.allclose(alone.sum(axis=1), 1.0, atol=1e-4)
+    assert np.array_equal(model.predict(texts, 32, workers=2), alone)
+
+
 # --- the field: what each type is talked about with ---------------------------------------
 
 
