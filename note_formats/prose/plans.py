@@ -20,6 +20,39 @@ THOUGHT = re.compile(
     r"(?i)\b(?:sometimes|often|some (?:days|nights)|at night|a lot of times),? I (?:think|wish|feel|wonder)\b"
 )
 
+#: How often something happens ("sometimes", "most nights", "by the end of the month"): what a
+#: client says they'll do then is a habit (the habitual "will": "Some nights I'll just lie there").
+HABIT = re.compile(
+    r"(?i)\b(?:sometimes|usually|often|always|normally|typically|most (?:days|nights|mornings|weeks|of the time)|"
+    r"some (?:days|nights|mornings)|a lot of (?:days|nights|times)|half the time|every time|whenever|"
+    r"by the end of the (?:month|week))\b"
+)
+#: Talk about what is to come, in a worker's turn before the client's "I'll ...": a question about
+#: next steps, a proposal, an offer. The client's answer to it commits.
+FUTURE_TALK = re.compile(
+    r"(?i)\b(?:will|'ll|going to|gonna|would|could|might|plan\w*|next|steps?|try|this week|tomorrow|"
+    r"before|homework|commit\w*|ready|willing)\b"
+)
+#: Verbs of states: in the simple present they say how things are, not what someone does each time.
+STATIVE = frozenset(
+    ("be", "have", "know", "want", "need", "like", "love", "hate", "seem", "feel", "think", "believe",
+     "mean", "cost", "owe", "own", "look", "sound", "hope", "wish", "get")
+)  # fmt: skip
+
+
+def tells_a_habit(sent) -> bool:
+    """Whether a sentence tells what happens again and again: a frequency ("sometimes", "by the end
+    of the month"), or an action verb in the simple present ("The kids eat lunch at school")."""
+    if HABIT.search(sent.text):
+        return True
+    root = sent.root
+    return (
+        root.tag_ in ("VBZ", "VBP")
+        and root.lemma_.lower() not in STATIVE
+        and not any(c.dep_ in ("aux", "auxpass") for c in root.children)
+    )
+
+
 #: A sentence that makes its action depend on something ("if ...", "unless ...").
 CONDITION = re.compile(r"(?i)(?:^|[,;]\s*|\b(?:and|but|so)\s+)(?:if|unless|or else)\b")
 
@@ -115,10 +148,45 @@ class PlanBuilder(ProseBase):
                 continue
             if any(self._is_question(e) for e in spoken) and not all(is_request(e.quote) for e in spoken):
                 continue  # "Where would you like to be by the end of the month?" asks, it does not plan
+            if role != "worker" and not self.m.notes and all(self.habitual(e) for e in spoken):
+                # "The kids eat at school. I'll skip dinner so they have more": what they do, not a plan
+                self.habits |= {(e.segment_id, e.char_start) for e in spoken}
+                continue
             for ev in [s for e in spoken for s in self._sentences(e)]:
                 items += self._task([ann], ev, "worker" if self.m.notes else role, seen)
             self.use(spoken)
         return sorted(items, key=lambda i: min((e.start, e.segment_id, e.char_start) for e in i.evidence))
+
+    def habitual(self, ev: Evidence) -> bool:
+        """Whether a client's "I'll ..." tells what they do again and again, not what they are to do.
+
+        Commitment language answers talk about what comes next (Amrhein's commitment and MISC's
+        "commitment": an intention about future change). Said with no time of its own, unasked,
+        within a report of how things keep going ("The fridge is almost empty by the end of the
+        month. ... I'll skip dinner so they have more."), it is the habitual "will".
+        """
+        if timed(ev.quote) and not HABIT.search(ev.quote):
+            return False
+        if HABIT.search(ev.quote):
+            return True
+        asked = self.question_before(ev)
+        before = self.worker_turn_before(ev)
+        if (asked is not None and FUTURE_TALK.search(asked.quote)) or (
+            asked is None and before is not None and FUTURE_TALK.search(before)
+        ):
+            return False
+        seg = self.m.transcript.segment(ev.segment_id)
+        told = [x for x in parse(seg.text).sents if x.end_char <= ev.char_start]
+        if any(FUTURE.search(x.text) or (timed(x.text) and not HABIT.search(x.text)) for x in told[-2:]):
+            return False  # "Rent is due Friday. I'll call the landlord."
+        return any(tells_a_habit(x) for x in told)
+
+    def worker_turn_before(self, ev: Evidence) -> str | None:
+        """The text of the worker's last turn before ``ev``."""
+        at = self.position(ev.segment_id) or 0
+        return next(
+            (seg.text for seg in reversed(self.m.transcript.segments[:at]) if seg.role == "worker"), None
+        )
 
     def _proposed_time(self, anns: list[Annotation], ev: Evidence, seen: set[int]) -> list[NoteItem]:
         """A yes/no question that names a day or a time ("Same time next Monday, eleven o'clock?")
