@@ -1,0 +1,60 @@
+"""What practice documents beyond the tags: affirmations and validation as workers word them, a
+summary with what it sums up, harm reduction, and safety incidents in the risk section (real spaCy).
+Every sentence here is written for these tests."""
+
+from __future__ import annotations
+
+from test_prose_length import dialogue, objective, soap
+
+from note_formats.prose.interventions import affirms
+
+# --- interventions -------------------------------------------------------------------------------
+
+
+def test_an_affirmation_credits_the_client_with_a_strength_said_of_them_or_what_they_did():
+    assert affirms("You've been really resourceful with the benefits office.")
+    assert affirms("That was brave, telling your sister.")
+    assert affirms("Your persistence with the landlord shows.")
+    # not of the client, denied, or a strength word in another sense
+    assert not affirms("Her brother is very strong.")
+    assert not affirms("You weren't careful enough with the pills.")
+    assert not affirms("The doctor was patient with him.")
+
+
+def test_an_affirmation_worded_without_a_stock_phrase_is_named():
+    tr = dialogue(
+        [
+            ("client", "I kept every receipt from the repair shop in a folder."),
+            ("worker", "You've been really organized about the repairs."),
+        ]
+    )
+    line = objective(soap(tr, [], pronouns="she/her"))["Affirmation"]
+    assert "organized about the repairs" in line
+
+
+def test_validation_names_how_hard_it_is_and_harm_reduction_is_its_own_technique():
+    tr = dialogue(
+        [
+            ("client", "I've been up every night with the baby and working days."),
+            ("worker", "That sounds exhausting, nights with the baby and then work all day."),
+            ("client", "I used again on Saturday, first time in two months."),
+            ("worker", "After two months off, your tolerance is lower. Keep a naloxone kit with you."),
+        ]
+    )
+    lines = objective(soap(tr, [], pronouns="he/him"))
+    assert "Validation" in lines
+    assert "naloxone kit" in lines["Harm reduction"]
+
+
+def test_a_summary_names_what_it_sums_up():
+    tr = dialogue(
+        [
+            ("client", "The car payment is late and the heating bill came."),
+            (
+                "worker",
+                "Let me sum up. The car payment is two months late. The heating bill arrived this week.",
+            ),
+        ]
+    )
+    line = objective(soap(tr, [], pronouns="he/him"))["Summary"]
+    assert "car payment" in line and "heating bill" in line
