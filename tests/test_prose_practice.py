@@ -4,9 +4,10 @@ Every sentence here is written for these tests."""
 
 from __future__ import annotations
 
-from test_prose_length import dialogue, objective, soap
+from test_prose_length import dialogue, objective, soap, texts
 
 from note_formats.prose.interventions import affirms
+from note_formats.prose.risk import RiskBuilder
 
 # --- interventions -------------------------------------------------------------------------------
 
@@ -58,3 +59,37 @@ def test_a_summary_names_what_it_sums_up():
     )
     line = objective(soap(tr, [], pronouns="he/him"))["Summary"]
     assert "car payment" in line and "heating bill" in line
+
+
+# --- safety incidents -----------------------------------------------------------------------------
+
+
+def test_a_safety_incident_is_told_when_it_happened_not_when_supposed_denied_or_long_past():
+    told = RiskBuilder._tells_incident
+    assert told("This is the third time he has fallen this year.")
+    assert told("The police found him at the bus station at two in the morning.")
+    assert told("She was home alone until six.")
+    assert told("The heat has been off since Tuesday.")
+    assert not told("He fell asleep on the couch.")  # not a fall
+    assert not told("We moved here last fall.")  # the season
+    assert not told("If he falls again I don't know what I'll do.")  # supposed
+    assert not told("No falls since the hip surgery.")  # denied
+    assert not told("I fell in 2019 on the bus steps.")  # long past
+    assert not told("Did you fall?")  # asked
+
+
+def test_a_safety_incident_is_flagged_in_the_risk_section_and_stays_in_the_report():
+    tr = dialogue(
+        [
+            ("worker", "How was the week with your dad?"),
+            ("client", "He wandered out of the house on Friday night. A neighbor found him at the bus stop."),
+            ("worker", "That must have been frightening."),
+        ]
+    )
+    d = soap(tr, [], pronouns="she/her")
+    [line] = [t for t in texts(d, "risk") if "safety concern" in t]
+    assert "wandered out of the house on Friday night" in line
+    assert any("wandered out" in t for t in texts(d, "subjective"))
+    # the worker's words are never the client's incident
+    worker = dialogue([("worker", "Some people with dementia wander at night and the police find them.")])
+    assert not any("safety concern" in t for t in texts(soap(worker, []), "risk"))
