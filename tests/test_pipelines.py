@@ -137,6 +137,7 @@ def test_taxonomy_matcher_matches_on_norm_and_patterns() -> None:
     nlp = blank()
     assert ("goal", "commitment") in found(nlp("I'm going to call them."))
     assert ("goal", "commitment") in found(nlp("I am going to call them."))
+    assert ("plan", "task") in found(nlp("I'm gonna call my sponsor tonight."))  # "gon" "na": going to
     assert ("risk", "suicidal_ideation") in found(nlp("Client denies SI."))
     assert ("risk", "suicidal_ideation") not in found(nlp("Si, claro."))  # SI only in capitals
     assert ("intervention", "scaling_question") in found(nlp("On a scale of 1 to 10, how sure are you?"))

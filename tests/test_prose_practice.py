@@ -7,6 +7,7 @@ from __future__ import annotations
 from test_prose_length import dialogue, objective, soap, texts
 
 from note_formats.prose.interventions import affirms
+from note_formats.prose.plans import errand
 from note_formats.prose.risk import RiskBuilder
 
 # --- interventions -------------------------------------------------------------------------------
@@ -93,3 +94,22 @@ def test_a_safety_incident_is_flagged_in_the_risk_section_and_stays_in_the_repor
     # the worker's words are never the client's incident
     worker = dialogue([("worker", "Some people with dementia wander at night and the police find them.")])
     assert not any("safety concern" in t for t in texts(soap(worker, []), "risk"))
+
+
+# --- the worker's own tasks -----------------------------------------------------------------------
+
+
+def test_an_errand_the_worker_says_they_will_do_is_the_workers_task_with_or_without_a_time():
+    assert errand("I'll call the school about the bus pass.")
+    assert errand("I'm going to send the referral to the food bank.")
+    assert not errand("You'll call the landlord.")  # the client's
+    assert not errand("I'll be honest with you.")  # no errand
+    tr = dialogue(
+        [
+            ("client", "The bus pass ran out and I can't get to school."),
+            ("worker", "I'll call the school about a new bus pass. What else is getting in the way?"),
+        ]
+    )
+    assert texts(soap(tr, [], pronouns="he/him"), "plan") == [
+        "Worker will call the school about a new bus pass."
+    ]

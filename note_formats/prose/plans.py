@@ -94,6 +94,36 @@ TASK_MARK = re.compile(r"(?i)\b(?:you'll|you will|I'll|I will|we'll|we will|let'
 FUTURE = re.compile(r"(?i)\b(?:I'll|I will|we'll|we will|I'm going to|we're going to|see you|let's|let us)\b")
 
 
+#: What a worker does for the client between sessions (case management): calls, letters, referrals,
+#: forms, finding things out. "I'll call the housing office" is the worker's task, said with a time or not.
+ERRANDS = frozenset(
+    ("call", "phone", "email", "e-mail", "text", "send", "mail", "fax", "contact", "refer", "write", "check",
+     "find", "reach", "schedule", "book", "bring", "drop", "give", "get", "put", "submit", "follow",
+     "speak", "fill", "complete", "arrange", "connect", "request", "coordinate", "print", "look", "sign",
+     "set", "make", "update", "ask")
+)  # fmt: skip
+
+
+def errand(text: str) -> bool:
+    """Whether a worker's sentence says the worker will do an errand for the client ("I'll call the
+    school about the bus", "I'm going to send the referral to the food bank"): an errand verb with
+    an object or a place after it, whose subject is the worker ("I", "we")."""
+    for t in parse(text):
+        if t.lemma_.lower() not in ERRANDS or t.pos_ != "VERB":
+            continue
+        subject = next((c for c in t.children if c.dep_ == "nsubj"), None)
+        if subject is None and t.head.lemma_ == "go":  # "I'm going to call ...": the subject is go's
+            subject = next((c for c in t.head.children if c.dep_ == "nsubj"), None)
+        future = any(c.lower_ in ("will", "'ll", "wo") for c in t.children) or t.head.lemma_ == "go"
+        if subject is None or subject.lower_ not in ("i", "we") or not future:
+            continue
+        # "I'll ask you a few things" asks in the session; an errand has something or someone else
+        objects = [c for c in t.children if c.dep_ in ("dobj", "prep", "dative", "prt", "xcomp")]
+        if any(c.lower_ not in ("you", "it", "that", "this") for c in objects):
+            return True
+    return False
+
+
 class PlanBuilder(ProseBase):
     # --- plan ------------------------------------------------------------------------------
 
@@ -134,7 +164,7 @@ class PlanBuilder(ProseBase):
             for ev in self._sentences(Evidence.of(seg, 0, len(seg.text.rstrip())), min_words=2):
                 if ev.quote.endswith("?"):
                     items += self._proposed_time([], ev, seen)
-                elif FUTURE.search(ev.quote) and timed(ev.quote):
+                elif FUTURE.search(ev.quote) and (timed(ev.quote) or errand(ev.quote)):
                     items += self._task([], ev, "worker", seen)
         anns = [
             *self.m.select("plan"),
