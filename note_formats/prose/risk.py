@@ -10,9 +10,17 @@ from note_formats.common import RISK_TITLES, quoted
 from note_formats.items import unmatched_risk_item
 from note_formats.prose.base import ProseBase, content_lemmas
 from note_formats.prose.concise import dictated_quotes, tighten
-from note_formats.prose.cues import REFERS_BACK, SCREENING
+from note_formats.prose.cues import OFFER, REFERS_BACK, SCREENING
 from note_formats.prose.notes import asks_about, sentence_kind
-from note_formats.wording import about_someone_else, clean, lower_first, parse, report
+from note_formats.wording import (
+    about_someone_else,
+    clean,
+    has_subject,
+    is_request,
+    lower_first,
+    parse,
+    report,
+)
 from scribe.core.records import Annotation, Evidence, NoteItem
 
 #: Words that carry a risk disclosure, or qualify it (said with a denial), in a client's sentence.
@@ -46,7 +54,15 @@ SAFETY = re.compile(
     r"unsupervised|nobody (?:watching|home)|police|cops?|cop car|911|ambulance|(?:the )?(?:ER|emergency room)|"
     r"no heat|heat(?:ing)? (?:is |was |went |got |has been |had been |been |keeps going )?(?:off|out|shut off|broken|not working)|shut ?offs?|(?:shut|cut) off|space heaters?|"
     r"(?:the )?oven (?:for|to) (?:heat|warm)|carbon monoxide|gas leak|smoke (?:alarm|detector)s?|fire|freezing|frozen pipes|"
-    r"no (?:water|electricity|power)|(?:double|extra) dose|too many pills|mixed up (?:the |his |her |my )?(?:pills|meds|medications?))\b"
+    r"no (?:water|electricity|power)|(?:double|extra) dose|too many pills|mixed up (?:the |his |her |my )?(?:pills|meds|medications?)|"
+    r"tumbles?|tumbled|"
+    # medicines not taken as prescribed (self-neglect in adult protective practice)
+    r"(?:take|took|taking) (?:them|it|my \w+|his \w+|her \w+) (?:only )?when (?:I|he|she) remembers?|"
+    r"forg[eo]t\w* (?:to take )?(?:my|his|her|the|their) (?:pills|meds|medications?|insulin|doses?)|"
+    r"(?:skip|skipped|skipping|miss|missed|missing) (?:a |my |his |her |the )?(?:doses?|pills|meds|medications?|insulin)|"
+    # money taken by someone else (financial exploitation)
+    r"(?:has|have|got|took|takes|gave (?:him|her|them)) (?:my|his|her) (?:bank |debit |credit )?card|"
+    r"borrows? (?:some|money|from (?:me|him|her))|(?:never|doesn't|won't|didn't) pay (?:it|me|him|her) back)\b"
 )
 #: A time long past: an incident then is history, not a current safety concern.
 LONG_AGO = re.compile(
@@ -90,6 +106,8 @@ FOLLOW_UP = re.compile(
     r"\bwhen did (?:it|this|that|these|those|they|the \w+) (?:start|begin|first)\b|\bsince when\b|"
     r"\bwhen was the (?:last|first) time\b|\bevery day\b"
 )
+#: Follow-up questions on one disclosure documented with it (frequency, onset, last time).
+MAX_FOLLOW_UPS = 3
 #: A possible indicator (the tagger unsure) shows fewer: the worker decides on it, the words that made it.
 MAX_POSSIBLE_SENTENCES = 2
 #: Turns whose possible indicators of one kind share a line, and turns quoted in the line of those
@@ -121,11 +139,27 @@ class RiskBuilder(ProseBase):
             seg = self.m.transcript.segment(answer.segment_id)
             who = self.who(seg.role, seg.speaker)
             clause = lower_first(tighten(report(answer.quote, seg.role, self.pronouns_of(seg.role))))
-            text = f'Asked "{q.quote}", {who.lower() if who == "Client" else who} answered that {clause}.'
+            said = who.lower() if who == "Client" else who
+            if (
+                not DENIAL.search(answer.quote)
+                and has_subject(answer.quote)
+                and len(content_lemmas(answer.quote)) >= 2
+            ):
+                # an answer that says what it discloses in a sentence of its own ("I've got a pistol.
+                # It's in the nightstand.") is the client's report; the question was the worker's
+                # screen, not a disclosure ("Once or twice, late at night." needs its question)
+                text = f"In answer to a screening question, {said} reported that {clause}."
+                cited = [answer]
+            else:  # "No." says nothing without its question
+                text = f'Asked "{q.quote}", {said} answered that {clause}.'
+                cited = [q, answer]
             fallback = f"Risk screening: {quoted([q, answer], 2)}"
-            items.append(
-                self.item(anns, text, fallback, [q, answer], extra=["risk screen: document the response"])
-            )
+            item = self.item(anns, text, fallback, cited, extra=["risk screen: document the response"])
+            if item.needs_review and "quoted instead" in item.review_reason:
+                item = self.item(
+                    anns, text, fallback, [q, answer], extra=["risk screen: document the response"]
+                )
+            items.append(item)
             self.use([answer])
         return items
 
@@ -235,9 +269,13 @@ class RiskBuilder(ProseBase):
                 )
                 for x in found
             )
-            text = (
-                f"Possible safety concern: {who.lower() if who == 'Client' else who} reported that {clause}."
-            )
+            said = who.lower() if who == "Client" else who
+            if all(has_subject(x.quote) for x in found):
+                text = f"Possible safety concern: {said} reported that {clause}."
+            else:  # a fragment ("On the floor, in the bathroom.") is quoted as said
+                text = (
+                    f"Possible safety concern: {said} said {'; '.join(repr_quote(x.quote) for x in found)}."
+                )
             fallback = f"Possible safety concern: {quoted(found, 2)}"
             item = self.item(
                 [],
@@ -347,6 +385,17 @@ class RiskBuilder(ProseBase):
                 if not pieces:
                     continue
             carrying = [x for x in pieces if RISK_WORDS.search(x.quote)]
+            if possible and not carrying:
+                # the classifier's span says no risk ("I did something I'm not proud of"): the
+                # sentence of the same turn that says one ("I punched the wall") is what it read
+                seg = self.m.transcript.segment(e.segment_id)
+                turn = Evidence.of(seg, 0, len(seg.text.rstrip()))
+                turn.speaker, turn.role = e.speaker, e.role
+                carrying = [
+                    x
+                    for x in self._sentences(turn, min_words=2)
+                    if RISK_TERMS.search(x.quote) and not any(self._within(x, a) for a in self.screened)
+                ][:1]
             # nothing in the words carries a risk: the first sentence says where the tagger looked
             trimmed += carrying[:limit] if carrying else pieces[: 1 if possible else limit]
         return trimmed or ([] if spoken == [] else self._carrying_all(spoken, limit))
@@ -413,7 +462,13 @@ class RiskBuilder(ProseBase):
         # "No." or "Not really." says nothing without its question: the question, and the answer
         # with what followed it ("No. Never. I could never do that to my kids.")
         # (a disclosure only when the question screened for risk: "Yes." to an offer discloses nothing)
-        asked = question is not None and short and (denial or self._screens(question))
+        # the tagger paired the answer with a worker's question naming the risk: that question screened
+        paired = (
+            question is not None
+            and any(e.segment_id == question.segment_id for a in anns for e in a.evidence)
+            and not (is_request(question.quote) or OFFER.search(question.quote))  # an offer screens nothing
+        )
+        asked = question is not None and short and (denial or paired or self._screens(question))
         if asked:
             spoken = [question, self._answer_from(question, spoken[0], 2)]
             answer = f'"{spoken[1].quote}"'
@@ -464,8 +519,11 @@ class RiskBuilder(ProseBase):
                 text = f"{label}: {said}."
             else:
                 text = f"{label}: {who.lower() if who == 'Client' else who} reported that {clause}."
-            follow = self._followed_up(spoken[-1]) if not self.m.notes and status != "other_person" else None
-            if follow is not None:
+            # how often, since when, when last: each follow-up question and its answer, in turn
+            for _ in range(MAX_FOLLOW_UPS if not self.m.notes and status != "other_person" else 0):
+                follow = self._followed_up(spoken[-1])
+                if follow is None:
+                    break
                 q, answer = follow
                 text = f'{text[:-1]}; asked "{q.quote}", {who.lower() if who == "Client" else who} answered "{answer.quote}".'
                 spoken = [*spoken, q, answer]
@@ -564,3 +622,8 @@ class RiskBuilder(ProseBase):
     @staticmethod
     def _screens(question: Evidence) -> bool:
         return bool(SCREENING.search(question.quote) or REFERS_BACK.search(question.quote))
+
+
+def repr_quote(quote: str) -> str:
+    """A speaker's words in double quotes, without the full stop they end on."""
+    return '"' + quote.rstrip(" .!;,") + '"'
