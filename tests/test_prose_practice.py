@@ -113,3 +113,127 @@ def test_an_errand_the_worker_says_they_will_do_is_the_workers_task_with_or_with
     assert texts(soap(tr, [], pronouns="he/him"), "plan") == [
         "Worker will call the school about a new bus pass."
     ]
+
+
+def test_what_the_worker_asks_offers_or_arranges_is_a_task_once_agreed():
+    tr = dialogue(
+        [
+            ("worker", "If it gets really bad at home, I want you to tell your mom or text the crisis line."),
+            ("client", "Okay."),
+            ("worker", "I can call the bank with you tomorrow morning."),
+            ("client", "Yeah, that would help."),
+            ("worker", "I'd like the nurse to look at that cut before you go back to class."),
+            ("client", "I guess. Yeah."),
+            ("worker", "I could write to your landlord."),
+            ("client", "No, I'd rather do it myself."),
+        ]
+    )
+    plan = texts(soap(tr, [], pronouns="she/her"), "plan")
+    assert any("the client will tell her mom or text the crisis line" in t for t in plan), plan
+    assert "Worker will call the bank with her tomorrow morning." in plan
+    assert any("nurse to look at that cut" in t for t in plan), plan
+    assert not any("landlord" in t for t in plan)  # an offer the client turned down
+
+
+def test_the_clients_answer_to_what_they_could_do_is_their_safety_plan():
+    tr = dialogue(
+        [
+            ("worker", "And if those thoughts get stronger, what could you do?"),
+            ("client", "Tell my husband. Wake him up, even. And call you?"),
+        ]
+    )
+    [line] = texts(soap(tr, [], pronouns="she/her"), "plan")
+    assert line == "Client will tell her husband; wake him up, even; call the worker."
+
+
+# --- risk lines -----------------------------------------------------------------------------------
+
+
+def test_a_screen_answered_in_a_sentence_of_its_own_is_the_clients_report_without_the_question():
+    tr = dialogue(
+        [
+            ("worker", "Are there any firearms in the home?"),
+            ("client", "Yeah. I've got a pistol. It's in the nightstand."),
+            ("worker", "Have you had thoughts of ending your life?"),
+            ("client", "Once or twice, late at night."),
+        ]
+    )
+    d = soap(tr, [], pronouns="he/him")
+    pistol = next(i for i in d.section("risk").items if "pistol" in i.text)
+    assert pistol.text.startswith(
+        "In answer to a screening question, client reported that he has got a pistol"
+    )
+    assert [e.segment_id for e in pistol.evidence] == [1]  # the question is the worker's, not a disclosure
+    # an answer that needs its question keeps it
+    assert any(t.startswith('Asked "Have you had thoughts') for t in texts(d, "risk"))
+
+
+def test_means_and_substance_questions_screen_and_handing_over_the_means_is_safety_planning():
+    tr = dialogue(
+        [
+            ("worker", "Do you still have the blade?"),
+            ("client", "It's in my pencil case."),
+            ("worker", "Would you be willing to give it to me? It would be one less thing within reach."),
+            ("client", "Fine. Here."),
+            ("worker", "And were you drinking on Friday, when it happened?"),
+            ("client", "Yeah. I'd had a few beers."),
+        ]
+    )
+    d = soap(tr, [], pronouns="she/her")
+    risk = " ".join(texts(d, "risk"))
+    assert "pencil case" in risk and "a few beers" in risk
+    assert "Safety planning" in objective(d)
+
+
+def test_validation_names_what_is_not_the_clients_to_carry_and_options_are_information():
+    tr = dialogue(
+        [
+            ("client", "He yells and calls me stupid."),
+            ("worker", "Being yelled at in your own home is not okay. You don't deserve that."),
+            ("client", "I don't want the police."),
+            ("worker", "There are some things we can do. Your bank can put alerts on the account."),
+        ]
+    )
+    lines = objective(soap(tr, [], pronouns="he/him"))
+    assert "Validation" in lines
+    assert "alerts" in lines["Information giving"] or "account" in lines["Information giving"]
+
+
+def test_missed_medicines_a_tumble_and_money_taken_are_safety_concerns():
+    told = RiskBuilder._tells_incident
+    assert told("I take them when I remember, so sometimes I skip my pills.")
+    assert told("I had a tumble in the bathroom two weeks ago.")
+    assert told("My nephew has my bank card and he never pays me back.")
+    assert not told("I take my pills every morning with breakfast.")
+
+
+def test_each_follow_up_and_an_answer_paired_with_its_question_are_documented_with_the_risk():
+    from scribe.core.records import Annotation, Evidence
+
+    tr = dialogue(
+        [
+            ("client", "Some cuts. On my thigh."),
+            ("worker", "How often?"),
+            ("client", "Maybe a couple of times a week."),
+            ("worker", "When was the last time?"),
+            ("client", "Sunday night. So two days ago."),
+            ("worker", "What does the cutting do for you, in those moments?"),
+            ("client", "It's like... everything's too loud, and then it gets quiet."),
+        ]
+    )
+    cuts = Annotation(
+        id="r1", label="risk", subtype="self_harm", text="cuts", source="hand", role="client",
+        evidence=[Evidence.of(tr.segment(0), 0, len("Some cuts."))], speaker=tr.segment(0).speaker,
+    )  # fmt: skip
+    q, a = tr.segment(5), tr.segment(6)
+    paired = Annotation(
+        id="r2", label="risk", subtype="self_harm", text="asked", source="hand", role="client",
+        evidence=[Evidence.of(q, 0, len(q.text)), Evidence.of(a, 0, len("It's like..."))],
+        speaker=a.speaker,
+    )  # fmt: skip
+    risk = texts(soap(tr, [cuts, paired], pronouns="she/her"), "risk")
+    first = next(t for t in risk if "cuts" in t)
+    assert "a couple of times a week" in first and "Sunday night" in first  # both follow-ups
+    # "It's like..." says nothing without the question the tagger paired it with
+    asked = next(t for t in risk if "too loud" in t)
+    assert asked.startswith('Self-harm: asked "What does the cutting do for you')

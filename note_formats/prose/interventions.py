@@ -20,7 +20,10 @@ TECHNIQUE_CUES: dict[str, re.Pattern[str]] = {
     "safety_planning": re.compile(
         r"(?i)\b(?:safety plan|plan for the nights|code word|go-?bag|lock (?:up|them|it)|drop ?box|out of the house|keep (?:only|them) |"
         # safety planning for violence at home: a signal to a neighbour, a bag ready, where to go
-        r"call the police|somewhere safe|a safe place|a bag (?:at|with|packed|ready)|(?:set up|agree on|pick) a (?:code )?word)"
+        r"call the police|somewhere safe|a safe place|a bag (?:at|with|packed|ready)|(?:set up|agree on|pick) a (?:code )?word|"
+        # means safety (CALM): the means handed over, got rid of, or put out of reach
+        r"(?:give|hand) (?:it|them|that|those|the \w+|your \w+) (?:to me|over)|out of reach|within reach|"
+        r"(?:get rid of|throw (?:away|out)|dispose of) (?:the|your|it|them|those))"
     ),
     # harm reduction as substance-use practice gives it (SAMHSA): naloxone, drug checking, never
     # using alone, safer supplies, tolerance after a break
@@ -61,7 +64,10 @@ TECHNIQUE_CUES: dict[str, re.Pattern[str]] = {
         r"(?i)\b(?:makes (?:a lot of |complete |total )?sense|of course you|(?:it's|that's|is) understandable|no wonder|"
         r"anyone (?:would|in your)|(?:that|it|this) (?:sounds|must (?:be|feel|have been)|has been|'s been) (?:really |so |very |incredibly |pretty )?"
         r"(?:hard|scary|frightening|painful|exhausting|overwhelming|lonely|tough|difficult|heavy|awful|stressful|upsetting|a lot)|"
-        r"I can (?:only )?(?:imagine|see|understand) (?:how|why))\b"
+        r"I can (?:only )?(?:imagine|see|understand) (?:how|why)|"
+        # what was done to the client named as wrong, not theirs to carry
+        r"(?:that|this|it)(?:'s| is) not (?:okay|ok|right|your fault)|not your fault|"
+        r"(?:you|nobody|no one) (?:don't |do not |doesn't |does not )?deserves?)\b"
     ),
     # problem solving as practice teaches it: options weighed, a task broken down, the words rehearsed
     "problem_solving": re.compile(
@@ -69,6 +75,11 @@ TECHNIQUE_CUES: dict[str, re.Pattern[str]] = {
         r"write (?:down|out|a script)|practi[cs]e|rehearse|role-?play|go through (?:your|the) options)|"
         r"(?:one|another|a second|the other) option (?:is|would be|could be)|pros and cons|"
         r"(?:break|broke) it (?:down|into)|what you(?:'ll| will| could) say (?:to|when))\b"
+    ),
+    # options and information the worker gives (AnnoMI's therapist input: information, options)
+    "information_giving": re.compile(
+        r"(?i)\b(?:there (?:are|is) (?:some |a few |a couple of |other |several )?(?:things|options|ways|programs?|services|resources|supports)|"
+        r"(?:one|another|other) options?\b|you (?:can|could) also)\b"
     ),
     "summary": re.compile(r"(?i)\b(?:let me sum up|to sum up|so far (?:you've|we've)|what I'm hearing)\b"),
     "scaling_question": SCALING,
@@ -95,7 +106,7 @@ STRENGTH_WORDS = frozenset(
 AFFIRMED_SUBJECTS = frozenset(("you", "that", "it", "this", "which", "what", "doing", "coming", "asking"))
 #: Techniques whose first sentence leads the statements after it in the turn: teaching goes on
 #: over what it explains, a summary over what it sums up.
-GOES_ON = frozenset(("psychoeducation", "summary"))
+GOES_ON = frozenset(("psychoeducation", "summary", "information_giving"))
 
 
 def affirms(text: str) -> bool:

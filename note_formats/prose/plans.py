@@ -8,7 +8,7 @@ import re
 from note_formats.common import PLAN_TITLES, quoted, title_of
 from note_formats.prose.base import ProseBase
 from note_formats.prose.cues import says_what, timed
-from note_formats.wording import as_task, clean, is_request, lower_first, parse
+from note_formats.wording import as_task, clean, is_request, lower_first, parse, report
 from scribe.core.records import Annotation, Evidence, NoteItem
 
 #: A worker speaking to several people at once: their task is the members', not the client's.
@@ -104,17 +104,38 @@ ERRANDS = frozenset(
 )  # fmt: skip
 
 
-def errand(text: str) -> bool:
+#: A worker asking the client to do something: "I want you to ...", "I'd like you to ...".
+ASKS_TO = re.compile(r"(?i)\b(?:I|we) (?:really )?(?:want|need|'d like|would like) you to\b")
+#: A worker offering to act: "I can call the bank with you", "we could fill it in together".
+OFFERS = re.compile(r"(?i)\b(I|we) (?:can|could)\b")
+#: A worker arranging for someone else to act: "I'd like the nurse to take a look at that".
+ARRANGES = re.compile(r"(?i)\b(?:I|we)(?:'d| would) like (?:the|your|our|a|my) \w+(?: \w+)? to\b")
+#: A client taking up an offer.
+AGREES = re.compile(
+    r"(?i)^\W*(?:(?:well|um|uh|so|oh|i guess)\W+)*(?:yes|yeah|yep|ok|okay|alright|all right|sure|please|that'd|that would|"
+    r"sounds good|fine|let's)\b|\b(?:sign me up|do it|that would help|I'd like that)\b"
+)
+#: A client turning an offer down: "No, I'd rather do it myself."
+REFUSES = re.compile(r"(?i)^\W*(?:no|nope|nah|not really|I'd rather not|I don't)\b")
+#: A worker asking what the client could do (in a crisis, when it gets bad): a safety or coping plan.
+WHAT_WOULD_YOU_DO = re.compile(
+    r"(?i)\bwhat (?:could|would|can|will|might) you do\b|\bwho (?:could|would|can) you (?:call|tell|reach|talk to)\b"
+)
+
+
+def errand(text: str, offered: bool = False) -> bool:
     """Whether a worker's sentence says the worker will do an errand for the client ("I'll call the
     school about the bus", "I'm going to send the referral to the food bank"): an errand verb with
-    an object or a place after it, whose subject is the worker ("I", "we")."""
+    an object or a place after it, whose subject is the worker ("I", "we"); with ``offered``, the
+    worker offering it ("I can call the bank with you tomorrow")."""
     for t in parse(text):
         if t.lemma_.lower() not in ERRANDS or t.pos_ != "VERB":
             continue
         subject = next((c for c in t.children if c.dep_ == "nsubj"), None)
         if subject is None and t.head.lemma_ == "go":  # "I'm going to call ...": the subject is go's
             subject = next((c for c in t.head.children if c.dep_ == "nsubj"), None)
-        future = any(c.lower_ in ("will", "'ll", "wo") for c in t.children) or t.head.lemma_ == "go"
+        modals = ("can", "could") if offered else ("will", "'ll", "wo")
+        future = any(c.lower_ in modals for c in t.children) or (not offered and t.head.lemma_ == "go")
         if subject is None or subject.lower_ not in ("i", "we") or not future:
             continue
         # "I'll ask you a few things" asks in the session; an errand has something or someone else
@@ -157,7 +178,9 @@ class PlanBuilder(ProseBase):
                         continue
                     items += self._task(anns, ev, "worker", seen)
                 self.use([Evidence.of(seg, 0, len(seg.text.rstrip()))])
-        # the worker's own future actions with a time ("I'll see you Monday during advisory")
+        # the worker's own future actions with a time ("I'll see you Monday during advisory"), errands
+        # the worker will run or offers to run once the client agrees, and what the worker asks the
+        # client to do ("I want you to tell your mom")
         for seg in self.m.transcript.segments:
             if seg.role != "worker" or self.m.notes:
                 continue
@@ -165,7 +188,15 @@ class PlanBuilder(ProseBase):
                 if ev.quote.endswith("?"):
                     items += self._proposed_time([], ev, seen)
                 elif FUTURE.search(ev.quote) and (timed(ev.quote) or errand(ev.quote)):
-                    items += self._task([], ev, "worker", seen)
+                    items += self._task([], ev, "worker", seen, errand=errand(ev.quote))
+                elif ASKS_TO.search(ev.quote) and says_what(ev.quote):
+                    items += self._task([], ev, "worker", seen, ASKS_TO.sub("you will", ev.quote, count=1))
+                elif errand(ev.quote, offered=True) and self._agreed(seg):
+                    words = OFFERS.sub(r"\1 will", ev.quote, count=1)
+                    items += self._task([], ev, "worker", seen, words, errand=True)
+                elif ARRANGES.search(ev.quote) and (timed(ev.quote) or self._agreed(seg)):
+                    items += self._task([], ev, "worker", seen)  # "I'd like the nurse to look at it"
+        items += self.safety_steps(seen)
         anns = [
             *self.m.select("plan"),
             *self.m.select("goal", subtypes=("commitment",), exclude_roles=("worker",)),
@@ -237,7 +268,56 @@ class PlanBuilder(ProseBase):
         text = f"Next appointment: {lower_first(clean(ev.quote).rstrip('?'))}."
         return [self.item(anns, text, f"Next appointment: {quoted([ev], 1)}", [ev])]
 
-    def _task(self, anns: list[Annotation], ev: Evidence, role: str | None, seen: set[int]) -> list[NoteItem]:
+    def _agreed(self, seg) -> bool:
+        """Whether the client's next turn after the worker's ``seg`` takes up what it offered."""
+        at = self.position(seg.id)
+        segs = self.m.transcript.segments
+        if at is None or at + 1 >= len(segs) or segs[at + 1].role not in ("client", "other"):
+            return False
+        said = segs[at + 1].text
+        return bool(AGREES.search(said)) and not REFUSES.match(said)
+
+    def safety_steps(self, seen: set[int]) -> list[NoteItem]:
+        """The client's answer to the worker asking what they could do ("If those thoughts get
+        stronger, what could you do?" - "Tell Dev. And call you."): steps of a safety or coping plan,
+        the client's own, said as what they would do."""
+        items = []
+        for seg in self.m.transcript.segments:
+            if seg.role != "worker":
+                continue
+            q = self.question_in(seg, WHAT_WOULD_YOU_DO)
+            answer = self.answer_to(q, sentences=3) if q is not None else None
+            if answer is None or self.said([answer], besides_risk=True):
+                continue
+            steps = [
+                x
+                for x in parse(answer.quote).sents
+                if next(
+                    (t for t in x if t.is_alpha and t.lower_ not in ("and", "um", "uh", "then", "or")), x[0]
+                ).tag_
+                == "VB"
+            ]
+            key = hash((answer.segment_id, answer.char_start))
+            if not steps or key in seen:
+                continue
+            seen.add(key)
+            said = "; ".join(lower_first(report(x.text, "client", self.pronouns).rstrip("?")) for x in steps)
+            text = f"Client will {said}."
+            items.append(self.item([], text, f"Task: {quoted([q, answer], 2)}", [q, answer]))
+            self.use([answer])
+        return items
+
+    def _task(
+        self,
+        anns: list[Annotation],
+        ev: Evidence,
+        role: str | None,
+        seen: set[int],
+        words: str = "",
+        errand: bool = False,
+    ) -> list[NoteItem]:
+        """``ev`` as a task, unless it is said already, talk about the session, a condition or a
+        threat, a recurring thought, or names nothing to do (an ``errand`` names its act)."""
         key = hash((ev.segment_id, ev.char_start))
         if key in seen or self.said([ev], besides_risk=True) or in_session_talk(ev.quote):
             return []
@@ -245,10 +325,10 @@ class PlanBuilder(ProseBase):
             return []  # "if you keep this up I'll send you to your father": a condition or threat, not a task
         if THOUGHT.search(ev.quote):
             return []  # "Sometimes I think I'll go too": a recurring thought, not something planned
-        if not says_what(ev.quote):
+        if not errand and not says_what(ev.quote):
             return []  # "I'll think on it", "Here's what I'll do": no task a note can state
         seen.add(key)
-        text = as_task(ev.quote, role, self.pronouns) + "."
+        text = as_task(words or ev.quote, role, self.pronouns) + "."
         together = role == "worker" and self.shared() and GROUP_ADDRESS.search(ev.quote)
         if together:  # "you both", "each of you": the members' task, not the client's alone
             text = re.sub(r"\b(?:[Tt]he client|Client) will\b", "participants will", text, count=1)
