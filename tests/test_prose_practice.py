@@ -237,3 +237,14 @@ def test_each_follow_up_and_an_answer_paired_with_its_question_are_documented_wi
     # "It's like..." says nothing without the question the tagger paired it with
     asked = next(t for t in risk if "too loud" in t)
     assert asked.startswith('Self-harm: asked "What does the cutting do for you')
+
+
+def test_what_the_client_enjoys_doing_is_reported_with_the_question():
+    tr = dialogue(
+        [
+            ("worker", "What do you like doing, when you get some time to yourself?"),
+            ("client", "I draw. Mostly anime stuff. When I'm drawing I don't think about anything else."),
+        ]
+    )
+    subjective = " ".join(texts(soap(tr, [], pronouns="she/her"), "subjective"))
+    assert "Asked what does the client like doing" in subjective and "anime" in subjective

@@ -57,7 +57,10 @@ STRENGTH_QUESTION = re.compile(
     r"\bwhat (?:are )?(?:some )?(?:things )?(?:can|could|do) you do (?:when|to|on your own|if)\b|"
     r"\b(?:things|something) you (?:can|could) do\b|"
     r"\bwhat (?:are|were) you good at\b|\bwhat makes it (?:a|an|not)\b|\bwhat(?:'s| is| has) (?:been )?(?:going|gone|went) (?:well|right)\b|"
-    r"\bwhat gets you through\b|\bwhat keeps you going\b|\bwho (?:can|could|would) you (?:call|reach|talk to|turn to|tell)\b"
+    r"\bwhat gets you through\b|\bwhat keeps you going\b|\bwho (?:can|could|would) you (?:call|reach|talk to|turn to|tell)\b|"
+    # interests and what the client enjoys: resources for coping and activation
+    r"\bwhat do you (?:like|love|enjoy) (?:doing|to do)\b|\bwhat do you do for fun\b|\bwhat are you into\b|"
+    r"\bwhat (?:are|were) (?:some of )?your (?:hobbies|interests)\b|\bwhat makes you (?:happy|smile|feel better)\b"
 )
 
 #: Sentences shorter than this (in words) are acknowledgements, not a report; a sentence the
