@@ -148,6 +148,10 @@ def test_exclusions_keep_cutting_back_out_of_self_harm() -> None:
     assert ("risk", "self_harm") not in found(nlp("I've been cutting back on beer."))
     assert ("risk", "self_harm") in found(nlp("I've been cutting again."))
     assert ("risk", "abuse_neglect") not in found(nlp("He has a history of substance abuse."))
+    # insults and screaming, as the HITS screen asks; praise is not
+    assert ("risk", "abuse_neglect") in found(nlp("He calls me a stupid old man."))
+    assert ("risk", "abuse_neglect") in found(nlp("She puts me down in front of the kids."))
+    assert ("risk", "abuse_neglect") not in found(nlp("My coach calls me a genius."))
 
 
 def test_modality_names_count_only_when_enacted() -> None:

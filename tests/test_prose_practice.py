@@ -248,3 +248,12 @@ def test_what_the_client_enjoys_doing_is_reported_with_the_question():
     )
     subjective = " ".join(texts(soap(tr, [], pronouns="she/her"), "subjective"))
     assert "Asked what does the client like doing" in subjective and "anime" in subjective
+
+
+def test_what_someone_else_says_about_the_speaker_is_no_disclosure_of_theirs():
+    from note_formats.prose.risk import SELF_DIRECTED_ACTS, quoted_speech
+
+    assert quoted_speech("Calls me a stupid old man, says I'm going to die anyway.", SELF_DIRECTED_ACTS)
+    assert quoted_speech("He told me I should kill myself.", SELF_DIRECTED_ACTS)
+    assert not quoted_speech("I told him I wanted to die.", SELF_DIRECTED_ACTS)  # the speaker's own
+    assert not quoted_speech("She said she wants to die.", SELF_DIRECTED_ACTS)  # hers, told

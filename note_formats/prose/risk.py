@@ -14,6 +14,7 @@ from note_formats.prose.cues import OFFER, REFERS_BACK, SCREENING
 from note_formats.prose.notes import asks_about, sentence_kind
 from note_formats.wording import (
     about_someone_else,
+    clause_subjects,
     clean,
     has_subject,
     is_request,
@@ -177,6 +178,8 @@ class RiskBuilder(ProseBase):
         #: possible indicators of one kind, said by one speaker: one line for the worker to decide on
         unsure: dict[tuple, list[list[Annotation]]] = {}
         for seg_anns in by_seg.values():
+            # what someone else said about the speaker ("he says I'm going to die") is their words
+            seg_anns = [a for a in seg_anns if not self._quoting_another(a)]
             current = [a for a in seg_anns if a.status == "affirmed" or a.possible]
             elsewhere = [a for a in current if self._about_someone_else(a)]
             current = [a for a in current if a not in elsewhere]
@@ -419,6 +422,20 @@ class RiskBuilder(ProseBase):
             dict.fromkeys(RISK_TITLES.get(a.subtype, a.subtype.replace("_", " ")) for a in anns)
         )
 
+    def _quoting_another(self, ann: Annotation) -> bool:
+        """Whether a risk to oneself is only in words the speaker quotes someone else saying about
+        them ("He calls me a stupid old man, says I'm going to die"): the other person's words are
+        no disclosure of the speaker's (the taunt is what an abuse line documents)."""
+        if ann.subtype not in SELF_DIRECTED or self.m.notes or self.m.role(ann) not in ("client", "other"):
+            return False
+        carrying = [
+            x.quote
+            for e in self.m.spoken(ann)
+            for x in self._sentences(e, min_words=1)
+            if SELF_DIRECTED_ACTS.search(x.quote)
+        ]
+        return bool(carrying) and all(quoted_speech(c, SELF_DIRECTED_ACTS) for c in carrying)
+
     def _about_someone_else(self, ann: Annotation) -> bool:
         """A risk of the speaker's own acts that the speaker tells of someone else doing ("I think
         he's using too", "She'd kill me if I got in a fight": the mother's act, not the speaker's)."""
@@ -627,3 +644,38 @@ class RiskBuilder(ProseBase):
 def repr_quote(quote: str) -> str:
     """A speaker's words in double quotes, without the full stop they end on."""
     return '"' + quote.rstrip(" .!;,") + '"'
+
+
+#: Verbs that report what someone said.
+SAYING = frozenset(("say", "tell", "call", "yell", "scream", "shout", "text", "write", "threaten"))
+
+
+def quoted_speech(text: str, words: re.Pattern[str]) -> bool:
+    """Whether every word of ``text`` that ``words`` matches sits in what another person is reported
+    saying about the speaker: a clause whose subject is "I", the complement of a verb of saying whose
+    subject is a third person, or which has none and is in the third person ("says I'm going to
+    die"). "She said she wants to die" is her own risk, told (``about_someone_else``)."""
+    found = False
+    subjects = iter(clause_subjects(text, words))
+    for tok in parse(text):
+        if not words.fullmatch(tok.text):
+            continue
+        found = True
+        if next(subjects, "") != "i":
+            return False
+        head, reported = tok, False
+        for _ in range(6):
+            if head.head is head:
+                break
+            if head.dep_ in ("ccomp", "xcomp", "dobj") and head.head.lemma_.lower() in SAYING:
+                verb = head.head
+                subject = next((c for c in verb.children if c.dep_ in ("nsubj", "nsubjpass")), None)
+                third = (
+                    subject.lower_ not in ("i", "we", "you") if subject is not None else verb.tag_ == "VBZ"
+                )
+                reported = third
+                break
+            head = head.head
+        if not reported:
+            return False
+    return found
