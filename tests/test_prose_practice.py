@@ -257,3 +257,22 @@ def test_what_someone_else_says_about_the_speaker_is_no_disclosure_of_theirs():
     assert quoted_speech("He told me I should kill myself.", SELF_DIRECTED_ACTS)
     assert not quoted_speech("I told him I wanted to die.", SELF_DIRECTED_ACTS)  # the speaker's own
     assert not quoted_speech("She said she wants to die.", SELF_DIRECTED_ACTS)  # hers, told
+
+
+def test_a_possible_indicator_quotes_the_sentence_that_says_a_risk_before_those_that_qualify_it():
+    from scribe.core.records import Annotation, Evidence
+
+    tr = dialogue(
+        [
+            ("worker", "How has the week been?"),
+            ("client", "Not great. I did something I'm not proud of. I punched the wall in the hallway."),
+        ]
+    )
+    seg = tr.segment(1)
+    flagged = Annotation(
+        id="r1", label="risk", subtype="self_harm", text="the turn", source="hand", role="client",
+        evidence=[Evidence.of(seg, 0, len(seg.text))], speaker=seg.speaker,
+        attributes={"certainty": "possible"},
+    )  # fmt: skip
+    [line] = texts(soap(tr, [flagged], pronouns="he/him"), "risk")
+    assert line.startswith("Possible self-harm") and "punched the wall in the hallway" in line

@@ -388,19 +388,24 @@ class RiskBuilder(ProseBase):
                 if not pieces:
                     continue
             carrying = [x for x in pieces if RISK_WORDS.search(x.quote)]
-            if possible and not carrying:
+            if possible and not any(RISK_TERMS.search(x.quote) for x in carrying):
                 # the classifier's span says no risk ("I did something I'm not proud of"): the
                 # sentence of the same turn that says one ("I punched the wall") is what it read
                 seg = self.m.transcript.segment(e.segment_id)
                 turn = Evidence.of(seg, 0, len(seg.text.rstrip()))
                 turn.speaker, turn.role = e.speaker, e.role
-                carrying = [
+                said = [
                     x
                     for x in self._sentences(turn, min_words=2)
                     if RISK_TERMS.search(x.quote) and not any(self._within(x, a) for a in self.screened)
                 ][:1]
+                carrying = said + [x for x in carrying if x not in said]
             # nothing in the words carries a risk: the first sentence says where the tagger looked
-            trimmed += carrying[:limit] if carrying else pieces[: 1 if possible else limit]
+            # the sentences that say a risk first, the ones that only qualify it ("not great") after
+            chosen = sorted(carrying, key=lambda x: not RISK_TERMS.search(x.quote))[:limit]
+            chosen.sort(key=lambda x: x.char_start)
+            trimmed += chosen if carrying else pieces[: 1 if possible else limit]
+        trimmed = list({(x.segment_id, x.char_start): x for x in trimmed}.values())
         return trimmed or ([] if spoken == [] else self._carrying_all(spoken, limit))
 
     def _carrying_all(self, spoken: Sequence[Evidence], limit: int) -> list[Evidence]:
