@@ -77,6 +77,8 @@ def test_a_safety_incident_is_told_when_it_happened_not_when_supposed_denied_or_
     assert not told("No falls since the hip surgery.")  # denied
     assert not told("I fell in 2019 on the bus steps.")  # long past
     assert not told("Did you fall?")  # asked
+    assert told("We ended up in the ER on Sunday night.")
+    assert not told("Er, I don't know what to say about that.")  # a hesitation, not the ER
 
 
 def test_a_safety_incident_is_flagged_in_the_risk_section_and_stays_in_the_report():
