@@ -57,6 +57,7 @@ INTERVENTION_TITLES = {
     "safety_planning": "Safety planning",
     "risk_screening": "Risk screening",
     "referral": "Referral",
+    "harm_reduction": "Harm reduction",
     "problem_solving": "Problem solving",
     "goal_setting": "Goal setting",
 }

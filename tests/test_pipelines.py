@@ -138,6 +138,7 @@ def test_taxonomy_matcher_matches_on_norm_and_patterns() -> None:
     nlp = blank()
     assert ("goal", "commitment") in found(nlp("I'm going to call them."))
     assert ("goal", "commitment") in found(nlp("I am going to call them."))
+    assert ("plan", "task") in found(nlp("I'm gonna call my sponsor tonight."))  # "gon" "na": going to
     assert ("risk", "suicidal_ideation") in found(nlp("Client denies SI."))
     assert ("risk", "suicidal_ideation") not in found(nlp("Si, claro."))  # SI only in capitals
     assert ("intervention", "scaling_question") in found(nlp("On a scale of 1 to 10, how sure are you?"))
@@ -148,6 +149,10 @@ def test_exclusions_keep_cutting_back_out_of_self_harm() -> None:
     assert ("risk", "self_harm") not in found(nlp("I've been cutting back on beer."))
     assert ("risk", "self_harm") in found(nlp("I've been cutting again."))
     assert ("risk", "abuse_neglect") not in found(nlp("He has a history of substance abuse."))
+    # insults and screaming, as the HITS screen asks; praise is not
+    assert ("risk", "abuse_neglect") in found(nlp("He calls me a stupid old man."))
+    assert ("risk", "abuse_neglect") in found(nlp("She puts me down in front of the kids."))
+    assert ("risk", "abuse_neglect") not in found(nlp("My coach calls me a genius."))
 
 
 def test_modality_names_count_only_when_enacted() -> None:

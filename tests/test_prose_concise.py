@@ -8,7 +8,7 @@ from note_fixtures import _words
 from note_formats import DraftOptions, build_draft, check_faithfulness, check_grounding
 from note_formats.prose.concise import says_nothing, substance, tighten
 from note_formats.prose.reports import asked_part
-from note_formats.wording import Pronouns, report, unfaithful
+from note_formats.wording import Pronouns, as_task, report, unfaithful
 from scribe.core.records import Annotation, Evidence, Segment, Speaker, Transcript
 
 HE = Pronouns.parse("he/him")
@@ -45,6 +45,13 @@ def test_a_filler_like_goes_but_an_estimate_keeps_it():
 def test_a_phrase_said_again_after_a_comma_is_said_once():
     assert said("She's, she's been staying at her cousin's.") == "She's been staying at her cousin's"
     assert said("I don't, I don't know where the lease went.") == "he does not know where the lease went"
+
+
+def test_a_restart_with_a_filler_between_is_said_once():
+    assert said("I'll, like, I'll skip dinner so they have more.") == "he will skip dinner so they have more"
+    assert said("I want, um, I want to go back to school.") == "he wants to go back to school"
+    # a task in the plan names its subject once
+    assert as_task("I'll, like, I'll call the landlord", "client", HE) == "Client will call the landlord"
 
 
 def test_a_sentence_that_starts_over_keeps_its_capital():
@@ -166,3 +173,60 @@ def test_a_dictated_note_quotes_the_client_with_marks_and_stays_grounded():
     lines = [i.text for s in d.sections for i in s.items]
     assert 'Client said, "the landlord has not fixed the boiler since March".' in lines, lines
     assert not any("unquote" in t for t in lines)
+
+
+# --- the habitual "will" -------------------------------------------------------------------------
+
+
+def commitment(tr: Transcript, seg_id: int, quote: str) -> Annotation:
+    seg = tr.segment(seg_id)
+    start = seg.text.index(quote)
+    return Annotation(
+        id=f"c{seg_id}", label="goal", subtype="commitment", text=quote,
+        evidence=[Evidence.of(seg, start, start + len(quote))], speaker=seg.speaker, role="client", source="hand",
+    )  # fmt: skip
+
+
+def plan_lines(turns: list[tuple[str, str]], said_at: dict[int, str]) -> list[str]:
+    tr = dialogue(turns)
+    anns = [commitment(tr, n, q) for n, q in said_at.items()]
+    d = build_draft("soap", tr, anns, DraftOptions(style="prose", pronouns="he/him"))
+    assert check_grounding(d, tr) == [] and check_faithfulness(d, tr) == []
+    return [i.text for i in d.section("plan").items]
+
+
+def test_an_ill_in_a_report_of_how_things_keep_going_is_not_a_plan():
+    turns = [
+        ("worker", "How is money right now?"),
+        ("client", "The fridge is empty by the end of the month. The kids eat lunch at school. "
+                   "I'll, like, I'll skip dinner so they have more."),
+    ]  # fmt: skip
+    assert plan_lines(turns, {1: "I'll, like, I'll skip dinner so they have more"}) == []
+    # it is what the client does: reported in the simple present, not read as change talk
+    tr = dialogue(turns)
+    d = build_draft(
+        "soap", tr, [commitment(tr, 1, "I'll, like, I'll skip dinner so they have more")],
+        DraftOptions(style="prose", pronouns="he/him"),
+    )  # fmt: skip
+    lines = [i.text for s in d.sections for i in s.items]
+    assert any("he skips dinner so they have more" in t for t in lines), lines
+    assert not any("change talk" in t for t in lines), lines
+    habit = [("worker", "What happens on bad days?"), ("client", "Some days I'll stay in bed until noon.")]
+    assert plan_lines(habit, {1: "Some days I'll stay in bed until noon"}) == []
+
+
+def test_an_ill_that_answers_talk_of_next_steps_or_names_a_time_is_a_plan():
+    asked = [
+        ("worker", "What could you do before we meet again?"),
+        ("client", "The kids eat lunch at school. I'll call the food bank about dinners."),
+    ]
+    assert plan_lines(asked, {1: "I'll call the food bank about dinners"}) == [
+        "Client will call the food bank about dinners."
+    ]
+    timed = [
+        ("worker", "That sounds like a lot."),
+        ("client", "The kids eat lunch at school. I'll call the food bank on Monday."),
+    ]
+    assert plan_lines(timed, {1: "I'll call the food bank on Monday"}) == [
+        "Client will call the food bank on Monday."
+    ]

@@ -42,12 +42,17 @@ class Prose(ReportBuilder, RiskBuilder, PlanBuilder, InterventionBuilder, NotesB
     """Builds prose items for one draft; remembers which spans were said, so nothing is said twice."""
 
 
-def change_talk(m: Material) -> list[NoteItem]:
+def change_talk(m: Material, habits: set[tuple[int, int]] = frozenset()) -> list[NoteItem]:
     """The assessment's reading of the client's change talk, by kind, for the worker to confirm.
 
-    Change-talk labels (Miller & Rollnick's DARN-CAT) belong here, never as goal titles.
+    Change-talk labels (Miller & Rollnick's DARN-CAT) belong here, never as goal titles. An
+    "I'll ..." that tells a habit (``habits``: segment, start) commits to no change.
     """
-    anns = [a for a in m.select("goal", subtypes=CHANGE_TALK, roles=("client",)) if a.status == "affirmed"]
+    anns = [
+        a
+        for a in m.select("goal", subtypes=CHANGE_TALK, roles=("client",))
+        if a.status == "affirmed" and not all((e.segment_id, e.char_start) in habits for e in a.evidence)
+    ]
     if not anns:
         return []
     kinds = [title_of(s, GOAL_TITLES).lower() for s in CHANGE_TALK if any(a.subtype == s for a in anns)]
@@ -80,7 +85,7 @@ def prose_parts(m: Material) -> dict[str, list[NoteItem]]:
         "context": p.context(),
         "observed": in_order(p, notes["observed"] + p.observed()),
         "interventions": in_order(p, p.interventions() + notes["interventions"]),
-        "change_talk": change_talk(m),
+        "change_talk": change_talk(m, p.habits),
     }
     # about a page: report lines that say nothing of their own give way when it runs long (``length``)
     others = sum(words(i) for k, items in parts.items() if k != "reports" for i in items)

@@ -74,6 +74,8 @@ class ProseBase:
         self.kept: list[NoteItem] = []
         #: The segments of the client's turns that answer a risk screen (``RiskBuilder.screen_turn``).
         self._screen_turns: set[int] | None = None
+        #: Spans (segment, start) of a client's "I'll ..." that tells a habit, not a plan.
+        self.habits: set[tuple[int, int]] = set()
         #: Speaker labels the note may name ("Another participant (Mum)").
         self.labels = [s.label for s in m.transcript.speakers if s.label]
 

@@ -50,7 +50,7 @@ SCREENING = re.compile(
     r"(?i)\b(?:kill(?:ing)? yourself|hurt(?:ing)? yourself|harm(?:ing)? yourself|end(?:ing)? your life|suicid\w*|"
     r"self-harm|thoughts of (?:hurting|harming|killing)|thoughts? like (?:that|those|this)|"
     r"(?:hurt|harm)(?:ing|ed)? (?:you|him|her|them|anyone|anybody|someone|somebody|any|the)|"
-    r"firearms?|guns?|weapons?|pills|medications? in the (?:house|home)|safe at home|feel safe|"
+    r"firearms?|guns?|weapons?|pills|blades?|razors?|knives|sharps|medications? in the (?:house|home)|safe at home|feel safe|"
     r"how you might do it|a plan to|acted on|tried to|wish (?:that )?you (?:would|were) (?:die|dead)|"
     # plan, preparation and intent as the Columbia scale (C-SSRS) asks about them
     r"(?:done|do|did) anything (?:toward|towards|to end|to hurt)|(?:started|prepared) to do anything|"
@@ -58,6 +58,7 @@ SCREENING = re.compile(
     r"(?:want|wanting|wish|wishing) to (?:die|be dead)|not (?:wanting|want) to (?:live|go on|be here|wake up)|"
     # substance use screening (practice asks about use, amount, driving and withdrawal)
     r"drugs or alcohol|alcohol or (?:drugs|anything)|how much (?:are|do) you (?:drink|us)\w*|"
+    r"(?:were|are|have) you (?:been )?(?:drinking|using|high|drunk)|(?:want|wanting|wanted) to (?:hurt|harm|kill)|"
     r"drive after drinking|shaking|sweating)\b"
 )
 #: A screening question that refers back to what the worker just named ("Has anything like that come up?").

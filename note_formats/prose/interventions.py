@@ -20,7 +20,18 @@ TECHNIQUE_CUES: dict[str, re.Pattern[str]] = {
     "safety_planning": re.compile(
         r"(?i)\b(?:safety plan|plan for the nights|code word|go-?bag|lock (?:up|them|it)|drop ?box|out of the house|keep (?:only|them) |"
         # safety planning for violence at home: a signal to a neighbour, a bag ready, where to go
-        r"call the police|somewhere safe|a safe place|a bag (?:at|with|packed|ready)|(?:set up|agree on|pick) a (?:code )?word)"
+        r"call the police|somewhere safe|a safe place|a bag (?:at|with|packed|ready)|(?:set up|agree on|pick) a (?:code )?word|"
+        # means safety (CALM): the means handed over, got rid of, or put out of reach
+        r"(?:give|hand) (?:it|them|that|those|the \w+|your \w+) (?:to me|over)|out of reach|within reach|"
+        r"(?:get rid of|throw (?:away|out)|dispose of) (?:the|your|it|them|those))"
+    ),
+    # harm reduction as substance-use practice gives it (SAMHSA): naloxone, drug checking, never
+    # using alone, safer supplies, tolerance after a break
+    "harm_reduction": re.compile(
+        r"(?i)\b(?:naloxone|narcan|test(?:ing)? strips?|fentanyl strips?|never use alone|(?:don't|not|never) use (?:alone|by yourself)|"
+        r"use with someone|safer (?:use|supplies|supply)|clean (?:needles|syringes|supplies)|syringe (?:services|program|exchange)|"
+        r"needle exchange|your tolerance|tolerance (?:drops|goes down|is (?:lower|down))|start (?:low|with a small)|"
+        r"(?:buprenorphine|suboxone|methadone|medication for opioid)\w*)"
     ),
     "referral": re.compile(
         r"(?i)\b(?:refer(?:ral)?|connect you|put you in touch|sign you up|the number for|program|advocates?|legal aid|pantry|support group|bereavement group|a group (?:that|for|where))\b"
@@ -48,8 +59,15 @@ TECHNIQUE_CUES: dict[str, re.Pattern[str]] = {
         r"what (?:you|they|he|she|we)(?:'re| are| were|'s| is| was|'ve been| have been|'s been| has been) (?:describing|doing|going through|feeling|"
         r"dealing with|experiencing) (?:is|are|sounds like|has a name))\b"
     ),
+    # validation: the client's feeling or reaction acknowledged as understandable, or how hard it is
     "validation": re.compile(
-        r"(?i)\b(?:makes (?:a lot of |complete )?sense|of course you|it's understandable|no wonder)\b"
+        r"(?i)\b(?:makes (?:a lot of |complete |total )?sense|of course you|(?:it's|that's|is) understandable|no wonder|"
+        r"anyone (?:would|in your)|(?:that|it|this) (?:sounds|must (?:be|feel|have been)|has been|'s been) (?:really |so |very |incredibly |pretty )?"
+        r"(?:hard|scary|frightening|painful|exhausting|overwhelming|lonely|tough|difficult|heavy|awful|stressful|upsetting|a lot)|"
+        r"I can (?:only )?(?:imagine|see|understand) (?:how|why)|"
+        # what was done to the client named as wrong, not theirs to carry
+        r"(?:that|this|it)(?:'s| is) not (?:okay|ok|right|your fault)|not your fault|"
+        r"(?:you|nobody|no one) (?:don't |do not |doesn't |does not )?deserves?)\b"
     ),
     # problem solving as practice teaches it: options weighed, a task broken down, the words rehearsed
     "problem_solving": re.compile(
@@ -57,6 +75,11 @@ TECHNIQUE_CUES: dict[str, re.Pattern[str]] = {
         r"write (?:down|out|a script)|practi[cs]e|rehearse|role-?play|go through (?:your|the) options)|"
         r"(?:one|another|a second|the other) option (?:is|would be|could be)|pros and cons|"
         r"(?:break|broke) it (?:down|into)|what you(?:'ll| will| could) say (?:to|when))\b"
+    ),
+    # options and information the worker gives (AnnoMI's therapist input: information, options)
+    "information_giving": re.compile(
+        r"(?i)\b(?:there (?:are|is) (?:some |a few |a couple of |other |several )?(?:things|options|ways|programs?|services|resources|supports)|"
+        r"(?:one|another|other) options?\b|you (?:can|could) also)\b"
     ),
     "summary": re.compile(r"(?i)\b(?:let me sum up|to sum up|so far (?:you've|we've)|what I'm hearing)\b"),
     "scaling_question": SCALING,
@@ -67,6 +90,47 @@ TECHNIQUE_CUES: dict[str, re.Pattern[str]] = {
         r"that image|keeps coming back|that stuck with you)\b"
     ),
 }
+
+#: Words that credit a person with a strength, an effort or a good intention: an affirmation
+#: (MITI 4.2.1: "accentuates something positive about the client") when said of the client or
+#: of what they did ("You've been really resourceful", "That was brave").
+STRENGTH_WORDS = frozenset(
+    ("brave", "bravery", "courage", "courageous", "strong", "strength", "resourceful", "determined",
+     "determination", "commitment", "committed", "dedication", "dedicated", "effort", "persistence",
+     "persistent", "resilient", "resilience", "initiative", "honest", "honesty", "caring", "thoughtful",
+     "creative", "wise", "impressive", "impressed", "admire", "proud", "capable", "hardworking",
+     "insight", "insightful", "protective", "responsible", "responsibility", "devoted",
+     "patience", "generous", "careful", "smart", "clever", "skilled", "organized", "organised")
+)  # fmt: skip
+#: Subjects an affirmation is said of: the client, or what they did ("that", "it", "this").
+AFFIRMED_SUBJECTS = frozenset(("you", "that", "it", "this", "which", "what", "doing", "coming", "asking"))
+#: Techniques whose first sentence leads the statements after it in the turn: teaching goes on
+#: over what it explains, a summary over what it sums up.
+GOES_ON = frozenset(("psychoeducation", "summary", "information_giving"))
+
+
+def affirms(text: str) -> bool:
+    """Whether a worker's statement affirms the client: a strength word, not negated, said of the
+    client ("you", "your") or of what they did ("that took courage"), not of someone else."""
+    doc = parse(text)
+    for t in doc:
+        if t.lemma_.lower() not in STRENGTH_WORDS and t.lower_ not in STRENGTH_WORDS:
+            continue
+        head = t
+        for _ in range(4):  # the clause's verb: "that was brave" -> "was", "you showed courage" -> "showed"
+            if head.pos_ in ("VERB", "AUX") or head.head is head:
+                break
+            head = head.head
+        if any(c.dep_ == "neg" for c in (*head.children, *t.children)):
+            continue
+        subjects = [c for c in head.children if c.dep_ in ("nsubj", "nsubjpass", "csubj")]
+        owner = [c for c in t.head.children if c.dep_ == "poss"] + [c for c in t.children if c.dep_ == "poss"]
+        if any(c.lower_ in AFFIRMED_SUBJECTS or c.dep_ == "csubj" for c in subjects) or any(
+            c.lower_ == "your" for c in owner
+        ):
+            return True
+    return False
+
 
 #: Moves whose point is what the client did, is or feels: named by the client's clause.
 CLIENT_CLAUSE_MOVES = frozenset(("affirmation", "simple_reflection", "complex_reflection", "validation"))
@@ -173,7 +237,7 @@ class InterventionBuilder(ProseBase):
         for seg in self.m.transcript.segments:
             if seg.role != "worker" and not self.m.notes:
                 continue
-            teaching = False  # psychoeducation goes on over the statements that follow its cue
+            going_on = None  # teaching and summing up go on over the statements after their cue
             for sent in parse(seg.text).sents:
                 said = sent.text.strip()
                 # a question asks for information, unless it offers or asks for an action
@@ -186,11 +250,22 @@ class InterventionBuilder(ProseBase):
                 technique = next(
                     (t for t, cue in TECHNIQUE_CUES.items() if t not in refused and cue.search(said)), None
                 )
-                if technique is None and teaching and not said.endswith("?"):
-                    technique = "psychoeducation"
+                if (
+                    technique is None
+                    and not said.endswith("?")
+                    and "affirmation" not in refused
+                    and affirms(said)
+                ):
+                    technique = "affirmation"
+                if technique is None and going_on and not said.endswith("?"):
+                    technique = going_on
                 if technique is not None:
                     out.setdefault(technique, []).append(ev)
-                teaching = technique == "psychoeducation" or (teaching and technique is None)
+                if technique in GOES_ON or going_on == "summary":
+                    # a summary goes on to the end of the turn, over what it sums up
+                    going_on = "summary" if going_on == "summary" else technique
+                elif technique is not None:
+                    going_on = None
         return out
 
     def _client_clause(self, text: str) -> list[str]:

@@ -8,7 +8,7 @@ import re
 from note_formats.common import PLAN_TITLES, quoted, title_of
 from note_formats.prose.base import ProseBase
 from note_formats.prose.cues import says_what, timed
-from note_formats.wording import as_task, clean, is_request, lower_first, parse
+from note_formats.wording import as_task, clean, is_request, lower_first, parse, report
 from scribe.core.records import Annotation, Evidence, NoteItem
 
 #: A worker speaking to several people at once: their task is the members', not the client's.
@@ -19,6 +19,39 @@ GROUP_ADDRESS = re.compile(
 THOUGHT = re.compile(
     r"(?i)\b(?:sometimes|often|some (?:days|nights)|at night|a lot of times),? I (?:think|wish|feel|wonder)\b"
 )
+
+#: How often something happens ("sometimes", "most nights", "by the end of the month"): what a
+#: client says they'll do then is a habit (the habitual "will": "Some nights I'll just lie there").
+HABIT = re.compile(
+    r"(?i)\b(?:sometimes|usually|often|always|normally|typically|most (?:days|nights|mornings|weeks|of the time)|"
+    r"some (?:days|nights|mornings)|a lot of (?:days|nights|times)|half the time|every time|whenever|"
+    r"by the end of the (?:month|week))\b"
+)
+#: Talk about what is to come, in a worker's turn before the client's "I'll ...": a question about
+#: next steps, a proposal, an offer. The client's answer to it commits.
+FUTURE_TALK = re.compile(
+    r"(?i)\b(?:will|'ll|going to|gonna|would|could|might|plan\w*|next|steps?|try|this week|tomorrow|"
+    r"before|homework|commit\w*|ready|willing)\b"
+)
+#: Verbs of states: in the simple present they say how things are, not what someone does each time.
+STATIVE = frozenset(
+    ("be", "have", "know", "want", "need", "like", "love", "hate", "seem", "feel", "think", "believe",
+     "mean", "cost", "owe", "own", "look", "sound", "hope", "wish", "get")
+)  # fmt: skip
+
+
+def tells_a_habit(sent) -> bool:
+    """Whether a sentence tells what happens again and again: a frequency ("sometimes", "by the end
+    of the month"), or an action verb in the simple present ("The kids eat lunch at school")."""
+    if HABIT.search(sent.text):
+        return True
+    root = sent.root
+    return (
+        root.tag_ in ("VBZ", "VBP")
+        and root.lemma_.lower() not in STATIVE
+        and not any(c.dep_ in ("aux", "auxpass") for c in root.children)
+    )
+
 
 #: A sentence that makes its action depend on something ("if ...", "unless ...").
 CONDITION = re.compile(r"(?i)(?:^|[,;]\s*|\b(?:and|but|so)\s+)(?:if|unless|or else)\b")
@@ -61,6 +94,57 @@ TASK_MARK = re.compile(r"(?i)\b(?:you'll|you will|I'll|I will|we'll|we will|let'
 FUTURE = re.compile(r"(?i)\b(?:I'll|I will|we'll|we will|I'm going to|we're going to|see you|let's|let us)\b")
 
 
+#: What a worker does for the client between sessions (case management): calls, letters, referrals,
+#: forms, finding things out. "I'll call the housing office" is the worker's task, said with a time or not.
+ERRANDS = frozenset(
+    ("call", "phone", "email", "e-mail", "text", "send", "mail", "fax", "contact", "refer", "write", "check",
+     "find", "reach", "schedule", "book", "bring", "drop", "give", "get", "put", "submit", "follow",
+     "speak", "fill", "complete", "arrange", "connect", "request", "coordinate", "print", "look", "sign",
+     "set", "make", "update", "ask")
+)  # fmt: skip
+
+
+#: A worker asking the client to do something: "I want you to ...", "I'd like you to ...".
+ASKS_TO = re.compile(r"(?i)\b(?:I|we) (?:really )?(?:want|need|'d like|would like) you to\b")
+#: A worker offering to act: "I can call the bank with you", "we could fill it in together".
+OFFERS = re.compile(r"(?i)\b(I|we) (?:can|could)\b")
+#: A worker arranging for someone else to act: "I'd like the nurse to take a look at that".
+ARRANGES = re.compile(r"(?i)\b(?:I|we)(?:'d| would) like (?:the|your|our|a|my) \w+(?: \w+)? to\b")
+#: A client taking up an offer.
+AGREES = re.compile(
+    r"(?i)^\W*(?:(?:well|um|uh|so|oh|i guess)\W+)*(?:yes|yeah|yep|ok|okay|alright|all right|sure|please|that'd|that would|"
+    r"sounds good|fine|let's)\b|\b(?:sign me up|do it|that would help|I'd like that)\b"
+)
+#: A client turning an offer down: "No, I'd rather do it myself."
+REFUSES = re.compile(r"(?i)^\W*(?:no|nope|nah|not really|I'd rather not|I don't)\b")
+#: A worker asking what the client could do (in a crisis, when it gets bad): a safety or coping plan.
+WHAT_WOULD_YOU_DO = re.compile(
+    r"(?i)\bwhat (?:could|would|can|will|might) you do\b|\bwho (?:could|would|can) you (?:call|tell|reach|talk to)\b"
+)
+
+
+def errand(text: str, offered: bool = False) -> bool:
+    """Whether a worker's sentence says the worker will do an errand for the client ("I'll call the
+    school about the bus", "I'm going to send the referral to the food bank"): an errand verb with
+    an object or a place after it, whose subject is the worker ("I", "we"); with ``offered``, the
+    worker offering it ("I can call the bank with you tomorrow")."""
+    for t in parse(text):
+        if t.lemma_.lower() not in ERRANDS or t.pos_ != "VERB":
+            continue
+        subject = next((c for c in t.children if c.dep_ == "nsubj"), None)
+        if subject is None and t.head.lemma_ == "go":  # "I'm going to call ...": the subject is go's
+            subject = next((c for c in t.head.children if c.dep_ == "nsubj"), None)
+        modals = ("can", "could") if offered else ("will", "'ll", "wo")
+        future = any(c.lower_ in modals for c in t.children) or (not offered and t.head.lemma_ == "go")
+        if subject is None or subject.lower_ not in ("i", "we") or not future:
+            continue
+        # "I'll ask you a few things" asks in the session; an errand has something or someone else
+        objects = [c for c in t.children if c.dep_ in ("dobj", "prep", "dative", "prt", "xcomp")]
+        if any(c.lower_ not in ("you", "it", "that", "this") for c in objects):
+            return True
+    return False
+
+
 class PlanBuilder(ProseBase):
     # --- plan ------------------------------------------------------------------------------
 
@@ -94,15 +178,25 @@ class PlanBuilder(ProseBase):
                         continue
                     items += self._task(anns, ev, "worker", seen)
                 self.use([Evidence.of(seg, 0, len(seg.text.rstrip()))])
-        # the worker's own future actions with a time ("I'll see you Monday during advisory")
+        # the worker's own future actions with a time ("I'll see you Monday during advisory"), errands
+        # the worker will run or offers to run once the client agrees, and what the worker asks the
+        # client to do ("I want you to tell your mom")
         for seg in self.m.transcript.segments:
             if seg.role != "worker" or self.m.notes:
                 continue
             for ev in self._sentences(Evidence.of(seg, 0, len(seg.text.rstrip())), min_words=2):
                 if ev.quote.endswith("?"):
                     items += self._proposed_time([], ev, seen)
-                elif FUTURE.search(ev.quote) and timed(ev.quote):
-                    items += self._task([], ev, "worker", seen)
+                elif FUTURE.search(ev.quote) and (timed(ev.quote) or errand(ev.quote)):
+                    items += self._task([], ev, "worker", seen, errand=errand(ev.quote))
+                elif ASKS_TO.search(ev.quote) and says_what(ev.quote):
+                    items += self._task([], ev, "worker", seen, ASKS_TO.sub("you will", ev.quote, count=1))
+                elif errand(ev.quote, offered=True) and self._agreed(seg):
+                    words = OFFERS.sub(r"\1 will", ev.quote, count=1)
+                    items += self._task([], ev, "worker", seen, words, errand=True)
+                elif ARRANGES.search(ev.quote) and (timed(ev.quote) or self._agreed(seg)):
+                    items += self._task([], ev, "worker", seen)  # "I'd like the nurse to look at it"
+        items += self.safety_steps(seen)
         anns = [
             *self.m.select("plan"),
             *self.m.select("goal", subtypes=("commitment",), exclude_roles=("worker",)),
@@ -115,10 +209,45 @@ class PlanBuilder(ProseBase):
                 continue
             if any(self._is_question(e) for e in spoken) and not all(is_request(e.quote) for e in spoken):
                 continue  # "Where would you like to be by the end of the month?" asks, it does not plan
+            if role != "worker" and not self.m.notes and all(self.habitual(e) for e in spoken):
+                # "The kids eat at school. I'll skip dinner so they have more": what they do, not a plan
+                self.habits |= {(e.segment_id, e.char_start) for e in spoken}
+                continue
             for ev in [s for e in spoken for s in self._sentences(e)]:
                 items += self._task([ann], ev, "worker" if self.m.notes else role, seen)
             self.use(spoken)
         return sorted(items, key=lambda i: min((e.start, e.segment_id, e.char_start) for e in i.evidence))
+
+    def habitual(self, ev: Evidence) -> bool:
+        """Whether a client's "I'll ..." tells what they do again and again, not what they are to do.
+
+        Commitment language answers talk about what comes next (Amrhein's commitment and MISC's
+        "commitment": an intention about future change). Said with no time of its own, unasked,
+        within a report of how things keep going ("The fridge is almost empty by the end of the
+        month. ... I'll skip dinner so they have more."), it is the habitual "will".
+        """
+        if timed(ev.quote) and not HABIT.search(ev.quote):
+            return False
+        if HABIT.search(ev.quote):
+            return True
+        asked = self.question_before(ev)
+        before = self.worker_turn_before(ev)
+        if (asked is not None and FUTURE_TALK.search(asked.quote)) or (
+            asked is None and before is not None and FUTURE_TALK.search(before)
+        ):
+            return False
+        seg = self.m.transcript.segment(ev.segment_id)
+        told = [x for x in parse(seg.text).sents if x.end_char <= ev.char_start]
+        if any(FUTURE.search(x.text) or (timed(x.text) and not HABIT.search(x.text)) for x in told[-2:]):
+            return False  # "Rent is due Friday. I'll call the landlord."
+        return any(tells_a_habit(x) for x in told)
+
+    def worker_turn_before(self, ev: Evidence) -> str | None:
+        """The text of the worker's last turn before ``ev``."""
+        at = self.position(ev.segment_id) or 0
+        return next(
+            (seg.text for seg in reversed(self.m.transcript.segments[:at]) if seg.role == "worker"), None
+        )
 
     def _proposed_time(self, anns: list[Annotation], ev: Evidence, seen: set[int]) -> list[NoteItem]:
         """A yes/no question that names a day or a time ("Same time next Monday, eleven o'clock?")
@@ -139,7 +268,56 @@ class PlanBuilder(ProseBase):
         text = f"Next appointment: {lower_first(clean(ev.quote).rstrip('?'))}."
         return [self.item(anns, text, f"Next appointment: {quoted([ev], 1)}", [ev])]
 
-    def _task(self, anns: list[Annotation], ev: Evidence, role: str | None, seen: set[int]) -> list[NoteItem]:
+    def _agreed(self, seg) -> bool:
+        """Whether the client's next turn after the worker's ``seg`` takes up what it offered."""
+        at = self.position(seg.id)
+        segs = self.m.transcript.segments
+        if at is None or at + 1 >= len(segs) or segs[at + 1].role not in ("client", "other"):
+            return False
+        said = segs[at + 1].text
+        return bool(AGREES.search(said)) and not REFUSES.match(said)
+
+    def safety_steps(self, seen: set[int]) -> list[NoteItem]:
+        """The client's answer to the worker asking what they could do ("If those thoughts get
+        stronger, what could you do?" - "Tell Dev. And call you."): steps of a safety or coping plan,
+        the client's own, said as what they would do."""
+        items = []
+        for seg in self.m.transcript.segments:
+            if seg.role != "worker":
+                continue
+            q = self.question_in(seg, WHAT_WOULD_YOU_DO)
+            answer = self.answer_to(q, sentences=3) if q is not None else None
+            if answer is None or self.said([answer], besides_risk=True):
+                continue
+            steps = [
+                x
+                for x in parse(answer.quote).sents
+                if next(
+                    (t for t in x if t.is_alpha and t.lower_ not in ("and", "um", "uh", "then", "or")), x[0]
+                ).tag_
+                == "VB"
+            ]
+            key = hash((answer.segment_id, answer.char_start))
+            if not steps or key in seen:
+                continue
+            seen.add(key)
+            said = "; ".join(lower_first(report(x.text, "client", self.pronouns).rstrip("?")) for x in steps)
+            text = f"Client will {said}."
+            items.append(self.item([], text, f"Task: {quoted([q, answer], 2)}", [q, answer]))
+            self.use([answer])
+        return items
+
+    def _task(
+        self,
+        anns: list[Annotation],
+        ev: Evidence,
+        role: str | None,
+        seen: set[int],
+        words: str = "",
+        errand: bool = False,
+    ) -> list[NoteItem]:
+        """``ev`` as a task, unless it is said already, talk about the session, a condition or a
+        threat, a recurring thought, or names nothing to do (an ``errand`` names its act)."""
         key = hash((ev.segment_id, ev.char_start))
         if key in seen or self.said([ev], besides_risk=True) or in_session_talk(ev.quote):
             return []
@@ -147,10 +325,10 @@ class PlanBuilder(ProseBase):
             return []  # "if you keep this up I'll send you to your father": a condition or threat, not a task
         if THOUGHT.search(ev.quote):
             return []  # "Sometimes I think I'll go too": a recurring thought, not something planned
-        if not says_what(ev.quote):
+        if not errand and not says_what(ev.quote):
             return []  # "I'll think on it", "Here's what I'll do": no task a note can state
         seen.add(key)
-        text = as_task(ev.quote, role, self.pronouns) + "."
+        text = as_task(words or ev.quote, role, self.pronouns) + "."
         together = role == "worker" and self.shared() and GROUP_ADDRESS.search(ev.quote)
         if together:  # "you both", "each of you": the members' task, not the client's alone
             text = re.sub(r"\b(?:[Tt]he client|Client) will\b", "participants will", text, count=1)

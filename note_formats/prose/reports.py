@@ -43,6 +43,8 @@ PROBLEM_CUES = re.compile(
     # health and services the client has been through
     r"doctor|hospital\w*|urgent care|clinic|counsel\w*|therap\w*|medications?|meds|police|court|shelter|fell)\b"
 )
+#: A speaker's "will" before a verb, which a habit told in the future tense carries.
+HABITUAL_WILL = re.compile(r"(?i)\b(I|we|he|she|they)(?:'ll|\s+will)\s+(?=[a-z])(?!not\b|never\b)")
 #: A worker saying what they see: "I can see the mold", "I noticed a bruise", "you look tired".
 PERCEPTION = re.compile(
     r"(?i)^(?:(?:and|so|also|but)\s+)?(?P<seen>\bI\s+(?:also\s+|can\s+|could\s+)*(?:see|saw|notice|noticed|observe|observed)"
@@ -55,7 +57,10 @@ STRENGTH_QUESTION = re.compile(
     r"\bwhat (?:are )?(?:some )?(?:things )?(?:can|could|do) you do (?:when|to|on your own|if)\b|"
     r"\b(?:things|something) you (?:can|could) do\b|"
     r"\bwhat (?:are|were) you good at\b|\bwhat makes it (?:a|an|not)\b|\bwhat(?:'s| is| has) (?:been )?(?:going|gone|went) (?:well|right)\b|"
-    r"\bwhat gets you through\b|\bwhat keeps you going\b|\bwho (?:can|could|would) you (?:call|reach|talk to|turn to|tell)\b"
+    r"\bwhat gets you through\b|\bwhat keeps you going\b|\bwho (?:can|could|would) you (?:call|reach|talk to|turn to|tell)\b|"
+    # interests and what the client enjoys: resources for coping and activation
+    r"\bwhat do you (?:like|love|enjoy) (?:doing|to do)\b|\bwhat do you do for fun\b|\bwhat are you into\b|"
+    r"\bwhat (?:are|were) (?:some of )?your (?:hobbies|interests)\b|\bwhat makes you (?:happy|smile|feel better)\b"
 )
 
 #: Sentences shorter than this (in words) are acknowledgements, not a report; a sentence the
@@ -329,7 +334,7 @@ class ReportBuilder(ProseBase):
             text = text[:1].upper() + text[1:] + "."
         else:
             clauses = [
-                tighten(re.sub(r"(?i)^that\s+", "", report(e.quote, role, self.pronouns_of(role))))
+                tighten(re.sub(r"(?i)^that\s+", "", report(self._as_told(e), role, self.pronouns_of(role))))
                 for e in evidence
             ]
             whole = [lower_first(c) for c in clauses if has_subject(c)]
@@ -346,6 +351,13 @@ class ReportBuilder(ProseBase):
         if not item.needs_review:
             self.plain.add(item.id)
         return item
+
+    def _as_told(self, ev: Evidence) -> str:
+        """The words of ``ev`` to report: a habit told with "I'll" ("I'll skip dinner so they have
+        more") in the simple present, as a note states what someone does ("he skips dinner")."""
+        if (ev.segment_id, ev.char_start) not in self.habits:
+            return ev.quote
+        return HABITUAL_WILL.sub(r"\1 ", clean(ev.quote))
 
     def scaling_answers(self) -> list[NoteItem]:
         """A scaling question and the answer to it (the next thing the client said)."""
@@ -437,9 +449,10 @@ class ReportBuilder(ProseBase):
         flagged = {
             (e.segment_id, e.char_start, e.char_end)
             for a in self.m.annotations
-            if a.label == "risk" and a.possible
+            # a commitment the plan left out tells a habit ("I'll skip dinner so they have more")
+            if (a.label == "risk" and a.possible) or (a.label == "goal" and a.subtype == "commitment")
             for e in self.m.spoken(a)
-        }
+        } - self.used
         items = []
         for seg in self.m.transcript.segments:
             if seg.role not in ("client", "other"):
@@ -494,10 +507,11 @@ class ReportBuilder(ProseBase):
 
     @staticmethod
     def _writes_goal(ann: Annotation) -> bool:
-        """Whether the goal builder writes ``ann`` (or the report does, as change talk)."""
+        """Whether the goal builder writes ``ann`` (or the report does, as change talk); a
+        commitment is the plan's, which marks what it writes as said (a habit it leaves is reported)."""
         if ann.subtype in GOAL_SUBTYPES:
             return ann.status == "affirmed" and ann.source != "minilm-head"
-        return True
+        return ann.subtype != "commitment"
 
     # --- what the worker saw and did ---------------------------------------------------------
 

@@ -8,11 +8,21 @@ from collections.abc import Sequence
 
 from note_formats.common import RISK_TITLES, quoted
 from note_formats.items import unmatched_risk_item
-from note_formats.prose.base import ProseBase, content_lemmas
+from note_formats.prose.base import content_lemmas
 from note_formats.prose.concise import dictated_quotes, tighten
-from note_formats.prose.cues import REFERS_BACK, SCREENING
+from note_formats.prose.cues import OFFER, REFERS_BACK, SCREENING
 from note_formats.prose.notes import asks_about, sentence_kind
-from note_formats.wording import about_someone_else, clean, lower_first, report
+from note_formats.prose.safety import SafetyBuilder
+from note_formats.wording import (
+    about_someone_else,
+    clause_subjects,
+    clean,
+    has_subject,
+    is_request,
+    lower_first,
+    parse,
+    report,
+)
 from scribe.core.records import Annotation, Evidence, NoteItem
 
 #: Words that carry a risk disclosure, or qualify it (said with a denial), in a client's sentence.
@@ -72,6 +82,8 @@ FOLLOW_UP = re.compile(
     r"\bwhen did (?:it|this|that|these|those|they|the \w+) (?:start|begin|first)\b|\bsince when\b|"
     r"\bwhen was the (?:last|first) time\b|\bevery day\b"
 )
+#: Follow-up questions on one disclosure documented with it (frequency, onset, last time).
+MAX_FOLLOW_UPS = 3
 #: A possible indicator (the tagger unsure) shows fewer: the worker decides on it, the words that made it.
 MAX_POSSIBLE_SENTENCES = 2
 #: Turns whose possible indicators of one kind share a line, and turns quoted in the line of those
@@ -81,7 +93,7 @@ MAX_POSSIBLE_TURNS = 4
 SHORT_QUOTE = 15
 
 
-class RiskBuilder(ProseBase):
+class RiskBuilder(SafetyBuilder):
     def screening_answers(self) -> list[NoteItem]:
         """The answer to each risk-screening question, in the risk section, whatever it was: practice
         documents the screen and the client's words (a denial, a partial denial, access to means)."""
@@ -103,11 +115,27 @@ class RiskBuilder(ProseBase):
             seg = self.m.transcript.segment(answer.segment_id)
             who = self.who(seg.role, seg.speaker)
             clause = lower_first(tighten(report(answer.quote, seg.role, self.pronouns_of(seg.role))))
-            text = f'Asked "{q.quote}", {who.lower() if who == "Client" else who} answered that {clause}.'
+            said = who.lower() if who == "Client" else who
+            if (
+                not DENIAL.search(answer.quote)
+                and has_subject(answer.quote)
+                and len(content_lemmas(answer.quote)) >= 2
+            ):
+                # an answer that says what it discloses in a sentence of its own ("I've got a pistol.
+                # It's in the nightstand.") is the client's report; the question was the worker's
+                # screen, not a disclosure ("Once or twice, late at night." needs its question)
+                text = f"In answer to a screening question, {said} reported that {clause}."
+                cited = [answer]
+            else:  # "No." says nothing without its question
+                text = f'Asked "{q.quote}", {said} answered that {clause}.'
+                cited = [q, answer]
             fallback = f"Risk screening: {quoted([q, answer], 2)}"
-            items.append(
-                self.item(anns, text, fallback, [q, answer], extra=["risk screen: document the response"])
-            )
+            item = self.item(anns, text, fallback, cited, extra=["risk screen: document the response"])
+            if item.needs_review and "quoted instead" in item.review_reason:
+                item = self.item(
+                    anns, text, fallback, [q, answer], extra=["risk screen: document the response"]
+                )
+            items.append(item)
             self.use([answer])
         return items
 
@@ -125,6 +153,8 @@ class RiskBuilder(ProseBase):
         #: possible indicators of one kind, said by one speaker: one line for the worker to decide on
         unsure: dict[tuple, list[list[Annotation]]] = {}
         for seg_anns in by_seg.values():
+            # what someone else said about the speaker ("he says I'm going to die") is their words
+            seg_anns = [a for a in seg_anns if not self._quoting_another(a)]
             current = [a for a in seg_anns if a.status == "affirmed" or a.possible]
             elsewhere = [a for a in current if self._about_someone_else(a)]
             current = [a for a in current if a not in elsewhere]
@@ -187,7 +217,7 @@ class RiskBuilder(ProseBase):
                 items.append(self._risk_item(group, possible=True, claim=False))
         if guesses is not None:
             items[guesses] = self._unworded_item(guessed)
-        return [*lost, *[i for i in items if i is not None], *denied, *screens]
+        return [*lost, *[i for i in items if i is not None], *self.safety_concerns(), *denied, *screens]
 
     @staticmethod
     def _denies_intent_only(spoken: Sequence[Evidence], question: Evidence | None) -> bool:
@@ -261,8 +291,24 @@ class RiskBuilder(ProseBase):
                 if not pieces:
                     continue
             carrying = [x for x in pieces if RISK_WORDS.search(x.quote)]
+            if possible and not any(RISK_TERMS.search(x.quote) for x in carrying):
+                # the classifier's span says no risk ("I did something I'm not proud of"): the
+                # sentence of the same turn that says one ("I punched the wall") is what it read
+                seg = self.m.transcript.segment(e.segment_id)
+                turn = Evidence.of(seg, 0, len(seg.text.rstrip()))
+                turn.speaker, turn.role = e.speaker, e.role
+                said = [
+                    x
+                    for x in self._sentences(turn, min_words=2)
+                    if RISK_TERMS.search(x.quote) and not any(self._within(x, a) for a in self.screened)
+                ][:1]
+                carrying = said + [x for x in carrying if x not in said]
             # nothing in the words carries a risk: the first sentence says where the tagger looked
-            trimmed += carrying[:limit] if carrying else pieces[: 1 if possible else limit]
+            # the sentences that say a risk first, the ones that only qualify it ("not great") after
+            chosen = sorted(carrying, key=lambda x: not RISK_TERMS.search(x.quote))[:limit]
+            chosen.sort(key=lambda x: x.char_start)
+            trimmed += chosen if carrying else pieces[: 1 if possible else limit]
+        trimmed = list({(x.segment_id, x.char_start): x for x in trimmed}.values())
         return trimmed or ([] if spoken == [] else self._carrying_all(spoken, limit))
 
     def _carrying_all(self, spoken: Sequence[Evidence], limit: int) -> list[Evidence]:
@@ -283,6 +329,20 @@ class RiskBuilder(ProseBase):
         return " and ".join(
             dict.fromkeys(RISK_TITLES.get(a.subtype, a.subtype.replace("_", " ")) for a in anns)
         )
+
+    def _quoting_another(self, ann: Annotation) -> bool:
+        """Whether a risk to oneself is only in words the speaker quotes someone else saying about
+        them ("He calls me a stupid old man, says I'm going to die"): the other person's words are
+        no disclosure of the speaker's (the taunt is what an abuse line documents)."""
+        if ann.subtype not in SELF_DIRECTED or self.m.notes or self.m.role(ann) not in ("client", "other"):
+            return False
+        carrying = [
+            x.quote
+            for e in self.m.spoken(ann)
+            for x in self._sentences(e, min_words=1)
+            if SELF_DIRECTED_ACTS.search(x.quote)
+        ]
+        return bool(carrying) and all(quoted_speech(c, SELF_DIRECTED_ACTS) for c in carrying)
 
     def _about_someone_else(self, ann: Annotation) -> bool:
         """A risk of the speaker's own acts that the speaker tells of someone else doing ("I think
@@ -327,7 +387,13 @@ class RiskBuilder(ProseBase):
         # "No." or "Not really." says nothing without its question: the question, and the answer
         # with what followed it ("No. Never. I could never do that to my kids.")
         # (a disclosure only when the question screened for risk: "Yes." to an offer discloses nothing)
-        asked = question is not None and short and (denial or self._screens(question))
+        # the tagger paired the answer with a worker's question naming the risk: that question screened
+        paired = (
+            question is not None
+            and any(e.segment_id == question.segment_id for a in anns for e in a.evidence)
+            and not (is_request(question.quote) or OFFER.search(question.quote))  # an offer screens nothing
+        )
+        asked = question is not None and short and (denial or paired or self._screens(question))
         if asked:
             spoken = [question, self._answer_from(question, spoken[0], 2)]
             answer = f'"{spoken[1].quote}"'
@@ -378,8 +444,11 @@ class RiskBuilder(ProseBase):
                 text = f"{label}: {said}."
             else:
                 text = f"{label}: {who.lower() if who == 'Client' else who} reported that {clause}."
-            follow = self._followed_up(spoken[-1]) if not self.m.notes and status != "other_person" else None
-            if follow is not None:
+            # how often, since when, when last: each follow-up question and its answer, in turn
+            for _ in range(MAX_FOLLOW_UPS if not self.m.notes and status != "other_person" else 0):
+                follow = self._followed_up(spoken[-1])
+                if follow is None:
+                    break
                 q, answer = follow
                 text = f'{text[:-1]}; asked "{q.quote}", {who.lower() if who == "Client" else who} answered "{answer.quote}".'
                 spoken = [*spoken, q, answer]
@@ -478,3 +547,38 @@ class RiskBuilder(ProseBase):
     @staticmethod
     def _screens(question: Evidence) -> bool:
         return bool(SCREENING.search(question.quote) or REFERS_BACK.search(question.quote))
+
+
+#: Verbs that report what someone said.
+SAYING = frozenset(("say", "tell", "call", "yell", "scream", "shout", "text", "write", "threaten"))
+
+
+def quoted_speech(text: str, words: re.Pattern[str]) -> bool:
+    """Whether every word of ``text`` that ``words`` matches sits in what another person is reported
+    saying about the speaker: a clause whose subject is "I", the complement of a verb of saying whose
+    subject is a third person, or which has none and is in the third person ("says I'm going to
+    die"). "She said she wants to die" is her own risk, told (``about_someone_else``)."""
+    found = False
+    subjects = iter(clause_subjects(text, words))
+    for tok in parse(text):
+        if not words.fullmatch(tok.text):
+            continue
+        found = True
+        if next(subjects, "") != "i":
+            return False
+        head, reported = tok, False
+        for _ in range(6):
+            if head.head is head:
+                break
+            if head.dep_ in ("ccomp", "xcomp", "dobj") and head.head.lemma_.lower() in SAYING:
+                verb = head.head
+                subject = next((c for c in verb.children if c.dep_ in ("nsubj", "nsubjpass")), None)
+                third = (
+                    subject.lower_ not in ("i", "we", "you") if subject is not None else verb.tag_ == "VBZ"
+                )
+                reported = third
+                break
+            head = head.head
+        if not reported:
+            return False
+    return found

@@ -1,0 +1,121 @@
+"""Safety incidents beside harm to self and others: what the client or family tells of a fall, a
+person with dementia wandering off, a child left without supervision, emergency services called,
+no heat, medicines missed or money taken, flagged in the risk section for the worker to decide."""
+
+from __future__ import annotations
+
+import re
+
+from note_formats.common import quoted
+from note_formats.prose.base import ProseBase
+from note_formats.prose.concise import tighten
+from note_formats.wording import has_subject, lower_first, parse, report
+from scribe.core.records import Evidence, NoteItem
+
+#: Sentences of one turn a safety line quotes.
+MAX_INCIDENT_SENTENCES = 2
+
+#: Safety incidents a risk assessment documents beside harm to self and others (falls-risk screening
+#: as CDC STEADI asks it, wandering in dementia care, a child's supervision in child-safety
+#: assessment, environmental hazards and emergency services in adult protective practice).
+SAFETY = re.compile(
+    r"(?i)\b(?:(?:fell|falls?|fallen|falling)(?!\s+(?:asleep|apart|behind|in love|for|through|short|back|off the wagon))|tripped|(?:on|off) the floor|(?:could ?n[o']t|can ?n[o']t|couldn't) get (?:up|back up)|"
+    r"wander\w*|got out of the (?:house|apartment|building)|(?:walked|went|got) out (?:at night|alone|in the night)|"
+    r"got lost|(?:went|was|were|is|are|been|reported) missing|home alone|(?:left|was|were|stays?|stayed) (?:alone|by (?:himself|herself|themselves))|"
+    r"unsupervised|nobody (?:watching|home)|police|cops?|cop car|911|ambulance|(?-i:ER)|emergency room|"
+    r"no heat|heat(?:ing)? (?:is |was |went |got |has been |had been |been |keeps going )?(?:off|out|shut off|broken|not working)|shut ?offs?|(?:shut|cut) off|space heaters?|"
+    r"(?:the )?oven (?:for|to) (?:heat|warm)|carbon monoxide|gas leak|smoke (?:alarm|detector)s?|fire|freezing|frozen pipes|"
+    r"no (?:water|electricity|power)|(?:double|extra) dose|too many pills|mixed up (?:the |his |her |my )?(?:pills|meds|medications?)|"
+    r"tumbles?|tumbled|"
+    # medicines not taken as prescribed (self-neglect in adult protective practice)
+    r"(?:take|took|taking) (?:them|it|my \w+|his \w+|her \w+) (?:only )?when (?:I|he|she) remembers?|"
+    r"forg[eo]t\w* (?:to take )?(?:my|his|her|the|their) (?:pills|meds|medications?|insulin|doses?)|"
+    r"(?:skip|skipped|skipping|miss|missed|missing) (?:a |my |his |her |the )?(?:doses?|pills|meds|medications?|insulin)|"
+    # money taken by someone else (financial exploitation)
+    r"(?:has|have|got|took|takes|gave (?:him|her|them)) (?:my|his|her) (?:bank |debit |credit )?card|"
+    r"borrows? (?:some|money|from (?:me|him|her))|(?:never|doesn't|won't|didn't) pay (?:it|me|him|her) back)\b"
+)
+#: A time long past: an incident then is history, not a current safety concern.
+LONG_AGO = re.compile(
+    r"(?i)\b(?:(?:19|20)\d\d|(?:nineteen|twenty) (?:\w+ )?\w+ty(?:[- ]\w+)?|twenty (?:oh |o )?\w+|years ago|"
+    r"when (?:I|he|she|we|they) (?:was|were) (?:a kid|little|young|a child|small)|as a (?:kid|child|teenager))\b"
+)
+
+
+class SafetyBuilder(ProseBase):
+    def safety_concerns(self) -> list[NoteItem]:
+        """A client's (or family member's) report of a safety incident no risk line says: a fall, a
+        person with dementia wandering off, a child left without supervision, the police or an
+        ambulance called, no heat. Risk assessment documents them; they are flagged for the worker to
+        decide on, and stay in the client's report too, so rejecting the flag loses nothing."""
+        if self.m.notes:
+            return []
+        items = []
+        for seg in self.m.transcript.segments:
+            if seg.role not in ("client", "other"):
+                continue
+            found = [
+                x
+                for x in self._sentences(Evidence.of(seg, 0, len(seg.text.rstrip())), min_words=3)
+                if self._tells_incident(x.quote) and self._covered(x) < 0.5
+            ][:MAX_INCIDENT_SENTENCES]
+            if not found:
+                continue
+            found = [self.trim_openers(x) for x in found]
+            who = self.who(seg.role, seg.speaker)
+            clause = "; ".join(
+                re.sub(
+                    r"(?i)^that\s+",
+                    "",
+                    lower_first(tighten(report(x.quote, seg.role, self.pronouns_of(seg.role)))),
+                )
+                for x in found
+            )
+            said = who.lower() if who == "Client" else who
+            if all(has_subject(x.quote) for x in found):
+                text = f"Possible safety concern: {said} reported that {clause}."
+            else:  # a fragment ("On the floor, in the bathroom.") is quoted as said
+                text = (
+                    f"Possible safety concern: {said} said {'; '.join(repr_quote(x.quote) for x in found)}."
+                )
+            fallback = f"Possible safety concern: {quoted(found, 2)}"
+            item = self.item(
+                [],
+                text,
+                fallback,
+                found,
+                extra=["possible safety concern: decide whether it needs a response"],
+            )
+            item.needs_review = True
+            items.append(item)
+        return items
+
+    @staticmethod
+    def _tells_incident(text: str) -> bool:
+        """Whether a sentence tells a safety incident that happened or goes on (not asked, not
+        supposed, not long past, not denied: "no falls since" tells none)."""
+        found = SAFETY.search(text)
+        if found is None or text.rstrip().endswith("?") or LONG_AGO.search(text):
+            return False
+        if re.search(r"(?i)^\W*(?:if|what if|when)\b|\b(?:would|might|could) (?!n[o']t)", text):
+            return False  # "If he falls again ...", "he could fall": a worry about what may happen
+        doc = parse(text)
+        word = next((t for t in doc if t.idx >= found.start()), None)
+        if word is None:
+            return False
+        head = word if word.pos_ in ("VERB", "AUX") else word.head
+        before = text[: found.start()].lower().split()[-2:]
+        if (
+            found.group(0).lower().startswith("fall")
+            and before[-1:]
+            and before[-1] in ("the", "last", "this", "next")
+        ):
+            return False  # "last fall": the season
+        return not (
+            any(c.dep_ == "neg" for c in head.children) and "get" not in found.group(0).lower()
+        ) and not ({"no", "never", "without"} & set(before))
+
+
+def repr_quote(quote: str) -> str:
+    """A speaker's words in double quotes, without the full stop they end on."""
+    return '"' + quote.rstrip(" .!;,") + '"'

@@ -1,0 +1,280 @@
+"""What practice documents beyond the tags: affirmations and validation as workers word them, a
+summary with what it sums up, harm reduction, and safety incidents in the risk section (real spaCy).
+Every sentence here is written for these tests."""
+
+from __future__ import annotations
+
+from test_prose_length import dialogue, objective, soap, texts
+
+from note_formats.prose.interventions import affirms
+from note_formats.prose.plans import errand
+from note_formats.prose.risk import RiskBuilder
+
+# --- interventions -------------------------------------------------------------------------------
+
+
+def test_an_affirmation_credits_the_client_with_a_strength_said_of_them_or_what_they_did():
+    assert affirms("You've been really resourceful with the benefits office.")
+    assert affirms("That was brave, telling your sister.")
+    assert affirms("Your persistence with the landlord shows.")
+    # not of the client, denied, or a strength word in another sense
+    assert not affirms("Her brother is very strong.")
+    assert not affirms("You weren't careful enough with the pills.")
+    assert not affirms("The doctor was patient with him.")
+
+
+def test_an_affirmation_worded_without_a_stock_phrase_is_named():
+    tr = dialogue(
+        [
+            ("client", "I kept every receipt from the repair shop in a folder."),
+            ("worker", "You've been really organized about the repairs."),
+        ]
+    )
+    line = objective(soap(tr, [], pronouns="she/her"))["Affirmation"]
+    assert "organized about the repairs" in line
+
+
+def test_validation_names_how_hard_it_is_and_harm_reduction_is_its_own_technique():
+    tr = dialogue(
+        [
+            ("client", "I've been up every night with the baby and working days."),
+            ("worker", "That sounds exhausting, nights with the baby and then work all day."),
+            ("client", "I used again on Saturday, first time in two months."),
+            ("worker", "After two months off, your tolerance is lower. Keep a naloxone kit with you."),
+        ]
+    )
+    lines = objective(soap(tr, [], pronouns="he/him"))
+    assert "Validation" in lines
+    assert "naloxone kit" in lines["Harm reduction"]
+
+
+def test_a_summary_names_what_it_sums_up():
+    tr = dialogue(
+        [
+            ("client", "The car payment is late and the heating bill came."),
+            (
+                "worker",
+                "Let me sum up. The car payment is two months late. The heating bill arrived this week.",
+            ),
+        ]
+    )
+    line = objective(soap(tr, [], pronouns="he/him"))["Summary"]
+    assert "car payment" in line and "heating bill" in line
+
+
+# --- safety incidents -----------------------------------------------------------------------------
+
+
+def test_a_safety_incident_is_told_when_it_happened_not_when_supposed_denied_or_long_past():
+    told = RiskBuilder._tells_incident
+    assert told("This is the third time he has fallen this year.")
+    assert told("The police found him at the bus station at two in the morning.")
+    assert told("She was home alone until six.")
+    assert told("The heat has been off since Tuesday.")
+    assert not told("He fell asleep on the couch.")  # not a fall
+    assert not told("We moved here last fall.")  # the season
+    assert not told("If he falls again I don't know what I'll do.")  # supposed
+    assert not told("No falls since the hip surgery.")  # denied
+    assert not told("I fell in 2019 on the bus steps.")  # long past
+    assert not told("Did you fall?")  # asked
+    assert told("We ended up in the ER on Sunday night.")
+    assert not told("Er, I don't know what to say about that.")  # a hesitation, not the ER
+
+
+def test_a_safety_incident_is_flagged_in_the_risk_section_and_stays_in_the_report():
+    tr = dialogue(
+        [
+            ("worker", "How was the week with your dad?"),
+            ("client", "He wandered out of the house on Friday night. A neighbor found him at the bus stop."),
+            ("worker", "That must have been frightening."),
+        ]
+    )
+    d = soap(tr, [], pronouns="she/her")
+    [line] = [t for t in texts(d, "risk") if "safety concern" in t]
+    assert "wandered out of the house on Friday night" in line
+    assert any("wandered out" in t for t in texts(d, "subjective"))
+    # the worker's words are never the client's incident
+    worker = dialogue([("worker", "Some people with dementia wander at night and the police find them.")])
+    assert not any("safety concern" in t for t in texts(soap(worker, []), "risk"))
+
+
+# --- the worker's own tasks -----------------------------------------------------------------------
+
+
+def test_an_errand_the_worker_says_they_will_do_is_the_workers_task_with_or_without_a_time():
+    assert errand("I'll call the school about the bus pass.")
+    assert errand("I'm going to send the referral to the food bank.")
+    assert not errand("You'll call the landlord.")  # the client's
+    assert not errand("I'll be honest with you.")  # no errand
+    tr = dialogue(
+        [
+            ("client", "The bus pass ran out and I can't get to school."),
+            ("worker", "I'll call the school about a new bus pass. What else is getting in the way?"),
+        ]
+    )
+    assert texts(soap(tr, [], pronouns="he/him"), "plan") == [
+        "Worker will call the school about a new bus pass."
+    ]
+
+
+def test_what_the_worker_asks_offers_or_arranges_is_a_task_once_agreed():
+    tr = dialogue(
+        [
+            ("worker", "If it gets really bad at home, I want you to tell your mom or text the crisis line."),
+            ("client", "Okay."),
+            ("worker", "I can call the bank with you tomorrow morning."),
+            ("client", "Yeah, that would help."),
+            ("worker", "I'd like the nurse to look at that cut before you go back to class."),
+            ("client", "I guess. Yeah."),
+            ("worker", "I could write to your landlord."),
+            ("client", "No, I'd rather do it myself."),
+        ]
+    )
+    plan = texts(soap(tr, [], pronouns="she/her"), "plan")
+    assert any("the client will tell her mom or text the crisis line" in t for t in plan), plan
+    assert "Worker will call the bank with her tomorrow morning." in plan
+    assert any("nurse to look at that cut" in t for t in plan), plan
+    assert not any("landlord" in t for t in plan)  # an offer the client turned down
+
+
+def test_the_clients_answer_to_what_they_could_do_is_their_safety_plan():
+    tr = dialogue(
+        [
+            ("worker", "And if those thoughts get stronger, what could you do?"),
+            ("client", "Tell my husband. Wake him up, even. And call you?"),
+        ]
+    )
+    [line] = texts(soap(tr, [], pronouns="she/her"), "plan")
+    assert line == "Client will tell her husband; wake him up, even; call the worker."
+
+
+# --- risk lines -----------------------------------------------------------------------------------
+
+
+def test_a_screen_answered_in_a_sentence_of_its_own_is_the_clients_report_without_the_question():
+    tr = dialogue(
+        [
+            ("worker", "Are there any firearms in the home?"),
+            ("client", "Yeah. I've got a pistol. It's in the nightstand."),
+            ("worker", "Have you had thoughts of ending your life?"),
+            ("client", "Once or twice, late at night."),
+        ]
+    )
+    d = soap(tr, [], pronouns="he/him")
+    pistol = next(i for i in d.section("risk").items if "pistol" in i.text)
+    assert pistol.text.startswith(
+        "In answer to a screening question, client reported that he has got a pistol"
+    )
+    assert [e.segment_id for e in pistol.evidence] == [1]  # the question is the worker's, not a disclosure
+    # an answer that needs its question keeps it
+    assert any(t.startswith('Asked "Have you had thoughts') for t in texts(d, "risk"))
+
+
+def test_means_and_substance_questions_screen_and_handing_over_the_means_is_safety_planning():
+    tr = dialogue(
+        [
+            ("worker", "Do you still have the blade?"),
+            ("client", "It's in my pencil case."),
+            ("worker", "Would you be willing to give it to me? It would be one less thing within reach."),
+            ("client", "Fine. Here."),
+            ("worker", "And were you drinking on Friday, when it happened?"),
+            ("client", "Yeah. I'd had a few beers."),
+        ]
+    )
+    d = soap(tr, [], pronouns="she/her")
+    risk = " ".join(texts(d, "risk"))
+    assert "pencil case" in risk and "a few beers" in risk
+    assert "Safety planning" in objective(d)
+
+
+def test_validation_names_what_is_not_the_clients_to_carry_and_options_are_information():
+    tr = dialogue(
+        [
+            ("client", "He yells and calls me stupid."),
+            ("worker", "Being yelled at in your own home is not okay. You don't deserve that."),
+            ("client", "I don't want the police."),
+            ("worker", "There are some things we can do. Your bank can put alerts on the account."),
+        ]
+    )
+    lines = objective(soap(tr, [], pronouns="he/him"))
+    assert "Validation" in lines
+    assert "alerts" in lines["Information giving"] or "account" in lines["Information giving"]
+
+
+def test_missed_medicines_a_tumble_and_money_taken_are_safety_concerns():
+    told = RiskBuilder._tells_incident
+    assert told("I take them when I remember, so sometimes I skip my pills.")
+    assert told("I had a tumble in the bathroom two weeks ago.")
+    assert told("My nephew has my bank card and he never pays me back.")
+    assert not told("I take my pills every morning with breakfast.")
+
+
+def test_each_follow_up_and_an_answer_paired_with_its_question_are_documented_with_the_risk():
+    from scribe.core.records import Annotation, Evidence
+
+    tr = dialogue(
+        [
+            ("client", "Some cuts. On my thigh."),
+            ("worker", "How often?"),
+            ("client", "Maybe a couple of times a week."),
+            ("worker", "When was the last time?"),
+            ("client", "Sunday night. So two days ago."),
+            ("worker", "What does the cutting do for you, in those moments?"),
+            ("client", "It's like... everything's too loud, and then it gets quiet."),
+        ]
+    )
+    cuts = Annotation(
+        id="r1", label="risk", subtype="self_harm", text="cuts", source="hand", role="client",
+        evidence=[Evidence.of(tr.segment(0), 0, len("Some cuts."))], speaker=tr.segment(0).speaker,
+    )  # fmt: skip
+    q, a = tr.segment(5), tr.segment(6)
+    paired = Annotation(
+        id="r2", label="risk", subtype="self_harm", text="asked", source="hand", role="client",
+        evidence=[Evidence.of(q, 0, len(q.text)), Evidence.of(a, 0, len("It's like..."))],
+        speaker=a.speaker,
+    )  # fmt: skip
+    risk = texts(soap(tr, [cuts, paired], pronouns="she/her"), "risk")
+    first = next(t for t in risk if "cuts" in t)
+    assert "a couple of times a week" in first and "Sunday night" in first  # both follow-ups
+    # "It's like..." says nothing without the question the tagger paired it with
+    asked = next(t for t in risk if "too loud" in t)
+    assert asked.startswith('Self-harm: asked "What does the cutting do for you')
+
+
+def test_what_the_client_enjoys_doing_is_reported_with_the_question():
+    tr = dialogue(
+        [
+            ("worker", "What do you like doing, when you get some time to yourself?"),
+            ("client", "I draw. Mostly anime stuff. When I'm drawing I don't think about anything else."),
+        ]
+    )
+    subjective = " ".join(texts(soap(tr, [], pronouns="she/her"), "subjective"))
+    assert "Asked what does the client like doing" in subjective and "anime" in subjective
+
+
+def test_what_someone_else_says_about_the_speaker_is_no_disclosure_of_theirs():
+    from note_formats.prose.risk import SELF_DIRECTED_ACTS, quoted_speech
+
+    assert quoted_speech("Calls me a stupid old man, says I'm going to die anyway.", SELF_DIRECTED_ACTS)
+    assert quoted_speech("He told me I should kill myself.", SELF_DIRECTED_ACTS)
+    assert not quoted_speech("I told him I wanted to die.", SELF_DIRECTED_ACTS)  # the speaker's own
+    assert not quoted_speech("She said she wants to die.", SELF_DIRECTED_ACTS)  # hers, told
+
+
+def test_a_possible_indicator_quotes_the_sentence_that_says_a_risk_before_those_that_qualify_it():
+    from scribe.core.records import Annotation, Evidence
+
+    tr = dialogue(
+        [
+            ("worker", "How has the week been?"),
+            ("client", "Not great. I did something I'm not proud of. I punched the wall in the hallway."),
+        ]
+    )
+    seg = tr.segment(1)
+    flagged = Annotation(
+        id="r1", label="risk", subtype="self_harm", text="the turn", source="hand", role="client",
+        evidence=[Evidence.of(seg, 0, len(seg.text))], speaker=seg.speaker,
+        attributes={"certainty": "possible"},
+    )  # fmt: skip
+    [line] = texts(soap(tr, [flagged], pronouns="he/him"), "risk")
+    assert line.startswith("Possible self-harm") and "punched the wall in the hallway" in line
