@@ -27,11 +27,11 @@ from scribe.core.records import NOTE_SOURCES
 #: Clause-classifier probability of a risk type at which a finding is emitted as *possible* risk
 #: for the worker to decide, and at which it is documented as affirmed (if its scope is certain).
 #: Chosen on the Counsel-Chat development set and AnnoMI client talk (bench/risk.py).
-RISK_LOW = 0.7
+RISK_LOW = 0.75
 RISK_HIGH = 0.99
 #: Risk to the client's own life is kept for review from a lower probability: a missed wish to die
 #: costs most, and suicide screens count any positive answer.
-RISK_LOW_SELF = {"suicidal_ideation": 0.5, "self_harm": 0.5}
+RISK_LOW_SELF = {"suicidal_ideation": 0.55, "self_harm": 0.55}
 
 
 def low_for(kind: str) -> float:
@@ -201,12 +201,12 @@ class MiniLMHeads:
             # client's words (or the worker's notes) can disclose.
             listen = [i for i in live if docs[i]._.scribe_role != "worker"]
             units = [(i, sent, parts) for i in listen for sent, parts in units_of(docs[i])]
-            p_sents = self.risk_model.predict([sent.text.strip() for _, sent, _ in units], self.batch_size)
+            p_sents = self.risk_model.predict([sent.text.strip() for _, sent, _ in units])
             risky = (p_sents[:, [self._col[k] for k in TYPES]] >= [low_for(k) for k in TYPES]).any(axis=1)
             # Clauses are read only where the sentence holds a risk: they place it and scope it.
             split = [u for u, hit in zip(units, risky, strict=True) if hit and len(u[2]) > 1]
             clause_texts = [c.text.strip() for _, _, parts in split for c in parts]
-            p_clauses = iter(self.risk_model.predict(clause_texts, self.batch_size))
+            p_clauses = iter(self.risk_model.predict(clause_texts))
             by_sent = {id(sent): [next(p_clauses) for _ in parts] for _, sent, parts in split}
             # A turn of short sentences can say it only as a whole ("I wrote letters. To the kids.
             # One each."): such a turn is read once more in one piece.

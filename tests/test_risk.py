@@ -93,17 +93,21 @@ def test_a_changed_model_file_is_refused(tmp_path: Path) -> None:
         RiskModel(bad, MODEL_INFO)
 
 
-def test_batches_side_by_side_read_as_one_at_a_time() -> None:
-    """Threads change when a batch runs, never what it holds: the probabilities stay the same."""
+def test_a_text_scores_the_same_whatever_is_read_beside_it() -> None:
+    """Threads change when a call runs, and neighbours change from session to session: neither
+    changes a text's probabilities."""
     from pipelines.risk import load_model
 
     model = load_model()
     texts = [
         f"{w} I keep thinking about {t}" for w in ("Honestly,", "Um,", "So") for t in load_bank().texts[:25]
     ]
-    alone = model.predict(texts, 32, workers=1)
+    alone = model.predict(texts, workers=1)
     assert alone.shape == (75, len(CLASSES)) and np.allclose(alone.sum(axis=1), 1.0, atol=1e-4)
-    assert np.array_equal(model.predict(texts, 32, workers=2), alone)
+    assert np.array_equal(model.predict(texts, workers=2), alone)
+    longer = ["My sister said the whole family is driving her up the wall this week, every one of us."]
+    assert np.array_equal(model.predict(texts[:10] + longer)[:10], alone[:10])
+    assert np.array_equal(model.predict(texts[::-1])[::-1], alone)
 
 
 # --- the field: what each type is talked about with ---------------------------------------
