@@ -63,6 +63,11 @@ def sentence_of(span: Span) -> Span:
     return span.sent if doc.has_annotation("SENT_START") else doc[:]
 
 
+def sentences(doc: Doc) -> list[Span]:
+    """The sentences of ``doc``, or the whole doc as one when nothing set sentence boundaries."""
+    return list(doc.sents) if doc.has_annotation("SENT_START") else [doc[:]]
+
+
 def is_question(sent: Span) -> bool:
     return sent.text.rstrip().endswith("?")
 

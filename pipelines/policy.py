@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 
 from spacy.tokens import Doc, Span
 
-from pipelines.components import SPANS_KEY, attrs_of, is_question, sentence_of
+from pipelines.components import SPANS_KEY, attrs_of, is_question, sentence_of, sentences
 from pipelines.risk import Scope, clause_status, clauses, goes_on
 from pipelines.taxonomy import CHANGE_TALK, Taxonomy
 from scribe.core.records import NOTE_SOURCES, Annotation, Evidence, Segment, Transcript
@@ -520,15 +520,11 @@ def _has_risk(doc: Doc) -> bool:
     return SPANS_KEY in doc.spans and any(s.label_ == "risk" for s in doc.spans[SPANS_KEY])
 
 
-def _sentences(doc: Doc) -> list[Span]:
-    return list(doc.sents) if doc.has_annotation("SENT_START") else [doc[:]]
-
-
 def _asked_later(span: Span, between: list[Doc]) -> bool:
     """Whether a question ("?") follows ``span``'s sentence, in its turn or in the turns before the reply."""
     start = sentence_of(span).end
-    return any(is_question(x) for x in _sentences(span.doc) if x.start >= start) or any(
-        is_question(x) for d in between for x in _sentences(d)
+    return any(is_question(x) for x in sentences(span.doc) if x.start >= start) or any(
+        is_question(x) for d in between for x in sentences(d)
     )
 
 

@@ -30,6 +30,7 @@ import numpy as np
 import yaml
 from spacy.tokens import Doc, Span
 
+from pipelines.components import sentences
 from pipelines.taxonomy import load_context
 from scribe.core.errors import ModelError
 
@@ -292,8 +293,7 @@ MIN_WORDS = 3
 
 def units_of(doc: Doc) -> list[tuple[Span, list[Span]]]:
     """(sentence, its clauses) for every sentence of ``doc`` with at least ``MIN_WORDS`` words."""
-    sents = list(doc.sents) if doc.has_annotation("SENT_START") else [doc[:]]
-    return [(s, clauses(s)) for s in sents if sum(t.is_alpha for t in s) >= MIN_WORDS]
+    return [(s, clauses(s)) for s in sentences(doc) if sum(t.is_alpha for t in s) >= MIN_WORDS]
 
 
 # --- status of one clause ----------------------------------------------------------------------

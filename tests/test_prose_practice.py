@@ -4,6 +4,7 @@ Every sentence here is written for these tests."""
 
 from __future__ import annotations
 
+import pytest
 from test_prose_length import dialogue, objective, soap, texts
 
 from note_formats.prose.interventions import affirms
@@ -34,18 +35,38 @@ def test_an_affirmation_worded_without_a_stock_phrase_is_named():
     assert "organized about the repairs" in line
 
 
-def test_validation_names_how_hard_it_is_and_harm_reduction_is_its_own_technique():
-    tr = dialogue(
-        [
-            ("client", "I've been up every night with the baby and working days."),
-            ("worker", "That sounds exhausting, nights with the baby and then work all day."),
-            ("client", "I used again on Saturday, first time in two months."),
-            ("worker", "After two months off, your tolerance is lower. Keep a naloxone kit with you."),
-        ]
-    )
-    lines = objective(soap(tr, [], pronouns="he/him"))
+@pytest.mark.parametrize(
+    ("turns", "pronouns", "technique", "said"),
+    [
+        (
+            [
+                ("client", "I've been up every night with the baby and working days."),
+                ("worker", "That sounds exhausting, nights with the baby and then work all day."),
+                ("client", "I used again on Saturday, first time in two months."),
+                ("worker", "After two months off, your tolerance is lower. Keep a naloxone kit with you."),
+            ],
+            "he/him",
+            "Harm reduction",
+            ("naloxone kit",),
+        ),
+        (
+            [
+                ("client", "He yells and calls me stupid."),
+                ("worker", "Being yelled at in your own home is not okay. You don't deserve that."),
+                ("client", "I don't want the police."),
+                ("worker", "There are some things we can do. Your bank can put alerts on the account."),
+            ],
+            "he/him",
+            "Information giving",
+            ("alerts", "account"),
+        ),
+    ],
+    ids=["how hard it is; harm reduction", "not the client's to carry; options are information"],
+)
+def test_validation_and_the_technique_beside_it_are_named(turns, pronouns, technique, said):
+    lines = objective(soap(dialogue(turns), [], pronouns=pronouns))
     assert "Validation" in lines
-    assert "naloxone kit" in lines["Harm reduction"]
+    assert any(words in lines[technique] for words in said)
 
 
 def test_a_summary_names_what_it_sums_up():
@@ -185,20 +206,6 @@ def test_means_and_substance_questions_screen_and_handing_over_the_means_is_safe
     risk = " ".join(texts(d, "risk"))
     assert "pencil case" in risk and "a few beers" in risk
     assert "Safety planning" in objective(d)
-
-
-def test_validation_names_what_is_not_the_clients_to_carry_and_options_are_information():
-    tr = dialogue(
-        [
-            ("client", "He yells and calls me stupid."),
-            ("worker", "Being yelled at in your own home is not okay. You don't deserve that."),
-            ("client", "I don't want the police."),
-            ("worker", "There are some things we can do. Your bank can put alerts on the account."),
-        ]
-    )
-    lines = objective(soap(tr, [], pronouns="he/him"))
-    assert "Validation" in lines
-    assert "alerts" in lines["Information giving"] or "account" in lines["Information giving"]
 
 
 def test_missed_medicines_a_tumble_and_money_taken_are_safety_concerns():

@@ -336,13 +336,17 @@ class RiskBuilder(SafetyBuilder):
         no disclosure of the speaker's (the taunt is what an abuse line documents)."""
         if ann.subtype not in SELF_DIRECTED or self.m.notes or self.m.role(ann) not in ("client", "other"):
             return False
-        carrying = [
+        carrying = self._saying(ann, SELF_DIRECTED_ACTS)
+        return bool(carrying) and all(quoted_speech(c, SELF_DIRECTED_ACTS) for c in carrying)
+
+    def _saying(self, ann: Annotation, acts: re.Pattern[str]) -> list[str]:
+        """The sentences of ``ann``'s spoken evidence that name one of ``acts``."""
+        return [
             x.quote
             for e in self.m.spoken(ann)
             for x in self._sentences(e, min_words=1)
-            if SELF_DIRECTED_ACTS.search(x.quote)
+            if acts.search(x.quote)
         ]
-        return bool(carrying) and all(quoted_speech(c, SELF_DIRECTED_ACTS) for c in carrying)
 
     def _about_someone_else(self, ann: Annotation) -> bool:
         """A risk of the speaker's own acts that the speaker tells of someone else doing ("I think
@@ -350,12 +354,7 @@ class RiskBuilder(SafetyBuilder):
         acts = SELF_DIRECTED_ACTS if ann.subtype in SELF_DIRECTED else OWN_ACTS.get(ann.subtype)
         if acts is None or self.m.notes or self.m.role(ann) not in ("client", "other"):
             return False
-        carrying = [
-            x.quote
-            for e in self.m.spoken(ann)
-            for x in self._sentences(e, min_words=1)
-            if acts.search(x.quote)
-        ]
+        carrying = self._saying(ann, acts)
         return bool(carrying) and all(about_someone_else(c, acts) for c in carrying)
 
     def _risk_item(
