@@ -303,7 +303,8 @@ class MiniLMHeads:
             if score < (RISK_REPORTED if not conversation and _reports(sent) else low_for(kind)):
                 continue
             ranked = sorted(zip(parts, p_parts, strict=True), key=lambda cq: -float(cq[1][k]))
-            carrying = [c for c, q in ranked if q[k] >= low_for(kind)] or [ranked[0][0]]
+            carried = [c for c, q in ranked if q[k] >= low_for(kind)]
+            carrying = carried or [ranked[0][0]]
             scopes = [(c, clause_status(c, sent, kind, conversation)) for c in carrying]
             best = next((cs for cs in scopes if cs[1].status == "affirmed" and cs[1].certain), None)
             best = best or next((cs for cs in scopes if cs[1].status == "affirmed"), None)
@@ -333,7 +334,10 @@ class MiniLMHeads:
             # (pipelines/data/risk_field*.yaml): distress in general is no disclosure
             if not (scope.certain and score >= RISK_HIGH) and not load_field()[kind].touches(sent):
                 continue
-            quote = clause if scope.status == "affirmed" and len(parts) > 1 else sent
+            # When no clause alone carries the type, the sentence says it only as a whole ("I got
+            # a piece and I got his address"): its likeliest clause scopes it, the whole is cited.
+            whole = not carried and clause is ranked[0][0]
+            quote = clause if scope.status == "affirmed" and len(parts) > 1 and not whole else sent
             if quote is clause:
                 # The evidence spans every clause that carries the risk as current, so that "He
                 # slapped me, and ever since, he hurts me when we fight" cites both.

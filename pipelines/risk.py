@@ -389,6 +389,28 @@ CHILDREN = {
     "kid", "kids", "child", "children", "baby", "babies", "son", "daughter", "sons", "daughters", "toddler",
     "infant", "newborn", "stepson", "stepdaughter", "grandson", "granddaughter", "grandkids", "grandchildren",
 }  # fmt: skip
+#: Words that make a relative a child: "my little brother", "her baby sister", "our younger cousin".
+_YOUNG = {"little", "baby", "younger", "youngest", "kid", "infant", "toddler", "wee", "small"}
+_AGES = [
+    "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve",
+    "thirteen", "fourteen", "fifteen", "sixteen", "seventeen",
+]  # fmt: skip
+#: An age under 18 said of someone ("he's only six", "she's 12", "my 9-year-old niece").
+_CHILD_AGE = re.compile(
+    rf"\b(?:he's|she's|he is|she is|only|just|aged?)\s+(?:{'|'.join(_AGES)}|1[0-7]|[1-9])"
+    r"(?=\s*(?:[,.;!?]|$|years?\b|yrs?\b|and\b|now\b))"
+    rf"|\b(?:{'|'.join(_AGES)}|1[0-7]|[1-9])[- ](?:year|yr)s?[- ]old\b",
+    re.I,
+)
+
+
+def _a_child(tok) -> bool:
+    """Whether a person word names a child: a child word, or a relative said to be young or a child's age."""
+    if tok.lower_ in CHILDREN:
+        return True
+    if any(c.lower_ in _YOUNG and c.dep_ in ("amod", "compound", "nmod") for c in tok.children):
+        return True
+    return bool(_CHILD_AGE.search(tok.sent.text))
 
 
 @dataclass(frozen=True)
@@ -540,7 +562,7 @@ def _about_other(clause: Span, kind: str, conversation: bool) -> str:
             for t in clause
             if t.dep_ in ("dobj", "pobj", "nsubjpass", "dative")
             and _is_other(t, True)
-            and t.lower_ not in CHILDREN
+            and not _a_child(t)
             and not (t.dep_ == "pobj" and t.head.lower_ in ("before", "after", "since", "until"))
         ]
         if victims:

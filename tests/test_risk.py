@@ -202,6 +202,10 @@ def test_a_sentence_is_cut_where_a_new_clause_starts(nlp) -> None:
         ("My father died by suicide.", "suicidal_ideation", "other_person"),
         ("My ex used to beat me, years ago.", "abuse_neglect", "historical"),
         ("My sister's boyfriend hits her.", "abuse_neglect", "other_person"),
+        # a child harmed is never just someone else's risk: a young relative, or one of a child's age
+        ("Her boyfriend kicks my baby sister when she cries.", "abuse_neglect", "affirmed"),
+        ("Dad slaps my cousin around, she's only nine.", "abuse_neglect", "affirmed"),
+        ("Dad slaps my cousin around, she's 25.", "abuse_neglect", "other_person"),
         ("He hits me when he gets angry.", "abuse_neglect", "affirmed"),
         ("I don't want to live anymore.", "suicidal_ideation", "affirmed"),
         ("I can't stop drinking once I start.", "substance_crisis", "affirmed"),
@@ -354,6 +358,21 @@ def test_the_evidence_spans_every_clause_that_carries_the_risk(nlp) -> None:
     found = heads._risk(doc, sent, parts, p, [p] + [none] * (len(parts) - 1))
     cited = doc.text[found[0].start_char : found[0].end_char]
     assert "slapped" in cited and "shoves" not in cited
+
+
+def test_a_sentence_that_says_it_only_as_a_whole_is_cited_whole(nlp) -> None:
+    """No clause alone carries the type (each half is harmless), the sentence does: it is scoped and cited whole."""
+    heads = bare_heads()
+    doc, sent, parts = first_sentence(nlp, "I've got a blade in my bag, and I know which bus he takes home.")
+    assert len(parts) >= 2
+    p = np.zeros(len(CLASSES), dtype=np.float32)
+    p[heads._col["harm_to_others"]] = 0.95
+    p[heads._col["none"]] = 0.05
+    none = np.zeros(len(CLASSES), dtype=np.float32)
+    none[heads._col["none"]] = 1.0
+    found = heads._risk(doc, sent, parts, p, [none] * len(parts))
+    assert [(f.subtype, f.status) for f in found] == [("harm_to_others", "affirmed")]
+    assert doc.text[found[0].start_char : found[0].end_char] == sent.text
 
 
 def test_everyday_counselling_talk_raises_no_risk() -> None:
