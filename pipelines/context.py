@@ -167,6 +167,14 @@ class ConTextStatus:
         for tok in [*span, *([doc[span.end]] if after else [])]:
             if tok.lower_ in self.rules.reflexives:
                 return tok.text
+        # the act's owner named before it: "my sister's cutting", "my dad's drinking"
+        for tok in span:
+            for c in tok.children:
+                word = c.lower_
+                if c.dep_ == "poss" and (
+                    word in self.rules.other_nouns or word.removesuffix("s") in self.rules.other_nouns
+                ):
+                    return c.text
         subj = subject_of(span)
         if subj is None:
             return ""

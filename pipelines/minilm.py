@@ -47,6 +47,9 @@ RISK_BESIDE = 0.15
 #: The classifier's probability of a type below which a sentence is not read a second way (near
 #: the bank): the second reading recovers what the classifier weighs too low, not what it rules out.
 NEAR_FLOOR = 0.01
+#: A type's probability from which a risky sentence the classifier typed otherwise, outside that
+#: other type's field, is kept as possible risk of this type when it is in this type's field.
+RETYPE_FLOOR = 0.1
 
 
 def _turns_from(clause, denied_at: int) -> bool:
@@ -295,6 +298,7 @@ class MiniLMHeads:
             (sent.start_char, sent.end_char, {kind: float(p_sent[self._col[kind]]) for kind in TYPES})
         )
         out: list[RiskFinding] = []
+        leaning: list[float] = []
         for kind in TYPES:
             k = self._col[kind]
             # The sentence decides whether the type is there (a clause alone reads out of
@@ -333,6 +337,7 @@ class MiniLMHeads:
             # an unsure finding is kept only when its sentence touches the type's subject matter
             # (pipelines/data/risk_field*.yaml): distress in general is no disclosure
             if not (scope.certain and score >= RISK_HIGH) and not load_field()[kind].touches(sent):
+                leaning.append(score)
                 continue
             # When no clause alone carries the type, the sentence says it only as a whole ("I got
             # a piece and I got his address"): its likeliest clause scopes it, the whole is cited.
@@ -354,6 +359,24 @@ class MiniLMHeads:
                     quote.end_char,
                 )
             )
+        if leaning:
+            out.extend(self._retyped(sent, p_sent, max(leaning), {f.subtype for f in out}, conversation))
+        return out
+
+    def _retyped(self, sent, p_sent: np.ndarray, score: float, found: set[str], conversation: bool):
+        """Risk the classifier saw but gave a type whose words the sentence lacks ("trying to throw up
+        so I'm not fat" read as substance use): kept for review as the type whose words it has, when
+        the classifier gave that type some weight too."""
+        out = []
+        for kind in TYPES:
+            if kind in found or float(p_sent[self._col[kind]]) < RETYPE_FLOOR:
+                continue
+            if not load_field()[kind].touches(sent):
+                continue
+            scope = clause_status(sent, sent, kind, conversation)
+            if scope.status == "affirmed":
+                note = "risk of another type by the classifier, in this type's words; check"
+                out.append(RiskFinding(kind, score, "affirmed", False, note, sent.start_char, sent.end_char))
         return out
 
     @staticmethod

@@ -539,6 +539,15 @@ def _is_other(tok, conversation: bool) -> bool:
 _NOTES_CLIENT = {"her", "him", "them", "client", "patient", "pt"}
 
 
+#: Nouns that name a risky act or habit of whoever owns them ("his overdose", "her habit").
+_ACT_NOUNS = {"overdose", "addiction", "habit", "attempt", "suicide", "relapse", "self-harm", "selfharm"}
+
+
+def _an_act(tok) -> bool:
+    """Whether a noun names an act: a gerund ("cutting", "drinking") or an act noun ("his overdose")."""
+    return tok.tag_.startswith(("NN", "VBG")) and (tok.lower_.endswith("ing") or tok.lower_ in _ACT_NOUNS)
+
+
 def _about_other(clause: Span, kind: str, conversation: bool) -> str:
     """Who else the clause's risk belongs to, or "" if it is the speaker's (or a child's in their care)."""
     words = {t.lower_ for t in clause}
@@ -570,6 +579,11 @@ def _about_other(clause: Span, kind: str, conversation: bool) -> str:
         if words & CHILDREN:
             return ""
         return subj.text if subj is not None and subj.dep_ == "nsubjpass" and _is_other(subj, True) else ""
+    owner = next(
+        (t for t in clause if t.dep_ == "poss" and _an_act(t.head) and _is_other(t, conversation)), None
+    )
+    if owner is not None:
+        return owner.text  # "my sister's cutting", "my dad's drinking": the act is the owner's
     if subj is None or subj.lower_ in _FIRST_VICTIM or subj.lower_ in ("you", "it", "that", "this", "there"):
         return ""
     if any(t.dep_ in ("nsubj", "nsubjpass") and t.lower_ in _FIRST_VICTIM for t in clause):

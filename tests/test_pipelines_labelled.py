@@ -98,6 +98,8 @@ CASES: list[tuple[str | None, str, set[tuple[str, str, str]], set[str]]] = [
         {"risk"},
     ),
     (C, "My mom overdosed last year.", {("risk", "substance_crisis", "other_person")}, {"risk"}),
+    # the act's owner named before it, with a possessive
+    (C, "My cousin's cutting got worse, I saw the marks.", {("risk", "self_harm", "other_person")}, {"risk"}),
     (
         W,
         "If you ever feel like hurting yourself, call 988.",

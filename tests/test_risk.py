@@ -206,6 +206,11 @@ def test_a_sentence_is_cut_where_a_new_clause_starts(nlp) -> None:
         ("Her boyfriend kicks my baby sister when she cries.", "abuse_neglect", "affirmed"),
         ("Dad slaps my cousin around, she's only nine.", "abuse_neglect", "affirmed"),
         ("Dad slaps my cousin around, she's 25.", "abuse_neglect", "other_person"),
+        # an act owned by someone else: "my sister's cutting", "my dad's drinking"
+        ("My cousin's cutting got worse, I saw the marks.", "self_harm", "other_person"),
+        ("My boyfriend's drinking scares me.", "substance_crisis", "other_person"),
+        ("My dad's drinking, I can't stand it.", "substance_crisis", "other_person"),
+        ("My drinking scares my boyfriend.", "substance_crisis", "affirmed"),
         ("He hits me when he gets angry.", "abuse_neglect", "affirmed"),
         ("I don't want to live anymore.", "suicidal_ideation", "affirmed"),
         ("I can't stop drinking once I start.", "substance_crisis", "affirmed"),
@@ -373,6 +378,25 @@ def test_a_sentence_that_says_it_only_as_a_whole_is_cited_whole(nlp) -> None:
     found = heads._risk(doc, sent, parts, p, [none] * len(parts))
     assert [(f.subtype, f.status) for f in found] == [("harm_to_others", "affirmed")]
     assert doc.text[found[0].start_char : found[0].end_char] == sent.text
+
+
+def test_risk_typed_by_words_the_sentence_lacks_is_kept_as_the_type_whose_words_it_has(nlp) -> None:
+    heads = bare_heads()
+    doc, sent, parts = first_sentence(nlp, "I make myself throw up after dinner most nights.")
+
+    def probs(**p: float) -> np.ndarray:
+        out = np.zeros(len(CLASSES), dtype=np.float32)
+        for kind, v in p.items():
+            out[heads._col[kind]] = v
+        out[heads._col["none"]] = 1 - sum(p.values())
+        return out
+
+    p = probs(substance_crisis=0.8, self_harm=0.15)
+    found = heads._risk(doc, sent, parts, p, [p] * len(parts))
+    assert [(f.subtype, f.status, f.certain) for f in found] == [("self_harm", "affirmed", False)]
+    # the other type must have some weight of its own
+    p = probs(substance_crisis=0.8, self_harm=0.05)
+    assert heads._risk(doc, sent, parts, p, [p] * len(parts)) == []
 
 
 def test_everyday_counselling_talk_raises_no_risk() -> None:
