@@ -21,7 +21,16 @@ from spacy.util import minibatch
 
 from pipelines.embed import DIM, MiniLMEncoder, load_encoder
 from pipelines.heads import features, load_heads
-from pipelines.risk import CONTRAST, TYPES, Scope, clause_status, load_field, load_model, units_of
+from pipelines.risk import (
+    CONTRAST,
+    TYPES,
+    Scope,
+    clause_status,
+    death_hyperbole,
+    load_field,
+    load_model,
+    units_of,
+)
 from scribe.core.records import NOTE_SOURCES
 
 #: Clause-classifier probability of a risk type at which a finding is emitted as *possible* risk
@@ -334,6 +343,8 @@ class MiniLMHeads:
                     None,
                 )
             clause, scope = best or scopes[0]
+            if kind == "suicidal_ideation" and death_hyperbole(clause.text):
+                continue
             # an unsure finding is kept only when its sentence touches the type's subject matter
             # (pipelines/data/risk_field*.yaml): distress in general is no disclosure
             if not (scope.certain and score >= RISK_HIGH) and not load_field()[kind].touches(sent):

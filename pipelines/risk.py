@@ -375,6 +375,24 @@ _TELLING = {
 }  # fmt: skip
 
 
+#: Dying as a figure of speech: embarrassment, fear of being found out, laughter ("I'd literally die
+#: if my mom found out", "I nearly died laughing", "I'll die of shame"). Said of the speaker's own
+#: death only; a threat to kill someone else is never read away.
+_DEATH_HYPERBOLE = re.compile(
+    r"\b(?:i'd|i would|i'll|i will|i'm gonna|i am going to|i could(?: have| of)?|i could've|i nearly|"
+    r"i almost|i just about)\s+(?:\w+ly\s+|just\s+|like\s+)?(?:die|died|drop dead)\s+"
+    r"(?:laughing|(?:of|from) (?:embarrassment|shame|boredom|laughter|laughing|fright|cringe|happiness|excitement)"
+    r"|(?:if|when)\b(?:\s+[\w']+){1,4}?\s+(?:found out|find out|finds out|saw|see|sees|knew|know|knows|"
+    r"heard|hear|hears|caught|catch|catches|read|reads|told))\b",
+    re.I,
+)
+
+
+def death_hyperbole(text: str) -> bool:
+    """Whether ``text`` speaks of the speaker dying only as a figure of speech."""
+    return bool(_DEATH_HYPERBOLE.search(text.replace("\u2019", "'")))
+
+
 def _listener(tok) -> bool:
     """Whether a first-person word is the hearer of a telling verb ("she told me", "said to me")."""
     head = tok.head.head if tok.dep_ == "pobj" and tok.head.lower_ == "to" else tok.head

@@ -399,6 +399,22 @@ def test_risk_typed_by_words_the_sentence_lacks_is_kept_as_the_type_whose_words_
     assert heads._risk(doc, sent, parts, p, [p] * len(parts)) == []
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I'd literally die if my mom found out, she'd never look at me the same.",
+        "I swear I'll die of embarrassment if anyone sees.",
+        "I nearly died laughing when he fell in the pool.",
+    ],
+)
+def test_dying_as_a_figure_of_speech_is_no_ideation(text: str) -> None:
+    assert not [a for a in risks(text) if a.subtype == "suicidal_ideation"]
+
+
+def test_a_wish_to_die_said_with_if_stays_ideation() -> None:
+    assert [a.status for a in risks("I would die if it meant the pain stopped.")] == ["affirmed"]
+
+
 def test_everyday_counselling_talk_raises_no_risk() -> None:
     talk = client_says(
         "I've been so tired lately, work is just a lot.",
