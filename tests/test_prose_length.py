@@ -543,7 +543,73 @@ def test_a_possible_indicator_answering_a_screen_is_not_said_twice():
     risk = " ".join(texts(d, "risk"))
     assert risk.count("disappear") == 1
     [screen] = [i for i in d.section("risk").items if "disappear" in i.text]
-    assert screen.text.startswith("Asked") and "r1" in screen.annotation_ids and screen.needs_review
+    assert "r1" in screen.annotation_ids and screen.needs_review
+    # the client's flagged words are cited on their own: the worker's question is named, never
+    # cited as if it disclosed anything
+    assert screen.text.startswith("In answer to a screening question, client answered that not really")
+    assert {e.segment_id for e in screen.evidence} == {1}
+
+
+def test_a_screen_answered_by_a_plain_denial_still_cites_its_question():
+    tr = dialogue(
+        [
+            ("worker", "Have you had thoughts of killing yourself lately?"),
+            ("client", "No, not like that. Work has been a lot."),
+        ]
+    )
+    d = soap(tr, [tag(tr, "i1", "intervention", "risk_screening", 0)])
+    [screen] = [i for i in d.section("risk").items if "Work" in i.text]
+    assert screen.text.startswith('Asked "Have you had thoughts of killing yourself lately?"')
+    assert {e.segment_id for e in screen.evidence} == {0, 1}
+
+
+def test_a_statement_an_accepted_risk_line_writes_is_not_reported_again():
+    tr = dialogue(
+        [
+            ("worker", "How was the weekend?"),
+            ("client", "My cousin came over and we watched the game on Sunday at his place."),
+            ("worker", "And the job?"),
+            ("client", "The manager cut my hours at the bakery to ten a week."),
+        ]
+    )
+    maybe = {"certainty": "possible"}
+    flag = tag(tr, "r1", "risk", "substance_crisis", 1, attributes=maybe, confidence=0.35)
+    hours = tag(tr, "o1", "observation", "employment", 3)
+
+    def drafted():
+        d = soap(tr, [flag, hours], pronouns="she/her")
+        # the risk keeps its line and its words: never dropped to save words
+        assert [i for i in d.section("risk").items if "r1" in i.annotation_ids and "cousin" in i.text]
+        report = " ".join(texts(d, "subjective"))
+        assert "cut her hours at the bakery" in report  # a statement no other line writes stays
+        return report
+
+    # undecided, the flag is the worker's to decide: the report keeps what it quotes
+    assert "cousin came over" in drafted()
+    # accepted, the risk section documents it: said once
+    flag.review = "accepted"
+    assert "cousin" not in drafted()
+
+
+def test_a_goal_said_again_is_written_once_but_another_speakers_words_stay_theirs():
+    tr = dialogue(
+        [
+            ("worker", "What would you like to get out of our meetings?"),
+            ("client", "I want to get my driver's license back this spring."),
+            ("worker", "Okay. What does your mom think?"),
+            ("other", "She wants her driver's license back this spring, and I want her to drive to work."),
+            ("worker", "And what is the first step?"),
+            ("client", "My license back this spring, that is the thing I want."),
+        ]
+    )
+    goal = tag(tr, "g1", "goal", "goal", 1)
+    d = soap(tr, [goal], pronouns="she/her", session_type="family")
+    assert any("driver's license back this spring" in t for t in texts(d, "subjective") if "goal" in t)
+    report = [t for t in texts(d, "subjective") if "goal" not in t]
+    # the mother's words are her report, whatever the client's goal says
+    assert any(t.startswith("Another participant") and "license" in t for t in report)
+    # the client's restatement is her goal, written once
+    assert not any("thing" in t for t in report)
 
 
 def test_statements_of_one_turn_read_as_one_sentence():
@@ -735,8 +801,9 @@ def test_a_possible_indicator_and_its_denial_answering_a_screen_are_documented_w
     d = soap(tr, anns, pronouns="she/her")
     risk = [i for i in d.section("risk").items if not i.deleted]
     assert not any(i.text.startswith("Possible suicidal ideation: client reported") for i in risk)
-    [screen] = [i for i in risk if i.text.startswith("Asked")]
+    [screen] = [i for i in risk if i.text.startswith("In answer to a screening question")]
     assert {"r1", "r2"} <= set(screen.annotation_ids) and "skip the whole week" in screen.text
+    assert {e.segment_id for e in screen.evidence} == {1}  # the client's words, not the question
 
 
 # --- one page: wording that says each thing once, and what gives way when a draft runs long ------

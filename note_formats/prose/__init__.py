@@ -87,6 +87,11 @@ def prose_parts(m: Material) -> dict[str, list[NoteItem]]:
         "interventions": in_order(p, p.interventions() + notes["interventions"]),
         "change_talk": change_talk(m, p.habits),
     }
+    # said once: a statement a goal, a plan or a risk line writes is not reported again; a possible
+    # risk the worker has not accepted is theirs to decide, and the report keeps what it quotes
+    sure = {a.id for a in m.annotations if a.label == "risk" and (not a.possible or a.review == "accepted")}
+    documented = [i for i in risks if sure & set(i.annotation_ids)] + goals + plans
+    parts["reports"] = p.not_said_elsewhere(parts["reports"], documented)
     # about a page: report lines that say nothing of their own give way when it runs long (``length``)
     others = sum(words(i) for k, items in parts.items() if k != "reports" for i in items)
     parts["reports"] = fit(parts["reports"], p.kept, others, budget(m))

@@ -322,6 +322,41 @@ class ReportBuilder(ProseBase):
             kept.append((item, speaker, words))
         return [k[0] for k in kept]
 
+    def not_said_elsewhere(self, items: list[NoteItem], elsewhere: list[NoteItem]) -> list[NoteItem]:
+        """The client's report without the statements another section already says: a statement
+        whose content words are mostly (``REPEATED``) in one risk, goal or plan line is said there,
+        once. An answer to a question and a line the draft always keeps stay whole."""
+        said = [
+            (content_lemmas(" ".join(e.quote for e in i.evidence)), {e.speaker for e in i.evidence})
+            for i in elsewhere
+        ]
+        by_id = {a.id: a for a in self.m.annotations}
+        out = []
+        for item in items:
+            if (
+                item.text.startswith("Asked")
+                or any(item is k for k in self.kept)
+                or item.id not in self.plain
+            ):
+                out.append(item)
+                continue
+            left = [
+                e
+                for e in item.evidence
+                if not any(
+                    e.speaker in who
+                    and len(w := content_lemmas(e.quote)) >= 2
+                    and len(w & other) >= REPEATED * len(w)
+                    for other, who in said
+                )
+            ]
+            if len(left) == len(item.evidence):
+                out.append(item)
+            elif left:
+                anns = [by_id[a] for a in item.annotation_ids if a in by_id]
+                out.append(self._report_item(anns, left))
+        return out
+
     def _report_item(
         self, anns: Sequence[Annotation], evidence: Sequence[Evidence], topic: str = ""
     ) -> NoteItem:

@@ -126,6 +126,11 @@ class RiskBuilder(SafetyBuilder):
                 # screen, not a disclosure ("Once or twice, late at night." needs its question)
                 text = f"In answer to a screening question, {said} reported that {clause}."
                 cited = [answer]
+            elif self._flagged_possible(answer):
+                # the client's words the tagger read as a possible risk are the worker's to decide
+                # on: cited alone, the screen named, never cited as if the question disclosed it
+                text = f"In answer to a screening question, {said} answered that {clause}."
+                cited = [answer]
             else:  # "No." says nothing without its question
                 text = f'Asked "{q.quote}", {said} answered that {clause}.'
                 cited = [q, answer]
@@ -138,6 +143,15 @@ class RiskBuilder(SafetyBuilder):
             items.append(item)
             self.use([answer])
         return items
+
+    def _flagged_possible(self, ev: Evidence) -> bool:
+        """Whether a possible risk indicator (the tagger unsure) cites words of ``ev``."""
+        return any(
+            e.segment_id == ev.segment_id and e.char_start < ev.char_end and ev.char_start < e.char_end
+            for a in self.m.select("risk")
+            if a.possible
+            for e in a.evidence
+        )
 
     # --- risk ------------------------------------------------------------------------------
 
