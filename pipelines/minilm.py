@@ -274,7 +274,7 @@ class MiniLMHeads:
             conversation = docs[i]._.scribe_source not in NOTE_SOURCES
             for kind in kinds:
                 share = float(row[TYPES.index(kind)])
-                if share < VOTE:
+                if share < VOTE or (kind == "suicidal_ideation" and death_hyperbole(sent.text)):
                     continue
                 scope = clause_status(sent, sent, kind, conversation)
                 if scope.status == "affirmed":
@@ -293,6 +293,8 @@ class MiniLMHeads:
         for kind in TYPES:
             score = float(p_doc[self._col[kind]])
             if kind in found or score < (RISK_REPORTED if reported else low_for(kind)):
+                continue
+            if kind == "suicidal_ideation" and death_hyperbole(doc.text):
                 continue
             scope = clause_status(span, span, kind, conversation)
             if scope.status == "affirmed" and load_field()[kind].touches(span):

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from spacy.tokens import Doc, Span
 
 from pipelines.components import SPANS_KEY, attrs_of, is_question, sentence_of, sentences
-from pipelines.risk import Scope, clause_status, clauses, death_hyperbole, goes_on
+from pipelines.risk import Scope, clause_status, clauses, death_hyperbole, goes_on, load_field
 from pipelines.taxonomy import CHANGE_TALK, Taxonomy
 from scribe.core.records import NOTE_SOURCES, Annotation, Evidence, Segment, Transcript
 
@@ -48,6 +48,12 @@ RISK_CONFIRM = 0.05
 _FIGURATIVE_AFTER = re.compile(
     r"^\W*(?:to the (?:point|edge|brink|limit)|to (?:my|the|breaking) (?:limit|point)|over the edge|"
     r"to tears|into a corner|too far|with (?:the|a|some|this) (?:news|question|bill|idea|request))\b",
+    re.I,
+)
+#: Times that fall within the session itself: what is done then is no plan for after it.
+_IN_SESSION = re.compile(
+    r"\b(?:in (?:a|one|just a) (?:minute|min|moment|sec|second|tick|jiffy)|"
+    r"before you go|before you leave|while you.re here)\b",
     re.I,
 )
 #: Questions the rules name by technique; the head's open / closed label on the same utterance is dropped.
@@ -266,6 +272,8 @@ def annotate_doc(segment: Segment, doc: Doc, taxonomy: Taxonomy, notes: bool) ->
                 continue  # "task" is the fallback when no more specific plan was said
             if subtype == "task" and question and "when" not in extra:
                 continue  # "Would you call that anxiety?", "Can you keep that in mind?": no errand yet
+            if "when" not in extra and _IN_SESSION.search(sentence_of(span).text):
+                continue  # "I'll get you one in a minute": done in the session, not a plan for after it
             if status == "hypothetical" or question:
                 conf *= 0.6
             clause = _quote_span(span)
@@ -530,6 +538,60 @@ def _asked_later(span: Span, between: list[Doc]) -> bool:
     )
 
 
+#: The command-hallucination screen (violence and suicide risk guidance asks it of anyone who hears
+#: voices): "Do the voices ever tell you to do things?", "Does the voice tell you to hurt anyone?"
+_COMMANDS_ASKED = re.compile(
+    r"\bvoices?\b[^?]{0,60}\b(?:tells?|telling|told|orders?|ordering|commands?|asks?|asking|makes?|"
+    r"wants?|say(?:s|ing)?)\s+(?:you\b|to you\b)",
+    re.I,
+)
+#: What voices tell a client to do is risk of that type (self-harm, suicide, harming someone).
+_COMMANDED = ("harm_to_others", "self_harm", "suicidal_ideation")
+#: The classifier's probability of the act's type the answer's sentence needs as well as its words.
+_COMMANDED_MIN_P = 0.1
+
+
+def _commands_answered(question: Doc, q_seg: Segment, answer: Doc, a_seg: Segment) -> list[_Draft]:
+    """A yes to the command-hallucination screen, naming an act: possible risk of that act's type."""
+    head = " ".join(answer.text.split()[:12])
+    if not _COMMANDS_ASKED.search(question.text) or not _AFFIRM.search(head) or _DENY.match(head):
+        return []
+    fields = load_field()
+    found = {f.subtype for f in answer._.scribe_risk_found or [] if f.status == "affirmed"}
+    scored = answer._.scribe_risk_sents or []
+    asked = next((x for x in sentences(question) if _COMMANDS_ASKED.search(x.text)), question[:])
+    out = []
+    for kind in _COMMANDED:
+        if kind in found:
+            continue  # the classifier found it in the answer's own words
+        # in the act's words, and weighed as that act by the classifier at least a little
+        said = [
+            x
+            for x in sentences(answer)
+            if fields[kind].touches(x)
+            and any(s <= x.start_char < e and q.get(kind, 0.0) >= _COMMANDED_MIN_P for s, e, q in scored)
+        ]
+        if not said:
+            continue
+        ev = [_evidence(q_seg, asked), _evidence(a_seg, said[0])]
+        note = "voices tell the client to do it (command hallucinations); check"
+        out.append(
+            _Draft(
+                "risk",
+                kind,
+                f"{asked.text} — asked; answer: {said[0].text.strip()}",
+                ev,
+                a_seg,
+                0.5,
+                "affirmed",
+                "rules+qa",
+                {"context": note, "certainty": "possible"},
+                answer._.scribe_role,
+            )
+        )
+    return out
+
+
 def _pair_risk_questions(segments: list[Segment], docs: list[Doc], notes: bool) -> list[_Draft]:
     """A worker's risk screening question + the next speaker's answer -> one risk annotation."""
     out: list[_Draft] = []
@@ -537,8 +599,11 @@ def _pair_risk_questions(segments: list[Segment], docs: list[Doc], notes: bool) 
         if notes or SPANS_KEY not in doc.spans:
             continue
         worker, _ = _is_worker(doc._.scribe_role, doc._.scribe_heads, doc, notes)
+        if not worker:
+            continue
         asked = [s for s in doc.spans[SPANS_KEY] if s.label_ == "risk" and _asks(s)]
-        if not worker or not asked:
+        commands = bool(_COMMANDS_ASKED.search(doc.text))
+        if not asked and not commands:
             continue
         answer = next(
             (
@@ -552,6 +617,8 @@ def _pair_risk_questions(segments: list[Segment], docs: list[Doc], notes: bool) 
         )
         if answer is None:
             continue
+        if commands and not _has_risk(docs[answer]):
+            out += _commands_answered(doc, seg, docs[answer], segments[answer])
         # A reply answers the last question put. Words that only announce a screen ("I ask everyone
         # who tells me about self-harm") or ask without "?" are not what "No" answers when a real
         # question follows them before the reply; a question is (several are: "Or of ending your life?").

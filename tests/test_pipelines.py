@@ -482,3 +482,17 @@ def test_model_only_change_talk_must_say_what_changes() -> None:
     for says_what in ("I can stop.", "I want to be more patient with my kids.", "Maybe walking would help."):
         assert names_what_changes(nlp(says_what)), says_what
     assert names_what_changes(spacy.blank("en")("I could try that."))  # no tags: cannot tell
+
+
+@pytest.mark.parametrize(
+    ("text", "plans"),
+    [
+        ("Cup of tea? I'll get you one in a minute.", 0),
+        ("I'll print the leaflet for you before you go.", 0),
+        ("I'll get you the housing form by Friday.", 1),
+    ],
+)
+def test_what_is_done_within_the_session_is_no_plan(text: str, plans: int) -> None:
+    segment = Segment(id=0, start=0.0, end=4.0, text=text, speaker="S1", role="worker")
+    tr = Transcript(segments=[segment], source="dialogue")
+    assert len([a for a in tag(tr) if a.label == "plan"]) == plans

@@ -405,6 +405,8 @@ def test_risk_typed_by_words_the_sentence_lacks_is_kept_as_the_type_whose_words_
         "I'd literally die if my mom found out, she'd never look at me the same.",
         "I swear I'll die of embarrassment if anyone sees.",
         "I nearly died laughing when he fell in the pool.",
+        # the same idiom in a turn of short sentences, which is also read whole
+        "My roommate knows. Not my parents. God, I'd literally die if my dad found out.",
     ],
 )
 def test_dying_as_a_figure_of_speech_is_no_ideation(text: str) -> None:
@@ -681,3 +683,23 @@ def test_no_to_two_screening_questions_in_one_turn_denies_both() -> None:
         ("client", "No. Neither."),
     )
     assert answered(tr) == {("self_harm", "negated"), ("suicidal_ideation", "negated")}
+
+
+@pytest.mark.parametrize(
+    ("answer", "found"),
+    [
+        ("Yeah, sometimes. They go on at me, like, go round there and smash his windows.", {"harm_to_others"}),
+        ("No, they just talk about me, mostly.", set()),
+        ("Sometimes, yeah. Mostly to tidy up. It's weird.", set()),
+    ],
+)
+def test_a_yes_to_the_command_voices_screen_naming_an_act_is_possible_risk_of_that_act(
+    answer: str, found: set[str]
+) -> None:
+    tr = dialogue(
+        ("worker", "You said the voices have been worse this week. Do they ever tell you to do things?"),
+        ("client", answer),
+    )
+    anns = [a for a in tag(tr) if a.label == "risk"]
+    assert {a.subtype for a in anns} == found
+    assert all(a.possible and a.status == "affirmed" for a in anns)
