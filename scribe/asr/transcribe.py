@@ -1,8 +1,8 @@
 """Speech to timestamped, self-critical segments with faster-whisper, on this computer.
 
 ``Transcriber.stream`` is a generator: audio is decoded in chunks, grouped into
-windows of about ``settings.chunk_seconds`` that end at a pause, and each
-window's segments are yielded as soon as Whisper produces them. Memory stays
+windows of about ``settings.chunk_seconds`` that end at a pause, and segments
+are yielded as soon as Whisper produces them. Memory stays
 flat whatever the length of the session.
 
 Hallucination guards (see faster-whisper's README and whisper's own notes):
@@ -17,19 +17,31 @@ Files are transcribed in batches (``settings.batch_size`` speech clips of up to
 twice as fast on two cores. The batched decoder has no temperature fallback and
 no no-speech skip, so each clip is checked as whisper checks a window, and a clip
 whose text is repetitive or whose decoding is unsure is decoded again alone with
-every guard above (see ``Transcriber.transcribe_batched``). Clips never span a
-silence longer than the hallucination threshold. A batch is encoded and decoded,
-and the VAD run, a few clips at a time, in bounded memory (``scribe.asr.memory``).
-Live recording and dictation go one window at a time (``transcribe_array``).
+every guard above (see ``ClipBatcher``). Clips never span a silence longer than
+the hallucination threshold.
+
+Batches run across windows: the clips a window leaves over (fewer than a batch)
+wait, as copies of their own samples (at most ``batch_size - 1`` clips of 30 s, never
+the window), and are decoded with the next window's first clips; the last partial
+batch is decoded when the stream ends. So a recording of ``n`` clips takes
+``ceil(n / batch_size)`` batches however many windows it spans. A batch's clips are
+laid out in an array of their own, each after its pause (cut to ``PAUSE_KEPT``) and
+in its place within a Whisper frame, so a one-window recording gives exactly what
+one call of faster-whisper over the window's clips gives; the pause before a
+window's first word is measured from the last word of the window before. A batch is
+encoded and decoded, and the VAD run, a few clips at a time, in bounded memory
+(``scribe.asr.memory``). Live recording and dictation go one window at a time
+(``transcribe_array``).
 """
 
 from __future__ import annotations
 
+import itertools
 import logging
 import sys
 import zlib
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
 
@@ -51,6 +63,9 @@ CLIP_SECONDS = 30.0
 #: A silence longer than this (seconds) starts a new clip: Whisper invents text over long
 #: silences (the sequential path's ``hallucination_silence_threshold``).
 CLIP_MAX_GAP = 2.0
+#: Silence kept before a clip in a batch (s): faster-whisper shortens the first word after a
+#: pause longer than four median word lengths (at most 2.8 s), so any longer pause acts as this.
+PAUSE_KEPT = 3.0
 #: A batched clip's words are cut into segments at sentence ends, or at a pause this long (s).
 SEGMENT_PAUSE = 1.0
 
@@ -210,6 +225,147 @@ def drop_boundary_repeat(prev: Segment | None, seg: Segment, max_words: int = 3)
     return seg
 
 
+@dataclass
+class Clip:
+    """A clip of speech waiting for its batch: its own samples and where it lies in its window."""
+
+    offset: float  # the window's start in the recording (s)
+    lo: int  # the clip's first and last sample in its window
+    hi: int
+    first: int  # the first sample the batched decoder reads (faster-whisper's int(lo / rate * rate))
+    batched_len: int  # how many samples the batched decoder reads
+    samples: np.ndarray  # window[first:hi]
+
+    @property
+    def at(self) -> int:
+        """The recording's sample where the batched decoder starts reading."""
+        return round(self.offset * SAMPLE_RATE) + self.first
+
+    @property
+    def start(self) -> float:
+        """Seconds from the start of the recording."""
+        return self.offset + self.first / SAMPLE_RATE
+
+    @property
+    def speech(self) -> np.ndarray:
+        """The clip's samples as decoded again alone."""
+        return self.samples[self.lo - self.first : self.hi - self.first]
+
+
+def batch_audio(clips: list[Clip], since: int, frames_per_second: int) -> tuple[np.ndarray, list[int]]:
+    """One array holding ``clips`` in order, and the sample where each starts in it.
+
+    Before each clip lies its silence in the recording (from ``since``, the end of the
+    clip before, for the first), cut to ``PAUSE_KEPT``: faster-whisper measures the pause
+    before a clip's first word from the last word before it. Each clip keeps its place
+    within a Whisper frame of its window (word times are counted from the frame a clip
+    starts in), so a batch gives the words and times a whole window would.
+    """
+    frame = SAMPLE_RATE // frames_per_second
+    keep = int(PAUSE_KEPT * SAMPLE_RATE)
+    starts: list[int] = []
+    end = 0
+    for clip in clips:
+        p = end + min(max(0, clip.at - since), keep)
+        p += (clip.first - p) % frame
+
+        def frames(sample: int) -> int:  # faster-whisper's frame of a clip starting at ``sample``
+            return int(sample / SAMPLE_RATE * frames_per_second)
+
+        while frames(p) - frames(clip.first) != (p - clip.first) // frame:
+            p += frame  # float rounding put one of the two in the frame before
+        starts.append(p)
+        end, since = p + clip.batched_len, clip.at + clip.batched_len
+    audio = np.zeros(end, dtype=np.float32)
+    for p, clip in zip(starts, clips, strict=True):
+        audio[p : p + clip.batched_len] = clip.samples[: clip.batched_len]
+    return audio, starts
+
+
+class ClipBatcher:
+    """Speech clips of consecutive windows decoded ``settings.batch_size`` at a time.
+
+    A window's last clips, fewer than a batch, wait (as copies of their own samples, so
+    the window itself is not held) and are decoded with the next window's first clips;
+    ``flush`` decodes what is left when the stream ends.
+    """
+
+    def __init__(self, transcriber: Transcriber, start: float = 0.0) -> None:
+        self.transcriber = transcriber
+        self.pending: list[Clip] = []
+        self.last_speech = start  # end of the last word decoded (s); a window's start before any
+        self.clip_end = round(start * SAMPLE_RATE)  # the recording's sample where the last clip ended
+
+    def add(self, window: np.ndarray, offset: float) -> Iterator[Segment]:
+        """Segments of every full batch the clips of ``window`` (starting at ``offset`` s) complete."""
+        from faster_whisper.vad import VadOptions, get_speech_timestamps
+
+        speech = get_speech_timestamps(window, VadOptions(max_speech_duration_s=CLIP_SECONDS))
+        for lo, hi in speech_clips(speech):
+            first = int(lo / SAMPLE_RATE * SAMPLE_RATE)
+            last = int(hi / SAMPLE_RATE * SAMPLE_RATE)
+            self.pending.append(Clip(offset, lo, hi, first, last - first, window[first:hi]))
+            if len(self.pending) == self.transcriber.settings.batch_size:
+                yield from self._decode()
+        self.pending = [replace(c, samples=c.samples.copy()) for c in self.pending]
+
+    def flush(self) -> Iterator[Segment]:
+        """Segments of the clips still waiting."""
+        yield from self._decode()
+
+    def _decode(self) -> Iterator[Segment]:
+        """Decode the waiting clips as one batch.
+
+        A clip is decoded again alone, with temperature fallback and the no-speech skip,
+        when its text is repetitive (compression ratio) or its average log-probability is
+        below the threshold: whisper's own test for a failed window.
+        """
+        clips, self.pending = self.pending, []
+        if not clips:
+            return
+        t = self.transcriber
+        s = t.settings
+        pipeline = t.batched_pipeline()
+        fps = t.model.frames_per_second
+        audio, starts = batch_audio(clips, self.clip_end, fps)
+        self.clip_end = clips[-1].at + clips[-1].batched_len
+        origin = clips[0].start - starts[0] / SAMPLE_RATE  # the recording's time at the array's start
+        options = t.whisper_options()
+        for key in ("condition_on_previous_text", "hallucination_silence_threshold", "vad_filter"):
+            options.pop(key)  # none of these applies to independent clips
+        segments, _info = pipeline.transcribe(
+            audio,
+            # Half a sample in, so that faster-whisper's int(seconds * rate) lands on the sample.
+            clip_timestamps=[
+                {"start": (p + 0.5) / SAMPLE_RATE, "end": (p + c.batched_len + 0.5) / SAMPLE_RATE}
+                for p, c in zip(starts, clips, strict=True)
+            ],
+            batch_size=s.batch_size,
+            without_timestamps=True,
+            temperature=0.0,
+            **options,
+        )
+        # The pipeline measures a first word's pause from here (its own time; reset after each call).
+        pipeline.last_speech_timestamp = self.last_speech - origin
+        by_seek = {int(p / SAMPLE_RATE * fps): i for i, p in enumerate(starts)}
+        per_clip: list[list] = [[] for _ in clips]
+        for fw in segments:
+            per_clip[by_seek[fw.seek]].append(fw)
+            self.last_speech = origin + pipeline.last_speech_timestamp
+        for p, clip, found in zip(starts, clips, per_clip, strict=True):
+            text = "".join(fw.text for fw in found)
+            failed = found and (
+                compression_ratio(text) > s.review_compression or found[0].avg_logprob < s.review_logprob
+            )
+            if failed:
+                log.debug("clip at %.1f s decoded again alone", clip.start)
+                redone, _ = t.model.transcribe(clip.speech, **t.whisper_options())
+                yield from t._segments(redone, clip.offset + clip.lo / SAMPLE_RATE)
+            else:
+                shift = clip.offset + (clip.first - p) / SAMPLE_RATE  # the array's time to the recording's
+                yield from t._segments([piece for fw in found for piece in split_sentences(fw)], shift)
+
+
 class Transcriber:
     """A loaded model plus the settings it runs with; reuse it for many files."""
 
@@ -246,6 +402,14 @@ class Transcriber:
         segments, _info = self.model.transcribe(samples, **self.whisper_options())
         yield from self._segments(segments, offset)
 
+    def batched_pipeline(self):
+        """faster-whisper's batched decoder over this model, in bounded memory (made once)."""
+        from faster_whisper import BatchedInferencePipeline
+
+        if self._batched is None:
+            self._batched = BatchedInferencePipeline(LeanWhisper(self.model))
+        return self._batched
+
     @property
     def batched(self) -> bool:
         """Whether files go through the batched decoder (it needs VAD to find the clips, and
@@ -254,53 +418,12 @@ class Transcriber:
         return s.batch_size > 1 and s.vad_filter and s.word_timestamps
 
     def transcribe_batched(self, samples: np.ndarray, offset: float = 0.0) -> Iterator[Segment]:
-        """Segments of one window, its speech clips decoded ``settings.batch_size`` at a time.
-
-        A clip is decoded again alone, with temperature fallback and the no-speech
-        skip, when its text is repetitive (compression ratio) or its average
-        log-probability is below the threshold: whisper's own test for a failed window.
-        """
-        from faster_whisper import BatchedInferencePipeline
-        from faster_whisper.vad import VadOptions, get_speech_timestamps
-
-        s = self.settings
-        speech = get_speech_timestamps(samples, VadOptions(max_speech_duration_s=CLIP_SECONDS))
-        clips = speech_clips(speech)
-        if not clips:
-            return
-        if self._batched is None:
-            self._batched = BatchedInferencePipeline(LeanWhisper(self.model))
-        options = self.whisper_options()
-        for key in ("condition_on_previous_text", "hallucination_silence_threshold", "vad_filter"):
-            options.pop(key)  # none of these applies to independent clips
-        segments, _info = self._batched.transcribe(
-            samples,
-            clip_timestamps=[{"start": lo / SAMPLE_RATE, "end": hi / SAMPLE_RATE} for lo, hi in clips],
-            batch_size=s.batch_size,
-            without_timestamps=True,
-            temperature=0.0,
-            **options,
-        )
-        fps = self.model.frames_per_second
-        by_seek = {int(lo / SAMPLE_RATE * fps): i for i, (lo, _hi) in enumerate(clips)}
-        per_clip: list[list] = [[] for _ in clips]
-        for fw in segments:
-            per_clip[by_seek[fw.seek]].append(fw)
-        next_id = 0
-        for (lo, hi), found in zip(clips, per_clip, strict=True):
-            text = "".join(fw.text for fw in found)
-            failed = found and (
-                compression_ratio(text) > s.review_compression or found[0].avg_logprob < s.review_logprob
-            )
-            if failed:
-                log.debug("clip %.1f-%.1f s decoded again alone", lo / SAMPLE_RATE, hi / SAMPLE_RATE)
-                redone, _ = self.model.transcribe(samples[lo:hi], **self.whisper_options())
-                out = self._segments(redone, offset + lo / SAMPLE_RATE)
-            else:
-                out = self._segments([p for fw in found for p in split_sentences(fw)], offset)
-            for seg in out:
-                seg.id, next_id = next_id, next_id + 1
-                yield seg
+        """Segments of one window, its speech clips decoded ``settings.batch_size`` at a time (ids from 0)."""
+        batcher = ClipBatcher(self, offset)
+        segments = itertools.chain(batcher.add(samples, offset), batcher.flush())
+        for i, seg in enumerate(segments):
+            seg.id = i
+            yield seg
 
     def _segments(self, segments: Iterable, offset: float) -> Iterator[Segment]:
         """Our records for faster-whisper's segments, timed from ``offset``, with review flags."""
@@ -342,21 +465,41 @@ class Transcriber:
         next_id = 0
         prev: Segment | None = None
         try:
-            decode = self.transcribe_batched if self.batched else self.transcribe_array
-            for offset, window in windows_at_pauses(chunks, self.settings.chunk_seconds):
-                for raw in decode(window, offset):
-                    seg = drop_boundary_repeat(prev, raw)
-                    if not seg.text:
-                        continue
+            for raw, done in self._decoded(windows_at_pauses(chunks, self.settings.chunk_seconds)):
+                seg = drop_boundary_repeat(prev, raw) if raw is not None else None
+                if seg is not None and seg.text:
                     seg.id, next_id, prev = next_id, next_id + 1, seg
-                    if bar is not None:
-                        bar.update(max(0.0, seg.end - bar.n))
                     yield seg
                 if bar is not None:
-                    bar.update(max(0.0, offset + len(window) / SAMPLE_RATE - bar.n))
+                    bar.update(max(0.0, done - bar.n))
         finally:
             if bar is not None:
                 bar.close()
+
+    def _decoded(self, windows: Iterable[tuple[float, np.ndarray]]) -> Iterator[tuple[Segment | None, float]]:
+        """Each segment of the windows with its end, and after each window how far all is decoded (s).
+
+        Batched, the clips a window leaves over (fewer than a batch) wait for the next
+        window's first clips; the last ones are decoded when the stream ends.
+        """
+        if not self.batched:
+            for offset, window in windows:
+                for seg in self.transcribe_array(window, offset):
+                    yield seg, seg.end
+                yield None, offset + len(window) / SAMPLE_RATE
+            return
+        batcher: ClipBatcher | None = None
+        end = 0.0
+        for offset, window in windows:
+            batcher = batcher or ClipBatcher(self, offset)
+            for seg in batcher.add(window, offset):
+                yield seg, seg.end
+            end = offset + len(window) / SAMPLE_RATE
+            yield None, batcher.pending[0].start if batcher.pending else end
+        if batcher is not None:
+            for seg in batcher.flush():
+                yield seg, seg.end
+        yield None, end
 
     def transcribe_file(self, path: str | Path, progress: bool = False) -> Transcript:
         """Transcribe a whole recording; raises NoSpeechError when nothing was said."""
