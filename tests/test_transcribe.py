@@ -10,17 +10,9 @@ import numpy as np
 import pytest
 
 import synth
+from scribe.asr.batching import SAMPLE_RATE, ClipBatcher, speech_clips, split_sentences
 from scribe.asr.metrics import wer
-from scribe.asr.transcribe import (
-    SAMPLE_RATE,
-    ClipBatcher,
-    Transcriber,
-    drop_boundary_repeat,
-    review_reasons,
-    speech_clips,
-    split_sentences,
-    windows_at_pauses,
-)
+from scribe.asr.transcribe import Transcriber, drop_boundary_repeat, review_reasons, windows_at_pauses
 from scribe.core.errors import NoSpeechError
 from scribe.core.records import Segment, Transcript, TranscriptionSettings, Word
 
