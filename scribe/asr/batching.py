@@ -5,6 +5,14 @@ into clips of at most 30 s that never span a silence longer than the hallucinati
 threshold; clips are decoded ``settings.batch_size`` at a time whatever window they
 come from, and a clip whose decoding looks failed is decoded again alone with every
 guard of the sequential decoder.
+
+Measured on a generated 20-minute session (base, int8, two windows), transcription
+alone: 44 clips in 6 batches where batching window by window took 7; 157.9 CPU s and a
+peak RSS of 1,121 MB against 158.5 s and 1,118 MB, 381 segments and 3,203 words either
+way. A window cut falls in the quietest moment near its target, so it seldom splits a
+clip: on the 50-minute session the windows hold 109 clips where the VAD over the whole
+file finds 107, and both take ceil(n / 8) = 14 batches, so clip edges are not moved to
+the cuts.
 """
 
 from __future__ import annotations
