@@ -3,21 +3,16 @@
 from __future__ import annotations
 
 import itertools
+import math
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 import synth
+from scribe.asr.batching import SAMPLE_RATE, ClipBatcher, speech_clips, split_sentences
 from scribe.asr.metrics import wer
-from scribe.asr.transcribe import (
-    Transcriber,
-    drop_boundary_repeat,
-    review_reasons,
-    speech_clips,
-    split_sentences,
-    windows_at_pauses,
-)
+from scribe.asr.transcribe import Transcriber, drop_boundary_repeat, review_reasons, windows_at_pauses
 from scribe.core.errors import NoSpeechError
 from scribe.core.records import Segment, Transcript, TranscriptionSettings, Word
 
@@ -174,6 +169,153 @@ def test_doubtful_clip_is_decoded_again_alone(tiny: Transcriber, counselling_dia
     assert starts == sorted(starts)
     # With the strict threshold, every segment is flagged for review, with the reason in words.
     assert all(s.needs_review and "confidence" in s.review_reasons[0] for s in segs)
+
+
+@pytest.fixture(scope="module")
+def spaced_dialogue(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[synth.Turn]]:
+    """The counselling dialogue with 3.5 s between turns: every turn its own speech clip."""
+    if not synth.have_espeak():
+        pytest.skip("espeak-ng is not installed (scripts/setup.sh --test installs it)")
+    samples, turns = synth.dialogue(synth.COUNSELLING_TURNS, pause=3.5)
+    return synth.write_wav(tmp_path_factory.mktemp("speech") / "spaced.wav", samples), turns
+
+
+def short_windows(batch_size: int = 3, **changes) -> Transcriber:
+    """tiny.en cutting files into windows of about 30 s (the ~90 s spaced dialogue: several)."""
+    return Transcriber(
+        "tiny.en",
+        TranscriptionSettings(model="tiny.en", chunk_seconds=30.0, batch_size=batch_size, **changes),
+    )
+
+
+def counted_batches(transcriber: Transcriber) -> list[int]:
+    """The number of clips in each call of the batched decoder, as they happen."""
+    pipeline = transcriber.batched_pipeline()
+    forward = pipeline.forward
+    sizes: list[int] = []
+
+    def counting(features, *args, **kwargs):
+        sizes.append(len(features))
+        return forward(features, *args, **kwargs)
+
+    pipeline.forward = counting
+    return sizes
+
+
+def test_clips_of_consecutive_windows_share_batches(spaced_dialogue) -> None:
+    """Clips left over at a window's end are decoded with the next window's: full batches but the
+    last, and the words of every window decoded on its own."""
+    from scribe.audio import decode as audio
+
+    path, turns = spaced_dialogue
+    samples = audio.load(path)
+    windowed = short_windows()
+    windows = list(windows_at_pauses([samples], windowed.settings.chunk_seconds))
+    alone = [list(windowed.transcribe_batched(w, offset)) for offset, w in windows]
+    sizes = counted_batches(windowed)
+    segs = list(windowed.stream(audio.stream(path)))
+
+    per_window = [sum(1 for _ in speech_clips(vad(w))) for _, w in windows]
+    assert len(windows) >= 3 and sum(per_window) == len(turns)  # a clip per turn
+    assert sum(math.ceil(n / 3) for n in per_window) > math.ceil(len(turns) / 3)  # windows leave clips over
+    assert sizes == [3] * (len(turns) // 3) + [len(turns) % 3] * bool(len(turns) % 3)
+    # The same words as each window decoded on its own, at the same times (a batch's word
+    # alignment may move a word by one 20 ms frame).
+    got = [w for s in segs for w in s.words]
+    want = [w for window in alone for s in window for w in s.words]
+    assert [w.text for w in got] == [w.text for w in want]
+    assert all(
+        abs(a.start - b.start) <= 0.02 and abs(a.end - b.end) <= 0.02 for a, b in zip(got, want, strict=True)
+    )
+    assert [s.id for s in segs] == list(range(len(segs)))
+    for prev, seg in itertools.pairwise(segs):
+        assert prev.start <= prev.end <= seg.start
+    assert wer(reference_text(turns), " ".join(s.text for s in segs)) < 0.2
+
+
+def vad(window: np.ndarray) -> list[dict]:
+    from faster_whisper.vad import VadOptions, get_speech_timestamps
+
+    return get_speech_timestamps(window, VadOptions(max_speech_duration_s=30.0))
+
+
+def test_one_window_gives_what_faster_whisper_gives_for_its_clips(spaced_dialogue) -> None:
+    """A recording of one window decodes as one call of faster-whisper's batched pipeline over the
+    window's clips would, word for word and time for time, though its clips are decoded from a
+    buffer of their own, a batch at a time."""
+    from faster_whisper import BatchedInferencePipeline
+
+    from scribe.asr.memory import LeanWhisper
+    from scribe.audio import decode as audio
+
+    path, turns = spaced_dialogue
+    samples = audio.load(path)
+    # No clip is decoded again alone, so every word comes from the batched decoder.
+    lenient = {"review_logprob": -10.0, "review_compression": 100.0}
+    ours = Transcriber("tiny.en", TranscriptionSettings(model="tiny.en", batch_size=3, **lenient))
+    options = ours.whisper_options()
+    for key in ("condition_on_previous_text", "hallucination_silence_threshold", "vad_filter"):
+        options.pop(key)
+    clips = speech_clips(vad(samples))
+    found, _ = BatchedInferencePipeline(LeanWhisper(ours.model)).transcribe(
+        samples,
+        clip_timestamps=[{"start": lo / SAMPLE_RATE, "end": hi / SAMPLE_RATE} for lo, hi in clips],
+        batch_size=3,
+        without_timestamps=True,
+        temperature=0.0,
+        **options,
+    )
+    want = [
+        (round(w.start, 3), round(w.end, 3), w.word, round(w.probability, 4))
+        for fw in found
+        for w in fw.words
+    ]
+    got = [(w.start, w.end, w.text, w.probability) for s in ours.stream(audio.stream(path)) for w in s.words]
+    assert len(clips) == len(turns) and len(got) > 100
+    assert got == want
+
+
+def test_failed_clips_are_decoded_again_alone_across_windows(spaced_dialogue) -> None:
+    """With clips batched across windows, a doubtful clip still goes back alone, timed in the recording."""
+    from scribe.audio import decode as audio
+
+    path, turns = spaced_dialogue
+    strict = short_windows(review_logprob=-0.01)  # every clip is doubtful
+    calls: list[int] = []
+    real = strict.model.transcribe
+
+    def counting(audio_in, **kwargs):
+        calls.append(len(audio_in))
+        return real(audio_in, **kwargs)
+
+    strict.model.transcribe = counting
+    try:
+        segs = list(strict.stream(audio.stream(path)))
+    finally:
+        del strict.model.transcribe
+    assert len(calls) == len(turns) and all(n <= 30 * SAMPLE_RATE for n in calls)
+    # Every segment lies within a turn: clip times point into the recording, not into a window.
+    assert all(any(t.start - 0.5 <= s.start <= s.end <= t.end + 0.5 for t in turns) for s in segs)
+    for prev, seg in itertools.pairwise(segs):
+        assert prev.start <= prev.end <= seg.start
+    assert all(s.needs_review and "confidence" in s.review_reasons[0] for s in segs)
+
+
+def test_waiting_clips_hold_only_their_own_samples(tiny: Transcriber, spaced_dialogue) -> None:
+    """What a window leaves waiting are copies of its clips (under 30 s each), not views of the window."""
+    from scribe.audio import decode as audio
+
+    samples = audio.load(spaced_dialogue[0])
+    window = samples[: 40 * SAMPLE_RATE].copy()
+    batcher = ClipBatcher(tiny)
+    decoded = list(batcher.add(window, 0.0))  # batch size 8: the window's clips all wait
+    assert decoded == [] and 2 <= len(batcher.pending) < tiny.settings.batch_size
+    for clip in batcher.pending:
+        assert clip.samples.base is None and not np.shares_memory(clip.samples, window)
+        assert len(clip.samples) <= 30 * SAMPLE_RATE + 1
+    assert batcher.pending[0].start < batcher.pending[-1].start < 40.0
+    flushed = list(batcher.flush())
+    assert flushed and batcher.pending == [] and flushed[-1].end <= 40.0
 
 
 def test_windows_cut_in_pauses() -> None:

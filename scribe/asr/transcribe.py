@@ -1,8 +1,8 @@
 """Speech to timestamped, self-critical segments with faster-whisper, on this computer.
 
 ``Transcriber.stream`` is a generator: audio is decoded in chunks, grouped into
-windows of about ``settings.chunk_seconds`` that end at a pause, and each
-window's segments are yielded as soon as Whisper produces them. Memory stays
+windows of about ``settings.chunk_seconds`` that end at a pause, and segments
+are yielded as soon as Whisper produces them. Memory stays
 flat whatever the length of the session.
 
 Hallucination guards (see faster-whisper's README and whisper's own notes):
@@ -17,17 +17,28 @@ Files are transcribed in batches (``settings.batch_size`` speech clips of up to
 twice as fast on two cores. The batched decoder has no temperature fallback and
 no no-speech skip, so each clip is checked as whisper checks a window, and a clip
 whose text is repetitive or whose decoding is unsure is decoded again alone with
-every guard above (see ``Transcriber.transcribe_batched``). Clips never span a
-silence longer than the hallucination threshold. A batch is encoded and decoded,
-and the VAD run, a few clips at a time, in bounded memory (``scribe.asr.memory``).
-Live recording and dictation go one window at a time (``transcribe_array``).
+every guard above (``scribe.asr.batching``). Clips never span a silence longer than
+the hallucination threshold.
+
+Batches run across windows: the clips a window leaves over (fewer than a batch)
+wait, as copies of their own samples (at most ``batch_size - 1`` clips of 30 s, never
+the window), and are decoded with the next window's first clips; the last partial
+batch is decoded when the stream ends. So a recording of ``n`` clips takes
+``ceil(n / batch_size)`` batches however many windows it spans. A batch's clips are
+laid out in an array of their own, each after its pause (cut to 3 s) and
+in its place within a Whisper frame, so a one-window recording gives exactly what
+one call of faster-whisper over the window's clips gives; the pause before a
+window's first word is measured from the last word of the window before. A batch is
+encoded and decoded, and the VAD run, a few clips at a time, in bounded memory
+(``scribe.asr.memory``). Live recording and dictation go one window at a time
+(``transcribe_array``).
 """
 
 from __future__ import annotations
 
+import itertools
 import logging
 import sys
-import zlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import replace
 from functools import cache
@@ -35,6 +46,7 @@ from pathlib import Path
 
 import numpy as np
 
+from scribe.asr.batching import ClipBatcher
 from scribe.asr.memory import LeanWhisper, use_lean_vad
 from scribe.asr.models import resolve_model
 from scribe.audio import decode as audio_io
@@ -46,13 +58,6 @@ log = logging.getLogger(__name__)
 SAMPLE_RATE = audio_io.SAMPLE_RATE
 #: A window is cut at the quietest moment within this many seconds before its target end.
 PAUSE_SEARCH_SECONDS = 20.0
-#: Whisper hears 30 s at a time: a batched clip is at most this long.
-CLIP_SECONDS = 30.0
-#: A silence longer than this (seconds) starts a new clip: Whisper invents text over long
-#: silences (the sequential path's ``hallucination_silence_threshold``).
-CLIP_MAX_GAP = 2.0
-#: A batched clip's words are cut into segments at sentence ends, or at a pause this long (s).
-SEGMENT_PAUSE = 1.0
 
 
 @cache
@@ -102,66 +107,6 @@ def windows_at_pauses(
         pending, pending_len = [buffer], len(buffer)
     if pending_len:
         yield offset / SAMPLE_RATE, np.concatenate(pending)
-
-
-def speech_clips(
-    speech: list[dict], max_seconds: float = CLIP_SECONDS, max_gap: float = CLIP_MAX_GAP
-) -> list[tuple[int, int]]:
-    """Group VAD speech spans (``{"start", "end"}`` in samples) into clips to decode as one.
-
-    A clip gathers neighbouring spans while it stays within ``max_seconds`` and no
-    silence inside it is longer than ``max_gap``; a span longer than ``max_seconds``
-    is cut into pieces (Whisper would drop what lies past 30 s).
-    """
-    limit, gap = int(max_seconds * SAMPLE_RATE), int(max_gap * SAMPLE_RATE)
-    pieces = [
-        (lo, min(lo + limit, span["end"]))
-        for span in speech
-        for lo in range(int(span["start"]), int(span["end"]), limit)
-    ]
-    clips: list[tuple[int, int]] = []
-    for lo, hi in pieces:
-        if clips and hi - clips[-1][0] <= limit and lo - clips[-1][1] <= gap:
-            clips[-1] = (clips[-1][0], max(hi, clips[-1][1]))
-        else:
-            clips.append((lo, hi))
-    return clips
-
-
-def split_sentences(fw):
-    """One batched clip's faster-whisper segment cut into sentences by its word times.
-
-    The batched decoder runs without timestamp tokens, so it returns a clip's
-    whole text at once (with timestamp tokens, words after the last one are lost:
-    nothing decodes them again as the sequential decoder does). Segments are then
-    cut where a sentence ends or the speaker pauses, as Whisper's own segments are.
-    """
-    words = fw.words or []
-    pieces, current = [], []
-    for i, w in enumerate(words):
-        current.append(w)
-        last = i == len(words) - 1
-        pause = not last and words[i + 1].start - w.end >= SEGMENT_PAUSE
-        if last or pause or w.word.rstrip().endswith((".", "?", "!")):
-            text = "".join(x.word for x in current).strip()
-            pieces.append(
-                replace(
-                    fw,
-                    start=current[0].start,
-                    end=current[-1].end,
-                    text=text,
-                    words=current,
-                    compression_ratio=compression_ratio(text),
-                )
-            )
-            current = []
-    return pieces or [fw]
-
-
-def compression_ratio(text: str) -> float:
-    """Whisper's repetition measure: text length over its zlib-compressed length."""
-    data = text.encode("utf-8")
-    return len(data) / len(zlib.compress(data)) if data else 0.0
 
 
 def review_reasons(seg: Segment, settings: TranscriptionSettings) -> list[str]:
@@ -244,7 +189,15 @@ class Transcriber:
     def transcribe_array(self, samples: np.ndarray, offset: float = 0.0) -> Iterator[Segment]:
         """Segments of one window of 16 kHz mono audio, timed from ``offset`` (ids from 0)."""
         segments, _info = self.model.transcribe(samples, **self.whisper_options())
-        yield from self._segments(segments, offset)
+        yield from self.to_segments(segments, offset)
+
+    def batched_pipeline(self):
+        """faster-whisper's batched decoder over this model, in bounded memory (made once)."""
+        from faster_whisper import BatchedInferencePipeline
+
+        if self._batched is None:
+            self._batched = BatchedInferencePipeline(LeanWhisper(self.model))
+        return self._batched
 
     @property
     def batched(self) -> bool:
@@ -254,55 +207,14 @@ class Transcriber:
         return s.batch_size > 1 and s.vad_filter and s.word_timestamps
 
     def transcribe_batched(self, samples: np.ndarray, offset: float = 0.0) -> Iterator[Segment]:
-        """Segments of one window, its speech clips decoded ``settings.batch_size`` at a time.
+        """Segments of one window, its speech clips decoded ``settings.batch_size`` at a time (ids from 0)."""
+        batcher = ClipBatcher(self, offset)
+        segments = itertools.chain(batcher.add(samples, offset), batcher.flush())
+        for i, seg in enumerate(segments):
+            seg.id = i
+            yield seg
 
-        A clip is decoded again alone, with temperature fallback and the no-speech
-        skip, when its text is repetitive (compression ratio) or its average
-        log-probability is below the threshold: whisper's own test for a failed window.
-        """
-        from faster_whisper import BatchedInferencePipeline
-        from faster_whisper.vad import VadOptions, get_speech_timestamps
-
-        s = self.settings
-        speech = get_speech_timestamps(samples, VadOptions(max_speech_duration_s=CLIP_SECONDS))
-        clips = speech_clips(speech)
-        if not clips:
-            return
-        if self._batched is None:
-            self._batched = BatchedInferencePipeline(LeanWhisper(self.model))
-        options = self.whisper_options()
-        for key in ("condition_on_previous_text", "hallucination_silence_threshold", "vad_filter"):
-            options.pop(key)  # none of these applies to independent clips
-        segments, _info = self._batched.transcribe(
-            samples,
-            clip_timestamps=[{"start": lo / SAMPLE_RATE, "end": hi / SAMPLE_RATE} for lo, hi in clips],
-            batch_size=s.batch_size,
-            without_timestamps=True,
-            temperature=0.0,
-            **options,
-        )
-        fps = self.model.frames_per_second
-        by_seek = {int(lo / SAMPLE_RATE * fps): i for i, (lo, _hi) in enumerate(clips)}
-        per_clip: list[list] = [[] for _ in clips]
-        for fw in segments:
-            per_clip[by_seek[fw.seek]].append(fw)
-        next_id = 0
-        for (lo, hi), found in zip(clips, per_clip, strict=True):
-            text = "".join(fw.text for fw in found)
-            failed = found and (
-                compression_ratio(text) > s.review_compression or found[0].avg_logprob < s.review_logprob
-            )
-            if failed:
-                log.debug("clip %.1f-%.1f s decoded again alone", lo / SAMPLE_RATE, hi / SAMPLE_RATE)
-                redone, _ = self.model.transcribe(samples[lo:hi], **self.whisper_options())
-                out = self._segments(redone, offset + lo / SAMPLE_RATE)
-            else:
-                out = self._segments([p for fw in found for p in split_sentences(fw)], offset)
-            for seg in out:
-                seg.id, next_id = next_id, next_id + 1
-                yield seg
-
-    def _segments(self, segments: Iterable, offset: float) -> Iterator[Segment]:
+    def to_segments(self, segments: Iterable, offset: float) -> Iterator[Segment]:
         """Our records for faster-whisper's segments, timed from ``offset``, with review flags."""
         for i, fw in enumerate(segments):
             words = [
@@ -342,21 +254,41 @@ class Transcriber:
         next_id = 0
         prev: Segment | None = None
         try:
-            decode = self.transcribe_batched if self.batched else self.transcribe_array
-            for offset, window in windows_at_pauses(chunks, self.settings.chunk_seconds):
-                for raw in decode(window, offset):
-                    seg = drop_boundary_repeat(prev, raw)
-                    if not seg.text:
-                        continue
+            for raw, done in self._decoded(windows_at_pauses(chunks, self.settings.chunk_seconds)):
+                seg = drop_boundary_repeat(prev, raw) if raw is not None else None
+                if seg is not None and seg.text:
                     seg.id, next_id, prev = next_id, next_id + 1, seg
-                    if bar is not None:
-                        bar.update(max(0.0, seg.end - bar.n))
                     yield seg
                 if bar is not None:
-                    bar.update(max(0.0, offset + len(window) / SAMPLE_RATE - bar.n))
+                    bar.update(max(0.0, done - bar.n))
         finally:
             if bar is not None:
                 bar.close()
+
+    def _decoded(self, windows: Iterable[tuple[float, np.ndarray]]) -> Iterator[tuple[Segment | None, float]]:
+        """Each segment of the windows with its end, and after each window how far all is decoded (s).
+
+        Batched, the clips a window leaves over (fewer than a batch) wait for the next
+        window's first clips; the last ones are decoded when the stream ends.
+        """
+        if not self.batched:
+            for offset, window in windows:
+                for seg in self.transcribe_array(window, offset):
+                    yield seg, seg.end
+                yield None, offset + len(window) / SAMPLE_RATE
+            return
+        batcher: ClipBatcher | None = None
+        end = 0.0
+        for offset, window in windows:
+            batcher = batcher or ClipBatcher(self, offset)
+            for seg in batcher.add(window, offset):
+                yield seg, seg.end
+            end = offset + len(window) / SAMPLE_RATE
+            yield None, batcher.pending[0].start if batcher.pending else end
+        if batcher is not None:
+            for seg in batcher.flush():
+                yield seg, seg.end
+        yield None, end
 
     def transcribe_file(self, path: str | Path, progress: bool = False) -> Transcript:
         """Transcribe a whole recording; raises NoSpeechError when nothing was said."""
