@@ -19,17 +19,28 @@ from __future__ import annotations
 
 import logging
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING
+from typing import Any, Protocol
 
 import numpy as np
 
 from scribe.audio import decode as audio_io
 from scribe.core.records import Segment
 
-if TYPE_CHECKING:
-    from scribe.asr.transcribe import Transcriber
+
+class Decoder(Protocol):
+    """What the batcher needs of a transcriber (``scribe.asr.transcribe.Transcriber``)."""
+
+    settings: Any
+    model: Any
+
+    def batched_pipeline(self) -> Any: ...
+
+    def whisper_options(self) -> dict: ...
+
+    def to_segments(self, segments: Iterable, offset: float) -> Iterator[Segment]: ...
+
 
 log = logging.getLogger(__name__)
 
@@ -171,7 +182,7 @@ class ClipBatcher:
     ``flush`` decodes what is left when the stream ends.
     """
 
-    def __init__(self, transcriber: Transcriber, start: float = 0.0) -> None:
+    def __init__(self, transcriber: Decoder, start: float = 0.0) -> None:
         self.transcriber = transcriber
         self.pending: list[Clip] = []
         self.last_speech = start  # end of the last word decoded (s); a window's start before any
