@@ -68,6 +68,19 @@ def sentences(doc: Doc) -> list[Span]:
     return list(doc.sents) if doc.has_annotation("SENT_START") else [doc[:]]
 
 
+#: Times that fall within the session itself: what is done then is no plan for after it.
+_IN_SESSION = re.compile(
+    r"\b(?:in (?:a|one|just a) (?:minute|min|moment|sec|second|tick|jiffy)|"
+    r"before you go|before you leave|while you.re here)\b",
+    re.I,
+)
+
+
+def done_in_session(text: str) -> bool:
+    """Whether ``text`` puts what it says within the session ("I'll get you one in a minute")."""
+    return bool(_IN_SESSION.search(text))
+
+
 def is_question(sent: Span) -> bool:
     return sent.text.rstrip().endswith("?")
 

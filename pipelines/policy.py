@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 
 from spacy.tokens import Doc, Span
 
-from pipelines.components import SPANS_KEY, attrs_of, is_question, sentence_of, sentences
+from pipelines.components import SPANS_KEY, attrs_of, done_in_session, is_question, sentence_of, sentences
 from pipelines.risk import Scope, clause_status, clauses, death_hyperbole, goes_on, load_field
 from pipelines.taxonomy import CHANGE_TALK, Taxonomy
 from scribe.core.records import NOTE_SOURCES, Annotation, Evidence, Segment, Transcript
@@ -48,12 +48,6 @@ RISK_CONFIRM = 0.05
 _FIGURATIVE_AFTER = re.compile(
     r"^\W*(?:to the (?:point|edge|brink|limit)|to (?:my|the|breaking) (?:limit|point)|over the edge|"
     r"to tears|into a corner|too far|with (?:the|a|some|this) (?:news|question|bill|idea|request))\b",
-    re.I,
-)
-#: Times that fall within the session itself: what is done then is no plan for after it.
-_IN_SESSION = re.compile(
-    r"\b(?:in (?:a|one|just a) (?:minute|min|moment|sec|second|tick|jiffy)|"
-    r"before you go|before you leave|while you.re here)\b",
     re.I,
 )
 #: Questions the rules name by technique; the head's open / closed label on the same utterance is dropped.
@@ -272,7 +266,7 @@ def annotate_doc(segment: Segment, doc: Doc, taxonomy: Taxonomy, notes: bool) ->
                 continue  # "task" is the fallback when no more specific plan was said
             if subtype == "task" and question and "when" not in extra:
                 continue  # "Would you call that anxiety?", "Can you keep that in mind?": no errand yet
-            if "when" not in extra and _IN_SESSION.search(sentence_of(span).text):
+            if "when" not in extra and done_in_session(sentence_of(span).text):
                 continue  # "I'll get you one in a minute": done in the session, not a plan for after it
             if status == "hypothetical" or question:
                 conf *= 0.6

@@ -138,6 +138,19 @@ def test_an_errand_the_worker_says_they_will_do_is_the_workers_task_with_or_with
     ]
 
 
+def test_what_the_worker_does_within_the_session_is_no_task():
+    tr = dialogue(
+        [
+            ("client", "The bus took ages, I'm parched."),
+            ("worker", "I'll get you a glass of water in a minute."),
+            ("worker", "I'll call the school about the bus pass tomorrow."),
+        ]
+    )
+    assert texts(soap(tr, [], pronouns="he/him"), "plan") == [
+        "Worker will call the school about the bus pass tomorrow."
+    ]
+
+
 def test_what_the_worker_asks_offers_or_arranges_is_a_task_once_agreed():
     tr = dialogue(
         [

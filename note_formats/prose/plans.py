@@ -9,6 +9,7 @@ from note_formats.common import PLAN_TITLES, quoted, title_of
 from note_formats.prose.base import ProseBase
 from note_formats.prose.cues import says_what, timed
 from note_formats.wording import as_task, clean, is_request, lower_first, parse, report
+from pipelines.components import done_in_session
 from scribe.core.records import Annotation, Evidence, NoteItem
 
 #: A worker speaking to several people at once: their task is the members', not the client's.
@@ -187,7 +188,11 @@ class PlanBuilder(ProseBase):
             for ev in self._sentences(Evidence.of(seg, 0, len(seg.text.rstrip())), min_words=2):
                 if ev.quote.endswith("?"):
                     items += self._proposed_time([], ev, seen)
-                elif FUTURE.search(ev.quote) and (timed(ev.quote) or errand(ev.quote)):
+                elif (
+                    FUTURE.search(ev.quote)
+                    and (timed(ev.quote) or errand(ev.quote))
+                    and not done_in_session(ev.quote)
+                ):
                     items += self._task([], ev, "worker", seen, errand=errand(ev.quote))
                 elif ASKS_TO.search(ev.quote) and says_what(ev.quote):
                     items += self._task([], ev, "worker", seen, ASKS_TO.sub("you will", ev.quote, count=1))
