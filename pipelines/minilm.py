@@ -26,9 +26,9 @@ from pipelines.risk import (
     TYPES,
     Scope,
     clause_status,
-    death_hyperbole,
     load_field,
     load_model,
+    read_away,
     units_of,
 )
 from scribe.core.records import NOTE_SOURCES
@@ -274,7 +274,7 @@ class MiniLMHeads:
             conversation = docs[i]._.scribe_source not in NOTE_SOURCES
             for kind in kinds:
                 share = float(row[TYPES.index(kind)])
-                if share < VOTE or (kind == "suicidal_ideation" and death_hyperbole(sent.text)):
+                if share < VOTE or read_away(kind, sent):
                     continue
                 scope = clause_status(sent, sent, kind, conversation)
                 if scope.status == "affirmed":
@@ -294,7 +294,7 @@ class MiniLMHeads:
             score = float(p_doc[self._col[kind]])
             if kind in found or score < (RISK_REPORTED if reported else low_for(kind)):
                 continue
-            if kind == "suicidal_ideation" and death_hyperbole(doc.text):
+            if read_away(kind, span):
                 continue
             scope = clause_status(span, span, kind, conversation)
             if scope.status == "affirmed" and load_field()[kind].touches(span):
@@ -345,7 +345,7 @@ class MiniLMHeads:
                     None,
                 )
             clause, scope = best or scopes[0]
-            if kind == "suicidal_ideation" and death_hyperbole(clause.text):
+            if read_away(kind, clause):
                 continue
             # an unsure finding is kept only when its sentence touches the type's subject matter
             # (pipelines/data/risk_field*.yaml): distress in general is no disclosure
@@ -384,7 +384,7 @@ class MiniLMHeads:
         for kind in TYPES:
             if kind in found or float(p_sent[self._col[kind]]) < RETYPE_FLOOR:
                 continue
-            if not load_field()[kind].touches(sent):
+            if not load_field()[kind].touches(sent) or read_away(kind, sent):
                 continue
             scope = clause_status(sent, sent, kind, conversation)
             if scope.status == "affirmed":

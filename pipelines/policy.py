@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from spacy.tokens import Doc, Span
 
 from pipelines.components import SPANS_KEY, attrs_of, done_in_session, is_question, sentence_of, sentences
-from pipelines.risk import Scope, clause_status, clauses, death_hyperbole, goes_on, load_field
+from pipelines.risk import Scope, clause_status, clauses, goes_on, load_field, read_away
 from pipelines.taxonomy import CHANGE_TALK, Taxonomy
 from scribe.core.records import NOTE_SOURCES, Annotation, Evidence, Segment, Transcript
 
@@ -499,7 +499,7 @@ def _rescope_risk(span: Span, status: str, conversation: bool) -> Scope | None:
     if _FIGURATIVE_AFTER.match(span.doc.text[span.end_char :]):
         return None
     sent = sentence_of(span)
-    if kind == "suicidal_ideation" and death_hyperbole(sent.text):
+    if read_away(kind, sent):
         return None
     clause = next((c for c in clauses(sent) if c.start <= span.start < c.end), sent)
     # Whose it is is read in the matched verb's own clause: in "I'm struggling because she said

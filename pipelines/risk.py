@@ -393,6 +393,90 @@ def death_hyperbole(text: str) -> bool:
     return bool(_DEATH_HYPERBOLE.search(text.replace("\u2019", "'")))
 
 
+#: Verbs by which someone else's words are reported ("he says I'm going to die alone").
+_SAYING = frozenset({
+    "say", "said", "tell", "told", "call", "shout", "scream", "yell", "text", "message", "write", "wrote",
+    "warn", "threaten",
+})  # fmt: skip
+#: Words that make reported words the speaker's own wish or talk ("my wife says I keep saying I
+#: want to die"): another's report of what the client wants or says is still the client's.
+_OWN_WISH = frozenset({
+    "want", "wish", "think", "thought", "plan", "try", "feel", "felt", "talk", "say", "said", "keep", "kept",
+    "mean", "meant", "rather",
+})  # fmt: skip
+_DEATH = frozenset({"die", "dead", "death", "kill"})
+#: Who may tell the client to die and still be the client's risk: command hallucinations.
+_INNER_VOICES = {"voice", "voices", "it", "something", "head", "mind", "brain", "thought", "thoughts"}
+
+
+def _said_by_another(span: Span) -> bool:
+    """Whether the span's death words are someone else's, reported: an insult, a prediction or an
+    order ("calls me useless, says I'm going to die alone", "my mum says I'll end up dead", "he told
+    me to kill myself") is what another person said to the client, not the client's ideation."""
+    sent = span.sent if span.doc.has_annotation("SENT_START") else span.doc[:]
+    for tok in span:
+        if not base_forms(tok.lower_) & _DEATH:
+            continue
+        head = tok
+        while head.head.i != head.i and sent.start <= head.head.i < sent.end:
+            if head.i != tok.i and base_forms(head.lower_) & _OWN_WISH:
+                break
+            head = head.head
+            if not base_forms(head.lower_) & _SAYING or not head.tag_.startswith("VB"):
+                continue
+            subj = next((c for c in head.children if c.dep_ in ("nsubj", "nsubjpass")), None)
+            if subj is None and head.dep_ == "conj":
+                subj = next((c for c in head.head.children if c.dep_ in ("nsubj", "nsubjpass")), None)
+            if subj is None:
+                if head.tag_ == "VBZ":
+                    return True  # "Calls me a stupid old man, says I'm going to die": he, not I
+                break
+            if subj.lower_ in _FIRST_VICTIM or subj.lower_ in _INNER_VOICES:
+                break
+            return True
+    return False
+
+
+#: Harm imagined against one's will: images or thoughts that intrude ("pictures in my head", "I
+#: see myself dropping her", "they just pop in") ...
+_INTRUSIVE = re.compile(
+    r"\b(?:pictures?|images?|flash(?:es)?|visions?|thoughts?)\b[^.?!]{0,30}\b(?:in my head|pop|popping|"
+    r"come|comes|coming|keep|flash)\b|\bin my head\b|\bpop(?:s|ping)? (?:in|into)\b|\bsee myself\b|"
+    r"\bpicture myself\b|\bimagin(?:e|ing) myself\b|\bintrusive\b|\bkeep (?:getting|having|seeing)\b",
+    re.I,
+)
+#: ... that horrify the speaker, who says they would never act on them: perinatal and OCD guidance
+#: reads such ego-dystonic thoughts as unwanted, not as intent, and the worker asks about intent.
+_UNWANTED = re.compile(
+    r"\b(?:i(?:'d| would)(?: \w+)? never|i could never|horrible|horrif\w*|terrif\w*|scares? me|"
+    r"frighten\w*|disgust\w*|sickens me|monster|unwanted|make (?:it|them) stop|"
+    r"i love (?:her|him|them|my \w+) so much)",
+    re.I,
+)
+#: Intent or voices in the same turn keep the thoughts risk.
+_INTENT = re.compile(
+    r"\b(?:want(?:ed)? to|going to|gonna|plan(?:ning)? to)\s+(?:\w+\s+)?(?:hurt|hit|kill|harm|smother|shake|"
+    r"drop|drown|stab)\b|\bvoices?\b",
+    re.I,
+)
+
+
+def unwanted_images(doc_text: str) -> bool:
+    """Whether a turn tells of intrusive, unwanted thoughts of harm that horrify the speaker."""
+    text = doc_text.replace("\u2019", "'")
+    return bool(_INTRUSIVE.search(text) and _UNWANTED.search(text) and not _INTENT.search(text))
+
+
+def read_away(kind: str, span: Span) -> bool:
+    """Whether words of ``kind``'s field in ``span`` are not the speaker's risk of it: dying as a
+    figure of speech or in someone else's mouth; harm in thoughts that intrude against one's will."""
+    if kind == "suicidal_ideation":
+        return death_hyperbole(span.text) or _said_by_another(span)
+    if kind == "harm_to_others":
+        return unwanted_images(span.doc.text)
+    return False
+
+
 def _listener(tok) -> bool:
     """Whether a first-person word is the hearer of a telling verb ("she told me", "said to me")."""
     head = tok.head.head if tok.dep_ == "pobj" and tok.head.lower_ == "to" else tok.head

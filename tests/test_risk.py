@@ -417,6 +417,42 @@ def test_a_wish_to_die_said_with_if_stays_ideation() -> None:
     assert [a.status for a in risks("I would die if it meant the pain stopped.")] == ["affirmed"]
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "He yells. Calls me a stupid old man, says I'm going to die and leave it all to the church anyway.",
+        "My mum says I'll end up dead in a ditch if I keep going out.",
+    ],
+)
+def test_death_in_someone_elses_words_is_not_the_clients_ideation(text: str) -> None:
+    assert not current([a for a in risks(text) if a.subtype == "suicidal_ideation"])
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # another's report of the client's own wish, and command hallucinations, stay the client's
+        "My wife says I keep saying I want to die.",
+        "The voices tell me to kill myself.",
+    ],
+)
+def test_reported_wishes_and_commanding_voices_stay_ideation(text: str) -> None:
+    assert [a.subtype for a in current(risks(text))] == ["suicidal_ideation"]
+
+
+def test_unwanted_images_of_harm_that_horrify_the_parent_are_not_risk_of_harm() -> None:
+    turn = (
+        "I keep getting these pictures in my head. Like, I'm carrying her down the stairs and I'll "
+        "suddenly see myself dropping her. And it's horrible. I would never. I love her so much."
+    )
+    assert not [a for a in risks(turn) if a.subtype == "harm_to_others"]
+
+
+def test_thoughts_of_harm_said_with_intent_stay_risk_however_they_frighten() -> None:
+    turn = "I keep thinking about hurting him when he cries, it scares me, and I feel like I'm going to shake him."
+    assert [a.subtype for a in current(risks(turn))] == ["harm_to_others"]
+
+
 def test_everyday_counselling_talk_raises_no_risk() -> None:
     talk = client_says(
         "I've been so tired lately, work is just a lot.",
@@ -688,7 +724,10 @@ def test_no_to_two_screening_questions_in_one_turn_denies_both() -> None:
 @pytest.mark.parametrize(
     ("answer", "found"),
     [
-        ("Yeah, sometimes. They go on at me, like, go round there and smash his windows.", {"harm_to_others"}),
+        (
+            "Yeah, sometimes. They go on at me, like, go round there and smash his windows.",
+            {"harm_to_others"},
+        ),
         ("No, they just talk about me, mostly.", set()),
         ("Sometimes, yeah. Mostly to tidy up. It's weird.", set()),
     ],
