@@ -644,7 +644,7 @@ def test_a_denial_of_acting_on_the_thoughts_is_not_a_denial_of_the_thoughts():
     assert "Client denied suicidal ideation" not in item
 
 
-def test_a_denial_of_an_attempt_when_asked_about_attempts_stays_a_denial():
+def test_a_denial_when_asked_about_attempts_denies_attempts_not_the_thoughts():
     tr = dialogue(
         [
             ("worker", "Have you ever tried to end your life before?"),
@@ -652,6 +652,32 @@ def test_a_denial_of_an_attempt_when_asked_about_attempts_stays_a_denial():
         ]
     )
     denial = tag(tr, "r1", "risk", "suicidal_ideation", 1, "No.", status="negated")
+    [item] = texts(soap(tr, [denial], pronouns="he/him"), "risk")
+    assert item.startswith("Client denied past attempts (suicidal ideation itself was not denied)")
+
+
+def test_a_denial_that_names_an_attempt_denies_attempts_only():
+    tr = dialogue(
+        [
+            ("worker", "Have you ever done anything, or got anything ready, to end your life?"),
+            ("client", "No. Never attempted or anything like that."),
+        ]
+    )
+    denial = tag(
+        tr, "r1", "risk", "suicidal_ideation", 1, "Never attempted or anything like that.", status="negated"
+    )
+    [item] = texts(soap(tr, [denial], pronouns="he/him"), "risk")
+    assert item.startswith("Client denied past attempts") and "Client denied suicidal ideation" not in item
+
+
+def test_a_no_to_a_question_about_the_thoughts_denies_the_thoughts():
+    tr = dialogue(
+        [
+            ("worker", "Have you had any thoughts of ending your life, or tried to?"),
+            ("client", "No, never. My brothers need me."),
+        ]
+    )
+    denial = tag(tr, "r1", "risk", "suicidal_ideation", 1, "No, never.", status="negated")
     [item] = texts(soap(tr, [denial], pronouns="he/him"), "risk")
     assert item.startswith("Client denied suicidal ideation")
 
@@ -1015,6 +1041,17 @@ def test_a_client_sentence_naming_things_is_reported_without_a_problem_word():
     subjective = " ".join(texts(soap(tr, [], pronouns="he/him"), "subjective"))
     assert "brother Sam moved to Denver" in subjective
     assert "whatever" not in subjective  # names nothing: not a report
+
+
+def test_what_goes_on_in_the_clients_mind_is_reported_without_a_category():
+    tr = dialogue(
+        [
+            ("worker", "What else has been going on?"),
+            ("client", "I'll suddenly see myself dropping her on the stairs. They just pop in."),
+        ]
+    )
+    subjective = " ".join(texts(soap(tr, [], pronouns="she/her"), "subjective"))
+    assert "dropping her on the stairs" in subjective
 
 
 def test_a_speakers_account_over_two_turns_shares_one_lead_in():

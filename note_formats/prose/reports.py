@@ -40,6 +40,10 @@ PROBLEM_CUES = re.compile(
     # how long, how often, how many: the amounts and dates a note documents
     r"\d+|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|(?:thir|four|fif|six|seven|eigh|nine)teen|"
     r"(?:twen|thir|for|fif|six|seven|eigh|nine)ty|hundred|thousand|since|ago|january|february|march|april|june|july|august|september|october|november|december|"
+    # what goes on in the mind: intrusive images, flashbacks, thoughts that distress
+    r"in my head|see myself|picture myself|pictures?|images?|flash(?:es|backs?)?|nightmares?|thoughts?|voices|"
+    r"horrible|awful|terrible|"
+    r"frightening|terrifying|"
     # health and services the client has been through
     r"doctor|hospital\w*|urgent care|clinic|counsel\w*|therap\w*|medications?|meds|police|court|shelter|fell)\b"
 )

@@ -60,6 +60,12 @@ DENIES_THOUGHTS = re.compile(
 ASKS_THOUGHTS = re.compile(
     r"(?i)\b(?:thoughts?|thinking|think about|wish(?:ed|ing)?|feel(?:ing)? like|want(?:ing)? to (?:die|be dead))\b"
 )
+#: Suicidal behaviour asked about or denied (C-SSRS behaviour items: an attempt, an interrupted or
+#: aborted one, preparation): a denial of these is no denial of the thoughts.
+ASKS_ACTS = re.compile(
+    r"(?i)\b(?:attempt\w*|tried|ever try|done anything|did anything|started to do|got anything ready|"
+    r"prepar\w*|rehears\w*)\b"
+)
 MAX_RISK_SENTENCES = 3
 #: A denial or a qualification in an answer ("not like that", "I would never", "no").
 DENIAL = re.compile(r"(?i)\b(?:no|not|never|nothing|n't)\b|n't\b")
@@ -241,6 +247,16 @@ class RiskBuilder(SafetyBuilder):
         if not INTENT_ONLY.search(said) or DENIES_THOUGHTS.search(said):
             return False
         return question is None or bool(ASKS_THOUGHTS.search(question.quote))
+
+    @staticmethod
+    def _denies_acts_only(spoken: Sequence[Evidence], question: Evidence | None) -> bool:
+        """Whether a denial of suicidal ideation only denies acts (an attempt, preparing) because acts
+        were what was asked or said ("Have you ever done anything to end your life?" "No, never
+        attempted"): the thoughts, asked about elsewhere, are not denied by it."""
+        said = " ".join(e.quote for e in spoken)
+        if DENIES_THOUGHTS.search(said) or (question is not None and ASKS_THOUGHTS.search(question.quote)):
+            return False
+        return bool(ASKS_ACTS.search(said) or (question is not None and ASKS_ACTS.search(question.quote)))
 
     def _worded(self, anns: Sequence[Annotation]) -> bool:
         """Whether a sentence of what ``anns`` cite says a risk (``RISK_TERMS``)."""
@@ -425,6 +441,8 @@ class RiskBuilder(SafetyBuilder):
             # "I wouldn't, not that I'd do something" denies acting on the thoughts, not having them
             if self._denies_intent_only(spoken, question):
                 denied = f"denied intent to act ({what} itself was not denied)"
+            elif first.subtype == "suicidal_ideation" and self._denies_acts_only(spoken, question):
+                denied = f"denied past attempts ({what} itself was not denied)"
             else:
                 denied = f"denied {what}"
             if asked:
@@ -437,7 +455,7 @@ class RiskBuilder(SafetyBuilder):
                         lower_first(report(e.quote, role, self.pronouns_of(role))) for e in spoken
                     )
                 clause = re.sub(r"(?i)^no+[,.!]\s+(?=.*\b(?:not|never|no|nothing)\b)", "", clause)
-                text = f"{who} {denied}, stating that {clause}."
+                text = f"{who} {denied}, stating that {lower_first(clause)}."
             extra: list[str] = []
         else:
             status = "other_person" if someone_else else "possible" if possible else first.status
