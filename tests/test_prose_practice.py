@@ -151,6 +151,22 @@ def test_what_the_worker_does_within_the_session_is_no_task():
     ]
 
 
+def test_a_recapped_task_cites_where_the_client_proposed_it():
+    tr = dialogue(
+        [
+            ("worker", "When could you talk to your brother about the key?"),
+            ("client", "He's round Thursday. Actually, I'll text him tonight so I don't chicken out."),
+            ("client", "My brother texted me about the key last week, out of nowhere."),
+            ("worker", "Let me sum up what we've agreed. You'll text your brother tonight about the key."),
+        ]
+    )
+    d = soap(tr, [], pronouns="he/him")
+    [task] = [i for i in d.section("plan").items if "text" in i.text]
+    cited = [e.quote for e in task.evidence]
+    assert cited[0].startswith("Actually, I'll text him tonight")
+    assert not any("last week" in q for q in cited)  # a report that shares words proposes nothing
+
+
 def test_what_the_worker_asks_offers_or_arranges_is_a_task_once_agreed():
     tr = dialogue(
         [

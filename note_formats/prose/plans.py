@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 from note_formats.common import PLAN_TITLES, quoted, title_of
-from note_formats.prose.base import ProseBase
+from note_formats.prose.base import ProseBase, content_lemmas
 from note_formats.prose.cues import says_what, timed
 from note_formats.wording import as_task, clean, is_request, lower_first, parse, report
 from pipelines.components import done_in_session
@@ -74,6 +74,21 @@ DICTATION_COMMAND = re.compile(
 #: Verbs of talking: "I'm going to ask you some questions" is what happens next in the session.
 SPEECH_ACTS = frozenset(
     ("ask", "tell", "share", "explain", "talk", "say", "mention", "start", "sum", "summarize")
+)
+
+
+#: A client proposing a step: a modal or a future ("I could give the key to my brother", "I'll text him").
+PROPOSES = re.compile(
+    r"(?i)\b(?:i'll|i will|i could|i can(?!'t|not)|i'd|i would|i might|i should|gonna|going to|let me)\b"
+)
+#: A worker's question about what the client could do, whose answer proposes steps.
+ASKS_OPTIONS = re.compile(
+    r"(?i)\bwhat (?:else )?(?:could|would|can|might|helps|has helped|do you reckon)\b|\b(?:anything|something) "
+    r"you(?:'d| would| could)\b|\bwhat would work\b|\bwhere could you\b|\bwhat(?:'s| is) one thing\b"
+)
+#: Words of a recap too common to show that the client proposed the same step.
+RECAP_COMMON = frozenset(
+    ("go", "get", "do", "make", "try", "want", "need", "think", "know", "say", "tell", "thing", "time")
 )
 
 
@@ -177,7 +192,12 @@ class PlanBuilder(ProseBase):
                     if ev.quote.endswith("?"):
                         items += self._proposed_time([], ev, seen)
                         continue
-                    items += self._task(anns, ev, "worker", seen)
+                    task = self._task(anns, ev, "worker", seen)
+                    for item in task if not self.m.notes else []:
+                        agreed = self._client_proposed(seg, ev)
+                        item.evidence[:0] = agreed
+                        self.use(agreed)
+                    items += task
                 self.use([Evidence.of(seg, 0, len(seg.text.rstrip()))])
         # the worker's own future actions with a time ("I'll see you Monday during advisory"), errands
         # the worker will run or offers to run once the client agrees, and what the worker asks the
@@ -222,6 +242,30 @@ class PlanBuilder(ProseBase):
                 items += self._task([ann], ev, "worker" if self.m.notes else role, seen)
             self.use(spoken)
         return sorted(items, key=lambda i: min((e.start, e.segment_id, e.char_start) for e in i.evidence))
+
+    def _client_proposed(self, recap, task: Evidence) -> list[Evidence]:
+        """Where the client said, earlier in the session, the step the worker's recap restates ("I'll
+        text him tonight" before "You'll text Sam tonight"): the task rests on the client's words
+        too. A client sentence shares at least two content words with the task to count."""
+        want = content_lemmas(task.quote) - RECAP_COMMON
+        out: list[tuple[int, Evidence]] = []
+        asked = ""  # the worker's last words before the client's turn
+        for seg in self.m.transcript.segments:
+            if seg.id == recap.id:
+                break
+            if seg.role == "worker":
+                asked = seg.text
+            if seg.role != "client":
+                continue
+            # a step the client proposes: said with a modal or a future, or in answer to a question
+            # about what they could do ("What else helps?", "What would you want to change?")
+            options = bool(ASKS_OPTIONS.search(asked))
+            for ev in self._sentences(Evidence.of(seg, 0, len(seg.text.rstrip())), min_words=2):
+                shared = len(content_lemmas(ev.quote) & want)
+                if shared >= 2 and not ev.quote.endswith("?") and (options or PROPOSES.search(ev.quote)):
+                    out.append((shared, ev))
+        best = sorted(out, key=lambda se: -se[0])[:2]
+        return sorted((ev for _, ev in best), key=lambda e: (e.start, e.char_start))
 
     def habitual(self, ev: Evidence) -> bool:
         """Whether a client's "I'll ..." tells what they do again and again, not what they are to do.
