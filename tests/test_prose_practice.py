@@ -24,6 +24,14 @@ def test_an_affirmation_credits_the_client_with_a_strength_said_of_them_or_what_
     assert not affirms("The doctor was patient with him.")
 
 
+def test_stock_phrases_of_affirmation_are_affirmations_unless_negated():
+    assert affirms("That was exactly the right thing to do, those photos are good evidence.")
+    assert affirms("I really respect that, it takes guts to ask for that kind of help.")
+    assert affirms("Well done for getting here today.")
+    assert not affirms("That was not the right thing to do.")
+    assert not affirms("Is that the right form for the council?")
+
+
 def test_an_affirmation_worded_without_a_stock_phrase_is_named():
     tr = dialogue(
         [

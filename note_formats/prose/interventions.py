@@ -109,9 +109,21 @@ AFFIRMED_SUBJECTS = frozenset(("you", "that", "it", "this", "which", "what", "do
 GOES_ON = frozenset(("psychoeducation", "summary", "information_giving"))
 
 
+#: Stock ways of affirming what the client did or is (MITI: "that was the right thing to do",
+#: "it takes guts to ask for help", "I really respect that").
+AFFIRMING = re.compile(
+    r"(?i)\b(?:(?:was|is|that's) (?:exactly |just )?the right thing(?: to do)?|you did the right thing|well done|"
+    r"good (?:on|for) you|takes? guts|took guts|i (?:really |genuinely )?respect (?:that|you|how)|"
+    r"you should be (?:really )?proud)\b"
+)
+
+
 def affirms(text: str) -> bool:
     """Whether a worker's statement affirms the client: a strength word, not negated, said of the
-    client ("you", "your") or of what they did ("that took courage"), not of someone else."""
+    client ("you", "your") or of what they did ("that took courage"), not of someone else; or a
+    stock phrase of affirmation (``AFFIRMING``), not negated."""
+    if (m := AFFIRMING.search(text)) and not re.search(r"(?i)\b(?:not|n't|never)\b", text[: m.start()][-20:]):
+        return True
     doc = parse(text)
     for t in doc:
         if t.lemma_.lower() not in STRENGTH_WORDS and t.lower_ not in STRENGTH_WORDS:
