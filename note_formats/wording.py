@@ -15,6 +15,7 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Iterable
+from contextvars import ContextVar
 from dataclasses import dataclass
 
 from scribe.core.errors import ModelError
@@ -198,9 +199,20 @@ def _third_singular(verb: str) -> str:
     return verb + "s"
 
 
+#: Spoken forms that fuse a verb with what follows it: reported in full words ("I wanna" -> "he
+#: wants to", "I dunno" -> "she does not know"), which the words of the evidence then support.
+COLLOQUIAL: dict[str, tuple[tuple[str, str], frozenset[str]]] = {
+    "wanna": (("wants to", "want to"), frozenset({"want", "to"})),
+    "dunno": (("does not know", "do not know"), frozenset({"do", "not", "know"})),
+    "tryna": (("is trying to", "are trying to"), frozenset({"be", "try", "trying", "to"})),
+}
+
+
 def _agree(tok, plural: bool) -> str:
     """``tok``, a finite verb whose subject became third person, made to agree with it."""
     low = tok.lower_
+    if low in COLLOQUIAL:
+        return COLLOQUIAL[low][0][plural]
     if (low, plural) in _BE:
         return _BE[(low, plural)]
     if low == "'ve":
@@ -369,6 +381,23 @@ def about_someone_else(text: str, words: re.Pattern[str]) -> bool:
     return bool(subjects) and all(s and s not in FIRST_PERSON and s not in OPEN_SUBJECTS for s in subjects)
 
 
+#: The names of the session being drafted (``names_in``): words written with a capital where no
+#: sentence starts, which stay capitalised where one does ("Reece needs ..." -> "that Reece needs").
+NAMES: ContextVar[frozenset[str]] = ContextVar("names", default=frozenset())
+_CAPITALISED = re.compile(r"\b[A-Z][a-z]+(?:'s)?\b")
+
+
+def names_in(texts: Iterable[str]) -> frozenset[str]:
+    """Words capitalised in the middle of a sentence somewhere in ``texts``: names, days, months."""
+    out = set()
+    for text in texts:
+        for m in _CAPITALISED.finditer(text):
+            before = text[: m.start()].rstrip(" \"'\u201c(-\u2014")
+            if before and before[-1] not in ".!?:;\n":
+                out.add(m.group(0).removesuffix("'s"))
+    return frozenset(out)
+
+
 def lower_first(text: str) -> str:
     """``text`` to follow "that": its first word in lower case unless it is a name or "I"."""
     doc = parse(text)
@@ -377,6 +406,7 @@ def lower_first(text: str) -> str:
         or doc[0].pos_ == "PROPN"
         or doc[0].text == "I"
         or (doc[0].text.isupper() and len(doc[0]) > 1)
+        or doc[0].text.removesuffix("'s") in NAMES.get()
     ):
         return text
     return text[:1].lower() + text[1:]
@@ -436,6 +466,7 @@ def lemmas(texts: Iterable[str]) -> set[str]:
             out.add(t.lemma_.lower())
             if t.lower_ in NEGATIONS or t.lower_ == "n't":
                 out.add("not")
+            out |= COLLOQUIAL[t.lower_][1] if t.lower_ in COLLOQUIAL else set()
     return out
 
 

@@ -10,6 +10,7 @@ from note_fixtures import (
     counselling_transcript,
     ev,
 )
+from test_prose_length import dialogue, soap, texts
 
 from note_formats import (
     FORMATS,
@@ -67,10 +68,29 @@ def lines(draft):
         ("I don't eat much.", SHE, "she does not eat much"),
         ("You told me I could call you.", SHE, "the worker told her she could call the worker"),
         ("Um, I- I haven't been sleeping much.", SHE, "she has not been sleeping much"),
+        # spoken fused forms are reported in full words, which their evidence still supports
+        ("I wanna finish this order.", SHE, "she wants to finish this order"),
+        ("I dunno, it feels weird.", SHE, "she does not know, it feels weird"),
     ],
 )
 def test_client_first_person_becomes_third_person_tense_kept(said, pronouns, expected):
     assert report(said, "client", pronouns) == expected
+
+
+def test_spoken_fused_forms_reported_in_full_stay_faithful():
+    for said in ("I wanna finish this order.", "I dunno, it feels weird."):
+        assert unfaithful(report(said, "client", SHE), [said]) == []
+
+
+def test_a_name_that_opens_a_reported_sentence_keeps_its_capital():
+    tr = dialogue(
+        [
+            ("worker", "What happened after that?"),
+            ("client", "Reece keeps posting about the fight and it is hard to see. I saw Reece at the shop."),
+        ]
+    )
+    subjective = " ".join(texts(soap(tr, [], pronouns="he/him"), "subjective"))
+    assert "that Reece keeps posting" in subjective
 
 
 def test_worker_you_becomes_the_client_and_agrees():

@@ -35,6 +35,7 @@ from note_formats.prose.notes import NotesBuilder
 from note_formats.prose.plans import PlanBuilder
 from note_formats.prose.reports import ReportBuilder
 from note_formats.prose.risk import RiskBuilder
+from note_formats.wording import NAMES, names_in
 from scribe.core.records import NoteItem
 
 
@@ -73,6 +74,14 @@ def in_order(p: Prose, items: list[NoteItem]) -> list[NoteItem]:
 def prose_parts(m: Material) -> dict[str, list[NoteItem]]:
     """Every kind of prose item of a draft, built once. Risk, goals and plans claim their spans
     first, so the client's report does not say them again."""
+    names = NAMES.set(names_in(seg.text for seg in m.transcript.segments))
+    try:
+        return _prose_parts(m)
+    finally:
+        NAMES.reset(names)
+
+
+def _prose_parts(m: Material) -> dict[str, list[NoteItem]]:
     p = Prose(m)
     risks, goals, plans = p.risks(), p.goals(), p.plans()
     # the worker's own notes: what each sentence documents, before the tags' builders say it
