@@ -262,6 +262,13 @@ def report(text: str, role: str | None, pronouns: Pronouns, *, name_subject: boo
     """
     doc = parse(clean(text))
     client_speaks = role != "worker"
+    # When the speaker talks of someone by the pronouns the client is given ("I'm carrying her down
+    # the stairs", said by a woman of her baby), the client is named instead: "the client is
+    # carrying her", never "she is carrying her".
+    theirs = {pronouns.subject, pronouns.object, pronouns.possessive, pronouns.reflexive}
+    ambiguous = role in ("client", "other") and any(
+        t.lower_ in theirs for t in doc if t.lower_ not in ("i", "me", "my", "mine", "myself")
+    )
     out: list[str] = []
     named = False
     agree: dict[int, bool] = {}  # token index -> plural
@@ -274,7 +281,7 @@ def report(text: str, role: str | None, pronouns: Pronouns, *, name_subject: boo
             worker = (low == "i" and not client_speaks) or (low == "you" and client_speaks)
             if third or worker:
                 # only a pronoun "they" takes a plural verb; "the client" and "the worker" are singular
-                plural = pronouns.plural and third and low == "i" and not name_subject
+                plural = pronouns.plural and third and low == "i" and not name_subject and not ambiguous
                 for verb in _finite_of(tok):
                     agree[verb.i] = plural
     opening = 0  # discourse openers at the start ("And then", "So,", "Okay,") are left out
@@ -302,6 +309,8 @@ def report(text: str, role: str | None, pronouns: Pronouns, *, name_subject: boo
         if role in ("client", "other") and low in ("i", "me", "my", "mine", "myself"):
             if low == "i" and name_subject and not named:
                 word, named = "Client", True
+            elif ambiguous and low != "myself":
+                word = "the client's" if low in ("my", "mine") else "the client"
             else:
                 word = {"i": pronouns.subject, "me": pronouns.object, "my": pronouns.possessive,
                         "mine": pronouns.possessive, "myself": pronouns.reflexive}[low]  # fmt: skip

@@ -71,6 +71,14 @@ def lines(draft):
         # spoken fused forms are reported in full words, which their evidence still supports
         ("I wanna finish this order.", SHE, "she wants to finish this order"),
         ("I dunno, it feels weird.", SHE, "she does not know, it feels weird"),
+        # someone spoken of by the client's own pronouns: the client is named, not "she ... her"
+        ("I'm carrying her down the stairs.", SHE, "the client is carrying her down the stairs"),
+        (
+            "He took my phone and I let him.",
+            Pronouns.parse("he/him"),
+            "He took the client's phone and the client let him",
+        ),
+        ("He took my phone.", SHE, "He took her phone"),
     ],
 )
 def test_client_first_person_becomes_third_person_tense_kept(said, pronouns, expected):
