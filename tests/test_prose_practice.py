@@ -8,7 +8,7 @@ import pytest
 from test_prose_length import dialogue, objective, soap, texts
 
 from note_formats.prose.interventions import affirms
-from note_formats.prose.plans import errand
+from note_formats.prose.plans import errand, makes_means_safe
 from note_formats.prose.risk import RiskBuilder
 
 # --- interventions -------------------------------------------------------------------------------
@@ -173,6 +173,38 @@ def test_a_recapped_task_cites_where_the_client_proposed_it():
     cited = [e.quote for e in task.evidence]
     assert cited[0].startswith("Actually, I'll text him tonight")
     assert not any("last week" in q for q in cited)  # a report that shares words proposes nothing
+
+
+@pytest.mark.parametrize(
+    ("said", "safe"),
+    [
+        ("I could give the key to my brother?", True),
+        ("Our Lee could take the bat out of the flat on Saturday.", True),
+        ("My mum locked the pills away in her room.", True),
+        # taking a means to use it is the opposite
+        ("I'd take all the pills.", False),
+        ("I'm gonna take the gun to his house.", False),
+        ("I brought the knife to school.", False),
+        ("I take my tablets with breakfast.", False),
+    ],
+)
+def test_a_means_put_out_of_reach_is_told_apart_from_a_means_taken_to_use(said, safe):
+    assert makes_means_safe(said) is safe
+
+
+def test_the_means_safety_step_is_in_the_plan_with_the_question_it_answers():
+    tr = dialogue(
+        [
+            ("worker", "Would you be willing to have the bat out of the flat for now?"),
+            ("client", "I suppose. Our Lee could take it, my brother."),
+            ("worker", "Is there anything else in the house?"),
+            ("client", "Just the rifle, I could give the key to my sister."),
+        ]
+    )
+    plan = [t for t in texts(soap(tr, [], pronouns="he/him"), "plan") if t.startswith("Means safety")]
+    assert len(plan) == 2
+    assert "bat out of the flat" in plan[0] and "Lee could take it" in plan[0]
+    assert "give the key to his sister" in plan[1]
 
 
 def test_what_the_worker_asks_offers_or_arranges_is_a_task_once_agreed():

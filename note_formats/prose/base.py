@@ -45,7 +45,7 @@ def allowed_words() -> list[str]:
     return [
         *(e.display for e in load_taxonomy().entries),
         "from the worker's notes; speaker not identified; as reflected by; as said by; intervention used; "
-        "flagged by the tagger only; denied intent to act; denied past attempts; itself was not denied; who; when; documented; more; for the worker to decide; conditional; concerning; said; noted; change "
+        "flagged by the tagger only; denied intent to act; denied past attempts; means safety; itself was not denied; who; when; documented; more; for the worker to decide; conditional; concerning; said; noted; change "
         "talk; voiced; confirm; readiness; information giving; crisis resources; validation",
         *OBSERVATION_TITLES.values(),
         *INTERVENTION_TITLES.values(),

@@ -23,6 +23,7 @@ TECHNIQUE_CUES: dict[str, re.Pattern[str]] = {
         r"call the police|somewhere safe|a safe place|a bag (?:at|with|packed|ready)|(?:set up|agree on|pick) a (?:code )?word|"
         # means safety (CALM): the means handed over, got rid of, or put out of reach
         r"(?:give|hand) (?:it|them|that|those|the \w+|your \w+) (?:to me|over)|out of reach|within reach|"
+        r"(?:give|hand|pass) me (?:the|your|that|those) (?:blades?|razors?|knife|knives|pills|tablets|meds|gun|rifle|key|keys|rope|cord)|"
         r"(?:get rid of|throw (?:away|out)|dispose of) (?:the|your|it|them|those))"
     ),
     # harm reduction as substance-use practice gives it (SAMHSA): naloxone, drug checking, never

@@ -7,6 +7,7 @@ import re
 
 from note_formats.common import PLAN_TITLES, quoted, title_of
 from note_formats.prose.base import ProseBase, content_lemmas
+from note_formats.prose.concise import tighten
 from note_formats.prose.cues import says_what, timed
 from note_formats.wording import as_task, clean, is_request, lower_first, parse, report
 from pipelines.components import done_in_session
@@ -86,6 +87,40 @@ ASKS_OPTIONS = re.compile(
     r"(?i)\bwhat (?:else )?(?:could|would|can|might|helps|has helped|do you reckon)\b|\b(?:anything|something) "
     r"you(?:'d| would| could)\b|\bwhat would work\b|\bwhere could you\b|\bwhat(?:'s| is) one thing\b"
 )
+#: A lethal means (firearms, blades, medicines, ligatures, a weapon kept for someone) or the key to it.
+_MEANS = (
+    r"(?:guns?|rifles?|shotguns?|firearms?|pistols?|weapons?|knife|knives|blades?|razors?|bat|pills|tablets|"
+    r"meds|medications?|medicines?|insulin|key|keys|ammo|ammunition|rope|cord)"
+)
+#: Where a means is taken to be used, not kept safe ("take the gun to his house").
+_PLACES = r"(?:house|place|flat|home|work|school|yard|door|party|office|car|street|estate)\b"
+#: The means put out of reach: handed to someone, taken away, locked up, got rid of.
+MEANS_SAFE = re.compile(
+    rf"(?i)\b(?:give|gives|giving|gave|hand|hands|handing|handed|pass|take|takes|taking|took|bring|move|keep|store)\b"
+    rf"[^.?!]{{0,25}}\b{_MEANS}\b[^.?!]{{0,30}}\b(?:to (?:my|his|her|our|their|the) (?!{_PLACES})\w+|to (?:you|me)\b|"
+    rf"to (?-i:[A-Z])\w+|away|out of|off (?:me|him|her))"
+    rf"|\b(?:lock(?:s|ed|ing)? (?:up|away)|get rid of|got rid of|throw(?:n)? (?:away|out)|hang onto|hold onto|"
+    rf"look after|hand(?:ed)? (?:over|in))\b[^.?!]{{0,25}}\b{_MEANS}\b"
+    rf"|\block(?:s|ed|ing)?\s+(?:the |my |his |her |all the |all my )?{_MEANS}\s+(?:up|away)\b"
+    rf"|\b{_MEANS}\b[^.?!]{{0,20}}\b(?:locked (?:up|away)|out of the (?:house|flat|home|apartment))"
+)
+#: Taking the means to use them is the opposite of making them safe.
+_USES_MEANS = re.compile(
+    r"(?i)\b(?:all|whole|overdose|swallow\w*|end it|kill|hurt|shoot|stab|use it on|on him|on her)\b"
+)
+
+
+#: An answer that agrees to move the means a question named ("Our Lee could take it", "he can have them").
+TAKES_IT = re.compile(
+    r"(?i)\b(?:take|takes|have|has|hold|keep|mind|give|hand|lock|bin|get rid of)\b[^.?!]{0,12}\b(?:it|them|those)\b"
+)
+
+
+def makes_means_safe(text: str) -> bool:
+    """Whether ``text`` tells a lethal means put out of reach (``MEANS_SAFE``), not taken to be used."""
+    return bool(MEANS_SAFE.search(text)) and not _USES_MEANS.search(text)
+
+
 #: Words of a recap too common to show that the client proposed the same step.
 RECAP_COMMON = frozenset(
     ("go", "get", "do", "make", "try", "want", "need", "think", "know", "say", "tell", "thing", "time")
@@ -222,6 +257,7 @@ class PlanBuilder(ProseBase):
                 elif ARRANGES.search(ev.quote) and (timed(ev.quote) or self._agreed(seg)):
                     items += self._task([], ev, "worker", seen)  # "I'd like the nurse to look at it"
         items += self.safety_steps(seen)
+        items += self.means_safety(seen)
         anns = [
             *self.m.select("plan"),
             *self.m.select("goal", subtypes=("commitment",), exclude_roles=("worker",)),
@@ -325,6 +361,46 @@ class PlanBuilder(ProseBase):
             return False
         said = segs[at + 1].text
         return bool(AGREES.search(said)) and not REFUSES.match(said)
+
+    def means_safety(self, seen: set[int]) -> list[NoteItem]:
+        """Where the client says how a lethal means will be put out of reach ("I could give the key
+        to my brother", "our Lee could take the bat"): the means-safety step of a safety plan
+        (Stanley-Brown step 6, CALM), one line per sentence, said as the client said it."""
+        if self.m.notes:
+            return []
+        items = []
+        asked: Evidence | None = None  # the worker's last question, when it asks to put a means away
+        for seg in self.m.transcript.segments:
+            if seg.role == "worker":
+                q = self.question_in(seg)
+                asked = q if q is not None and makes_means_safe(q.quote) else None
+                continue
+            if seg.role not in ("client", "other"):
+                continue
+            for ev in self._sentences(Evidence.of(seg, 0, len(seg.text.rstrip())), min_words=3):
+                key = hash((ev.segment_id, ev.char_start))
+                own = makes_means_safe(ev.quote)
+                # "Our Lee could take it": the means is the one the worker's question named
+                answers = (
+                    asked is not None and bool(TAKES_IT.search(ev.quote)) and not _USES_MEANS.search(ev.quote)
+                )
+                if key in seen or not (own or answers) or self.said([ev], besides_risk=True):
+                    continue
+                seen.add(key)
+                said = tighten(report(ev.quote, seg.role, self.pronouns_of(seg.role)).rstrip("?"))
+                who = self.who(seg.role, seg.speaker)
+                who = who.lower() if who == "Client" else who
+                cited = [ev] if own or asked is None else [asked, ev]
+                if len(cited) > 1:
+                    question = report(cited[0].quote, "worker", self.pronouns).rstrip("?")
+                    text = (
+                        f"Means safety: asked {lower_first(question)}, {who} said that {lower_first(said)}."
+                    )
+                else:
+                    text = f"Means safety: {who} said that {lower_first(said)}."
+                items.append(self.item([], text, f"Means safety: {quoted(cited, 2)}", cited))
+                self.use([ev])
+        return items
 
     def safety_steps(self, seen: set[int]) -> list[NoteItem]:
         """The client's answer to the worker asking what they could do ("If those thoughts get
