@@ -5,7 +5,7 @@ Every sentence here is written for these tests."""
 from __future__ import annotations
 
 import pytest
-from test_prose_length import dialogue, objective, soap, texts
+from test_prose_length import dialogue, objective, soap, tag, texts
 
 from note_formats.prose.interventions import affirms
 from note_formats.prose.plans import errand, makes_means_safe
@@ -354,3 +354,35 @@ def test_a_possible_indicator_quotes_the_sentence_that_says_a_risk_before_those_
     )  # fmt: skip
     [line] = texts(soap(tr, [flagged], pronouns="he/him"), "risk")
     assert line.startswith("Possible self-harm") and "punched the wall in the hallway" in line
+
+
+def test_a_fear_of_what_will_happen_is_no_task():
+    tr = dialogue(
+        [
+            ("worker", "What worries you most about eating more?"),
+            ("client", "I'm just scared if I eat normally I won't be able to stop."),
+        ]
+    )
+    assert texts(soap(tr, [], pronouns="she/her"), "plan") == []
+
+
+def test_a_goal_said_over_several_sentences_is_one_goal_line():
+    tr = dialogue(
+        [
+            ("worker", "What would you like to be different?"),
+            ("client", "I want to go to dinner with my friends. And I want my period back, honestly."),
+        ]
+    )
+    anns = [
+        tag(tr, "g1", "goal", "desire", 1, "I want to go to dinner with my friends."),
+        tag(
+            tr,
+            "g2",
+            "goal",
+            "desire",
+            1,
+            "I want to go to dinner with my friends. And I want my period back, honestly.",
+        ),
+    ]
+    goals = [t for t in texts(soap(tr, anns, pronouns="she/her"), "subjective") if "goal" in t]
+    assert len(goals) == 1 and "dinner with my friends" in goals[0] and "period back" in goals[0]

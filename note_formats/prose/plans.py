@@ -22,6 +22,13 @@ THOUGHT = re.compile(
     r"(?i)\b(?:sometimes|often|some (?:days|nights)|at night|a lot of times),? I (?:think|wish|feel|wonder)\b"
 )
 
+#: A fear of what will happen ("I'm scared if I eat normally I won't be able to stop") and what
+#: one will not be able to do: neither is a task.
+FEARED = re.compile(
+    r"(?i)\b(?:scared|afraid|worried|terrified|frightened|nervous|fear|panic)\b[^.?!]*\b(?:will|won't|'ll|would|'d)\b|"
+    r"\b(?:will|won't|'ll)\s+(?:not\s+|never\s+)?be able to\b"
+)
+
 #: How often something happens ("sometimes", "most nights", "by the end of the month"): what a
 #: client says they'll do then is a habit (the habitual "will": "Some nights I'll just lie there").
 HABIT = re.compile(
@@ -426,7 +433,14 @@ class PlanBuilder(ProseBase):
             if not steps or key in seen:
                 continue
             seen.add(key)
-            said = "; ".join(lower_first(report(x.text, "client", self.pronouns).rstrip("?")) for x in steps)
+            said = "; ".join(
+                lower_first(
+                    report(
+                        re.sub(r"(?i)^\W*(?:and|or|then|but|um|uh)\b\W*", "", x.text), "client", self.pronouns
+                    ).rstrip("?")
+                )
+                for x in steps
+            )
             text = f"Client will {said}."
             items.append(self.item([], text, f"Task: {quoted([q, answer], 2)}", [q, answer]))
             self.use([answer])
@@ -450,6 +464,8 @@ class PlanBuilder(ProseBase):
             return []  # "if you keep this up I'll send you to your father": a condition or threat, not a task
         if THOUGHT.search(ev.quote):
             return []  # "Sometimes I think I'll go too": a recurring thought, not something planned
+        if role != "worker" and FEARED.search(ev.quote):
+            return []  # "I'm scared I won't be able to stop": a fear, not a task
         if not errand and not says_what(ev.quote):
             return []  # "I'll think on it", "Here's what I'll do": no task a note can state
         seen.add(key)

@@ -142,6 +142,17 @@ def things_named(text: str) -> set[str]:
     return {t.lemma_.lower() for t in parse(text) if t.pos_ in ("NOUN", "PROPN", "NUM") and not t.is_stop}
 
 
+def _inside(evidence: list[Evidence], other: list[Evidence]) -> bool:
+    """Whether every span of ``evidence`` lies within a span of ``other``."""
+    return all(
+        any(
+            o.segment_id == e.segment_id and o.char_start <= e.char_start and e.char_end <= o.char_end
+            for o in other
+        )
+        for e in evidence
+    )
+
+
 class ReportBuilder(ProseBase):
     # --- goals ------------------------------------------------------------------------
 
@@ -161,7 +172,16 @@ class ReportBuilder(ProseBase):
                 text = f"{who} stated the goal: {quoted(spoken, self.m.options.max_quotes)}."
             items.append(self.item([ann], text, text, spoken))
             self.use(spoken)
-        return items
+        # said once: a goal whose words another goal line quotes whole is that line's
+        return [
+            i
+            for n, i in enumerate(items)
+            if not any(
+                _inside(i.evidence, j.evidence) and (m < n or not _inside(j.evidence, i.evidence))
+                for m, j in enumerate(items)
+                if m != n
+            )
+        ]
 
     def _wants_around(self, ev: Evidence) -> Evidence:
         """``ev`` with the sentences next to it in the turn that say what the speaker wants too: a
