@@ -246,7 +246,10 @@ def annotate_doc(segment: Segment, doc: Doc, taxonomy: Taxonomy, notes: bool) ->
             if attrs.get("match") == "indirect":
                 # A warning sign said in other words ("I've had enough of life") is for the worker
                 # to ask about, never documented as ideation on its own; denied or someone else's,
-                # it says nothing about ideation either way.
+                # it says nothing about ideation either way. In a veiled threat the person named is
+                # its target ("he'll regret it", "he needs to get got"), not the one at risk.
+                if subtype == "harm_to_others" and status == "other_person" and not notes:
+                    status = "affirmed"
                 if status != "affirmed":
                     continue
                 extra["certainty"] = "possible"

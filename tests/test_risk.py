@@ -742,3 +742,23 @@ def test_a_yes_to_the_command_voices_screen_naming_an_act_is_possible_risk_of_th
     anns = [a for a in tag(tr) if a.label == "risk"]
     assert {a.subtype for a in anns} == found
     assert all(a.possible and a.status == "affirmed" for a in anns)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "If he touches my sister again he'll regret it.",
+        "That boy needs to get got, that's all I'm saying.",
+        "Next time I see him I'll batter him.",
+    ],
+)
+def test_a_veiled_threat_or_street_word_for_an_assault_is_possible_harm_to_others(text: str) -> None:
+    found = [a for a in risks(text) if a.subtype == "harm_to_others"]
+    assert found and {a.status for a in found} == {"affirmed"}
+
+
+@pytest.mark.parametrize(
+    "text", ["I'll regret it if I don't go to the gym.", "My dad says I'll regret it if I quit school."]
+)
+def test_regret_of_ones_own_choice_is_no_threat(text: str) -> None:
+    assert not [a for a in risks(text) if a.subtype == "harm_to_others"]
