@@ -224,11 +224,24 @@ def _agree(tok, plural: bool) -> str:
         return "will"
     if low == "ca":
         return "can"
+    if low == "ai":  # "ain't"
+        return "are" if plural else "is"
     if low == "wo":
         return "will"
     if not plural and tok.tag_ == "VBP":
         return _third_singular(tok.text)
     return tok.text
+
+
+def _aint(tok) -> str:
+    """The "ai" of "ain't" as the verb its subject takes ("it ain't" -> "is", "they ain't" -> "are")."""
+    subj = next(
+        (c for c in (*tok.children, *tok.head.children) if c.dep_ in ("nsubj", "nsubjpass", "expl")), None
+    )
+    plural = subj is not None and (
+        subj.lower_ in ("they", "we", "you", "these", "those") or subj.tag_ == "NNS"
+    )
+    return "are" if plural else "is"
 
 
 def _finite_of(subject) -> list:
@@ -333,8 +346,8 @@ def report(text: str, role: str | None, pronouns: Pronouns, *, name_subject: boo
                         "yourself": pronouns.reflexive}[low]  # fmt: skip
         elif tok.i in agree:
             word = _agree(tok, agree[tok.i])
-        elif low in ("ca", "wo", "sha") and tok.i + 1 < len(doc) and doc[tok.i + 1].lower_ == "n't":
-            word = {"ca": "can", "wo": "will", "sha": "shall"}[low]
+        elif low in ("ca", "wo", "sha", "ai") and tok.i + 1 < len(doc) and doc[tok.i + 1].lower_ == "n't":
+            word = {"ca": "can", "wo": "will", "sha": "shall", "ai": _aint(tok)}[low]
         elif low == "n't":
             word, ws = ("not" if not out or out[-1].endswith(" ") else " not"), tok.whitespace_
         if (

@@ -71,6 +71,7 @@ def lines(draft):
         # spoken fused forms are reported in full words, which their evidence still supports
         ("I wanna finish this order.", SHE, "she wants to finish this order"),
         ("I dunno, it feels weird.", SHE, "she does not know, it feels weird"),
+        ("I ain't stupid and they ain't fair.", SHE, "she is not stupid and they are not fair"),
         # someone spoken of by the client's own pronouns: the client is named, not "she ... her"
         ("I'm carrying her down the stairs.", SHE, "the client is carrying her down the stairs"),
         (
@@ -86,7 +87,7 @@ def test_client_first_person_becomes_third_person_tense_kept(said, pronouns, exp
 
 
 def test_spoken_fused_forms_reported_in_full_stay_faithful():
-    for said in ("I wanna finish this order.", "I dunno, it feels weird."):
+    for said in ("I wanna finish this order.", "I dunno, it feels weird.", "I ain't stupid."):
         assert unfaithful(report(said, "client", SHE), [said]) == []
 
 
