@@ -393,11 +393,8 @@ def death_hyperbole(text: str) -> bool:
     return bool(_DEATH_HYPERBOLE.search(text.replace("\u2019", "'")))
 
 
-#: Verbs by which someone else's words are reported ("he says I'm going to die alone").
-_SAYING = frozenset({
-    "say", "said", "tell", "told", "call", "shout", "scream", "yell", "text", "message", "write", "wrote",
-    "warn", "threaten",
-})  # fmt: skip
+#: Verbs by which someone else's words are reported ("he says I'm going to die alone", "calls me").
+_SAYING = _TELLING | {"call", "shout", "scream", "yell", "threaten"}
 #: Words that make reported words the speaker's own wish or talk ("my wife says I keep saying I
 #: want to die"): another's report of what the client wants or says is still the client's.
 _OWN_WISH = frozenset({

@@ -5,6 +5,7 @@ Every dialogue here is written for these tests; each rule is checked on its own 
 
 from __future__ import annotations
 
+import pytest
 from note_fixtures import _words
 
 from note_formats import DraftOptions, build_draft, check_faithfulness, check_grounding
@@ -631,55 +632,46 @@ def test_statements_of_one_turn_read_as_one_sentence():
     assert line.count("Client reported") == 1 and "her son stopped going to practice" in line
 
 
-def test_a_denial_of_acting_on_the_thoughts_is_not_a_denial_of_the_thoughts():
-    tr = dialogue(
-        [
-            ("worker", "When you say you'd rather not be around, are you having thoughts of suicide?"),
-            ("client", "No, not like that. I'd never do anything. I just feel tired of all of it."),
-        ]
-    )
-    denial = tag(tr, "r1", "risk", "suicidal_ideation", 1, "No, not like that.", status="negated")
-    [item] = texts(soap(tr, [denial], pronouns="he/him"), "risk")
-    assert item.startswith("Client denied intent to act (suicidal ideation itself was not denied)")
-    assert "Client denied suicidal ideation" not in item
-
-
-def test_a_denial_when_asked_about_attempts_denies_attempts_not_the_thoughts():
-    tr = dialogue(
-        [
-            ("worker", "Have you ever tried to end your life before?"),
-            ("client", "No. I would never do that, my brothers need me."),
-        ]
-    )
-    denial = tag(tr, "r1", "risk", "suicidal_ideation", 1, "No.", status="negated")
-    [item] = texts(soap(tr, [denial], pronouns="he/him"), "risk")
-    assert item.startswith("Client denied past attempts (suicidal ideation itself was not denied)")
-
-
-def test_a_denial_that_names_an_attempt_denies_attempts_only():
-    tr = dialogue(
-        [
-            ("worker", "Have you ever done anything, or got anything ready, to end your life?"),
-            ("client", "No. Never attempted or anything like that."),
-        ]
-    )
-    denial = tag(
-        tr, "r1", "risk", "suicidal_ideation", 1, "Never attempted or anything like that.", status="negated"
-    )
-    [item] = texts(soap(tr, [denial], pronouns="he/him"), "risk")
-    assert item.startswith("Client denied past attempts") and "Client denied suicidal ideation" not in item
-
-
-def test_a_no_to_a_question_about_the_thoughts_denies_the_thoughts():
-    tr = dialogue(
-        [
-            ("worker", "Have you had any thoughts of ending your life, or tried to?"),
-            ("client", "No, never. My brothers need me."),
-        ]
-    )
-    denial = tag(tr, "r1", "risk", "suicidal_ideation", 1, "No, never.", status="negated")
-    [item] = texts(soap(tr, [denial], pronouns="he/him"), "risk")
-    assert item.startswith("Client denied suicidal ideation")
+@pytest.mark.parametrize(
+    ("asked", "answered", "denial", "opens"),
+    [
+        # acting on the thoughts denied, not the thoughts
+        (
+            "When you say you'd rather not be around, are you having thoughts of suicide?",
+            "No, not like that. I'd never do anything. I just feel tired of all of it.",
+            "No, not like that.",
+            "Client denied intent to act (suicidal ideation itself was not denied)",
+        ),
+        # asked about attempts: attempts denied
+        (
+            "Have you ever tried to end your life before?",
+            "No. I would never do that, my brothers need me.",
+            "No.",
+            "Client denied past attempts (suicidal ideation itself was not denied)",
+        ),
+        # the answer names an attempt
+        (
+            "Have you ever done anything, or got anything ready, to end your life?",
+            "No. Never attempted or anything like that.",
+            "Never attempted or anything like that.",
+            "Client denied past attempts",
+        ),
+        # asked about the thoughts: the thoughts denied
+        (
+            "Have you had any thoughts of ending your life, or tried to?",
+            "No, never. My brothers need me.",
+            "No, never.",
+            "Client denied suicidal ideation",
+        ),
+    ],
+)
+def test_a_denial_denies_what_was_asked_or_named(asked, answered, denial, opens):
+    tr = dialogue([("worker", asked), ("client", answered)])
+    ann = tag(tr, "r1", "risk", "suicidal_ideation", 1, denial, status="negated")
+    [item] = texts(soap(tr, [ann], pronouns="he/him"), "risk")
+    assert item.startswith(opens)
+    if opens != "Client denied suicidal ideation":
+        assert "Client denied suicidal ideation" not in item
 
 
 def test_a_question_about_plan_or_preparation_screens_and_its_answer_is_documented():

@@ -106,3 +106,23 @@ def timed(text: str) -> bool:
     return any(t.lower_ in TIME_WORDS or t.lemma_.lower() in TIME_WORDS for t in parse(text)) or bool(
         re.search(r"(?i)\b(?:\d{1,2}(?::\d\d)?\s*(?:a\.?m\.?|p\.?m\.?)|o'clock)\b", text)
     )
+
+
+#: A worker's strengths or coping question (strengths-based and solution-focused practice).
+STRENGTH_QUESTION = re.compile(
+    r"(?i)\bwhat (?:else )?(?:helps|helped|has (?:been )?help(?:ed|ing)|would help|could help)\b|"
+    r"\bwhat (?:are )?(?:some )?(?:things )?(?:can|could|do) you do (?:when|to|on your own|if)\b|"
+    r"\b(?:things|something) you (?:can|could) do\b|"
+    r"\bwhat (?:are|were) you good at\b|\bwhat makes it (?:a|an|not)\b|\bwhat(?:'s| is| has) (?:been )?(?:going|gone|went) (?:well|right)\b|"
+    r"\bwhat gets you through\b|\bwhat keeps you going\b|\bwho (?:can|could|would) you (?:call|reach|talk to|turn to|tell)\b|"
+    # interests and what the client enjoys: resources for coping and activation
+    r"\bwhat do you (?:like|love|enjoy) (?:doing|to do)\b|\bwhat do you do for fun\b|\bwhat are you into\b|"
+    r"\bwhat (?:are|were) (?:some of )?your (?:hobbies|interests)\b|\bwhat makes you (?:happy|smile|feel better)\b"
+)
+
+
+#: A lethal means (firearms, blades, medicines, ligatures, a weapon kept for someone) or the key to it.
+MEANS = (
+    r"(?:guns?|rifles?|shotguns?|firearms?|pistols?|weapons?|knife|knives|blades?|razors?|bat|pills|tablets|"
+    r"meds|medications?|medicines?|insulin|key|keys|ammo|ammunition|rope|cord)"
+)

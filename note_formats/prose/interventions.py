@@ -7,7 +7,7 @@ import re
 
 from note_formats.common import INTERVENTION_TITLES, quoted, title_of
 from note_formats.prose.base import ProseBase
-from note_formats.prose.cues import GENERIC, OFFER, SCALING
+from note_formats.prose.cues import GENERIC, MEANS, OFFER, SCALING
 from note_formats.wording import is_request, parse, report
 from scribe.core.records import Annotation, Evidence, NoteItem
 
@@ -23,7 +23,7 @@ TECHNIQUE_CUES: dict[str, re.Pattern[str]] = {
         r"call the police|somewhere safe|a safe place|a bag (?:at|with|packed|ready)|(?:set up|agree on|pick) a (?:code )?word|"
         # means safety (CALM): the means handed over, got rid of, or put out of reach
         r"(?:give|hand) (?:it|them|that|those|the \w+|your \w+) (?:to me|over)|out of reach|within reach|"
-        r"(?:give|hand|pass) me (?:the|your|that|those) (?:blades?|razors?|knife|knives|pills|tablets|meds|gun|rifle|key|keys|rope|cord)|"
+        rf"(?:give|hand|pass) me (?:the|your|that|those) {MEANS}|"
         r"(?:get rid of|throw (?:away|out)|dispose of) (?:the|your|it|them|those))"
     ),
     # harm reduction as substance-use practice gives it (SAMHSA): naloxone, drug checking, never

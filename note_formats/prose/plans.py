@@ -8,7 +8,7 @@ import re
 from note_formats.common import PLAN_TITLES, quoted, title_of
 from note_formats.prose.base import ProseBase, content_lemmas
 from note_formats.prose.concise import tighten
-from note_formats.prose.cues import says_what, timed
+from note_formats.prose.cues import MEANS, STRENGTH_QUESTION, says_what, timed
 from note_formats.wording import as_task, clean, is_request, lower_first, parse, report
 from pipelines.components import done_in_session
 from scribe.core.records import Annotation, Evidence, NoteItem
@@ -85,31 +85,23 @@ SPEECH_ACTS = frozenset(
 )
 
 
-#: A client proposing a step: a modal or a future ("I could give the key to my brother", "I'll text him").
-PROPOSES = re.compile(
-    r"(?i)\b(?:i'll|i will|i could|i can(?!'t|not)|i'd|i would|i might|i should|gonna|going to|let me)\b"
-)
-#: A worker's question about what the client could do, whose answer proposes steps.
+#: What the worker asks when the client is to name a change ("anything you'd want to change?",
+#: "where could you be instead?"), besides ``WHAT_WOULD_YOU_DO`` and the coping questions.
 ASKS_OPTIONS = re.compile(
-    r"(?i)\bwhat (?:else )?(?:could|would|can|might|helps|has helped|do you reckon)\b|\b(?:anything|something) "
-    r"you(?:'d| would| could)\b|\bwhat would work\b|\bwhere could you\b|\bwhat(?:'s| is) one thing\b"
-)
-#: A lethal means (firearms, blades, medicines, ligatures, a weapon kept for someone) or the key to it.
-_MEANS = (
-    r"(?:guns?|rifles?|shotguns?|firearms?|pistols?|weapons?|knife|knives|blades?|razors?|bat|pills|tablets|"
-    r"meds|medications?|medicines?|insulin|key|keys|ammo|ammunition|rope|cord)"
+    r"(?i)\b(?:anything|something) you(?:'d| would| could)\b|\bwhat would work\b|\bwhere could you\b|"
+    r"\bwhat do you reckon\b|\bwhat(?:'s| is) one thing\b"
 )
 #: Where a means is taken to be used, not kept safe ("take the gun to his house").
 _PLACES = r"(?:house|place|flat|home|work|school|yard|door|party|office|car|street|estate)\b"
 #: The means put out of reach: handed to someone, taken away, locked up, got rid of.
 MEANS_SAFE = re.compile(
     rf"(?i)\b(?:give|gives|giving|gave|hand|hands|handing|handed|pass|take|takes|taking|took|bring|move|keep|store)\b"
-    rf"[^.?!]{{0,25}}\b{_MEANS}\b[^.?!]{{0,30}}\b(?:to (?:my|his|her|our|their|the) (?!{_PLACES})\w+|to (?:you|me)\b|"
+    rf"[^.?!]{{0,25}}\b{MEANS}\b[^.?!]{{0,30}}\b(?:to (?:my|his|her|our|their|the) (?!{_PLACES})\w+|to (?:you|me)\b|"
     rf"to (?-i:[A-Z])\w+|away|out of|off (?:me|him|her))"
     rf"|\b(?:lock(?:s|ed|ing)? (?:up|away)|get rid of|got rid of|throw(?:n)? (?:away|out)|hang onto|hold onto|"
-    rf"look after|hand(?:ed)? (?:over|in))\b[^.?!]{{0,25}}\b{_MEANS}\b"
-    rf"|\block(?:s|ed|ing)?\s+(?:the |my |his |her |all the |all my )?{_MEANS}\s+(?:up|away)\b"
-    rf"|\b{_MEANS}\b[^.?!]{{0,20}}\b(?:locked (?:up|away)|out of the (?:house|flat|home|apartment))"
+    rf"look after|hand(?:ed)? (?:over|in))\b[^.?!]{{0,25}}\b{MEANS}\b"
+    rf"|\block(?:s|ed|ing)?\s+(?:the |my |his |her |all the |all my )?{MEANS}\s+(?:up|away)\b"
+    rf"|\b{MEANS}\b[^.?!]{{0,20}}\b(?:locked (?:up|away)|out of the (?:house|flat|home|apartment))"
 )
 #: Taking the means to use them is the opposite of making them safe.
 _USES_MEANS = re.compile(
@@ -121,6 +113,15 @@ _USES_MEANS = re.compile(
 TAKES_IT = re.compile(
     r"(?i)\b(?:take|takes|have|has|hold|keep|mind|give|hand|lock|bin|get rid of)\b[^.?!]{0,12}\b(?:it|them|those)\b"
 )
+
+
+def _restated(task: Evidence, proposed: list[tuple[set[str], Evidence]]) -> list[Evidence]:
+    """The (at most two) client proposals a recapped task restates: those sharing at least two
+    content words with it, the closest first, given in time order."""
+    want = content_lemmas(task.quote) - RECAP_COMMON
+    shared = [(len(words & want), ev) for words, ev in proposed]
+    best = sorted((se for se in shared if se[0] >= 2), key=lambda se: -se[0])[:2]
+    return sorted((ev for _, ev in best), key=lambda e: (e.start, e.char_start))
 
 
 def makes_means_safe(text: str) -> bool:
@@ -228,6 +229,7 @@ class PlanBuilder(ProseBase):
                 # what the recap lists: the cue sentence when it names tasks itself ("So before next
                 # time, you'll ..."), and the sentences after it
                 start = cue if cue >= 0 and TASK_MARK.search(sentences[cue].quote) else cue + 1
+                proposed = self._proposals(seg) if not self.m.notes else []
                 for ev in sentences[start:]:
                     if DICTATION_COMMAND.match(ev.quote):
                         continue
@@ -235,8 +237,8 @@ class PlanBuilder(ProseBase):
                         items += self._proposed_time([], ev, seen)
                         continue
                     task = self._task(anns, ev, "worker", seen)
-                    for item in task if not self.m.notes else []:
-                        agreed = self._client_proposed(seg, ev)
+                    for item in task:
+                        agreed = _restated(ev, proposed)
                         item.evidence[:0] = agreed
                         self.use(agreed)
                     items += task
@@ -286,12 +288,11 @@ class PlanBuilder(ProseBase):
             self.use(spoken)
         return sorted(items, key=lambda i: min((e.start, e.segment_id, e.char_start) for e in i.evidence))
 
-    def _client_proposed(self, recap, task: Evidence) -> list[Evidence]:
-        """Where the client said, earlier in the session, the step the worker's recap restates ("I'll
-        text him tonight" before "You'll text Sam tonight"): the task rests on the client's words
-        too. A client sentence shares at least two content words with the task to count."""
-        want = content_lemmas(task.quote) - RECAP_COMMON
-        out: list[tuple[int, Evidence]] = []
+    def _proposals(self, recap) -> list[tuple[set[str], Evidence]]:
+        """The steps the client proposed before the worker's recap, with their content words: said
+        of the future ("I'll text him tonight", "I could give the key to my brother") or in answer
+        to a question about what they could do ("What else helps?", "Anything you'd change?")."""
+        out = []
         asked = ""  # the worker's last words before the client's turn
         for seg in self.m.transcript.segments:
             if seg.id == recap.id:
@@ -300,15 +301,11 @@ class PlanBuilder(ProseBase):
                 asked = seg.text
             if seg.role != "client":
                 continue
-            # a step the client proposes: said with a modal or a future, or in answer to a question
-            # about what they could do ("What else helps?", "What would you want to change?")
-            options = bool(ASKS_OPTIONS.search(asked))
+            options = any(p.search(asked) for p in (WHAT_WOULD_YOU_DO, STRENGTH_QUESTION, ASKS_OPTIONS))
             for ev in self._sentences(Evidence.of(seg, 0, len(seg.text.rstrip())), min_words=2):
-                shared = len(content_lemmas(ev.quote) & want)
-                if shared >= 2 and not ev.quote.endswith("?") and (options or PROPOSES.search(ev.quote)):
-                    out.append((shared, ev))
-        best = sorted(out, key=lambda se: -se[0])[:2]
-        return sorted((ev for _, ev in best), key=lambda e: (e.start, e.char_start))
+                if not ev.quote.endswith("?") and (options or FUTURE_TALK.search(ev.quote)):
+                    out.append((content_lemmas(ev.quote), ev))
+        return out
 
     def habitual(self, ev: Evidence) -> bool:
         """Whether a client's "I'll ..." tells what they do again and again, not what they are to do.

@@ -18,7 +18,7 @@ from note_formats.common import (
 from note_formats.items import observation_kind
 from note_formats.prose.base import ProseBase, content_lemmas
 from note_formats.prose.concise import dictated_quotes, tighten
-from note_formats.prose.cues import SCALING, says_what
+from note_formats.prose.cues import SCALING, STRENGTH_QUESTION, says_what
 from note_formats.prose.risk import DENIAL, RISK_TERMS
 from note_formats.wording import clean, has_subject, lower_first, parse, report
 from scribe.core.records import Annotation, Evidence, NoteItem
@@ -53,18 +53,6 @@ HABITUAL_WILL = re.compile(r"(?i)\b(I|we|he|she|they)(?:'ll|\s+will)\s+(?=[a-z])
 PERCEPTION = re.compile(
     r"(?i)^(?:(?:and|so|also|but)\s+)?(?P<seen>\bI\s+(?:also\s+|can\s+|could\s+)*(?:see|saw|notice|noticed|observe|observed)"
     r"(?:\s+that)?\b)|\byou(?:'re| are)?\s+(?:look|looked|looking|seem|seemed|sound|sounded|appear|appeared)\b"
-)
-
-#: A worker's strengths or coping question (strengths-based and solution-focused practice).
-STRENGTH_QUESTION = re.compile(
-    r"(?i)\bwhat (?:else )?(?:helps|helped|has (?:been )?help(?:ed|ing)|would help|could help)\b|"
-    r"\bwhat (?:are )?(?:some )?(?:things )?(?:can|could|do) you do (?:when|to|on your own|if)\b|"
-    r"\b(?:things|something) you (?:can|could) do\b|"
-    r"\bwhat (?:are|were) you good at\b|\bwhat makes it (?:a|an|not)\b|\bwhat(?:'s| is| has) (?:been )?(?:going|gone|went) (?:well|right)\b|"
-    r"\bwhat gets you through\b|\bwhat keeps you going\b|\bwho (?:can|could|would) you (?:call|reach|talk to|turn to|tell)\b|"
-    # interests and what the client enjoys: resources for coping and activation
-    r"\bwhat do you (?:like|love|enjoy) (?:doing|to do)\b|\bwhat do you do for fun\b|\bwhat are you into\b|"
-    r"\bwhat (?:are|were) (?:some of )?your (?:hobbies|interests)\b|\bwhat makes you (?:happy|smile|feel better)\b"
 )
 
 #: Sentences shorter than this (in words) are acknowledgements, not a report; a sentence the
@@ -142,27 +130,19 @@ def things_named(text: str) -> set[str]:
     return {t.lemma_.lower() for t in parse(text) if t.pos_ in ("NOUN", "PROPN", "NUM") and not t.is_stop}
 
 
-def _inside(evidence: list[Evidence], other: list[Evidence]) -> bool:
-    """Whether every span of ``evidence`` lies within a span of ``other``."""
-    return all(
-        any(
-            o.segment_id == e.segment_id and o.char_start <= e.char_start and e.char_end <= o.char_end
-            for o in other
-        )
-        for e in evidence
-    )
-
-
 class ReportBuilder(ProseBase):
     # --- goals ------------------------------------------------------------------------
 
     def goals(self) -> list[NoteItem]:
-        """Goals in the client's (or a family member's) own words, verbatim."""
-        items = []
+        """Goals in the client's (or a family member's) own words, verbatim, each said once: the
+        longest are written first, so a goal said within a longer one is already said."""
+        found = []
         for ann in self.m.select("goal", subtypes=GOAL_SUBTYPES, exclude_roles=("worker",)):
-            if ann.status != "affirmed" or ann.source == "minilm-head":
-                continue
-            spoken = [self._wants_around(e) for e in self.m.spoken(ann)]
+            if ann.status == "affirmed" and ann.source != "minilm-head":
+                found.append((ann, [self._wants_around(e) for e in self.m.spoken(ann)]))
+        made: dict[int, NoteItem] = {}
+        for n in sorted(range(len(found)), key=lambda n: -sum(len(e.quote) for e in found[n][1])):
+            ann, spoken = found[n]
             if self.said(spoken) or not says_what(" ".join(e.quote for e in spoken)):
                 continue  # said already, or names nothing wanted ("I don't want to")
             if self.m.notes:  # the worker's notes: whose words they quote is the worker's to say
@@ -170,18 +150,9 @@ class ReportBuilder(ProseBase):
             else:
                 who = self.who(self.m.role(ann), ann.speaker)
                 text = f"{who} stated the goal: {quoted(spoken, self.m.options.max_quotes)}."
-            items.append(self.item([ann], text, text, spoken))
+            made[n] = self.item([ann], text, text, spoken)
             self.use(spoken)
-        # said once: a goal whose words another goal line quotes whole is that line's
-        return [
-            i
-            for n, i in enumerate(items)
-            if not any(
-                _inside(i.evidence, j.evidence) and (m < n or not _inside(j.evidence, i.evidence))
-                for m, j in enumerate(items)
-                if m != n
-            )
-        ]
+        return [made[n] for n in sorted(made)]
 
     def _wants_around(self, ev: Evidence) -> Evidence:
         """``ev`` with the sentences next to it in the turn that say what the speaker wants too: a
