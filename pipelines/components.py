@@ -137,6 +137,7 @@ class TaxonomyMatcher:
         self.cues = PhraseMatcher(nlp.vocab, attr="NORM")
         self.indirect = PhraseMatcher(nlp.vocab, attr="NORM")
         self.patterns = Matcher(nlp.vocab)
+        self.indirect_patterns = Matcher(nlp.vocab)
         # Patterns on LEMMA / POS / TAG / DEP need a trained pipeline; kept apart so the
         # rest still runs on spacy.blank("en").
         self.annotated_patterns = Matcher(nlp.vocab)
@@ -147,6 +148,8 @@ class TaxonomyMatcher:
                 self.names.add(e.key, list(nlp.tokenizer.pipe(with_contractions(e.names))))
             if e.indirect:
                 self.indirect.add(e.key, list(nlp.tokenizer.pipe(with_contractions(e.indirect))))
+            if e.indirect_patterns:
+                self.indirect_patterns.add(e.key, [list(p) for p in e.indirect_patterns])
             plain = [list(p) for p in e.patterns if not _needs_annotation(p)]
             annotated = [list(p) for p in e.patterns if _needs_annotation(p)]
             if plain:
@@ -172,6 +175,7 @@ class TaxonomyMatcher:
             (self.patterns, "pattern"),
             (self.names, "name"),
             (self.indirect, "indirect"),
+            (self.indirect_patterns, "indirect"),
         ]
         if len(self.annotated_patterns) and all(doc.has_annotation(a) for a in ("LEMMA", "POS", "DEP")):
             matchers.append((self.annotated_patterns, "pattern"))

@@ -47,6 +47,8 @@ class Entry:
     activities: frozenset[str] = frozenset()
     #: Phrases that only point to the subtype ("I'm tired of life"): a match is possible, never affirmed.
     indirect: tuple[str, ...] = ()
+    #: Token patterns that only point to the subtype, read like ``indirect`` phrases.
+    indirect_patterns: tuple[tuple[dict[str, Any], ...], ...] = ()
 
     @property
     def key(self) -> str:
@@ -159,6 +161,7 @@ def parse_taxonomy(data: dict[str, Any], source: str = "") -> Taxonomy:
                     s.lower() for s in _strings(item.get("activities"), f"{where}.activities")
                 ),
                 indirect=_strings(item.get("indirect"), f"{where}.indirect"),
+                indirect_patterns=_patterns(item.get("indirect_patterns"), f"{where}.indirect_patterns"),
             )
             if entry.key in seen:
                 raise ModelError(f"{where}: '{entry.key}' is defined twice; merge the two entries.")

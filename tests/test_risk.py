@@ -762,3 +762,61 @@ def test_a_veiled_threat_or_street_word_for_an_assault_is_possible_harm_to_other
 )
 def test_regret_of_ones_own_choice_is_no_threat(text: str) -> None:
     assert not [a for a in risks(text) if a.subtype == "harm_to_others"]
+
+
+@pytest.mark.parametrize(
+    ("text", "subtype"),
+    [
+        # CTQ emotional abuse, HITS "insult"
+        ("Growing up my father told me I was a waste of space.", "abuse_neglect"),
+        ("She tells me I'm good for nothing, every single day.", "abuse_neglect"),
+        # CTQ physical neglect
+        ("Most nights mum was too high to look after us.", "abuse_neglect"),
+        # Danger Assessment: threats to kill or take the children, strangulation
+        ("He's threatened to take the kids if I ever leave.", "abuse_neglect"),
+        ("Last month he put his hands around my neck.", "abuse_neglect"),
+        # AUDIT loss of control and morning drinking
+        ("Once I've had one I can't stop once I start, that's the thing.", "substance_crisis"),
+        ("I've been drinking myself to sleep most nights.", "substance_crisis"),
+        # NSSI euphemism
+        ("When it gets bad I take it out on myself.", "self_harm"),
+        # hopelessness about life itself
+        ("Honestly, what's the point of living like this?", "suicidal_ideation"),
+    ],
+)
+def test_an_instrument_item_in_everyday_words_is_possible_risk_of_its_type(text: str, subtype: str) -> None:
+    found = [a for a in current(risks(text)) if a.subtype == subtype]
+    assert found, text
+    rules = [a for a in found if a.source == "rules"]
+    assert all(a.attributes["certainty"] == "possible" for a in rules)
+
+
+@pytest.mark.parametrize(
+    ("text", "subtype"),
+    [
+        # the speaker's own words about themself are no one's abuse
+        ("I said I was stupid to leave it so late.", "abuse_neglect"),
+        ("My teacher said I was good at drawing.", "abuse_neglect"),
+        # another person's threat to himself is not abuse of the speaker
+        ("My brother threatened to kill himself at Christmas.", "abuse_neglect"),
+        # someone else's drinking is not the speaker's harmful use
+        ("My husband drinks too much at weekends.", "substance_crisis"),
+    ],
+)
+def test_the_instrument_items_keep_to_the_speakers_own_risk(text: str, subtype: str) -> None:
+    assert not [
+        a for a in risks(text) if a.source == "rules" and a.subtype == subtype and a.status == "affirmed"
+    ]
+
+
+def test_indirect_patterns_must_be_token_patterns(tmp_path: Path) -> None:
+    from pipelines.taxonomy import load_taxonomy
+
+    bad = tmp_path / "taxonomy.yaml"
+    bad.write_text(
+        "risk:\n  - subtype: self_harm\n    definition: x\n    indirect_patterns: [do things to myself]\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(ModelError, match="indirect_patterns"):
+        load_taxonomy(str(bad))
+
