@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from spacy.tokens import Doc, Span
 
 from pipelines.components import SPANS_KEY, attrs_of, done_in_session, is_question, sentence_of, sentences
-from pipelines.risk import Scope, clause_status, clauses, goes_on, load_field, read_away
+from pipelines.risk import Scope, anger_said, clause_status, clauses, goes_on, load_field, read_away
 from pipelines.taxonomy import CHANGE_TALK, Taxonomy
 from scribe.core.records import NOTE_SOURCES, Annotation, Evidence, Segment, Transcript
 
@@ -504,6 +504,8 @@ def _rescope_risk(span: Span, status: str, conversation: bool) -> Scope | None:
     sent = sentence_of(span)
     if read_away(kind, sent):
         return None
+    if kind == "harm_to_others" and anger_said(sent.text, span.doc.text):
+        return Scope("affirmed", False, "said as what the client could do, in anger; ask about intent")
     clause = next((c for c in clauses(sent) if c.start <= span.start < c.end), sent)
     # Whose it is is read in the matched verb's own clause: in "I'm struggling because she said
     # she was raped", the speaker's "I" belongs to another clause than the act.

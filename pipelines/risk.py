@@ -464,13 +464,47 @@ def unwanted_images(doc_text: str) -> bool:
     return bool(_INTRUSIVE.search(text) and _UNWANTED.search(text) and not _INTENT.search(text))
 
 
+#: Anger said as what one could do to a person ("I could kill him", "I could strangle my sister"):
+#: the modal of a feeling, not of intent. "I could murder a cup of tea" names no person.
+_COULD_HARM = re.compile(
+    r"\bi could(?:'ve| have| of| just| \w+ly)*\s+(?:kill|murder|strangle|throttle|choke|wring|smack|slap|"
+    r"punch|thump|deck|batter|kick|shake|brain)\s+(?!a\b|an\b|some\b)(?:him|her|them|you|my|the|his|that|this|"
+    r"[A-Z]\w+)\b"
+)
+#: What makes such anger a figure of speech in the same turn: a disavowal, a softener, or the
+#: tie the speaker names ("but I'd never touch him", "sometimes", "lol", "she's my sister").
+_SOFTENED = re.compile(
+    r"\b(?:i(?:'d| would)(?: \w+)? never|i(?:'m| am) not (?:gonna|going to)|not really|not literally|"
+    r"sometimes|lol|haha|joking|kidding|(?:she|he)(?:'s| is) my \w+|i love (?:her|him|them))\b",
+    re.I,
+)
+
+
+def could_harm(text: str) -> bool:
+    """Whether ``text`` says what the speaker could do to a person in anger ("I could kill him")."""
+    return bool(_COULD_HARM.search(re.sub(r"\b(?i:i)\b", "i", text.replace("\u2019", "'"))))
+
+
+def anger_said(sentence: str, turn: str) -> bool:
+    """Whether ``sentence`` says only what the speaker could do to a person in anger ("I could kill
+    him"), with no intent or voices in the turn: the worker asks about intent."""
+    return could_harm(sentence) and not _INTENT.search(turn.replace("\u2019", "'"))
+
+
+def anger_hyperbole(sentence: str, turn: str) -> bool:
+    """Whether "I could kill him" is a figure of speech: softened or disavowed in the turn, with
+    no intent, plan or voices."""
+    return anger_said(sentence, turn) and bool(_SOFTENED.search(turn.replace("\u2019", "'")))
+
+
 def read_away(kind: str, span: Span) -> bool:
     """Whether words of ``kind``'s field in ``span`` are not the speaker's risk of it: dying as a
-    figure of speech or in someone else's mouth; harm in thoughts that intrude against one's will."""
+    figure of speech or in someone else's mouth; harm in thoughts that intrude against one's will,
+    or in anger said as a softened figure of speech."""
     if kind == "suicidal_ideation":
         return death_hyperbole(span.text) or _said_by_another(span)
     if kind == "harm_to_others":
-        return unwanted_images(span.doc.text)
+        return unwanted_images(span.doc.text) or anger_hyperbole(span.text, span.doc.text)
     return False
 
 

@@ -820,3 +820,30 @@ def test_indirect_patterns_must_be_token_patterns(tmp_path: Path) -> None:
     with pytest.raises(ModelError, match="indirect_patterns"):
         load_taxonomy(str(bad))
 
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "He winds me up so much I could kill him, but I'd never lay a finger on him.",
+        "Honestly I could throttle my brother sometimes, he's my brother though.",
+        "I could murder a cup of tea.",
+    ],
+)
+def test_anger_said_as_a_softened_figure_of_speech_is_no_risk(text: str) -> None:
+    assert not [a for a in risks(text) if a.subtype == "harm_to_others"]
+
+
+def test_what_the_client_could_do_in_anger_is_possible_risk_to_ask_about() -> None:
+    found = [
+        a for a in risks("I could kill him for what he said to my mum.") if a.subtype == "harm_to_others"
+    ]
+    assert found and all(a.status == "affirmed" and a.possible for a in found)
+
+
+def test_anger_with_intent_stays_risk() -> None:
+    found = [
+        a
+        for a in risks("I could kill him, and I'm going to hurt him when I see him.")
+        if a.subtype == "harm_to_others" and a.status == "affirmed"
+    ]
+    assert found and not all(a.possible for a in found)
