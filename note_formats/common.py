@@ -61,6 +61,25 @@ INTERVENTION_TITLES = {
     "problem_solving": "Problem solving",
     "goal_setting": "Goal setting",
 }
+#: How a note says the worker used a technique; any other reads "Worker used <technique>".
+INTERVENTION_USED = {
+    "questions": "Worker asked questions",
+    "open_question": "Worker asked open questions",
+    "closed_question": "Worker asked closed questions",
+    "reflections": "Worker used reflections",
+    "simple_reflection": "Worker used reflections",
+    "complex_reflection": "Worker used reflections",
+    "affirmation": "Worker affirmed the client",
+    "summary": "Worker summarised the session",
+    "psychoeducation": "Worker provided psychoeducation",
+    "information_giving": "Worker provided information",
+    "risk_screening": "Worker screened for risk",
+    "safety_planning": "Worker completed safety planning with the client",
+    "crisis_resources": "Worker provided crisis resources",
+    "referral": "Worker offered referrals",
+    "scaling_question": "Worker asked a scaling question",
+    "validation": "Worker validated the client's experience",
+}
 GOAL_TITLES = {
     "goal": "Goal",
     "desire": "Desire for change",

@@ -200,7 +200,7 @@ def test_soap_prose_sections(session):
     assert 'answered: "Maybe a six"' in subjective  # the scaling answer, with its question
     assert "already updated her resume on Sunday" in subjective  # a step already taken
     objective = " ".join(i.text for i in d.section("objective").items)
-    assert "Scaling question" in objective and "Referral" in objective  # interventions: Objective
+    assert "scaling question" in objective and "referrals" in objective  # interventions: Objective
     risk = d.section("risk").items
     assert [i.text.split(",")[0] for i in risk] == ["Client denied suicidal ideation"]
     plan = [i.text for i in d.section("plan").items]

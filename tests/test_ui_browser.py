@@ -219,8 +219,15 @@ def test_desk_listens_on_loopback_only_and_serves_no_store_files(desk: Desk) -> 
 
 
 def own_line_of(kind: str) -> re.Pattern[str]:
-    """A draft line of its own for an intervention kind ("- Open question. [00:03]" or "- Affirmation: ...")."""
-    return re.compile(rf"^- {re.escape(kind)}[.:] ", re.MULTILINE)  # a flag, not "(?m)": the browser reads it
+    """A draft line of its own for an intervention kind ("- Worker affirmed the client (...)"); a
+    sentence two kinds share ("Worker used reflections") is no kind's own line."""
+    from note_formats.common import INTERVENTION_TITLES, INTERVENTION_USED
+
+    subtype = {title: key for key, title in INTERVENTION_TITLES.items()}.get(kind, "")
+    said = INTERVENTION_USED.get(subtype, f"Worker used {kind[:1].lower()}{kind[1:]}")
+    shared = list(INTERVENTION_USED.values()).count(said) > 1
+    said = "(?!)" if shared else re.escape(said)  # "(?!)" never matches
+    return re.compile(rf"^- {said}[. ]", re.MULTILINE)  # a flag, not "(?m)": the browser reads it
 
 
 def test_upload_review_edit_export_in_chromium(
@@ -311,7 +318,7 @@ def test_upload_review_edit_export_in_chromium(
         draft_before = page.locator("#copy-text textarea").input_value()
         tab("tags")
         kinds = column("tags-intervention", 1)
-        # (the draft's sentences give each technique a line of its own: "- Open question. [00:03]")
+        # (the draft's sentences give each technique a line of its own: "- Worker asked open questions. [00:03]")
         own_line = [
             i for i, k in enumerate(kinds) if kinds.count(k) == 1 and own_line_of(k).search(draft_before)
         ]

@@ -10,6 +10,7 @@ from collections.abc import Iterable, Sequence
 from note_formats.common import (
     GOAL_TITLES,
     INTERVENTION_TITLES,
+    INTERVENTION_USED,
     OBSERVATION_TITLES,
     PLAN_TITLES,
     RISK_TITLES,
@@ -49,6 +50,7 @@ def allowed_words() -> list[str]:
         "talk; voiced; confirm; readiness; information giving; crisis resources; validation",
         *OBSERVATION_TITLES.values(),
         *INTERVENTION_TITLES.values(),
+        *INTERVENTION_USED.values(),
         *GOAL_TITLES.values(),
         *RISK_TITLES.values(),
         *PLAN_TITLES.values(),

@@ -5,10 +5,10 @@ from __future__ import annotations
 import itertools
 import re
 
-from note_formats.common import INTERVENTION_TITLES, quoted, title_of
+from note_formats.common import INTERVENTION_TITLES, INTERVENTION_USED, quoted, title_of
 from note_formats.prose.base import ProseBase
 from note_formats.prose.cues import GENERIC, MEANS, OFFER, SCALING
-from note_formats.wording import is_request, parse, report
+from note_formats.wording import is_request, lower_first, parse, report
 from scribe.core.records import Annotation, Evidence, NoteItem
 
 #: How practice words each technique (motivational interviewing, crisis and safety
@@ -161,6 +161,12 @@ MINOR_MOVES = {
 }
 
 
+def used(subtype: str, title: str, topics: list[str]) -> str:
+    """The sentence that says the worker used a technique, with what each use was about."""
+    said = INTERVENTION_USED.get(subtype, f"Worker used {title[:1].lower()}{title[1:]}")
+    return f"{said} ({'; '.join(lower_first(t) for t in topics)})." if topics else f"{said}."
+
+
 def _overlaps(ev: Evidence, spans: set[tuple[int, int, int]]) -> bool:
     return any(s == ev.segment_id and a < ev.char_end and ev.char_start < b for s, a, b in spans)
 
@@ -226,18 +232,19 @@ class InterventionBuilder(ProseBase):
                     if rank < len(found) and len(chosen) < MAX_TOPICS and found[rank].lower() not in named:
                         chosen.append((n, rank, found[rank]))
             shown = [t for _, _, t in sorted(chosen)]
-            text = f"{title}: {'; '.join(shown)}." if shown else f"{title}."
+            text = used(kinds[0] if len(kinds) == 1 else subtype, title, shown)
             unknown = not self.m.notes and any(self.m.role(a) is None for a in anns)
             extra = ["speaker unknown: confirm the worker said this"] if unknown else []
             fallback = f"{title}: {quoted(evidence, self.m.options.max_quotes)}"
             item = self.item(anns, text, fallback, evidence, extra=extra, heading=title)
             if subtype == "questions":
-                # "Questions." claims no content: how sure the tagger was of each question is not the worker's to check
+                # "Worker asked questions." claims no content: how sure the tagger was of each question is not the worker's to check
                 reasons = [
                     r for r in item.review_reason.split("; ") if r and not r.startswith("low confidence")
                 ]
                 item.review_reason, item.needs_review = "; ".join(reasons), bool(reasons)
             item.fields["kind"] = "intervention"
+            item.fields["technique"] = title
             items.append(item)
         return sorted(items, key=lambda i: min(e.start for e in i.evidence))
 
