@@ -1132,3 +1132,31 @@ def test_a_denial_cut_into_sentence_segments_is_documented_whole_with_its_screen
     [line] = [t for t in texts(d, "risk") if "denied" in t]
     assert "never thought about killing myself" in line and "never do that to my kids" in line
     assert not any("never do that" in t for t in texts(d, "subjective"))
+
+
+def test_a_sentence_that_only_dates_a_statement_goes_with_it():
+    tr = dialogue(
+        [
+            ("worker", "Is there anything at home you've thought about using?"),
+            (
+                "client",
+                "Um, I mean. My mum's sleeping tablets are still in the kitchen drawer. I took them out "
+                "once. Two days ago. I just held them, and I put them back.",
+            ),
+        ]
+    )
+    said = [
+        tag(tr, f"o{n}", "observation", "other", 1, quote)
+        for n, quote in enumerate(["Um, I mean.", "I took them out once."])
+    ]
+    report = " ".join(texts(soap(tr, said, pronouns="she/her"), "subjective"))
+    assert "she took them out once two days ago" in report
+    assert "; ." not in report and "; ;" not in report  # "Um, I mean." says nothing
+
+
+def test_a_dropped_filler_leaves_no_stray_comma_after_a_stop():
+    from note_formats.prose.concise import tighten
+
+    assert tighten("she did not wake up. Like, if she got hit by a bus") == (
+        "she did not wake up. If she got hit by a bus"
+    )

@@ -44,6 +44,7 @@ def tighten(clause: str) -> str:
     kept = "".join(t.text_with_ws for t in doc if not _filler(t))
     kept = re.sub(r"\s+,", ",", kept)
     kept = re.sub(r"(^|[;,]\s*),\s*", r"\1", kept)  # a comma the left-out word leaves behind
+    kept = re.sub(r"([.!?])\s*,\s*", r"\1 ", kept)  # "... wake up. Like, if ..." -> "... wake up. If ..."
     # a hedge left out can leave a restart behind ("he just, he does not" -> "he, he does not")
     kept = substance(re.sub(r"\s{2,}", " ", without_restarts(kept)).strip(" ,"))
     # a sentence whose first word was left out starts with a capital again

@@ -48,6 +48,13 @@ PROBLEM_CUES = re.compile(
     r"doctor|hospital\w*|urgent care|clinic|counsel\w*|therap\w*|medications?|meds|police|court|shelter|fell)\b"
 )
 #: A speaker's "will" before a verb, which a habit told in the future tense carries.
+#: A sentence that only says when ("Last week.", "Two days ago."): it dates the statement before it.
+WHEN_ONLY = re.compile(
+    r"(?i)\s*(?:(?:just |only |like |um,? )?(?:last|this|on|since) (?:week|night|month|year|weekend|"
+    r"monday|tuesday|wednesday|thursday|friday|saturday|sunday|morning|summer|winter|spring)|yesterday|"
+    r"(?:just |only |like )?(?:a|an|one|two|three|four|five|six|a few|a couple of|couple of) "
+    r"(?:days?|nights?|weeks?|months?|years?) ago)[.!]?(?=\s|$)"
+)
 HABITUAL_WILL = re.compile(r"(?i)\b(I|we|he|she|they)(?:'ll|\s+will)\s+(?=[a-z])(?!not\b|never\b)")
 #: A worker saying what they see: "I can see the mold", "I noticed a bruise", "you look tired".
 PERCEPTION = re.compile(
@@ -363,10 +370,24 @@ class ReportBuilder(ProseBase):
             text = "; ".join(clauses)
             text = text[:1].upper() + text[1:] + "."
         else:
-            clauses = [
-                tighten(re.sub(r"(?i)^that\s+", "", report(self._as_told(e), role, self.pronouns_of(role))))
+            evidence = self._dated(evidence)
+            told = [
+                (
+                    e,
+                    tighten(
+                        re.sub(r"(?i)^that\s+", "", report(self._as_told(e), role, self.pronouns_of(role)))
+                    ),
+                )
                 for e in evidence
             ]
+            # "Um, I mean." says nothing: neither reported nor cited
+            evidence = [e for e, c in told if c] or list(evidence)
+            clauses: list[str] = []
+            for e, c in told:
+                if clauses and WHEN_ONLY.fullmatch(e.quote):
+                    clauses[-1] += f" {c[:1].lower()}{c[1:]}"  # "she looked at them once last week"
+                elif c:
+                    clauses.append(c)
             whole = [lower_first(c) for c in clauses if has_subject(c)]
             fragments = [lower_first(c) for c in clauses if not has_subject(c)]
             # one lead-in per line: its statements and the fragments that answer on (amounts,
@@ -381,6 +402,22 @@ class ReportBuilder(ProseBase):
         if not item.needs_review:
             self.plain.add(item.id)
         return item
+
+    def _dated(self, evidence: Sequence[Evidence]) -> list[Evidence]:
+        """``evidence`` with the sentence that dates a statement, said right after it in the same
+        turn ("I looked at them once. Last week."): when it happened is part of what was said."""
+        out = list(evidence)
+        for e in evidence:
+            text = self.m.transcript.segment(e.segment_id).text
+            found = WHEN_ONLY.match(text, e.char_end)
+            if not found or (found.end() < len(text) and not text[found.end()].isspace()):
+                continue
+            start = e.char_end + len(found.group(0)) - len(found.group(0).lstrip())
+            end = found.end() - (text[found.end() - 1] in ".!")
+            if any(o.segment_id == e.segment_id and o.char_start < end and start < o.char_end for o in out):
+                continue
+            out.append(Evidence.of(self.m.transcript.segment(e.segment_id), start, end))
+        return sorted(out, key=lambda e: (e.start, e.segment_id, e.char_start))
 
     def _as_told(self, ev: Evidence) -> str:
         """The words of ``ev`` to report: a habit told with "I'll" ("I'll skip dinner so they have
