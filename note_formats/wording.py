@@ -86,11 +86,13 @@ FILLERS = re.compile(
     r"|,\s*like,(?=\s)"
 )
 FALSE_START = re.compile(r"(?i)\b(\w+)-\s+(?=\w)")
-REPEAT = re.compile(r"(?i)\b(\w[\w']*)(?:[,]?\s+\1\b)+")
+#: Digits said as words repeat on purpose ("nine eight eight", "five five five, two one two").
+_NOT_A_DIGIT = r"(?!(?:zero|oh|one|two|three|four|five|six|seven|eight|nine|\d+)\b)"
+REPEAT = re.compile(rf"(?i)\b{_NOT_A_DIGIT}(\w[\w']*)(?:[,]?\s+\1\b)+")
 #: A phrase of up to four words said again, after a comma or straight on once a filler between
 #: them is gone: the speaker starting over ("she's, she's a saint", "he does not, he does not
 #: know", "I'll, like, I'll skip dinner").
-RESTART = re.compile(r"(?i)\b(\w[\w']*(?:\s+\w[\w']*){0,3}),?\s+(\1)\b")
+RESTART = re.compile(rf"(?i)\b{_NOT_A_DIGIT}(\w[\w']*(?:\s+\w[\w']*){{0,3}}),?\s+(\1)\b")
 #: Words that open a turn without adding to it ("So, ...", "Honestly, ...", "Okay, I will ...").
 OPENERS = frozenset(
     (
