@@ -1160,3 +1160,31 @@ def test_a_dropped_filler_leaves_no_stray_comma_after_a_stop():
     assert tighten("she did not wake up. Like, if she got hit by a bus") == (
         "she did not wake up. If she got hit by a bus"
     )
+
+
+def test_digits_said_as_words_are_not_a_repeat():
+    from note_formats.wording import clean
+
+    assert clean("you can call nine eight eight, any time") == "you can call nine eight eight, any time"
+    assert clean("it was really really bad") == "it was really bad"
+
+
+def test_a_task_the_recap_restates_is_written_once_citing_both_times():
+    tr = dialogue(
+        [
+            ("worker", "I'll ring your GP today about the swelling in your knee."),
+            ("client", "Thanks. And I'll ask my neighbour about the shopping."),
+            ("worker", "I'm going to give you the number for the carers' line as well."),
+            ("client", "Okay."),
+            (
+                "worker",
+                "So to sum up. I'll ring your GP today about your knee. You'll call the carers' line "
+                "this week. I'll phone you on Friday.",
+            ),
+        ]
+    )
+    plan = soap(tr, [], pronouns="she/her").section("plan").items
+    gp = [i for i in plan if "GP" in i.text]
+    assert len(gp) == 1 and {e.segment_id for e in gp[0].evidence} == {0, 4}
+    # the worker giving the number and the client calling the line are two tasks
+    assert len([i for i in plan if "carers" in i.text]) == 2

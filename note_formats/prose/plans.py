@@ -124,6 +124,41 @@ def _restated(task: Evidence, proposed: list[tuple[set[str], Evidence]]) -> list
     return sorted((ev for _, ev in best), key=lambda e: (e.start, e.char_start))
 
 
+#: Share of a plan line's content words a recap sentence must say again to restate it.
+RESTATES = 0.5
+
+
+def doer(task: str) -> str | None:
+    """Who a plan line says will act, when it opens with them: "worker", "client", or None."""
+    found = re.match(r"(?i)(worker|client|the client|participants)\b", task)
+    return None if found is None else found.group(1).lower().removeprefix("the ")
+
+
+def _once(items: list[NoteItem], recapped: list[NoteItem]) -> list[NoteItem]:
+    """The plan with each task the worker's recap restates written once, citing both times: the
+    recap's line stands, unless the other is a means-safety line (the more specific). A recap line
+    restates another when it says at least two of its content words and ``RESTATES`` of them."""
+    words = {id(i): content_lemmas(i.text) - RECAP_COMMON - {"client", "worker", "will"} for i in items}
+    gone: set[int] = set()
+    for recap in recapped:
+        for other in items:
+            if other is recap or id(other) in gone or id(recap) in gone or any(other is r for r in recapped):
+                continue
+            if None not in (doer(recap.text), doer(other.text)) and doer(recap.text) != doer(other.text):
+                continue  # "Client will call the pantry" does not restate "Worker will give her the number"
+            shared = words[id(recap)] & words[id(other)]
+            if len(shared) < 2 or len(shared) < RESTATES * min(len(words[id(recap)]), len(words[id(other)])):
+                continue
+            keep, drop = (other, recap) if other.text.startswith("Means safety") else (recap, other)
+            keep.evidence = sorted(
+                {(e.segment_id, e.char_start): e for e in [*keep.evidence, *drop.evidence]}.values(),
+                key=lambda e: (e.start, e.segment_id, e.char_start),
+            )
+            keep.annotation_ids = list(dict.fromkeys([*keep.annotation_ids, *drop.annotation_ids]))
+            gone.add(id(drop))
+    return [i for i in items if id(i) not in gone]
+
+
 def makes_means_safe(text: str) -> bool:
     """Whether ``text`` tells a lethal means put out of reach (``MEANS_SAFE``), not taken to be used."""
     return bool(MEANS_SAFE.search(text)) and not _USES_MEANS.search(text)
@@ -216,6 +251,7 @@ class PlanBuilder(ProseBase):
         is not a plan.
         """
         items = []
+        recapped: list[NoteItem] = []  # the tasks the worker's recap lists
         seen: set[int] = set()
         planning = False  # the worker's notes: a "Plan." heading runs on until the next heading
         for seg in self.m.transcript.segments:
@@ -241,6 +277,7 @@ class PlanBuilder(ProseBase):
                         agreed = _restated(ev, proposed)
                         item.evidence[:0] = agreed
                         self.use(agreed)
+                        recapped.append(item)
                     items += task
                 self.use([Evidence.of(seg, 0, len(seg.text.rstrip()))])
         # the worker's own future actions with a time ("I'll see you Monday during advisory"), errands
@@ -286,6 +323,7 @@ class PlanBuilder(ProseBase):
             for ev in [s for e in spoken for s in self._sentences(e)]:
                 items += self._task([ann], ev, "worker" if self.m.notes else role, seen)
             self.use(spoken)
+        items = _once(items, recapped)
         return sorted(items, key=lambda i: min((e.start, e.segment_id, e.char_start) for e in i.evidence))
 
     def _proposals(self, recap) -> list[tuple[set[str], Evidence]]:
