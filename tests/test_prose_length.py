@@ -1188,3 +1188,14 @@ def test_a_task_the_recap_restates_is_written_once_citing_both_times():
     assert len(gp) == 1 and {e.segment_id for e in gp[0].evidence} == {0, 4}
     # the worker giving the number and the client calling the line are two tasks
     assert len([i for i in plan if "carers" in i.text]) == 2
+
+
+def test_a_parents_answer_about_discipline_is_documented_with_the_risk_screen():
+    tr = dialogue(
+        [
+            ("worker", "How do you discipline them when they won't listen?"),
+            ("client", "I send them to their room. I don't smack them, ever."),
+        ]
+    )
+    risk = texts(soap(tr, [], pronouns="he/him"), "risk")
+    assert any(t.startswith("Asked") and "does not smack them" in t for t in risk), risk
