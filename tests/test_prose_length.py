@@ -1199,3 +1199,32 @@ def test_a_parents_answer_about_discipline_is_documented_with_the_risk_screen():
     )
     risk = texts(soap(tr, [], pronouns="he/him"), "risk")
     assert any(t.startswith("Asked") and "does not smack them" in t for t in risk), risk
+
+
+def test_a_risk_screen_asked_is_named_with_what_it_asked_about():
+    tr = dialogue(
+        [
+            ("client", "It's been rough since the move."),
+            (
+                "worker",
+                "I ask everyone this. Have you had thoughts of killing yourself, or wishing you were dead?",
+            ),
+            ("client", "No."),
+            ("worker", "And how often do you have a drink containing alcohol?"),
+            ("client", "Weekends, mostly."),
+        ]
+    )
+    line = objective(soap(tr, [], pronouns="she/her"))["Risk screening"]
+    assert "killing" in line and "drink" in line
+
+
+@pytest.mark.parametrize(
+    "said",
+    [
+        "That's a brave decision, to ask for help with the bills.",
+        "That's wonderful, you kept going to class.",
+    ],
+)
+def test_praise_of_a_choice_or_said_outright_is_an_affirmation(said: str):
+    tr = dialogue([("client", "I went back to class on Monday."), ("worker", said)])
+    assert "Affirmation" in objective(soap(tr, [], pronouns="he/him"))

@@ -59,7 +59,8 @@ SCREENING = re.compile(
     # substance use screening (practice asks about use, amount, driving and withdrawal)
     r"drugs or alcohol|alcohol or (?:drugs|anything)|how much (?:are|do) you (?:drink|us)\w*|"
     r"(?:were|are|have) you (?:been )?(?:drinking|using|high|drunk)|(?:want|wanting|wanted) to (?:hurt|harm|kill)|"
-    r"drive after drinking|shaking|sweating|"
+    r"drive after drinking|shaking|sweating|how often do you (?:have a )?drink|how many drinks|"
+    r"drinks? containing alcohol|"
     # how a parent disciplines, as child-protection assessment asks it (physical punishment)
     r"disciplin\w*|misbehav\w*|physical punishment|spank\w*|smack(?:s|ed|ing)? (?:them|him|her|the kids))\b"
 )

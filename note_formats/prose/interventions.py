@@ -7,7 +7,7 @@ import re
 
 from note_formats.common import INTERVENTION_TITLES, INTERVENTION_USED, quoted, title_of
 from note_formats.prose.base import ProseBase
-from note_formats.prose.cues import GENERIC, MEANS, OFFER, SCALING
+from note_formats.prose.cues import GENERIC, MEANS, OFFER, SCALING, SCREENING
 from note_formats.wording import is_request, lower_first, parse, report
 from scribe.core.records import Annotation, Evidence, NoteItem
 
@@ -115,7 +115,11 @@ GOES_ON = frozenset(("psychoeducation", "summary", "information_giving"))
 AFFIRMING = re.compile(
     r"(?i)\b(?:(?:was|is|that's) (?:exactly |just )?the right thing(?: to do)?|you did the right thing|well done|"
     r"good (?:on|for) you|takes? guts|took guts|i (?:really |genuinely )?respect (?:that|you|how)|"
-    r"you should be (?:really )?proud)\b"
+    r"you should be (?:really )?proud|"
+    # praise of a choice or a step, and praise said outright
+    r"(?:that's|that is|what) (?:a |such a )?(?:real|good|great|brave|big|wise|smart|strong|healthy|important) "
+    r"(?:choice|decision|step|move)|(?:that's|that is) (?:really |just )?(?:wonderful|great|amazing|brilliant|"
+    r"fantastic|excellent|awesome|impressive))\b"
 )
 
 
@@ -222,6 +226,7 @@ class InterventionBuilder(ProseBase):
                 + (self._resources(e.quote) if subtype == "crisis_resources" else [])
                 + (self._client_clause(e.quote) if CLIENT_CLAUSE_MOVES & set(kinds) else [])
                 + (self._taught(e.quote) if subtype == "psychoeducation" else [])
+                + (self._screened(e.quote) if subtype == "risk_screening" else [])
                 + self._topics(e.quote)
                 for e in (evidence if subtype != "questions" else [])
             ]
@@ -263,10 +268,15 @@ class InterventionBuilder(ProseBase):
                 # a question asks for information, unless it offers or asks for an action
                 # ("Would you be willing to have your sister take the pills to the pharmacy?")
                 asks = is_request(said) or OFFER.search(said) or SCALING.search(said)
-                if not said or (said.endswith("?") and not asks):
+                screens = said.endswith("?") and SCREENING.search(said) and "risk_screening" not in refused
+                if not said or (said.endswith("?") and not asks and not screens):
                     continue
                 start = seg.text.index(said, sent.start_char)
                 ev = Evidence.of(seg, start, start + len(said))
+                if screens and not asks:  # a risk screen is asked, never told
+                    out.setdefault("risk_screening", []).append(ev)
+                    going_on = None
+                    continue
                 technique = next(
                     (t for t, cue in TECHNIQUE_CUES.items() if t not in refused and cue.search(said)), None
                 )
@@ -326,6 +336,16 @@ class InterventionBuilder(ProseBase):
                 )
                 break
         return out[:1]
+
+    def _screened(self, text: str) -> list[str]:
+        """What a risk screen asked about, in its own words, of the client ("killing yourself" ->
+        "killing herself", "wanting to be dead")."""
+        return [
+            report(m.group(0), "worker", self.pronouns).rstrip(" ,.;?")
+            for m in SCREENING.finditer(text)
+            if len(m.group(0).split()) >= 2
+            and m.group(0).split()[-1].lower() not in ("to", "on", "of", "the", "a", "an", "any")
+        ][:TOPICS_PER_SPAN]
 
     @staticmethod
     def _resources(text: str) -> list[str]:
