@@ -780,8 +780,14 @@ def test_regret_of_ones_own_choice_is_no_threat(text: str) -> None:
         ("I've been drinking myself to sleep most nights.", "substance_crisis"),
         # NSSI euphemism
         ("When it gets bad I take it out on myself.", "self_harm"),
-        # hopelessness about life itself
+        # hopelessness about life itself; preparatory behaviour (C-SSRS)
         ("Honestly, what's the point of living like this?", "suicidal_ideation"),
+        ("This month I've been getting my affairs in order, quietly.", "suicidal_ideation"),
+        # a veiled threat (threat-assessment leakage)
+        ("I told the landlord straight, he'd regret it.", "harm_to_others"),
+        # supervision neglect; neglecting the family for use (DAST-10)
+        ("The little ones were home alone till gone midnight.", "abuse_neglect"),
+        ("I spent the rent on gear again last week.", "substance_crisis"),
     ],
 )
 def test_an_instrument_item_in_everyday_words_is_possible_risk_of_its_type(text: str, subtype: str) -> None:
