@@ -1228,3 +1228,16 @@ def test_a_risk_screen_asked_is_named_with_what_it_asked_about():
 def test_praise_of_a_choice_or_said_outright_is_an_affirmation(said: str):
     tr = dialogue([("client", "I went back to class on Monday."), ("worker", said)])
     assert "Affirmation" in objective(soap(tr, [], pronouns="he/him"))
+
+
+def test_a_follow_up_on_a_screen_answer_is_documented_with_it():
+    tr = dialogue(
+        [
+            ("worker", "Have you had any thoughts of ending your life?"),
+            ("client", "Sometimes I wish I could just not wake up. I wouldn't do anything."),
+            ("worker", "Thank you for telling me. How often are those thoughts coming?"),
+            ("client", "Most evenings. Since about March."),
+        ]
+    )
+    risk = texts(soap(tr, [], pronouns="he/him"), "risk")
+    assert any('asked "How often are those thoughts coming?"' in t and "Since about March" in t for t in risk)

@@ -46,7 +46,7 @@ def tighten(clause: str) -> str:
     kept = re.sub(r"(^|[;,]\s*),\s*", r"\1", kept)  # a comma the left-out word leaves behind
     kept = re.sub(r"([.!?])\s*,\s*", r"\1 ", kept)  # "... wake up. Like, if ..." -> "... wake up. If ..."
     # a hedge left out can leave a restart behind ("he just, he does not" -> "he, he does not")
-    kept = substance(re.sub(r"\s{2,}", " ", without_restarts(kept)).strip(" ,"))
+    kept = substance(re.sub(r"\s{2,}", " ", without_restarts(kept)).strip(" ,").lstrip(". \u2026"))
     # a sentence whose first word was left out starts with a capital again
     return re.sub(r"([.!?]\s+)([a-z])", lambda x: x.group(1) + x.group(2).upper(), kept)
 

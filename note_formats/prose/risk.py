@@ -140,14 +140,23 @@ class RiskBuilder(SafetyBuilder):
             else:  # "No." says nothing without its question
                 text = f'Asked "{q.quote}", {said} answered that {clause}.'
                 cited = [q, answer]
+            # how often, since when, how long: each follow-up on the answer and its answer, in turn
+            last = answer
+            for _ in range(MAX_FOLLOW_UPS):
+                follow = self._followed_up(last)
+                if follow is None:
+                    break
+                fq, last = follow
+                text = f'{text[:-1]}; asked "{fq.quote}", {said} answered "{last.quote}".'
+                cited = [*cited, fq, last]
             fallback = f"Risk screening: {quoted([q, answer], 2)}"
             item = self.item(anns, text, fallback, cited, extra=["risk screen: document the response"])
             if item.needs_review and "quoted instead" in item.review_reason:
                 item = self.item(
-                    anns, text, fallback, [q, answer], extra=["risk screen: document the response"]
+                    anns, text, fallback, [q, *cited], extra=["risk screen: document the response"]
                 )
             items.append(item)
-            self.use([answer])
+            self.use([e for e in cited if e.role != "worker"])
         return items
 
     def _flagged_possible(self, ev: Evidence) -> bool:
