@@ -388,9 +388,20 @@ _DEATH_HYPERBOLE = re.compile(
 )
 
 
+#: Drowning as a figure of being overwhelmed ("I feel like I'm drowning", "drowning in bills"),
+#: not as a method: no "myself", and no other word of dying in the sentence.
+_DROWNING = re.compile(
+    r"\b(?:feel(?:s|ing)? like (?:i'm|i am|i was)|i'm|i am|i was|i've been|i have been|we're|we are)"
+    r"(?: \w+ly| just| kind of| sort of)? drowning\b(?! myself)|\bdrowning (?:in|under)\b",
+    re.I,
+)
+_DYING = re.compile(r"\b(?:die|dying|dead|death|kill\w*|suicid\w*|end it|alive|wake up|myself)\b", re.I)
+
+
 def death_hyperbole(text: str) -> bool:
     """Whether ``text`` speaks of the speaker dying only as a figure of speech."""
-    return bool(_DEATH_HYPERBOLE.search(text.replace("\u2019", "'")))
+    text = text.replace("\u2019", "'")
+    return bool(_DEATH_HYPERBOLE.search(text)) or bool(_DROWNING.search(text) and not _DYING.search(text))
 
 
 #: Verbs by which someone else's words are reported ("he says I'm going to die alone", "calls me").

@@ -853,3 +853,19 @@ def test_anger_with_intent_stays_risk() -> None:
         if a.subtype == "harm_to_others" and a.status == "affirmed"
     ]
     assert found and not all(a.possible for a in found)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Between the bills and the baby I feel like I'm drowning.", "We've been drowning in debt since March."],
+)
+def test_drowning_as_a_figure_of_being_overwhelmed_is_no_ideation(text: str) -> None:
+    assert not [a for a in risks(text) if a.subtype == "suicidal_ideation"]
+
+
+def test_drowning_oneself_stays_ideation() -> None:
+    assert [
+        a
+        for a in current(risks("Some nights I think about drowning myself."))
+        if a.subtype == "suicidal_ideation"
+    ]
