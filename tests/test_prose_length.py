@@ -1241,3 +1241,17 @@ def test_a_follow_up_on_a_screen_answer_is_documented_with_it():
     )
     risk = texts(soap(tr, [], pronouns="he/him"), "risk")
     assert any('asked "How often are those thoughts coming?"' in t and "Since about March" in t for t in risk)
+
+
+def test_the_announcement_of_a_screen_is_no_technique_of_its_own():
+    tr = dialogue(
+        [
+            ("worker", "I need to ask you some safety questions."),
+            ("worker", "Have you had any thoughts of ending your life?"),
+            ("client", "No, never."),
+        ]
+    )
+    guess = tag(tr, "i1", "intervention", "information_giving", 0)
+    guess.source = "minilm-head"
+    lines = objective(soap(tr, [guess], pronouns="she/her"))
+    assert "Information giving" not in lines and "Risk screening" in lines

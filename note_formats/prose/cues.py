@@ -64,6 +64,12 @@ SCREENING = re.compile(
     # how a parent disciplines, as child-protection assessment asks it (physical punishment)
     r"disciplin\w*|misbehav\w*|physical punishment|spank\w*|smack(?:s|ed|ing)? (?:them|him|her|the kids))\b"
 )
+#: The worker announcing questions to come ("I need to ask you some safety questions"): the
+#: questions are the technique, the announcement tells nothing of its own.
+ANNOUNCES_QUESTIONS = re.compile(
+    r"(?i)\b(?:ask|asking) (?:you )?(?:some|a few|a couple of|a couple|the|a|one|two|three)(?: more)?"
+    r"(?: \w+)? questions?\b|\bquestions? (?:that )?(?:I|we) ask (?:everyone|everybody|all)\b"
+)
 #: A screening question that refers back to what the worker just named ("Has anything like that come up?").
 REFERS_BACK = re.compile(r"(?i)\b(?:like that|any of (?:that|this|those)|those thoughts|that come up)\b")
 

@@ -7,7 +7,7 @@ import re
 
 from note_formats.common import INTERVENTION_TITLES, INTERVENTION_USED, quoted, title_of
 from note_formats.prose.base import ProseBase
-from note_formats.prose.cues import GENERIC, MEANS, OFFER, SCALING, SCREENING
+from note_formats.prose.cues import ANNOUNCES_QUESTIONS, GENERIC, MEANS, OFFER, SCALING, SCREENING
 from note_formats.wording import is_request, lower_first, parse, report
 from scribe.core.records import Annotation, Evidence, NoteItem
 
@@ -196,6 +196,8 @@ class InterventionBuilder(ProseBase):
             generic = ann.source == "minilm-head"
             if generic and (self.said(ann.evidence) or any(_overlaps(e, named) for e in ann.evidence)):
                 continue  # the model's generic reading of words the note already names (a referral in the plan)
+            if generic and all(ANNOUNCES_QUESTIONS.search(e.quote) for e in self.m.spoken(ann)):
+                continue  # "I need to ask you some safety questions" announces the screen that follows
             groups.setdefault(ann.subtype, []).append(ann)
         for subtype in cued:
             groups.setdefault(subtype, [])
