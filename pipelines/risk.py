@@ -514,9 +514,29 @@ def read_away(kind: str, span: Span) -> bool:
     or in anger said as a softened figure of speech."""
     if kind == "suicidal_ideation":
         return death_hyperbole(span.text) or _said_by_another(span)
+    # a clause is read in its sentence: "..., and they always try to hurt me" is still the dream
+    sentence = span.sent.text if span.doc.has_annotation("SENT_START") else span.text
     if kind == "harm_to_others":
-        return unwanted_images(span.doc.text) or anger_hyperbole(span.text, span.doc.text)
+        return unwanted_images(span.doc.text) or anger_hyperbole(span.text, span.doc.text) or dreamt(sentence)
+    if kind == "abuse_neglect":
+        return dreamt(sentence)
     return False
+
+
+#: Harm in a dream ("I have these dreams of men, and they always try to hurt me"): what the
+#: sentence tells is the dream, for the worker to hear as such, not an act or a threat. Harm told
+#: before the dream is named ("he hit me after I told him about my nightmares") is no dream.
+_DREAM = re.compile(r"\b(?:dreams?|dreamt|dreamed|dreaming|nightmares?)\b", re.I)
+_HARM = re.compile(
+    r"\b(?:hurt|hit|beat|kill|attack|rape|touch|abus|chok|strangl|stab|punch|kick|slap|shov|push|threat)\w*",
+    re.I,
+)
+
+
+def dreamt(sentence: str) -> bool:
+    """Whether the harm ``sentence`` tells is told as a dream or nightmare."""
+    dream, harm = _DREAM.search(sentence), _HARM.search(sentence)
+    return dream is not None and (harm is None or dream.start() < harm.start())
 
 
 def _listener(tok) -> bool:

@@ -869,3 +869,16 @@ def test_drowning_oneself_stays_ideation() -> None:
         for a in current(risks("Some nights I think about drowning myself."))
         if a.subtype == "suicidal_ideation"
     ]
+
+
+def test_harm_told_as_a_dream_is_no_current_risk() -> None:
+    assert not [
+        a
+        for a in risks("I keep having nightmares where he comes back and hurts me.")
+        if a.status == "affirmed"
+    ]
+
+
+def test_harm_told_before_a_dream_is_named_stays_risk() -> None:
+    found = current(risks("He hit me last night after I told him about my nightmares."))
+    assert [a.subtype for a in found] == ["abuse_neglect"]
