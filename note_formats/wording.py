@@ -325,7 +325,9 @@ def report(text: str, role: str | None, pronouns: Pronouns, *, name_subject: boo
             if low == "i" and name_subject and not named:
                 word, named = "Client", True
             elif ambiguous and low != "myself":
-                word = "the client's" if low in ("my", "mine") else "the client"
+                # the speaker named: the client, or another participant speaking of someone else
+                who = "the client" if role == "client" else "the participant"
+                word = f"{who}'s" if low in ("my", "mine") else who
             else:
                 word = {"i": pronouns.subject, "me": pronouns.object, "my": pronouns.possessive,
                         "mine": pronouns.possessive, "myself": pronouns.reflexive}[low]  # fmt: skip

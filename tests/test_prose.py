@@ -276,3 +276,9 @@ def test_a_conversation_without_speaker_roles_keeps_its_quotes() -> None:
         build_draft("soap", counselling_transcript(), anns, DraftOptions(style="prose"))
     )
     assert "Client reported" in with_roles
+
+
+def test_another_participant_speaking_of_someone_by_they_is_named_the_participant():
+    # a parent speaking of the teenager as "they": the parent is "the participant", never the client
+    said = report("I read their texts because I'm scared for them.", "other", Pronouns())
+    assert said == "the participant reads their texts because the participant is scared for them"
