@@ -79,7 +79,8 @@ NEGATIONS = frozenset(
 )
 #: Talk that carries no content in a note: hesitations and discourse openers.
 FILLERS = re.compile(
-    r"(?i)\b(?:u+m+|u+h+|uhm|e+r+m*|hmm+|mm+|you know|i mean|honestly|actually|basically|literally|i guess|kinda|sorta|"
+    # a word in capitals is an abbreviation ("the ER"), never a hesitation
+    r"(?i)\b(?!(?-i:[A-Z]{2,})\b)(?:u+m+|u+h+|uhm|e+r+m*|hmm+|mm+|you know|i mean|honestly|actually|basically|literally|i guess|kinda|sorta|"
     # hedges that soften, not qualify ("it's kind of hard"); "what kind of job" keeps its noun
     r"(?<!\bthe )(?<!\ba )(?<!\bwhat )(?<!\bthis )(?<!\bthat )(?:kind|sort) of)\b[,.]?\s*"
     # "like" set off by commas is a pause ("it's, like, really bad"); "like a six" keeps it
