@@ -1255,3 +1255,44 @@ def test_the_announcement_of_a_screen_is_no_technique_of_its_own():
     guess.source = "minilm-head"
     lines = objective(soap(tr, [guess], pronouns="she/her"))
     assert "Information giving" not in lines and "Risk screening" in lines
+
+
+def test_what_the_worker_says_to_do_when_something_happens_is_a_task():
+    tr = dialogue(
+        [
+            ("worker", "If you feel faint, or your chest won't settle, you go straight to the ER."),
+            ("client", "Okay, I will."),
+        ]
+    )
+    plan = texts(soap(tr, [], pronouns="she/her"), "plan")
+    assert any("the client goes straight to the ER" in t for t in plan), plan
+
+
+def test_another_participants_safety_steps_are_theirs_and_a_dont_is_kept():
+    tr = Transcript(
+        segments=[
+            Segment(
+                id=0,
+                start=0.0,
+                end=4.0,
+                text="If he turns up drunk again, what's the plan?",
+                speaker="W",
+                role="worker",
+            ),
+            Segment(
+                id=1, start=4.5, end=8.0, text="Don't let him in. Call my nan.", speaker="T", role="other"
+            ),
+        ],
+        duration=8.0,
+        speakers=[Speaker(id="W", role="worker", label="W"), Speaker(id="T", role="other", label="T")],
+        source="audio",
+    )
+    plan = texts(soap(tr, [], pronouns="she/her"), "plan")
+    assert any(t.startswith("Another participant (T) will not let him in; call") for t in plan), plan
+
+
+def test_a_word_in_capitals_is_no_hesitation():
+    from note_formats.wording import clean
+
+    assert clean("you go to the ER, not wait it out") == "you go to the ER, not wait it out"
+    assert clean("Er, I went home.") == "I went home."

@@ -3,6 +3,7 @@ a question that only asks for information is never a plan."""
 
 from __future__ import annotations
 
+import itertools
 import re
 
 from note_formats.common import PLAN_TITLES, quoted, title_of
@@ -159,6 +160,16 @@ def _once(items: list[NoteItem], recapped: list[NoteItem]) -> list[NoteItem]:
     return [i for i in items if id(i) not in gone]
 
 
+def _says_a_step(sent) -> bool:
+    """Whether an answer's sentence is a step said as an instruction ("Call Grandma.", "Don't open
+    the door.", "And text Priya.")."""
+    words = [t for t in sent if t.is_alpha or t.lower_ == "n't"]
+    words = list(itertools.dropwhile(lambda t: t.lower_ in ("and", "um", "uh", "then", "or"), words))
+    if len(words) >= 3 and words[0].lower_ == "do" and words[1].lower_ in ("n't", "not"):
+        return words[2].tag_ == "VB"  # "Don't open the door"
+    return bool(words) and words[0].tag_ == "VB"
+
+
 def makes_means_safe(text: str) -> bool:
     """Whether ``text`` tells a lethal means put out of reach (``MEANS_SAFE``), not taken to be used."""
     return bool(MEANS_SAFE.search(text)) and not _USES_MEANS.search(text)
@@ -199,6 +210,12 @@ ERRANDS = frozenset(
 
 
 #: A worker asking the client to do something: "I want you to ...", "I'd like you to ...".
+#: What the worker tells the client to do when something happens, a step of a safety plan ("If you
+#: faint, or your heart won't settle, you go to the ER"; "When the urge comes, you text Priya").
+IF_THEN = re.compile(
+    r"(?i)^\W*(?:and |so )?(?:if|when|whenever)\b[^.?!]{3,}?,\s*(?:then\s+)?you\s+(?!might\b|may\b|could\b|would\b|can\b|"
+    r"should\b|feel\b|think\b|know\b|see\b|want\b|need\b|have\b|are\b|were\b|'re\b|'d\b)[a-z]+"
+)
 ASKS_TO = re.compile(r"(?i)\b(?:I|we) (?:really )?(?:want|need|'d like|would like) you to\b")
 #: A worker offering to act: "I can call the bank with you", "we could fill it in together".
 OFFERS = re.compile(r"(?i)\b(I|we) (?:can|could)\b")
@@ -213,7 +230,8 @@ AGREES = re.compile(
 REFUSES = re.compile(r"(?i)^\W*(?:no|nope|nah|not really|I'd rather not|I don't)\b")
 #: A worker asking what the client could do (in a crisis, when it gets bad): a safety or coping plan.
 WHAT_WOULD_YOU_DO = re.compile(
-    r"(?i)\bwhat (?:could|would|can|will|might) you do\b|\bwho (?:could|would|can) you (?:call|tell|reach|talk to)\b"
+    r"(?i)\bwhat (?:could|would|can|will|might) you do\b|\bwho (?:could|would|can) you (?:call|tell|reach|talk to)\b|"
+    r"\bwhat(?:'s| is| would be) (?:the|your) plan\b"
 )
 
 
@@ -295,6 +313,8 @@ class PlanBuilder(ProseBase):
                     and not done_in_session(ev.quote)
                 ):
                     items += self._task([], ev, "worker", seen, errand=errand(ev.quote))
+                elif IF_THEN.search(ev.quote) and says_what(ev.quote):
+                    items += self._task([], ev, "worker", seen)  # "If you faint, you go to the ER"
                 elif ASKS_TO.search(ev.quote) and says_what(ev.quote):
                     items += self._task([], ev, "worker", seen, ASKS_TO.sub("you will", ev.quote, count=1))
                 elif errand(ev.quote, offered=True) and self._agreed(seg):
@@ -456,27 +476,24 @@ class PlanBuilder(ProseBase):
             answer = self.answer_to(q, sentences=3) if q is not None else None
             if answer is None or self.said([answer], besides_risk=True):
                 continue
-            steps = [
-                x
-                for x in parse(answer.quote).sents
-                if next(
-                    (t for t in x if t.is_alpha and t.lower_ not in ("and", "um", "uh", "then", "or")), x[0]
-                ).tag_
-                == "VB"
-            ]
+            steps = [x for x in parse(answer.quote).sents if _says_a_step(x)]
             key = hash((answer.segment_id, answer.char_start))
             if not steps or key in seen:
                 continue
             seen.add(key)
+            seg = self.m.transcript.segment(answer.segment_id)
+            role = "other" if seg.role == "other" else "client"
             said = "; ".join(
                 lower_first(
                     report(
-                        re.sub(r"(?i)^\W*(?:and|or|then|but|um|uh)\b\W*", "", x.text), "client", self.pronouns
+                        re.sub(r"(?i)^\W*(?:and|or|then|but|um|uh)\b\W*", "", x.text),
+                        role,
+                        self.pronouns_of(role),
                     ).rstrip("?")
-                )
+                ).removeprefix("do ")  # "Don't open the door" -> "will not open the door"
                 for x in steps
             )
-            text = f"Client will {said}."
+            text = f"{self.who(seg.role, seg.speaker)} will {said}."
             items.append(self.item([], text, f"Task: {quoted([q, answer], 2)}", [q, answer]))
             self.use([answer])
         return items
