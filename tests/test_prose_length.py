@@ -1296,3 +1296,14 @@ def test_a_word_in_capitals_is_no_hesitation():
 
     assert clean("you go to the ER, not wait it out") == "you go to the ER, not wait it out"
     assert clean("Er, I went home.") == "I went home."
+
+
+def test_looking_back_at_what_one_never_expected_is_no_task():
+    tr = dialogue(
+        [
+            ("worker", "How is it, helping with school at your age?"),
+            ("client", "I never thought I'd be doing homework again at seventy."),
+        ]
+    )
+    anns = [tag(tr, "p1", "plan", "homework", 1)]
+    assert texts(soap(tr, anns, pronouns="she/her"), "plan") == []

@@ -20,7 +20,9 @@ GROUP_ADDRESS = re.compile(
 )
 #: A thought that comes back ("Sometimes I think ...", "Some nights I wish ...").
 THOUGHT = re.compile(
-    r"(?i)\b(?:sometimes|often|some (?:days|nights)|at night|a lot of times),? I (?:think|wish|feel|wonder)\b"
+    r"(?i)\b(?:sometimes|often|some (?:days|nights)|at night|a lot of times),? I (?:think|wish|feel|wonder)\b|"
+    # looking back at what one never expected ("I didn't think I'd be doing homework again at 67")
+    r"\b(?:never|didn't|did not|wouldn't have) (?:thought|think|expected|imagined) (?:that )?I(?:'d| would)\b"
 )
 
 #: A fear of what will happen ("I'm scared if I eat normally I won't be able to stop") and what
