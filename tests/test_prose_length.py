@@ -1269,26 +1269,14 @@ def test_what_the_worker_says_to_do_when_something_happens_is_a_task():
 
 
 def test_another_participants_safety_steps_are_theirs_and_a_dont_is_kept():
-    tr = Transcript(
-        segments=[
-            Segment(
-                id=0,
-                start=0.0,
-                end=4.0,
-                text="If he turns up drunk again, what's the plan?",
-                speaker="W",
-                role="worker",
-            ),
-            Segment(
-                id=1, start=4.5, end=8.0, text="Don't let him in. Call my nan.", speaker="T", role="other"
-            ),
-        ],
-        duration=8.0,
-        speakers=[Speaker(id="W", role="worker", label="W"), Speaker(id="T", role="other", label="T")],
-        source="audio",
+    tr = dialogue(
+        [
+            ("worker", "If he turns up drunk again, what's the plan?"),
+            ("other", "Don't let him in. Call my nan."),
+        ]
     )
     plan = texts(soap(tr, [], pronouns="she/her"), "plan")
-    assert any(t.startswith("Another participant (T) will not let him in; call") for t in plan), plan
+    assert "Another participant will not let him in; call their nan." in plan
 
 
 def test_a_word_in_capitals_is_no_hesitation():
