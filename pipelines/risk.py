@@ -511,7 +511,7 @@ def anger_hyperbole(sentence: str, turn: str) -> bool:
 def read_away(kind: str, span: Span) -> bool:
     """Whether words of ``kind``'s field in ``span`` are not the speaker's risk of it: dying as a
     figure of speech or in someone else's mouth; harm in thoughts that intrude against one's will,
-    or in anger said as a softened figure of speech."""
+    in anger said as a softened figure of speech, or told as a dream."""
     if kind == "suicidal_ideation":
         return death_hyperbole(span.text) or _said_by_another(span)
     # a clause is read in its sentence: "..., and they always try to hurt me" is still the dream
