@@ -211,13 +211,13 @@ ERRANDS = frozenset(
 )  # fmt: skip
 
 
-#: A worker asking the client to do something: "I want you to ...", "I'd like you to ...".
 #: What the worker tells the client to do when something happens, a step of a safety plan ("If you
 #: faint, or your heart won't settle, you go to the ER"; "When the urge comes, you text Priya").
 IF_THEN = re.compile(
     r"(?i)^\W*(?:and |so )?(?:if|when|whenever)\b[^.?!]{3,}?,\s*(?:then\s+)?you\s+(?!might\b|may\b|could\b|would\b|can\b|"
     r"should\b|feel\b|think\b|know\b|see\b|want\b|need\b|have\b|are\b|were\b|'re\b|'d\b)[a-z]+"
 )
+#: A worker asking the client to do something: "I want you to ...", "I'd like you to ...".
 ASKS_TO = re.compile(r"(?i)\b(?:I|we) (?:really )?(?:want|need|'d like|would like) you to\b")
 #: A worker offering to act: "I can call the bank with you", "we could fill it in together".
 OFFERS = re.compile(r"(?i)\b(I|we) (?:can|could)\b")
