@@ -1295,3 +1295,29 @@ def test_looking_back_at_what_one_never_expected_is_no_task():
     )
     anns = [tag(tr, "p1", "plan", "homework", 1)]
     assert texts(soap(tr, anns, pronouns="she/her"), "plan") == []
+
+
+def test_a_recap_before_the_client_goes_lists_the_plan_and_what_came_before_it_stays():
+    tr = dialogue(
+        [
+            ("client", "Okay, I'll try the front room."),
+            (
+                "worker",
+                "I'll ask the advocate to be here that morning. So, before you go: the nurse checks your "
+                "wrist today. You'll think about leaving a bag at Jean's. And you meet the advocate on the 14th.",
+            ),
+        ]
+    )
+    plan = texts(soap(tr, [], pronouns="she/her"), "plan")
+    assert any("advocate to be here that morning" in t for t in plan), plan
+    assert any(
+        t.startswith("The nurse checks her wrist today") or "nurse checks her wrist" in t for t in plan
+    )
+    assert any("bag at Jean's" in t for t in plan)
+
+
+def test_a_typed_ill_without_its_apostrophe_proposes_a_step_the_recap_cites():
+    from note_formats.prose.plans import FUTURE_TALK
+
+    assert FUTURE_TALK.search("ok ill ring monday morning first thing")
+    assert not FUTURE_TALK.search("i was ill all weekend")

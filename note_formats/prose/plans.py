@@ -43,7 +43,10 @@ HABIT = re.compile(
 #: next steps, a proposal, an offer. The client's answer to it commits.
 FUTURE_TALK = re.compile(
     r"(?i)\b(?:will|'ll|going to|gonna|would|could|might|plan\w*|next|steps?|try|this week|tomorrow|"
-    r"before|homework|commit\w*|ready|willing)\b"
+    r"before|homework|commit\w*|ready|willing)\b|"
+    # typed without the apostrophe: "ill ask her tonight", "ill ring monday"
+    r"\bill (?=(?:ask|ring|call|phone|text|message|email|try|do|go|get|tell|see|book|talk|speak|put|take|give|"
+    r"keep|check|make|start|stop|chase|sort|write|bring|come|look)\b)"
 )
 #: Verbs of states: in the simple present they say how things are, not what someone does each time.
 STATIVE = frozenset(
@@ -72,7 +75,12 @@ CONDITION = re.compile(r"(?i)(?:^|[,;]\s*|\b(?:and|but|so)\s+)(?:if|unless|or el
 RECAP = re.compile(
     r"(?i)\b(?:sum (?:it |that |this )?up|summari[sz]e|recap|to review|let me make sure|so the plan is|"
     r"so before next time|so for this week|here's the plan|here's what (?:I|we) have|here's what (?:I'll|we'll) do|"
-    r"what we agreed|next steps)\b|^\W*plan\b"
+    r"what we agreed|next steps)\b|\bbefore you go(?=\s*[,:;.!?])|^\W*plan\b|(?:^|[.!?]\s+)so:\s"
+)
+#: The words that open a recap, left out of the task they lead into ("So to sum up: tonight you'll ...").
+RECAP_OPENING = re.compile(
+    r"(?i)^\W*(?:(?:okay|ok|right|so),?\s*)*(?:to sum (?:it |that |this )?up|let me sum (?:it |that |this )?up|"
+    r"to recap|before you go)?\s*[,:]\s*"
 )
 #: A heading said aloud in the worker's notes ("Plan.", "Assessment.", "New paragraph. Mood."): one
 #: or two words standing as a sentence at the start of a paragraph.
@@ -196,7 +204,9 @@ def in_session_talk(text: str) -> bool:
 #: A question asking for information: it opens with a wh-word.
 WH_START = re.compile(r"(?i)^\W*(?:so,?\s+)?(?:what|where|when|how|why|who|which)\b")
 #: A sentence that gives someone a task.
-TASK_MARK = re.compile(r"(?i)\b(?:you'll|you will|I'll|I will|we'll|we will|let's)\b")
+TASK_MARK = re.compile(
+    r"(?i)\b(?:you'll|you will|you're going to|you are going to|I'll|I will|we'll|we will|let's)\b"
+)
 #: A statement of something that will happen.
 FUTURE = re.compile(r"(?i)\b(?:I'll|I will|we'll|we will|I'm going to|we're going to|see you|let's|let us)\b")
 
@@ -283,8 +293,12 @@ class PlanBuilder(ProseBase):
                 sentences = self._sentences(Evidence.of(seg, 0, len(seg.text.rstrip())), min_words=2)
                 cue = next((n for n, ev in enumerate(sentences) if RECAP.search(ev.quote)), -1)
                 # what the recap lists: the cue sentence when it names tasks itself ("So before next
-                # time, you'll ..."), and the sentences after it
-                start = cue if cue >= 0 and TASK_MARK.search(sentences[cue].quote) else cue + 1
+                # time, you'll ...", "So, before you go: Nurse Patel checks your neck today"), and the
+                # sentences after it
+                said = sentences[cue].quote if cue >= 0 else ""
+                after_colon = said.split(":", 1)[1] if ":" in said else ""
+                names = bool(TASK_MARK.search(said)) or len(after_colon.split()) >= 3
+                start = cue if names else cue + 1
                 proposed = self._proposals(seg) if not self.m.notes else []
                 for ev in sentences[start:]:
                     if DICTATION_COMMAND.match(ev.quote):
@@ -292,14 +306,17 @@ class PlanBuilder(ProseBase):
                     if ev.quote.endswith("?"):
                         items += self._proposed_time([], ev, seen)
                         continue
-                    task = self._task(anns, ev, "worker", seen)
+                    words = RECAP_OPENING.sub("", ev.quote, count=1) if RECAP.search(ev.quote) else ""
+                    task = self._task(anns, ev, "worker", seen, words)
                     for item in task:
                         agreed = _restated(ev, proposed)
                         item.evidence[:0] = agreed
                         self.use(agreed)
                         recapped.append(item)
                     items += task
-                self.use([Evidence.of(seg, 0, len(seg.text.rstrip()))])
+                # what the turn says before the recap is read as any other worker's words
+                first = sentences[max(cue, 0)].char_start if sentences and not planning else 0
+                self.use([Evidence.of(seg, first, len(seg.text.rstrip()))])
         # the worker's own future actions with a time ("I'll see you Monday during advisory"), errands
         # the worker will run or offers to run once the client agrees, and what the worker asks the
         # client to do ("I want you to tell your mom")
