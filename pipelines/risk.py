@@ -480,7 +480,8 @@ def unwanted_images(doc_text: str) -> bool:
 _COULD_HARM = re.compile(
     r"\bi could(?:'ve| have| of| just| \w+ly)*\s+(?:kill|murder|strangle|throttle|choke|wring|smack|slap|"
     r"punch|thump|deck|batter|kick|shake|brain)\s+(?!a\b|an\b|some\b)(?:him|her|them|you|my|the|his|that|this|"
-    r"[A-Z]\w+)\b"
+    r"(?-i:[A-Z])\w+)\b",
+    re.I,
 )
 #: What makes such anger a figure of speech in the same turn: a disavowal, a softener, or the
 #: tie the speaker names ("but I'd never touch him", "sometimes", "lol", "she's my sister").
@@ -493,7 +494,7 @@ _SOFTENED = re.compile(
 
 def could_harm(text: str) -> bool:
     """Whether ``text`` says what the speaker could do to a person in anger ("I could kill him")."""
-    return bool(_COULD_HARM.search(re.sub(r"\b(?i:i)\b", "i", text.replace("\u2019", "'"))))
+    return bool(_COULD_HARM.search(text.replace("\u2019", "'")))
 
 
 def anger_said(sentence: str, turn: str) -> bool:

@@ -47,7 +47,6 @@ PROBLEM_CUES = re.compile(
     # health and services the client has been through
     r"doctor|hospital\w*|urgent care|clinic|counsel\w*|therap\w*|medications?|meds|police|court|shelter|fell)\b"
 )
-#: A speaker's "will" before a verb, which a habit told in the future tense carries.
 #: A sentence that only says when ("Last week.", "Two days ago."): it dates the statement before it.
 WHEN_ONLY = re.compile(
     r"(?i)\s*(?:(?:just |only |like |um,? )?(?:last|this|on|since) (?:week|night|month|year|weekend|"
@@ -55,6 +54,7 @@ WHEN_ONLY = re.compile(
     r"(?:just |only |like )?(?:a|an|one|two|three|four|five|six|a few|a couple of|couple of) "
     r"(?:days?|nights?|weeks?|months?|years?) ago)[.!]?(?=\s|$)"
 )
+#: A speaker's "will" before a verb, which a habit told in the future tense carries.
 HABITUAL_WILL = re.compile(r"(?i)\b(I|we|he|she|they)(?:'ll|\s+will)\s+(?=[a-z])(?!not\b|never\b)")
 #: A worker saying what they see: "I can see the mold", "I noticed a bruise", "you look tired".
 PERCEPTION = re.compile(

@@ -140,15 +140,7 @@ class RiskBuilder(SafetyBuilder):
             else:  # "No." says nothing without its question
                 text = f'Asked "{q.quote}", {said} answered that {clause}.'
                 cited = [q, answer]
-            # how often, since when, how long: each follow-up on the answer and its answer, in turn
-            last = answer
-            for _ in range(MAX_FOLLOW_UPS):
-                follow = self._followed_up(last)
-                if follow is None:
-                    break
-                fq, last = follow
-                text = f'{text[:-1]}; asked "{fq.quote}", {said} answered "{last.quote}".'
-                cited = [*cited, fq, last]
+            text, cited = self._with_follow_ups(text, cited, said)
             fallback = f"Risk screening: {quoted([q, answer], 2)}"
             item = self.item(anns, text, fallback, cited, extra=["risk screen: document the response"])
             if item.needs_review and "quoted instead" in item.review_reason:
@@ -484,14 +476,8 @@ class RiskBuilder(SafetyBuilder):
                 text = f"{label}: {said}."
             else:
                 text = f"{label}: {who.lower() if who == 'Client' else who} reported that {clause}."
-            # how often, since when, when last: each follow-up question and its answer, in turn
-            for _ in range(MAX_FOLLOW_UPS if not self.m.notes and status != "other_person" else 0):
-                follow = self._followed_up(spoken[-1])
-                if follow is None:
-                    break
-                q, answer = follow
-                text = f'{text[:-1]}; asked "{q.quote}", {who.lower() if who == "Client" else who} answered "{answer.quote}".'
-                spoken = [*spoken, q, answer]
+            if not self.m.notes and status != "other_person":
+                text, spoken = self._with_follow_ups(text, spoken, who.lower() if who == "Client" else who)
             extra = {
                 "affirmed": ["risk indicator: confirm and document the response"],
                 "possible": [f"possible risk{unsure}: decide whether this is current risk"],
@@ -522,6 +508,18 @@ class RiskBuilder(SafetyBuilder):
                 break
             out.append(x)
         return out
+
+    def _with_follow_ups(self, text: str, cited: list[Evidence], who: str) -> tuple[str, list[Evidence]]:
+        """``text`` (a sentence ending in a full stop) and ``cited`` with each follow-up question on
+        the last thing cited (how often, since when, when last) and its answer, in turn."""
+        for _ in range(MAX_FOLLOW_UPS):
+            follow = self._followed_up(cited[-1])
+            if follow is None:
+                break
+            q, answer = follow
+            text = f'{text[:-1]}; asked "{q.quote}", {who} answered "{answer.quote}".'
+            cited = [*cited, q, answer]
+        return text, cited
 
     def _followed_up(self, said: Evidence) -> tuple[Evidence, Evidence] | None:
         """The worker's question right after a disclosure about how often, since when or how long, and
