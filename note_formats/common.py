@@ -60,6 +60,7 @@ INTERVENTION_TITLES = {
     "harm_reduction": "Harm reduction",
     "problem_solving": "Problem solving",
     "goal_setting": "Goal setting",
+    "confidentiality": "Confidentiality",
 }
 #: How a note says the worker used a technique; any other reads "Worker used <technique>".
 INTERVENTION_USED = {
@@ -79,6 +80,7 @@ INTERVENTION_USED = {
     "referral": "Worker offered referrals",
     "scaling_question": "Worker asked a scaling question",
     "validation": "Worker validated the client's experience",
+    "confidentiality": "Worker explained confidentiality",
 }
 GOAL_TITLES = {
     "goal": "Goal",

@@ -77,6 +77,33 @@ def test_validation_and_the_technique_beside_it_are_named(turns, pronouns, techn
     assert any(words in lines[technique] for words in said)
 
 
+@pytest.mark.parametrize(
+    "said",
+    [
+        "Anything you share with me is confidential, unless there's a risk to your life or a child's safety.",
+        "This stays between us. The only exception is if someone is in danger, then I have a duty to report.",
+    ],
+    ids=["confidential, unless", "between us; duty to report"],
+)
+def test_explaining_confidentiality_and_its_limits_is_documented(said):
+    tr = dialogue(
+        [
+            ("worker", said),
+            ("client", "Okay. My landlord wants us out by March and I can't sleep."),
+        ]
+    )
+    lines = objective(soap(tr, [], pronouns="she/her"))
+    assert lines["Confidentiality"].startswith("Worker explained confidentiality")
+    # the client speaking of a confidential matter is not the worker explaining anything
+    told = dialogue(
+        [
+            ("worker", "What happened at work?"),
+            ("client", "HR said the complaint is confidential, so nobody will tell me anything."),
+        ]
+    )
+    assert "Confidentiality" not in objective(soap(told, [], pronouns="she/her"))
+
+
 def test_a_summary_names_what_it_sums_up():
     tr = dialogue(
         [

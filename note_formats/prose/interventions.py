@@ -14,6 +14,11 @@ from scribe.core.records import Annotation, Evidence, NoteItem
 #: How practice words each technique (motivational interviewing, crisis and safety
 #: planning guidance); the first that matches a worker's sentence names it.
 TECHNIQUE_CUES: dict[str, re.Pattern[str]] = {
+    # informed consent (NASW Code 1.03, 1.07): what stays private and when the worker must share it
+    "confidentiality": re.compile(
+        r"(?i)\b(?:confidential(?:ity)?|(?:stays?|kept|keep it) (?:between (?:us|you and me)|in this room|private)|"
+        r"limits? (?:of|to) (?:confidentiality|privacy|what I can keep)|duty to (?:report|warn)|mandat(?:ed|ory) report\w*)"
+    ),
     "crisis_resources": re.compile(
         r"(?i)\b(?:988|nine eight eight|911|crisis (?:line|text|team)|hotline|helpline|any ?time,? day or night)\b"
     ),
