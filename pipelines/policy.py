@@ -230,7 +230,10 @@ def annotate_doc(segment: Segment, doc: Doc, taxonomy: Taxonomy, notes: bool) ->
                 conf *= 0.6  # usually a reflection of the client's words or information: review it
             elif status == "hypothetical" and not notes and not worker:
                 # A client's conditional ("it'd be easier if I wasn't alive", "if he leaves I'll kill
-                # myself") is a disclosure: recall first, possible risk for the worker to decide.
+                # myself") is a disclosure: recall first, possible risk for the worker to decide;
+                # a figure of speech ("my mum will kill me if I fail") is none.
+                if read_away(subtype, sentence_of(span)):
+                    continue
                 status, conf = "affirmed", conf * 0.7
                 extra["certainty"] = "possible"
                 extra["context"] = f"conditional wording ({attrs.get('context', '')}); check"

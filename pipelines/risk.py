@@ -404,6 +404,66 @@ def death_hyperbole(text: str) -> bool:
     return bool(_DEATH_HYPERBOLE.search(text)) or bool(_DROWNING.search(text) and not _DYING.search(text))
 
 
+#: "I'd rather die than <do something>": aversion to a task, said by comparing it with dying. Dying
+#: compared with living ("than go on like this", "than wake up to another day") is a wish to be dead.
+_RATHER_DIE = re.compile(
+    r"\b(?:i'd|i would|id)\s+(?:\w+ly\s+|just\s+|honestly\s+)?rather\s+(?:\w+ly\s+)?die\b", re.I
+)
+_RATHER_DIE_THAN_TASK = re.compile(
+    _RATHER_DIE.pattern
+    + r"\s+than\s+(?!(?:[\w']+\s+){0,2}?(?:live|living|lives|go on|going on|carry on|keep (?:going|living|on)|"
+    r"feel(?:ing)?|be (?:like|here|alive|this|me)|wake|face|continue|exist|spend|stay|suffer|hurt|be in pain|"
+    r"deal with (?:this|it|life)|another day|do this (?:anymore|any more)))",
+    re.I,
+)
+
+
+def rather_die(sentence: str, turn: str) -> bool:
+    """Whether "I'd rather die" in ``sentence`` compares dying with a task ("than stand up in front
+    of everyone"), there or in the same turn ("... than do the speech. Honestly, I'd rather die.")."""
+    sentence, turn = sentence.replace("\u2019", "'"), turn.replace("\u2019", "'")
+    said = _RATHER_DIE.search(sentence)
+    if said is None:
+        return False
+    if _RATHER_DIE_THAN_TASK.search(sentence):
+        return True
+    # a bare "I'd rather die" takes its comparison from the turn
+    return not re.search(r"\bthan\b", sentence[said.end() :], re.I) and bool(
+        _RATHER_DIE_THAN_TASK.search(turn)
+    )
+
+
+#: Being in trouble said as being killed: a parent, teacher or boss who will "kill" or "murder" the
+#: speaker when they find out, see the report, or if the speaker fails or is late ("my mum's gonna
+#: murder me if I fail it"). A threat reported ("he said he'd kill me"), a partner's or anyone
+#: else's words, or a condition of telling, leaving or going to the police is never read away.
+_IN_TROUBLE = re.compile(
+    r"\b(?:my\s+)?(?:mum|mom|mam|mummy|mommy|ma|mother|dad|daddy|father|parents|folks|nan|nana|gran|grandma|"
+    r"teacher|coach|boss|manager|sister|brother)(?:'s|\s+is|\s+will|'ll|\s+would|'d|\s+are|'re)?\s+"
+    r"(?:(?:gonna|going to|literally|actually|totally|so|absolutely|be)\s+)*(?:kill|murder|slaughter)\s+me\b",
+    re.I,
+)
+_A_CONDITION = re.compile(r"\b(?:if|when|once|as soon as)\b", re.I)
+_REAL_THREAT = re.compile(
+    r"\b(?:said|says|told|tells|threaten\w*|swore|swears|promised|warned|"
+    r"if i (?:tell|told|leave|left|go to|went to|call|called|report|talk|say|said)|police|cops)\b",
+    re.I,
+)
+
+
+def in_trouble(sentence: str, turn: str) -> bool:
+    """Whether ``sentence`` says a parent, teacher or boss will "kill" the speaker for a mishap: a
+    figure of speech when a condition of it is in the turn and no threat is reported or tied to
+    telling or leaving. "Like, actually murder me." after such a sentence is the same figure."""
+    sentence, turn = sentence.replace("\u2019", "'"), turn.replace("\u2019", "'")
+    if _REAL_THREAT.search(turn):
+        return False
+    said = _IN_TROUBLE.search(sentence) or (
+        re.search(r"\b(?:kill|murder)\s+me\b", sentence, re.I) and _IN_TROUBLE.search(turn)
+    )
+    return bool(said) and bool(_A_CONDITION.search(turn)) and bool(_IN_TROUBLE.search(turn))
+
+
 #: Verbs by which someone else's words are reported ("he says I'm going to die alone", "calls me").
 _SAYING = _TELLING | {"call", "shout", "scream", "yell", "threaten"}
 #: Words that make reported words the speaker's own wish or talk ("my wife says I keep saying I
@@ -511,16 +571,24 @@ def anger_hyperbole(sentence: str, turn: str) -> bool:
 
 def read_away(kind: str, span: Span) -> bool:
     """Whether words of ``kind``'s field in ``span`` are not the speaker's risk of it: dying as a
-    figure of speech or in someone else's mouth; harm in thoughts that intrude against one's will,
-    in anger said as a softened figure of speech, or told as a dream."""
+    figure of speech (a task one would rather die than do) or in someone else's mouth; harm in
+    thoughts that intrude against one's will, in anger said as a softened figure of speech, told as
+    a dream, or a parent's or boss's anger at a mishap said as being killed."""
+    # a clause is read in its sentence: "..., and they always try to hurt me" is still the dream;
+    # a span of several sentences (a whole turn) is read as it is
+    within = span.doc.has_annotation("SENT_START") and span.end <= span.sent.end
+    sentence = span.sent.text if within else span.text
     if kind == "suicidal_ideation":
-        return death_hyperbole(span.text) or _said_by_another(span)
-    # a clause is read in its sentence: "..., and they always try to hurt me" is still the dream
-    sentence = span.sent.text if span.doc.has_annotation("SENT_START") else span.text
+        return death_hyperbole(span.text) or rather_die(sentence, span.doc.text) or _said_by_another(span)
     if kind == "harm_to_others":
-        return unwanted_images(span.doc.text) or anger_hyperbole(span.text, span.doc.text) or dreamt(sentence)
+        return (
+            unwanted_images(span.doc.text)
+            or anger_hyperbole(span.text, span.doc.text)
+            or dreamt(sentence)
+            or in_trouble(sentence, span.doc.text)
+        )
     if kind == "abuse_neglect":
-        return dreamt(sentence)
+        return dreamt(sentence) or in_trouble(sentence, span.doc.text)
     return False
 
 
@@ -587,7 +655,11 @@ class Scope:
 
 
 #: The words that negate (a note's "Client denied / denies ..." among them), as a regex prefix.
-_NEGATOR = r"(?:\b(?:not|never|no|nobody|no one|nothing|denie[sd]|deny|denying)|n't)\W+"
+#: Typed without the apostrophe too: "dont", "didnt", "havent", "cant", "wont", "wouldnt".
+_NEGATOR = (
+    r"(?:\b(?:not|never|no|nobody|no one|nothing|denie[sd]|deny|denying|"
+    r"(?:do|does|did|have|has|had|is|are|was|were|would|could|should|ca|wo|ai)nt)|n't)\W+"
+)
 #: The acts a negation must govern to deny a risk, or their pro-forms ("do it", "act on it").
 _DO_IT = r"do (?:it|that|this|anything|something|owt|nothing)|act on|go through with|"
 
@@ -653,7 +725,8 @@ def _negated(clause: Span) -> bool:
     found = False
     for tok in clause:
         word = tok.lower_
-        if not (word in _NEG or word.endswith("n't")):
+        # typed without the apostrophe, "dont" parses as "do" + "nt", whose norm is "not"
+        if not (word in _NEG or word.endswith("n't") or tok.norm_ == "not"):
             continue
         at = tok.idx - clause.start_char
         if any(s <= at < e for s, e in pseudo):

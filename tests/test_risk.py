@@ -882,3 +882,74 @@ def test_harm_told_as_a_dream_is_no_current_risk() -> None:
 def test_harm_told_before_a_dream_is_named_stays_risk() -> None:
     found = current(risks("He hit me last night after I told him about my nightmares."))
     assert [a.subtype for a in found] == ["abuse_neglect"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The wedding speech is on Saturday and I'd rather die than read it out in front of his family.",
+        "Dance class is the worst. I'd honestly rather die than do the recital. I'd rather die, seriously.",
+    ],
+)
+def test_a_task_one_would_rather_die_than_do_is_no_ideation(text: str) -> None:
+    assert not [a for a in risks(text) if a.subtype == "suicidal_ideation"]
+
+
+def test_dying_rather_than_going_on_stays_ideation() -> None:
+    found = [
+        a
+        for a in risks("Most mornings I'd rather die than go on like this.")
+        if a.subtype == "suicidal_ideation"
+    ]
+    assert current(found)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "If I miss the bus again my dad is going to kill me, he already took my phone.",
+        "My coach will murder me when he sees I skipped practice.",
+    ],
+)
+def test_a_parents_anger_at_a_mishap_said_as_being_killed_is_no_risk(text: str) -> None:
+    assert not current([a for a in risks(text) if a.subtype in ("abuse_neglect", "harm_to_others")])
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "My dad said he'll kill me if I tell anyone what happened.",
+        "My stepdad is going to kill me if I leave.",
+    ],
+)
+def test_a_threat_to_silence_or_to_stop_leaving_stays_risk(text: str) -> None:
+    assert [a for a in current(risks(text)) if a.subtype in ("abuse_neglect", "harm_to_others")]
+
+
+def test_a_denial_typed_without_the_apostrophe_is_a_denial() -> None:
+    found = [
+        a
+        for a in risks("honestly i dont want to die, i just want the bills to stop")
+        if a.subtype == "suicidal_ideation"
+    ]
+    assert any(a.status == "negated" for a in found)
+    assert not current(found, certain_only=True)
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        (
+            "I told him to stop but he kept going, and afterwards he acted like nothing happened.",
+            "abuse_neglect",
+        ),
+        ("When we argue he stands in the doorway until I say sorry.", "abuse_neglect"),
+        ("I know where he lives and one of these days he'll find out.", "harm_to_others"),
+        ("At work I daydream about hurting him, properly hurting him.", "harm_to_others"),
+        ("I checked whether my life insurance pays out if it's suicide.", "suicidal_ideation"),
+        ("We do nangs most nights now, it's like two boxes a weekend.", "substance_crisis"),
+        ("I get shaky and sweaty if I miss a day, so I keep a bottle in the car.", "substance_crisis"),
+    ],
+)
+def test_instrument_items_said_in_other_words_are_current_risk(text: str, kind: str) -> None:
+    assert [a for a in current(risks(text)) if a.subtype == kind]
