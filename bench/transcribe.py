@@ -123,6 +123,8 @@ def generated_clips(tmp: Path) -> list[tuple[str, Path, str]]:
 MODES = {
     "sequential": {"batch_size": 1, "beam_size": 5},
     "batched": {"batch_size": 8, "beam_size": 5},
+    "batched beam 3": {"batch_size": 8, "beam_size": 3},
+    "batched beam 2": {"batch_size": 8, "beam_size": 2},
     "batched greedy": {"batch_size": 8, "beam_size": 1},
 }
 
