@@ -267,6 +267,14 @@ def _finite_of(subject) -> list:
     return [head, *shared]
 
 
+#: Words that open a sentence as its time, never as the person it is said to.
+TIME_OPENERS = frozenset(
+    ("today", "tonight", "tomorrow", "yesterday", "now", "later", "first", "next", "then", "afterwards",
+     "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "weekends", "mornings",
+     "evenings", "nights", "meanwhile", "also", "finally", "lastly", "second", "third")
+)  # fmt: skip
+
+
 def report(text: str, role: str | None, pronouns: Pronouns, *, name_subject: bool = False) -> str:
     """``text`` said by ``role`` in the third person, without a trailing stop (tense kept).
 
@@ -311,9 +319,17 @@ def report(text: str, role: str | None, pronouns: Pronouns, *, name_subject: boo
         and comma is not None
         and comma > opening
         and all(
-            (t.text[:1].isupper() and t.is_alpha and not t.is_stop) or t.text in ("Mr.", "Mrs.", "Ms.", "Dr.")
+            (
+                (t.text[:1].isupper() and t.is_alpha and not t.is_stop)
+                or t.text in ("Mr.", "Mrs.", "Ms.", "Dr.")
+            )
+            # "Tonight, you'll call Susan", "Saturday, Gary takes the rifle": a time, not a person
+            and t.ent_type_ not in ("DATE", "TIME")
+            and t.lower_ not in TIME_OPENERS
             for t in doc[opening:comma]
         )
+        # a name said to someone who is then not "you" ("Priya, Tuesday at four-thirty") stays
+        and any(t.lower_ in ("you", "your", "yours", "yourself") for t in doc[comma:])
     ):
         addressee = doc[opening:comma].text
         opening = comma + 1
@@ -344,7 +360,10 @@ def report(text: str, role: str | None, pronouns: Pronouns, *, name_subject: boo
         elif addressee and low in ("you", "your", "yours", "yourself"):
             word = {"your": f"{addressee}'s", "yours": f"{addressee}'s"}.get(low, addressee)
         elif not client_speaks and low in ("you", "your", "yours", "yourself"):
-            if low == "you" and tok.dep_ in ("nsubj", "nsubjpass"):
+            if low == "you" and tok.i + 1 < len(doc) and doc[tok.i + 1].lower_ in ("both", "all", "two"):
+                # "you both", "you all": the worker speaks to more than the client
+                word = "they" if tok.dep_ in ("nsubj", "nsubjpass") else "them"
+            elif low == "you" and tok.dep_ in ("nsubj", "nsubjpass"):
                 word = "the client"
             else:
                 word = {"you": pronouns.object, "your": pronouns.possessive, "yours": pronouns.possessive,

@@ -548,7 +548,9 @@ def test_a_possible_indicator_answering_a_screen_is_not_said_twice():
     assert "r1" in screen.annotation_ids and screen.needs_review
     # the client's flagged words are cited on their own: the worker's question is named, never
     # cited as if it disclosed anything
-    assert screen.text.startswith("In answer to a screening question, client answered that not really")
+    assert screen.text.startswith(
+        'In answer to a screening question, client answered: "Not really like that.'
+    )
     assert {e.segment_id for e in screen.evidence} == {1}
 
 
@@ -1018,7 +1020,7 @@ def test_the_answer_to_a_screen_keeps_the_reasons_said_after_a_denial():
     d = soap(tr, [], pronouns="she/her")
     [line] = [t for t in texts(d, "risk") if t.startswith("Asked")]
     assert "wish" in line and "not like that" in line
-    assert "dog needs her" in line and "sister would be crushed" in line
+    assert "dog needs me" in line and "sister would be crushed" in line
 
 
 def test_a_client_sentence_naming_things_is_reported_without_a_problem_word():
@@ -1198,7 +1200,7 @@ def test_a_parents_answer_about_discipline_is_documented_with_the_risk_screen():
         ]
     )
     risk = texts(soap(tr, [], pronouns="he/him"), "risk")
-    assert any(t.startswith("Asked") and "does not smack them" in t for t in risk), risk
+    assert any(t.startswith("Asked") and "I don't smack them, ever" in t for t in risk), risk
 
 
 def test_a_risk_screen_asked_is_named_with_what_it_asked_about():
@@ -1321,3 +1323,36 @@ def test_a_typed_ill_without_its_apostrophe_proposes_a_step_the_recap_cites():
 
     assert FUTURE_TALK.search("ok ill ring monday morning first thing")
     assert not FUTURE_TALK.search("i was ill all weekend")
+
+
+def test_a_list_of_what_was_agreed_checked_with_the_client_is_a_recap():
+    tr = dialogue(
+        [
+            ("client", "I can probably manage that."),
+            (
+                "worker",
+                "Okay, let me read back what I have. Tomorrow, you'll phone the housing office about the "
+                "repairs. Saturday, your brother picks up the kids. Marco, on Monday you drop the forms "
+                "at the clinic. And I'll see you both on the 3rd at two. Did I miss anything?",
+            ),
+        ]
+    )
+    plan = texts(soap(tr, [], pronouns="she/her"), "plan")
+    # a time said first is the task's time, never the person it is said to
+    assert any(t.startswith("Tomorrow, the client will phone the housing office") for t in plan), plan
+    assert any("Saturday, her brother picks up the kids" in t for t in plan), plan
+    assert any("Marco drops the forms at the clinic" in t for t in plan), plan
+    assert any(t.startswith("Worker will see them both on the 3rd") for t in plan), plan
+
+
+def test_a_reflection_checked_with_the_client_is_no_recap():
+    tr = dialogue(
+        [
+            ("client", "Since March it's been bad, and the job made it worse."),
+            (
+                "worker",
+                "So you've felt low since March, and the job loss made it harder. Does that sound right?",
+            ),
+        ]
+    )
+    assert not texts(soap(tr, [], pronouns="she/her"), "plan")

@@ -279,12 +279,26 @@ def test_a_screen_answered_in_a_sentence_of_its_own_is_the_clients_report_withou
     )
     d = soap(tr, [], pronouns="he/him")
     pistol = next(i for i in d.section("risk").items if "pistol" in i.text)
-    assert pistol.text.startswith(
-        "In answer to a screening question, client reported that he has got a pistol"
-    )
+    # the answer to a screen is kept in the client's own words
+    assert pistol.text.startswith("In answer to a screening question, client reported: \"I've got a pistol")
     assert [e.segment_id for e in pistol.evidence] == [1]  # the question is the worker's, not a disclosure
     # an answer that needs its question keeps it
-    assert any(t.startswith('Asked "Have you had thoughts') for t in texts(d, "risk"))
+    assert (
+        'Asked "Have you had thoughts of ending your life?", client answered "Once or twice, late at night".'
+        in texts(d, "risk")
+    )
+
+
+def test_a_generic_you_in_an_answer_to_a_screen_is_never_the_worker():
+    tr = dialogue(
+        [
+            ("worker", "Have you had any intention of acting on those thoughts?"),
+            ("client", "No. It's against my religion, you just don't do that."),
+        ]
+    )
+    risk = texts(soap(tr, [], pronouns="she/her"), "risk")
+    assert any("you just don't do that" in t for t in risk)
+    assert not any("the worker" in t for t in risk)
 
 
 def test_means_and_substance_questions_screen_and_handing_over_the_means_is_safety_planning():

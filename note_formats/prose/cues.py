@@ -56,6 +56,8 @@ SCREENING = re.compile(
     r"(?:done|do|did) anything (?:toward|towards|to end|to hurt)|(?:started|prepared) to do anything|"
     r"(?:did|do) you (?:have|make) a plan(?! for)|carry out (?:this|that|the) plan|intend to (?:act|carry)|"
     r"(?:want|wanting|wish|wishing) to (?:die|be dead)|not (?:wanting|want) to (?:live|go on|be here|wake up)|"
+    r"intention (?:of|to) act\w*|any intention|act(?:ed|ing)? on (?:them|it|those|these|that|this|the)|"
+    r"work(?:ed)? out (?:the )?details|details of how|how you would do it|"
     # substance use screening (practice asks about use, amount, driving and withdrawal)
     r"drugs or alcohol|alcohol or (?:drugs|anything)|how much (?:are|do) you (?:drink|us)\w*|"
     r"(?:were|are|have) you (?:been )?(?:drinking|using|high|drunk)|(?:want|wanting|wanted) to (?:hurt|harm|kill)|"

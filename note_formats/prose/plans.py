@@ -75,8 +75,21 @@ CONDITION = re.compile(r"(?i)(?:^|[,;]\s*|\b(?:and|but|so)\s+)(?:if|unless|or el
 RECAP = re.compile(
     r"(?i)\b(?:sum (?:it |that |this )?up|summari[sz]e|recap|to review|let me make sure|so the plan is|"
     r"so before next time|so for this week|here's the plan|here's what (?:I|we) have|here's what (?:I'll|we'll) do|"
-    r"what we agreed|next steps)\b|\bbefore you go(?=\s*[,:;.!?])|^\W*plan\b|(?:^|[.!?]\s+)so:\s"
+    r"what we agreed|next steps|what we(?:'ve| have) (?:got|agreed|said|decided|planned)|"
+    r"(?:say|read|go|run) (?:it |that |this |them )?(?:back|over|through) (?:what|everything|the plan))\b|"
+    r"\bbefore you go(?=\s*[,:;.!?])|^\W*plan\b|(?:^|[.!?]\s+)so:\s"
 )
+#: The question that closes a recap, checking it with the client ("Did I miss anything?", "Does
+#: that sound right?"): a turn that ends so and names two or more times lists what was agreed.
+CHECKS_BACK = re.compile(
+    r"(?i)\b(?:(?:did|have) I (?:miss|missed|forget|forgotten|leave|left) (?:anything|something|out)|"
+    r"anything I(?:'ve| have)? (?:missed|forgot(?:ten)?|left out)|"
+    r"(?:does|did|do) (?:that|this|it all) (?:sound|seem|look) (?:right|okay|ok|about right|fair|good)|"
+    r"(?:have|did) I (?:got|get) (?:that|it|everything|all that) right|is that (?:everything|it|right)|"
+    r"can (?:you|we) (?:both |all )?(?:try|do) (?:that|this))\W*$"
+)
+#: Times a turn names before its closing check to count as a recap.
+RECAP_TIMES = 2
 #: The words that open a recap, left out of the task they lead into ("So to sum up: tonight you'll ...").
 RECAP_OPENING = re.compile(
     r"(?i)^\W*(?:(?:okay|ok|right|so),?\s*)*(?:to sum (?:it |that |this )?up|let me sum (?:it |that |this )?up|"
@@ -288,7 +301,9 @@ class PlanBuilder(ProseBase):
             planning = self.m.notes and (
                 bool(PLAN_HEADING.match(seg.text)) or (planning and not HEADING.match(seg.text))
             )
-            if planning or ((seg.role == "worker" or self.m.notes) and RECAP.search(seg.text)):
+            if planning or (
+                (seg.role == "worker" or self.m.notes) and (RECAP.search(seg.text) or self._checked_back(seg))
+            ):
                 anns = [a for a in self.m.select("plan") if any(e.segment_id == seg.id for e in a.evidence)]
                 sentences = self._sentences(Evidence.of(seg, 0, len(seg.text.rstrip())), min_words=2)
                 cue = next((n for n, ev in enumerate(sentences) if RECAP.search(ev.quote)), -1)
@@ -364,6 +379,14 @@ class PlanBuilder(ProseBase):
             self.use(spoken)
         items = _once(items, recapped)
         return sorted(items, key=lambda i: min((e.start, e.segment_id, e.char_start) for e in i.evidence))
+
+    def _checked_back(self, seg) -> bool:
+        """Whether a worker's turn lists what was agreed without naming it a summary: it ends by
+        checking it with the client and names ``RECAP_TIMES`` or more times in its sentences."""
+        if seg.role != "worker" or not CHECKS_BACK.search(seg.text.rstrip()):
+            return False
+        sentences = self._sentences(Evidence.of(seg, 0, len(seg.text.rstrip())), min_words=2)
+        return sum(bool(timed(ev.quote)) for ev in sentences if not ev.quote.endswith("?")) >= RECAP_TIMES
 
     def _proposals(self, recap) -> list[tuple[set[str], Evidence]]:
         """The steps the client proposed before the worker's recap, with their content words: said

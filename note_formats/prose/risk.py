@@ -86,7 +86,11 @@ OWN_ACTS = {
 FOLLOW_UP = re.compile(
     r"(?i)\bhow (?:often|frequently|long|many times|much of the time|recently|bad)\b|"
     r"\bwhen did (?:it|this|that|these|those|they|the \w+) (?:start|begin|first)\b|\bsince when\b|"
-    r"\bwhen was the (?:last|first) time\b|\bevery day\b"
+    r"\bwhen was the (?:last|first) time\b|\bevery day\b|"
+    # which means, where they are kept, and whether it happened again (C-SSRS, CALM)
+    r"\bwhich (?:tablets|pills|medications?|meds|ones?|gun|knife)\b|\bwhat (?:tablets|pills|medications?|meds)\b|"
+    r"\bwhere (?:are|is) (?:they|it|those|these|the \w+) (?:kept|now)\b|\bwhere do you keep\b|"
+    r"\bdo you still have (?:them|it|those|that)\b|\bhappened (?:again )?since\b"
 )
 #: Follow-up questions on one disclosure documented with it (frequency, onset, last time).
 MAX_FOLLOW_UPS = 3
@@ -120,7 +124,9 @@ class RiskBuilder(SafetyBuilder):
                 continue  # the question and its answer are already documented as a disclosure or a denial
             seg = self.m.transcript.segment(answer.segment_id)
             who = self.who(seg.role, seg.speaker)
-            clause = lower_first(tighten(report(answer.quote, seg.role, self.pronouns_of(seg.role))))
+            # the answer to a risk screen is documented in the client's own words: a reported
+            # version can turn a generic "you don't do that" into the worker, or drop a "not"
+            words = f'"{answer.quote.rstrip(" .")}"'
             said = who.lower() if who == "Client" else who
             if (
                 not DENIAL.search(answer.quote)
@@ -130,15 +136,15 @@ class RiskBuilder(SafetyBuilder):
                 # an answer that says what it discloses in a sentence of its own ("I've got a pistol.
                 # It's in the nightstand.") is the client's report; the question was the worker's
                 # screen, not a disclosure ("Once or twice, late at night." needs its question)
-                text = f"In answer to a screening question, {said} reported that {clause}."
+                text = f"In answer to a screening question, {said} reported: {words}."
                 cited = [answer]
             elif self._flagged_possible(answer):
                 # the client's words the tagger read as a possible risk are the worker's to decide
                 # on: cited alone, the screen named, never cited as if the question disclosed it
-                text = f"In answer to a screening question, {said} answered that {clause}."
+                text = f"In answer to a screening question, {said} answered: {words}."
                 cited = [answer]
             else:  # "No." says nothing without its question
-                text = f'Asked "{q.quote}", {said} answered that {clause}.'
+                text = f'Asked "{q.quote}", {said} answered {words}.'
                 cited = [q, answer]
             text, cited = self._with_follow_ups(text, cited, said)
             fallback = f"Risk screening: {quoted([q, answer], 2)}"
