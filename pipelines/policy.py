@@ -497,16 +497,16 @@ def _rescope_risk(span: Span, status: str, conversation: bool) -> Scope | None:
         return Scope("affirmed", False, "began in the past and goes on; check")
     if status != "affirmed":
         return Scope(status, True)
-    scored = span.doc._.scribe_risk_sents or []
-    p = next((q.get(kind) for s, e, q in scored if s <= span.start_char < e), None)
-    if p is not None and p < RISK_CONFIRM:
-        # "I abuse the snooze button", "I neglected the garden": the word, not the risk.
-        return Scope("affirmed", False, "the sentence may use the word in another sense; check")
     if _FIGURATIVE_AFTER.match(span.doc.text[span.end_char :]):
         return None
     sent = sentence_of(span)
     if read_away(kind, sent):
         return None
+    scored = span.doc._.scribe_risk_sents or []
+    p = next((q.get(kind) for s, e, q in scored if s <= span.start_char < e), None)
+    if p is not None and p < RISK_CONFIRM:
+        # "I abuse the snooze button", "I neglected the garden": the word, not the risk.
+        return Scope("affirmed", False, "the sentence may use the word in another sense; check")
     if kind == "harm_to_others" and anger_said(sent.text, span.doc.text):
         return Scope("affirmed", False, "said as what the client could do, in anger; ask about intent")
     clause = next((c for c in clauses(sent) if c.start <= span.start < c.end), sent)

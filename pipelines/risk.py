@@ -443,7 +443,18 @@ _IN_TROUBLE = re.compile(
     r"(?:(?:gonna|going to|literally|actually|totally|so|absolutely|be)\s+)*(?:kill|murder|slaughter)\s+me\b",
     re.I,
 )
-_A_CONDITION = re.compile(r"\b(?:if|when|once|as soon as)\b", re.I)
+_A_CONDITION = re.compile(r"\b(?:if|when|once|as soon as|as long as|unless)\b", re.I)
+#: "she'll kill me" of a parent the turn names, or said with a disavowal ("not literally")
+_PRONOUN_KILLS = re.compile(
+    r"\b(?:she|he|they)(?:'ll|'d|'s|\s+will|\s+would|\s+is|\s+are)?\s+(?:(?:gonna|going to|literally|actually|totally|so|be)\s+)*"
+    r"(?:kill|murder)\s+me\b",
+    re.I,
+)
+_TROUBLE_PERSON = re.compile(
+    r"\b(?:mum|mom|mam|mummy|mommy|mother|dad|daddy|father|parents|nan|nana|gran|grandma|teacher|coach|boss|manager)\b",
+    re.I,
+)
+_NOT_MEANT = re.compile(r"\b(?:not literally|lol|haha|joking|kidding|laughs)\b", re.I)
 _REAL_THREAT = re.compile(
     r"\b(?:said|says|told|tells|threaten\w*|swore|swears|promised|warned|"
     r"if i (?:tell|told|leave|left|go to|went to|call|called|report|talk|say|said)|police|cops)\b",
@@ -458,10 +469,14 @@ def in_trouble(sentence: str, turn: str) -> bool:
     sentence, turn = sentence.replace("\u2019", "'"), turn.replace("\u2019", "'")
     if _REAL_THREAT.search(turn):
         return False
-    said = _IN_TROUBLE.search(sentence) or (
+    if _IN_TROUBLE.search(sentence) or (
         re.search(r"\b(?:kill|murder)\s+me\b", sentence, re.I) and _IN_TROUBLE.search(turn)
-    )
-    return bool(said) and bool(_A_CONDITION.search(turn)) and bool(_IN_TROUBLE.search(turn))
+    ):
+        return bool(_A_CONDITION.search(turn))
+    if _PRONOUN_KILLS.search(sentence):
+        named = _TROUBLE_PERSON.search(turn) and _A_CONDITION.search(turn)
+        return bool(named or _NOT_MEANT.search(turn))
+    return False
 
 
 #: Verbs by which someone else's words are reported ("he says I'm going to die alone", "calls me").

@@ -909,6 +909,7 @@ def test_dying_rather_than_going_on_stays_ideation() -> None:
     [
         "If I miss the bus again my dad is going to kill me, he already took my phone.",
         "My coach will murder me when he sees I skipped practice.",
+        "Please don't mention the party to my dad. He'd kill me. Not literally, but still.",
     ],
 )
 def test_a_parents_anger_at_a_mishap_said_as_being_killed_is_no_risk(text: str) -> None:
@@ -920,6 +921,7 @@ def test_a_parents_anger_at_a_mishap_said_as_being_killed_is_no_risk(text: str) 
     [
         "My dad said he'll kill me if I tell anyone what happened.",
         "My stepdad is going to kill me if I leave.",
+        "He gets so angry. He's going to kill me one day.",
     ],
 )
 def test_a_threat_to_silence_or_to_stop_leaving_stays_risk(text: str) -> None:
