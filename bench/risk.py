@@ -3,7 +3,9 @@
     python bench/risk.py [--data ../shared/data] [--mode client|notes|both] [--misses]
 
 Data: ``bench/data/risk_spoken.jsonl`` (client turns in spoken style, written for evaluation
-only by someone who had not seen the training bank), ``risk/counselchat-dev.jsonl`` (real questions to therapists, hand-labelled with risk
+only by someone who had not seen the training bank), ``bench/data/risk_posts.jsonl`` (posts in
+the style of an online "ask a therapist" site, 45 with current risk and 45 without, many of them
+hard negatives, written the same way; a post may carry several labels), ``risk/counselchat-dev.jsonl`` (real questions to therapists, hand-labelled with risk
 type, status and the exact quote; see its README) and AnnoMI's client utterances (development
 split) for false alarms in ordinary counselling talk. Without ``../shared/data`` the benchmark
 says so and exits.
@@ -327,6 +329,22 @@ def main() -> int:
         report(f"Spoken client turns written for evaluation only ({spoken.relative_to(REPO)})", results)
         if args.misses:
             print_errors("spoken", results["detector"])
+    posts = REPO / "bench" / "data" / "risk_posts.jsonl"
+    if posts.is_file():
+        status = {"current": "affirmed", "denied": "negated"}
+        rows = [json.loads(line) for line in posts.read_text(encoding="utf-8").splitlines() if line.strip()]
+        items = [
+            {
+                "id": r["id"],
+                "text": r["text"],
+                "risk": [{**g, "status": status.get(g["status"], g["status"])} for g in r["risks"]],
+            }
+            for r in rows
+        ]
+        results = {name: run_counselchat(items, nlp, "client") for name, nlp in systems.items()}
+        report(f"Forum-style posts written for evaluation only ({posts.relative_to(REPO)})", results)
+        if args.misses:
+            print_errors("posts", results["detector"])
     annomi = args.data / "annomi" / "AnnoMI-simple-dev.csv"
     if args.skip_annomi or not annomi.is_file():
         return 0
