@@ -946,6 +946,7 @@ def test_a_denial_typed_without_the_apostrophe_is_a_denial() -> None:
             "abuse_neglect",
         ),
         ("When we argue he stands in the doorway until I say sorry.", "abuse_neglect"),
+        ("My uncle told me if I tell my mum he'll say I'm lying.", "abuse_neglect"),
         ("I know where he lives and one of these days he'll find out.", "harm_to_others"),
         ("At work I daydream about hurting him, properly hurting him.", "harm_to_others"),
         ("I checked whether my life insurance pays out if it's suicide.", "suicidal_ideation"),
