@@ -225,6 +225,21 @@ def test_a_scaling_question_is_named_by_what_it_rates_and_its_answer_reads_short
     assert answer == 'Asked how hopeful does the client feel about the move, client answered: "Maybe a five".'
 
 
+def test_a_scale_given_by_its_anchors_alone_is_a_scaling_question():
+    tr = dialogue(
+        [
+            (
+                "worker",
+                "Imagine a ladder. One means you feel no hope at all, and ten means totally hopeful. Where are you?",
+            ),
+            ("client", "About a four, I think."),
+        ]
+    )
+    d = soap(tr, [], pronouns="they/them")
+    assert "Scaling question (solution-focused)" in objective(d)
+    assert any("four" in t for t in texts(d, "subjective"))
+
+
 # --- plans: whose task, and a task that says what ------------------------------------------------
 
 
@@ -1356,3 +1371,46 @@ def test_a_reflection_checked_with_the_client_is_no_recap():
         ]
     )
     assert not texts(soap(tr, [], pronouns="she/her"), "plan")
+
+
+def test_what_the_worker_wants_to_hear_in_the_session_is_no_plan():
+    tr = dialogue(
+        [
+            ("worker", "I'd like to hear how things have been from you, not just from the school."),
+            ("client", "It's been okay I guess."),
+            ("worker", "I'd like to see you again next Tuesday at four."),
+        ]
+    )
+    plan = texts(soap(tr, [], pronouns="he/him"), "plan")
+    assert not any("hear" in t for t in plan), plan
+    assert any("next Tuesday at four" in t for t in plan), plan
+
+
+def test_a_short_answer_to_a_symptom_question_is_written_with_its_question():
+    tr = dialogue(
+        [
+            ("worker", "In the past two weeks, how often have you had trouble relaxing?"),
+            ("client", "Pretty much every day."),
+            ("worker", "What did you have for lunch?"),
+            ("client", "Just a sandwich."),
+        ]
+    )
+    said = texts(soap(tr, [], pronouns="she/her"), "subjective")
+    assert any(t.startswith("Asked how often") and '"Pretty much every day"' in t for t in said), said
+    assert not any("sandwich" in t and t.startswith("Asked") for t in said)
+
+
+def test_a_ruler_asked_without_its_scale_is_a_scaling_question_when_answered_with_a_number():
+    tr = dialogue(
+        [
+            ("worker", "On a scale of one to ten, how important is it to you to get back to work?"),
+            ("client", "A nine."),
+            ("worker", "And how confident are you that you could start applying?"),
+            ("client", "Maybe a three, to be honest."),
+            ("worker", "How confident are you about the bus route?"),
+            ("client", "Not very, it changed in May."),
+        ]
+    )
+    said = texts(soap(tr, [], pronouns="he/him"), "subjective")
+    assert any(t.startswith("Asked how confident") and "a three" in t for t in said), said
+    assert not any(t.startswith("Asked how confident") and "bus route" in t for t in said), said

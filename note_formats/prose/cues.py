@@ -42,7 +42,9 @@ GENERIC = frozenset(
 #: A worker's scaling question ("on a scale from zero to ten", "how would you rate").
 SCALING = re.compile(
     r"(?i)\b(?:on (?:a|the|that|this) (?:same )?(?:[\w-]+ )?scale|scale of|(?:zero|one|0|1) to (?:ten|10)|0-10|"
-    r"put a number on|how would you rate|rate (?:it|that|your))\b"
+    r"put a number on|how would you rate|rate (?:it|that|your)|thermometer|"
+    # the anchors said one by one ("Zero is no worries at all, and ten is the biggest worry ever")
+    r"(?:zero|one|0|1) (?:is|means|being|=) [^.?!]{0,60}\b(?:ten|10) (?:is|means|being|=))\b"
 )
 
 #: A worker's risk-screening question: about harm to self or others, means, safety, abuse.

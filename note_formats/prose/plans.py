@@ -105,8 +105,9 @@ DICTATION_COMMAND = re.compile(
 )
 #: Verbs of talking: "I'm going to ask you some questions" is what happens next in the session.
 SPEECH_ACTS = frozenset(
-    ("ask", "tell", "share", "explain", "talk", "say", "mention", "start", "sum", "summarize")
-)
+    ("ask", "tell", "share", "explain", "talk", "say", "mention", "start", "sum", "summarize", "hear",
+     "listen", "understand", "know", "learn")
+)  # fmt: skip
 
 
 #: What the worker asks when the client is to name a change ("anything you'd want to change?",
@@ -210,7 +211,11 @@ def in_session_talk(text: str) -> bool:
     root = next((t for t in doc if t.dep_ == "ROOT"), None)
     if root is None:
         return False
-    main = next((c for c in root.children if c.dep_ == "xcomp"), root) if root.lemma_ == "go" else root
+    # "I'm going to ask ...", "I'd like to hear ...": the talk is the verb the first one leads to
+    leads = root.lemma_ in ("go", "like", "want", "love")
+    main = next((c for c in root.children if c.dep_ == "xcomp"), root) if leads else root
+    if main is not root and any(t.lower_ == "you" for t in (*root.children, *main.children)):
+        return False  # "I'd like you to tell your doctor": the client's task, not talk here
     return main.lemma_.lower() in SPEECH_ACTS and not timed(text)
 
 

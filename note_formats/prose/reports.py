@@ -72,6 +72,17 @@ MAX_TURN_STATEMENTS = 4
 MAX_MERGED = 2
 
 #: A rating on a scale from zero to ten.
+#: A readiness ruler asked without its scale, after one that had it (motivational interviewing:
+#: importance, confidence, readiness).
+RULER = re.compile(r"(?i)\bhow (?:confident|important|ready|sure|motivated|likely|committed|hopeful|safe)\b")
+#: Symptoms as depression and anxiety screens ask about them (PHQ-9, GAD-7), asked as a question.
+SYMPTOM_QUESTION = re.compile(
+    r"(?i)\b(?:down|depressed|hopeless|interest|pleasure|sleep(?:ing)?|tired|energy|appetite|eating|"
+    r"failure|concentrat\w*|restless|fidgety|nervous|anxious|on edge|worr(?:y|ying|ied)|relax\w*|irritable|"
+    r"mood)\b[^.?!]*\?\s*$"
+)
+#: An answer of this many words or fewer needs its question to say anything.
+SHORT_ANSWER = 6
 RATING = re.compile(
     r"(?i)(?:^\W*|\b(?:a|an|like|maybe|about|say|probably|around)\s+)"
     r"(?:zero|one|two|three|four|five|six|seven|eight|nine|ten|\d{1,2})\b"
@@ -193,7 +204,7 @@ class ReportBuilder(ProseBase):
     def reports(self, kinds: Sequence[str] = ("reported",)) -> list[NoteItem]:
         """What the client and other participants said, grouped by topic, topics in time order."""
         # an answer is said with its question, not alone
-        items = self.scaling_answers() + self.strength_answers()
+        items = self.scaling_answers() + self.strength_answers() + self.symptom_answers()
         groups: dict[tuple[str, str | None], list[tuple[Annotation, list[Evidence]]]] = {}
         placed: set[tuple[int, int]] = set()  # a span tagged with two topics is reported under the first
         for ann in self.m.annotations:
@@ -427,9 +438,20 @@ class ReportBuilder(ProseBase):
         return HABITUAL_WILL.sub(r"\1 ", clean(ev.quote))
 
     def scaling_answers(self) -> list[NoteItem]:
-        """A scaling question and the answer to it (the next thing the client said)."""
+        """A scaling question and the answer to it (the next thing the client said). A ruler asked
+        without its scale ("And how confident are you that you could?") is one when answered with
+        a number."""
         items = []
-        for anns, q in self.worker_questions(SCALING, "scaling_question"):
+        rulers = [
+            ([], q)
+            for _anns, q in self.worker_questions(RULER, "scaling_question")
+            if not SCALING.search(q.quote) and (a := self.answer_to(q)) is not None and RATING.search(a.quote)
+        ]
+        asked = sorted(
+            [*self.worker_questions(SCALING, "scaling_question"), *rulers],
+            key=lambda x: (x[1].start, x[1].segment_id),
+        )
+        for anns, q in asked:
             question = report(asked_part(q.quote), "worker", self.pronouns).rstrip("?")
             question = question[:1].lower() + question[1:]
             answers = self.round_answers(q) if self.shared() else []
@@ -477,6 +499,28 @@ class ReportBuilder(ProseBase):
                 start = seg.text.index(text, sent.start_char)
                 out.append(Evidence.of(seg, start, start + len(text)))
         return out
+
+    def symptom_answers(self) -> list[NoteItem]:
+        """A short answer to a symptom question as the PHQ-9 and GAD-7 ask them ("Over the last two
+        weeks, how often have you felt down?" - "Most days."): the answer says nothing without its
+        question, so both are written."""
+        items = []
+        for _anns, q in self.worker_questions(SYMPTOM_QUESTION, "closed_question"):
+            first = self.answer_to(q)
+            if first is None or self.said([first]) or len(first.quote.split()) > SHORT_ANSWER:
+                continue
+            answer = self.answer_to(q, sentences=2)
+            if answer is None or self._covered(answer) >= 0.5:
+                continue
+            seg = self.m.transcript.segment(answer.segment_id)
+            question = lower_first(report(asked_part(q.quote), "worker", self.pronouns).rstrip("?"))
+            if not any(t.pos_ in ("VERB", "AUX") for t in parse(question)):
+                question = f"about {question}"  # "Energy?" asks about energy
+            who = self.who(seg.role, seg.speaker)
+            text = f'Asked {question}, {who.lower() if who == "Client" else who} answered: "{answer.quote}".'
+            items.append(self.item([], text, f"Symptom question: {quoted([q, answer], 2)}", [q, answer]))
+            self.use([answer])
+        return items
 
     def strength_answers(self) -> list[NoteItem]:
         """The client's answer to a strengths or coping question ("What helped during that month?",
