@@ -437,9 +437,12 @@ def rather_die(sentence: str, turn: str) -> bool:
 #: speaker when they find out, see the report, or if the speaker fails or is late ("my mum's gonna
 #: murder me if I fail it"). A threat reported ("he said he'd kill me"), a partner's or anyone
 #: else's words, or a condition of telling, leaving or going to the police is never read away.
+_SCOLDS = (
+    r"(?:mum|mom|mam|mummy|mommy|ma|mother|dad|daddy|father|parents|folks|nan|nana|gran|grandma|"
+    r"teacher|coach|boss|manager|sister|brother)"
+)
 _IN_TROUBLE = re.compile(
-    r"\b(?:my\s+)?(?:mum|mom|mam|mummy|mommy|ma|mother|dad|daddy|father|parents|folks|nan|nana|gran|grandma|"
-    r"teacher|coach|boss|manager|sister|brother)(?:'s|\s+is|\s+will|'ll|\s+would|'d|\s+are|'re)?\s+"
+    rf"\b(?:my\s+)?{_SCOLDS}(?:'s|\s+is|\s+will|'ll|\s+would|'d|\s+are|'re)?\s+"
     r"(?:(?:gonna|going to|literally|actually|totally|so|absolutely|be)\s+)*(?:kill|murder|slaughter)\s+me\b",
     re.I,
 )
@@ -448,10 +451,6 @@ _A_CONDITION = re.compile(r"\b(?:if|when|once|as soon as|as long as|unless)\b", 
 _PRONOUN_KILLS = re.compile(
     r"\b(?:she|he|they)(?:'ll|'d|'s|\s+will|\s+would|\s+is|\s+are)?\s+(?:(?:gonna|going to|literally|actually|totally|so|be)\s+)*"
     r"(?:kill|murder)\s+me\b",
-    re.I,
-)
-_TROUBLE_PERSON = re.compile(
-    r"\b(?:mum|mom|mam|mummy|mommy|mother|dad|daddy|father|parents|nan|nana|gran|grandma|teacher|coach|boss|manager)\b",
     re.I,
 )
 _NOT_MEANT = re.compile(r"\b(?:not literally|lol|haha|joking|kidding|laughs)\b", re.I)
@@ -474,7 +473,7 @@ def in_trouble(sentence: str, turn: str) -> bool:
     ):
         return bool(_A_CONDITION.search(turn))
     if _PRONOUN_KILLS.search(sentence):
-        named = _TROUBLE_PERSON.search(turn) and _A_CONDITION.search(turn)
+        named = re.search(rf"\b{_SCOLDS}\b", turn, re.I) and _A_CONDITION.search(turn)
         return bool(named or _NOT_MEANT.search(turn))
     return False
 

@@ -857,9 +857,15 @@ def test_anger_with_intent_stays_risk() -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["Between the bills and the baby I feel like I'm drowning.", "We've been drowning in debt since March."],
+    [
+        "Between the bills and the baby I feel like I'm drowning.",
+        "We've been drowning in debt since March.",
+        # a task one would rather die than do
+        "The wedding speech is on Saturday and I'd rather die than read it out in front of his family.",
+        "Dance class is the worst. I'd honestly rather die than do the recital. I'd rather die, seriously.",
+    ],
 )
-def test_drowning_as_a_figure_of_being_overwhelmed_is_no_ideation(text: str) -> None:
+def test_drowning_and_dying_as_figures_of_speech_are_no_ideation(text: str) -> None:
     assert not [a for a in risks(text) if a.subtype == "suicidal_ideation"]
 
 
@@ -882,17 +888,6 @@ def test_harm_told_as_a_dream_is_no_current_risk() -> None:
 def test_harm_told_before_a_dream_is_named_stays_risk() -> None:
     found = current(risks("He hit me last night after I told him about my nightmares."))
     assert [a.subtype for a in found] == ["abuse_neglect"]
-
-
-@pytest.mark.parametrize(
-    "text",
-    [
-        "The wedding speech is on Saturday and I'd rather die than read it out in front of his family.",
-        "Dance class is the worst. I'd honestly rather die than do the recital. I'd rather die, seriously.",
-    ],
-)
-def test_a_task_one_would_rather_die_than_do_is_no_ideation(text: str) -> None:
-    assert not [a for a in risks(text) if a.subtype == "suicidal_ideation"]
 
 
 def test_dying_rather_than_going_on_stays_ideation() -> None:

@@ -71,7 +71,6 @@ MAX_TURN_STATEMENTS = 4
 #: Statements on one topic merged into one sentence.
 MAX_MERGED = 2
 
-#: A rating on a scale from zero to ten.
 #: A readiness ruler asked without its scale, after one that had it (motivational interviewing:
 #: importance, confidence, readiness).
 RULER = re.compile(r"(?i)\bhow (?:confident|important|ready|sure|motivated|likely|committed|hopeful|safe)\b")
@@ -83,6 +82,7 @@ SYMPTOM_QUESTION = re.compile(
 )
 #: An answer of this many words or fewer needs its question to say anything.
 SHORT_ANSWER = 6
+#: A rating on a scale from zero to ten.
 RATING = re.compile(
     r"(?i)(?:^\W*|\b(?:a|an|like|maybe|about|say|probably|around)\s+)"
     r"(?:zero|one|two|three|four|five|six|seven|eight|nine|ten|\d{1,2})\b"
