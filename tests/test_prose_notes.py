@@ -94,3 +94,18 @@ def test_a_dictated_plan_runs_on_until_the_next_heading_and_dictation_commands_a
     assert any("call the housing counselor on Monday" in t for t in plan)
     assert any("Next visit Thursday the ninth" in t for t in plan)
     assert not any("dictation" in t.lower() for s in d.sections for t in texts(d, s.key))
+
+
+def test_a_hazard_the_worker_saw_is_in_the_risk_section_for_the_worker_to_decide():
+    notes = (
+        "Worker observed the kitchen was clean and stocked.\n\n"
+        "An extension cord ran under the rug. The bleach was stored under the sink within reach of the toddler."
+    )
+    tr = text_to_transcript(notes, "dictation")
+    d = build_draft("soap", tr, [], DraftOptions(style="prose", session_type="home_visit"))
+    assert check_grounding(d, tr) == [] and check_faithfulness(d, tr) == []
+    [hazard] = [i for i in d.section("risk").items if "bleach" in i.text]
+    assert hazard.needs_review and "safety concern" in hazard.review_reason
+    # neither the worker's observation nor a technique ("within reach" is no safety planning here)
+    assert not any("bleach" in t for t in texts(d, "objective"))
+    assert any("kitchen was clean" in t for t in texts(d, "objective"))

@@ -87,7 +87,7 @@ def _prose_parts(m: Material) -> dict[str, list[NoteItem]]:
     # the worker's own notes: what each sentence documents, before the tags' builders say it
     notes = p.documented()
     parts = {
-        "risks": risks,
+        "risks": risks + notes["hazards"],
         "goals": goals,
         "plans": plans,
         "reports": in_order(p, p.reports() + notes["reports"]),

@@ -78,6 +78,8 @@ class ProseBase:
         self._screen_turns: set[int] | None = None
         #: Spans (segment, start) of a client's "I'll ..." that tells a habit, not a plan.
         self.habits: set[tuple[int, int]] = set()
+        #: Spans (segment, start) of the worker's notes that tell a hazard seen: no technique.
+        self.hazards: set[tuple[int, int]] = set()
         #: Speaker labels the note may name ("Another participant (Mum)").
         self.labels = [s.label for s in m.transcript.speakers if s.label]
 

@@ -280,6 +280,8 @@ class InterventionBuilder(ProseBase):
                     continue
                 start = seg.text.index(said, sent.start_char)
                 ev = Evidence.of(seg, start, start + len(said))
+                if (seg.id, start) in self.hazards:
+                    continue  # a hazard the worker saw ("pills within reach") is no technique
                 if screens and not asks:  # a risk screen is asked, never told
                     out.setdefault("risk_screening", []).append(ev)
                     going_on = None

@@ -13,6 +13,7 @@ import re
 
 from note_formats.prose.base import ProseBase
 from note_formats.prose.concise import dictated_quotes
+from note_formats.prose.safety import HOME_HAZARDS, SafetyBuilder
 from note_formats.wording import clean, parse
 from scribe.core.records import Evidence, NoteItem
 
@@ -121,7 +122,7 @@ class NotesBuilder(ProseBase):
         """In the worker's notes: what the worker saw ("observed"), what they did ("interventions")
         and what the client reported that no tag names ("reports"), one line per sentence in the
         worker's words; each sentence is claimed, so nothing else says it again."""
-        out: dict[str, list[NoteItem]] = {"observed": [], "interventions": [], "reports": []}
+        out: dict[str, list[NoteItem]] = {"observed": [], "interventions": [], "reports": [], "hazards": []}
         if not self.m.notes:
             return out
         for seg in self.m.transcript.segments:
@@ -134,6 +135,20 @@ class NotesBuilder(ProseBase):
                     continue  # the client's report builder writes what a tag names
                 text = dictated_quotes(clean(ev.quote).rstrip(" .!;,"), ev.quote)
                 text = text[:1].upper() + text[1:] + "."
+                if (
+                    kind == "observed"
+                    and HOME_HAZARDS.search(ev.quote)
+                    and SafetyBuilder._tells_incident(ev.quote)
+                ):
+                    # a hazard the worker saw (a heater by the curtains, pills within a child's
+                    # reach) is for the risk assessment, flagged for the worker to decide on
+                    extra = ["safety concern: decide whether it needs a response"]
+                    item = self.item(self._anns_at(ev), text, text, [ev], extra=extra)
+                    item.needs_review = True
+                    out["hazards"].append(item)
+                    self.hazards.add((ev.segment_id, ev.char_start))
+                    self.use([ev])
+                    continue
                 item = self.item(self._anns_at(ev), text, text, [ev])
                 if kind == "intervention":
                     item.fields["kind"] = "intervention"

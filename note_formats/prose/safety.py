@@ -15,6 +15,14 @@ from scribe.core.records import Evidence, NoteItem
 #: Sentences of one turn a safety line quotes.
 MAX_INCIDENT_SENTENCES = 2
 
+#: Hazards a home visit looks for (child-safety and adult protective assessment): what a worker
+#: who saw them documents in the risk section.
+_HAZARDS = (
+    r"\b(?:space heaters?|smoke (?:alarm|detector)s?|carbon monoxide|gas leak|no heat|"
+    r"no (?:water|electricity|power)|exposed (?:wires|wiring)|(?:unlocked|unsecured|loaded) (?:gun|firearm|rifle|pistol)|"
+    r"within (?:the )?reach of (?:a|the|her|his|their) (?:\w+[- ])*(?:child|children|kids?|baby|toddler|year-old))\b"
+)
+HOME_HAZARDS = re.compile(_HAZARDS, re.I)
 #: Safety incidents a risk assessment documents beside harm to self and others (falls-risk screening
 #: as CDC STEADI asks it, wandering in dementia care, a child's supervision in child-safety
 #: assessment, environmental hazards and emergency services in adult protective practice).
@@ -25,6 +33,7 @@ SAFETY = re.compile(
     r"unsupervised|nobody (?:watching|home)|police|cops?|cop car|911|ambulance|(?-i:ER)|emergency room|"
     r"no heat|heat(?:ing)? (?:is |was |went |got |has been |had been |been |keeps going )?(?:off|out|shut off|broken|not working)|shut ?offs?|(?:shut|cut) off|space heaters?|"
     r"(?:the )?oven (?:for|to) (?:heat|warm)|carbon monoxide|gas leak|smoke (?:alarm|detector)s?|fire|freezing|frozen pipes|"
+    rf"{_HAZARDS}|"
     r"no (?:water|electricity|power)|(?:double|extra) dose|too many pills|mixed up (?:the |his |her |my )?(?:pills|meds|medications?)|"
     r"tumbles?|tumbled|"
     # medicines not taken as prescribed (self-neglect in adult protective practice)
