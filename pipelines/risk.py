@@ -398,10 +398,20 @@ _DROWNING = re.compile(
 _DYING = re.compile(r"\b(?:die|dying|dead|death|kill\w*|suicid\w*|end it|alive|wake up|myself)\b", re.I)
 
 
+#: "It'll be the death of me", "those stairs will be the death of me": a burden, said as dying.
+_DEATH_OF_ME = re.compile(
+    r"\b(?:will|'ll|gonna|going to|would|'d|is|'s)\s+be\s+the\s+death\s+of\s+me\b", re.I
+)
+
+
 def death_hyperbole(text: str) -> bool:
     """Whether ``text`` speaks of the speaker dying only as a figure of speech."""
     text = text.replace("\u2019", "'")
-    return bool(_DEATH_HYPERBOLE.search(text)) or bool(_DROWNING.search(text) and not _DYING.search(text))
+    return (
+        bool(_DEATH_HYPERBOLE.search(text))
+        or bool(_DEATH_OF_ME.search(text))
+        or bool(_DROWNING.search(text) and not _DYING.search(text))
+    )
 
 
 #: "I'd rather die than <do something>": aversion to a task, said by comparing it with dying. Dying

@@ -860,6 +860,7 @@ def test_anger_with_intent_stays_risk() -> None:
     [
         "Between the bills and the baby I feel like I'm drowning.",
         "We've been drowning in debt since March.",
+        "This hill will be the death of me, honestly, with my bad hip.",
         # a task one would rather die than do
         "The wedding speech is on Saturday and I'd rather die than read it out in front of his family.",
         "Dance class is the worst. I'd honestly rather die than do the recital. I'd rather die, seriously.",
