@@ -451,17 +451,17 @@ _SCOLDS = (
     r"(?:mum|mom|mam|mummy|mommy|ma|mother|dad|daddy|father|parents|folks|nan|nana|gran|grandma|"
     r"teacher|coach|boss|manager|sister|brother)"
 )
+#: "... is gonna kill me", "... 'd literally murder me": the words after the one who would.
+_KILLS_ME = (
+    r"(?:(?:gonna|going to|literally|actually|totally|so|absolutely|be)\s+)*(?:kill|murder|slaughter)\s+me\b"
+)
 _IN_TROUBLE = re.compile(
-    rf"\b(?:my\s+)?{_SCOLDS}(?:'s|\s+is|\s+will|'ll|\s+would|'d|\s+are|'re)?\s+"
-    r"(?:(?:gonna|going to|literally|actually|totally|so|absolutely|be)\s+)*(?:kill|murder|slaughter)\s+me\b",
-    re.I,
+    rf"\b(?:my\s+)?{_SCOLDS}(?:'s|\s+is|\s+will|'ll|\s+would|'d|\s+are|'re)?\s+{_KILLS_ME}", re.I
 )
 _A_CONDITION = re.compile(r"\b(?:if|when|once|as soon as|as long as|unless)\b", re.I)
 #: "she'll kill me" of a parent the turn names, or said with a disavowal ("not literally")
 _PRONOUN_KILLS = re.compile(
-    r"\b(?:she|he|they)(?:'ll|'d|'s|\s+will|\s+would|\s+is|\s+are)?\s+(?:(?:gonna|going to|literally|actually|totally|so|be)\s+)*"
-    r"(?:kill|murder)\s+me\b",
-    re.I,
+    rf"\b(?:she|he|they)(?:'ll|'d|'s|\s+will|\s+would|\s+is|\s+are)?\s+{_KILLS_ME}", re.I
 )
 _NOT_MEANT = re.compile(r"\b(?:not literally|lol|haha|joking|kidding|laughs)\b", re.I)
 _REAL_THREAT = re.compile(
