@@ -9,7 +9,7 @@ from test_prose_length import dialogue, objective, soap, tag, texts
 
 from note_formats.prose.interventions import affirms
 from note_formats.prose.plans import errand, makes_means_safe
-from note_formats.prose.risk import RiskBuilder
+from note_formats.prose.safety import tells_incident
 
 # --- interventions -------------------------------------------------------------------------------
 
@@ -122,7 +122,7 @@ def test_a_summary_names_what_it_sums_up():
 
 
 def test_a_safety_incident_is_told_when_it_happened_not_when_supposed_denied_or_long_past():
-    told = RiskBuilder._tells_incident
+    told = tells_incident
     assert told("This is the third time he has fallen this year.")
     assert told("The police found him at the bus station at two in the morning.")
     assert told("She was home alone until six.")
@@ -319,7 +319,7 @@ def test_means_and_substance_questions_screen_and_handing_over_the_means_is_safe
 
 
 def test_missed_medicines_a_tumble_and_money_taken_are_safety_concerns():
-    told = RiskBuilder._tells_incident
+    told = tells_incident
     assert told("I take them when I remember, so sometimes I skip my pills.")
     assert told("I had a tumble in the bathroom two weeks ago.")
     assert told("My nephew has my bank card and he never pays me back.")

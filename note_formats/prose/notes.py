@@ -13,7 +13,7 @@ import re
 
 from note_formats.prose.base import ProseBase
 from note_formats.prose.concise import dictated_quotes
-from note_formats.prose.safety import HOME_HAZARDS, SafetyBuilder
+from note_formats.prose.safety import HOME_HAZARDS, tells_incident
 from note_formats.wording import clean, parse
 from scribe.core.records import Evidence, NoteItem
 
@@ -135,11 +135,7 @@ class NotesBuilder(ProseBase):
                     continue  # the client's report builder writes what a tag names
                 text = dictated_quotes(clean(ev.quote).rstrip(" .!;,"), ev.quote)
                 text = text[:1].upper() + text[1:] + "."
-                if (
-                    kind == "observed"
-                    and HOME_HAZARDS.search(ev.quote)
-                    and SafetyBuilder._tells_incident(ev.quote)
-                ):
+                if kind == "observed" and HOME_HAZARDS.search(ev.quote) and tells_incident(ev.quote):
                     # a hazard the worker saw (a heater by the curtains, pills within a child's
                     # reach) is for the risk assessment, flagged for the worker to decide on
                     extra = ["safety concern: decide whether it needs a response"]

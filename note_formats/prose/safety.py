@@ -31,10 +31,10 @@ SAFETY = re.compile(
     r"wander\w*|got out of the (?:house|apartment|building)|(?:walked|went|got) out (?:at night|alone|in the night)|"
     r"got lost|(?:went|was|were|is|are|been|reported) missing|home alone|(?:left|was|were|stays?|stayed) (?:alone|by (?:himself|herself|themselves))|"
     r"unsupervised|nobody (?:watching|home)|police|cops?|cop car|911|ambulance|(?-i:ER)|emergency room|"
-    r"no heat|heat(?:ing)? (?:is |was |went |got |has been |had been |been |keeps going )?(?:off|out|shut off|broken|not working)|shut ?offs?|(?:shut|cut) off|space heaters?|"
-    r"(?:the )?oven (?:for|to) (?:heat|warm)|carbon monoxide|gas leak|smoke (?:alarm|detector)s?|fire|freezing|frozen pipes|"
+    r"heat(?:ing)? (?:is |was |went |got |has been |had been |been |keeps going )?(?:off|out|shut off|broken|not working)|shut ?offs?|(?:shut|cut) off|"
+    r"(?:the )?oven (?:for|to) (?:heat|warm)|fire|freezing|frozen pipes|"
     rf"{_HAZARDS}|"
-    r"no (?:water|electricity|power)|(?:double|extra) dose|too many pills|mixed up (?:the |his |her |my )?(?:pills|meds|medications?)|"
+    r"(?:double|extra) dose|too many pills|mixed up (?:the |his |her |my )?(?:pills|meds|medications?)|"
     r"tumbles?|tumbled|"
     # medicines not taken as prescribed (self-neglect in adult protective practice)
     r"(?:take|took|taking) (?:them|it|my \w+|his \w+|her \w+) (?:only )?when (?:I|he|she) remembers?|"
@@ -66,7 +66,7 @@ class SafetyBuilder(ProseBase):
             found = [
                 x
                 for x in self._sentences(Evidence.of(seg, 0, len(seg.text.rstrip())), min_words=3)
-                if self._tells_incident(x.quote) and self._covered(x) < 0.5
+                if tells_incident(x.quote) and self._covered(x) < 0.5
             ][:MAX_INCIDENT_SENTENCES]
             if not found:
                 continue
@@ -99,30 +99,30 @@ class SafetyBuilder(ProseBase):
             items.append(item)
         return items
 
-    @staticmethod
-    def _tells_incident(text: str) -> bool:
-        """Whether a sentence tells a safety incident that happened or goes on (not asked, not
-        supposed, not long past, not denied: "no falls since" tells none)."""
-        found = SAFETY.search(text)
-        if found is None or text.rstrip().endswith("?") or LONG_AGO.search(text):
-            return False
-        if re.search(r"(?i)^\W*(?:if|what if|when)\b|\b(?:would|might|could) (?!n[o']t)", text):
-            return False  # "If he falls again ...", "he could fall": a worry about what may happen
-        doc = parse(text)
-        word = next((t for t in doc if t.idx >= found.start()), None)
-        if word is None:
-            return False
-        head = word if word.pos_ in ("VERB", "AUX") else word.head
-        before = text[: found.start()].lower().split()[-2:]
-        if (
-            found.group(0).lower().startswith("fall")
-            and before[-1:]
-            and before[-1] in ("the", "last", "this", "next")
-        ):
-            return False  # "last fall": the season
-        return not (
-            any(c.dep_ == "neg" for c in head.children) and "get" not in found.group(0).lower()
-        ) and not ({"no", "never", "without"} & set(before))
+
+def tells_incident(text: str) -> bool:
+    """Whether a sentence tells a safety incident that happened or goes on (not asked, not
+    supposed, not long past, not denied: "no falls since" tells none)."""
+    found = SAFETY.search(text)
+    if found is None or text.rstrip().endswith("?") or LONG_AGO.search(text):
+        return False
+    if re.search(r"(?i)^\W*(?:if|what if|when)\b|\b(?:would|might|could) (?!n[o']t)", text):
+        return False  # "If he falls again ...", "he could fall": a worry about what may happen
+    doc = parse(text)
+    word = next((t for t in doc if t.idx >= found.start()), None)
+    if word is None:
+        return False
+    head = word if word.pos_ in ("VERB", "AUX") else word.head
+    before = text[: found.start()].lower().split()[-2:]
+    if (
+        found.group(0).lower().startswith("fall")
+        and before[-1:]
+        and before[-1] in ("the", "last", "this", "next")
+    ):
+        return False  # "last fall": the season
+    return not (any(c.dep_ == "neg" for c in head.children) and "get" not in found.group(0).lower()) and not (
+        {"no", "never", "without"} & set(before)
+    )
 
 
 def repr_quote(quote: str) -> str:
