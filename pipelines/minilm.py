@@ -174,10 +174,15 @@ class MiniLMHeads:
         (out,) = self.pipe([doc])
         return out
 
-    def pipe(self, docs: Iterable[Doc], batch_size: int = 128) -> Iterator[Doc]:
+    def pipe(self, docs: Iterable[Doc], batch_size: int = 128, texts: Sequence[str] = ()) -> Iterator[Doc]:
+        """``texts``: the stream's utterances when known before it is parsed; their encoding then
+        starts at once, beside spaCy's work on the first batch, in chunks of ``batch_size``."""
         # Batch n's models run on the workers while spaCy makes batch n + 1 (pulled from ``docs``).
         with ThreadPoolExecutor(max_workers=2, thread_name_prefix="scribe-minilm") as pool:
             vectors = StreamVectors(self.encoder, pool)
+            ahead = [t.strip() for t in texts]
+            for n in range(0, len(ahead), batch_size):
+                vectors.request(ahead[n : n + batch_size])
             waiting: tuple[list[Doc], Future] | None = None
             for batch in minibatch(docs, size=batch_size):
                 vectors.request([d.text.strip() for d in batch])

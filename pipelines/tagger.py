@@ -87,7 +87,8 @@ def tag(transcript: Transcript, nlp: Language | None = None) -> list[Annotation]
         doc._.scribe_role = seg.role or transcript.role_of(seg.speaker)
         doc._.scribe_source = transcript.source
         docs.append(doc)
-    tagged = list(nlp.pipe(docs, batch_size=128))
+    ahead = {"scribe_minilm": {"texts": [d.text for d in docs]}} if "scribe_minilm" in nlp.pipe_names else {}
+    tagged = list(nlp.pipe(docs, batch_size=128, component_cfg=ahead))
     return annotate(transcript, tagged, load_taxonomy(_taxonomy_path(nlp)))
 
 

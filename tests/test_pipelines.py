@@ -308,6 +308,18 @@ def test_a_stream_gives_each_doc_the_heads_it_gets_alone() -> None:
             assert other == {h: pytest.approx(p, abs=1e-6) for h, p in one.items()}
 
 
+def test_texts_given_ahead_are_encoded_before_the_docs_arrive_with_the_same_results() -> None:
+    mini = spacy.blank("en")
+    mini.add_pipe("scribe_minilm")
+    texts = ["What brings you in today?", "I keep thinking everyone would be better off without me.", "Yeah."]
+    plain = list(mini.pipe(texts, batch_size=2))
+    ahead = list(mini.pipe(texts, batch_size=2, component_cfg={"scribe_minilm": {"texts": texts}}))
+    for one, other in zip(plain, ahead, strict=True):
+        assert other._.scribe_heads == one._.scribe_heads
+        assert other._.scribe_risk_found == one._.scribe_risk_found
+    assert any(f.subtype == "suicidal_ideation" for f in ahead[1]._.scribe_risk_found)
+
+
 def test_missing_heads_file_is_a_model_error(tmp_path) -> None:
     with pytest.raises(ModelError, match="train_heads"):
         load_heads(str(tmp_path / "none.npz"))
