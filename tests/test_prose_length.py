@@ -426,6 +426,54 @@ def test_a_question_referring_back_to_the_risk_just_named_screens():
     assert "Has anything like that come up for you?" in risk and "late at night" in risk
 
 
+def test_a_question_referring_back_is_quoted_with_the_sentence_that_names_the_risk():
+    tr = dialogue(
+        [
+            (
+                "worker",
+                "Sometimes when kids say that, they mean they think about hurting themselves, or about dying. "
+                "Do you ever think about that?",
+            ),
+            ("client", "No! Not like that. Like disappear to my nan's house."),
+        ]
+    )
+    risk = " ".join(texts(soap(tr, [], pronouns="she/her"), "risk"))
+    assert "about hurting themselves, or about dying. Do you ever think about that?" in risk
+    assert '"No! Not like that' in risk
+
+
+def test_intimate_partner_and_named_person_screens_are_documented_with_the_denials_they_get():
+    tr = dialogue(
+        [
+            (
+                "worker",
+                "When arguments get heated, has anyone ever felt afraid, or has anything gotten physical?",
+            ),
+            ("other", "Never. I would never touch her. Never."),
+            ("worker", "I need to ask you straight, are you thinking about hurting Rick?"),
+            ("client", "Nah. I ain't gonna hurt Rick. I just wanna get my stuff."),
+        ]
+    )
+    risk = texts(soap(tr, [], pronouns="he/him"), "risk")
+    assert any(t.startswith("Asked") and '"Never. I would never touch her' in t for t in risk), risk
+    assert any(t.startswith("Asked") and "thinking about hurting Rick" in t and '"Nah' in t for t in risk), (
+        risk
+    )
+
+
+def test_a_yes_before_an_answer_that_says_it_whole_is_left_to_the_answer():
+    tr = dialogue(
+        [
+            ("worker", "Are there any firearms in the home?"),
+            ("client", "Yeah. I've got a pistol. It's in the nightstand."),
+        ]
+    )
+    risk = texts(soap(tr, [], pronouns="he/him"), "risk")
+    assert risk == [
+        "In answer to a screening question, client reported: \"I've got a pistol. It's in the nightstand\"."
+    ]
+
+
 def test_discourse_fillers_are_dropped_and_questions_need_no_check():
     from note_formats.wording import clean
 

@@ -17,7 +17,7 @@ from note_formats.common import (
     STATUS_WORDS,
     Material,
 )
-from note_formats.prose.cues import OFFER, REFERS_BACK, SCALING, SCREENING
+from note_formats.prose.cues import OFFER, REFERS_BACK, SCALING, SCREENING, YES_NO
 from note_formats.wording import Pronouns, clean, is_request, parse, unfaithful
 from scribe.core.records import Annotation, Evidence, NoteItem
 
@@ -153,15 +153,22 @@ class ProseBase:
         """Where the segment ``segment_id`` is in the transcript's order."""
         return self._positions.get(segment_id)
 
-    def answer_to(self, question: Evidence, sentences: int = 1) -> Evidence | None:
+    def answer_to(self, question: Evidence, sentences: int = 1, yes_no: bool = True) -> Evidence | None:
         """The client's (or another participant's) answer to a worker's question: the first
-        ``sentences`` sentences with words of the next turn, if the next turn is not the worker's."""
+        ``sentences`` sentences with words of the next turn, if the next turn is not the worker's,
+        after the "No." or "Yes." it opens with (unless ``yes_no`` is false)."""
         segs = self.m.transcript.segments
         at = self.position(question.segment_id)
         if at is None or at + 1 >= len(segs) or segs[at + 1].role in ("worker", None):
             return None
         seg = segs[at + 1]
-        sents = [x for x in parse(seg.text).sents if len(clean(x.text).split()) >= 2][:sentences]
+        said = list(parse(seg.text).sents)
+        # "No." or "Never." before the rest of the answer is its first word, not a filler
+        opens = 0
+        while opens < len(said) and YES_NO.fullmatch(said[opens].text.strip()):
+            opens += 1
+        words = [x for x in said[opens:] if len(clean(x.text).split()) >= 2][:sentences]
+        sents = said[:opens] + words if yes_no else words
         if not sents:
             return None
         start = sents[0].start_char + len(sents[0].text) - len(sents[0].text.lstrip())
@@ -199,6 +206,10 @@ class ProseBase:
             if pattern is SCREENING:
                 if q is None:  # "... thoughts of not wanting to go on. Has anything like that come up?"
                     q = self.question_in(seg, REFERS_BACK)
+                    # quoted with the sentence that names what "that" is
+                    named = [x for x in parse(seg.text).sents if x.end_char <= q.char_start] if q else []
+                    if named and SCREENING.search(named[-1].text):
+                        q = Evidence.of(seg, named[-1].start_char, q.char_end)
                 if q is not None and (is_request(q.quote) or OFFER.search(q.quote)):
                     q = None  # "Would you be willing to have your sister take the pills?" plans, it does not screen
             if q is not None:

@@ -52,6 +52,13 @@ SCREENING = re.compile(
     r"(?i)\b(?:kill(?:ing)? yourself|hurt(?:ing)? yourself|harm(?:ing)? yourself|end(?:ing)? your life|suicid\w*|"
     r"self-harm|thoughts of (?:hurting|harming|killing)|thoughts? like (?:that|those|this)|"
     r"(?:hurt|harm)(?:ing|ed)? (?:you|him|her|them|anyone|anybody|someone|somebody|any|the)|"
+    r"(?:hurt|harm|kill)(?:ing)? (?:yourself|yourselves|themselves|himself|herself)|"
+    r"(?:think|thinking|thought|thoughts) (?:about|of) (?:hurting|harming|killing|dying|death)|about dying|"
+    # violence between partners as intimate-partner screens ask it (HITS, WAST): fear, physical acts
+    r"(?:get|gets|got|gotten|getting|been|become|became) physical|(?:felt|feel|feeling|been) (?:afraid|scared) of|"
+    r"(?:ever|anyone|anybody|someone) (?:felt|feel|been) (?:afraid|scared)|"
+    r"(?:push|pushed|pushing|shove|shoved|shoving|grab|grabbed|grabbing|slap|slapped|slapping|choke|choked|choking)"
+    r" (?:you|each other|her|him|them)|"
     r"firearms?|guns?|weapons?|pills|blades?|razors?|knives|sharps|medications? in the (?:house|home)|safe at home|feel safe|"
     r"how you might do it|a plan to|acted on|tried to|wish (?:that )?you (?:would|were) (?:die|dead)|"
     # plan, preparation and intent as the Columbia scale (C-SSRS) asks about them
@@ -75,7 +82,13 @@ ANNOUNCES_QUESTIONS = re.compile(
     r"(?: \w+)? questions?\b|\bquestions? (?:that )?(?:I|we) ask (?:everyone|everybody|all)\b"
 )
 #: A screening question that refers back to what the worker just named ("Has anything like that come up?").
-REFERS_BACK = re.compile(r"(?i)\b(?:like that|any of (?:that|this|those)|those thoughts|that come up)\b")
+REFERS_BACK = re.compile(
+    r"(?i)\b(?:like that|any of (?:that|this|those)|those thoughts|that come up|"
+    r"(?:think|thought|thinking) (?:about|of) (?:that|it|those|this))\b"
+)
+
+#: A one-word answer to a yes-or-no question, said as a sentence of its own ("No." "Never!").
+YES_NO = re.compile(r"(?i)\W*(?:no+|nope|nah|never|yes|yeah|yep|yup)\W*")
 
 #: A worker's question that offers an action ("would it be okay if I called your school?").
 OFFER = re.compile(

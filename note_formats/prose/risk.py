@@ -128,16 +128,19 @@ class RiskBuilder(SafetyBuilder):
             # version can turn a generic "you don't do that" into the worker, or drop a "not"
             words = f'"{answer.quote.rstrip(" .")}"'
             said = who.lower() if who == "Client" else who
+            # the "Yeah." an answer opens with is not needed when the rest says it
+            told = self.answer_to(q, sentences=2, yes_no=False)
             if (
                 not DENIAL.search(answer.quote)
-                and has_subject(answer.quote)
-                and len(content_lemmas(answer.quote)) >= 2
+                and told is not None
+                and has_subject(told.quote)
+                and len(content_lemmas(told.quote)) >= 2
             ):
                 # an answer that says what it discloses in a sentence of its own ("I've got a pistol.
                 # It's in the nightstand.") is the client's report; the question was the worker's
                 # screen, not a disclosure ("Once or twice, late at night." needs its question)
-                text = f"In answer to a screening question, {said} reported: {words}."
-                cited = [answer]
+                text = f'In answer to a screening question, {said} reported: "{told.quote.rstrip(" .")}".'
+                cited = [told]
             elif self._flagged_possible(answer):
                 # the client's words the tagger read as a possible risk are the worker's to decide
                 # on: cited alone, the screen named, never cited as if the question disclosed it
