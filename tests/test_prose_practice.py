@@ -137,6 +137,16 @@ def test_a_safety_incident_is_told_when_it_happened_not_when_supposed_denied_or_
     assert not told("Er, I don't know what to say about that.")  # a hesitation, not the ER
 
 
+def test_a_fall_told_without_the_word_is_a_safety_incident():
+    told = tells_incident
+    assert told("I was getting him onto the chair and his legs just went.")
+    assert told("We both slid down to the floor, slowly.")
+    assert told("My feet went on the wet tiles. And down I went.")
+    assert told("She lost her balance on the stairs.")
+    assert not told("I slipped up and had a drink.")  # a lapse, not a fall
+    assert not told("Could his legs give way again?")  # asked
+
+
 def test_a_safety_incident_is_flagged_in_the_risk_section_and_stays_in_the_report():
     tr = dialogue(
         [

@@ -36,6 +36,10 @@ SAFETY = re.compile(
     rf"{_HAZARDS}|"
     r"(?:double|extra) dose|too many pills|mixed up (?:the |his |her |my )?(?:pills|meds|medications?)|"
     r"tumbles?|tumbled|"
+    # how a fall is told without the word (STEADI: legs giving way, losing balance, slipping)
+    r"(?:slid|slipped|sank|went) (?:down )?(?:on)?to the (?:floor|ground)|slipped (?:on|in|over|off|and)|"
+    r"(?:legs|knees|feet) (?:just )?(?:went|gave (?:way|out)|buckled)|lost (?:my|his|her|their) (?:balance|footing)|"
+    r"down (?:I|he|she|we|they) went|"
     # medicines not taken as prescribed (self-neglect in adult protective practice)
     r"(?:take|took|taking) (?:them|it|my \w+|his \w+|her \w+) (?:only )?when (?:I|he|she) remembers?|"
     r"forg[eo]t\w* (?:to take )?(?:my|his|her|the|their) (?:pills|meds|medications?|insulin|doses?)|"
