@@ -588,6 +588,25 @@ def test_possible_indicators_whose_words_say_no_risk_share_one_line_quoting_what
     assert len(worded) == 1 and worded[0].text.startswith("Possible abuse or neglect:")
 
 
+def test_physical_punishment_of_a_child_is_reported_not_left_as_the_taggers_guess():
+    tr = dialogue(
+        [
+            ("worker", "Can you walk me through what happened?"),
+            ("client", "I lost it. I took my belt off and I whipped him. On the legs."),
+            ("worker", "Had anything like that happened before?"),
+            ("client", "Spankings, sure. With my hand."),
+        ]
+    )
+    maybe = {"certainty": "possible"}
+    anns = [
+        tag(tr, "r1", "risk", "abuse_neglect", 1, "I took my belt off and I whipped him.", attributes=maybe),
+        tag(tr, "r2", "risk", "abuse_neglect", 3, "Spankings, sure.", attributes=maybe),
+    ]
+    risk = texts(soap(tr, anns, pronouns="he/him"), "risk")
+    assert not any("flagged by the tagger" in t for t in risk), risk
+    assert any("belt" in t and "whipped him" in t for t in risk) and any("pankings" in t for t in risk), risk
+
+
 def test_a_possible_indicator_that_only_acknowledges_is_named_without_a_quote():
     tr = dialogue([("worker", "Did you get the letter from the school?"), ("client", "Yeah. Okay.")])
     maybe = {"certainty": "possible"}

@@ -43,6 +43,9 @@ RISK_TERMS = re.compile(
     r"hopeless\w*|burden|trapped|no way out|no (?:reason|point)|what's the point|better off|give up|giving up|"
     r"can't (?:go on|take (?:it|this|much more))|(?:how much |any )longer|tired of (?:living|everything|it all)|"
     r"lived long enough|still here for|(?:not )?be around|worth more|"
+    # physical punishment of a child as the Conflict Tactics Scale (parent-child) lists it
+    r"whip\w*|whoop\w*|spank\w*|belt|switch|extension cord|smack\w*|popped (?:him|her|them)|beat\w*|"
+    r"bruis\w*|welts?|marks|"
     # safety incidents: a fall, wandering off, the police or an ambulance called
     r"fell|falls?|fallen|wander\w*|police|ambulance|911|emergency room|missing)\b"
 )
