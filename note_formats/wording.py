@@ -499,7 +499,19 @@ def is_request(text: str) -> bool:
         t.lower_ == "you"
         and t.dep_ == "nsubj"
         and any(c.dep_ == "aux" and c.i < t.i and c.lower_ in REQUEST_MODALS for c in t.head.children)
+        and not _asks_what(t.head, t.i)
         for t in doc
+    )
+
+
+def _asks_what(verb, before: int) -> bool:
+    """Whether a wh-word of ``verb``'s own clause comes before token ``before``: "How much would you
+    have?" asks for information; "When you get home, could you call her?" still asks an act."""
+    return any(
+        w.tag_ in ("WDT", "WP", "WP$", "WRB")
+        and w.i < before
+        and (w.head.i == verb.i or (w.head.head.i == verb.i and w.head.pos_ not in ("VERB", "AUX")))
+        for w in verb.doc
     )
 
 

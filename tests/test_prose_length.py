@@ -474,6 +474,25 @@ def test_a_yes_before_an_answer_that_says_it_whole_is_left_to_the_answer():
     ]
 
 
+def test_a_wh_question_with_would_asks_for_information_and_audit_items_screen():
+    from note_formats.wording import is_request
+
+    assert not is_request("And on a typical day when you're drinking, how much would you have?")
+    assert not is_request("What would you do if he came back?")
+    assert is_request("When you get home, could you call her?")
+    assert is_request("Would you be willing to call the clinic?")
+    tr = dialogue(
+        [
+            ("worker", "And on a typical day when you're drinking, how much would you have?"),
+            ("client", "A bottle of wine. Sometimes a bit more on a Friday."),
+            ("worker", "Were you by yourself when you used?"),
+            ("client", "Yeah. In the bathroom at the house."),
+        ]
+    )
+    risk = " ".join(texts(soap(tr, [], pronouns="she/her"), "risk"))
+    assert "A bottle of wine" in risk and "In the bathroom at the house" in risk
+
+
 def test_discourse_fillers_are_dropped_and_questions_need_no_check():
     from note_formats.wording import clean
 

@@ -72,6 +72,12 @@ SCREENING = re.compile(
     r"(?:were|are|have) you (?:been )?(?:drinking|using|high|drunk)|(?:want|wanting|wanted) to (?:hurt|harm|kill)|"
     r"drive after drinking|shaking|sweating|how often do you (?:have a )?drink|how many drinks|"
     r"drinks? containing alcohol|"
+    # AUDIT, CAGE and DAST items in the words workers ask them: amount on a drinking day, guilt,
+    # blackouts, cutting down, using alone
+    r"(?:day|night)s? (?:when|that) you(?:'re| are)? (?:drinking|using)|how much would you (?:have|drink|use)|"
+    r"guilty (?:after|about) (?:drinking|using)|(?:not|couldn't|can't) remember (?:the night|what happened)|"
+    r"cut (?:down|back) on (?:your )?(?:drinking|using)|(?:when|while) you (?:used|were using|drank|were drinking)|"
+    r"medicines? in the (?:house|home)|"
     # how a parent disciplines, as child-protection assessment asks it (physical punishment)
     r"disciplin\w*|misbehav\w*|physical punishment|spank\w*|smack(?:s|ed|ing)? (?:them|him|her|the kids))\b"
 )
