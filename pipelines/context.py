@@ -165,7 +165,8 @@ class ConTextStatus:
         doc = span.doc
         after = doc[span.end].lower_ if span.end < len(doc) else ""
         for tok in [*span, *([doc[span.end]] if after else [])]:
-            if tok.lower_ in self.rules.reflexives:
+            # in a worker's notes "she" and "herself" are the client ("denied thoughts of harming herself")
+            if tok.lower_ in self.rules.reflexives and conversation:
                 return tok.text
         # the act's owner named before it: "my sister's cutting", "my dad's drinking"
         for tok in span:

@@ -508,3 +508,19 @@ def test_what_is_done_within_the_session_is_no_plan(text: str, plans: int) -> No
     segment = Segment(id=0, start=0.0, end=4.0, text=text, speaker="S1", role="worker")
     tr = Transcript(segments=[segment], source="dialogue")
     assert len([a for a in tag(tr) if a.label == "plan"]) == plans
+
+
+def test_in_a_workers_notes_she_and_herself_are_the_client_so_a_denial_is_hers() -> None:
+    def risk(text, source):
+        seg = Segment(
+            id=0, start=0.0, end=0.0, text=text, role="worker" if source == "dictation" else "client"
+        )
+        return [
+            (a.subtype, a.status) for a in tag(Transcript(segments=[seg], source=source)) if a.label == "risk"
+        ]
+
+    assert risk("She denied any current thoughts of harming herself or her children.", "dictation") == [
+        ("self_harm", "negated")
+    ]
+    # in a conversation "herself" is someone else
+    assert ("self_harm", "other_person") in risk("My sister keeps hurting herself.", "audio")
