@@ -624,6 +624,12 @@ def test_physical_punishment_of_a_child_is_reported_not_left_as_the_taggers_gues
     risk = texts(soap(tr, anns, pronouns="he/him"), "risk")
     assert not any("flagged by the tagger" in t for t in risk), risk
     assert any("belt" in t and "whipped him" in t for t in risk) and any("pankings" in t for t in risk), risk
+    # the words of a punishment only as used of one: a student's goal says none
+    from note_formats.prose.risk import RISK_TERMS
+
+    assert not RISK_TERMS.search(
+        "I want to beat this, get better marks and switch to a job without a belt sander."
+    )
 
 
 def test_a_possible_indicator_that_only_acknowledges_is_named_without_a_quote():

@@ -44,8 +44,10 @@ RISK_TERMS = re.compile(
     r"can't (?:go on|take (?:it|this|much more))|(?:how much |any )longer|tired of (?:living|everything|it all)|"
     r"lived long enough|still here for|(?:not )?be around|worth more|"
     # physical punishment of a child as the Conflict Tactics Scale (parent-child) lists it
-    r"whip\w*|whoop\w*|spank\w*|belt|switch|extension cord|smack\w*|popped (?:him|her|them)|beat\w*|"
-    r"bruis\w*|welts?|marks|"
+    r"whip(?:s|ped|ping|pings)?|whoop\w*|spank\w*|smack\w*|popped (?:him|her|them)|beaten|"
+    r"beat(?:s|ing)? (?:him|her|them|me|us|the kids?)|"
+    r"(?:with|took|take|takes|taking|get|got|use|used) (?:a|the|my|his|her|their) (?:belt|switch|extension cord|hairbrush)|"
+    r"bruis\w*|welts?|(?:left|leave|leaves|seen|saw|see) (?:the |any )?marks|marks on|"
     # safety incidents: a fall, wandering off, the police or an ambulance called
     r"fell|falls?|fallen|wander\w*|police|ambulance|911|emergency room|missing)\b"
 )
