@@ -459,6 +459,10 @@ def test_intimate_partner_and_named_person_screens_are_documented_with_the_denia
     assert any(t.startswith("Asked") and "thinking about hurting Rick" in t and '"Nah' in t for t in risk), (
         risk
     )
+    from note_formats.prose.cues import SCREENING
+
+    assert SCREENING.search("Are you ever afraid of him?") and SCREENING.search("Do you feel scared at home?")
+    assert not SCREENING.search("Have you ever felt scared of the exam?")
 
 
 def test_a_yes_before_an_answer_that_says_it_whole_is_left_to_the_answer():

@@ -55,8 +55,9 @@ SCREENING = re.compile(
     r"(?:hurt|harm|kill)(?:ing)? (?:yourself|yourselves|themselves|himself|herself)|"
     r"(?:think|thinking|thought|thoughts) (?:about|of) (?:hurting|harming|killing|dying|death)|about dying|"
     # violence between partners as intimate-partner screens ask it (HITS, WAST): fear, physical acts
-    r"(?:get|gets|got|gotten|getting|been|become|became) physical|(?:felt|feel|feeling|been) (?:afraid|scared) of|"
-    r"(?:ever|anyone|anybody|someone) (?:felt|feel|been) (?:afraid|scared)|"
+    r"(?:get|gets|got|gotten|getting|been|become|became) physical|(?:anyone|anybody|someone) (?:ever )?(?:felt|feel|been) (?:afraid|scared)|"
+    r"(?:afraid|scared) (?:of (?:him|her|them|anyone|anybody|someone|your (?:partner|husband|wife|boyfriend|girlfriend|ex|"
+    r"dad|father|mum|mom|mother|stepdad|stepfather|parents?))|at home|for your (?:safety|life))|"
     r"(?:push|pushed|pushing|shove|shoved|shoving|grab|grabbed|grabbing|slap|slapped|slapping|choke|choked|choking)"
     r" (?:you|each other|her|him|them)|"
     r"firearms?|guns?|weapons?|pills|blades?|razors?|knives|sharps|medications? in the (?:house|home)|safe at home|feel safe|"
