@@ -104,6 +104,44 @@ def test_explaining_confidentiality_and_its_limits_is_documented(said):
     assert "Confidentiality" not in objective(soap(told, [], pronouns="she/her"))
 
 
+def test_confidentiality_is_documented_with_what_stays_private_and_who_else_is_told():
+    tr = dialogue(
+        [
+            (
+                "worker",
+                "Whatever we talk about stays in this room, unless I think you might be at risk of serious harm. "
+                "Then I'd have to pass it on to Mrs Okafor, but I'd tell you first. That okay?",
+            ),
+            ("client", "Yeah, fine."),
+        ]
+    )
+    line = objective(soap(tr, [], pronouns="he/him"))["Confidentiality"]
+    assert "stays in this room" in line and "Okafor" in line, line
+
+
+def test_means_safety_and_consent_to_contact_are_named_and_a_screen_names_the_means_asked_about():
+    tr = dialogue(
+        [
+            ("worker", "Is there anything at home you could use to hurt someone, any weapons, a knife?"),
+            ("client", "There's a kitchen knife, that's all."),
+            ("worker", "I'd like us to make a plan together for the hard nights, written down by the phone."),
+            ("client", "Alright."),
+            ("worker", "Would you be willing to have the oxycodone go back to the pharmacy?"),
+            ("client", "I suppose so."),
+            (
+                "worker",
+                "I'd also like to talk with Dr. Amos, with your permission, about the sleeping tablets.",
+            ),
+            ("client", "That's fine."),
+        ]
+    )
+    lines = objective(soap(tr, [], pronouns="she/her"))
+    assert "weapons" in lines["Risk screening"], lines
+    planning = [t for t in lines.values() if t.startswith("Worker completed safety planning")]
+    assert planning and "pharmacy" in planning[0] and "hard nights" in planning[0], lines
+    assert "Amos" in lines["Advocacy"], lines
+
+
 def test_a_summary_names_what_it_sums_up():
     tr = dialogue(
         [

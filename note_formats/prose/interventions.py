@@ -29,7 +29,10 @@ TECHNIQUE_CUES: dict[str, re.Pattern[str]] = {
         # means safety (CALM): the means handed over, got rid of, or put out of reach
         r"(?:give|hand) (?:it|them|that|those|the \w+|your \w+) (?:to me|over)|out of reach|within reach|"
         rf"(?:give|hand|pass) me (?:the|your|that|those) {MEANS}|"
-        r"(?:get rid of|throw (?:away|out)|dispose of) (?:the|your|it|them|those))"
+        r"(?:get rid of|throw (?:away|out)|dispose of) (?:the|your|it|them|those)|"
+        # a written plan for the hard times, and means returned or put at a distance (CALM)
+        r"(?:make|write|put together|do) a (?:safety )?plan(?: together)? for (?:the |those )?(?:hard |bad |tough |difficult |worst )?"
+        r"(?:nights|times|moments|days)|back to the pharmacy|(?:put|putting|get|getting) (?:some )?distance between you)"
     ),
     # harm reduction as substance-use practice gives it (SAMHSA): naloxone, drug checking, never
     # using alone, safer supplies, tolerance after a break
@@ -45,7 +48,9 @@ TECHNIQUE_CUES: dict[str, re.Pattern[str]] = {
     # the worker offering to act on the client's behalf ("would it be okay if I reached out to your school?")
     "advocacy": re.compile(
         r"(?i)\b(?:would it (?:be okay|be all right|help) if I|do you want me to|would you like me to|can I|could I)\s+"
-        r"(?:reach(?:ed)? out|call(?:ed)?|contact(?:ed)?|talk(?:ed)? (?:to|with)|spoke|speak|email(?:ed)?|wrote|write)\b"
+        r"(?:reach(?:ed)? out|call(?:ed)?|contact(?:ed)?|talk(?:ed)? (?:to|with)|spoke|speak|email(?:ed)?|wrote|write)\b|"
+        # contact with another professional asked for with the client's consent
+        r"\bwith your (?:permission|consent)\b"
     ),
     "affirmation": re.compile(
         r"(?i)\b(?:took (?:real |a lot of )?(?:courage|strength|determination|guts|effort)|"
@@ -112,7 +117,9 @@ STRENGTH_WORDS = frozenset(
 AFFIRMED_SUBJECTS = frozenset(("you", "that", "it", "this", "which", "what", "doing", "coming", "asking"))
 #: Techniques whose first sentence leads the statements after it in the turn: teaching goes on
 #: over what it explains, a summary over what it sums up.
-GOES_ON = frozenset(("psychoeducation", "summary", "information_giving"))
+#: Techniques that go on over the worker's statements after their cue: the limits of
+#: confidentiality are often the next sentence ("But if you tell me someone is hurting you ...").
+GOES_ON = frozenset(("psychoeducation", "summary", "information_giving", "confidentiality"))
 
 
 #: Stock ways of affirming what the client did or is (MITI: "that was the right thing to do",
@@ -234,6 +241,7 @@ class InterventionBuilder(ProseBase):
                 + (self._client_clause(e.quote) if CLIENT_CLAUSE_MOVES & set(kinds) else [])
                 + (self._taught(e.quote) if subtype == "psychoeducation" else [])
                 + (self._screened(e.quote) if subtype == "risk_screening" else [])
+                + (self._kept(e.quote) if subtype == "confidentiality" else [])
                 + self._topics(e.quote)
                 for e in (evidence if subtype != "questions" else [])
             ]
@@ -352,9 +360,16 @@ class InterventionBuilder(ProseBase):
         return [
             report(m.group(0), "worker", self.pronouns).rstrip(" ,.;?")
             for m in SCREENING.finditer(text)
-            if len(m.group(0).split()) >= 2
+            # one word says what was asked about only when it names a means ("weapons", "pills")
+            if (len(m.group(0).split()) >= 2 or re.fullmatch(MEANS, m.group(0), re.I))
             and m.group(0).split()[-1].lower() not in ("to", "on", "of", "the", "a", "an", "any")
         ][:TOPICS_PER_SPAN]
+
+    @staticmethod
+    def _kept(text: str) -> list[str]:
+        """How the worker said what stays private ("confidential", "stays in this room"), as said."""
+        found = TECHNIQUE_CUES["confidentiality"].search(text)
+        return [found.group(0)] if found and found.group(0).lower() != "confidentiality" else []
 
     @staticmethod
     def _resources(text: str) -> list[str]:
