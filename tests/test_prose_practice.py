@@ -30,6 +30,11 @@ def test_stock_phrases_of_affirmation_are_affirmations_unless_negated():
     assert affirms("Well done for getting here today.")
     assert not affirms("That was not the right thing to do.")
     assert not affirms("Is that the right form for the council?")
+    assert affirms("That's really clear thinking.")
+    assert affirms("You managed nearly ten days, which tells me you can do it.")
+    assert affirms("You've really kept that routine going.")
+    assert not affirms("That's not clear thinking.")
+    assert not affirms("They kept the lights going.")
 
 
 def test_an_affirmation_worded_without_a_stock_phrase_is_named():

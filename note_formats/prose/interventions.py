@@ -116,9 +116,8 @@ STRENGTH_WORDS = frozenset(
 #: Subjects an affirmation is said of: the client, or what they did ("that", "it", "this").
 AFFIRMED_SUBJECTS = frozenset(("you", "that", "it", "this", "which", "what", "doing", "coming", "asking"))
 #: Techniques whose first sentence leads the statements after it in the turn: teaching goes on
-#: over what it explains, a summary over what it sums up.
-#: Techniques that go on over the worker's statements after their cue: the limits of
-#: confidentiality are often the next sentence ("But if you tell me someone is hurting you ...").
+#: over what it explains, a summary over what it sums up, confidentiality over its limits ("But if
+#: you tell me someone is hurting you ...").
 GOES_ON = frozenset(("psychoeducation", "summary", "information_giving", "confidentiality"))
 
 
@@ -131,7 +130,12 @@ AFFIRMING = re.compile(
     # praise of a choice or a step, and praise said outright
     r"(?:that's|that is|what) (?:a |such a )?(?:real|good|great|brave|big|wise|smart|strong|healthy|important) "
     r"(?:choice|decision|step|move)|(?:that's|that is) (?:really |just )?(?:wonderful|great|amazing|brilliant|"
-    r"fantastic|excellent|awesome|impressive))\b"
+    r"fantastic|excellent|awesome|impressive)|"
+    # credit for thinking, for what an effort shows, for keeping something going
+    r"(?:that's|that is) (?:really |some )?(?:clear|good|smart|wise|great|careful) thinking|"
+    r"(?:tells|shows) me (?:that )?you (?:can|could|care|are|have|know|really)|"
+    r"you(?:'ve| have)? (?:really )?(?:managed|kept (?:that|it|this|them|the|your)(?: \w+)? (?:up|going))"
+    r")\b"
 )
 
 
