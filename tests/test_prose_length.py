@@ -497,6 +497,22 @@ def test_a_wh_question_with_would_asks_for_information_and_audit_items_screen():
     assert "A bottle of wine" in risk and "In the bathroom at the house" in risk
 
 
+def test_the_reasons_for_living_after_a_denial_are_documented_with_the_screen_answer():
+    tr = dialogue(
+        [
+            ("worker", "Have you had any thoughts of death, or of ending your life?"),
+            (
+                "client",
+                "Sometimes I think it'd be easier if I just didn't wake up. Like, if I got hit by a bus, the debt "
+                "would just stop. But I'd never do anything. I wouldn't. I've got my niece, and my mum, I couldn't "
+                "do that to them. Anyway the bus was late again today.",
+            ),
+        ]
+    )
+    risk = " ".join(texts(soap(tr, [], pronouns="she/her"), "risk"))
+    assert "I've got my niece, and my mum" in risk and "bus was late" not in risk, risk
+
+
 def test_discourse_fillers_are_dropped_and_questions_need_no_check():
     from note_formats.wording import clean
 

@@ -72,6 +72,15 @@ ASKS_ACTS = re.compile(
     r"prepar\w*|rehears\w*)\b"
 )
 MAX_RISK_SENTENCES = 3
+#: A reason for living or a deterrent as the C-SSRS and safety plans ask for them: the people,
+#: faith or animals the client would not do it to, or lives for.
+REASONS = re.compile(
+    r"(?i)\b(?:(?:do|did) (?:that|this|it) to (?:my|our|the|them|him|her)|(?:they|he|she) needs? me|"
+    r"(?:I've|I have|I've still|I still have) got (?:my|the|our)|"
+    r"my (?:kids|children|son|daughter|grandkids|grandchildren|niece|nephew|mum|mom|mam|mother|dad|father|"
+    r"wife|husband|partner|family|faith|church|god|dog|cat|sister|brother|nan|gran|grandma)\b.{0,40}\b(?:need|keep|why|reason)|"
+    r"against my (?:faith|religion)|(?:keeps?|kept) me (?:going|here|alive))"
+)
 #: A denial or a qualification in an answer ("not like that", "I would never", "no").
 DENIAL = re.compile(r"(?i)\b(?:no|not|never|nothing|n't)\b|n't\b")
 #: Risks to oneself: when the one who does it is someone else ("I think he's using too"), the
@@ -119,6 +128,7 @@ class RiskBuilder(SafetyBuilder):
                 # what follows a denial is why: reasons for living, protective factors ("I would
                 # never. It's against my faith, and I have my kids.")
                 answer = self.answer_to(q, sentences=MAX_RISK_SENTENCES + 1)
+                answer = self._with_reasons(answer) if answer is not None else None
             if (
                 answer is None
                 or first is None
@@ -547,6 +557,22 @@ class RiskBuilder(SafetyBuilder):
         if question is None or answer is None or self.said([answer]):
             return None
         return question, answer
+
+    def _with_reasons(self, answer: Evidence) -> Evidence:
+        """``answer`` through the next sentence of its turn that gives a reason for living or a
+        deterrent (C-SSRS; "I've got my niece and my mum, I couldn't do that to them"), when one of
+        the next two does: a protective factor is documented with the denial it explains."""
+        seg = self.m.transcript.segment(answer.segment_id)
+        rest = seg.text.rstrip()
+        if answer.char_end >= len(rest):
+            return answer
+        after = Evidence.of(seg, answer.char_end, len(rest))
+        for x in self._sentences(after, min_words=2)[:2]:
+            if REASONS.search(x.quote):
+                widened = Evidence.of(seg, answer.char_start, x.char_end)
+                widened.speaker, widened.role = answer.speaker, answer.role
+                return widened
+        return answer
 
     def _disclosed_after(self, answer: Evidence) -> list[Evidence]:
         """The sentences after ``answer`` in its turn that say a risk (at most ``MAX_RISK_SENTENCES - 1``)."""
