@@ -513,6 +513,23 @@ def test_the_reasons_for_living_after_a_denial_are_documented_with_the_screen_an
     assert "I've got my niece, and my mum" in risk and "bus was late" not in risk, risk
 
 
+def test_the_answer_to_a_question_about_the_preferred_future_is_the_clients_goal():
+    tr = dialogue(
+        [
+            ("worker", "What would you want to be different, if things got even a little bit better?"),
+            ("client", "just to feel useful again. be able to take the dog to the park."),
+            ("worker", "What would you like to talk about today?"),
+            ("client", "My son, he's been skipping school."),
+            ("worker", "And if things went well, what would you want it to look like?"),
+            ("client", "I don't know. I just don't want to wake up anymore."),
+        ]
+    )
+    goals = [t for t in texts(soap(tr, [], pronouns="he/him"), "subjective") if "stated the goal" in t]
+    assert goals == [
+        'Client stated the goal: "just to feel useful again. be able to take the dog to the park".'
+    ]
+
+
 def test_discourse_fillers_are_dropped_and_questions_need_no_check():
     from note_formats.wording import clean
 

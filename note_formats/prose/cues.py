@@ -142,6 +142,17 @@ def timed(text: str) -> bool:
 
 
 #: A worker's strengths or coping question (strengths-based and solution-focused practice).
+#: A question about the client's preferred future, as solution-focused and motivational practice
+#: asks it (the miracle question, best hopes, "what would you want to be different"): the answer is
+#: the client's goal in their own words.
+GOAL_QUESTION = re.compile(
+    r"(?i)\b(?:what would you (?:want|like|love|hope)(?: (?:it|them|things|life|that|this))? to (?:be different|look like|change|happen)|"
+    r"what (?:would|do) you (?:want|like|hope) (?:to be|things to be|it to be) different|"
+    r"what are you hoping (?:for|to get|will change)|what(?:'s| is| are) your (?:goals?|hopes?|best hopes?)|"
+    r"where would you like to be|miracle|(?:if|when) (?:things|it|life) (?:got|went|were|was|get|goes) (?:even )?(?:a (?:little )?)?(?:bit )?"
+    r"(?:better|well|as well as)|what would (?:a good|a better) (?:day|week|life) look like)"
+)
+
 STRENGTH_QUESTION = re.compile(
     r"(?i)\bwhat (?:else )?(?:helps|helped|has (?:been )?help(?:ed|ing)|would help|could help)\b|"
     r"\bwhat (?:are )?(?:some )?(?:things )?(?:can|could|do) you do (?:when|to|on your own|if)\b|"

@@ -18,7 +18,7 @@ from note_formats.common import (
 from note_formats.items import observation_kind
 from note_formats.prose.base import ProseBase, content_lemmas
 from note_formats.prose.concise import dictated_quotes, tighten
-from note_formats.prose.cues import SCALING, STRENGTH_QUESTION, says_what
+from note_formats.prose.cues import GOAL_QUESTION, SCALING, STRENGTH_QUESTION, says_what
 from note_formats.prose.risk import DENIAL, RISK_TERMS
 from note_formats.wording import clean, has_subject, lower_first, parse, report
 from scribe.core.records import Annotation, Evidence, NoteItem
@@ -170,7 +170,28 @@ class ReportBuilder(ProseBase):
                 text = f"{who} stated the goal: {quoted(spoken, self.m.options.max_quotes)}."
             made[n] = self.item([ann], text, text, spoken)
             self.use(spoken)
-        return [made[n] for n in sorted(made)]
+        return [made[n] for n in sorted(made)] + self._answered_goals()
+
+    def _answered_goals(self) -> list[NoteItem]:
+        """The answer to a question about the client's preferred future ("What would you want to be
+        different?" "Just to feel useful again."), in their words: a goal, though no wish word says it.
+        A wish that says a risk is the risk section's; "I don't know" names no goal."""
+        items = []
+        for _anns, q in self.worker_questions(GOAL_QUESTION, "goal_question"):
+            answer = self.answer_to(q, sentences=2, yes_no=False)
+            if (
+                answer is None
+                or self.said([answer])
+                or RISK_TERMS.search(answer.quote)
+                or re.search(r"(?i)\b(?:don't|do not|dunno) know\b", answer.quote)
+                or not says_what(answer.quote)
+            ):
+                continue
+            seg = self.m.transcript.segment(answer.segment_id)
+            text = f'{self.who(seg.role, seg.speaker)} stated the goal: "{answer.quote.rstrip(" .")}".'
+            items.append(self.item([], text, text, [answer]))
+            self.use([answer])
+        return items
 
     def _wants_around(self, ev: Evidence) -> Evidence:
         """``ev`` with the sentences next to it in the turn that say what the speaker wants too: a
