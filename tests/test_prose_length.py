@@ -530,6 +530,24 @@ def test_the_answer_to_a_question_about_the_preferred_future_is_the_clients_goal
     ]
 
 
+def test_informing_someone_outside_the_session_is_the_workers_task_telling_the_client_is_not():
+    tr = dialogue(
+        [
+            (
+                "worker",
+                "I'm also going to tell Mrs. Dunn, the principal, because that's the school rule. "
+                "I'll let your doctor know we talked. I'm going to tell you a story. I'll let you know.",
+            ),
+            ("client", "Okay."),
+        ]
+    )
+    plan = texts(soap(tr, [], pronouns="she/her"), "plan")
+    assert plan == [
+        "Worker is also going to tell Mrs. Dunn, the principal, because that's the school rule.",
+        "Worker will let her doctor know we talked.",
+    ], plan
+
+
 def test_discourse_fillers_are_dropped_and_questions_need_no_check():
     from note_formats.wording import clean
 

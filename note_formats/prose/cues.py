@@ -141,7 +141,6 @@ def timed(text: str) -> bool:
     )
 
 
-#: A worker's strengths or coping question (strengths-based and solution-focused practice).
 #: A question about the client's preferred future, as solution-focused and motivational practice
 #: asks it (the miracle question, best hopes, "what would you want to be different"): the answer is
 #: the client's goal in their own words.
@@ -153,6 +152,7 @@ GOAL_QUESTION = re.compile(
     r"(?:better|well|as well as)|what would (?:a good|a better) (?:day|week|life) look like)"
 )
 
+#: A worker's strengths or coping question (strengths-based and solution-focused practice).
 STRENGTH_QUESTION = re.compile(
     r"(?i)\bwhat (?:else )?(?:helps|helped|has (?:been )?help(?:ed|ing)|would help|could help)\b|"
     r"\bwhat (?:are )?(?:some )?(?:things )?(?:can|could|do) you do (?:when|to|on your own|if)\b|"

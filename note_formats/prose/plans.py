@@ -216,6 +216,9 @@ def in_session_talk(text: str) -> bool:
     main = next((c for c in root.children if c.dep_ == "xcomp"), root) if leads else root
     if main is not root and any(t.lower_ == "you" for t in (*root.children, *main.children)):
         return False  # "I'd like you to tell your doctor": the client's task, not talk here
+    told = [c for c in main.children if c.dep_ in ("dobj", "dative")]
+    if main.lemma_.lower() in INFORMS and told and all(c.pos_ in ("PROPN", "NOUN") for c in told):
+        return False  # "I'm going to tell Mrs. Dunn": someone outside the session is told
     return main.lemma_.lower() in SPEECH_ACTS and not timed(text)
 
 
@@ -226,7 +229,9 @@ TASK_MARK = re.compile(
     r"(?i)\b(?:you'll|you will|you're going to|you are going to|I'll|I will|we'll|we will|let's)\b"
 )
 #: A statement of something that will happen.
-FUTURE = re.compile(r"(?i)\b(?:I'll|I will|we'll|we will|I'm going to|we're going to|see you|let's|let us)\b")
+FUTURE = re.compile(
+    r"(?i)\b(?:I'll|I will|we'll|we will|(?:I'm|we're) (?:also |just |then |first )?going to|see you|let's|let us)\b"
+)
 
 
 #: What a worker does for the client between sessions (case management): calls, letters, referrals,
@@ -235,8 +240,12 @@ ERRANDS = frozenset(
     ("call", "phone", "email", "e-mail", "text", "send", "mail", "fax", "contact", "refer", "write", "check",
      "find", "reach", "schedule", "book", "bring", "drop", "give", "get", "put", "submit", "follow",
      "speak", "fill", "complete", "arrange", "connect", "request", "coordinate", "print", "look", "sign",
-     "set", "make", "update", "ask")
+     "set", "make", "update", "ask", "tell", "inform", "notify", "report", "let")
 )  # fmt: skip
+
+
+#: Errands of informing someone else ("I'll tell the principal", "I'll let your doctor know").
+INFORMS = frozenset(("tell", "inform", "notify", "report", "let"))
 
 
 #: What the worker tells the client to do when something happens, a step of a safety plan ("If you
@@ -282,6 +291,10 @@ def errand(text: str, offered: bool = False) -> bool:
             continue
         # "I'll ask you a few things" asks in the session; an errand has something or someone else
         objects = [c for c in t.children if c.dep_ in ("dobj", "prep", "dative", "prt", "xcomp")]
+        if t.lemma_.lower() in INFORMS and any(c.lower_ == "you" for c in objects):
+            continue  # "I'm going to tell you a story": telling the client is the session itself
+        if t.lemma_.lower() == "let":  # "I'll let your doctor know": the one who will know is told
+            objects = [s for c in t.children if c.dep_ == "ccomp" for s in c.children if s.dep_ == "nsubj"]
         if any(c.lower_ not in ("you", "it", "that", "this") for c in objects):
             return True
     return False
