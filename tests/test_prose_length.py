@@ -548,6 +548,21 @@ def test_informing_someone_outside_the_session_is_the_workers_task_telling_the_c
     ], plan
 
 
+def test_the_next_meeting_named_without_a_verb_is_in_the_plan():
+    tr = dialogue(
+        [
+            (
+                "worker",
+                "If anyone has a hard night, the helpline number is on your handout. Same time next Wednesday, at six.",
+            ),
+            ("client", "Thanks."),
+            ("worker", "Same time as always, I guess?"),
+            ("client", "Yeah."),
+        ]
+    )
+    assert texts(soap(tr, [], pronouns="she/her"), "plan") == ["Same time next Wednesday, at six."]
+
+
 def test_discourse_fillers_are_dropped_and_questions_need_no_check():
     from note_formats.wording import clean
 

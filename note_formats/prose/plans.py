@@ -244,6 +244,12 @@ ERRANDS = frozenset(
 )  # fmt: skip
 
 
+#: The next meeting named without a verb ("Same time next week", "Next session Thursday at two").
+NEXT_MEETING = re.compile(
+    r"(?i)^\W*(?:(?:so|and|okay|ok|right),?\s+)?(?:same time|(?:our )?next (?:session|appointment|group|meeting|visit|check-in)|"
+    r"back here)\b"
+)
+
 #: Errands of informing someone else ("I'll tell the principal", "I'll let your doctor know").
 INFORMS = frozenset(("tell", "inform", "notify", "report", "let"))
 
@@ -367,6 +373,8 @@ class PlanBuilder(ProseBase):
                     items += self._task([], ev, "worker", seen, errand=errand(ev.quote))
                 elif IF_THEN.search(ev.quote) and says_what(ev.quote):
                     items += self._task([], ev, "worker", seen)  # "If you faint, you go to the ER"
+                elif NEXT_MEETING.search(ev.quote) and timed(ev.quote):
+                    items += self._task([], ev, "worker", seen)  # "Same time next Wednesday, at six."
                 elif ASKS_TO.search(ev.quote) and says_what(ev.quote):
                     items += self._task([], ev, "worker", seen, ASKS_TO.sub("you will", ev.quote, count=1))
                 elif errand(ev.quote, offered=True) and self._agreed(seg):
