@@ -950,6 +950,7 @@ def test_a_denial_typed_without_the_apostrophe_is_a_denial() -> None:
         ("I get shaky and sweaty if I miss a day, so I keep a bottle in the car.", "substance_crisis"),
         ("I don't have the login, I can't see the balance or anything.", "abuse_neglect"),
         ("He goes through my phone at night, but that's normal, right?", "abuse_neglect"),
+        ("He's been a handful lately, and I popped him a couple times.", "abuse_neglect"),
     ],
 )
 def test_instrument_items_said_in_other_words_are_current_risk(text: str, kind: str) -> None:
