@@ -563,6 +563,24 @@ def test_the_next_meeting_named_without_a_verb_is_in_the_plan():
     assert texts(soap(tr, [], pronouns="she/her"), "plan") == ["Same time next Wednesday, at six."]
 
 
+def test_what_the_client_says_they_will_do_is_their_task_and_a_past_errand_is_not():
+    from note_formats.prose.plans import CLIENT_ACTS, errand
+
+    assert errand("I'll ring the GP.", acts=CLIENT_ACTS)
+    assert not errand("I went and looked at the place on Ridgeway.", acts=CLIENT_ACTS)
+    tr = dialogue(
+        [
+            ("worker", "Would you be willing to talk to your GP about the sleep?"),
+            ("client", "I mean... yeah. I've been putting it off. But yeah. I'll ring the GP."),
+            ("worker", "And the union could help with the meeting."),
+            ("client", "Yeah, I'll email the union rep. I went and looked at their website already."),
+        ]
+    )
+    plan = texts(soap(tr, [], pronouns="she/her"), "plan")
+    assert "Client will ring the GP." in plan and "Client will email the union rep." in plan, plan
+    assert not any("website" in t for t in plan), plan
+
+
 def test_discourse_fillers_are_dropped_and_questions_need_no_check():
     from note_formats.wording import clean
 

@@ -10,6 +10,7 @@ from note_formats.common import PLAN_TITLES, quoted, title_of
 from note_formats.prose.base import ProseBase, content_lemmas
 from note_formats.prose.concise import tighten
 from note_formats.prose.cues import MEANS, STRENGTH_QUESTION, says_what, timed
+from note_formats.prose.risk import RISK_TERMS
 from note_formats.wording import as_task, clean, is_request, lower_first, parse, report
 from pipelines.components import done_in_session
 from scribe.core.records import Annotation, Evidence, NoteItem
@@ -280,19 +281,29 @@ WHAT_WOULD_YOU_DO = re.compile(
 )
 
 
-def errand(text: str, offered: bool = False) -> bool:
+#: What a client says they will do between sessions, beside the worker's errands ("I'll ring the
+#: GP", "I'll try the group once", "I'm going to apply for the flat").
+CLIENT_ACTS = ERRANDS | frozenset(
+    ("ring", "try", "start", "attend", "join", "visit", "apply", "pay", "tell", "walk", "show", "hand", "move",
+     "download", "save", "write", "read", "practise", "practice", "talk")
+)  # fmt: skip
+
+
+def errand(text: str, offered: bool = False, acts: frozenset[str] = ERRANDS) -> bool:
     """Whether a worker's sentence says the worker will do an errand for the client ("I'll call the
     school about the bus", "I'm going to send the referral to the food bank"): an errand verb with
     an object or a place after it, whose subject is the worker ("I", "we"); with ``offered``, the
     worker offering it ("I can call the bank with you tomorrow")."""
     for t in parse(text):
-        if t.lemma_.lower() not in ERRANDS or t.pos_ != "VERB":
+        if t.lemma_.lower() not in acts or t.pos_ != "VERB":
             continue
         subject = next((c for c in t.children if c.dep_ == "nsubj"), None)
-        if subject is None and t.head.lemma_ == "go":  # "I'm going to call ...": the subject is go's
+        # "I'm going to call ...": the subject is go's ("I went and looked" is no future)
+        going = t.head.lemma_ == "go" and t.head.tag_ == "VBG" and any(c.lower_ == "to" for c in t.children)
+        if subject is None and going:
             subject = next((c for c in t.head.children if c.dep_ == "nsubj"), None)
         modals = ("can", "could") if offered else ("will", "'ll", "wo")
-        future = any(c.lower_ in modals for c in t.children) or (not offered and t.head.lemma_ == "go")
+        future = any(c.lower_ in modals for c in t.children) or (not offered and going)
         if subject is None or subject.lower_ not in ("i", "we") or not future:
             continue
         # "I'll ask you a few things" asks in the session; an errand has something or someone else
@@ -382,6 +393,19 @@ class PlanBuilder(ProseBase):
                     items += self._task([], ev, "worker", seen, words, errand=True)
                 elif ARRANGES.search(ev.quote) and (timed(ev.quote) or self._agreed(seg)):
                     items += self._task([], ev, "worker", seen)  # "I'd like the nurse to look at it"
+        # what the client says they will do ("Yeah, I'll email them."), tagged as a plan or not
+        for seg in self.m.transcript.segments:
+            if seg.role not in ("client", "other") or self.m.notes:
+                continue
+            for ev in self._sentences(Evidence.of(seg, 0, len(seg.text.rstrip())), min_words=2):
+                if (
+                    not ev.quote.endswith("?")
+                    and errand(ev.quote, acts=CLIENT_ACTS)
+                    and not self.habitual(ev)
+                    and not done_in_session(ev.quote)
+                    and not RISK_TERMS.search(ev.quote)  # "I'll take the pills" is never filed as a task
+                ):
+                    items += self._task([], ev, seg.role, seen, errand=True)
         items += self.safety_steps(seen)
         items += self.means_safety(seen)
         anns = [
