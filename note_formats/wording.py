@@ -361,8 +361,14 @@ def report(text: str, role: str | None, pronouns: Pronouns, *, name_subject: boo
             word = {"your": f"{addressee}'s", "yours": f"{addressee}'s"}.get(low, addressee)
         elif not client_speaks and low in ("you", "your", "yours", "yourself"):
             if low == "you" and tok.i + 1 < len(doc) and doc[tok.i + 1].lower_ in ("both", "all", "two"):
-                # "you both", "you all": the worker speaks to more than the client
-                word = "they" if tok.dep_ in ("nsubj", "nsubjpass") else "them"
+                # "you both", "you all": the worker speaks to more than the client ("you two": "the two")
+                word = (
+                    "the"
+                    if doc[tok.i + 1].lower_ == "two"
+                    else "they"
+                    if tok.dep_ in ("nsubj", "nsubjpass")
+                    else "them"
+                )
             elif low == "you" and tok.dep_ in ("nsubj", "nsubjpass"):
                 word = "the client"
             else:

@@ -581,6 +581,24 @@ def test_what_the_client_says_they_will_do_is_their_task_and_a_past_errand_is_no
     assert not any("website" in t for t in plan), plan
 
 
+def test_an_errand_offered_as_a_question_and_taken_up_and_the_next_visit_proposed_are_in_the_plan():
+    tr = dialogue(
+        [
+            ("worker", "Would you let me set up a visit to the day centre so you two can just see it?"),
+            ("client", "I'll look. I'm not promising anything."),
+            ("worker", "Could I call your landlord about the heating?"),
+            ("client", "No, I'd rather do it myself."),
+            ("worker", "And I'd like to come back next Thursday, same time. Sound okay?"),
+            ("client", "Okay."),
+        ]
+    )
+    plan = texts(soap(tr, [], pronouns="he/him"), "plan")
+    assert plan == [
+        "Worker will set up a visit to the day centre so the two can just see it.",
+        "Worker would like to come back next Thursday, same time.",
+    ], plan
+
+
 def test_discourse_fillers_are_dropped_and_questions_need_no_check():
     from note_formats.wording import clean
 

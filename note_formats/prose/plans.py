@@ -251,6 +251,11 @@ NEXT_MEETING = re.compile(
     r"back here)\b"
 )
 
+#: The worker proposing the next contact ("I'd like to come back next Thursday, same time").
+COMES_BACK = re.compile(
+    r"(?i)\b(?:I|we)(?:'d| would) like to (?:come back|come by|come out|see you|meet|visit|check in|follow up|call you)\b"
+)
+
 #: Errands of informing someone else ("I'll tell the principal", "I'll let your doctor know").
 INFORMS = frozenset(("tell", "inform", "notify", "report", "let"))
 
@@ -270,7 +275,12 @@ ARRANGES = re.compile(r"(?i)\b(?:I|we)(?:'d| would) like (?:the|your|our|a|my) \
 #: A client taking up an offer.
 AGREES = re.compile(
     r"(?i)^\W*(?:(?:well|um|uh|so|oh|i guess)\W+)*(?:yes|yeah|yep|ok|okay|alright|all right|sure|please|that'd|that would|"
-    r"sounds good|fine|let's)\b|\b(?:sign me up|do it|that would help|I'd like that)\b"
+    r"sounds good|fine|let's|I'll (?:look|try|think about it|give it a go))\b|\b(?:sign me up|do it|that would help|I'd like that)\b"
+)
+#: A worker offering an errand as a question, before its verb ("Would you let me set up a visit?").
+OFFER_OPENER = re.compile(
+    r"(?i)^\W*(?:(?:and|so|okay|ok|well|now),?\s+)?(?:can I|could I|shall I|should I|do you want me to|"
+    r"would you like me to|would you let me|how about I|what if I)\s+"
 )
 #: A client turning an offer down: "No, I'd rather do it myself."
 REFUSES = re.compile(r"(?i)^\W*(?:no|nope|nah|not really|I'd rather not|I don't)\b")
@@ -374,7 +384,12 @@ class PlanBuilder(ProseBase):
             if seg.role != "worker" or self.m.notes:
                 continue
             for ev in self._sentences(Evidence.of(seg, 0, len(seg.text.rstrip())), min_words=2):
-                if ev.quote.endswith("?"):
+                if ev.quote.endswith("?") and (offer := OFFER_OPENER.match(ev.quote)) and self._agreed(seg):
+                    # "Would you let me set up a visit?" "I'll look.": the worker's errand, taken up
+                    words = "I will " + ev.quote[offer.end() :].rstrip(" ?")
+                    if errand(words):
+                        items += self._task([], ev, "worker", seen, words, errand=True)
+                elif ev.quote.endswith("?"):
                     items += self._proposed_time([], ev, seen)
                 elif (
                     FUTURE.search(ev.quote)
@@ -384,7 +399,7 @@ class PlanBuilder(ProseBase):
                     items += self._task([], ev, "worker", seen, errand=errand(ev.quote))
                 elif IF_THEN.search(ev.quote) and says_what(ev.quote):
                     items += self._task([], ev, "worker", seen)  # "If you faint, you go to the ER"
-                elif NEXT_MEETING.search(ev.quote) and timed(ev.quote):
+                elif (NEXT_MEETING.search(ev.quote) or COMES_BACK.search(ev.quote)) and timed(ev.quote):
                     items += self._task([], ev, "worker", seen)  # "Same time next Wednesday, at six."
                 elif ASKS_TO.search(ev.quote) and says_what(ev.quote):
                     items += self._task([], ev, "worker", seen, ASKS_TO.sub("you will", ev.quote, count=1))
