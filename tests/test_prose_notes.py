@@ -52,6 +52,13 @@ def test_a_notes_sentence_is_sorted_by_its_subject_and_verb():
     assert sentence_kind("Worker asked about thoughts of harming herself.") == ""
     assert asks_about("Worker asked about thoughts of harming herself.")
     assert not asks_about("Client asked about the bus pass.")
+    # the mental status examination is what the worker saw, said in fragments or a reduced passive
+    assert (
+        sentence_kind("Patient observed lying in bed in a hospital gown, disheveled, unshaven.") == "observed"
+    )
+    assert sentence_kind("Poor eye contact.") == "observed"
+    assert sentence_kind("Speech soft, slow, low volume.") == "observed"
+    assert sentence_kind("She reported her mood as numb.") == "reported"
 
 
 def test_dictated_notes_put_what_the_worker_saw_and_did_in_objective_in_their_words():

@@ -73,13 +73,23 @@ def _subject(root) -> str:
     return subj.lower_
 
 
+#: The mental status examination's words: what the worker saw of appearance, behaviour, speech
+#: and affect ("Poor eye contact.", "Disheveled, unshaven.", "Speech soft and slow.").
+MENTAL_STATUS = re.compile(
+    r"(?i)\b(?:eye contact|speech (?:was |is )?(?:soft|slow|rapid|pressured|loud|quiet|normal|clear|slurred)|"
+    r"(?:flat|blunted|restricted|labile|congruent|incongruent|constricted) affect|affect (?:was |is )?\w+|"
+    r"disheveled|dishevelled|unkempt|unshaven|(?:well|poorly)[- ]groomed|psychomotor|oriented (?:x|to)|"
+    r"thought (?:process|content)|(?:fair|poor|good|limited) (?:insight|judg(?:e)?ment)|guarded|fidget\w*)\b"
+)
+
+
 def sentence_kind(text: str) -> str:
     """What a sentence of the worker's notes documents: "observed", "intervention", "reported",
     or "" (anything else: a plan, a heading, an assessment, a screen)."""
     doc = parse(text)
     root = next((t for t in doc if t.dep_ == "ROOT"), None)
     if root is None or root.pos_ not in ("VERB", "AUX"):
-        return ""
+        return "observed" if MENTAL_STATUS.search(text) else ""
     who, verb = _subject(root), root.lemma_.lower()
     if any(
         c.lower_ in ("will", "'ll", "shall") or (c.dep_ == "aux" and c.lower_ == "going")
@@ -95,6 +105,8 @@ def sentence_kind(text: str) -> str:
         return ""
     if verb in REPORTING and who not in ("", "it", "there"):
         return "reported"
+    if MENTAL_STATUS.search(text) or (verb in PERCEIVING and root.tag_ == "VBN"):
+        return "observed"  # "Patient observed lying in bed, disheveled": what the worker saw
     # what happened in the contact, told in the past ("She dialed the dose correctly", "Apartment
     # was tidy"), is what the worker saw; the present tense tells background ("She uses a cane")
     past = root.tag_ == "VBD" or any(c.dep_ in ("aux", "auxpass") and c.tag_ == "VBD" for c in root.children)
@@ -105,9 +117,17 @@ def sentence_kind(text: str) -> str:
 
 
 def who_saw(text: str) -> bool:
-    """Whether the worker says they saw it ("Worker observed that ...")."""
+    """Whether the worker says they saw it ("Worker observed that ...", "Patient observed lying in
+    bed", "Poor eye contact")."""
     root = next((t for t in parse(text) if t.dep_ == "ROOT"), None)
-    return root is not None and root.lemma_.lower() in PERCEIVING and _subject(root) in WORKER_SUBJECTS
+    if root is None:
+        return False
+    if root.lemma_.lower() in REPORTING and _subject(root) not in ("", "it", "there"):
+        return False  # "She reported her mood as flat": her words
+    return bool(
+        (root.lemma_.lower() in PERCEIVING and (_subject(root) in WORKER_SUBJECTS or root.tag_ == "VBN"))
+        or MENTAL_STATUS.search(text)
+    )
 
 
 def asks_about(text: str) -> bool:
