@@ -116,3 +116,19 @@ def test_a_hazard_the_worker_saw_is_in_the_risk_section_for_the_worker_to_decide
     # neither the worker's observation nor a technique ("within reach" is no safety planning here)
     assert not any("bleach" in t for t in texts(d, "objective"))
     assert any("kitchen was clean" in t for t in texts(d, "objective"))
+
+
+def test_each_sentence_of_a_dictated_risk_assessment_is_its_own_finding_and_a_denial_keeps_its_words():
+    from pipelines import tag
+
+    said = (
+        "Risk assessment. Patient affirms suicidal ideation with intent and plan prior to the ingestion. "
+        "Denies homicidal ideation. Denies auditory or visual hallucinations."
+    )
+    tr = text_to_transcript(said, "dictation")
+    d = build_draft("soap", tr, tag(tr), DraftOptions(style="prose"))
+    risk = texts(d, "risk")
+    assert "Denies homicidal ideation." in risk, risk
+    assert any(t.startswith("Suicidal ideation: Patient affirms suicidal ideation") for t in risk), risk
+    assert not any(t.startswith("Worker denied") for t in risk), risk
+    assert check_faithfulness(d, tr) == []

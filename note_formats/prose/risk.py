@@ -175,6 +175,14 @@ class RiskBuilder(SafetyBuilder):
             self.use([e for e in cited if e.role != "worker"])
         return items
 
+    def _statement(self, ev: Evidence) -> tuple[int, int]:
+        """Where ``ev`` was said: its turn, or in the worker's notes the sentence it starts in."""
+        if not self.m.notes:
+            return ev.segment_id, 0
+        seg = self.m.transcript.segment(ev.segment_id)
+        starts = [x.start_char for x in parse(seg.text).sents if x.start_char <= ev.char_start]
+        return ev.segment_id, max(starts, default=0)
+
     def _flagged_possible(self, ev: Evidence) -> bool:
         """Whether a possible risk indicator (the tagger unsure) cites words of ``ev``."""
         return any(
@@ -189,10 +197,11 @@ class RiskBuilder(SafetyBuilder):
     def risks(self) -> list[NoteItem]:
         """Disclosures first (with any qualifying denial said with them), then denials."""
         anns = [a for a in self.m.select("risk") if self.m.role(a) != "worker" or self.m.notes]
-        by_seg: dict[int, list[Annotation]] = {}
+        by_seg: dict[tuple[int, int], list[Annotation]] = {}
         for a in anns:
-            # by the turn the speaker said it in (a denial may also cite the worker's question)
-            by_seg.setdefault(self.m.spoken(a)[0].segment_id, []).append(a)
+            # by the turn the speaker said it in (a denial may also cite the worker's question); in
+            # the worker's notes by the sentence: each states its own finding ("Denies HI.")
+            by_seg.setdefault(self._statement(self.m.spoken(a)[0]), []).append(a)
         disclosed: list[NoteItem | tuple] = []
         denied = []
         #: possible indicators of one kind, said by one speaker: one line for the worker to decide on
@@ -470,7 +479,9 @@ class RiskBuilder(SafetyBuilder):
                 denied = f"denied past attempts ({what} itself was not denied)"
             else:
                 denied = f"denied {what}"
-            if asked:
+            if self.m.notes:  # the worker documented the denial: in their words ("Denies HI.")
+                text = " ".join(dictated_quotes(clean(e.quote).rstrip(" .;,"), e.quote) + "." for e in spoken)
+            elif asked:
                 text = f"{who} {denied}: {said}."
             else:
                 if question is not None and self._screens(question):
