@@ -463,6 +463,10 @@ def test_intimate_partner_and_named_person_screens_are_documented_with_the_denia
 
     assert SCREENING.search("Are you ever afraid of him?") and SCREENING.search("Do you feel scared at home?")
     assert not SCREENING.search("Have you ever felt scared of the exam?")
+    # HITS: hurt, insult, threaten, scream
+    assert SCREENING.search("Does Shawn ever put his hands on you?") and SCREENING.search(
+        "Does he scream at you?"
+    )
 
 
 def test_a_yes_before_an_answer_that_says_it_whole_is_left_to_the_answer():
@@ -590,12 +594,15 @@ def test_an_errand_offered_as_a_question_and_taken_up_and_the_next_visit_propose
             ("client", "No, I'd rather do it myself."),
             ("worker", "And I'd like to come back next Thursday, same time. Sound okay?"),
             ("client", "Okay."),
+            ("worker", "Can I call the benefits office for you on Monday?"),
+            ("client", "Monday... yeah, okay."),
         ]
     )
     plan = texts(soap(tr, [], pronouns="he/him"), "plan")
     assert plan == [
         "Worker will set up a visit to the day centre so the two can just see it.",
         "Worker would like to come back next Thursday, same time.",
+        "Worker will call the benefits office for him on Monday.",
     ], plan
 
 

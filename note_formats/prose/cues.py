@@ -60,6 +60,8 @@ SCREENING = re.compile(
     r"dad|father|mum|mom|mother|stepdad|stepfather|parents?))|at home|for your (?:safety|life))|"
     r"(?:push|pushed|pushing|shove|shoved|shoving|grab|grabbed|grabbing|slap|slapped|slapping|choke|choked|choking)"
     r" (?:you|each other|her|him|them)|"
+    r"(?:put|puts|putting) (?:his|her|their) hands on you|(?:hit|hits|kick|kicks|kicked|threaten|threatens|threatened|"
+    r"scream|screams|screamed|insult|insults|insulted) (?:at )?you\b|safe(?:ty)? in (?:your |the )?relationships?|"
     r"firearms?|guns?|weapons?|pills|blades?|razors?|knives|sharps|medications? in the (?:house|home)|safe at home|feel safe|"
     r"how you might do it|a plan to|acted on|tried to|wish (?:that )?you (?:would|were) (?:die|dead)|"
     # plan, preparation and intent as the Columbia scale (C-SSRS) asks about them
