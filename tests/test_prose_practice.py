@@ -180,6 +180,18 @@ def test_a_safety_incident_is_told_when_it_happened_not_when_supposed_denied_or_
     assert not told("Er, I don't know what to say about that.")  # a hesitation, not the ER
 
 
+def test_doses_found_untaken_are_a_safety_incident_and_access_to_the_money_is_screened():
+    assert tells_incident("Last week I found Thursday and Friday still sitting in the box.")
+    tr = dialogue(
+        [
+            ("worker", "Has anybody else been helping with money, or had access to your accounts?"),
+            ("client", "No, no. Nobody touches our money but me."),
+        ]
+    )
+    risk = texts(soap(tr, [], pronouns="he/him"), "risk")
+    assert any(t.startswith("Asked") and '"No, no. Nobody touches our money but me"' in t for t in risk), risk
+
+
 def test_a_fall_told_without_the_word_is_a_safety_incident():
     told = tells_incident
     assert told("I was getting him onto the chair and his legs just went.")

@@ -81,6 +81,9 @@ SCREENING = re.compile(
     r"guilty (?:after|about) (?:drinking|using)|(?:not|couldn't|can't) remember (?:the night|what happened)|"
     r"cut (?:down|back) on (?:your )?(?:drinking|using)|(?:when|while) you (?:used|were using|drank|were drinking)|"
     r"medicines? in the (?:house|home)|"
+    # financial exploitation as elder-abuse screens ask it (EASI): someone else's hand on the money
+    r"access to (?:your|their|his|her) (?:accounts?|money|bank|cards?|pension|benefits)|"
+    r"(?:taken|took|taking) (?:money|things) (?:from you|that belong)|"
     # how a parent disciplines, as child-protection assessment asks it (physical punishment)
     r"disciplin\w*|misbehav\w*|physical punishment|spank\w*|smack(?:s|ed|ing)? (?:them|him|her|the kids))\b"
 )
@@ -97,7 +100,7 @@ REFERS_BACK = re.compile(
 )
 
 #: A one-word answer to a yes-or-no question, said as a sentence of its own ("No." "Never!").
-YES_NO = re.compile(r"(?i)\W*(?:no+|nope|nah|never|yes|yeah|yep|yup)\W*")
+YES_NO = re.compile(r"(?i)\W*(?:(?:no+|nope|nah|never|yes|yeah|yep|yup)\W*)+")
 
 #: A worker's question that offers an action ("would it be okay if I called your school?").
 OFFER = re.compile(

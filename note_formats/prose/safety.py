@@ -43,6 +43,7 @@ SAFETY = re.compile(
     # medicines not taken as prescribed (self-neglect in adult protective practice)
     r"(?:take|took|taking) (?:them|it|my \w+|his \w+|her \w+) (?:only )?when (?:I|he|she) remembers?|"
     r"forg[eo]t\w* (?:to take )?(?:my|his|her|the|their) (?:pills|meds|medications?|insulin|doses?)|"
+    r"still (?:sitting )?in the (?:pill |day |weekly |blister )?(?:box|organi[sz]er|packs?)|"
     r"(?:skip|skipped|skipping|miss|missed|missing) (?:a |my |his |her |the )?(?:doses?|pills|meds|medications?|insulin)|"
     # money taken by someone else (financial exploitation)
     r"(?:has|have|got|took|takes|gave (?:him|her|them)) (?:my|his|her) (?:bank |debit |credit )?card|"
