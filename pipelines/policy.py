@@ -457,8 +457,16 @@ def _model_risk(
             # words that only point to the type leave the reading to the classifier
             and attrs_of(s).get("match") != "indirect"
         ]
-        # A denial beside a disclosure does not hide it: the affirmation wins.
-        if same and not (f.status == "affirmed" and all(s._.scribe_status == "negated" for s in same)):
+        # A denial beside a disclosure does not hide it: the affirmation wins. A worker's notes that
+        # say "denied" have documented the denial: only a certain reading overrides it.
+        documented = (
+            doc._.scribe_source in NOTE_SOURCES
+            and not f.certain
+            and DOCUMENTED_DENIAL.search(doc.text[f.start_char : f.end_char]) is not None
+        )
+        if same and (
+            documented or not (f.status == "affirmed" and all(s._.scribe_status == "negated" for s in same))
+        ):
             continue
         denied.update((s.start_char, s.end_char) for s in same)
         if f.status != "affirmed" and not f.certain:
@@ -481,6 +489,10 @@ def _model_risk(
         evidence = _evidence(segment, quote) if quote is not None else _evidence(segment)
         out.append(_Draft("risk", f.subtype, text, [evidence], segment, conf, f.status, "minilm-risk", attrs))
     return out, denied
+
+
+#: The verb a worker's notes document a denial with ("Client denies SI", "She denied any thoughts").
+DOCUMENTED_DENIAL = re.compile(r"(?i)\bden(?:y|ies|ied|ying)\b")
 
 
 def _rescope_risk(span: Span, status: str, conversation: bool) -> Scope | None:

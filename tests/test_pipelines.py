@@ -524,3 +524,17 @@ def test_in_a_workers_notes_she_and_herself_are_the_client_so_a_denial_is_hers()
     ]
     # in a conversation "herself" is someone else
     assert ("self_harm", "other_person") in risk("My sister keeps hurting herself.", "audio")
+
+
+def test_a_denial_the_workers_notes_document_is_not_overridden_by_an_unsure_reading() -> None:
+    from scribe.transcripts.typed import text_to_transcript
+
+    said = (
+        "Father reports a history of anxiety. He takes sertraline prescribed by his doctor and has never had "
+        "therapy. He denied any current thoughts of harming himself or his son. He denied drug use and reports "
+        "drinking rarely, quote, a beer at Christmas. He agreed to a voluntary drug screen."
+    )
+    found = [a for a in tag(text_to_transcript(said, "dictation")) if a.label == "risk"]
+    assert [(a.subtype, a.status) for a in found if "harming himself" in a.evidence[0].quote] == [
+        ("self_harm", "negated")
+    ]
