@@ -59,6 +59,9 @@ def test_a_notes_sentence_is_sorted_by_its_subject_and_verb():
     assert sentence_kind("Poor eye contact.") == "observed"
     assert sentence_kind("Speech soft, slow, low volume.") == "observed"
     assert sentence_kind("She reported her mood as numb.") == "reported"
+    from note_formats.prose.notes import MENTAL_STATUS
+
+    assert not MENTAL_STATUS.search("The move will affect her work.")  # the verb, not the examination
 
 
 def test_dictated_notes_put_what_the_worker_saw_and_did_in_objective_in_their_words():

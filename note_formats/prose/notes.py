@@ -77,7 +77,8 @@ def _subject(root) -> str:
 #: and affect ("Poor eye contact.", "Disheveled, unshaven.", "Speech soft and slow.").
 MENTAL_STATUS = re.compile(
     r"(?i)\b(?:eye contact|speech (?:was |is )?(?:soft|slow|rapid|pressured|loud|quiet|normal|clear|slurred)|"
-    r"(?:flat|blunted|restricted|labile|congruent|incongruent|constricted) affect|affect (?:was |is )?\w+|"
+    r"(?:flat|blunted|restricted|labile|congruent|incongruent|constricted) affect|"
+    r"affect (?:was |is )?(?:flat|blunted|restricted|labile|bright|euthymic|dysphoric|anxious|tearful|congruent|appropriate|full)|"
     r"disheveled|dishevelled|unkempt|unshaven|(?:well|poorly)[- ]groomed|psychomotor|oriented (?:x|to)|"
     r"thought (?:process|content)|(?:fair|poor|good|limited) (?:insight|judg(?:e)?ment)|guarded|fidget\w*)\b"
 )
