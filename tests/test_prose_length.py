@@ -568,7 +568,9 @@ def test_the_next_meeting_named_without_a_verb_is_in_the_plan():
 
 
 def test_what_the_client_says_they_will_do_is_their_task_and_a_past_errand_is_not():
-    from note_formats.prose.plans import CLIENT_ACTS, errand
+    from note_formats.prose.plans import AGREES, CLIENT_ACTS, errand
+
+    assert AGREES.search("Thursday... yeah, okay.") and not AGREES.search("Not okay.")
 
     assert errand("I'll ring the GP.", acts=CLIENT_ACTS)
     assert not errand("I went and looked at the place on Ridgeway.", acts=CLIENT_ACTS)
