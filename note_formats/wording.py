@@ -362,13 +362,8 @@ def report(text: str, role: str | None, pronouns: Pronouns, *, name_subject: boo
         elif not client_speaks and low in ("you", "your", "yours", "yourself"):
             if low == "you" and tok.i + 1 < len(doc) and doc[tok.i + 1].lower_ in ("both", "all", "two"):
                 # "you both", "you all": the worker speaks to more than the client ("you two": "the two")
-                word = (
-                    "the"
-                    if doc[tok.i + 1].lower_ == "two"
-                    else "they"
-                    if tok.dep_ in ("nsubj", "nsubjpass")
-                    else "them"
-                )
+                subject = tok.dep_ in ("nsubj", "nsubjpass")
+                word = "the" if doc[tok.i + 1].lower_ == "two" else "they" if subject else "them"
             elif low == "you" and tok.dep_ in ("nsubj", "nsubjpass"):
                 word = "the client"
             else:

@@ -432,6 +432,10 @@ def _has_content(span: Span, normalised: str) -> bool:
     return len(words) >= 3 or (normalised.startswith("goal:") and len(words) >= 2)
 
 
+#: The verb a worker's notes document a denial with ("Client denies SI", "She denied any thoughts").
+DOCUMENTED_DENIAL = re.compile(r"(?i)\bden(?:y|ies|ied|ying)\b")
+
+
 def _model_risk(
     segment: Segment, doc: Doc, found, spans: list[Span], taxonomy: Taxonomy
 ) -> tuple[list[_Draft], set[tuple[int, int]]]:
@@ -489,10 +493,6 @@ def _model_risk(
         evidence = _evidence(segment, quote) if quote is not None else _evidence(segment)
         out.append(_Draft("risk", f.subtype, text, [evidence], segment, conf, f.status, "minilm-risk", attrs))
     return out, denied
-
-
-#: The verb a worker's notes document a denial with ("Client denies SI", "She denied any thoughts").
-DOCUMENTED_DENIAL = re.compile(r"(?i)\bden(?:y|ies|ied|ying)\b")
 
 
 def _rescope_risk(span: Span, status: str, conversation: bool) -> Scope | None:

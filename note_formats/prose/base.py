@@ -116,6 +116,11 @@ class ProseBase:
         label = next((s.label for s in self.m.transcript.speakers if s.id == speaker and s.label), "")
         return f"Another participant ({label})" if label else "Another participant"
 
+    def named(self, role: str | None, speaker: str | None = None) -> str:
+        """``who`` as said inside a sentence ("..., client answered", "..., Another participant (D) answered")."""
+        who = self.who(role, speaker)
+        return who.lower() if who == "Client" else who
+
     def pronouns_of(self, role: str | None) -> Pronouns:
         return self.pronouns if role == "client" else Pronouns()
 

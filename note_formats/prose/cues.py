@@ -49,7 +49,7 @@ SCALING = re.compile(
 
 #: A worker's risk-screening question: about harm to self or others, means, safety, abuse.
 SCREENING = re.compile(
-    r"(?i)\b(?:kill(?:ing)? yourself|hurt(?:ing)? yourself|harm(?:ing)? yourself|end(?:ing)? your life|suicid\w*|"
+    r"(?i)\b(?:end(?:ing)? your life|suicid\w*|"
     r"self-harm|thoughts of (?:hurting|harming|killing)|thoughts? like (?:that|those|this)|"
     r"(?:hurt|harm)(?:ing|ed)? (?:you|him|her|them|anyone|anybody|someone|somebody|any|the)|"
     r"(?:hurt|harm|kill)(?:ing)? (?:yourself|yourselves|themselves|himself|herself)|"
@@ -58,11 +58,12 @@ SCREENING = re.compile(
     r"(?:get|gets|got|gotten|getting|been|become|became) physical|(?:anyone|anybody|someone) (?:ever )?(?:felt|feel|been) (?:afraid|scared)|"
     r"(?:afraid|scared) (?:of (?:him|her|them|anyone|anybody|someone|your (?:partner|husband|wife|boyfriend|girlfriend|ex|"
     r"dad|father|mum|mom|mother|stepdad|stepfather|parents?))|at home|for your (?:safety|life))|"
-    r"(?:push|pushed|pushing|shove|shoved|shoving|grab|grabbed|grabbing|slap|slapped|slapping|choke|choked|choking)"
-    r" (?:you|each other|her|him|them)|"
-    r"(?:put|puts|putting) (?:his|her|their) hands on you|(?:hit|hits|kick|kicks|kicked|threaten|threatens|threatened|"
-    r"scream|screams|screamed|insult|insults|insulted) (?:at )?you\b|safe(?:ty)? in (?:your |the )?relationships?|"
-    r"firearms?|guns?|weapons?|pills|blades?|razors?|knives|sharps|medications? in the (?:house|home)|safe at home|feel safe|"
+    r"(?:push(?:es|ed|ing)?|shov(?:e|es|ed|ing)|grab(?:s|bed|bing)?|slap(?:s|ped|ping)?|chok(?:e|es|ed|ing)|"
+    r"hit(?:s|ting)?|kick(?:s|ed|ing)?|threaten(?:s|ed|ing)?|scream(?:s|ed|ing)?|insult(?:s|ed|ing)?) "
+    r"(?:at )?(?:you|each other|her|him|them)\b|(?:put|puts|putting) (?:his|her|their) hands on you|"
+    r"safe(?:ty)? in (?:your |the )?relationships?|"
+    r"firearms?|guns?|weapons?|pills|blades?|razors?|knives|sharps|medic(?:ations?|ines?) in the (?:house|home)|"
+    r"safe at home|feel safe|"
     r"how you might do it|a plan to|acted on|tried to|wish (?:that )?you (?:would|were) (?:die|dead)|"
     # plan, preparation and intent as the Columbia scale (C-SSRS) asks about them
     r"(?:done|do|did) anything (?:toward|towards|to end|to hurt)|(?:started|prepared) to do anything|"
@@ -80,7 +81,6 @@ SCREENING = re.compile(
     r"(?:day|night)s? (?:when|that) you(?:'re| are)? (?:drinking|using)|how much would you (?:have|drink|use)|"
     r"guilty (?:after|about) (?:drinking|using)|(?:not|couldn't|can't) remember (?:the night|what happened)|"
     r"cut (?:down|back) on (?:your )?(?:drinking|using)|(?:when|while) you (?:used|were using|drank|were drinking)|"
-    r"medicines? in the (?:house|home)|"
     # financial exploitation as elder-abuse screens ask it (EASI): someone else's hand on the money
     r"access to (?:your|their|his|her) (?:accounts?|money|bank|cards?|pension|benefits)|"
     r"(?:taken|took|taking) (?:money|things) (?:from you|that belong)|"

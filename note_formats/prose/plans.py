@@ -104,6 +104,8 @@ PLAN_HEADING = re.compile(r"(?i)^\W*(?:the )?plan[.:](?:\s|$)")
 DICTATION_COMMAND = re.compile(
     r"(?i)^\W*(?:end of (?:dictation|note|recording)|new (?:paragraph|line)|full stop)\W*$"
 )
+#: Errands of informing someone else ("I'll tell the principal", "I'll let your doctor know").
+INFORMS = frozenset(("tell", "inform", "notify", "report", "let"))
 #: Verbs of talking: "I'm going to ask you some questions" is what happens next in the session.
 SPEECH_ACTS = frozenset(
     ("ask", "tell", "share", "explain", "talk", "say", "mention", "start", "sum", "summarize", "hear",
@@ -241,8 +243,8 @@ ERRANDS = frozenset(
     ("call", "phone", "email", "e-mail", "text", "send", "mail", "fax", "contact", "refer", "write", "check",
      "find", "reach", "schedule", "book", "bring", "drop", "give", "get", "put", "submit", "follow",
      "speak", "fill", "complete", "arrange", "connect", "request", "coordinate", "print", "look", "sign",
-     "set", "make", "update", "ask", "tell", "inform", "notify", "report", "let")
-)  # fmt: skip
+     "set", "make", "update", "ask")
+) | INFORMS  # fmt: skip
 
 
 #: The next meeting named without a verb ("Same time next week", "Next session Thursday at two").
@@ -255,10 +257,6 @@ NEXT_MEETING = re.compile(
 COMES_BACK = re.compile(
     r"(?i)\b(?:I|we)(?:'d| would) like to (?:come back|come by|come out|see you|meet|visit|check in|follow up|call you)\b"
 )
-
-#: Errands of informing someone else ("I'll tell the principal", "I'll let your doctor know").
-INFORMS = frozenset(("tell", "inform", "notify", "report", "let"))
-
 
 #: What the worker tells the client to do when something happens, a step of a safety plan ("If you
 #: faint, or your heart won't settle, you go to the ER"; "When the urge comes, you text Priya").
@@ -294,16 +292,16 @@ WHAT_WOULD_YOU_DO = re.compile(
 #: What a client says they will do between sessions, beside the worker's errands ("I'll ring the
 #: GP", "I'll try the group once", "I'm going to apply for the flat").
 CLIENT_ACTS = ERRANDS | frozenset(
-    ("ring", "try", "start", "attend", "join", "visit", "apply", "pay", "tell", "walk", "show", "hand", "move",
-     "download", "save", "write", "read", "practise", "practice", "talk")
+    ("ring", "try", "start", "attend", "join", "visit", "apply", "pay", "walk", "show", "hand", "move",
+     "download", "save", "read", "practise", "practice", "talk")
 )  # fmt: skip
 
 
 def errand(text: str, offered: bool = False, acts: frozenset[str] = ERRANDS) -> bool:
-    """Whether a worker's sentence says the worker will do an errand for the client ("I'll call the
-    school about the bus", "I'm going to send the referral to the food bank"): an errand verb with
-    an object or a place after it, whose subject is the worker ("I", "we"); with ``offered``, the
-    worker offering it ("I can call the bank with you tomorrow")."""
+    """Whether a sentence says its speaker will do an errand ("I'll call the school about the bus",
+    "I'm going to send the referral to the food bank"): a verb of ``acts`` with an object or a place
+    after it, whose subject is the speaker ("I", "we"); with ``offered``, the speaker offering it
+    ("I can call the bank with you tomorrow")."""
     for t in parse(text):
         if t.lemma_.lower() not in acts or t.pos_ != "VERB":
             continue
@@ -557,8 +555,7 @@ class PlanBuilder(ProseBase):
                     continue
                 seen.add(key)
                 said = tighten(report(ev.quote, seg.role, self.pronouns_of(seg.role)).rstrip("?"))
-                who = self.who(seg.role, seg.speaker)
-                who = who.lower() if who == "Client" else who
+                who = self.named(seg.role, seg.speaker)
                 cited = [ev] if own or asked is None else [asked, ev]
                 if len(cited) > 1:
                     question = report(cited[0].quote, "worker", self.pronouns).rstrip("?")

@@ -458,6 +458,15 @@ class ReportBuilder(ProseBase):
             return ev.quote
         return HABITUAL_WILL.sub(r"\1 ", clean(ev.quote))
 
+    def asked(self, q: Evidence) -> str:
+        """A worker's question as a note says it after "Asked": "how ready is the client"."""
+        return lower_first(report(asked_part(q.quote), "worker", self.pronouns).rstrip("?"))
+
+    def answered(self, question: str, answer: Evidence) -> str:
+        """The line of a short answer said with its question: 'Asked <question>, client answered: "..."'."""
+        seg = self.m.transcript.segment(answer.segment_id)
+        return f'Asked {question}, {self.named(seg.role, seg.speaker)} answered: "{answer.quote}".'
+
     def scaling_answers(self) -> list[NoteItem]:
         """A scaling question and the answer to it (the next thing the client said). A ruler asked
         without its scale ("And how confident are you that you could?") is one when answered with
@@ -473,8 +482,7 @@ class ReportBuilder(ProseBase):
             key=lambda x: (x[1].start, x[1].segment_id),
         )
         for anns, q in asked:
-            question = report(asked_part(q.quote), "worker", self.pronouns).rstrip("?")
-            question = question[:1].lower() + question[1:]
+            question = self.asked(q)
             answers = self.round_answers(q) if self.shared() else []
             if len(answers) > 1:  # a check-in round: each member's rating, in one line
                 said = "; ".join(f'"{a.quote}"' for a in answers)
@@ -488,10 +496,7 @@ class ReportBuilder(ProseBase):
             answer = self.answer_to(q)
             if answer is None or self.said([answer]):
                 continue
-            seg = self.m.transcript.segment(answer.segment_id)
-            who = self.who(seg.role, seg.speaker)
-            text = f'Asked {question}, {who.lower() if who == "Client" else who} answered: "{answer.quote}".'
-            text = text[:1].upper() + text[1:]
+            text = self.answered(question, answer)
             fallback = f"Scaling question: {quoted([q, answer], 2)}"
             items.append(self.item(anns, text, fallback, [q, answer]))
             self.use([answer])
@@ -533,12 +538,10 @@ class ReportBuilder(ProseBase):
             answer = self.answer_to(q, sentences=2)
             if answer is None or self._covered(answer) >= 0.5:
                 continue
-            seg = self.m.transcript.segment(answer.segment_id)
-            question = lower_first(report(asked_part(q.quote), "worker", self.pronouns).rstrip("?"))
+            question = self.asked(q)
             if not any(t.pos_ in ("VERB", "AUX") for t in parse(question)):
                 question = f"about {question}"  # "Energy?" asks about energy
-            who = self.who(seg.role, seg.speaker)
-            text = f'Asked {question}, {who.lower() if who == "Client" else who} answered: "{answer.quote}".'
+            text = self.answered(question, answer)
             items.append(self.item([], text, f"Symptom question: {quoted([q, answer], 2)}", [q, answer]))
             self.use([answer])
         return items
@@ -552,10 +555,7 @@ class ReportBuilder(ProseBase):
             answer = self.answer_to(q, sentences=3)
             if answer is None or self.said([answer]) or self._covered(answer) >= 0.5:
                 continue
-            seg = self.m.transcript.segment(answer.segment_id)
-            question = report(asked_part(q.quote), "worker", self.pronouns).rstrip("?")
-            who = self.who(seg.role, seg.speaker)
-            text = f'Asked {lower_first(question)}, {who.lower() if who == "Client" else who} answered: "{answer.quote}".'
+            text = self.answered(self.asked(q), answer)
             fallback = f"Strengths: {quoted([q, answer], 2)}"
             items.append(self.item([], text, fallback, [q, answer]))
             self.use([answer])
@@ -630,10 +630,10 @@ class ReportBuilder(ProseBase):
         answer = self.trim_openers(Evidence.of(seg, start, end))
         if q is None or len(content_lemmas(answer.quote)) < 2:
             return []
-        question = report(asked_part(q.quote), "worker", self.pronouns).rstrip("?")
-        who = self.who(seg.role, seg.speaker)
-        text = f'Asked {lower_first(question)}, {who.lower() if who == "Client" else who} answered: "{answer.quote}".'
-        item = self.item([], text, f"{who}: {quoted([q, answer], 2)}", [q, answer])
+        text = self.answered(self.asked(q), answer)
+        item = self.item(
+            [], text, f"{self.who(seg.role, seg.speaker)}: {quoted([q, answer], 2)}", [q, answer]
+        )
         self.use([answer])
         return [item]
 

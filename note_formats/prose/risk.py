@@ -138,11 +138,10 @@ class RiskBuilder(SafetyBuilder):
             ):
                 continue  # the question and its answer are already documented as a disclosure or a denial
             seg = self.m.transcript.segment(answer.segment_id)
-            who = self.who(seg.role, seg.speaker)
             # the answer to a risk screen is documented in the client's own words: a reported
             # version can turn a generic "you don't do that" into the worker, or drop a "not"
             words = f'"{answer.quote.rstrip(" .")}"'
-            said = who.lower() if who == "Client" else who
+            said = self.named(seg.role, seg.speaker)
             # the "Yeah." an answer opens with is not needed when the rest says it
             told = self.answer_to(q, sentences=2, yes_no=False)
             if (
@@ -460,7 +459,7 @@ class RiskBuilder(SafetyBuilder):
         if asked:
             spoken = [question, self._answer_from(question, spoken[0], 2)]
             answer = f'"{spoken[1].quote}"'
-            said = f'asked "{question.quote}", {who.lower() if who == "Client" else who} answered {answer}'
+            said = f'asked "{question.quote}", {self.named(role, first.speaker)} answered {answer}'
             # what the rest of the answer discloses ("Not now. There was one time, back in August ...")
             more = self._disclosed_after(spoken[1])
             if denial:
@@ -512,7 +511,7 @@ class RiskBuilder(SafetyBuilder):
             else:
                 text = f"{label}: {who.lower() if who == 'Client' else who} reported that {clause}."
             if not self.m.notes and status != "other_person":
-                text, spoken = self._with_follow_ups(text, spoken, who.lower() if who == "Client" else who)
+                text, spoken = self._with_follow_ups(text, spoken, self.named(role, first.speaker))
             extra = {
                 "affirmed": ["risk indicator: confirm and document the response"],
                 "possible": [f"possible risk{unsure}: decide whether this is current risk"],
@@ -569,32 +568,32 @@ class RiskBuilder(SafetyBuilder):
             return None
         return question, answer
 
-    def _with_reasons(self, answer: Evidence) -> Evidence:
-        """``answer`` through the next sentence of its turn that gives a reason for living or a
-        deterrent (C-SSRS; "I've got my niece and my mum, I couldn't do that to them"), when one of
-        the next two does: a protective factor is documented with the denial it explains."""
-        seg = self.m.transcript.segment(answer.segment_id)
-        rest = seg.text.rstrip()
-        if answer.char_end >= len(rest):
-            return answer
-        after = Evidence.of(seg, answer.char_end, len(rest))
-        for x in self._sentences(after, min_words=2)[:2]:
-            if REASONS.search(x.quote):
-                widened = Evidence.of(seg, answer.char_start, x.char_end)
-                widened.speaker, widened.role = answer.speaker, answer.role
-                return widened
-        return answer
-
-    def _disclosed_after(self, answer: Evidence) -> list[Evidence]:
-        """The sentences after ``answer`` in its turn that say a risk (at most ``MAX_RISK_SENTENCES - 1``)."""
+    def _after(self, answer: Evidence) -> list[Evidence]:
+        """The sentences of ``answer``'s segment after it."""
         seg = self.m.transcript.segment(answer.segment_id)
         rest = seg.text.rstrip()
         if answer.char_end >= len(rest):
             return []
         after = Evidence.of(seg, answer.char_end, len(rest))
         after.speaker, after.role = answer.speaker, answer.role
-        found = [x for x in self._sentences(after, min_words=2) if RISK_TERMS.search(x.quote)]
-        return found[: MAX_RISK_SENTENCES - 1]
+        return self._sentences(after, min_words=2)
+
+    def _with_reasons(self, answer: Evidence) -> Evidence:
+        """``answer`` through the next sentence of its turn that gives a reason for living or a
+        deterrent (C-SSRS; "I've got my niece and my mum, I couldn't do that to them"), when one of
+        the next two does: a protective factor is documented with the denial it explains."""
+        for x in self._after(answer)[:2]:
+            if REASONS.search(x.quote):
+                widened = Evidence.of(
+                    self.m.transcript.segment(answer.segment_id), answer.char_start, x.char_end
+                )
+                widened.speaker, widened.role = answer.speaker, answer.role
+                return widened
+        return answer
+
+    def _disclosed_after(self, answer: Evidence) -> list[Evidence]:
+        """The sentences after ``answer`` in its turn that say a risk (at most ``MAX_RISK_SENTENCES - 1``)."""
+        return [x for x in self._after(answer) if RISK_TERMS.search(x.quote)][: MAX_RISK_SENTENCES - 1]
 
     def screen_turn(self, segment_id: int) -> bool:
         """Whether the segment is part of the client's turn answering a risk-screening question

@@ -76,7 +76,6 @@ class SafetyBuilder(ProseBase):
             if not found:
                 continue
             found = [self.trim_openers(x) for x in found]
-            who = self.who(seg.role, seg.speaker)
             clause = "; ".join(
                 re.sub(
                     r"(?i)^that\s+",
@@ -85,7 +84,7 @@ class SafetyBuilder(ProseBase):
                 )
                 for x in found
             )
-            said = who.lower() if who == "Client" else who
+            said = self.named(seg.role, seg.speaker)
             if all(has_subject(x.quote) for x in found):
                 text = f"Possible safety concern: {said} reported that {clause}."
             else:  # a fragment ("On the floor, in the bathroom.") is quoted as said
