@@ -300,15 +300,30 @@ def test_dictate_through_pulse(pulse_server, speech, tiny) -> None:
         if ready.wait(15):
             play(pulse_server, path)
 
+    heard: list[np.ndarray] = []
+
+    class Observed:
+        """The real model; it also keeps the samples the dictation hands it."""
+
+        def transcribe_array(self, samples: np.ndarray):
+            heard.append(samples)
+            return tiny.transcribe_array(samples)
+
     player = threading.Thread(target=speak_when_ready)
     player.start()
     # 48 kHz capture exercises the resampler on a real stream; silence ends the dictation.
-    said = dictate(None, DEVICE, tiny, silence_seconds=1.5, max_seconds=30, ready=ready, capture_rate=48000)
+    said = dictate(
+        None, DEVICE, Observed(), silence_seconds=1.5, max_seconds=30, ready=ready, capture_rate=48000
+    )
     player.join()
+    # The whole clip arrived at 16 kHz, and the quiet after its speech ended the dictation.
+    clip = len(audio_io.load(path)) / SAMPLE_RATE
+    assert clip < len(heard[0]) / SAMPLE_RATE < clip + 6.0
     section, body = split_section_command(said)
     assert section == "objective", said
-    # Whisper writes numbers as digits
-    assert wer("client arrived 15 minutes late and appeared tired", body) < 0.3
+    # Whisper writes numbers as digits; tiny may slip on a word or two of synthetic speech.
+    assert wer("client arrived 15 minutes late and appeared tired", body) < 0.4, body
+    assert "minutes late" in body.lower() and "tired" in body.lower(), body
 
 
 def test_dictate_cli_from_file(speech, tiny) -> None:
