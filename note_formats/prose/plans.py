@@ -217,8 +217,10 @@ def in_session_talk(text: str) -> bool:
     # "I'm going to ask ...", "I'd like to hear ...": the talk is the verb the first one leads to
     leads = root.lemma_ in ("go", "like", "want", "love")
     main = next((c for c in root.children if c.dep_ == "xcomp"), root) if leads else root
-    if main is not root and any(t.lower_ == "you" for t in (*root.children, *main.children)):
-        return False  # "I'd like you to tell your doctor": the client's task, not talk here
+    # "I'd like you to tell your doctor": the client's task, not talk here; the "you" of "I'm going
+    # to ask you" is the one asked
+    if main is not root and any(t.lower_ == "you" and t.i < main.i for t in (*root.children, *main.children)):
+        return False
     told = [c for c in main.children if c.dep_ in ("dobj", "dative")]
     if main.lemma_.lower() in INFORMS and told and all(c.pos_ in ("PROPN", "NOUN") for c in told):
         return False  # "I'm going to tell Mrs. Dunn": someone outside the session is told
