@@ -112,6 +112,13 @@ OPENERS = frozenset(
         "alright",
         "now",
         "then",
+        # typed
+        "ye",
+        "yea",
+        "yep",
+        "k",
+        "tbh",
+        "ngl",
     )
 )
 
@@ -144,10 +151,11 @@ def nlp():
     import spacy
 
     from pipelines.tagger import SPACY_MODELS
+    from pipelines.typed import add_typed_shorthand
 
     for name in SPACY_MODELS:
         try:
-            return spacy.load(name, exclude=["ner"])
+            return add_typed_shorthand(spacy.load(name, exclude=["ner"]))
         except OSError:
             continue
     raise ModelError("The English spaCy model is not installed. Run scripts/setup.sh, or use --style quotes.")
@@ -211,9 +219,21 @@ COLLOQUIAL: dict[str, tuple[tuple[str, str], frozenset[str]]] = {
 }
 
 
+#: Clitics typed without their apostrophe, split off by the tokenizer ("im", "ive", "dont", "ill").
+TYPED_CLITICS = {"m": "'m", "ve": "'ve", "re": "'re", "ll": "'ll", "d": "'d", "nt": "n't"}
+
+
+def _spelled(tok) -> str:
+    """``tok`` in lower case, a clitic typed without its apostrophe ("dont") spelled with it."""
+    low = tok.lower_
+    if low in TYPED_CLITICS and tok.i and not tok.doc[tok.i - 1].whitespace_:
+        return TYPED_CLITICS[low]
+    return low
+
+
 def _agree(tok, plural: bool) -> str:
     """``tok``, a finite verb whose subject became third person, made to agree with it."""
-    low = tok.lower_
+    low = _spelled(tok)
     if low in COLLOQUIAL:
         return COLLOQUIAL[low][0][plural]
     if (low, plural) in _BE:
@@ -334,7 +354,7 @@ def report(text: str, role: str | None, pronouns: Pronouns, *, name_subject: boo
         addressee = doc[opening:comma].text
         opening = comma + 1
     for tok in doc:
-        low, ws = tok.lower_, tok.whitespace_
+        low, ws = _spelled(tok), tok.whitespace_
         if tok.i < opening:
             continue
         word = tok.text

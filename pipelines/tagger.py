@@ -20,6 +20,7 @@ import pipelines.minilm  # noqa: F401
 from pipelines.components import SPANS_KEY
 from pipelines.policy import annotate
 from pipelines.taxonomy import load_context, load_taxonomy, negex_termset
+from pipelines.typed import add_typed_shorthand
 from scribe.core.errors import ModelError, TranscriptError
 from scribe.core.records import Annotation, Transcript
 from scribe.transcripts.typed import text_to_transcript
@@ -55,7 +56,7 @@ def build_pipeline(
 ) -> Language:
     """Add the tagging components to ``nlp`` (default: en_core_web_sm). ``heads=False`` skips MiniLM
     (the heads and the risk clause classifier), leaving the taxonomy's rules alone."""
-    nlp = nlp if nlp is not None else load_language_model()
+    nlp = add_typed_shorthand(nlp if nlp is not None else load_language_model())
     nlp.add_pipe("scribe_taxonomy", config={"taxonomy_path": taxonomy_path, "spans_key": SPANS_KEY})
     nlp.add_pipe("scribe_details", config={"taxonomy_path": taxonomy_path, "spans_key": SPANS_KEY})
     nlp.add_pipe(

@@ -312,8 +312,8 @@ def errand(text: str, offered: bool = False, acts: frozenset[str] = ERRANDS) -> 
         going = t.head.lemma_ == "go" and t.head.tag_ == "VBG" and any(c.lower_ == "to" for c in t.children)
         if subject is None and going:
             subject = next((c for c in t.head.children if c.dep_ == "nsubj"), None)
-        modals = ("can", "could") if offered else ("will", "'ll", "wo")
-        future = any(c.lower_ in modals for c in t.children) or (not offered and going)
+        modals = ("can", "could") if offered else ("will",)  # the norm of "'ll", "wo" and typed "ll"
+        future = any(c.norm_ in modals for c in t.children) or (not offered and going)
         if subject is None or subject.lower_ not in ("i", "we") or not future:
             continue
         # "I'll ask you a few things" asks in the session; an errand has something or someone else
@@ -325,6 +325,24 @@ def errand(text: str, offered: bool = False, acts: frozenset[str] = ERRANDS) -> 
         if any(c.lower_ not in ("you", "it", "that", "this") for c in objects):
             return True
     return False
+
+
+class Tasked:
+    """The spans already made a task: a span mostly inside one of them ("ill save the number" in
+    "ye ill save the number.") is the same task."""
+
+    def __init__(self) -> None:
+        self.spans: list[tuple[int, int, int]] = []
+
+    def add(self, ev: Evidence) -> None:
+        self.spans.append((ev.segment_id, ev.char_start, ev.char_end))
+
+    def __contains__(self, ev: Evidence) -> bool:
+        length = max(1, ev.char_end - ev.char_start)
+        return any(
+            seg == ev.segment_id and min(end, ev.char_end) - max(start, ev.char_start) >= 0.8 * length
+            for seg, start, end in self.spans
+        )
 
 
 class PlanBuilder(ProseBase):
@@ -340,7 +358,7 @@ class PlanBuilder(ProseBase):
         """
         items = []
         recapped: list[NoteItem] = []  # the tasks the worker's recap lists
-        seen: set[int] = set()
+        seen = Tasked()
         planning = False  # the worker's notes: a "Plan." heading runs on until the next heading
         for seg in self.m.transcript.segments:
             planning = self.m.notes and (
@@ -503,14 +521,14 @@ class PlanBuilder(ProseBase):
             (seg.text for seg in reversed(self.m.transcript.segments[:at]) if seg.role == "worker"), None
         )
 
-    def _proposed_time(self, anns: list[Annotation], ev: Evidence, seen: set[int]) -> list[NoteItem]:
+    def _proposed_time(self, anns: list[Annotation], ev: Evidence, seen: Tasked) -> list[NoteItem]:
         """A yes/no question that names a day or a time ("Same time next Monday, eleven o'clock?")
         proposes the next appointment; a wh-question ("What would that look like by Wednesday?") asks."""
         if (
             WH_START.search(ev.quote)
             or not timed(ev.quote)
             or self.said([ev], besides_risk=True)
-            or hash((ev.segment_id, ev.char_start)) in seen
+            or ev in seen
         ):
             return []
         if not re.search(
@@ -518,7 +536,7 @@ class PlanBuilder(ProseBase):
             ev.quote,
         ):
             return []
-        seen.add(hash((ev.segment_id, ev.char_start)))
+        seen.add(ev)
         text = f"Next appointment: {lower_first(clean(ev.quote).rstrip('?'))}."
         return [self.item(anns, text, f"Next appointment: {quoted([ev], 1)}", [ev])]
 
@@ -531,7 +549,7 @@ class PlanBuilder(ProseBase):
         said = segs[at + 1].text
         return bool(AGREES.search(said)) and not REFUSES.match(said)
 
-    def means_safety(self, seen: set[int]) -> list[NoteItem]:
+    def means_safety(self, seen: Tasked) -> list[NoteItem]:
         """Where the client says how a lethal means will be put out of reach ("I could give the key
         to my brother", "our Lee could take the bat"): the means-safety step of a safety plan
         (Stanley-Brown step 6, CALM), one line per sentence, said as the client said it."""
@@ -547,15 +565,14 @@ class PlanBuilder(ProseBase):
             if seg.role not in ("client", "other"):
                 continue
             for ev in self._sentences(Evidence.of(seg, 0, len(seg.text.rstrip())), min_words=3):
-                key = hash((ev.segment_id, ev.char_start))
                 own = makes_means_safe(ev.quote)
                 # "Our Lee could take it": the means is the one the worker's question named
                 answers = (
                     asked is not None and bool(TAKES_IT.search(ev.quote)) and not _USES_MEANS.search(ev.quote)
                 )
-                if key in seen or not (own or answers) or self.said([ev], besides_risk=True):
+                if ev in seen or not (own or answers) or self.said([ev], besides_risk=True):
                     continue
-                seen.add(key)
+                seen.add(ev)
                 said = tighten(report(ev.quote, seg.role, self.pronouns_of(seg.role)).rstrip("?"))
                 who = self.named(seg.role, seg.speaker)
                 cited = [ev] if own or asked is None else [asked, ev]
@@ -570,7 +587,7 @@ class PlanBuilder(ProseBase):
                 self.use([ev])
         return items
 
-    def safety_steps(self, seen: set[int]) -> list[NoteItem]:
+    def safety_steps(self, seen: Tasked) -> list[NoteItem]:
         """The client's answer to the worker asking what they could do ("If those thoughts get
         stronger, what could you do?" - "Tell Dev. And call you."): steps of a safety or coping plan,
         the client's own, said as what they would do."""
@@ -583,10 +600,9 @@ class PlanBuilder(ProseBase):
             if answer is None or self.said([answer], besides_risk=True):
                 continue
             steps = [x for x in parse(answer.quote).sents if _says_a_step(x)]
-            key = hash((answer.segment_id, answer.char_start))
-            if not steps or key in seen:
+            if not steps or answer in seen:
                 continue
-            seen.add(key)
+            seen.add(answer)
             seg = self.m.transcript.segment(answer.segment_id)
             role = "other" if seg.role == "other" else "client"
             said = "; ".join(
@@ -609,14 +625,13 @@ class PlanBuilder(ProseBase):
         anns: list[Annotation],
         ev: Evidence,
         role: str | None,
-        seen: set[int],
+        seen: Tasked,
         words: str = "",
         errand: bool = False,
     ) -> list[NoteItem]:
         """``ev`` as a task, unless it is said already, talk about the session, a condition or a
         threat, a recurring thought, or names nothing to do (an ``errand`` names its act)."""
-        key = hash((ev.segment_id, ev.char_start))
-        if key in seen or self.said([ev], besides_risk=True) or in_session_talk(ev.quote):
+        if ev in seen or self.said([ev], besides_risk=True) or in_session_talk(ev.quote):
             return []
         if role != "worker" and CONDITION.search(ev.quote):
             return []  # "if you keep this up I'll send you to your father": a condition or threat, not a task
@@ -626,7 +641,7 @@ class PlanBuilder(ProseBase):
             return []  # "I'm scared I won't be able to stop": a fear, not a task
         if not errand and not says_what(ev.quote):
             return []  # "I'll think on it", "Here's what I'll do": no task a note can state
-        seen.add(key)
+        seen.add(ev)
         text = as_task(words or ev.quote, role, self.pronouns) + "."
         together = role == "worker" and self.shared() and GROUP_ADDRESS.search(ev.quote)
         if together:  # "you both", "each of you": the members' task, not the client's alone
