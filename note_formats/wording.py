@@ -240,8 +240,8 @@ def _agree(tok, plural: bool) -> str:
         return _BE[(low, plural)]
     if low == "'ve":
         return "have" if plural else "has"
-    if low == "'d":
-        nxt = tok.nbor(1) if tok.i + 1 < len(tok.doc) else None
+    if low == "'d":  # "I'd (already) been": had; "I'd (never) go": would
+        nxt = next((t for t in tok.doc[tok.i + 1 :] if t.pos_ != "ADV"), None)
         return "had" if nxt is not None and nxt.tag_ == "VBN" else "would"
     if low == "'ll":
         return "will"
@@ -295,14 +295,17 @@ TIME_OPENERS = frozenset(
 )  # fmt: skip
 
 
-def report(text: str, role: str | None, pronouns: Pronouns, *, name_subject: bool = False) -> str:
+def report(
+    text: str, role: str | None, pronouns: Pronouns, *, name_subject: bool = False, you: str = ""
+) -> str:
     """``text`` said by ``role`` in the third person, without a trailing stop (tense kept).
 
     The client's I/me/my become ``pronouns`` (the first subject "Client" with
     ``name_subject``), the client's "you" becomes the worker; the worker's I/me/my
     become the worker and "you"/"your" the client. Others' words keep their persons
-    except "you" (said to the worker). A request ("could you write it down?") keeps
-    its question form; see ``as_task``.
+    except "you" (said to the worker). ``you`` names whom a client or another participant
+    addresses when it is not the worker ("the client", "Darren"). A request ("could you
+    write it down?") keeps its question form; see ``as_task``.
     """
     doc = parse(clean(text))
     client_speaks = role != "worker"
@@ -369,12 +372,8 @@ def report(text: str, role: str | None, pronouns: Pronouns, *, name_subject: boo
                 word = {"i": pronouns.subject, "me": pronouns.object, "my": pronouns.possessive,
                         "mine": pronouns.possessive, "myself": pronouns.reflexive}[low]  # fmt: skip
         elif client_speaks and low in ("you", "your", "yours", "yourself"):
-            word = {
-                "you": "the worker",
-                "your": "the worker's",
-                "yours": "the worker's",
-                "yourself": "the worker",
-            }[low]
+            whom = you or "the worker"
+            word = {"you": whom, "your": f"{whom}'s", "yours": f"{whom}'s", "yourself": whom}[low]
         elif not client_speaks and low in ("i", "me", "my", "mine", "myself"):
             word = {"my": "the worker's", "mine": "the worker's"}.get(low, "the worker")
         elif addressee and low in ("you", "your", "yours", "yourself"):
@@ -404,9 +403,25 @@ def report(text: str, role: str | None, pronouns: Pronouns, *, name_subject: boo
             out[-1] += " "  # "I'm" -> "she is"
         out.append(word + ws)
     sentence = "".join(out).strip()
+    # a clitic left on a named subject ("the client'd never hurt him") is spelled in full
+    sentence = CLITIC_ON_NAME.sub(lambda m: " " + _clitic_in_full(m), sentence)
     sentence = re.sub(r"\bcan not\b", "cannot", sentence)
     sentence = re.sub(r"([.!?] )([a-z])", lambda m: m.group(1) + m.group(2).upper(), sentence)
     return sentence.rstrip(" .!;,")
+
+
+#: A clitic on a subject the report named: "the client'd", "the worker'll".
+CLITIC_ON_NAME = re.compile(r"(?<=\b(?:client|worker))'(d|ll|ve|re|m)\b(?P<rest>\s+(?:\w+\s+)?\w+)?")
+
+
+def _clitic_in_full(m: re.Match[str]) -> str:
+    """The clitic of ``CLITIC_ON_NAME`` as the word it stands for after a singular subject."""
+    rest = m.group("rest") or ""
+    participle = re.search(r"\b(?:been|had|gone|done|seen|got|\w+ed)$", rest)
+    word = {"ll": "will", "ve": "has", "re": "is", "m": "is"}.get(m.group(1)) or (
+        "had" if participle else "would"
+    )
+    return word + rest
 
 
 def has_subject(text: str) -> bool:

@@ -747,6 +747,39 @@ def test_physical_punishment_of_a_child_is_reported_not_left_as_the_taggers_gues
     )
 
 
+def test_a_possible_indicator_keeps_the_act_said_after_the_span_the_classifier_marked():
+    tr = dialogue(
+        [
+            ("worker", "You said there was something you needed to tell me."),
+            ("client", "He kicked me and I grabbed him. By the arm. Hard. And I maybe shook him. A bit."),
+        ]
+    )
+    maybe = {"certainty": "possible"}
+    anns = [tag(tr, "r1", "risk", "abuse_neglect", 1, "He kicked me and I grabbed him.", attributes=maybe)]
+    [line] = [t for t in texts(soap(tr, anns, pronouns="he/him"), "risk") if "grabbed" in t]
+    assert "shook him" in line, line
+
+
+def test_you_said_between_the_clients_turns_means_the_client():
+    tr = dialogue(
+        [
+            ("other", "You must be the social worker. Come in."),
+            ("worker", "Thanks. How have things been at home?"),
+            ("client", "I maybe shook him. A second, two seconds."),
+            ("other", "It wasn't a maybe. You were shaking him, his head was going."),
+            ("client", "It wasn't like that."),
+        ]
+    )
+    maybe = {"certainty": "possible"}
+    anns = [
+        tag(tr, "r1", "risk", "abuse_neglect", 3, attributes=maybe),
+        tag(tr, "o1", "observation", "functioning_family", 0),
+    ]
+    said = " ".join(texts(soap(tr, anns, pronouns="he/him"), "risk") + texts(soap(tr, anns), "subjective"))
+    assert "the client was shaking him" in said and "the worker was shaking" not in said, said
+    assert "the client must be" not in said, said
+
+
 def test_a_possible_indicator_that_only_acknowledges_is_named_without_a_quote():
     tr = dialogue([("worker", "Did you get the letter from the school?"), ("client", "Yeah. Okay.")])
     maybe = {"certainty": "possible"}

@@ -573,7 +573,7 @@ class PlanBuilder(ProseBase):
                 if ev in seen or not (own or answers) or self.said([ev], besides_risk=True):
                     continue
                 seen.add(ev)
-                said = tighten(report(ev.quote, seg.role, self.pronouns_of(seg.role)).rstrip("?"))
+                said = tighten(self.in_third_person(ev, seg.role).rstrip("?"))
                 who = self.named(seg.role, seg.speaker)
                 cited = [ev] if own or asked is None else [asked, ev]
                 if len(cited) > 1:

@@ -406,9 +406,7 @@ class ReportBuilder(ProseBase):
             told = [
                 (
                     e,
-                    tighten(
-                        re.sub(r"(?i)^that\s+", "", report(self._as_told(e), role, self.pronouns_of(role)))
-                    ),
+                    tighten(re.sub(r"(?i)^that\s+", "", self.in_third_person(e, role, self._as_told(e)))),
                 )
                 for e in evidence
             ]

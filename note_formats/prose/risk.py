@@ -21,7 +21,6 @@ from note_formats.wording import (
     is_request,
     lower_first,
     parse,
-    report,
 )
 from scribe.core.records import Annotation, Evidence, NoteItem
 
@@ -38,7 +37,7 @@ RISK_TERMS = re.compile(
     r"(?i)\b(?:kill\w*|die|dying|dead|death|suicid\w*|end it|end(?:ing|ed|s)? (?:my|his|her|their|your) life|wake up|disappear|"
     r"not be here|hurt\w*|harm\w*|cut\w*|pills|overdos\w*|gun\w*|rifle|weapon\w*|knife|hit|hits|hitting|slap\w*|"
     r"punch\w*|chok\w*|push\w*|grab\w*|shov\w*|threat\w*|scared|afraid|unsafe|drunk|drink\w*|drank|beers?|"
-    r"vodka|alcohol|(?:get|got|getting|was|were) high|using|relaps\w*|shak\w*|"
+    r"vodka|alcohol|(?:get|got|getting|was|were) high|using|relaps\w*|shak\w*|shook|"
     # warning signs of suicide as prevention guidance lists them: hopelessness, being a burden, trapped
     r"hopeless\w*|burden|trapped|no way out|no (?:reason|point)|what's the point|better off|give up|giving up|"
     r"can't (?:go on|take (?:it|this|much more))|(?:how much |any )longer|tired of (?:living|everything|it all)|"
@@ -47,7 +46,8 @@ RISK_TERMS = re.compile(
     r"whip(?:s|ped|ping|pings)?|whoop\w*|spank\w*|smack\w*|popped (?:him|her|them)|beaten|"
     r"beat(?:s|ing)? (?:him|her|them|me|us|the kids?)|"
     r"(?:with|took|take|takes|taking|get|got|use|used) (?:a|the|my|his|her|their) (?:belt|switch|extension cord|hairbrush)|"
-    r"bruis\w*|welts?|(?:left|leave|leaves|seen|saw|see) (?:the |any )?marks|marks on|"
+    r"bruis\w*|welts?|(?:left|leave|leaves|seen|saw|see) (?:the |any )?marks|marks? on (?:his|her|their|the|my) \w+|"
+    r"finger ?marks?|grip marks?|"
     # safety incidents: a fall, wandering off, the police or an ambulance called
     r"fell|falls?|fallen|wander\w*|police|ambulance|911|emergency room|missing)\b"
 )
@@ -354,9 +354,12 @@ class RiskBuilder(SafetyBuilder):
                 if not pieces:
                     continue
             carrying = [x for x in pieces if RISK_WORDS.search(x.quote)]
-            if possible and not any(RISK_TERMS.search(x.quote) for x in carrying):
-                # the classifier's span says no risk ("I did something I'm not proud of"): the
-                # sentence of the same turn that says one ("I punched the wall") is what it read
+            more: list[Evidence] = []
+            if possible:
+                # the classifier read the whole turn: a sentence of it that says a risk is what it
+                # read when its span says none ("I did something I'm not proud of" - "I punched the
+                # wall"), and one naming another act goes with a span that stops before it ("I
+                # grabbed him. By the arm. I maybe shook him.")
                 seg = self.m.transcript.segment(e.segment_id)
                 turn = Evidence.of(seg, 0, len(seg.text.rstrip()))
                 turn.speaker, turn.role = e.speaker, e.role
@@ -364,11 +367,20 @@ class RiskBuilder(SafetyBuilder):
                     x
                     for x in self._sentences(turn, min_words=2)
                     if RISK_TERMS.search(x.quote) and not any(self._within(x, a) for a in self.screened)
-                ][:1]
-                carrying = said + [x for x in carrying if x not in said]
+                ]
+                named = {m.lower() for x in carrying for m in RISK_TERMS.findall(x.quote)}
+                if not named:
+                    carrying = said[:1] + [x for x in carrying if x not in said[:1]]
+                else:
+                    more = [
+                        x
+                        for x in said
+                        if not any(self._within(x, c) or self._within(c, x) for c in carrying)
+                        and {m.lower() for m in RISK_TERMS.findall(x.quote)} - named
+                    ][:1]
             # nothing in the words carries a risk: the first sentence says where the tagger looked
             # the sentences that say a risk first, the ones that only qualify it ("not great") after
-            chosen = sorted(carrying, key=lambda x: not RISK_TERMS.search(x.quote))[:limit]
+            chosen = sorted(carrying, key=lambda x: not RISK_TERMS.search(x.quote))[:limit] + more
             chosen.sort(key=lambda x: x.char_start)
             trimmed += chosen if carrying else pieces[: 1 if possible else limit]
         trimmed = list({(x.segment_id, x.char_start): x for x in trimmed}.values())
@@ -439,7 +451,7 @@ class RiskBuilder(SafetyBuilder):
             spoken = self._carrying(spoken, possible)
         role = self.m.role(first)
         who = self.who(role, first.speaker)
-        reported = [(e, tighten(report(e.quote, role, self.pronouns_of(role)))) for e in spoken]
+        reported = [(e, tighten(self.in_third_person(e, role))) for e in spoken]
         spoken = [e for e, c in reported if re.search(r"\w", c)] or spoken  # "So." reports nothing
         clause = "; ".join(
             re.sub(r"(?i)^that\s+", "", lower_first(c)) for _, c in reported if re.search(r"\w", c)
@@ -486,9 +498,7 @@ class RiskBuilder(SafetyBuilder):
                 if question is not None and self._screens(question):
                     # what the client added to the denial: reasons, protective factors
                     spoken = [self._answer_from(question, spoken[0], 4)]
-                    clause = "; ".join(
-                        lower_first(report(e.quote, role, self.pronouns_of(role))) for e in spoken
-                    )
+                    clause = "; ".join(lower_first(self.in_third_person(e, role)) for e in spoken)
                 clause = re.sub(r"(?i)^no+[,.!]\s+(?=.*\b(?:not|never|no|nothing)\b)", "", clause)
                 text = f"{who} {denied}, stating that {lower_first(clause)}."
             extra: list[str] = []

@@ -9,7 +9,7 @@ import re
 from note_formats.common import quoted
 from note_formats.prose.base import ProseBase
 from note_formats.prose.concise import tighten
-from note_formats.wording import has_subject, lower_first, parse, report
+from note_formats.wording import has_subject, lower_first, parse
 from scribe.core.records import Evidence, NoteItem
 
 #: Sentences of one turn a safety line quotes.
@@ -80,7 +80,7 @@ class SafetyBuilder(ProseBase):
                 re.sub(
                     r"(?i)^that\s+",
                     "",
-                    lower_first(tighten(report(x.quote, seg.role, self.pronouns_of(seg.role)))),
+                    lower_first(tighten(self.in_third_person(x, seg.role))),
                 )
                 for x in found
             )
