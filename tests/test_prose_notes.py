@@ -126,7 +126,8 @@ def test_each_sentence_of_a_dictated_risk_assessment_is_its_own_finding_and_a_de
 
     said = (
         "Risk assessment. Patient affirms suicidal ideation with intent and plan prior to the ingestion. "
-        "Denies homicidal ideation. Denies auditory or visual hallucinations."
+        "Denies homicidal ideation. Denies auditory or visual hallucinations. "
+        "No firearms in the home, he says he gave his shotgun to his grandson."
     )
     tr = text_to_transcript(said, "dictation")
     d = build_draft("soap", tr, tag(tr), DraftOptions(style="prose"))
@@ -134,4 +135,5 @@ def test_each_sentence_of_a_dictated_risk_assessment_is_its_own_finding_and_a_de
     assert "Denies homicidal ideation." in risk, risk
     assert any(t.startswith("Suicidal ideation: Patient affirms suicidal ideation") for t in risk), risk
     assert not any(t.startswith("Worker denied") for t in risk), risk
+    assert any("shotgun to his grandson" in t for t in risk), risk  # access to firearms is a finding
     assert check_faithfulness(d, tr) == []

@@ -27,7 +27,7 @@ from scribe.core.records import Annotation, Evidence, NoteItem
 #: Words that carry a risk disclosure, or qualify it (said with a denial), in a client's sentence.
 RISK_WORDS = re.compile(
     r"(?i)\b(?:kill\w*|die|dying|dead|death|suicid\w*|end it|wake up|disappear|not be here|hurt\w*|harm\w*|"
-    r"cut\w*|pills|overdos\w*|gun\w*|rifle|weapon\w*|hit\w*|slap\w*|punch\w*|chok\w*|push\w*|grab\w*|shov\w*|"
+    r"cut\w*|pills|overdos\w*|gun\w*|shotguns?|handguns?|firearms?|pistols?|rifles?|weapon\w*|hit\w*|slap\w*|punch\w*|chok\w*|push\w*|grab\w*|shov\w*|"
     r"threat\w*|scared|afraid|unsafe|drunk|drink\w*|beers?|vodka|high|using|shak\w*|alone|left|act on|never|not)\b"
 )
 #: Words that say a risk itself (harm, death, means, violence, substances, safety incidents), without the words that
@@ -35,7 +35,8 @@ RISK_WORDS = re.compile(
 #: one of them is the tagger's guess, listed for the worker without its words.
 RISK_TERMS = re.compile(
     r"(?i)\b(?:kill\w*|die|dying|dead|death|suicid\w*|end it|end(?:ing|ed|s)? (?:my|his|her|their|your) life|wake up|disappear|"
-    r"not be here|hurt\w*|harm\w*|cut\w*|pills|overdos\w*|gun\w*|rifle|weapon\w*|knife|hit|hits|hitting|slap\w*|"
+    r"not be here|hurt\w*|harm\w*|cut\w*|pills|overdos\w*|gun\w*|shotguns?|handguns?|firearms?|pistols?|rifles?|"
+    r"weapon\w*|knife|hit|hits|hitting|slap\w*|"
     r"punch\w*|chok\w*|push\w*|grab\w*|shov\w*|threat\w*|scared|afraid|unsafe|drunk|drink\w*|drank|beers?|"
     r"vodka|alcohol|(?:get|got|getting|was|were) high|using|relaps\w*|shak\w*|shook|"
     # warning signs of suicide as prevention guidance lists them: hopelessness, being a burden, trapped
@@ -348,6 +349,12 @@ class RiskBuilder(SafetyBuilder):
         trimmed = []
         for e in spoken:
             pieces = self._sentences(e, min_words=1)
+            if self.m.notes:  # a finding of the notes is its whole sentence, not the span a tag marked
+                seg = self.m.transcript.segment(e.segment_id)
+                whole = self._sentences(Evidence.of(seg, 0, len(seg.text.rstrip())), min_words=1)
+                pieces = [
+                    x for x in whole if x.char_start < e.char_end and x.char_end > e.char_start
+                ] or pieces
             pieces = [x for x in pieces if re.search(r"\w", x.quote)] or [e]
             if possible:  # what a screen's answer documents is said there
                 pieces = [x for x in pieces if not any(self._within(x, a) for a in self.screened)]
@@ -358,8 +365,8 @@ class RiskBuilder(SafetyBuilder):
             if possible:
                 # the classifier read the whole turn: a sentence of it that says a risk is what it
                 # read when its span says none ("I did something I'm not proud of" - "I punched the
-                # wall"), and one naming another act goes with a span that stops before it ("I
-                # grabbed him. By the arm. I maybe shook him.")
+                # wall"), and the next one naming another act goes with a span that stops before it
+                # ("I grabbed him. By the arm. I maybe shook him.")
                 seg = self.m.transcript.segment(e.segment_id)
                 turn = Evidence.of(seg, 0, len(seg.text.rstrip()))
                 turn.speaker, turn.role = e.speaker, e.role
@@ -371,11 +378,12 @@ class RiskBuilder(SafetyBuilder):
                 named = {m.lower() for x in carrying for m in RISK_TERMS.findall(x.quote)}
                 if not named:
                     carrying = said[:1] + [x for x in carrying if x not in said[:1]]
-                else:
+                elif not self.m.notes:  # a paragraph of notes holds many findings, each its own
                     more = [
                         x
                         for x in said
-                        if not any(self._within(x, c) or self._within(c, x) for c in carrying)
+                        if x.char_start >= e.char_end
+                        and not any(self._within(x, c) or self._within(c, x) for c in carrying)
                         and {m.lower() for m in RISK_TERMS.findall(x.quote)} - named
                     ][:1]
             # nothing in the words carries a risk: the first sentence says where the tagger looked
