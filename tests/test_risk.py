@@ -490,6 +490,34 @@ def test_a_warning_sign_said_in_other_words_is_possible_risk_for_the_worker(text
 
 
 @pytest.mark.parametrize(
+    "text, subtype",
+    [
+        # HITS / Danger Assessment: a threat of harm, in the words it is said in
+        (
+            "He sent me a text like, you think you can play me, I'ma mess you up when I see you.",
+            "abuse_neglect",
+        ),
+        # stalking (SHARP): watched, turned up on
+        ("I kinda look over my shoulder at the bus stop now.", "abuse_neglect"),
+        # withdrawal as CIWA-Ar scores it, told without the word
+        ("Shaky Monday morning. Sweaty. Couldn't keep nothing down.", "substance_crisis"),
+    ],
+)
+def test_a_threat_stalking_and_withdrawal_told_without_their_names_are_possible_risk(text, subtype) -> None:
+    found = [a for a in current(risks(text)) if a.source == "rules"]
+    assert [a.subtype for a in found] == [subtype]
+    assert found[0].attributes["certainty"] == "possible"
+
+
+def test_an_overdose_told_without_the_word_is_risk_and_past_only_is_historical() -> None:
+    assert [a.subtype for a in current(risks("I took a bunch of pills last night."), True)] == [
+        "substance_crisis"
+    ]
+    past = risks("When I was sixteen I took a bunch of pills at my old placement.")
+    assert [(a.subtype, a.status) for a in past] == [("substance_crisis", "historical")]
+
+
+@pytest.mark.parametrize(
     "text",
     ["I don't feel like I'm a burden, they tell me so.", "My neighbour always says she's tired of life."],
 )
