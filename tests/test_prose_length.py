@@ -871,6 +871,20 @@ def test_a_goal_said_again_is_written_once_but_another_speakers_words_stay_their
     assert not any("thing" in t for t in report)
 
 
+def test_a_wish_told_as_past_is_no_goal_but_a_present_one_is():
+    tr = dialogue(
+        [
+            ("worker", "Why didn't you call your sponsor?"),
+            ("client", "I didn't wanna bug him on a Saturday."),
+            ("worker", "And now?"),
+            ("client", "I want to stay sober for my kids."),
+        ]
+    )
+    anns = [tag(tr, "g1", "goal", "goal", 1), tag(tr, "g2", "goal", "goal", 3)]
+    goals = [t for t in texts(soap(tr, anns, pronouns="he/him"), "subjective") if "goal" in t]
+    assert goals == ['Client stated the goal: "I want to stay sober for my kids."'], goals  # one stop
+
+
 def test_statements_of_one_turn_read_as_one_sentence():
     tr = dialogue(
         [

@@ -169,6 +169,8 @@ class ProseBase:
     ) -> NoteItem:
         """An item citing ``evidence`` (default: what its annotations' speakers said), its sentence
         checked against that evidence; an unfaithful one falls back to ``fallback`` (quotes), for review."""
+        # a quote that ends its own sentence ends the line: "... my kids." [01:03], never ".".
+        text = re.sub(r'([.?!])"\.$', r'\1"', text)
         item = self.m.item(anns, text, extra)
         if evidence is None:
             evidence = [e for a in anns for e in self.m.spoken(a)]

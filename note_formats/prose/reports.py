@@ -148,6 +148,19 @@ def things_named(text: str) -> set[str]:
     return {t.lemma_.lower() for t in parse(text) if t.pos_ in ("NOUN", "PROPN", "NUM") and not t.is_stop}
 
 
+#: Verbs that say a wish.
+WISH_VERBS = frozenset(("want", "wanna", "wish", "hope"))
+
+
+def wished_before(text: str) -> bool:
+    """Whether every wish in ``text`` is told as past ("I didn't wanna bug him on a Saturday", "I
+    wanted to be a nurse"): a reason or a story, not a goal the client states now."""
+    wishes = [t for t in parse(text) if t.lemma_.lower() in WISH_VERBS and t.pos_ in ("VERB", "AUX")]
+    return bool(wishes) and all(
+        t.tag_ == "VBD" or any(c.dep_ == "aux" and c.tag_ == "VBD" for c in t.children) for t in wishes
+    )
+
+
 class ReportBuilder(ProseBase):
     # --- goals ------------------------------------------------------------------------
 
@@ -161,8 +174,9 @@ class ReportBuilder(ProseBase):
         made: dict[int, NoteItem] = {}
         for n in sorted(range(len(found)), key=lambda n: -sum(len(e.quote) for e in found[n][1])):
             ann, spoken = found[n]
-            if self.said(spoken) or not says_what(" ".join(e.quote for e in spoken)):
-                continue  # said already, or names nothing wanted ("I don't want to")
+            said = " ".join(e.quote for e in spoken)
+            if self.said(spoken) or not says_what(said) or wished_before(said):
+                continue  # said already, names nothing wanted ("I don't want to"), or a past wish
             if self.m.notes:  # the worker's notes: whose words they quote is the worker's to say
                 text = f"Goal noted: {quoted(spoken, self.m.options.max_quotes)}."
             else:
