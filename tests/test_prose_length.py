@@ -871,6 +871,27 @@ def test_a_goal_said_again_is_written_once_but_another_speakers_words_stay_their
     assert not any("thing" in t for t in report)
 
 
+def test_a_suggestion_the_client_takes_up_is_their_task_cited_with_the_agreement():
+    tr = dialogue(
+        [
+            ("worker", "Until it's checked, maybe leave the car parked here and take the bus to work?"),
+            ("client", "Ugh. But yeah. Yeah, I'll do it. For a couple days."),
+            ("worker", "Would you be willing to ask Marcus to keep the tablets for now?"),
+            ("client", "Yeah. I'll ask him tonight."),
+            ("worker", "Would you say the mornings are worse?"),
+            ("client", "Yeah, mornings."),
+            ("worker", "Could you tell me more about the bus?"),
+            ("client", "Okay."),
+        ]
+    )
+    d = soap(tr, [], pronouns="she/her")
+    plan = {i.text: {e.segment_id for e in i.evidence} for i in d.section("plan").items}
+    assert plan.get("Client will leave the car parked here and take the bus to work.") == {0, 1}, plan
+    assert plan.get("Client will ask Marcus to keep the tablets for now.") == {2, 3}, plan
+    # a question asking a view, or for talk in the session, sets no task
+    assert not any("morning" in t or "tell" in t for t in plan), plan
+
+
 def test_a_wish_told_as_past_is_no_goal_but_a_present_one_is():
     tr = dialogue(
         [

@@ -48,4 +48,5 @@ def test_a_typed_chat_gives_the_clients_tasks_once_each():
     assert check_grounding(d, tr) == [] and check_faithfulness(d, tr) == []
     plan = [i.text for i in d.section("plan").items if not i.deleted]
     assert plan.count("Client will save the number.") == 1, plan
-    assert "Client will give kyle the pills." in plan, plan
+    # the worker's suggestion, taken up in the client's typed words, is one task
+    assert sum("pills" in t for t in plan) == 1, plan

@@ -327,6 +327,47 @@ def errand(text: str, offered: bool = False, acts: frozenset[str] = ERRANDS) -> 
     return False
 
 
+#: A worker's suggestion put as a question, before its verb: "Maybe leave it parked here?", "How
+#: about you call her tonight?", "Would you be willing to ask Marcus ...?".
+SUGGESTION = re.compile(
+    r"(?i)^\W*(?:(?:and|so|okay|ok|well|now|then),?\s+)?"
+    # when it is to be done may come first: "And until it's checked, maybe leave it here?"
+    r"(?:(?:until|when|if|once|after|before|for now|tonight|this week|in the meantime)\b[^,?]{0,40},\s*)?"
+    r"(?:(?:maybe|perhaps|how about|what about)(?:\s+you)?|"
+    r"(?:would|could|can|will) you(?: be)? (?:willing|able|open|up for it|okay|ok) to|would you|could you|can you|will you)\s+"
+)
+
+
+#: Verbs of a suggestion that ask for talk or a view here, not a task: "Would you say ...?",
+#: "Could you tell me more?", "Can you think of a time ...?".
+VIEWS = frozenset(
+    ("say", "think", "feel", "like", "want", "mind", "be", "have", "describe", "imagine", "see", "agree")
+)
+
+
+def suggested(question: str) -> str:
+    """The task a worker's suggestion asks of the client, as "you will ..." ("" if it asks none:
+    "Would you say it's worse?" asks a view, "Could you tell me more?" is talk here)."""
+    match = SUGGESTION.match(question)
+    if match is None:
+        return ""
+    rest = question[match.end() :].rstrip(" ?")
+    doc = parse(rest)
+    first = doc[0] if len(doc) else None
+    if first is None or first.tag_ != "VB" or first.lemma_.lower() in VIEWS:
+        return ""
+    if len(doc) > 1 and doc[1].lower_ in ("me", "us"):
+        return ""  # "tell me", "walk us through": talk in the session
+    # a task names what it is done to or where: "leave it parked here and take the bus to work"
+    if not any(
+        t.pos_ in ("NOUN", "PROPN")
+        or (t.pos_ == "PRON" and t.lower_ not in ("me", "us", "it", "that", "this"))
+        for t in doc[1:]
+    ):
+        return ""
+    return f"you will {rest}"
+
+
 class Tasked:
     """The spans already made a task: a span mostly inside one of them ("ill save the number" in
     "ye ill save the number.") is the same task."""
@@ -407,6 +448,18 @@ class PlanBuilder(ProseBase):
                     words = "I will " + ev.quote[offer.end() :].rstrip(" ?")
                     if errand(words):
                         items += self._task([], ev, "worker", seen, words, errand=True)
+                elif ev.quote.endswith("?") and self._agreed(seg) and (words := suggested(ev.quote)):
+                    # "Maybe leave it parked here and take the bus?" "Yeah, I'll do it.": the client's
+                    # task, cited with the agreement
+                    for item in self._task([], ev, "worker", seen, words):
+                        reply = self.m.transcript.segments[self.position(seg.id) + 1]
+                        said = self._sentences(Evidence.of(reply, 0, len(reply.text.rstrip())), 1)
+                        # "Yeah." alone, or "yeah" split off "ill give kyle the pills": the words after it too
+                        last = said[1] if len(said[0].quote.split()) < 3 and len(said) > 1 else said[0]
+                        agreed = Evidence.of(reply, said[0].char_start, last.char_end)
+                        item.evidence.append(agreed)
+                        seen.add(agreed)  # the client's "I'll give Kyle the pills" is this task
+                        items.append(item)
                 elif ev.quote.endswith("?"):
                     items += self._proposed_time([], ev, seen)
                 elif (
