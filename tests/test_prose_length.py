@@ -1056,6 +1056,41 @@ def test_offers_to_act_safety_planning_and_group_referrals_are_named_from_their_
     assert "rec center" in lines["Referral"]
 
 
+def test_teaching_thanks_and_a_withdrawal_screen_are_named_from_their_wording():
+    tr = dialogue(
+        [
+            ("worker", "Ray, thank you for being honest with us about that."),
+            ("client", "Yeah."),
+            (
+                "worker",
+                "When you stopped Monday, any shakes, sweats, seeing or hearing stuff that wasn't there?",
+            ),
+            ("client", "Little shaky. Sweaty. It's better today."),
+            (
+                "worker",
+                "Hands on your neck where you can't breathe is one of the most dangerous things we see.",
+            ),
+        ]
+    )
+    lines = objective(soap(tr, [], pronouns="he/him"))
+    assert "Affirmation" in lines, lines
+    assert "Risk screening" in lines and "Psychoeducation" in lines, lines
+
+
+def test_grounding_and_paced_breathing_talked_through_are_named():
+    from pipelines import tag as tagger
+
+    tr = dialogue(
+        [
+            ("worker", "Put both feet flat on the floor and type me three things you can see."),
+            ("client", "ok. lamp, mug, my phone"),
+            ("worker", "Good. Now a slow breath in for four, and out for six."),
+        ]
+    )
+    lines = objective(soap(tr, tagger(tr), pronouns="she/her"))
+    assert any("grounding" in t.lower() for t in lines), lines
+
+
 def test_a_task_a_risk_line_quotes_is_still_in_the_plan():
     tr = dialogue(
         [

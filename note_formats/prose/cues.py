@@ -74,7 +74,9 @@ SCREENING = re.compile(
     # substance use screening (practice asks about use, amount, driving and withdrawal)
     r"drugs or alcohol|alcohol or (?:drugs|anything)|how much (?:are|do) you (?:drink|us)\w*|"
     r"(?:were|are|have) you (?:been )?(?:drinking|using|high|drunk)|(?:want|wanting|wanted) to (?:hurt|harm|kill)|"
-    r"drive after drinking|shaking|sweating|how often do you (?:have a )?drink|how many drinks|"
+    r"drive after drinking|shaking|sweating|shakes|sweats|how often do you (?:have a )?drink|how many drinks|"
+    # withdrawal as CIWA-Ar asks it: tremor, sweats, nausea, things seen or heard that are not there
+    r"(?:seeing|hearing) (?:or (?:seeing|hearing) )?(?:things|stuff)|keep (?:anything|food|it) down|"
     r"drinks? containing alcohol|"
     # AUDIT, CAGE and DAST items in the words workers ask them: amount on a drinking day, guilt,
     # blackouts, cutting down, using alone

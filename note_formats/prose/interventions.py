@@ -57,7 +57,10 @@ TECHNIQUE_CUES: dict[str, re.Pattern[str]] = {
         r"(?:really |a )?good (?:step|idea|thing|job)|well done|(?:real|great|big) progress|"
         r"I (?:really )?appreciate|that's a lot of work|you did (?:it|that|the)|proud of|that's (?:a )?(?:real|big)|"
         r"that matters|you've (?:already|been)|you already|you kept|you reached out|that shows|shows (?:me )?(?:that )?you|"
-        r"that's you \w+ing|on your own)\b"
+        r"that's you \w+ing|on your own|"
+        # thanks for what the client brought and what it cost them (MITI: affirming the effort)
+        r"thank you for (?:being (?:so )?(?:honest|open)|telling (?:me|us)|sharing|trusting|your honesty)|"
+        r"(?:wasn't|was not|isn't|is not|can't have been) easy)\b"
     ),
     "psychoeducation": re.compile(
         r"(?i)\b(?:(?:a lot of|many|most) (?:people|families|parents|caregivers|teens|teenagers|kids)|"
@@ -65,6 +68,10 @@ TECHNIQUE_CUES: dict[str, re.Pattern[str]] = {
         r"(?:are|is) (?:classic |common |typical )?(?:signs?|symptoms?) of|can (?:make|cause|happen|reverse)|"
         r"can be dangerous|(?:the|your) (?:body|brain)(?:'s)?|research|what happens when|share (?:something|a bit)|"
         r"(?:families|people) (?:very )?often|some people|"
+        # what the client should know named as such: a danger, a warning sign, what a sign can mean
+        r"I want you to know|(?:one|some) of the (?:most|biggest) (?:dangerous|serious|common|important|warning)|"
+        r"(?:warning|danger) signs?|red flags?|can mean|a lot of (?:us|times|folks|survivors|students|women|men)|"
+        r"(?:can't|cannot|can not) (?:give )?consent|"
         # the worker naming what the client lives through ("what you're describing is ...", "what
         # they're doing is ..."): giving it its name is teaching
         r"what (?:you|they|he|she|we)(?:'re| are| were|'s| is| was|'ve been| have been|'s been| has been) (?:describing|doing|going through|feeling|"
