@@ -330,6 +330,23 @@ def test_the_clients_answer_to_what_they_could_do_is_their_safety_plan():
     assert line == "Client will tell her husband; wake him up, even; call the worker."
 
 
+def test_the_clients_list_after_the_workers_own_is_their_tasks():
+    tr = dialogue(
+        [
+            ("worker", "So here's my list: I'll write the letter by Monday. What's on yours?"),
+            (
+                "client",
+                "Screenshot my pay stubs. Email my English teacher tonight. Ask Tasha about day shifts.",
+            ),
+        ]
+    )
+    plan = texts(soap(tr, [], pronouns="they/them"), "plan")
+    assert any(
+        t.startswith("Client will screenshot their pay stubs; email their English teacher tonight")
+        for t in plan
+    ), plan
+
+
 # --- risk lines -----------------------------------------------------------------------------------
 
 

@@ -287,7 +287,9 @@ REFUSES = re.compile(r"(?i)^\W*(?:no|nope|nah|not really|I'd rather not|I don't)
 #: A worker asking what the client could do (in a crisis, when it gets bad): a safety or coping plan.
 WHAT_WOULD_YOU_DO = re.compile(
     r"(?i)\bwhat (?:could|would|can|will|might) you do\b|\bwho (?:could|would|can) you (?:call|tell|reach|talk to)\b|"
-    r"\bwhat(?:'s| is| would be) (?:the|your) plan\b"
+    r"\bwhat(?:'s| is| would be) (?:the|your) plan\b|"
+    # the client's half of the tasks, asked after the worker's own ("So here's my list ... What's on yours?")
+    r"\bwhat(?:'s| is) on (?:yours|your list)\b|\bwhat (?:are|will) you (?:going to |gonna )?do (?:this week|before|by)\b"
 )
 
 
