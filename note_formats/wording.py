@@ -356,11 +356,15 @@ def report(
     ):
         addressee = doc[opening:comma].text
         opening = comma + 1
+    quoted_words = _inside_quotes(doc)
     for tok in doc:
         low, ws = _spelled(tok), tok.whitespace_
         if tok.i < opening:
             continue
         word = tok.text
+        if tok.i in quoted_words:  # someone's words quoted: their "I" and "you" are theirs
+            out.append(word + ws)
+            continue
         if role in ("client", "other") and low in ("i", "me", "my", "mine", "myself"):
             if low == "i" and name_subject and not named:
                 word, named = "Client", True
@@ -406,8 +410,23 @@ def report(
     # a clitic left on a named subject ("the client'd never hurt him") is spelled in full
     sentence = CLITIC_ON_NAME.sub(lambda m: " " + _clitic_in_full(m), sentence)
     sentence = re.sub(r"\bcan not\b", "cannot", sentence)
-    sentence = re.sub(r"([.!?] )([a-z])", lambda m: m.group(1) + m.group(2).upper(), sentence)
+    sentence = re.sub(
+        r"([.!?][\"'\u201d\u2019]? )([a-z])", lambda m: m.group(1) + m.group(2).upper(), sentence
+    )
     return sentence.rstrip(" .!;,")
+
+
+#: Quotation marks as the tokenizer leaves them.
+QUOTE_MARKS = frozenset(('"', "'", "\u201c", "\u201d", "\u2018", "\u2019"))
+
+
+def _inside_quotes(doc) -> set[int]:
+    """Token indices between a pair of quotation marks ("he sent this: 'I'ma mess you up'")."""
+    marks = [t.i for t in doc if t.text in QUOTE_MARKS and t.tag_ in ("``", "''")]  # not a possessive's
+    inside: set[int] = set()
+    for open_, close in zip(marks[::2], marks[1::2], strict=False):  # an unclosed mark quotes nothing
+        inside.update(range(open_ + 1, close))
+    return inside
 
 
 #: A clitic on a subject the report named: "the client'd", "the worker'll".

@@ -87,6 +87,17 @@ def lines(draft):
             "the client would never — the client would never hurt him",
         ),
         ("I'd already been to the GP.", SHE, "she had already been to the GP"),
+        # someone's words quoted keep their own persons
+        (
+            "He texted me, 'I'ma mess you up when I see you.' I'm scared.",
+            SHE,
+            "He texted her, 'I'ma mess you up when I see you.' She is scared",
+        ),
+        (
+            'My mum said "you will never amount to anything" to me.',
+            SHE,
+            'her mum said "you will never amount to anything" to her',
+        ),
     ],
 )
 def test_client_first_person_becomes_third_person_tense_kept(said, pronouns, expected):

@@ -780,6 +780,20 @@ def test_you_said_between_the_clients_turns_means_the_client():
     assert "the client must be" not in said, said
 
 
+def test_words_a_taxonomy_entry_matched_are_reported_never_lumped_with_the_classifiers_guesses():
+    from pipelines import tag as tagger
+
+    tr = dialogue(
+        [
+            ("worker", "How safe do you feel getting home after a late shift?"),
+            ("client", "Honestly? Not great. I kinda look over my shoulder at the bus stop now."),
+        ]
+    )
+    risk = texts(soap(tr, tagger(tr), pronouns="they/them"), "risk")
+    [line] = [t for t in risk if "shoulder" in t]
+    assert "flagged by the tagger" not in line and "they look over their shoulder" in line, risk
+
+
 def test_a_possible_indicator_that_only_acknowledges_is_named_without_a_quote():
     tr = dialogue([("worker", "Did you get the letter from the school?"), ("client", "Yeah. Okay.")])
     maybe = {"certainty": "possible"}

@@ -293,8 +293,9 @@ class RiskBuilder(SafetyBuilder):
         return bool(ASKS_ACTS.search(said) or (question is not None and ASKS_ACTS.search(question.quote)))
 
     def _worded(self, anns: Sequence[Annotation]) -> bool:
-        """Whether a sentence of what ``anns`` cite says a risk (``RISK_TERMS``)."""
-        return any(
+        """Whether a sentence of what ``anns`` cite says a risk: in ``RISK_TERMS``, or in the words of
+        a taxonomy entry the tagger matched ("I look over my shoulder at the bus stop now")."""
+        return any(a.source == "rules" and self.m.role(a) != "worker" for a in anns) or any(
             RISK_TERMS.search(x.quote) for a in anns for e in self.m.spoken(a) for x in self._sentences(e, 1)
         )
 
