@@ -356,7 +356,12 @@ def report(
     ):
         addressee = doc[opening:comma].text
         opening = comma + 1
+    elif client_speaks:
+        # a client or another participant calling someone by name: "Danny, you have the kids", "It
+        # wasn't a maybe, Darren." (a greeting's "Hi, you must be ..." names no one)
+        addressee = next((t.text for t in doc if _calls(t)), "")
     quoted_words = _inside_quotes(doc)
+    renamed = False
     for tok in doc:
         low, ws = _spelled(tok), tok.whitespace_
         if tok.i < opening:
@@ -376,7 +381,7 @@ def report(
                 word = {"i": pronouns.subject, "me": pronouns.object, "my": pronouns.possessive,
                         "mine": pronouns.possessive, "myself": pronouns.reflexive}[low]  # fmt: skip
         elif client_speaks and low in ("you", "your", "yours", "yourself"):
-            whom = you or "the worker"
+            whom = addressee or you or "the worker"
             word = {"you": whom, "your": f"{whom}'s", "yours": f"{whom}'s", "yourself": whom}[low]
         elif not client_speaks and low in ("i", "me", "my", "mine", "myself"):
             word = {"my": "the worker's", "mine": "the worker's"}.get(low, "the worker")
@@ -394,21 +399,23 @@ def report(
                         "yourself": pronouns.reflexive}[low]  # fmt: skip
         elif tok.i in agree:
             word = _agree(tok, agree[tok.i])
+        elif renamed and low in ("'m", "'re", "'ve", "'d", "'ll"):
+            word = _agree(tok, False)  # "the client'd never hurt him": spelled in full after a name
         elif low in ("ca", "wo", "sha", "ai") and tok.i + 1 < len(doc) and doc[tok.i + 1].lower_ == "n't":
             word = {"ca": "can", "wo": "will", "sha": "shall", "ai": _aint(tok)}[low]
         elif low == "n't":
             word, ws = ("not" if not out or out[-1].endswith(" ") else " not"), tok.whitespace_
         if (
-            tok.i in agree
+            (tok.i in agree or renamed)
             and low in ("'m", "'re", "'ve", "'d", "'ll", "'s")
             and out
             and not out[-1].endswith(" ")
         ):
             out[-1] += " "  # "I'm" -> "she is"
+        # "I" or "you" said as a name ("the client", "Danny"), not as a pronoun
+        renamed = low in ("i", "you") and word.lower() not in ("i", "you", "he", "she", "they", "we")
         out.append(word + ws)
     sentence = "".join(out).strip()
-    # a clitic left on a named subject ("the client'd never hurt him") is spelled in full
-    sentence = CLITIC_ON_NAME.sub(lambda m: " " + _clitic_in_full(m), sentence)
     sentence = re.sub(r"\bcan not\b", "cannot", sentence)
     sentence = re.sub(
         r"([.!?][\"'\u201d\u2019]? )([a-z])", lambda m: m.group(1) + m.group(2).upper(), sentence
@@ -416,31 +423,26 @@ def report(
     return sentence.rstrip(" .!;,")
 
 
-#: Quotation marks as the tokenizer leaves them.
-QUOTE_MARKS = frozenset(('"', "'", "\u201c", "\u201d", "\u2018", "\u2019"))
+def _calls(t) -> bool:
+    """Whether the name ``t`` is said to someone: opening a sentence before ", you" or closing one after a comma."""
+    if t.pos_ != "PROPN" or not t.is_alpha or not t.text[:1].isupper():
+        return False
+    doc = t.doc
+    opens = (t.i == 0 or doc[t.i - 1].is_punct) and [a.text for a in doc[t.i + 1 : t.i + 3]] in (
+        [",", "you"],
+        [",", "your"],
+    )
+    closes = t.i > 0 and doc[t.i - 1].text == "," and (t.i + 1 == len(doc) or doc[t.i + 1].is_sent_end)
+    return opens or closes
 
 
 def _inside_quotes(doc) -> set[int]:
     """Token indices between a pair of quotation marks ("he sent this: 'I'ma mess you up'")."""
-    marks = [t.i for t in doc if t.text in QUOTE_MARKS and t.tag_ in ("``", "''")]  # not a possessive's
+    marks = [t.i for t in doc if t.tag_ in ("``", "''")]  # quotation marks, not a possessive's "'"
     inside: set[int] = set()
     for open_, close in zip(marks[::2], marks[1::2], strict=False):  # an unclosed mark quotes nothing
         inside.update(range(open_ + 1, close))
     return inside
-
-
-#: A clitic on a subject the report named: "the client'd", "the worker'll".
-CLITIC_ON_NAME = re.compile(r"(?<=\b(?:client|worker))'(d|ll|ve|re|m)\b(?P<rest>\s+(?:\w+\s+)?\w+)?")
-
-
-def _clitic_in_full(m: re.Match[str]) -> str:
-    """The clitic of ``CLITIC_ON_NAME`` as the word it stands for after a singular subject."""
-    rest = m.group("rest") or ""
-    participle = re.search(r"\b(?:been|had|gone|done|seen|got|\w+ed)$", rest)
-    word = {"ll": "will", "ve": "has", "re": "is", "m": "is"}.get(m.group(1)) or (
-        "had" if participle else "would"
-    )
-    return word + rest
 
 
 def has_subject(text: str) -> bool:

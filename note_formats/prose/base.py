@@ -125,27 +125,13 @@ class ProseBase:
         return self.pronouns if role == "client" else Pronouns()
 
     def addressee(self, ev: Evidence, role: str | None) -> str:
-        """Whom a client or another participant means by "you" in ``ev`` when it is not the worker:
-        the person the words call by name ("It wasn't a maybe, Darren.", "Danny, you have the
-        kids"), else the one they are talking with: a mother speaking between two of the client's
-        turns means the client, the client between two of hers means her; "" for the worker."""
-        if role not in ("client", "other") or self.m.notes:
-            return ""
-        doc = parse(ev.quote)
-        for t in doc:
-            if t.pos_ != "PROPN" or not t.is_alpha or not t.text[:1].isupper():
-                continue
-            after = doc[t.i + 1 : t.i + 3]
-            calls = (t.i == 0 or doc[t.i - 1].is_punct) and [a.text for a in after] in (
-                [",", "you"],
-                [",", "your"],
-            )
-            closes = t.i and doc[t.i - 1].text == "," and (t.i + 1 == len(doc) or doc[t.i + 1].is_sent_end)
-            if calls or closes:
-                return t.text
+        """Whom a client or another participant means by "you" in ``ev`` when the words do not name
+        them (``report`` reads a name): the one they are talking with. A mother speaking between two
+        of the client's turns means the client, the client between two of hers means her; "" for
+        the worker."""
         at = self.position(ev.segment_id)
         segments = self.m.transcript.segments
-        if at is None or not 0 < at < len(segments) - 1:
+        if role not in ("client", "other") or self.m.notes or at is None or not 0 < at < len(segments) - 1:
             return ""
         before, after = segments[at - 1], segments[at + 1]
         if before.speaker != after.speaker or before.role == "worker" or before.role == role == "client":

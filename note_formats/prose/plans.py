@@ -454,7 +454,7 @@ class PlanBuilder(ProseBase):
                     # "Maybe leave it parked here and take the bus?" "Yeah, I'll do it.": the client's
                     # task, cited with the agreement
                     for item in self._task([], ev, "worker", seen, words):
-                        reply = self.m.transcript.segments[self.position(seg.id) + 1]
+                        reply = self._reply(seg)
                         said = self._sentences(Evidence.of(reply, 0, len(reply.text.rstrip())), 1)
                         # "Yeah." alone, or "yeah" split off "ill give kyle the pills": the words after it too
                         last = said[1] if len(said[0].quote.split()) < 3 and len(said) > 1 else said[0]
@@ -595,14 +595,18 @@ class PlanBuilder(ProseBase):
         text = f"Next appointment: {lower_first(clean(ev.quote).rstrip('?'))}."
         return [self.item(anns, text, f"Next appointment: {quoted([ev], 1)}", [ev])]
 
-    def _agreed(self, seg) -> bool:
-        """Whether the client's next turn after the worker's ``seg`` takes up what it offered."""
+    def _reply(self, seg):
+        """The client's (or another participant's) turn right after the worker's ``seg``, if any."""
         at = self.position(seg.id)
         segs = self.m.transcript.segments
         if at is None or at + 1 >= len(segs) or segs[at + 1].role not in ("client", "other"):
-            return False
-        said = segs[at + 1].text
-        return bool(AGREES.search(said)) and not REFUSES.match(said)
+            return None
+        return segs[at + 1]
+
+    def _agreed(self, seg) -> bool:
+        """Whether the client's next turn after the worker's ``seg`` takes up what it offered."""
+        reply = self._reply(seg)
+        return reply is not None and bool(AGREES.search(reply.text)) and not REFUSES.match(reply.text)
 
     def means_safety(self, seen: Tasked) -> list[NoteItem]:
         """Where the client says how a lethal means will be put out of reach ("I could give the key
