@@ -509,3 +509,37 @@ def test_a_goal_said_over_several_sentences_is_one_goal_line():
     ]
     goals = [t for t in texts(soap(tr, anns, pronouns="she/her"), "subjective") if "goal" in t]
     assert len(goals) == 1 and "dinner with my friends" in goals[0] and "period back" in goals[0]
+
+
+def test_questions_about_symptoms_are_a_symptom_screen_naming_what_was_asked():
+    tr = dialogue(
+        [
+            ("worker", "Over the past two weeks, have you been feeling down, depressed or hopeless?"),
+            ("client", "Most days, yeah."),
+            ("worker", "Since then, any chest pain, or feeling light-headed when you stand up?"),
+            ("client", "A little dizzy in the mornings."),
+            ("worker", "How was the drive over here?"),
+            ("client", "Fine, the bus was late."),
+        ]
+    )
+    lines = objective(soap(tr, [], pronouns="he/him"))
+    screen = lines["Symptom screening"]
+    assert screen.startswith("Worker screened for symptoms")
+    assert "hopeless" in screen and "chest pain" in screen and "light-headed" in screen, lines
+    assert "drive" not in screen  # a question about nothing an instrument asks is no screen
+
+
+def test_a_scaling_question_names_its_range_and_the_follow_up_that_asks_what_would_raise_it():
+    tr = dialogue(
+        [
+            ("worker", "From zero to ten, how confident are you that you can keep the appointments?"),
+            ("client", "Maybe a five."),
+            ("worker", "What would it take to move you from a five to a six?"),
+            ("client", "If the bus pass came through."),
+        ]
+    )
+    [item] = [
+        i for i in soap(tr, []).section("objective").items if i.text.startswith("Worker asked a scaling")
+    ]
+    assert "confident" in item.text and "zero to ten" in item.text, item.text
+    assert len(item.evidence) == 2  # the follow-up is the same technique

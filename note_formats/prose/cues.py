@@ -39,10 +39,17 @@ GENERIC = frozenset(
     ]
 )
 
+#: A point on a rating scale, said as a word or a number.
+POINT = r"(?:zero|one|two|three|four|five|six|seven|eight|nine|ten|\d{1,2})"
+#: The range of a rating scale as the worker says it ("zero to ten", "1-10").
+SCALE_RANGE = re.compile(r"(?i)\b(?:zero|one|0|1) ?(?:to|-) ?(?:ten|10)\b")
 #: A worker's scaling question ("on a scale from zero to ten", "how would you rate").
 SCALING = re.compile(
     r"(?i)\b(?:on (?:a|the|that|this) (?:same )?(?:[\w-]+ )?scale|scale of|(?:zero|one|0|1) to (?:ten|10)|0-10|"
     r"put a number on|how would you rate|rate (?:it|that|your)|thermometer|"
+    # the follow-ups motivational interviewing asks of a rating: why not lower, what would raise it
+    rf"(?:get|go|move|bump|take|bring) (?:it |you |that )?(?:up |down )?(?:from an? {POINT} )?to an? {POINT}\b|"
+    rf"\ban? {POINT},? (?:and|but) not an? {POINT}\b|\ban? {POINT} (?:rather than|instead of) an? {POINT}\b|"
     # the anchors said one by one ("Zero is no worries at all, and ten is the biggest worry ever")
     r"(?:zero|one|0|1) (?:is|means|being|=) [^.?!]{0,60}\b(?:ten|10) (?:is|means|being|=))\b"
 )
@@ -88,6 +95,22 @@ SCREENING = re.compile(
     r"(?:taken|took|taking) (?:money|things) (?:from you|that belong)|"
     # how a parent disciplines, as child-protection assessment asks it (physical punishment)
     r"disciplin\w*|misbehav\w*|physical punishment|spank\w*|smack(?:s|ed|ing)? (?:them|him|her|the kids))\b"
+)
+#: A worker's question about symptoms, in the words of the instruments that ask them: mood and
+#: interest (PHQ-2/PHQ-9), worry (GAD-7), the signs after strangulation (loss of consciousness,
+#: vision, voice, swallowing, breathing), and the body's warning signs a medical check asks about
+#: (chest pain, breathlessness, dizziness, swelling, fever, a wound's redness).
+SYMPTOMS = re.compile(
+    r"(?i)\b(?:(?:down|depressed),? (?:or |and )?(?:depressed|hopeless)|hopeless|"
+    r"(?:little|less|lost|losing|no) interest or pleasure|interest or pleasure|"
+    r"(?:nervous|anxious),? (?:or |and )?(?:anxious|on edge)|on edge|(?:stop|control) (?:or control )?worrying|"
+    r"trouble (?:falling|staying) asleep|sleeping too much|(?:poor|changes? in your) appetite|"
+    r"trouble (?:concentrating|focusing)|feeling bad about yourself|"
+    r"pass(?:ed)? out|black(?:ed)? out|los(?:e|t) consciousness|(?:see|saw|seeing) (?:spots|stars)|"
+    r"(?:changes? (?:in|to) your |your )(?:voice|vision)|hoarse\w*|(?:trouble |pain )?swallowing|"
+    r"trouble breathing|short(?:ness)? of breath|chest pains?|dizz\w+|light-?headed\w*|faint\w*|"
+    r"swelling|swollen|fever\w*|redness|signs? of infection|infected|bleeding|"
+    r"(?:any|having|get(?:ting)?) (?:headaches|nausea|pain)\b)"
 )
 #: The worker announcing questions to come ("I need to ask you some safety questions"): the
 #: questions are the technique, the announcement tells nothing of its own.

@@ -7,7 +7,16 @@ import re
 
 from note_formats.common import INTERVENTION_TITLES, INTERVENTION_USED, quoted, title_of
 from note_formats.prose.base import ProseBase
-from note_formats.prose.cues import ANNOUNCES_QUESTIONS, GENERIC, MEANS, OFFER, SCALING, SCREENING
+from note_formats.prose.cues import (
+    ANNOUNCES_QUESTIONS,
+    GENERIC,
+    MEANS,
+    OFFER,
+    SCALE_RANGE,
+    SCALING,
+    SCREENING,
+    SYMPTOMS,
+)
 from note_formats.wording import is_request, lower_first, parse, report
 from scribe.core.records import Annotation, Evidence, NoteItem
 
@@ -252,6 +261,7 @@ class InterventionBuilder(ProseBase):
                 + (self._client_clause(e.quote) if CLIENT_CLAUSE_MOVES & set(kinds) else [])
                 + (self._taught(e.quote) if subtype == "psychoeducation" else [])
                 + (self._screened(e.quote) if subtype == "risk_screening" else [])
+                + (self._symptoms(e.quote) if subtype == "symptom_screening" else [])
                 + (self._kept(e.quote) if subtype == "confidentiality" else [])
                 + self._topics(e.quote)
                 for e in (evidence if subtype != "questions" else [])
@@ -295,7 +305,8 @@ class InterventionBuilder(ProseBase):
                 # ("Would you be willing to have your sister take the pills to the pharmacy?")
                 asks = is_request(said) or OFFER.search(said) or SCALING.search(said)
                 screens = said.endswith("?") and SCREENING.search(said) and "risk_screening" not in refused
-                if not said or (said.endswith("?") and not asks and not screens):
+                checks = said.endswith("?") and SYMPTOMS.search(said) and "symptom_screening" not in refused
+                if not said or (said.endswith("?") and not asks and not screens and not checks):
                     continue
                 start = seg.text.index(said, sent.start_char)
                 ev = Evidence.of(seg, start, start + len(said))
@@ -303,6 +314,10 @@ class InterventionBuilder(ProseBase):
                     continue  # a hazard the worker saw ("pills within reach") is no technique
                 if screens and not asks:  # a risk screen is asked, never told
                     out.setdefault("risk_screening", []).append(ev)
+                    going_on = None
+                    continue
+                if checks and not asks:  # so is a symptom screen
+                    out.setdefault("symptom_screening", []).append(ev)
                     going_on = None
                     continue
                 technique = next(
@@ -377,6 +392,11 @@ class InterventionBuilder(ProseBase):
         ][:TOPICS_PER_SPAN]
 
     @staticmethod
+    def _symptoms(text: str) -> list[str]:
+        """The symptoms a screening question names, as asked ("pass out", "seeing spots")."""
+        return [m.group(0) for m in SYMPTOMS.finditer(text)][:TOPICS_PER_SPAN]
+
+    @staticmethod
     def _kept(text: str) -> list[str]:
         """How the worker said what stays private ("confidential", "stays in this room"), as said."""
         found = TECHNIQUE_CUES["confidentiality"].search(text)
@@ -408,7 +428,8 @@ class InterventionBuilder(ProseBase):
     @staticmethod
     def _rated(text: str) -> list[str]:
         """What a scaling question asks the client to rate: "how confident", "how safe" -> the word."""
-        return [t.head.text for t in parse(text) if t.lower_ == "how" and t.head.pos_ in ("ADJ", "ADV")]
+        rated = [t.head.text for t in parse(text) if t.lower_ == "how" and t.head.pos_ in ("ADJ", "ADV")]
+        return rated + [m.group(0) for m in SCALE_RANGE.finditer(text)][:1]
 
     @staticmethod
     def _topics(text: str) -> list[str]:
