@@ -137,3 +137,33 @@ def test_each_sentence_of_a_dictated_risk_assessment_is_its_own_finding_and_a_de
     assert not any(t.startswith("Worker denied") for t in risk), risk
     assert any("shotgun to his grandson" in t for t in risk), risk  # access to firearms is a finding
     assert check_faithfulness(d, tr) == []
+
+
+def test_in_dictated_notes_only_someone_elses_quoted_wish_is_a_goal_and_telling_others_is_an_intervention():
+    notes = (
+        "Client's goal in his words, quote, I want to get my license back before summer, unquote. "
+        "I'd like to set up a meeting with his probation officer next month.\n\n"
+        "At ten fifteen I notified the charge nurse that the client had left the unit. "
+        "By the end of the visit he was calmer and was joking with the aide."
+    )
+    tr = text_to_transcript(notes, "dictation")
+    goal_ann = []
+    for seg in tr.segments:
+        for wish in ("I want to get my license back before summer", "I'd like to set up a meeting"):
+            if wish in seg.text:
+                start = seg.text.index(wish)
+                goal_ann.append(
+                    Annotation(
+                        id=f"g{len(goal_ann)}", label="goal", subtype="desire", text=wish,
+                        evidence=[Evidence.of(seg, start, start + len(wish))], speaker=seg.speaker,
+                        role=seg.role, source="rules",
+                    )
+                )  # fmt: skip
+    d = build_draft("soap", tr, goal_ann, DraftOptions(style="prose"))
+    assert check_grounding(d, tr) == [] and check_faithfulness(d, tr) == []
+    goals = [t for t in texts(d, "subjective") if t.startswith("Goal noted")]
+    # the quoted words alone, without the dictated "unquote"; the writer's own wish is no goal
+    assert goals == ['Goal noted: "I want to get my license back before summer".'], goals
+    objective = texts(d, "objective")
+    assert any(t.startswith("At ten fifteen I notified the charge nurse") for t in objective), objective
+    assert any(t.startswith("By the end of the visit he was calmer") for t in objective), objective

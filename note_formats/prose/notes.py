@@ -31,6 +31,9 @@ INTERVENING = frozenset(
         "practice", "practise", "explore", "summarize", "summarise", "encourage", "support",
         "provide", "give", "offer", "refer", "link", "connect", "submit", "arrange", "schedule",
         "call", "contact", "email", "assist", "help", "complete", "advocate", "problem-solve",
+        # what the worker told or passed on to others in the contact (notifying, consulting, advising)
+        "inform", "notify", "tell", "share", "advise", "remind", "reassure", "instruct", "consult",
+        "report", "screen", "assess", "administer", "redirect", "coordinate",
     )
 )  # fmt: skip
 #: Verbs by which the worker's notes report what the client said: the client's report.
@@ -152,8 +155,10 @@ class NotesBuilder(ProseBase):
                 kind = sentence_kind(ev.quote)
                 if not kind or self.said([ev]):
                     continue
-                if kind != "intervention" and not who_saw(ev.quote) and self._tagged(ev):
+                if kind == "reported" and self._tagged(ev):
                     continue  # the client's report builder writes what a tag names
+                if kind == "observed" and not who_saw(ev.quote) and self._tagged(ev, ("goal", "risk")):
+                    continue  # what happened in the contact is Objective, unless it is a goal or a risk
                 text = dictated_quotes(clean(ev.quote).rstrip(" .!;,"), ev.quote)
                 text = text[:1].upper() + text[1:] + "."
                 if kind == "observed" and HOME_HAZARDS.search(ev.quote) and tells_incident(ev.quote):
@@ -210,12 +215,10 @@ class NotesBuilder(ProseBase):
             a for a in self.m.annotations if a.label in labels and any(_overlap(e, ev) for e in a.evidence)
         ]
 
-    def _tagged(self, ev: Evidence) -> bool:
-        """Whether an observation, goal or risk tag cites ``ev`` (its own builder writes it; a
-        possible risk only quotes it for the worker to decide)."""
-        return any(
-            not (a.label == "risk" and a.possible) for a in self._anns_at(ev, ("observation", "goal", "risk"))
-        )
+    def _tagged(self, ev: Evidence, labels: tuple[str, ...] = ("observation", "goal", "risk")) -> bool:
+        """Whether a tag of ``labels`` cites ``ev`` (its own builder writes it; a possible risk only
+        quotes it for the worker to decide)."""
+        return any(not (a.label == "risk" and a.possible) for a in self._anns_at(ev, labels))
 
 
 def _overlap(a: Evidence, b: Evidence) -> bool:

@@ -25,7 +25,13 @@ from scribe.core.records import Annotation, Evidence, NoteItem
 
 #: A sentence saying what the speaker wants ("I want ...", "I'd like ...", "my goal is ...").
 WANTS = re.compile(
-    r"(?i)\b(?:I|we)\s+(?:just\s+|really\s+|also\s+)?(?:want|wanna|'d like|would like|hope)\b|\bmy goal\b"
+    r"(?i)\b(?:I|we)(?:\s+|(?='))(?:just\s+|really\s+|also\s+)?(?:want|wanna|'d like|would like|'d love|hope)\b|\bmy goal\b"
+)
+#: Someone's words quoted in the worker's notes: between quotation marks, or dictated as
+#: "quote ... unquote" ("her words, quote, I want to stay in my own place, unquote").
+QUOTATION = re.compile(
+    r"(?i)\bquote[,:]?\s+(?P<said>[^\"]+?)[,.]?\s+(?:unquote|end quote)\b|"
+    r"[\"\u201c](?P<said2>[^\"\u201d]+)[\"\u201d]|(?<!\w)'(?P<said3>(?:[^']|(?<=\w)'(?=\w))+?)'(?!\w)"
 )
 #: Goal subtypes that state what the client wants (written as goals); the rest of change
 #: talk (ability, reasons, steps taken) is the client's report, and commitments are plans.
@@ -178,6 +184,9 @@ class ReportBuilder(ProseBase):
             if self.said(spoken) or not says_what(said) or wished_before(said):
                 continue  # said already, names nothing wanted ("I don't want to"), or a past wish
             if self.m.notes:  # the worker's notes: whose words they quote is the worker's to say
+                spoken = [q for e in spoken if (q := self._quotation(e)) is not None]
+                if not spoken or self.said(spoken):
+                    continue  # a wish the worker dictates as their own ("I'd like to call mum") is a plan
                 text = f"Goal noted: {quoted(spoken, self.m.options.max_quotes)}."
             else:
                 who = self.who(self.m.role(ann), ann.speaker)
@@ -185,6 +194,21 @@ class ReportBuilder(ProseBase):
             made[n] = self.item([ann], text, text, spoken)
             self.use(spoken)
         return [made[n] for n in sorted(made)] + self._answered_goals()
+
+    def _quotation(self, ev: Evidence) -> Evidence | None:
+        """In the worker's notes, the words of ``ev`` someone else said: the quotation it lies in
+        (quotation marks, or "quote ... unquote"), cut to those words. Outside a quotation a wish
+        whose subject is "I" or "we" is the writer's own; one told of the client ("she wants to
+        keep the flat") is theirs, and stays whole."""
+        seg = self.m.transcript.segment(ev.segment_id)
+        for m in QUOTATION.finditer(seg.text):
+            a, b = m.span(next(g for g in ("said", "said2", "said3") if m.group(g) is not None))
+            if a < ev.char_end and ev.char_start < b:
+                start, end = max(a, ev.char_start), min(b, ev.char_end)
+                while end > start and seg.text[end - 1] in " ,.;:":
+                    end -= 1
+                return Evidence.of(seg, start, end) if len(seg.text[start:end].split()) >= 3 else None
+        return None if WANTS.search(ev.quote) else ev
 
     def _answered_goals(self) -> list[NoteItem]:
         """The answer to a question about the client's preferred future ("What would you want to be
