@@ -437,11 +437,22 @@ def _calls(t) -> bool:
 
 
 def _inside_quotes(doc) -> set[int]:
-    """Token indices between a pair of quotation marks ("he sent this: 'I'ma mess you up'")."""
-    marks = [t.i for t in doc if t.tag_ in ("``", "''")]  # quotation marks, not a possessive's "'"
-    inside: set[int] = set()
-    for open_, close in zip(marks[::2], marks[1::2], strict=False):  # an unclosed mark quotes nothing
-        inside.update(range(open_ + 1, close))
+    """Token indices between a pair of quotation marks ("he sent this: 'I'ma mess you up'").
+
+    A mark opens when the tagger says so or when it stands before a word with a space before it
+    ("drunk 'you'd ..."), and closes at the next mark after a word; a possessive's "'" with no
+    mark open before it quotes nothing, and neither does an unclosed mark."""
+    text, inside, opened = doc.text, set(), None
+    for t in doc:
+        if t.text not in ("'", '"', "\u2018", "\u2019", "\u201c", "\u201d", "``", "''"):
+            continue
+        before = text[t.idx - 1] if t.idx else " "
+        after = text[t.idx + 1] if t.idx + 1 < len(text) else " "
+        if opened is None and (t.tag_ == "``" or (before.isspace() and (after.isalnum() or after == "'"))):
+            opened = t.i
+        elif opened is not None and (t.tag_ == "''" or not before.isspace()):
+            inside.update(range(opened + 1, t.i))
+            opened = None
     return inside
 
 

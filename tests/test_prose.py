@@ -98,6 +98,13 @@ def lines(draft):
             SHE,
             'her mum said "you will never amount to anything" to her',
         ),
+        # a single mark the tagger misses still opens a quotation when a word follows it
+        (
+            "My brother said when he was drunk, like, 'you'd all be better off without me.' Then he left.",
+            SHE,
+            "her brother said when he was drunk 'you'd all be better off without me.' Then he left",
+        ),
+        ("I cleared the kids' toys and I'm done.", SHE, "she cleared the kids' toys and she is done"),
     ],
 )
 def test_client_first_person_becomes_third_person_tense_kept(said, pronouns, expected):
