@@ -122,6 +122,21 @@ def _quote_span(span: Span) -> Span:
     return span.doc[start : min(sent.end, span.end + 15)]
 
 
+#: An answer that says no, at the start of a sentence.
+_NO = frozenset(("no", "nope", "nah", "never", "not"))
+
+
+def _echoed(span: Span) -> str:
+    """For a client's question with no subject of its own ("But kill myself?", "Hurt him?"), an
+    echo of the worker's word: "negated" when the next sentence starts with a no, "possible" when
+    none follows; "" for a question that says something of its own ("Is it normal I want to die?")."""
+    sent = sentence_of(span)
+    if any(t.dep_ in ("nsubj", "nsubjpass", "expl", "csubj") for t in sent):
+        return ""
+    after = [t for t in span.doc[sent.end :] if t.is_alpha][:1]
+    return "negated" if after and after[0].lower_ in _NO else "possible"
+
+
 def _asks(span: Span) -> bool:
     """Is ``span`` inside a question (by "?" or, for risk screening, by question wording)?"""
     sent = sentence_of(span)
@@ -237,6 +252,14 @@ def annotate_doc(segment: Segment, doc: Doc, taxonomy: Taxonomy, notes: bool) ->
                 status, conf = "affirmed", conf * 0.7
                 extra["certainty"] = "possible"
                 extra["context"] = f"conditional wording ({attrs.get('context', '')}); check"
+            elif question and not notes and (echo := _echoed(span)):
+                # "But kill myself? No." repeats the worker's word to answer it: the answer says
+                # whether it is a denial; with no answer after it, the worker decides
+                if echo == "negated":
+                    status = "negated"
+                else:
+                    extra["certainty"] = "possible"
+                    extra["context"] = "the client repeats the word as a question; check"
             else:
                 scope = _rescope_risk(span, status, not notes)
                 if scope is None:

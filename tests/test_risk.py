@@ -983,3 +983,13 @@ def test_a_denial_typed_without_the_apostrophe_is_a_denial() -> None:
 )
 def test_instrument_items_said_in_other_words_are_current_risk(text: str, kind: str) -> None:
     assert [a for a in current(risks(text)) if a.subtype == kind]
+
+
+def test_a_risk_word_repeated_as_a_question_is_answered_by_what_follows_it() -> None:
+    """ "Kill myself? No." echoes the worker's word to deny it; with no answer after it the worker
+    decides; a question that says something of its own ("Is it normal that I want to die?") discloses."""
+    [echo] = risks("I'm just tired. But kill myself? No. Never.")
+    assert echo.status == "negated"
+    [open_echo] = risks("Hurt myself? Sometimes I think about it.")
+    assert open_echo.status == "affirmed" and open_echo.attributes.get("certainty") == "possible"
+    assert current(risks("Is it normal that I want to die?"))

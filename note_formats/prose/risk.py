@@ -60,7 +60,10 @@ INTENT_ONLY = re.compile(
 #: A denial of the thoughts themselves: "no thoughts like that", "I'm not thinking about it".
 DENIES_THOUGHTS = re.compile(
     r"(?i)\b(?:no|not any|never had(?: any)?|don't have(?: any)?) thoughts?\b|\bnot thinking\b|\bnever thought\b|"
-    r"\b(?:never|don't|do not) think about\b"
+    r"\b(?:never|don't|do not) think about\b|"
+    # the screen's own words answered with a no ("No, nothing like that"); "not like that" says the
+    # thoughts are something else, and denies nothing
+    r"\b(?:nothing like|none of) (?:that|those|this)\b"
 )
 #: A screening question about thoughts or wishes, not about acts or attempts.
 ASKS_THOUGHTS = re.compile(
@@ -479,6 +482,16 @@ class RiskBuilder(SafetyBuilder):
         asked = question is not None and short and (denial or paired or self._screens(question))
         if asked:
             spoken = [question, self._answer_from(question, spoken[0], 2)]
+            opening = self.answer_to(question, sentences=2) if denial else None
+            if (
+                opening is not None
+                and opening.segment_id == spoken[1].segment_id
+                and opening.char_end <= spoken[1].char_start
+                and DENIED_FIRST.match(opening.quote)
+            ):
+                # the answer opens with the denial ("No. No, nothing like that."); the words the
+                # tagger found later in it ("But kill myself? No.") only repeat the question
+                spoken[1] = opening
             answer = f'"{spoken[1].quote}"'
             said = f'asked "{question.quote}", {self.named(role, first.speaker)} answered {answer}'
             # what the rest of the answer discloses ("Not now. There was one time, back in August ...")
@@ -655,6 +668,9 @@ class RiskBuilder(SafetyBuilder):
     def _screens(question: Evidence) -> bool:
         return bool(SCREENING.search(question.quote) or REFERS_BACK.search(question.quote))
 
+
+#: An answer that opens by saying no.
+DENIED_FIRST = re.compile(r"(?i)\W*(?:no+|nope|nah|never|not really|not at all)\b")
 
 #: Verbs that report what someone said.
 SAYING = frozenset(("say", "tell", "call", "yell", "scream", "shout", "text", "write", "threaten"))
