@@ -91,10 +91,29 @@ def load_sessions(folder: Path, only: str = "") -> list[Session]:
                 voices={str(k): v for k, v in data["voices"].items()},
                 turns=[(str(k), str(v)) for k, v in turns],
                 facts=data.get("facts") or [],
-                forbidden=data.get("forbidden") or [],
+                forbidden=scoreable(sid, data.get("facts") or [], data.get("forbidden") or []),
             )
         )
     return out
+
+
+def scoreable(sid: str, facts: list[dict], forbidden: list[dict]) -> list[dict]:
+    """The forbidden claims a draft can be scored on. One given by turn and kind is made when a line
+    of that kind cites the turn, so where a gold fact of the same kind cites the same turn the
+    correct line would make it too: such a claim ("do not state she lost consciousness") needs a
+    ``text`` pattern, and is left out with a warning."""
+    gold = {(f["kind"], f["turn"]) for f in facts}
+    kept = []
+    for bad in forbidden:
+        if "text" not in bad and (bad["kind"], bad["turn"]) in gold:
+            print(
+                f"warning: {sid}: forbidden {bad['kind']} at turn {bad['turn']} not scored "
+                "(a gold fact of that kind cites the turn; give it a text pattern)",
+                file=sys.stderr,
+            )
+            continue
+        kept.append(bad)
+    return kept
 
 
 # --- transcripts ---------------------------------------------------------------------------
