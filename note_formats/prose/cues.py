@@ -101,7 +101,7 @@ SCREENING = re.compile(
 #: vision, voice, swallowing, breathing), and the body's warning signs a medical check asks about
 #: (chest pain, breathlessness, dizziness, swelling, fever, a wound's redness).
 SYMPTOMS = re.compile(
-    r"(?i)\b(?:(?:down|depressed),? (?:or |and )?(?:depressed|hopeless)|hopeless|"
+    r"(?i)\b(?:(?:down|depressed)(?:,? (?:or |and )?(?:depressed|hopeless))+|hopeless|"
     r"(?:little|less|lost|losing|no) interest or pleasure|interest or pleasure|"
     r"(?:nervous|anxious),? (?:or |and )?(?:anxious|on edge)|on edge|(?:stop|control) (?:or control )?worrying|"
     r"trouble (?:falling|staying) asleep|sleeping too much|(?:poor|changes? in your) appetite|"

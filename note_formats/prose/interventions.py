@@ -263,7 +263,7 @@ class InterventionBuilder(ProseBase):
                 + (self._screened(e.quote) if subtype == "risk_screening" else [])
                 + (self._symptoms(e.quote) if subtype == "symptom_screening" else [])
                 + (self._kept(e.quote) if subtype == "confidentiality" else [])
-                + self._topics(e.quote)
+                + (self._topics(e.quote) if subtype != "symptom_screening" else [])
                 for e in (evidence if subtype != "questions" else [])
             ]
             chosen: list[tuple[int, int, str]] = []
