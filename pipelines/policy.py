@@ -64,6 +64,18 @@ _AFFIRM = re.compile(
 _DENY = re.compile(
     r"^\W*(no|nope|never|not really|not at all|i haven't|i have not|i don't|i do not|nah)\b", re.I
 )
+#: An answer that places what it tells in the client's past ("When I was fourteen I took ...") and
+#: does not bring it up to now: a history, as the context component reads "when I was" and "years ago".
+_PAST_ANSWER = re.compile(
+    r"\b(?:when i was|back (?:when|then|in)|as a (?:kid|child|teen(?:ager)?)|(?:years|a long time) ago|"
+    r"in (?:high|middle|primary|elementary) school|in college|last year|used to)\b",
+    re.I,
+)
+_NOW_ANSWER = re.compile(
+    r"\b(?:now|again|still|lately|recently|these days|this (?:week|month|year)|currently|last (?:night|week)|"
+    r"(?:a|one|two|few|couple (?:of )?)\s*(?:days?|weeks?) ago)\b",
+    re.I,
+)
 #: Screening questions that ASR split or left without "?": "can you have any thoughts on harming yourself".
 _QUESTION_CUE = re.compile(
     r"\b(have|do|did|are|were|can|could|would|will) you\b|\bany thoughts\b|\bask(ing)? you\b", re.I
@@ -674,6 +686,9 @@ def _pair_risk_questions(segments: list[Segment], docs: list[Doc], notes: bool) 
             status, conf, note = "negated", 0.8, "denied when asked"
         else:
             status, conf, note = "affirmed", 0.4, "answer to a screening question is unclear; check"
+        told = " ".join(x.text for x in list(sentences(a_doc))[:3])
+        if status == "affirmed" and _PAST_ANSWER.search(told) and not _NOW_ANSWER.search(told):
+            status, note = "historical", "the answer tells of the past; check"
         seen: set[str] = set()
         for span in asked:
             subtype = span.id_.split(".", 1)[1]

@@ -970,6 +970,13 @@ def test_statements_of_one_turn_read_as_one_sentence():
             "No, never.",
             "Client denied suicidal ideation",
         ),
+        # asked about a plan: the plan denied, the thoughts stand
+        (
+            "Do you have a plan for how you would do it?",
+            "No. No plan.",
+            "No.",
+            "Client denied a plan (suicidal ideation itself was not denied)",
+        ),
     ],
 )
 def test_a_denial_denies_what_was_asked_or_named(asked, answered, denial, opens):

@@ -75,6 +75,11 @@ ASKS_ACTS = re.compile(
     r"(?i)\b(?:attempt\w*|tried|ever try|done anything|did anything|started to do|got anything ready|"
     r"prepar\w*|rehears\w*)\b"
 )
+#: A plan or method asked about (C-SSRS items 4-5: "a plan for how you would do it"): a denial of
+#: it is no denial of the thoughts.
+ASKS_PLAN = re.compile(
+    r"(?i)\b(?:a plan|any plans?|plan(?:ned)? (?:for|to|how)|how you would|method|worked out)\b"
+)
 MAX_RISK_SENTENCES = 3
 #: A reason for living or a deterrent as the C-SSRS and safety plans ask for them: the people,
 #: faith or animals the client would not do it to, or lives for.
@@ -230,8 +235,10 @@ class RiskBuilder(SafetyBuilder):
                     disclosed.append(self._risk_item(current + negated))
             elif negated and not all(self.said(self.m.spoken(a)) for a in negated):
                 denied.append(self._risk_item(negated, denial=True))
-            for a in other:
-                disclosed.append(self._risk_item([a]))
+            by_status: dict[str, list[Annotation]] = {}
+            for a in other:  # a past act told as both self-harm and suicidal ideation is one line
+                by_status.setdefault(a.status, []).append(a)
+            disclosed += [self._risk_item(group) for group in by_status.values()]
         # A flagged risk whose evidence is not in the transcript never vanishes: the worker checks it.
         lost = [unmatched_risk_item(a, problem) for a, problem in self.m.unmatched_risks]
         screens = self.screening_answers()
@@ -510,6 +517,13 @@ class RiskBuilder(SafetyBuilder):
                 denied = f"denied intent to act ({what} itself was not denied)"
             elif first.subtype == "suicidal_ideation" and self._denies_acts_only(spoken, question):
                 denied = f"denied past attempts ({what} itself was not denied)"
+            elif (
+                question is not None
+                and ASKS_PLAN.search(question.quote)
+                and not ASKS_THOUGHTS.search(question.quote)
+                and not DENIES_THOUGHTS.search(" ".join(e.quote for e in spoken))
+            ):
+                denied = f"denied a plan ({what} itself was not denied)"
             else:
                 denied = f"denied {what}"
             if self.m.notes:  # the worker documented the denial: in their words ("Denies HI.")
