@@ -243,12 +243,17 @@ def test_what_the_worker_does_within_the_session_is_no_task():
         [
             ("client", "The bus took ages, I'm parched."),
             ("worker", "I'll get you a glass of water in a minute."),
+            ("worker", "I'm going to be straight with you: missing the bus pass matters for the court date."),
             ("worker", "I'll call the school about the bus pass tomorrow."),
         ]
     )
     assert texts(soap(tr, [], pronouns="he/him"), "plan") == [
         "Worker will call the school about the bus pass tomorrow."
     ]
+    from note_formats.prose.plans import in_session_talk
+
+    assert in_session_talk("I'm going to be honest with you, because I think you'd want me to be.")
+    assert not in_session_talk("I'll be clear with the landlord tomorrow.")  # someone else, later
 
 
 def test_a_recapped_task_cites_where_the_client_proposed_it():
@@ -543,3 +548,14 @@ def test_a_scaling_question_names_its_range_and_the_follow_up_that_asks_what_wou
     ]
     assert "confident" in item.text and "zero to ten" in item.text, item.text
     assert len(item.evidence) == 2  # the follow-up is the same technique
+
+
+def test_the_answer_to_a_first_small_step_question_is_the_clients_task():
+    tr = dialogue(
+        [
+            ("worker", "What feels like a small enough first step before I see you next week?"),
+            ("client", "Sort the pile of mail by the door. And call the clinic about the meter."),
+        ]
+    )
+    plan = texts(soap(tr, [], pronouns="he/him"), "plan")
+    assert any("sort the pile of mail by the door" in t and "call the clinic" in t for t in plan), plan

@@ -113,6 +113,10 @@ SPEECH_ACTS = frozenset(
 )  # fmt: skip
 
 
+#: How a worker says they will speak ("I'm going to be straight with you").
+CANDOUR = frozenset(("honest", "straight", "frank", "direct", "upfront", "clear", "blunt", "open", "real"))
+
+
 #: What the worker asks when the client is to name a change ("anything you'd want to change?",
 #: "where could you be instead?"), besides ``WHAT_WOULD_YOU_DO`` and the coping questions.
 ASKS_OPTIONS = re.compile(
@@ -221,6 +225,10 @@ def in_session_talk(text: str) -> bool:
     # to ask you" is the one asked
     if main is not root and any(t.lower_ == "you" and t.i < main.i for t in (*root.children, *main.children)):
         return False
+    if main.lemma_ == "be" and any(c.dep_ == "acomp" and c.lower_ in CANDOUR for c in main.children):
+        # "I'm going to be honest with you": how the worker will speak now, to the client
+        with_whom = [w for t in main.subtree if t.lower_ == "with" for w in t.children if w.dep_ == "pobj"]
+        return all(w.lower_ == "you" for w in with_whom) and not timed(text)
     told = [c for c in main.children if c.dep_ in ("dobj", "dative")]
     if main.lemma_.lower() in INFORMS and told and all(c.pos_ in ("PROPN", "NOUN") for c in told):
         return False  # "I'm going to tell Mrs. Dunn": someone outside the session is told
@@ -289,7 +297,10 @@ WHAT_WOULD_YOU_DO = re.compile(
     r"(?i)\bwhat (?:could|would|can|will|might) you do\b|\bwho (?:could|would|can) you (?:call|tell|reach|talk to)\b|"
     r"\bwhat(?:'s| is| would be) (?:the|your) plan\b|"
     # the client's half of the tasks, asked after the worker's own ("So here's my list ... What's on yours?")
-    r"\bwhat(?:'s| is) on (?:yours|your list)\b|\bwhat (?:are|will) you (?:going to |gonna )?do (?:this week|before|by)\b"
+    r"\bwhat(?:'s| is) on (?:yours|your list)\b|\bwhat (?:are|will) you (?:going to |gonna )?do (?:this week|before|by)\b|"
+    # the first small step motivational and solution-focused practice asks the client to choose
+    r"\bwhat(?:'s| is| would be| could be| feels like| seems like)? (?:a |the |one |your )?(?:small|smallest|first|next|"
+    r"realistic|manageable|doable)(?: enough)?(?: first)? (?:step|thing you could do)\b"
 )
 
 
