@@ -559,3 +559,30 @@ def test_the_answer_to_a_first_small_step_question_is_the_clients_task():
     )
     plan = texts(soap(tr, [], pronouns="he/him"), "plan")
     assert any("sort the pile of mail by the door" in t and "call the clinic" in t for t in plan), plan
+
+
+def test_home_hazards_from_fire_and_safe_sleep_checklists_are_safety_concerns_with_what_says_what():
+    tr = dialogue(
+        [
+            (
+                "worker",
+                "Before we start, I can see the candle on the shelf is right up against a pile of magazines.",
+            ),
+            ("client", "Oh, I'll move it."),
+            ("worker", "Is there a smoke alarm?"),
+            ("client", "It beeped all night so I took the battery out."),
+            ("worker", "Where will the baby sleep when she comes home?"),
+            ("client", "I thought she could sleep in the bed with me for now."),
+            ("worker", "And the shotgun in the closet, is it kept loaded?"),
+            ("client", "Yeah, it's loaded."),
+        ]
+    )
+    risk = [t for t in texts(soap(tr, [], pronouns="she/her"), "risk") if "safety concern" in t]
+    assert any(
+        t.startswith("Possible safety concern the worker observed:") and "magazines" in t for t in risk
+    ), risk
+    assert any("took the battery out" in t for t in risk), risk
+    assert any("sleep in the bed with" in t for t in risk), risk
+    assert any(
+        'asked "And the shotgun in the closet, is it kept loaded?"' in t and "it's loaded" in t for t in risk
+    )

@@ -14,14 +14,30 @@ from scribe.core.records import Evidence, NoteItem
 
 #: Sentences of one turn a safety line quotes.
 MAX_INCIDENT_SENTENCES = 2
+#: Words of an answer too short to say what it is about without its question.
+SHORT_ANSWER = 6
 
 #: Hazards a home visit looks for (child-safety and adult protective assessment): what a worker
 #: who saw them documents in the risk section.
 _HAZARDS = (
     r"\b(?:space heaters?|smoke (?:alarm|detector)s?|carbon monoxide|gas leak|no heat|"
     r"no (?:water|electricity|power)|exposed (?:wires|wiring)|(?:unlocked|unsecured|loaded) (?:gun|firearm|rifle|pistol)|"
-    r"within (?:the )?reach of (?:a|the|her|his|their) (?:\w+[- ])*(?:child|children|kids?|baby|toddler|year-old))\b"
+    r"within (?:the )?reach of (?:a|the|her|his|their) (?:\w+[- ])*(?:child|children|kids?|baby|toddler|year-old)|"
+    # fire safety: an alarm without its battery, a heat source against what burns
+    r"(?:pulled|took|taken|take|takes) (?:the |its |their )?batter(?:y|ies) out|no batter(?:y|ies) in|"
+    r"(?:up )?against (?:the |that |a |those |some )?(?:stack|pile)s? of (?:newspapers?|papers|magazines|boxes|clothes)|"
+    r"(?:next to|touching|on top of) (?:the |that |a |those )?(?:curtains?|newspapers?|bedding)|"
+    # a firearm kept loaded
+    r"(?:it's|it is|kept|keeps? it|always|still) loaded)\b"
 )
+#: Where an infant is to sleep, against safe-sleep guidance (AAP: alone, on the back, in a crib):
+#: a plan for it is already the hazard, so it counts though said with "could" or "will".
+UNSAFE_SLEEP = re.compile(
+    r"(?i)\bsleep(?:s|ing)?\b[^.?!]{0,25}\b(?:on (?:the|a|my|our) (?:couch|sofa)|in (?:a|the) laundry basket|"
+    r"in (?:my|our|the) bed with (?:me|us)|between us)\b"
+)
+#: A worker's words that they see something now ("I notice ...", "I can see ...").
+SEES = re.compile(r"(?i)\bI (?:can )?(?:notice|noticed|see|saw|can't help noticing)\b")
 HOME_HAZARDS = re.compile(_HAZARDS, re.I)
 #: Safety incidents a risk assessment documents beside harm to self and others (falls-risk screening
 #: as CDC STEADI asks it, wandering in dementia care, a child's supervision in child-safety
@@ -66,12 +82,16 @@ class SafetyBuilder(ProseBase):
             return []
         items = []
         for seg in self.m.transcript.segments:
-            if seg.role not in ("client", "other"):
+            if seg.role not in ("client", "other", "worker"):
                 continue
+            sentences = self._sentences(Evidence.of(seg, 0, len(seg.text.rstrip())), min_words=3)
+            if seg.role == "worker":
+                # a hazard the worker sees in the room ("I notice the heater's up against the papers")
+                sentences = [x for x in sentences if SEES.search(x.quote) and HOME_HAZARDS.search(x.quote)]
             found = [
                 x
-                for x in self._sentences(Evidence.of(seg, 0, len(seg.text.rstrip())), min_words=3)
-                if tells_incident(x.quote) and self._covered(x) < 0.5
+                for x in sentences
+                if (tells_incident(x.quote) or UNSAFE_SLEEP.search(x.quote)) and self._covered(x) < 0.5
             ][:MAX_INCIDENT_SENTENCES]
             if not found:
                 continue
@@ -85,18 +105,26 @@ class SafetyBuilder(ProseBase):
                 for x in found
             )
             said = self.named(seg.role, seg.speaker)
-            if all(has_subject(x.quote) for x in found):
+            asked = self.question_before(found[0]) if seg.role != "worker" else None
+            cited = found
+            if seg.role == "worker":  # what the worker saw, in their words
+                text = f"Possible safety concern the worker observed: {'; '.join(repr_quote(x.quote) for x in found)}."
+            elif asked is not None and len(found) == 1 and len(found[0].quote.split()) < SHORT_ANSWER:
+                # "Yeah, it's loaded." says what only with its question
+                text = f'Possible safety concern: asked "{asked.quote}", {said} answered {repr_quote(found[0].quote)}.'
+                cited = [asked, *found]
+            elif all(has_subject(x.quote) for x in found):
                 text = f"Possible safety concern: {said} reported that {clause}."
             else:  # a fragment ("On the floor, in the bathroom.") is quoted as said
                 text = (
                     f"Possible safety concern: {said} said {'; '.join(repr_quote(x.quote) for x in found)}."
                 )
-            fallback = f"Possible safety concern: {quoted(found, 2)}"
+            fallback = f"Possible safety concern: {quoted(cited, 2)}"
             item = self.item(
                 [],
                 text,
                 fallback,
-                found,
+                cited,
                 extra=["possible safety concern: decide whether it needs a response"],
             )
             item.needs_review = True
