@@ -251,9 +251,13 @@ def _agree(tok, plural: bool) -> str:
         return "are" if plural else "is"
     if low == "wo":
         return "will"
-    if not plural and tok.tag_ == "VBP":
+    if not plural and tok.tag_ == "VBP" and low not in PARTICIPLES:
         return _third_singular(tok.text)
     return tok.text
+
+
+#: Participles said without their auxiliary ("I been trying", "I seen it"): no present tense to agree.
+PARTICIPLES = frozenset(("been", "being", "seen", "done", "gone", "gotten", "taken", "given", "known"))
 
 
 def _aint(tok) -> str:

@@ -105,6 +105,8 @@ def lines(draft):
             "her brother said when he was drunk 'you'd all be better off without me.' Then he left",
         ),
         ("I cleared the kids' toys and I'm done.", SHE, "she cleared the kids' toys and she is done"),
+        # a participle said without its auxiliary has no present tense to agree
+        ("I been trying to cut down.", SHE, "she been trying to cut down"),
     ],
 )
 def test_client_first_person_becomes_third_person_tense_kept(said, pronouns, expected):
