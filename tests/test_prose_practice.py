@@ -586,3 +586,18 @@ def test_home_hazards_from_fire_and_safe_sleep_checklists_are_safety_concerns_wi
     assert any(
         'asked "And the shotgun in the closet, is it kept loaded?"' in t and "it's loaded" in t for t in risk
     )
+
+
+def test_advice_names_what_was_advised_and_a_named_service_is_a_referral():
+    tr = dialogue(
+        [
+            ("client", "He thrashes around in his sleep and I try to shake him awake."),
+            ("worker", "What we usually suggest is wake him from the doorway, not by touching him."),
+            ("worker", "There's also a family shelter on Pine Street if you ever need to leave."),
+            ("worker", "My job is to make sure you're safe."),
+        ]
+    )
+    lines = objective(soap(tr, [], pronouns="she/her"))
+    assert lines["Advice"] == "Worker advised the client (wake him from the doorway; doorway)."
+    assert "family shelter" in lines["Referral"]
+    assert sum(t.startswith("Worker advised") for t in lines.values()) == 1  # the worker's role is no advice

@@ -52,7 +52,16 @@ TECHNIQUE_CUES: dict[str, re.Pattern[str]] = {
         r"(?:buprenorphine|suboxone|methadone|medication for opioid)\w*)"
     ),
     "referral": re.compile(
-        r"(?i)\b(?:refer(?:ral)?|connect you|put you in touch|sign you up|the number for|program|advocates?|legal aid|pantry|support group|bereavement group|a group (?:that|for|where))\b"
+        r"(?i)\b(?:refer(?:ral)?|connect you|put you in touch|sign you up|the number for|program|advocates?|legal aid|pantry|support group|bereavement group|a group (?:that|for|where)|"
+        # a service named to the client: a shelter, a food bank, an intake or support line
+        r"(?:youth |family |women's |homeless |emergency )?shelter|food bank|drop-in|(?:intake|support|advice) line)\b"
+    ),
+    # advice as practice gives it: what the worker recommends the client do
+    "advice": re.compile(
+        r"(?i)\b(?:I(?:'d| would) (?:suggest|recommend|advise|encourage you)|my (?:advice|suggestion|recommendation)|"
+        r"you (?:should|need to|must|might want to|'ll want to)|it(?:'s| is) (?:best|important|safest|a good idea|really important) to|"
+        r"(?<!to )make sure (?:you|to)\b|what we (?:usually |often |always )?(?:suggest|recommend|advise)|"
+        r"(?:the|one) (?:safest|best) thing)\b"
     ),
     # the worker offering to act on the client's behalf ("would it be okay if I reached out to your school?")
     "advocacy": re.compile(
@@ -262,6 +271,7 @@ class InterventionBuilder(ProseBase):
                 + (self._taught(e.quote) if subtype == "psychoeducation" else [])
                 + (self._screened(e.quote) if subtype == "risk_screening" else [])
                 + (self._symptoms(e.quote) if subtype == "symptom_screening" else [])
+                + (self._advised(e.quote) if subtype == "advice" else [])
                 + (self._kept(e.quote) if subtype == "confidentiality" else [])
                 + (self._topics(e.quote) if subtype != "symptom_screening" else [])
                 for e in (evidence if subtype != "questions" else [])
@@ -390,6 +400,18 @@ class InterventionBuilder(ProseBase):
             if (len(m.group(0).split()) >= 2 or re.fullmatch(MEANS, m.group(0), re.I))
             and m.group(0).split()[-1].lower() not in ("to", "on", "of", "the", "a", "an", "any")
         ][:TOPICS_PER_SPAN]
+
+    def _advised(self, text: str) -> list[str]:
+        """What the worker advised, in their words after the cue up to the clause's end ("you should
+        call the pharmacy today" -> "call the pharmacy today"), when it is short enough to name."""
+        found = TECHNIQUE_CUES["advice"].search(text)
+        if found is None:
+            return []
+        rest = re.split(r"[,;:.!?\u2014]| - ", text[found.end() :].strip(), maxsplit=1)[0]
+        rest = re.sub(r"(?i)^(?:is|that|to|you|we)\s+", "", rest.strip())
+        if not 2 <= len(rest.split()) <= MAX_PHRASE + 2:
+            return []
+        return [report(rest, "worker", self.pronouns).rstrip(" ,.;")]
 
     @staticmethod
     def _symptoms(text: str) -> list[str]:
