@@ -395,7 +395,9 @@ def estimate_speakers(emb: np.ndarray, max_speakers: int = MAX_SPEAKERS) -> int:
     if max_speakers < 2 or _closest_voices(emb, 2) > SAME_VOICE:
         return 1
     best: tuple[float, int] | None = None
-    lo, hi = max(3, int(np.ceil(0.1 * n))), max(4, n // 2 + 1)
+    # each window keeps at least itself and three neighbours: pruned harder, a short recording's
+    # graph falls apart into pieces and the eigengap counts the pieces, not the voices
+    lo, hi = max(4, int(np.ceil(0.1 * n))), max(5, n // 2 + 1)
     for keep in np.unique(np.linspace(lo, hi - 1, min(hi - lo, 16)).astype(int)):
         with _one_blas_thread():
             k, gap = _eigengap(emb, keep, max_speakers)
