@@ -17,7 +17,7 @@ from note_formats.common import (
 )
 from note_formats.items import observation_kind
 from note_formats.prose.base import ProseBase, content_lemmas
-from note_formats.prose.concise import dictated_quotes, tighten
+from note_formats.prose.concise import DICTATED_QUOTE, dictated_quotes, tighten
 from note_formats.prose.cues import GOAL_QUESTION, SCALING, STRENGTH_QUESTION, says_what
 from note_formats.prose.risk import DENIAL, RISK_TERMS
 from note_formats.wording import clean, has_subject, lower_first, parse, report
@@ -30,8 +30,8 @@ WANTS = re.compile(
 #: Someone's words quoted in the worker's notes: between quotation marks, or dictated as
 #: "quote ... unquote" ("her words, quote, I want to stay in my own place, unquote").
 QUOTATION = re.compile(
-    r"(?i)\bquote[,:]?\s+(?P<said>[^\"]+?)[,.]?\s+(?:unquote|end quote)\b|"
-    r"[\"\u201c](?P<said2>[^\"\u201d]+)[\"\u201d]|(?<!\w)'(?P<said3>(?:[^']|(?<=\w)'(?=\w))+?)'(?!\w)"
+    DICTATED_QUOTE.pattern
+    + r"|[\"\u201c](?P<said2>[^\"\u201d]+)[\"\u201d]|(?<!\w)'(?P<said3>(?:[^']|(?<=\w)'(?=\w))+?)'(?!\w)"
 )
 #: Goal subtypes that state what the client wants (written as goals); the rest of change
 #: talk (ability, reasons, steps taken) is the client's report, and commitments are plans.
@@ -197,9 +197,10 @@ class ReportBuilder(ProseBase):
 
     def _quotation(self, ev: Evidence) -> Evidence | None:
         """In the worker's notes, the words of ``ev`` someone else said: the quotation it lies in
-        (quotation marks, or "quote ... unquote"), cut to those words. Outside a quotation a wish
-        whose subject is "I" or "we" is the writer's own; one told of the client ("she wants to
-        keep the flat") is theirs, and stays whole."""
+        (quotation marks, or "quote ... unquote"), cut to those words. Outside a quotation, in a
+        dictation (where the worker speaks in the first person) a wish whose subject is "I" or "we"
+        is the writer's own; one told of the client ("she wants to keep the flat") is theirs, and
+        stays whole, and so do typed notes, which may hold the client's words as typed in."""
         seg = self.m.transcript.segment(ev.segment_id)
         for m in QUOTATION.finditer(seg.text):
             a, b = m.span(next(g for g in ("said", "said2", "said3") if m.group(g) is not None))
@@ -208,7 +209,7 @@ class ReportBuilder(ProseBase):
                 while end > start and seg.text[end - 1] in " ,.;:":
                     end -= 1
                 return Evidence.of(seg, start, end) if len(seg.text[start:end].split()) >= 3 else None
-        return None if WANTS.search(ev.quote) else ev
+        return None if WANTS.search(ev.quote) and self.m.transcript.source == "dictation" else ev
 
     def _answered_goals(self) -> list[NoteItem]:
         """The answer to a question about the client's preferred future ("What would you want to be
