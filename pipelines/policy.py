@@ -134,8 +134,8 @@ def _quote_span(span: Span) -> Span:
     return span.doc[start : min(sent.end, span.end + 15)]
 
 
-#: An answer that says no, at the start of a sentence.
-_NO = frozenset(("no", "nope", "nah", "never", "not"))
+#: An answer that says no, at the start of a sentence ("I don't know" is no denial).
+_NO = frozenset(("no", "nope", "nah", "never"))
 
 
 def _echoed(span: Span) -> str:
