@@ -996,22 +996,10 @@ def test_a_risk_word_repeated_as_a_question_is_answered_by_what_follows_it() -> 
 
 
 def test_an_answer_to_a_screen_that_tells_of_the_past_is_a_history_unless_it_comes_up_to_now() -> None:
+    from test_prose_length import dialogue
+
     def screened(answer: str) -> list[Annotation]:
-        tr = Transcript(
-            segments=[
-                Segment(
-                    id=0,
-                    start=0.0,
-                    end=4.0,
-                    text="Have you ever tried to hurt yourself?",
-                    speaker="W",
-                    role="worker",
-                ),
-                Segment(id=1, start=5.0, end=9.0, text=answer, speaker="C", role="client"),
-            ],
-            speakers=[Speaker("W", "worker"), Speaker("C", "client")],
-            source="dialogue",
-        )
+        tr = dialogue([("worker", "Have you ever tried to hurt yourself?"), ("client", answer)])
         return [a for a in tag(tr) if a.label == "risk" and a.source == "rules+qa"]
 
     told = screened("Um. Back in middle school, a couple of times. Not since.")
