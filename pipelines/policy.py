@@ -20,12 +20,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from spacy.tokens import Doc, Span
 
 from pipelines.components import SPANS_KEY, attrs_of, done_in_session, is_question, sentence_of, sentences
 from pipelines.risk import Scope, anger_said, clause_status, clauses, goes_on, load_field, read_away
-from pipelines.taxonomy import CHANGE_TALK, Taxonomy
+from pipelines.taxonomy import CHANGE_TALK, Taxonomy, load_context
 from scribe.core.records import NOTE_SOURCES, Annotation, Evidence, Segment, Transcript
 
 #: Head class -> intervention subtype (AnnoMI "therapist input" covers information, advice, options).
@@ -64,13 +65,18 @@ _AFFIRM = re.compile(
 _DENY = re.compile(
     r"^\W*(no|nope|never|not really|not at all|i haven't|i have not|i don't|i do not|nah)\b", re.I
 )
-#: An answer that places what it tells in the client's past ("When I was fourteen I took ...") and
-#: does not bring it up to now: a history, as the context component reads "when I was" and "years ago".
-_PAST_ANSWER = re.compile(
-    r"\b(?:when i was|back (?:when|then|in)|as a (?:kid|child|teen(?:ager)?)|(?:years|a long time) ago|"
-    r"in (?:high|middle|primary|elementary) school|in college|last year|used to)\b",
-    re.I,
-)
+
+
+@lru_cache(maxsize=1)
+def _past_answer() -> re.Pattern[str]:
+    """The context component's triggers of a history ("when I was", "years ago", "back in"), as one
+    pattern: an answer to a screen holding one tells of the past."""
+    historical = load_context().modifiers["historical"]
+    phrases = sorted({p for found in historical.values() for p in found}, key=len, reverse=True)
+    return re.compile(r"\b(?:" + "|".join(re.escape(p) for p in phrases) + r")\b", re.I)
+
+
+#: What brings a told past up to now ("and then again last week").
 _NOW_ANSWER = re.compile(
     r"\b(?:now|again|still|lately|recently|these days|this (?:week|month|year)|currently|last (?:night|week)|"
     r"(?:a|one|two|few|couple (?:of )?)\s*(?:days?|weeks?) ago)\b",
@@ -687,7 +693,7 @@ def _pair_risk_questions(segments: list[Segment], docs: list[Doc], notes: bool) 
         else:
             status, conf, note = "affirmed", 0.4, "answer to a screening question is unclear; check"
         told = " ".join(x.text for x in list(sentences(a_doc))[:3])
-        if status == "affirmed" and _PAST_ANSWER.search(told) and not _NOW_ANSWER.search(told):
+        if status == "affirmed" and _past_answer().search(told) and not _NOW_ANSWER.search(told):
             status, note = "historical", "the answer tells of the past; check"
         seen: set[str] = set()
         for span in asked:
