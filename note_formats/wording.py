@@ -364,7 +364,7 @@ def report(
         # a client or another participant calling someone by name: "Danny, you have the kids", "It
         # wasn't a maybe, Darren." (a greeting's "Hi, you must be ..." names no one)
         addressee = next((t.text for t in doc if _calls(t)), "")
-    quoted_words = _inside_quotes(doc)
+    quoted_words = inside_quotes(doc)
     renamed = False
     for tok in doc:
         low, ws = _spelled(tok), tok.whitespace_
@@ -440,7 +440,7 @@ def _calls(t) -> bool:
     return opens or closes
 
 
-def _inside_quotes(doc) -> set[int]:
+def inside_quotes(doc) -> set[int]:
     """Token indices between a pair of quotation marks ("he sent this: 'I'ma mess you up'").
 
     A mark opens when the tagger says so or when it stands before a word with a space before it

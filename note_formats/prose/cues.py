@@ -42,10 +42,10 @@ GENERIC = frozenset(
 #: A point on a rating scale, said as a word or a number.
 POINT = r"(?:zero|one|two|three|four|five|six|seven|eight|nine|ten|\d{1,2})"
 #: The range of a rating scale as the worker says it ("zero to ten", "1-10").
-SCALE_RANGE = re.compile(r"(?i)\b(?:zero|one|0|1) ?(?:to|-) ?(?:ten|10)\b")
+SCALE_RANGE = re.compile(r"\b(?:zero|one|0|1) ?(?:to|-) ?(?:ten|10)\b", re.I)
 #: A worker's scaling question ("on a scale from zero to ten", "how would you rate").
 SCALING = re.compile(
-    r"(?i)\b(?:on (?:a|the|that|this) (?:same )?(?:[\w-]+ )?scale|scale of|(?:zero|one|0|1) to (?:ten|10)|0-10|"
+    rf"(?i)\b(?:on (?:a|the|that|this) (?:same )?(?:[\w-]+ )?scale|scale of|{SCALE_RANGE.pattern}|"
     r"put a number on|how would you rate|rate (?:it|that|your)|thermometer|"
     # the follow-ups motivational interviewing asks of a rating: why not lower, what would raise it
     rf"(?:get|go|move|bump|take|bring) (?:it |you |that )?(?:up |down )?(?:from an? {POINT} )?to an? {POINT}\b|"

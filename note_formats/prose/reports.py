@@ -4,6 +4,7 @@ saw, and strengths and stressors."""
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Sequence
 
@@ -20,18 +21,12 @@ from note_formats.prose.base import ProseBase, content_lemmas
 from note_formats.prose.concise import DICTATED_QUOTE, dictated_quotes, tighten
 from note_formats.prose.cues import GOAL_QUESTION, SCALING, STRENGTH_QUESTION, says_what
 from note_formats.prose.risk import DENIAL, RISK_TERMS
-from note_formats.wording import clean, has_subject, lower_first, parse, report
+from note_formats.wording import clean, has_subject, inside_quotes, lower_first, parse, report
 from scribe.core.records import Annotation, Evidence, NoteItem
 
 #: A sentence saying what the speaker wants ("I want ...", "I'd like ...", "my goal is ...").
 WANTS = re.compile(
     r"(?i)\b(?:I|we)(?:\s+|(?='))(?:just\s+|really\s+|also\s+)?(?:want|wanna|'d like|would like|'d love|hope)\b|\bmy goal\b"
-)
-#: Someone's words quoted in the worker's notes: between quotation marks, or dictated as
-#: "quote ... unquote" ("her words, quote, I want to stay in my own place, unquote").
-QUOTATION = re.compile(
-    DICTATED_QUOTE.pattern
-    + r"|[\"\u201c](?P<said2>[^\"\u201d]+)[\"\u201d]|(?<!\w)'(?P<said3>(?:[^']|(?<=\w)'(?=\w))+?)'(?!\w)"
 )
 #: Goal subtypes that state what the client wants (written as goals); the rest of change
 #: talk (ability, reasons, steps taken) is the client's report, and commitments are plans.
@@ -202,8 +197,15 @@ class ReportBuilder(ProseBase):
         is the writer's own; one told of the client ("she wants to keep the flat") is theirs, and
         stays whole, and so do typed notes, which may hold the client's words as typed in."""
         seg = self.m.transcript.segment(ev.segment_id)
-        for m in QUOTATION.finditer(seg.text):
-            a, b = m.span(next(g for g in ("said", "said2", "said3") if m.group(g) is not None))
+        doc = parse(seg.text)
+        inside = inside_quotes(doc)
+        spans = [m.span("said") for m in DICTATED_QUOTE.finditer(seg.text)]
+        # the words between quotation marks, one run of them at a time
+        for _, run in itertools.groupby(doc, key=lambda t: t.i in inside):
+            run = list(run)
+            if run[0].i in inside:
+                spans.append((run[0].idx, run[-1].idx + len(run[-1])))
+        for a, b in sorted(spans):
             if a < ev.char_end and ev.char_start < b:
                 start, end = max(a, ev.char_start), min(b, ev.char_end)
                 while end > start and seg.text[end - 1] in " ,.;:":
