@@ -82,11 +82,13 @@ class SafetyBuilder(ProseBase):
             return []
         items = []
         for seg in self.m.transcript.segments:
-            if seg.role not in ("client", "other", "worker"):
+            # the worker's turns only for a hazard they see in the room ("I notice the heater's up
+            # against the papers"): most never say one, and are not split
+            sees = seg.role == "worker" and bool(SEES.search(seg.text) and HOME_HAZARDS.search(seg.text))
+            if seg.role not in ("client", "other") and not sees:
                 continue
             sentences = self._sentences(Evidence.of(seg, 0, len(seg.text.rstrip())), min_words=3)
-            if seg.role == "worker":
-                # a hazard the worker sees in the room ("I notice the heater's up against the papers")
+            if sees:
                 sentences = [x for x in sentences if SEES.search(x.quote) and HOME_HAZARDS.search(x.quote)]
             found = [
                 x
