@@ -977,30 +977,23 @@ def test_statements_of_one_turn_read_as_one_sentence():
             "No.",
             "Client denied a plan (suicidal ideation itself was not denied)",
         ),
+        # the word repeated as a question after the denial: the denial that opens the answer is quoted
+        (
+            "Have you had any thoughts like that, of ending your life?",
+            "No, nothing like that. I'm not going to do anything silly. End my life? No.",
+            "End my life?",
+            'Client denied suicidal ideation: asked "Have you had any thoughts like that, of ending your life?", '
+            'client answered "No, nothing like that.',
+        ),
     ],
 )
 def test_a_denial_denies_what_was_asked_or_named(asked, answered, denial, opens):
     tr = dialogue([("worker", asked), ("client", answered)])
     ann = tag(tr, "r1", "risk", "suicidal_ideation", 1, denial, status="negated")
     [item] = texts(soap(tr, [ann], pronouns="he/him"), "risk")
-    assert item.startswith(opens)
-    if opens != "Client denied suicidal ideation":
+    assert item.startswith(opens), item
+    if not opens.startswith("Client denied suicidal ideation"):
         assert "Client denied suicidal ideation" not in item
-
-
-def test_a_denial_that_opens_the_answer_is_quoted_not_the_word_repeated_after_it():
-    tr = dialogue(
-        [
-            ("worker", "Have you had any thoughts like that, of ending your life?"),
-            ("client", "No, nothing like that. I'm not going to do anything silly. End my life? No."),
-        ]
-    )
-    ann = tag(tr, "r1", "risk", "suicidal_ideation", 1, "End my life?", status="negated")
-    [item] = texts(soap(tr, [ann], pronouns="he/him"), "risk")
-    assert item.startswith(
-        'Client denied suicidal ideation: asked "Have you had any thoughts like that, of ending your life?", '
-        'client answered "No, nothing like that.'
-    ), item
 
 
 def test_a_question_about_plan_or_preparation_screens_and_its_answer_is_documented():
