@@ -65,6 +65,34 @@ _AFFIRM = re.compile(
 _DENY = re.compile(
     r"^\W*(no|nope|never|not really|not at all|i haven't|i have not|i don't|i do not|nah)\b", re.I
 )
+#: A reply that asks for the question again ("What's that?", "Sorry?"): the worker's repeat of the
+#: question is what gets answered.
+_REPAIR = re.compile(
+    r"^\W*(?:what(?:'s| is| was)? (?:that|you said)|what|pardon(?: me)?|sorry|eh|huh|come again|say (?:that )?again|"
+    r"you what|i didn't (?:hear|catch) (?:that|you))\W*$",
+    re.I,
+)
+#: "Did you hurt yourself?" asked of a fall or an accident the turn or the one before tells: a
+#: question about an injury, not a self-harm screen.
+_INJURY_ASKED = re.compile(r"\b(?:did you (?:hurt|injure) yourself|did you get hurt|were you hurt)\b", re.I)
+_MISHAP = re.compile(
+    r"\b(?:fell|falls?|fallen|floor|tripped|slipped|accident|crash\w*|collision|knocked (?:over|down))\b",
+    re.I,
+)
+
+
+def _asks_injury(question: str, context: str) -> bool:
+    """Whether ``question`` asks about an injury from a mishap ``context`` tells."""
+    return bool(_INJURY_ASKED.search(question) and _MISHAP.search(context))
+
+
+#: An answer's opening that gives the question back ("Doing myself in, you mean."): its yes or
+#: no comes in a later sentence.
+_ECHO_OPENING = re.compile(r"(?:\byou mean|\?)\W*$", re.I)
+#: A yes or no that opens a later sentence of the answer ("But no.", "And yes, sometimes.").
+_LATER_YES_NO = re.compile(
+    r"^\W*(?:(?:but|and|well|so|honestly),?\s+)?(no|nope|nah|never|yes|yeah|yep)\b", re.I
+)
 
 
 @lru_cache(maxsize=1)
@@ -149,7 +177,12 @@ def _echoed(span: Span) -> str:
     echo of the worker's word: "negated" when the next sentence starts with a no, "possible" when
     none follows; "" for a question that says something of its own ("Is it normal I want to die?")."""
     sent = sentence_of(span)
-    if any(t.dep_ in ("nsubj", "nsubjpass", "expl", "csubj") for t in sent):
+    # "Killing myself, you mean?": the "you" of "you mean" is the asking, not a subject of its own
+    if any(
+        t.dep_ in ("nsubj", "nsubjpass", "expl", "csubj")
+        and not (t.lower_ == "you" and t.head.lower_ == "mean")
+        for t in sent
+    ):
         return ""
     after = [t for t in span.doc[sent.end :] if t.is_alpha][:1]
     return "negated" if after and after[0].lower_ in _NO else "possible"
@@ -270,7 +303,11 @@ def annotate_doc(segment: Segment, doc: Doc, taxonomy: Taxonomy, notes: bool) ->
                 status, conf = "affirmed", conf * 0.7
                 extra["certainty"] = "possible"
                 extra["context"] = f"conditional wording ({attrs.get('context', '')}); check"
-            elif question and not notes and (echo := _echoed(span)):
+            elif (
+                (question or _ECHO_OPENING.search(sentence_of(span).text))
+                and not notes
+                and (echo := _echoed(span))
+            ):
                 # "But kill myself? No." repeats the worker's word to answer it: the answer says
                 # whether it is a denial; with no answer after it, the worker decides
                 if echo == "negated":
@@ -656,7 +693,14 @@ def _pair_risk_questions(segments: list[Segment], docs: list[Doc], notes: bool) 
         worker, _ = _is_worker(doc._.scribe_role, doc._.scribe_heads, doc, notes)
         if not worker:
             continue
-        asked = [s for s in doc.spans[SPANS_KEY] if s.label_ == "risk" and _asks(s)]
+        before = segments[i - 1].text if i else ""
+        asked = [
+            s
+            for s in doc.spans[SPANS_KEY]
+            if s.label_ == "risk"
+            and _asks(s)
+            and not _asks_injury(sentence_of(s).text, f"{before} {doc.text}")
+        ]
         commands = bool(_COMMANDS_ASKED.search(doc.text))
         if not asked and not commands:
             continue
@@ -681,11 +725,32 @@ def _pair_risk_questions(segments: list[Segment], docs: list[Doc], notes: bool) 
         if not asked:
             continue
         a_seg, a_doc = segments[answer], docs[answer]
-        if SPANS_KEY in a_doc.spans and any(s.label_ == "risk" for s in a_doc.spans[SPANS_KEY]):
+        if _REPAIR.match(a_doc.text):
+            continue
+        if SPANS_KEY in a_doc.spans and any(
+            s.label_ == "risk" and s._.scribe_status != "other_person" for s in a_doc.spans[SPANS_KEY]
+        ):
             continue  # the answer names the risk itself and is annotated on its own
-        first = next(iter(a_doc.sents), a_doc[:]) if a_doc.has_annotation("SENT_START") else a_doc[:]
+        said = list(sentences(a_doc)) if a_doc.has_annotation("SENT_START") else [a_doc[:]]
+        # a stage direction ("(long pause)") is not what was said
+        said = [x for x in said if not re.fullmatch(r"\(.*\)", x.text.strip())] or said
+        first = said[0]
         head = " ".join(a_doc.text.split()[:12])
         affirm, deny = bool(_AFFIRM.search(head)), bool(_DENY.match(head))
+        later = next(
+            (k for k, x in enumerate(said[1:6], 1) if _LATER_YES_NO.match(x.text)),
+            None,
+        )
+        if _ECHO_OPENING.search(first.text) and later is not None:
+            # "Doing myself in, you mean. ... You think things. But no. Not seriously.": the answer
+            # is quoted to its yes or no (and a short word after it); what is said between the echo
+            # and a no is not denied with it
+            end = later + 1 if later + 1 < len(said) and len(said[later + 1]) <= 4 else later
+            first = a_doc[first.start : said[end].end]
+            yes_no = _LATER_YES_NO.match(said[later].text).group(1).lower()
+            said_between = any(any(t.is_alpha for t in x) for x in said[1:later])
+            deny = yes_no in _NO
+            affirm = not deny or said_between
         if affirm:
             status, conf, note = "affirmed", (0.5 if deny else 0.8), "answer to a screening question"
         elif deny:
@@ -732,6 +797,20 @@ def annotate(transcript: Transcript, docs: list[Doc], taxonomy: Taxonomy) -> lis
     paired = _pair_risk_questions(transcript.segments, docs, notes)
     # An answer to a screening question is documented with its question, not again on its own.
     answered = {(d.segment.id, d.subtype) for d in paired}
+    # "Did you hurt yourself?" of a fall screens nothing, and "Bruised my hip" tells the injury asked about
+    segs = transcript.segments
+    injury = {
+        i
+        for i in range(len(segs))
+        if segs[i].role == "worker"
+        and _asks_injury(segs[i].text, f"{segs[i - 1].text if i else ''} {segs[i].text}")
+    }
+    answered |= {(segs[i + 1].id, "self_harm") for i in injury if i + 1 < len(segs)}
+    drafts = [
+        d
+        for d in drafts
+        if not (d.subtype == "risk_screening" and d.segment.id in {segs[i].id for i in injury})
+    ]
     drafts = [d for d in drafts if d.source != "minilm-risk" or (d.segment.id, d.subtype) not in answered]
     drafts.extend(paired)
     merged: dict[tuple, _Draft] = {}

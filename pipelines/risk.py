@@ -464,11 +464,17 @@ _PRONOUN_KILLS = re.compile(
     rf"\b(?:she|he|they)(?:'ll|'d|'s|\s+will|\s+would|\s+is|\s+are)?\s+{_KILLS_ME}", re.I
 )
 _NOT_MEANT = re.compile(r"\b(?:not literally|lol|haha|joking|kidding|laughs)\b", re.I)
+#: A threat reported in the words that say it ("he said he'd kill me"), or tied to telling or leaving.
 _REAL_THREAT = re.compile(
     r"\b(?:said|says|told|tells|threaten\w*|swore|swears|promised|warned|"
     r"if i (?:tell|told|leave|left|go to|went to|call|called|report|talk|say|said)|police|cops)\b",
     re.I,
 )
+#: Words that make a threat of anything in the turn: a reported "said" elsewhere in it ("She says
+#: stuff when she's mad") is about something else.
+_THREAT_IN_TURN = re.compile(r"\b(?:threaten\w*|swore|swears|warned|police|cops)\b", re.I)
+#: "My mum would kill me": the counterfactual is the condition ("... if she knew").
+_WOULD_KILL = re.compile(rf"\b(?:my\s+)?{_SCOLDS}(?:\s+would|'d)\s+{_KILLS_ME}", re.I)
 
 
 def in_trouble(sentence: str, turn: str) -> bool:
@@ -476,12 +482,12 @@ def in_trouble(sentence: str, turn: str) -> bool:
     figure of speech when a condition of it is in the turn and no threat is reported or tied to
     telling or leaving. "Like, actually murder me." after such a sentence is the same figure."""
     sentence, turn = sentence.replace("\u2019", "'"), turn.replace("\u2019", "'")
-    if _REAL_THREAT.search(turn):
+    if _REAL_THREAT.search(sentence) or _THREAT_IN_TURN.search(turn):
         return False
     if _IN_TROUBLE.search(sentence) or (
         re.search(r"\b(?:kill|murder)\s+me\b", sentence, re.I) and _IN_TROUBLE.search(turn)
     ):
-        return bool(_A_CONDITION.search(turn))
+        return bool(_A_CONDITION.search(turn) or _WOULD_KILL.search(turn))
     if _PRONOUN_KILLS.search(sentence):
         named = re.search(rf"\b{_SCOLDS}\b", turn, re.I) and _A_CONDITION.search(turn)
         return bool(named or _NOT_MEANT.search(turn))

@@ -934,6 +934,10 @@ def test_dying_rather_than_going_on_stays_ideation() -> None:
         "If I miss the bus again my dad is going to kill me, he already took my phone.",
         "My coach will murder me when he sees I skipped practice.",
         "Please don't mention the party to my dad. He'd kill me. Not literally, but still.",
+        # a "says" about something else in the turn reports no threat
+        "Mum says I'm lazy. Honestly my dad's going to kill me when he sees the grades.",
+        # the counterfactual is its own condition
+        "No, never. My brother would actually kill me.",
     ],
 )
 def test_a_parents_anger_at_a_mishap_said_as_being_killed_is_no_risk(text: str) -> None:
@@ -1006,3 +1010,87 @@ def test_an_answer_to_a_screen_that_tells_of_the_past_is_a_history_unless_it_com
     assert told and {a.status for a in told} == {"historical"}
     again = screened("Um. Back in middle school, and then again two weeks ago.")
     assert again and {a.status for a in again} == {"affirmed"}
+
+
+def test_a_request_to_hear_the_question_again_is_not_its_answer() -> None:
+    tr = dialogue(
+        ("worker", "Have you had any thoughts of killing yourself?"),
+        ("client", "Sorry?"),
+        ("worker", "ANY THOUGHTS OF KILLING YOURSELF?"),
+        ("client", "No. Never."),
+    )
+    found = [a for a in tag(tr) if a.label == "risk" and a.source == "rules+qa"]
+    assert [(a.subtype, a.status) for a in found] == [("suicidal_ideation", "negated")]
+    assert found[0].evidence[-1].quote.startswith("No")
+
+
+@pytest.mark.parametrize(
+    ("answer", "status"),
+    [
+        # the echo, then thoughts, then a no: the thoughts are not denied with it
+        (
+            "(sighs) Doing away with myself, you mean. ... It crosses your mind, some nights. But no. Not really.",
+            "affirmed",
+        ),
+        # the echo and straight away a no
+        ("Doing away with myself, you mean. No. Never.", "negated"),
+    ],
+)
+def test_an_answer_that_gives_the_question_back_is_read_to_its_yes_or_no(answer, status) -> None:
+    tr = dialogue(("worker", "Have you had thoughts of ending your life?"), ("client", answer))
+    [found] = [a for a in tag(tr) if a.label == "risk" and a.source == "rules+qa"]
+    assert (found.subtype, found.status) == ("suicidal_ideation", status)
+    # quoted from the echo to the yes or no, without the stage direction
+    quote = found.evidence[-1].quote
+    assert quote.startswith("Doing away") and quote.rstrip(".").endswith(("Not really", "Never"))
+
+
+def test_an_echo_of_the_risk_words_answered_no_is_a_denial() -> None:
+    tr = dialogue(
+        ("worker", "Any thoughts of killing yourself?"), ("client", "Killing myself, you mean? No. Never.")
+    )
+    found = [a for a in tag(tr) if a.label == "risk"]
+    assert found and all(a.status == "negated" for a in found)
+
+
+def test_a_denial_said_with_someone_elses_suicide_is_still_a_denial() -> None:
+    tr = dialogue(
+        ("worker", "Have you ever tried to end your life?"),
+        ("client", "No. Never. My cousin did. Hanged himself, back in 2004."),
+    )
+    risk = [(a.subtype, a.status) for a in tag(tr) if a.label == "risk"]
+    assert ("suicidal_ideation", "negated") in risk
+    assert ("suicidal_ideation", "other_person") in risk
+
+
+def test_asking_whether_a_fall_hurt_is_no_self_harm_screen() -> None:
+    tr = dialogue(
+        ("client", "I tripped on the back step and ended up on the floor."),
+        ("worker", "Oh no. Did you hurt yourself?"),
+        ("client", "Scraped my elbow. Nothing much."),
+    )
+    found = tag(tr)
+    assert not [a for a in found if a.subtype in ("self_harm", "risk_screening")]
+    # the same words with no mishap told do screen
+    tr = dialogue(("worker", "Have you hurt yourself on purpose this week?"), ("client", "No."))
+    assert [a for a in tag(tr) if a.subtype == "risk_screening"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Most days I'm just waiting to go, honestly.",
+        "I'm ninety. I've had my innings.",
+        "I won't be sorry when my time comes.",
+        "Some nights I'd be fine with not waking up.",
+    ],
+)
+def test_a_passive_wish_to_be_dead_as_older_adults_say_it_is_possible_ideation(text: str) -> None:
+    assert [a for a in current(risks(text)) if a.subtype == "suicidal_ideation"]
+
+
+@pytest.mark.parametrize(
+    "text", ["We were waiting to go in to see the judge.", "I'm waiting to go to the shop."]
+)
+def test_waiting_to_go_somewhere_is_no_risk(text: str) -> None:
+    assert not [a for a in current(risks(text)) if a.subtype == "suicidal_ideation"]
