@@ -71,6 +71,10 @@ TEMPLATE_VOCABULARY = frozenset(
         "note",
         "possible",
         "partial",
+        # the risk section's line on lethal means at hand
+        "access",
+        "lethal",
+        "means",
     ]
 )
 #: Negations: a sentence may only carry one when its evidence does.

@@ -601,3 +601,50 @@ def test_advice_names_what_was_advised_and_a_named_service_is_a_referral():
     assert lines["Advice"] == "Worker advised the client (wake him from the doorway; doorway)."
     assert "family shelter" in lines["Referral"]
     assert sum(t.startswith("Worker advised") for t in lines.values()) == 1  # the worker's role is no advice
+
+
+# --- lethal means at hand and the falls screen ------------------------------------------------------
+
+
+def test_an_answer_naming_means_at_hand_is_documented_as_access_in_the_risk_section():
+    tr = dialogue(
+        [
+            ("worker", "Do you keep any medications at home, anything you'd worry about?"),
+            ("client", "Um. Well, there's my mum's old heart tablets. A full bottle. On top of the fridge."),
+            ("worker", "Would you be okay with your neighbour holding onto those tablets for now?"),
+            ("client", "Yeah, alright."),
+        ]
+    )
+    risk = texts(soap(tr, [], pronouns="he/him"), "risk")
+    [line] = [t for t in risk if t.startswith("Access to lethal means")]
+    assert "heart tablets. A full bottle. On top of the fridge" in line and '"Um' not in line
+    # asking to put the means away plans; it asks nothing about access
+    assert not any("neighbour" in t for t in risk if t.startswith("Access"))
+    # no means at hand: nothing to document as access
+    none = dialogue([("worker", "Are there any guns in the house?"), ("client", "No, none.")])
+    assert not any(t.startswith("Access") for t in texts(soap(none, []), "risk"))
+
+
+def test_a_client_saying_where_a_means_is_kept_is_access():
+    tr = dialogue(
+        [
+            ("worker", "What's been going on at night?"),
+            ("client", "My husband has a pistol. It's in the glove box of his truck, most of the time."),
+        ]
+    )
+    [line] = [t for t in texts(soap(tr, [], pronouns="she/her"), "risk") if t.startswith("Access")]
+    assert "pistol" in line and "glove box" in line
+
+
+def test_the_answer_to_the_falls_screen_is_a_safety_concern_with_its_question():
+    tr = dialogue(
+        [
+            ("worker", "Have you had any falls lately?"),
+            ("client", "Pardon?"),
+            ("worker", "ANY FALLS? HAVE YOU FALLEN OVER?"),
+            ("client", "Not really falls. Went down by the bins last month. Twice, I think."),
+        ]
+    )
+    risk = [t for t in texts(soap(tr, [], pronouns="he/him"), "risk") if "safety concern" in t]
+    assert len(risk) == 1 and "bins" in risk[0] and "Twice" in risk[0]
+    assert "Pardon" not in risk[0]

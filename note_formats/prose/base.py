@@ -17,7 +17,7 @@ from note_formats.common import (
     STATUS_WORDS,
     Material,
 )
-from note_formats.prose.cues import OFFER, REFERS_BACK, SCALING, SCREENING, YES_NO
+from note_formats.prose.cues import OFFER, REFERS_BACK, REPAIR, SCALING, SCREENING, YES_NO
 from note_formats.wording import Pronouns, clean, is_request, parse, report, unfaithful
 from scribe.core.records import Annotation, Evidence, NoteItem
 
@@ -189,6 +189,8 @@ class ProseBase:
         if at is None or at + 1 >= len(segs) or segs[at + 1].role in ("worker", None):
             return None
         seg = segs[at + 1]
+        if REPAIR.fullmatch(seg.text.strip()):
+            return None
         said = list(parse(seg.text).sents)
         # "No." or "Never." before the rest of the answer is its first word, not a filler
         opens = 0

@@ -281,7 +281,14 @@ class RiskBuilder(SafetyBuilder):
                 items.append(self._risk_item(group, possible=True, claim=False))
         if guesses is not None:
             items[guesses] = self._unworded_item(guessed)
-        return [*lost, *[i for i in items if i is not None], *self.safety_concerns(), *denied, *screens]
+        return [
+            *lost,
+            *[i for i in items if i is not None],
+            *self.means_access(),
+            *self.safety_concerns(),
+            *denied,
+            *screens,
+        ]
 
     @staticmethod
     def _denies_intent_only(spoken: Sequence[Evidence], question: Evidence | None) -> bool:

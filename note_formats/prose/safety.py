@@ -9,7 +9,8 @@ import re
 from note_formats.common import quoted
 from note_formats.prose.base import ProseBase
 from note_formats.prose.concise import tighten
-from note_formats.wording import has_subject, lower_first, parse
+from note_formats.prose.cues import MEANS, OFFER, REPAIR, YES_NO
+from note_formats.wording import has_subject, is_request, lower_first, parse
 from scribe.core.records import Evidence, NoteItem
 
 #: Sentences of one turn a safety line quotes.
@@ -55,7 +56,7 @@ SAFETY = re.compile(
     # how a fall is told without the word (STEADI: legs giving way, losing balance, slipping)
     r"(?:slid|slipped|sank|went) (?:down )?(?:on)?to the (?:floor|ground)|slipped (?:on|in|over|off|and)|"
     r"(?:legs|knees|feet) (?:just )?(?:went|gave (?:way|out)|buckled)|lost (?:my|his|her|their) (?:balance|footing)|"
-    r"down (?:I|he|she|we|they) went|"
+    r"down (?:I|he|she|we|they) went|(?:went|gone|goes) over (?:in|on|outside|backwards|sideways)|"
     # medicines not taken as prescribed (self-neglect in adult protective practice)
     r"(?:take|took|taking) (?:them|it|my \w+|his \w+|her \w+) (?:only )?when (?:I|he|she) remembers?|"
     r"forg[eo]t\w* (?:to take )?(?:my|his|her|the|their) (?:pills|meds|medications?|insulin|doses?)|"
@@ -65,6 +66,25 @@ SAFETY = re.compile(
     r"(?:has|have|got|took|takes|gave (?:him|her|them)) (?:my|his|her) (?:bank |debit |credit )?card|"
     r"borrows? (?:some|money|from (?:me|him|her))|(?:never|doesn't|won't|didn't) pay (?:it|me|him|her) back)\b"
 )
+#: A lethal means (CALM, C-SSRS): the cue's means, and medicines by the names people use.
+_MEANS = rf"(?:{MEANS}|painkillers?|sleeping (?:pills|tablets)|prescriptions?|anything from the hospital)"
+#: A worker's question whether there are means at hand ("Are there any guns in the house?",
+#: "Is there anything else in the house, painkillers?").
+MEANS_ASKED = re.compile(
+    rf"(?i)\b(?:any|anything|are there|is there|do you (?:have|keep)|have you got|got any)\b[^?]*\b{_MEANS}\b[^?]*\?$"
+    rf"|\b{_MEANS}\b[^?]*\b(?:at home|in the (?:house|flat|home|apartment)|on the farm|around)\b[^?]*\?$"
+)
+#: Where a means is kept ("They're in the bathroom cabinet", "in the drawer by the bed").
+KEPT = re.compile(
+    r"(?i)\b(?:in|under|behind|on top of|inside)\s+(?:the|my|his|her|our|their|a)\s+(?:\w+\s+)?"
+    r"(?:cabinet|drawer|cupboard|safe|closet|wardrobe|shed|garage|nightstand|glove ?box|bag|truck|car|attic|basement)\b"
+)
+#: Means a client says they have or keep, in one sentence.
+_HAS_MEANS = re.compile(rf"(?i)\b{_MEANS}\b")
+#: Sentences of an answer a means line quotes.
+MAX_MEANS_SENTENCES = 4
+#: The falls screen (CDC STEADI: "Have you fallen in the past year?"): the answer is the incident.
+FALLS_ASKED = re.compile(r"(?i)\b(?:any falls|fallen|had a fall|fall(?:en)? (?:over|down))\b[^?]*\?$")
 #: A time long past: an incident then is history, not a current safety concern.
 LONG_AGO = re.compile(
     r"(?i)\b(?:(?:19|20)\d\d|(?:nineteen|twenty) (?:\w+ )?\w+ty(?:[- ]\w+)?|twenty (?:oh |o )?\w+|years ago|"
@@ -95,6 +115,11 @@ class SafetyBuilder(ProseBase):
                 for x in sentences
                 if (tells_incident(x.quote) or UNSAFE_SLEEP.search(x.quote)) and self._covered(x) < 0.5
             ][:MAX_INCIDENT_SENTENCES]
+            # the answer to the falls screen is the incident as a whole ("Not really falls. Went
+            # down by the bins. Twice."), its sentences read together
+            falls = self.falls_answer(seg, sentences) if not sees else None
+            if falls is not None:
+                found = falls
             if not found:
                 continue
             found = [self.trim_openers(x) for x in found]
@@ -111,9 +136,12 @@ class SafetyBuilder(ProseBase):
             cited = found
             if seg.role == "worker":  # what the worker saw, in their words
                 text = f"Possible safety concern the worker observed: {'; '.join(repr_quote(x.quote) for x in found)}."
-            elif asked is not None and len(found) == 1 and len(found[0].quote.split()) < SHORT_ANSWER:
+            elif asked is not None and (
+                falls or (len(found) == 1 and len(found[0].quote.split()) < SHORT_ANSWER)
+            ):
                 # "Yeah, it's loaded." says what only with its question
-                text = f'Possible safety concern: asked "{asked.quote}", {said} answered {repr_quote(found[0].quote)}.'
+                answer = "; ".join(repr_quote(x.quote) for x in self.runs(seg, found))
+                text = f'Possible safety concern: asked "{asked.quote}", {said} answered {answer}.'
                 cited = [asked, *found]
             elif all(has_subject(x.quote) for x in found):
                 text = f"Possible safety concern: {said} reported that {clause}."
@@ -131,6 +159,101 @@ class SafetyBuilder(ProseBase):
             )
             item.needs_review = True
             items.append(item)
+        return items
+
+    @staticmethod
+    def runs(seg, found: list[Evidence]) -> list[Evidence]:
+        """``found`` (sentences of ``seg`` in order) with sentences said one after another joined
+        into one quotation."""
+        runs = found[:1]
+        for x in found[1:]:
+            if seg.text[runs[-1].char_end : x.char_start].strip():
+                runs.append(x)
+            else:
+                runs[-1] = Evidence.of(seg, runs[-1].char_start, x.char_end)
+        return runs
+
+    def falls_answer(self, seg, sentences: list[Evidence]) -> list[Evidence] | None:
+        """The sentences of a client's answer to the falls screen that say a fall happened ("Not
+        falls, exactly. I went over in the yard. And once in the kitchen."); None for no answer to
+        it or a denial."""
+        at = self.position(seg.id)
+        prev = self.m.transcript.segments[at - 1] if at else None
+        if prev is None or prev.role != "worker" or self.question_in(prev, FALLS_ASKED) is None:
+            return None
+        if REPAIR.fullmatch(seg.text.strip()):
+            return None
+        if re.match(r"(?i)^\W*(?:no|nope|nah|never|none|not that I know)\W*$", sentences[0].quote):
+            return None
+        said = [x for x in sentences if self._covered(x) < 0.5 and re.search(r"[A-Za-z]{3}", x.quote)]
+        return said[: MAX_INCIDENT_SENTENCES + 1] or None
+
+    def means_access(self) -> list[NoteItem]:
+        """Lethal means the client has at hand (CALM, C-SSRS): the answer to the worker asking
+        whether there are any ("Just some old painkillers. Half a box maybe."), or the client saying
+        where one is kept ("Dan's got sleeping tablets. They're in the bathroom cabinet."). Risk
+        assessment documents access; the means-safety plan is the plan's."""
+        if self.m.notes:
+            return []
+        items = []
+        segs = self.m.transcript.segments
+        for at, seg in enumerate(segs):
+            if seg.role not in ("client", "other"):
+                continue
+            sentences = self._sentences(Evidence.of(seg, 0, len(seg.text.rstrip())), min_words=1)
+            prev = segs[at - 1] if at else None
+            asked = (
+                self.question_in(prev, MEANS_ASKED) if prev is not None and prev.role == "worker" else None
+            )
+            if asked is not None and (is_request(asked.quote) or OFFER.search(asked.quote)):
+                asked = None  # "Would you let the pharmacy take the painkillers?" plans, it does not ask
+            if asked is not None:
+                if re.match(r"(?i)^\W*(?:no|nope|nah|none|never|not that I know)\b", seg.text):
+                    continue  # a denial of access is the screen's to document
+                said = [
+                    x
+                    for x in sentences
+                    if not re.fullmatch(r"(?i)\W*(?:oh|um+|uh+|er+|well|hm+|so)\W*", x.quote)
+                ]
+                found = said[:MAX_MEANS_SENTENCES]
+            else:
+                kept = [x for x in sentences if KEPT.search(x.quote)]
+                means = [x for x in sentences if _HAS_MEANS.search(x.quote)]
+                if not kept or not means:
+                    continue
+                found = sorted(
+                    {(x.char_start, x.char_end): x for x in [*means[:1], *kept[:1]]}.values(),
+                    key=lambda x: x.char_start,
+                )
+            # what a screen's answer already quotes is not quoted again, nor the "Yeah." it opened with
+            screened = [x for x in found if any(self._within(x, a) for a in self.screened)]
+            found = [
+                x
+                for x in found
+                if x not in screened
+                and self._covered(x) < 0.8
+                and not (screened and YES_NO.fullmatch(x.quote.strip()))
+            ]
+            if not found:
+                continue
+            found = self.runs(seg, found)
+            said = self.named(seg.role, seg.speaker)
+            quote = "; ".join(repr_quote(x.quote) for x in found)
+            cited = [asked, *found] if asked is not None else found
+            if asked is not None:
+                text = f'Access to lethal means: asked "{asked.quote}", {said} answered {quote}.'
+            else:
+                text = f"Access to lethal means: {said} said {quote}."
+            item = self.item(
+                [],
+                text,
+                f"Access to lethal means: {quoted(cited, 2)}",
+                cited,
+                extra=["access to lethal means: document the means-safety response"],
+            )
+            item.needs_review = True
+            items.append(item)
+            self.use(found, risk=True)
         return items
 
 
