@@ -20,8 +20,9 @@ second process on the same transcript and tags), ``--style quotes`` and
 * A fact is found when a line of its SOAP section (the risk section counts as A)
   cites a time span overlapping the fact's turn and contains one of its words
   (compared as lemmas).
-* A forbidden claim is made when a line of its kind cites its turn, or its regex
-  matches the rendered note.
+* A forbidden claim is made when a line of its kind cites its turn, or, when it has
+  a regex, a line citing its turn matches it (the rendered note, for a claim without
+  a turn).
 * Faithfulness failures: generated sentences whose content words, numbers,
   negations or times are not in their cited evidence (``check_faithfulness``).
 * Words per note: the sections as rendered, without header and footer; the target
@@ -262,6 +263,17 @@ def why_missed(fact: dict, annotations, lines, seg_turns, times) -> list[str]:
     return out
 
 
+def claim_made(bad: dict, lines: list[tuple], rendered: str) -> bool:
+    """Whether a draft makes a forbidden claim: a line of its kind citing its turn, or a line citing
+    its turn that its regex matches (a claim is about what was said at its turn; the same words
+    elsewhere, "hurting" in a screening question, make no claim about it)."""
+    if "text" not in bad:
+        return any(kind == bad["kind"] and bad["turn"] in cited for _, kind, cited, _ in lines)
+    if "turn" not in bad:
+        return re.search(bad["text"], rendered, re.I) is not None
+    return any(bad["turn"] in cited and re.search(bad["text"], text, re.I) for _, _, cited, text in lines)
+
+
 def score(
     s: Session, draft, transcript, annotations, seg_turns, lemmas: Lemmas, sc: Score, faith, why: bool = False
 ) -> None:
@@ -295,10 +307,7 @@ def score(
                 sc.misses += why_missed(fact, annotations, lines, seg_turns, s.times)
     rendered = render_text(draft)
     for bad in s.forbidden:
-        if "text" in bad:
-            made = re.search(bad["text"], rendered, re.I) is not None
-        else:
-            made = any(kind == bad["kind"] and bad["turn"] in cited for _, kind, cited, _ in lines)
+        made = claim_made(bad, lines, rendered)
         sc.forbidden += made
         if made:
             sc.misses.append(f"  FORBIDDEN {s.id}: {bad['says']}")

@@ -37,3 +37,16 @@ def test_every_forbidden_claim_of_the_sessions_is_scored(notes_bench, capsys, sp
     sessions = notes_bench.load_sessions(REPO / "bench" / "data" / "notes" / split)
     assert sessions and all(s.facts for s in sessions)
     assert "not scored" not in capsys.readouterr().err
+
+
+def test_a_forbidden_pattern_is_matched_on_the_lines_citing_its_turn(notes_bench):
+    lines = [
+        ("O", "intervention", {3}, "Worker screened for risk (hurting them; home)."),
+        ("S", "observation", {5}, "Client reported that their dad will be angry if he finds out."),
+    ]
+    claim = {"turn": 5, "kind": "risk", "text": "hurt|kill", "says": "A figure of speech."}
+    assert not notes_bench.claim_made(claim, lines, "\n".join(t for *_, t in lines))
+    lines.append(("A", "risk", {5}, "Possible abuse: their dad is gonna kill them."))
+    assert notes_bench.claim_made(claim, lines, "")
+    # without a turn, the pattern is looked for in the whole note
+    assert notes_bench.claim_made({"text": "hurting", "says": "x"}, lines[:1], "Worker ... hurting them")
