@@ -67,9 +67,9 @@ _DENY = re.compile(
 )
 #: A reply that asks for the question again ("What's that?", "Sorry?"): the worker's repeat of the
 #: question is what gets answered.
-_REPAIR = re.compile(
-    r"^\W*(?:what(?:'s| is| was)? (?:that|you said)|what|pardon(?: me)?|sorry|eh|huh|come again|say (?:that )?again|"
-    r"you what|i didn't (?:hear|catch) (?:that|you))\W*$",
+REPAIR = re.compile(
+    r"\W*(?:what(?:'s| is| was)? (?:that|you said)|what|pardon(?: me)?|sorry|eh|huh|come again|say (?:that )?again|"
+    r"you what|i didn't (?:hear|catch) (?:that|you))\W*",
     re.I,
 )
 #: "Did you hurt yourself?" asked of a fall or an accident the turn or the one before tells: a
@@ -725,7 +725,7 @@ def _pair_risk_questions(segments: list[Segment], docs: list[Doc], notes: bool) 
         if not asked:
             continue
         a_seg, a_doc = segments[answer], docs[answer]
-        if _REPAIR.match(a_doc.text):
+        if REPAIR.fullmatch(a_doc.text.strip()):
             continue
         if SPANS_KEY in a_doc.spans and any(
             s.label_ == "risk" and s._.scribe_status != "other_person" for s in a_doc.spans[SPANS_KEY]

@@ -17,8 +17,9 @@ from note_formats.common import (
     STATUS_WORDS,
     Material,
 )
-from note_formats.prose.cues import OFFER, REFERS_BACK, REPAIR, SCALING, SCREENING, YES_NO
+from note_formats.prose.cues import OFFER, REFERS_BACK, SCALING, SCREENING, YES_NO
 from note_formats.wording import Pronouns, clean, is_request, parse, report, unfaithful
+from pipelines.policy import REPAIR
 from scribe.core.records import Annotation, Evidence, NoteItem
 
 #: What opens a spoken sentence without adding to it: hesitations and discourse openers ("Um, so

@@ -195,14 +195,6 @@ STRENGTH_QUESTION = re.compile(
 )
 
 
-#: A reply that asks for the question again ("What's that?", "Sorry?"): no answer; the worker's
-#: repeat of the question is what gets answered.
-REPAIR = re.compile(
-    r"(?i)\W*(?:what(?:'s| is| was)? (?:that|you said)|what|pardon(?: me)?|sorry|eh|huh|come again|"
-    r"say (?:that )?again|you what|i didn't (?:hear|catch) (?:that|you))\W*"
-)
-
-
 #: A lethal means (firearms, blades, medicines, ligatures, a weapon kept for someone) or the key to it.
 MEANS = (
     r"(?:guns?|rifles?|shotguns?|firearms?|pistols?|weapons?|knife|knives|blades?|razors?|bat|pills|tablets|"

@@ -9,8 +9,9 @@ import re
 from note_formats.common import quoted
 from note_formats.prose.base import ProseBase
 from note_formats.prose.concise import tighten
-from note_formats.prose.cues import MEANS, OFFER, REPAIR, YES_NO
+from note_formats.prose.cues import MEANS, OFFER, YES_NO
 from note_formats.wording import has_subject, is_request, lower_first, parse
+from pipelines.policy import REPAIR
 from scribe.core.records import Evidence, NoteItem
 
 #: Sentences of one turn a safety line quotes.
