@@ -760,6 +760,12 @@ def _pair_risk_questions(segments: list[Segment], docs: list[Doc], notes: bool) 
         told = " ".join(x.text for x in list(sentences(a_doc))[:3])
         if status == "affirmed" and _past_answer().search(told) and not _NOW_ANSWER.search(told):
             status, note = "historical", "the answer tells of the past; check"
+        if (
+            status != "negated"
+            and SPANS_KEY in a_doc.spans
+            and any(s.label_ == "risk" for s in a_doc.spans[SPANS_KEY])
+        ):
+            continue  # "My brother did, in 1979": someone else's risk, annotated on its own; only a no is the client's
         seen: set[str] = set()
         for span in asked:
             subtype = span.id_.split(".", 1)[1]

@@ -1061,6 +1061,14 @@ def test_a_denial_said_with_someone_elses_suicide_is_still_a_denial() -> None:
     risk = [(a.subtype, a.status) for a in tag(tr) if a.label == "risk"]
     assert ("suicidal_ideation", "negated") in risk
     assert ("suicidal_ideation", "other_person") in risk
+    # with no "no" the answer tells only the other person's risk, never the client's past
+    tr = dialogue(
+        ("worker", "Have you ever tried to end your life?"),
+        ("client", "My cousin did. Hanged himself, back in 2004."),
+    )
+    assert [(a.subtype, a.status) for a in tag(tr) if a.label == "risk"] == [
+        ("suicidal_ideation", "other_person")
+    ]
 
 
 def test_asking_whether_a_fall_hurt_is_no_self_harm_screen() -> None:
