@@ -598,7 +598,7 @@ def test_advice_names_what_was_advised_and_a_named_service_is_a_referral():
         ]
     )
     lines = objective(soap(tr, [], pronouns="she/her"))
-    assert lines["Advice"] == "Worker advised the client (wake him from the doorway; doorway)."
+    assert lines["Advice"] == "Worker advised the client (wake him from the doorway)."
     assert "family shelter" in lines["Referral"]
     assert sum(t.startswith("Worker advised") for t in lines.values()) == 1  # the worker's role is no advice
 
@@ -648,3 +648,80 @@ def test_the_answer_to_the_falls_screen_is_a_safety_concern_with_its_question():
     risk = [t for t in texts(soap(tr, [], pronouns="he/him"), "risk") if "safety concern" in t]
     assert len(risk) == 1 and "bins" in risk[0] and "Twice" in risk[0]
     assert "Pardon" not in risk[0]
+
+
+# --- means safety, instrument wording, use reports, a parent's goal ---------------------------------
+
+
+def test_putting_a_means_out_of_reach_is_means_safety_naming_the_means():
+    tr = dialogue(
+        [
+            ("client", "I keep the razor blades in my desk."),
+            (
+                "worker",
+                "And the blades in your desk. Would you be okay with your dad holding onto them for a while?",
+            ),
+            ("client", "I guess."),
+        ]
+    )
+    line = objective(soap(tr, [], pronouns="she/her"))["Means safety"]
+    assert line.startswith("Worker discussed means safety (blades") and "dad" in line
+
+
+def test_the_instruments_own_screening_words_name_what_was_asked():
+    tr = dialogue(
+        [
+            (
+                "worker",
+                "Over the last two weeks, how often have you been bothered by thoughts that you would be better off dead?",
+            ),
+            ("client", "Several days."),
+        ]
+    )
+    assert "better off dead" in objective(soap(tr, [], pronouns="he/him"))["Risk screening"]
+
+
+def test_how_much_the_client_drinks_is_reported_with_its_question_not_as_a_risk_screen():
+    tr = dialogue(
+        [
+            ("worker", "How many drinks would you have on a typical day when you're drinking?"),
+            ("client", "Four or five cans."),
+        ]
+    )
+    d = soap(tr, [], pronouns="she/her")
+    assert any("Four or five cans" in t and t.startswith("Asked") for t in texts(d, "subjective"))
+    assert not any("Four or five cans" in t for t in texts(d, "risk"))
+
+
+def test_a_parent_wanting_a_child_home_states_a_goal_and_a_pointing_back_sentence_is_not_reported():
+    from pipelines import tag
+
+    tr = dialogue(
+        [
+            ("worker", "What are you hoping for from today?"),
+            ("client", "Honestly? I just want her home. That's, like, the only thing."),
+        ]
+    )
+    d = soap(tr, tag(tr), pronouns="she/her")
+    subjective = texts(d, "subjective")
+    assert any(t.startswith("Client stated the goal") and "want her home" in t for t in subjective)
+    assert not any("only thing" in t for t in subjective)
+    # a sentence that opens with a clause of its own is reported, "that's all" and all
+    from note_formats.prose.reports import says_nothing_alone
+    from note_formats.wording import parse
+
+    assert not says_nothing_alone(next(parse("I just miss her terribly, that's all.").sents))
+    assert says_nothing_alone(next(parse("That's, like, the only thing.").sents))
+
+
+def test_what_the_worker_notices_before_asking_is_an_observation():
+    tr = dialogue(
+        [
+            ("worker", "I'm noticing you keep rubbing your wrist, what happened there?"),
+            ("client", "Caught it on the door."),
+        ]
+    )
+    observed = [
+        t for t in texts(soap(tr, [], pronouns="she/her"), "objective") if t.startswith("Worker observed")
+    ]
+    assert observed == ["Worker observed the client keeps rubbing her wrist."]

@@ -12,8 +12,12 @@ CONTENT_POS = ("NOUN", "PROPN", "NUM", "ADJ")
 
 
 def says_what(text: str) -> bool:
-    """Whether a plan sentence names what is to be done ("I'll think on it" names nothing)."""
-    return any(t.pos_ in CONTENT_POS and not t.is_stop and t.lower_ not in GENERIC for t in parse(text))
+    """Whether a plan sentence names what is to be done ("I'll think on it" names nothing); a
+    place said as an adverb names it too ("I just want him home")."""
+    return any(
+        (t.pos_ in CONTENT_POS and not t.is_stop and t.lower_ not in GENERIC) or t.lower_ == "home"
+        for t in parse(text)
+    )
 
 
 #: Noun phrases too general to say what an intervention was about.
@@ -72,6 +76,8 @@ SCREENING = re.compile(
     r"firearms?|guns?|weapons?|pills|blades?|razors?|knives|sharps|medic(?:ations?|ines?) in the (?:house|home)|"
     r"safe at home|feel safe|"
     r"how you might do it|a plan to|acted on|tried to|wish (?:that )?you (?:would|were) (?:die|dead)|"
+    # the instruments' own wording: PHQ-9 item 9, C-SSRS item 1
+    r"better off dead|wished you were dead|go to sleep and not wake up|"
     # plan, preparation and intent as the Columbia scale (C-SSRS) asks about them
     r"(?:done|do|did) anything (?:toward|towards|to end|to hurt)|(?:started|prepared) to do anything|"
     r"(?:did|do) you (?:have|make) a plan(?! for)|carry out (?:this|that|the) plan|intend to (?:act|carry)|"
@@ -192,6 +198,14 @@ STRENGTH_QUESTION = re.compile(
     # interests and what the client enjoys: resources for coping and activation
     r"\bwhat do you (?:like|love|enjoy) (?:doing|to do)\b|\bwhat do you do for fun\b|\bwhat are you into\b|"
     r"\bwhat (?:are|were) (?:some of )?your (?:hobbies|interests)\b|\bwhat makes you (?:happy|smile|feel better)\b"
+)
+
+
+#: How much and how often the client drinks or uses, as AUDIT-C asks it: a report of use, which
+#: the note gives with its question in the client's report, not as a risk screen.
+USE_AMOUNT = re.compile(
+    r"(?i)\bhow (?:often|many|much)\b[^?]*\b(?:drinks?|drinking|alcohol|using|use|smoke|smoking)\b[^?]*\?\s*$"
+    r"|\bsix or more drinks\b"
 )
 
 

@@ -20,6 +20,19 @@ from note_formats.prose.cues import (
 from note_formats.wording import is_request, lower_first, parse, report
 from scribe.core.records import Annotation, Evidence, NoteItem
 
+#: A lethal means or a tool of self-harm, named (CALM: firearms, medicines; NSSI inventories:
+#: blades, sharpeners, paperclips, lighters).
+MEANS_NAMED = re.compile(
+    rf"(?i)\b(?:{MEANS}|painkillers?|paperclips?|sharpeners?|lighters?|sleeping (?:pills|tablets))\b"
+)
+#: Putting a means out of reach, as means-safety counselling (CALM) asks it: someone else keeping
+#: it, locking it, taking it back to the pharmacy, having it out of the house or room.
+MEANS_AWAY = re.compile(
+    r"(?i)\b(?:take|taking|keep|keeping|hold(?:ing)? (?:on ?to|onto)|look(?:ing)? after|lock\w*|store|storing|"
+    r"get(?:ting)? rid of|hand(?:ing)? (?:\w+ )?(?:over|in)|giv(?:e|ing) (?:\w+ )?to|drop(?:ping)? (?:\w+ )?(?:in|off)|"
+    r"off your hands|out of (?:the|your) (?:house|flat|room|home|bedroom|apartment)|(?:was|were)n't (?:in|on|at)|"
+    r"somewhere else|away from|off the (?:farm|property)|distance between)\b"
+)
 #: How practice words each technique (motivational interviewing, crisis and safety
 #: planning guidance); the first that matches a worker's sentence names it.
 TECHNIQUE_CUES: dict[str, re.Pattern[str]] = {
@@ -273,15 +286,24 @@ class InterventionBuilder(ProseBase):
                 + (self._symptoms(e.quote) if subtype == "symptom_screening" else [])
                 + (self._advised(e.quote) if subtype == "advice" else [])
                 + (self._kept(e.quote) if subtype == "confidentiality" else [])
+                + (
+                    [m.group(0) for m in MEANS_NAMED.finditer(e.quote)][:1]
+                    if subtype == "means_safety"
+                    else []
+                )
                 + (self._topics(e.quote) if subtype != "symptom_screening" else [])
                 for e in (evidence if subtype != "questions" else [])
             ]
             chosen: list[tuple[int, int, str]] = []
             for rank in range(TOPICS_PER_SPAN + 1):
                 for n, found in enumerate(per_use):
-                    named = {c[2].lower() for c in chosen}
-                    if rank < len(found) and len(chosen) < MAX_TOPICS and found[rank].lower() not in named:
-                        chosen.append((n, rank, found[rank]))
+                    named = [set(c[2].lower().split()) for c in chosen]
+                    # a topic whose words hold or are held by one already named ("painkillers", "old
+                    # painkillers") says nothing more
+                    if rank < len(found) and len(chosen) < MAX_TOPICS:
+                        words = set(found[rank].lower().split())
+                        if not any(words <= t or t <= words for t in named):
+                            chosen.append((n, rank, found[rank]))
             shown = [t for _, _, t in sorted(chosen)]
             text = used(kinds[0] if len(kinds) == 1 else subtype, title, shown)
             unknown = not self.m.notes and any(self.m.role(a) is None for a in anns)
@@ -333,6 +355,15 @@ class InterventionBuilder(ProseBase):
                 technique = next(
                     (t for t, cue in TECHNIQUE_CUES.items() if t not in refused and cue.search(said)), None
                 )
+                named = MEANS_NAMED.search(said) or list(MEANS_NAMED.finditer(seg.text[:start]))
+                if technique is None and named and MEANS_AWAY.search(said) and "means_safety" not in refused:
+                    # "Would you be okay keeping that out of your room?" after "the paperclip": the
+                    # means is named in the turn before the sentence that puts it away
+                    if not MEANS_NAMED.search(said):
+                        ev = Evidence.of(seg, named[-1].start(), start + len(said))
+                    out.setdefault("means_safety", []).append(ev)
+                    going_on = None
+                    continue
                 if (
                     technique is None
                     and not said.endswith("?")

@@ -19,7 +19,7 @@ from note_formats.common import (
 from note_formats.items import observation_kind
 from note_formats.prose.base import ProseBase, content_lemmas
 from note_formats.prose.concise import DICTATED_QUOTE, dictated_quotes, tighten
-from note_formats.prose.cues import GOAL_QUESTION, SCALING, STRENGTH_QUESTION, says_what
+from note_formats.prose.cues import GENERIC, GOAL_QUESTION, SCALING, STRENGTH_QUESTION, USE_AMOUNT, says_what
 from note_formats.prose.risk import DENIAL, RISK_TERMS
 from note_formats.wording import clean, has_subject, inside_quotes, lower_first, parse, report
 from scribe.core.records import Annotation, Evidence, NoteItem
@@ -59,8 +59,14 @@ WHEN_ONLY = re.compile(
 HABITUAL_WILL = re.compile(r"(?i)\b(I|we|he|she|they)(?:'ll|\s+will)\s+(?=[a-z])(?!not\b|never\b)")
 #: A worker saying what they see: "I can see the mold", "I noticed a bruise", "you look tired".
 PERCEPTION = re.compile(
-    r"(?i)^(?:(?:and|so|also|but)\s+)?(?P<seen>\bI\s+(?:also\s+|can\s+|could\s+)*(?:see|saw|notice|noticed|observe|observed)"
+    r"(?i)^(?:(?:and|so|also|but)\s+)?(?P<seen>\bI(?:'m|\s+am)?\s+(?:also\s+|can\s+|could\s+)*(?:see|saw|notice|noticed|noticing|observe|observed|seeing)"
     r"(?:\s+that)?\b)|\byou(?:'re| are)?\s+(?:look|looked|looking|seem|seemed|sound|sounded|appear|appeared)\b"
+)
+
+#: Where a question starts after what the worker saw ("I'm noticing your hands are shaking, how are
+#: you feeling?"): what comes before it is the observation.
+ASKED_AFTER = re.compile(
+    r"(?i),\s+(?:and\s+|so\s+)?(?:how|what|are|is|do|does|did|can|could|would|have|has|was|were|any)\b"
 )
 
 #: Sentences shorter than this (in words) are acknowledgements, not a report; a sentence the
@@ -144,6 +150,20 @@ def leans_on_context(sent) -> bool:
     ) and not sent.text.rstrip().endswith("?")
 
 
+def says_nothing_alone(sent) -> bool:
+    """Whether a sentence points back and names nothing of its own ("That's, like, the only thing.",
+    "It's the whole thing."): its subject is "that", "this" or "it" and all it names is generic."""
+    subject = next((c for c in sent.root.children if c.dep_ in ("nsubj", "nsubjpass")), None)
+    first = next((t for t in sent if t.is_alpha), None)
+    return (
+        subject is not None
+        and first is not None
+        and subject.i == first.i  # "I just miss her terribly, that's all" opens with a clause of its own
+        and subject.lower_ in ("that", "this", "it")
+        and not things_named(sent.text) - GENERIC
+    )
+
+
 def things_named(text: str) -> set[str]:
     """The things a sentence names: its nouns, names and numbers (no pronouns or stop words)."""
     return {t.lemma_.lower() for t in parse(text) if t.pos_ in ("NOUN", "PROPN", "NUM") and not t.is_stop}
@@ -220,8 +240,11 @@ class ReportBuilder(ProseBase):
         items = []
         for _anns, q in self.worker_questions(GOAL_QUESTION, "goal_question"):
             answer = self.answer_to(q, sentences=2, yes_no=False)
+            first = self.answer_to(q, yes_no=False)
             if (
                 answer is None
+                or first is None
+                or self.said([first])  # its first sentence is a goal the tagger found, written already
                 or self.said([answer])
                 or RISK_TERMS.search(answer.quote)
                 or re.search(r"(?i)\b(?:don't|do not|dunno) know\b", answer.quote)
@@ -570,7 +593,10 @@ class ReportBuilder(ProseBase):
         weeks, how often have you felt down?" - "Most days."): the answer says nothing without its
         question, so both are written."""
         items = []
-        for _anns, q in self.worker_questions(SYMPTOM_QUESTION, "closed_question"):
+        asked = self.worker_questions(SYMPTOM_QUESTION, "closed_question") + self.worker_questions(
+            USE_AMOUNT, "closed_question"
+        )
+        for _anns, q in sorted({q.segment_id: (a, q) for a, q in asked}.values(), key=lambda x: x[1].start):
             first = self.answer_to(q)
             if first is None or self.said([first]) or len(first.quote.split()) > SHORT_ANSWER:
                 continue
@@ -643,6 +669,7 @@ class ReportBuilder(ProseBase):
                 if (
                     len(text.split()) < (MIN_FLAGGED_WORDS if guessed else MIN_REPORT_WORDS)
                     or text.endswith("?")
+                    or says_nothing_alone(sent)
                     or not (
                         (guessed and content_lemmas(text))
                         or PROBLEM_CUES.search(text)
@@ -701,6 +728,9 @@ class ReportBuilder(ProseBase):
             for sent in parse(seg.text).sents:
                 said = sent.text.strip()
                 match = PERCEPTION.search(said)
+                if match is not None and said.endswith("?") and match.group("seen"):
+                    asked = ASKED_AFTER.search(said, match.end())
+                    said = said[: asked.start()] if asked else said
                 if said.endswith("?") or match is None:
                     continue
                 start = seg.text.index(said, sent.start_char)

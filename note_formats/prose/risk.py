@@ -10,7 +10,7 @@ from note_formats.common import RISK_TITLES, quoted
 from note_formats.items import unmatched_risk_item
 from note_formats.prose.base import content_lemmas
 from note_formats.prose.concise import dictated_quotes, tighten
-from note_formats.prose.cues import OFFER, REFERS_BACK, SCREENING
+from note_formats.prose.cues import OFFER, REFERS_BACK, SCREENING, USE_AMOUNT
 from note_formats.prose.notes import asks_about, sentence_kind
 from note_formats.prose.safety import SafetyBuilder
 from note_formats.wording import (
@@ -132,6 +132,8 @@ class RiskBuilder(SafetyBuilder):
         documents the screen and the client's words (a denial, a partial denial, access to means)."""
         items = []
         for anns, q in self.worker_questions(SCREENING, "risk_screening"):
+            if USE_AMOUNT.search(q.quote):
+                continue  # how much the client drinks is their report of use, with its question
             answer, first = self.answer_to(q, sentences=2), self.answer_to(q)
             if answer is not None and DENIAL.search(answer.quote):
                 # what follows a denial is why: reasons for living, protective factors ("I would
