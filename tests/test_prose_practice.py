@@ -725,3 +725,14 @@ def test_what_the_worker_notices_before_asking_is_an_observation():
         t for t in texts(soap(tr, [], pronouns="she/her"), "objective") if t.startswith("Worker observed")
     ]
     assert observed == ["Worker observed the client keeps rubbing her wrist."]
+
+
+@pytest.mark.parametrize("reply", ["Aye, go on then.", "Go on. Why not."])
+def test_an_offer_taken_up_as_people_say_yes_in_other_dialects_is_the_workers_task(reply):
+    tr = dialogue([("worker", "Would you let me put your name down for the lunch club?"), ("client", reply)])
+    plan = texts(soap(tr, [], pronouns="he/him"), "plan")
+    assert any("lunch club" in t and t.startswith("Worker will") for t in plan)
+    refused = dialogue(
+        [("worker", "Would you let me put your name down for the lunch club?"), ("client", "No.")]
+    )
+    assert not any("lunch club" in t for t in texts(soap(refused, [], pronouns="he/him"), "plan"))

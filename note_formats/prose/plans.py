@@ -282,7 +282,7 @@ OFFERS = re.compile(r"(?i)\b(I|we) (?:can|could)\b")
 ARRANGES = re.compile(r"(?i)\b(?:I|we)(?:'d| would) like (?:the|your|our|a|my) \w+(?: \w+)? to\b")
 #: A client taking up an offer.
 AGREES = re.compile(
-    r"(?i)^\W*(?:(?:well|um|uh|so|oh|i guess)\W+)*(?:(?!(?:not|no|never|nah)\b)[a-z]+\W+)?(?:yes|yeah|yep|ok|okay|alright|all right|sure|please|that'd|that would|"
+    r"(?i)^\W*(?:(?:well|um|uh|so|oh|i guess)\W+)*(?:(?!(?:not|no|never|nah)\b)[a-z]+\W+)?(?:yes|yeah|yep|aye|ok|okay|alright|all right|sure|please|that'd|that would|go on|"
     r"sounds good|fine|let's|I'll (?:look|try|think about it|give it a go))\b|\b(?:sign me up|do it|that would help|I'd like that)\b"
 )
 #: A worker offering an errand as a question, before its verb ("Would you let me set up a visit?").
