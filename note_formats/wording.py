@@ -303,6 +303,28 @@ TIME_OPENERS = frozenset(
 )  # fmt: skip
 
 
+#: "You" that means anyone: "on your own", "what you call a drink", "you never know".
+_ANYONE = re.compile(r"(?i)\b(?:(?:on|by) your own|what you (?:call|mean by)|you never know|you can't win)\b")
+
+
+def generic_you(text: str) -> bool:
+    """Whether a client's sentence says "you" of anyone, not of the worker ("On your own at night,
+    you think things.", "You get used to it."): a set phrase, or "you" the subject of a present-tense
+    verb in a statement that says nothing of the speaker or the listener's past."""
+    if _ANYONE.search(text):
+        return True
+    doc = parse(text)
+    if text.rstrip().endswith("?") or any(t.lower_ in ("i", "me", "my", "myself") for t in doc):
+        return False
+    return any(
+        t.lower_ == "you"
+        and t.dep_ == "nsubj"
+        and t.head.tag_ == "VBP"
+        and t.head.lemma_ not in ("be", "know", "mean", "see", "want", "need", "have")
+        for t in doc
+    )
+
+
 def report(
     text: str, role: str | None, pronouns: Pronouns, *, name_subject: bool = False, you: str = ""
 ) -> str:

@@ -736,3 +736,30 @@ def test_an_offer_taken_up_as_people_say_yes_in_other_dialects_is_the_workers_ta
         [("worker", "Would you let me put your name down for the lunch club?"), ("client", "No.")]
     )
     assert not any("lunch club" in t for t in texts(soap(refused, [], pronouns="he/him"), "plan"))
+
+
+@pytest.mark.parametrize(
+    ("said", "quoted"),
+    [
+        ("Well, on your own at night, you think things.", '"on your own at night, you think things"'),
+        (
+            "You get used to the noise after a while, honestly.",
+            '"You get used to the noise after a while, honestly"',
+        ),
+    ],
+)
+def test_you_said_of_anyone_is_quoted_not_made_the_worker(said, quoted):
+    tr = dialogue(
+        [
+            ("worker", "How are the nights?"),
+            ("client", f"{said} The flat is freezing and the boiler is broken."),
+        ]
+    )
+    lines = [t for t in texts(soap(tr, tag_all(tr), pronouns="he/him"), "subjective") if quoted in t]
+    assert lines and not any("the worker" in t for t in lines)
+
+
+def tag_all(tr):
+    from pipelines import tag
+
+    return tag(tr)

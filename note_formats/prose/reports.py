@@ -21,7 +21,7 @@ from note_formats.prose.base import ProseBase, content_lemmas
 from note_formats.prose.concise import DICTATED_QUOTE, dictated_quotes, tighten
 from note_formats.prose.cues import GENERIC, GOAL_QUESTION, SCALING, STRENGTH_QUESTION, USE_AMOUNT, says_what
 from note_formats.prose.risk import DENIAL, RISK_TERMS
-from note_formats.wording import clean, has_subject, inside_quotes, lower_first, parse, report
+from note_formats.wording import clean, generic_you, has_subject, inside_quotes, lower_first, parse, report
 from scribe.core.records import Annotation, Evidence, NoteItem
 
 #: A sentence saying what the speaker wants ("I want ...", "I'd like ...", "my goal is ...").
@@ -470,7 +470,13 @@ class ReportBuilder(ProseBase):
             told = [
                 (
                     e,
-                    tighten(re.sub(r"(?i)^that\s+", "", self.in_third_person(e, role, self._as_told(e)))),
+                    # "you" said of anyone is not the worker: those words are quoted as said (verbatim,
+                    # as the grounding check reads a quotation)
+                    f'"{self.trim_openers(e).quote}"'
+                    if generic_you(e.quote)
+                    else tighten(
+                        re.sub(r"(?i)^that\s+", "", self.in_third_person(e, role, self._as_told(e)))
+                    ),
                 )
                 for e in evidence
             ]
