@@ -864,7 +864,8 @@ def test_indirect_patterns_must_be_token_patterns(tmp_path: Path) -> None:
     ],
 )
 def test_anger_said_as_a_softened_figure_of_speech_is_no_risk(text: str) -> None:
-    assert not [a for a in risks(text) if a.subtype == "harm_to_others"]
+    # "I'd never lay a finger on him" may be documented as what it is: a denial
+    assert all(a.status == "negated" for a in risks(text) if a.subtype == "harm_to_others")
 
 
 def test_what_the_client_could_do_in_anger_is_possible_risk_to_ask_about() -> None:
@@ -1102,3 +1103,24 @@ def test_a_passive_wish_to_be_dead_as_older_adults_say_it_is_possible_ideation(t
 )
 def test_waiting_to_go_somewhere_is_no_risk(text: str) -> None:
     assert not [a for a in current(risks(text)) if a.subtype == "suicidal_ideation"]
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        # a threat quoted as said to the speaker
+        ("He texted me 'you'll be sorry, just wait' at three in the morning.", "abuse_neglect"),
+        # stalking: turning up where the speaker or the children are
+        ("Last week she showed up at my work and just sat in the car park.", "abuse_neglect"),
+        # verbal aggression up close
+        ("I ended up yelling right in her face over the dishes.", "harm_to_others"),
+    ],
+)
+def test_threats_stalking_and_aggression_in_other_words_are_possible_risk(text: str, kind: str) -> None:
+    assert [a for a in current(risks(text)) if a.subtype == kind]
+
+
+def test_never_laying_a_finger_on_a_partner_is_a_denial() -> None:
+    found = [a for a in risks("I've never laid a finger on him, not once.") if a.subtype == "harm_to_others"]
+    assert found and all(a.status == "negated" for a in found)
+    assert not [a for a in current(risks("My aunt turned up at the house with a cake."))]
