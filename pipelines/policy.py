@@ -81,9 +81,16 @@ _MISHAP = re.compile(
 )
 
 
-def _asks_injury(question: str, context: str) -> bool:
-    """Whether ``question`` asks about an injury from a mishap ``context`` tells."""
-    return bool(_INJURY_ASKED.search(question) and _MISHAP.search(context))
+def _injury_questions(segments: list[Segment]) -> set[int]:
+    """The worker's turns asking about an injury from a mishap that turn or the one before tells
+    ("I went over in the kitchen." - "Did you hurt yourself?"): ids of the segments."""
+    return {
+        seg.id
+        for i, seg in enumerate(segments)
+        if seg.role == "worker"
+        and _INJURY_ASKED.search(seg.text)
+        and _MISHAP.search(f"{segments[i - 1].text if i else ''} {seg.text}")
+    }
 
 
 #: An answer's opening that gives the question back ("Doing myself in, you mean."): its yes or
@@ -684,8 +691,11 @@ def _commands_answered(question: Doc, q_seg: Segment, answer: Doc, a_seg: Segmen
     return out
 
 
-def _pair_risk_questions(segments: list[Segment], docs: list[Doc], notes: bool) -> list[_Draft]:
-    """A worker's risk screening question + the next speaker's answer -> one risk annotation."""
+def _pair_risk_questions(
+    segments: list[Segment], docs: list[Doc], notes: bool, injury: set[int] = frozenset()
+) -> list[_Draft]:
+    """A worker's risk screening question + the next speaker's answer -> one risk annotation;
+    ``injury``: the turns asking about an injury (``_injury_questions``), which screen nothing."""
     out: list[_Draft] = []
     for i, (seg, doc) in enumerate(zip(segments, docs, strict=True)):
         if notes or SPANS_KEY not in doc.spans:
@@ -693,13 +703,12 @@ def _pair_risk_questions(segments: list[Segment], docs: list[Doc], notes: bool) 
         worker, _ = _is_worker(doc._.scribe_role, doc._.scribe_heads, doc, notes)
         if not worker:
             continue
-        before = segments[i - 1].text if i else ""
         asked = [
             s
             for s in doc.spans[SPANS_KEY]
             if s.label_ == "risk"
             and _asks(s)
-            and not _asks_injury(sentence_of(s).text, f"{before} {doc.text}")
+            and not (seg.id in injury and _INJURY_ASKED.search(sentence_of(s).text))
         ]
         commands = bool(_COMMANDS_ASKED.search(doc.text))
         if not asked and not commands:
@@ -727,9 +736,8 @@ def _pair_risk_questions(segments: list[Segment], docs: list[Doc], notes: bool) 
         a_seg, a_doc = segments[answer], docs[answer]
         if REPAIR.fullmatch(a_doc.text.strip()):
             continue
-        if SPANS_KEY in a_doc.spans and any(
-            s.label_ == "risk" and s._.scribe_status != "other_person" for s in a_doc.spans[SPANS_KEY]
-        ):
+        named = [s for s in a_doc.spans.get(SPANS_KEY, []) if s.label_ == "risk"]
+        if any(s._.scribe_status != "other_person" for s in named):
             continue  # the answer names the risk itself and is annotated on its own
         said = list(sentences(a_doc)) if a_doc.has_annotation("SENT_START") else [a_doc[:]]
         # a stage direction ("(long pause)") is not what was said
@@ -760,11 +768,7 @@ def _pair_risk_questions(segments: list[Segment], docs: list[Doc], notes: bool) 
         told = " ".join(x.text for x in list(sentences(a_doc))[:3])
         if status == "affirmed" and _past_answer().search(told) and not _NOW_ANSWER.search(told):
             status, note = "historical", "the answer tells of the past; check"
-        if (
-            status != "negated"
-            and SPANS_KEY in a_doc.spans
-            and any(s.label_ == "risk" for s in a_doc.spans[SPANS_KEY])
-        ):
+        if named and status != "negated":
             continue  # "My brother did, in 1979": someone else's risk, annotated on its own; only a no is the client's
         seen: set[str] = set()
         for span in asked:
@@ -800,23 +804,14 @@ def annotate(transcript: Transcript, docs: list[Doc], taxonomy: Taxonomy) -> lis
     drafts: list[_Draft] = []
     for seg, doc in zip(transcript.segments, docs, strict=True):
         drafts.extend(annotate_doc(seg, doc, taxonomy, notes))
-    paired = _pair_risk_questions(transcript.segments, docs, notes)
-    # An answer to a screening question is documented with its question, not again on its own.
-    answered = {(d.segment.id, d.subtype) for d in paired}
-    # "Did you hurt yourself?" of a fall screens nothing, and "Bruised my hip" tells the injury asked about
     segs = transcript.segments
-    injury = {
-        i
-        for i in range(len(segs))
-        if segs[i].role == "worker"
-        and _asks_injury(segs[i].text, f"{segs[i - 1].text if i else ''} {segs[i].text}")
-    }
-    answered |= {(segs[i + 1].id, "self_harm") for i in injury if i + 1 < len(segs)}
-    drafts = [
-        d
-        for d in drafts
-        if not (d.subtype == "risk_screening" and d.segment.id in {segs[i].id for i in injury})
-    ]
+    injury = _injury_questions(segs)
+    paired = _pair_risk_questions(segs, docs, notes, injury)
+    # An answer to a screening question is documented with its question, not again on its own;
+    # "Did you hurt yourself?" of a fall screens nothing, and "Bruised my hip" tells the injury asked about
+    answered = {(d.segment.id, d.subtype) for d in paired}
+    answered |= {(segs[i + 1].id, "self_harm") for i, seg in enumerate(segs[:-1]) if seg.id in injury}
+    drafts = [d for d in drafts if not (d.subtype == "risk_screening" and d.segment.id in injury)]
     drafts = [d for d in drafts if d.source != "minilm-risk" or (d.segment.id, d.subtype) not in answered]
     drafts.extend(paired)
     merged: dict[tuple, _Draft] = {}

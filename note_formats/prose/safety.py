@@ -82,6 +82,10 @@ KEPT = re.compile(
 )
 #: Means a client says they have or keep, in one sentence.
 _HAS_MEANS = re.compile(rf"(?i)\b{_MEANS}\b")
+#: An answer that only says no ("No.", "No, none.", "Nah, nothing"): it tells no fall and no means.
+_ONLY_NO = re.compile(
+    r"(?i)\W*(?:no|nope|nah|never|none|nothing|not that I know)(?:\W+(?:no|none|nothing|never|not really))*\W*"
+)
 #: Sentences of an answer a means line quotes.
 MAX_MEANS_SENTENCES = 4
 #: The falls screen (CDC STEADI: "Have you fallen in the past year?"): the answer is the incident.
@@ -184,7 +188,7 @@ class SafetyBuilder(ProseBase):
             return None
         if REPAIR.fullmatch(seg.text.strip()):
             return None
-        if re.match(r"(?i)^\W*(?:no|nope|nah|never|none|not that I know)\W*$", sentences[0].quote):
+        if all(_ONLY_NO.fullmatch(x.quote) for x in sentences):
             return None
         said = [x for x in sentences if self._covered(x) < 0.5 and re.search(r"[A-Za-z]{3}", x.quote)]
         return said[: MAX_INCIDENT_SENTENCES + 1] or None
@@ -209,7 +213,7 @@ class SafetyBuilder(ProseBase):
             if asked is not None and (is_request(asked.quote) or OFFER.search(asked.quote)):
                 asked = None  # "Would you let the pharmacy take the painkillers?" plans, it does not ask
             if asked is not None:
-                if re.match(r"(?i)^\W*(?:no|nope|nah|none|never|not that I know)\b", seg.text):
+                if all(_ONLY_NO.fullmatch(x.quote) for x in sentences):
                     continue  # a denial of access is the screen's to document
                 said = [
                     x
