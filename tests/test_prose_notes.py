@@ -5,6 +5,8 @@ The notes here are written for these tests.
 
 from __future__ import annotations
 
+import pytest
+
 from note_formats import DraftOptions, build_draft, check_faithfulness, check_grounding
 from note_formats.prose.notes import asks_about, sentence_kind
 from scribe.core.records import Annotation, Evidence
@@ -167,3 +169,18 @@ def test_in_dictated_notes_only_someone_elses_quoted_wish_is_a_goal_and_telling_
     objective = texts(d, "objective")
     assert any(t.startswith("At ten fifteen I notified the charge nurse") for t in objective), objective
     assert any(t.startswith("By the end of the visit he was calmer") for t in objective), objective
+
+
+@pytest.mark.parametrize("heading", ["New paragraph. Safety plan, agreed with dad.", "Next steps:"])
+def test_a_dictated_safety_plan_or_next_steps_heading_opens_the_plan(heading):
+    notes = (
+        "Dad was calm and the flat was tidy.\n\n"
+        f"{heading} One, the bleach goes on the top shelf today. Two, dad will text me once it is done.\n\n"
+        "Assessment. The home is safe for now."
+    )
+    tr = text_to_transcript(notes, "dictation")
+    d = build_draft("soap", tr, [], DraftOptions(style="prose", session_type="home_visit"))
+    assert check_grounding(d, tr) == [] and check_faithfulness(d, tr) == []
+    plan = texts(d, "plan")
+    assert any("bleach goes on the top shelf" in t for t in plan)
+    assert not any("home is safe" in t for t in plan)

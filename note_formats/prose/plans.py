@@ -99,7 +99,10 @@ RECAP_OPENING = re.compile(
 #: A heading said aloud in the worker's notes ("Plan.", "Assessment.", "New paragraph. Mood."): one
 #: or two words standing as a sentence at the start of a paragraph.
 HEADING = re.compile(r"(?i)^\W*(?:new paragraph\b|[a-z]+(?: [a-z]+)?[.:](?:\s|$))")
-PLAN_HEADING = re.compile(r"(?i)^\W*(?:the )?plan[.:](?:\s|$)")
+PLAN_HEADING = re.compile(
+    r"(?i)^\W*(?:new paragraph\W+)?(?:the )?(?:plan|safety plan|next steps|referrals|follow[- ]up|recommendations)"
+    r"(?:[.:]|,\s+(?:discussed|agreed|signed|reviewed)\b)(?:\s|$)"
+)
 #: What a dictating worker says to the recorder, not about the client.
 DICTATION_COMMAND = re.compile(
     r"(?i)^\W*(?:end of (?:dictation|note|recording)|new (?:paragraph|line)|full stop)\W*$"
