@@ -763,3 +763,18 @@ def tag_all(tr):
     from pipelines import tag
 
     return tag(tr)
+
+
+def test_the_clients_answer_to_what_they_are_willing_to_do_is_the_plan_in_their_words():
+    tr = dialogue(
+        [
+            ("worker", "So what would you be willing to do this week?"),
+            ("client", "Only two cans on a weeknight. And none before the school run."),
+            ("worker", "How was the football on Saturday?"),
+            ("client", "Great game, we won three nil."),
+        ]
+    )
+    plan = texts(soap(tr, [], pronouns="he/him"), "plan")
+    assert plan == [
+        'Asked what would the client be willing to do this week, client answered: "Only two cans on a weeknight. And none before the school run".'
+    ]

@@ -306,6 +306,15 @@ WHAT_WOULD_YOU_DO = re.compile(
     r"realistic|manageable|doable)(?: enough)?(?: first)? (?:step|thing you could do)\b"
 )
 
+#: A worker asking what the client will agree to, or when they could do a task (motivational
+#: interviewing's elicited plan): the client's answer, in their words, is the plan.
+WILLING = re.compile(
+    r"(?i)\bwhat (?:would|are|will) you (?:be )?willing to (?:do|try|agree to|change)\b|"
+    r"\bwhat (?:could|would|might) (?:an|the|our|your|that) (?:agreement|deal|plan) look like\b|"
+    r"\bwhat can you agree to\b|\bwhat (?:might|could|would) help(?: you)?(?: then| with that| tonight| at night)?\?|"
+    r"\bwhen (?:do you think )?(?:you could|could you|will you|would you|can you|might you) "
+    r"(?:send|call|ring|email|text|do|go|start|try|talk|tell|book|make|write|see|visit)\b"
+)
 
 #: What a client says they will do between sessions, beside the worker's errands ("I'll ring the
 #: GP", "I'll try the group once", "I'm going to apply for the flat").
@@ -509,6 +518,7 @@ class PlanBuilder(ProseBase):
                 ):
                     items += self._task([], ev, seg.role, seen, errand=True)
         items += self.safety_steps(seen)
+        items += self.elicited(seen)
         items += self.means_safety(seen)
         anns = [
             *self.m.select("plan"),
@@ -690,6 +700,33 @@ class PlanBuilder(ProseBase):
             )
             text = f"{self.who(seg.role, seg.speaker)} will {said}."
             items.append(self.item([], text, f"Task: {quoted([q, answer], 2)}", [q, answer]))
+            self.use([answer])
+        return items
+
+    def elicited(self, seen: Tasked) -> list[NoteItem]:
+        """The client's answer to the worker asking what they will agree to or when they could do
+        it ("What would you be willing to do?" - "No more pills that aren't mine."): the plan in the
+        client's words, with its question."""
+        items = []
+        for seg in self.m.transcript.segments:
+            if seg.role != "worker" or self.m.notes:
+                continue
+            q = self.question_in(seg, WILLING)
+            answer = self.answer_to(q, sentences=3, yes_no=False) if q is not None else None
+            if (
+                answer is None
+                or answer in seen
+                or self._covered(answer, besides_risk=True) > 0  # a task of it is written already
+                or re.search(r"(?i)\b(?:don't|do not|dunno) know\b", answer.quote)
+                or not says_what(answer.quote)
+            ):
+                continue
+            seen.add(answer)
+            items.append(
+                self.item(
+                    [], self.answered(self.asked(q), answer), f"Task: {quoted([q, answer], 2)}", [q, answer]
+                )
+            )
             self.use([answer])
         return items
 
