@@ -778,3 +778,10 @@ def test_the_clients_answer_to_what_they_are_willing_to_do_is_the_plan_in_their_
     assert plan == [
         'Asked what would the client be willing to do this week, client answered: "Only two cans on a weeknight. And none before the school run".'
     ]
+
+
+def test_a_question_about_health_and_medicines_asks_about_no_means():
+    tr = dialogue(
+        [("worker", "Any conditions, any meds?"), ("client", "I'm diabetic. Type 1, since I was a kid.")]
+    )
+    assert not any(t.startswith("Access") for t in texts(soap(tr, [], pronouns="he/him"), "risk"))

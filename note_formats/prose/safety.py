@@ -69,11 +69,17 @@ SAFETY = re.compile(
 )
 #: A lethal means (CALM, C-SSRS): the cue's means, and medicines by the names people use.
 _MEANS = rf"(?:{MEANS}|painkillers?|sleeping (?:pills|tablets)|prescriptions?|anything from the hospital)"
-#: A worker's question whether there are means at hand ("Are there any guns in the house?",
-#: "Is there anything else in the house, painkillers?").
+#: A worker's question whether there are means at hand: a weapon ("Are there any guns in the
+#: house?"), or medicines where they could be used ("Is there anything else in the house,
+#: painkillers?"); "Any conditions, any meds?" asks about health, not means.
+_WEAPONS = r"(?:guns?|rifles?|shotguns?|firearms?|pistols?|weapons?|ammo|ammunition|knives|blades?)"
+_AT_HAND = (
+    r"(?:at home|in the (?:house|flat|home|apartment)|in your (?:home|room|flat)|on the farm|around|near you|"
+    r"(?:you )?could use|to hurt yourself|worried about|saved up|stockpil\w*)"
+)
 MEANS_ASKED = re.compile(
-    rf"(?i)\b(?:any|anything|are there|is there|do you (?:have|keep)|have you got|got any)\b[^?]*\b{_MEANS}\b[^?]*\?$"
-    rf"|\b{_MEANS}\b[^?]*\b(?:at home|in the (?:house|flat|home|apartment)|on the farm|around)\b[^?]*\?$"
+    rf"(?i)\b(?:any|anything|are there|is there|do you (?:have|keep)|have you got|got any)\b[^?]*\b{_WEAPONS}\b[^?]*\?$"
+    rf"|\b{_MEANS}\b[^?]*\b{_AT_HAND}[^?]*\?$|\b{_AT_HAND}[^?]*\b{_MEANS}\b[^?]*\?$"
 )
 #: Where a means is kept ("They're in the bathroom cabinet", "in the drawer by the bed").
 KEPT = re.compile(
