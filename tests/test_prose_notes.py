@@ -184,3 +184,18 @@ def test_a_dictated_safety_plan_or_next_steps_heading_opens_the_plan(heading):
     plan = texts(d, "plan")
     assert any("bleach goes on the top shelf" in t for t in plan)
     assert not any("home is safe" in t for t in plan)
+
+
+def test_a_dictated_assessment_heading_puts_what_follows_in_the_assessment_until_the_next_heading():
+    notes = (
+        "Mum was tired but warm with the baby.\n\n"
+        "Assessment. The baby is thriving and mum is coping, though money is very tight.\n\n"
+        "Plan. One, I will send the nursery form on Monday."
+    )
+    tr = text_to_transcript(notes, "dictation")
+    d = build_draft("soap", tr, [], DraftOptions(style="prose", session_type="home_visit"))
+    assert check_grounding(d, tr) == [] and check_faithfulness(d, tr) == []
+    assessment = texts(d, "assessment")
+    assert any("baby is thriving" in t for t in assessment)
+    assert not any("nursery form" in t for t in assessment)
+    assert any("nursery form" in t for t in texts(d, "plan"))

@@ -94,7 +94,7 @@ def _prose_parts(m: Material) -> dict[str, list[NoteItem]]:
         "context": p.context(),
         "observed": in_order(p, notes["observed"] + p.observed()),
         "interventions": in_order(p, p.interventions() + notes["interventions"]),
-        "change_talk": change_talk(m, p.habits),
+        "change_talk": notes["assessment"] + change_talk(m, p.habits),
     }
     # said once: a statement a goal, a plan or a risk line writes is not reported again; a possible
     # risk the worker has not accepted is theirs to decide, and the report keeps what it quotes

@@ -201,6 +201,9 @@ STRENGTH_QUESTION = re.compile(
 )
 
 
+#: A heading in the worker's dictation ("Plan.", "Supervisor consultation.", "New paragraph"): it
+#: ends the part the heading before it opened.
+HEADING = re.compile(r"(?i)^\W*(?:new paragraph\b|[a-z]+(?: [a-z]+)?[.:](?:\s|$))")
 #: How much and how often the client drinks or uses, as AUDIT-C asks it: a report of use, which
 #: the note gives with its question in the client's report, not as a risk screen.
 USE_AMOUNT = re.compile(

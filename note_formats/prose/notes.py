@@ -13,6 +13,7 @@ import re
 
 from note_formats.prose.base import ProseBase
 from note_formats.prose.concise import dictated_quotes
+from note_formats.prose.cues import HEADING
 from note_formats.prose.safety import HOME_HAZARDS, tells_incident
 from note_formats.wording import clean, parse
 from scribe.core.records import Evidence, NoteItem
@@ -87,6 +88,12 @@ MENTAL_STATUS = re.compile(
 )
 
 
+#: A dictated heading that opens the worker's assessment ("Assessment.", "Clinical impression:").
+ASSESSMENT_HEADING = re.compile(
+    r"(?i)^\W*(?:new paragraph\W+)?(?:assessment|(?:clinical )?impressions?|formulation|worker's assessment)[.:](?:\s|$)"
+)
+
+
 def sentence_kind(text: str) -> str:
     """What a sentence of the worker's notes documents: "observed", "intervention", "reported",
     or "" (anything else: a plan, a heading, an assessment, a screen)."""
@@ -142,17 +149,38 @@ def asks_about(text: str) -> bool:
 
 
 class NotesBuilder(ProseBase):
+    def _assessing(self) -> set[int]:
+        """The segments of the worker's notes under a dictated "Assessment." (or "Impression:")
+        heading, up to the next heading: the worker's own assessment."""
+        under: set[int] = set()
+        assessing = False
+        for seg in self.m.transcript.segments:
+            assessing = bool(ASSESSMENT_HEADING.match(seg.text)) or (
+                assessing and not HEADING.match(seg.text)
+            )
+            if assessing:
+                under.add(seg.id)
+        return under
+
     def documented(self) -> dict[str, list[NoteItem]]:
         """In the worker's notes: what the worker saw ("observed"), what they did ("interventions")
         and what the client reported that no tag names ("reports"), one line per sentence in the
         worker's words; each sentence is claimed, so nothing else says it again."""
-        out: dict[str, list[NoteItem]] = {"observed": [], "interventions": [], "reports": [], "hazards": []}
+        out: dict[str, list[NoteItem]] = {
+            "observed": [],
+            "interventions": [],
+            "reports": [],
+            "hazards": [],
+            "assessment": [],
+        }
         if not self.m.notes:
             return out
+        assessing = self._assessing()
         for seg in self.m.transcript.segments:
             sentences = self._sentences(Evidence.of(seg, 0, len(seg.text.rstrip())), min_words=3)
             for ev in [c for x in sentences for c in self._clauses(x)]:
-                kind = sentence_kind(ev.quote)
+                # under the worker's "Assessment." heading every sentence is the assessment
+                kind = "assessment" if seg.id in assessing else sentence_kind(ev.quote)
                 if not kind or self.said([ev]):
                     continue
                 if kind == "reported" and self._tagged(ev):

@@ -9,7 +9,7 @@ import re
 from note_formats.common import PLAN_TITLES, quoted, title_of
 from note_formats.prose.base import ProseBase, content_lemmas
 from note_formats.prose.concise import tighten
-from note_formats.prose.cues import MEANS, STRENGTH_QUESTION, says_what, timed
+from note_formats.prose.cues import HEADING, MEANS, STRENGTH_QUESTION, says_what, timed
 from note_formats.prose.risk import RISK_TERMS
 from note_formats.wording import as_task, clean, is_request, lower_first, parse, report
 from pipelines.components import done_in_session
@@ -98,7 +98,6 @@ RECAP_OPENING = re.compile(
 )
 #: A heading said aloud in the worker's notes ("Plan.", "Assessment.", "New paragraph. Mood."): one
 #: or two words standing as a sentence at the start of a paragraph.
-HEADING = re.compile(r"(?i)^\W*(?:new paragraph\b|[a-z]+(?: [a-z]+)?[.:](?:\s|$))")
 PLAN_HEADING = re.compile(
     r"(?i)^\W*(?:new paragraph\W+)?(?:the )?(?:plan|safety plan|next steps|referrals|follow[- ]up|recommendations)"
     r"(?:[.:]|,\s+(?:discussed|agreed|signed|reviewed)\b)(?:\s|$)"
