@@ -33,6 +33,14 @@ def notes_draft(anns=()):
     return tr, d
 
 
+def dictated_draft(notes: str):
+    """The prose SOAP of a dictated home visit, checked grounded and faithful."""
+    tr = text_to_transcript(notes, "dictation")
+    d = build_draft("soap", tr, [], DraftOptions(style="prose", session_type="home_visit"))
+    assert check_grounding(d, tr) == [] and check_faithfulness(d, tr) == []
+    return d
+
+
 def texts(d, key: str) -> list[str]:
     return [i.text for i in d.section(key).items if not i.deleted]
 
@@ -113,9 +121,7 @@ def test_a_hazard_the_worker_saw_is_in_the_risk_section_for_the_worker_to_decide
         "Worker observed the kitchen was clean and stocked.\n\n"
         "An extension cord ran under the rug. The bleach was stored under the sink within reach of the toddler."
     )
-    tr = text_to_transcript(notes, "dictation")
-    d = build_draft("soap", tr, [], DraftOptions(style="prose", session_type="home_visit"))
-    assert check_grounding(d, tr) == [] and check_faithfulness(d, tr) == []
+    d = dictated_draft(notes)
     [hazard] = [i for i in d.section("risk").items if "bleach" in i.text]
     assert hazard.needs_review and "safety concern" in hazard.review_reason
     # neither the worker's observation nor a technique ("within reach" is no safety planning here)
@@ -178,9 +184,7 @@ def test_a_dictated_safety_plan_or_next_steps_heading_opens_the_plan(heading):
         f"{heading} One, the bleach goes on the top shelf today. Two, dad will text me once it is done.\n\n"
         "Assessment. The home is safe for now."
     )
-    tr = text_to_transcript(notes, "dictation")
-    d = build_draft("soap", tr, [], DraftOptions(style="prose", session_type="home_visit"))
-    assert check_grounding(d, tr) == [] and check_faithfulness(d, tr) == []
+    d = dictated_draft(notes)
     plan = texts(d, "plan")
     assert any("bleach goes on the top shelf" in t for t in plan)
     assert not any("home is safe" in t for t in plan)
@@ -192,9 +196,7 @@ def test_a_dictated_assessment_heading_puts_what_follows_in_the_assessment_until
         "Assessment. The baby is thriving and mum is coping, though money is very tight.\n\n"
         "Plan. One, I will send the nursery form on Monday."
     )
-    tr = text_to_transcript(notes, "dictation")
-    d = build_draft("soap", tr, [], DraftOptions(style="prose", session_type="home_visit"))
-    assert check_grounding(d, tr) == [] and check_faithfulness(d, tr) == []
+    d = dictated_draft(notes)
     assessment = texts(d, "assessment")
     assert any("baby is thriving" in t for t in assessment)
     assert not any("nursery form" in t for t in assessment)
