@@ -217,3 +217,8 @@ MEANS = (
     r"(?:guns?|rifles?|shotguns?|firearms?|pistols?|weapons?|knife|knives|blades?|razors?|bat|pills|tablets|"
     r"meds|medications?|medicines?|insulin|key|keys|ammo|ammunition|rope|cord)"
 )
+#: A means as people name it beside the cue's words: medicines by their everyday names, and the
+#: tools of self-harm NSSI inventories list (paperclips, sharpeners, lighters).
+NAMED_MEANS = rf"(?:{MEANS}|painkillers?|sleeping (?:pills|tablets)|paperclips?|sharpeners?|lighters?)"
+#: An answer that names nothing: "I don't know", "dunno know".
+DOES_NOT_KNOW = re.compile(r"(?i)\b(?:don't|do not|dunno) know\b")

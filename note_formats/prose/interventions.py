@@ -11,6 +11,7 @@ from note_formats.prose.cues import (
     ANNOUNCES_QUESTIONS,
     GENERIC,
     MEANS,
+    NAMED_MEANS,
     OFFER,
     SCALE_RANGE,
     SCALING,
@@ -22,9 +23,7 @@ from scribe.core.records import Annotation, Evidence, NoteItem
 
 #: A lethal means or a tool of self-harm, named (CALM: firearms, medicines; NSSI inventories:
 #: blades, sharpeners, paperclips, lighters).
-MEANS_NAMED = re.compile(
-    rf"(?i)\b(?:{MEANS}|painkillers?|paperclips?|sharpeners?|lighters?|sleeping (?:pills|tablets))\b"
-)
+MEANS_NAMED = re.compile(rf"(?i)\b{NAMED_MEANS}\b")
 #: Putting a means out of reach, as means-safety counselling (CALM) asks it: someone else keeping
 #: it, locking it, taking it back to the pharmacy, having it out of the house or room.
 MEANS_AWAY = re.compile(

@@ -9,7 +9,7 @@ import re
 from note_formats.common import PLAN_TITLES, quoted, title_of
 from note_formats.prose.base import ProseBase, content_lemmas
 from note_formats.prose.concise import tighten
-from note_formats.prose.cues import HEADING, MEANS, STRENGTH_QUESTION, says_what, timed
+from note_formats.prose.cues import DOES_NOT_KNOW, HEADING, MEANS, STRENGTH_QUESTION, says_what, timed
 from note_formats.prose.risk import RISK_TERMS
 from note_formats.wording import as_task, clean, is_request, lower_first, parse, report
 from pipelines.components import done_in_session
@@ -716,7 +716,7 @@ class PlanBuilder(ProseBase):
                 answer is None
                 or answer in seen
                 or self._covered(answer, besides_risk=True) > 0  # a task of it is written already
-                or re.search(r"(?i)\b(?:don't|do not|dunno) know\b", answer.quote)
+                or DOES_NOT_KNOW.search(answer.quote)
                 or not says_what(answer.quote)
             ):
                 continue

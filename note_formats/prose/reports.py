@@ -19,7 +19,15 @@ from note_formats.common import (
 from note_formats.items import observation_kind
 from note_formats.prose.base import ProseBase, content_lemmas
 from note_formats.prose.concise import DICTATED_QUOTE, dictated_quotes, tighten
-from note_formats.prose.cues import GENERIC, GOAL_QUESTION, SCALING, STRENGTH_QUESTION, USE_AMOUNT, says_what
+from note_formats.prose.cues import (
+    DOES_NOT_KNOW,
+    GENERIC,
+    GOAL_QUESTION,
+    SCALING,
+    STRENGTH_QUESTION,
+    USE_AMOUNT,
+    says_what,
+)
 from note_formats.prose.risk import DENIAL, RISK_TERMS
 from note_formats.wording import clean, generic_you, has_subject, inside_quotes, lower_first, parse, report
 from scribe.core.records import Annotation, Evidence, NoteItem
@@ -247,7 +255,7 @@ class ReportBuilder(ProseBase):
                 or self.said([first])  # its first sentence is a goal the tagger found, written already
                 or self.said([answer])
                 or RISK_TERMS.search(answer.quote)
-                or re.search(r"(?i)\b(?:don't|do not|dunno) know\b", answer.quote)
+                or DOES_NOT_KNOW.search(answer.quote)
                 or not says_what(answer.quote)
             ):
                 continue

@@ -9,7 +9,7 @@ import re
 from note_formats.common import quoted
 from note_formats.prose.base import ProseBase
 from note_formats.prose.concise import tighten
-from note_formats.prose.cues import MEANS, OFFER, YES_NO
+from note_formats.prose.cues import NAMED_MEANS, OFFER, YES_NO
 from note_formats.wording import has_subject, is_request, lower_first, parse
 from pipelines.policy import REPAIR
 from scribe.core.records import Evidence, NoteItem
@@ -67,8 +67,8 @@ SAFETY = re.compile(
     r"(?:has|have|got|took|takes|gave (?:him|her|them)) (?:my|his|her) (?:bank |debit |credit )?card|"
     r"borrows? (?:some|money|from (?:me|him|her))|(?:never|doesn't|won't|didn't) pay (?:it|me|him|her) back)\b"
 )
-#: A lethal means (CALM, C-SSRS): the cue's means, and medicines by the names people use.
-_MEANS = rf"(?:{MEANS}|painkillers?|sleeping (?:pills|tablets)|prescriptions?|anything from the hospital)"
+#: A lethal means (CALM, C-SSRS) as named, or as a worker asks after medicines.
+_MEANS = rf"(?:{NAMED_MEANS}|prescriptions?|anything from the hospital)"
 #: A worker's question whether there are means at hand: a weapon ("Are there any guns in the
 #: house?"), or medicines where they could be used ("Is there anything else in the house,
 #: painkillers?"); "Any conditions, any meds?" asks about health, not means.
