@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from test_prose_length import dialogue, objective, soap, tag, texts
 
-from note_formats.prose.interventions import affirms
+from note_formats.prose.interventions import affirms, directive
 from note_formats.prose.plans import errand, makes_means_safe
 from note_formats.prose.safety import tells_incident
 
@@ -598,9 +598,63 @@ def test_advice_names_what_was_advised_and_a_named_service_is_a_referral():
         ]
     )
     lines = objective(soap(tr, [], pronouns="she/her"))
-    assert lines["Advice"] == "Worker advised the client (wake him from the doorway)."
+    assert lines["Advice"] == "Worker advised the client: wake him from the doorway, not by touching him."
     assert "family shelter" in lines["Referral"]
     assert sum(t.startswith("Worker advised") for t in lines.values()) == 1  # the worker's role is no advice
+
+
+def test_advice_said_as_an_imperative_is_named_with_its_condition_and_courtesies_are_not():
+    tr = dialogue(
+        [
+            ("client", "He keeps messaging me, like fifty texts last night."),
+            ("worker", "Okay. Please don't delete any of those, screenshot them and keep a copy."),
+            ("worker", "If you can't talk, dial 999 and press 55 when they ask."),
+            ("worker", "Take your time. Tell me what happened after that."),
+            ("worker", "Grab whichever chair you like."),
+            ("client", "Sometimes I just want to disappear."),
+            ("worker", "Sometimes you want to disappear, not be here for a while."),
+        ]
+    )
+    lines = objective(soap(tr, [], pronouns="she/her"))
+    assert lines["Advice"] == (
+        "Worker advised the client: do not delete any of those, screenshot them and keep a copy; "
+        "if the client cannot talk, dial 999 and press 55 when they ask."
+    ), lines
+
+
+@pytest.mark.parametrize(
+    "said",
+    [
+        "Take your time.",
+        "Tell me more about that.",
+        "Go on.",
+        "Let's think about what you'd say.",
+        "Thank you for telling me.",
+        "Don't apologise.",
+        "Be safe.",
+        "Okay, type one.",
+        "Face hot, jaw grinding, standing up.",
+        "What would you do then?",
+    ],
+)
+def test_a_courtesy_a_fragment_or_a_question_is_no_directive(said):
+    assert directive(said) == ""
+
+
+def test_a_crisis_resource_is_named_by_its_service_and_number_not_by_the_turn_s_other_topics():
+    tr = dialogue(
+        [
+            ("client", "The nights are the worst, when Jordan's asleep and the flat is quiet."),
+            (
+                "worker",
+                "If you ever feel you might act on those thoughts, call Samaritans on 116 123, any time, day "
+                "or night, or ring 999. Jordan and the flat can wait.",
+            ),
+        ]
+    )
+    lines = objective(soap(tr, [], pronouns="she/her"))
+    [line] = [t for t in lines.values() if t.startswith("Worker provided crisis resources")]
+    assert line == "Worker provided crisis resources (Samaritans; 116 123; 999).", line
 
 
 # --- lethal means at hand and the falls screen ------------------------------------------------------

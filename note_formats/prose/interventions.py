@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import re
+from collections.abc import Sequence
 
 from note_formats.common import INTERVENTION_TITLES, INTERVENTION_USED, quoted, title_of
 from note_formats.prose.base import ProseBase
@@ -202,6 +203,134 @@ def affirms(text: str) -> bool:
     return False
 
 
+#: Verbs whose imperative runs the conversation rather than advises ("tell me", "go on", "look,
+#: ...", "imagine ...", "thank you").
+DISCOURSE_VERBS = frozenset(
+    ("tell", "let", "go", "look", "listen", "imagine", "picture", "thank", "say", "see", "hang", "hold",
+     "bear", "excuse", "mind", "guess", "walk", "talk", "help", "sit", "feel", "come", "give", "pass",
+     "show", "describe", "explain", "stop", "remind", "forgive", "pardon", "trust", "believe", "hear", "wait",
+     "grab", "welcome", "love", "speak", "apologise", "apologize", "worry", "start", "carry", "continue", "get",
+     "remember", "bring")
+)  # fmt: skip
+#: Verbs of reassurance said with "don't" ("Don't apologise", "Don't worry"): no advice either.
+REASSURING = frozenset(("apologise", "apologize", "worry", "be", "feel", "get"))
+#: Objects that make an imperative a courtesy, not advice ("take your time", "have a seat").
+COURTESY_OBJECTS = frozenset(("time", "seat", "chair", "minute", "moment", "second", "look", "care"))
+#: Words before an imperative that leave it one ("Please", "And", "First:", "Just").
+DIRECTIVE_OPENERS = frozenset(
+    ("please", "and", "so", "but", "also", "just", "first", "then", "okay", "ok", "now")
+)
+#: Conjunctions of a condition or time said before a directive ("If you can't talk, dial 999").
+CONDITIONS = frozenset(("if", "when", "whenever", "before", "after", "until", "once", "while"))
+#: Words an action advised may open with besides its verb ("don't ...", "if he comes back, ...").
+ADVICE_OPENINGS = frozenset(
+    ("do", "don't", "never", "not", "if", "when", "whenever", "before", "after", "once")
+)
+#: Words of an imperative clause named in a line at most.
+MAX_DIRECTIVE = 16
+
+
+def directive(text: str) -> str:
+    """The advice in a worker's sentence said as an imperative ("Please don't delete any of those,
+    screenshot them", "If you can't talk, dial 999 and press 55"), from its condition or verb to
+    its end; "" for a sentence that is no directive, or one that runs the conversation ("Tell me
+    more", "Take your time", "Go on"). A directive too long to name is cut at its first break,
+    or not named."""
+    if text.rstrip().endswith("?"):
+        return ""
+    for sent in parse(text).sents:
+        root = sent.root
+        if root.tag_ != "VB" or any(
+            c.dep_ in ("nsubj", "nsubjpass", "expl", "aux") and c.lower_ not in ("do", "don't")
+            for c in root.children
+        ):
+            continue
+        # the directive itself: the root, or an imperative clause of the sentence before it
+        # ("Don't delete any of those, screenshot them": "delete" heads the first clause)
+        lead = next(
+            (
+                c
+                for c in root.lefts
+                if c.dep_ in ("advcl", "ccomp")
+                and c.tag_ == "VB"
+                and not any(g.dep_ in ("nsubj", "nsubjpass", "mark") for g in c.children)
+            ),
+            root,
+        )
+        verbs = (lead, root)
+        if any(
+            c.dep_ in ("ccomp", "advcl")
+            and any(g.dep_ in ("nsubj", "nsubjpass") for g in c.children)
+            and not any(g.dep_ == "mark" for g in c.children)
+            for c in root.lefts
+        ):
+            continue  # a statement before it ("Sometimes you want to disappear, not be here")
+        negated = any(c.dep_ == "neg" for c in lead.children)  # "Don't wait", "Don't stop taking them"
+        if any(
+            v.lemma_.lower() in DISCOURSE_VERBS and (not negated or v.lemma_.lower() in REASSURING)
+            for v in verbs
+        ) or any(
+            t.lower_ in COURTESY_OBJECTS
+            for v in verbs
+            for c in v.children
+            if c.dep_ in ("dobj", "dative")
+            for t in c.subtree
+        ):
+            continue
+        # a condition said before it is kept ("If you can't talk, dial 999"); an opener is not
+        start = min([lead.i, *(t.i for c in lead.children if c.dep_ in ("aux", "neg") for t in [c])])
+        condition = next(
+            (
+                c
+                for c in root.lefts
+                if c.dep_ == "advcl" and any(g.dep_ == "mark" and g.lower_ in CONDITIONS for g in c.children)
+            ),
+            None,
+        )
+        if condition is not None:
+            start = min(start, min(t.i for t in condition.subtree))
+        after = lead.i + 1 < sent.end and sent.doc[lead.i + 1]
+        if after and (
+            (after.pos_ == "ADJ" and lead.lemma_.lower() not in ("be", "keep", "stay", "get", "remain"))
+            or (after.pos_ == "NUM" and not re.fullmatch(r"\d{3,}", after.text))
+        ):
+            continue  # a fragment read as a verb ("Face hot, jaw grinding", "Okay, type one")
+        words = [t for t in sent.doc[start : sent.end] if not (t.is_punct and t.i == sent.end - 1)]
+        while words and words[0].lower_ in DIRECTIVE_OPENERS | {",", ":"}:
+            words = words[1:]
+
+        def length(ws: list) -> int:
+            return sum(not t.is_punct for t in ws)
+
+        if length(words) > MAX_DIRECTIVE:  # cut at the first break after the verb
+            cut = next(
+                (n for n, t in enumerate(words) if t.i > lead.i and t.text in (",", ";", ":", "\u2014")), None
+            )
+            words = words[:cut] if cut is not None else []
+        near = [t.lower_ for t in words if lead.i < t.i <= lead.i + 5]
+        if COURTESY_OBJECTS.intersection(near) or (lead.lemma_.lower() == "be" and length(words) <= 2):
+            continue  # "take whichever chair", "take all the time you need", "be safe"
+        if 2 <= length(words) <= MAX_DIRECTIVE:
+            return sent.doc[words[0].i : words[-1].i + 1].text.rstrip(" ,;:")
+    return ""
+
+
+#: A phone number said with digits ("116 123", "0808 802 4040", "999") or in words ("nine eight eight").
+RESOURCE_NUMBER = re.compile(
+    r"\b(?:\d{3,5}(?:[ -]\d{3,4}){0,2}|nine[ -]eight[ -]eight|nine[ -]one[ -]one)\b", re.I
+)
+#: What a crisis service is called ("line", "team", "hotline"), said with its name ("Samaritans",
+#: "the Trevor Project") or alone ("the crisis line").
+SERVICE = re.compile(
+    r"(?i)\b(?:line|lifeline|hotline|helpline|phoneline|team|project|service|centre|center|samaritans|childline|"
+    r"shout|chat|text ?line|number)\b"
+)
+SERVICE_NAME = re.compile(
+    r"(?i)\b(?:crisis|help|hot|support|advice|out[ -]of[ -]hours|24[ -]hour|emergency|suicide|domestic (?:violence|abuse)) "
+    r"?(?:line|lifeline|team|service|number)s?\b|\b(?:samaritans|childline|lifeline|hotline|helpline|phoneline)\b"
+)
+
+
 #: Moves whose point is what the client did, is or feels: named by the client's clause.
 CLIENT_CLAUSE_MOVES = frozenset(("affirmation", "simple_reflection", "complex_reflection", "validation"))
 #: Where the client's clause ends: a clause of its own (a reason, a contrast, a second statement).
@@ -218,9 +347,14 @@ MINOR_MOVES = {
 }
 
 
-def used(subtype: str, title: str, topics: list[str]) -> str:
-    """The sentence that says the worker used a technique, with what each use was about."""
+def used(subtype: str, title: str, topics: list[str], *, advised: Sequence[str] = ()) -> str:
+    """The sentence that says the worker used a technique, with what each use was about; advice
+    with what was advised ("Worker advised the client: call 999 if he comes back"), and what the
+    other uses of it were about."""
     said = INTERVENTION_USED.get(subtype, f"Worker used {title[:1].lower()}{title[1:]}")
+    if advised:
+        also = f"; also on {', '.join(lower_first(t) for t in topics)}" if topics else ""
+        return f"{said}: {'; '.join(lower_first(t) for t in advised)}{also}."
     return f"{said} ({'; '.join(lower_first(t) for t in topics)})." if topics else f"{said}."
 
 
@@ -290,9 +424,18 @@ class InterventionBuilder(ProseBase):
                     if subtype == "means_safety"
                     else []
                 )
-                + (self._topics(e.quote) if subtype != "symptom_screening" else [])
+                # a crisis resource is named by its service and number, not by what else the turn said
+                + (self._topics(e.quote) if subtype not in ("symptom_screening", "crisis_resources") else [])
                 for e in (evidence if subtype != "questions" else [])
             ]
+            # advice is named by what was advised, when the worker's words say it; its other uses
+            # by their topics
+            advised = [a for e in evidence for a in self._advised(e.quote)] if subtype == "advice" else []
+            if advised:
+                per_use = [
+                    [t for t in self._topics(e.quote) if not any(t.lower() in a.lower() for a in advised)]
+                    for e in evidence
+                ]
             chosen: list[tuple[int, int, str]] = []
             for rank in range(TOPICS_PER_SPAN + 1):
                 for n, found in enumerate(per_use):
@@ -304,7 +447,7 @@ class InterventionBuilder(ProseBase):
                         if not any(words <= t or t <= words for t in named):
                             chosen.append((n, rank, found[rank]))
             shown = [t for _, _, t in sorted(chosen)]
-            text = used(kinds[0] if len(kinds) == 1 else subtype, title, shown)
+            text = used(kinds[0] if len(kinds) == 1 else subtype, title, shown, advised=advised)
             unknown = not self.m.notes and any(self.m.role(a) is None for a in anns)
             extra = ["speaker unknown: confirm the worker said this"] if unknown else []
             fallback = f"{title}: {quoted(evidence, self.m.options.max_quotes)}"
@@ -370,6 +513,14 @@ class InterventionBuilder(ProseBase):
                     and affirms(said)
                 ):
                     technique = "affirmation"
+                if (
+                    technique is None
+                    and not self.m.notes  # a dictated imperative is the worker's own task
+                    and "advice" not in refused
+                    and not self.said([ev])  # a task the plan already writes
+                    and directive(said)
+                ):
+                    technique = "advice"
                 if technique is None and going_on and not said.endswith("?"):
                     technique = going_on
                 if technique is not None:
@@ -436,10 +587,16 @@ class InterventionBuilder(ProseBase):
         call the pharmacy today" -> "call the pharmacy today"), when it is short enough to name."""
         found = TECHNIQUE_CUES["advice"].search(text)
         if found is None:
-            return []
-        rest = re.split(r"[,;:.!?\u2014]| - ", text[found.end() :].strip(), maxsplit=1)[0]
-        rest = re.sub(r"(?i)^(?:is|that|to|you|we)\s+", "", rest.strip())
-        if not 2 <= len(rest.split()) <= MAX_PHRASE + 2:
+            rest = directive(text)
+        else:
+            # the advice runs to its clause's end, and on over a contrast ("..., not cold turkey")
+            rest = re.split(r"[;:.!?\u2014]| - |,(?! not\b)", text[found.end() :].strip(), maxsplit=1)[0]
+            rest = re.sub(r"(?i)^(?:(?:is|that|to|you|we)\s+)+", "", rest.strip())
+            if not 2 <= len(rest.split()) <= MAX_PHRASE + 2:
+                return []
+        # what is advised is an action: it opens with its verb, its negation or its condition
+        first = parse(rest)[0] if rest else None
+        if first is None or not (first.tag_ == "VB" or first.lower_ in ADVICE_OPENINGS):
             return []
         return [report(rest, "worker", self.pronouns).rstrip(" ,.;")]
 
@@ -456,9 +613,22 @@ class InterventionBuilder(ProseBase):
 
     @staticmethod
     def _resources(text: str) -> list[str]:
-        """The crisis line or number the worker gave ("nine eight eight", "the crisis line"), as said."""
-        found = TECHNIQUE_CUES["crisis_resources"].search(text)
-        return [found.group(0)] if found else []
+        """The crisis services and numbers the worker gave, as said: a number ("116 123", "nine
+        eight eight"), a service named ("Samaritans", "the Trevor Project", "the crisis line"); the
+        cue itself ("any time, day or night") when nothing is named."""
+        found = [(m.start(), m.group(0)) for m in RESOURCE_NUMBER.finditer(text)]
+        for chunk in parse(text).noun_chunks:
+            words = [t for t in chunk if t.pos_ != "DET" and t.dep_ != "poss"]
+            if words and (
+                (any(t.pos_ == "PROPN" and t.is_title for t in words) and SERVICE.search(chunk.text))
+                or SERVICE_NAME.search(chunk.text)
+            ):
+                named = chunk.doc[words[0].i : words[-1].i + 1].text
+                if not any(named.lower() in f.lower() or f.lower() in named.lower() for _, f in found):
+                    found.append((words[0].idx, named))
+        if not found and (cue := TECHNIQUE_CUES["crisis_resources"].search(text)):
+            found.append((cue.start(), cue.group(0)))
+        return [named for _, named in sorted(found)][: TOPICS_PER_SPAN + 1]
 
     @staticmethod
     def _taught(text: str) -> list[str]:
