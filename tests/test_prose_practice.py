@@ -839,3 +839,23 @@ def test_a_question_about_health_and_medicines_asks_about_no_means():
         [("worker", "Any conditions, any meds?"), ("client", "I'm diabetic. Type 1, since I was a kid.")]
     )
     assert not any(t.startswith("Access") for t in texts(soap(tr, [], pronouns="he/him"), "risk"))
+
+
+# --- how the client says they feel ------------------------------------------------------------------
+
+
+def test_how_the_client_says_they_feel_is_reported_with_no_tag_but_not_a_bland_state_or_a_risk():
+    tr = dialogue(
+        [
+            ("worker", "Who's your personal tutor?"),
+            ("client", "Dr Okafor. I just feel so embarrassed to email her."),
+            ("worker", "How are you doing otherwise?"),
+            ("client", "I'm fine, honestly. I'm knackered."),
+            ("worker", "Anything else on your mind?"),
+            ("client", "I've wished I was dead."),
+        ]
+    )
+    said = " ".join(texts(soap(tr, [], pronouns="he/him"), "subjective"))
+    assert "he feels so embarrassed to email her" in said, said
+    assert "he is knackered" in said, said
+    assert "fine" not in said and "dead" not in said, said

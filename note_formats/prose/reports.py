@@ -177,6 +177,34 @@ def things_named(text: str) -> set[str]:
     return {t.lemma_.lower() for t in parse(text) if t.pos_ in ("NOUN", "PROPN", "NUM") and not t.is_stop}
 
 
+#: States said of oneself that tell nothing ("I'm fine", "I'm sure", "I'm ready").
+BLAND_STATES = frozenset(
+    ("fine", "okay", "ok", "alright", "good", "great", "sure", "right", "ready", "well", "glad", "happy",
+     "able", "here", "back", "done", "aware", "welcome", "interested", "nice", "cool", "true", "correct",
+     "honest", "serious", "sorry", "kidding", "joking", "sure")
+)  # fmt: skip
+
+
+def states_self(sent) -> bool:
+    """Whether the speaker says how they are or feel, in their own words: "I" as the subject of
+    "be", "feel", "get" or "seem" with an adjective ("I just feel so embarrassed to email her",
+    "I'm diabetic", "I get so jumpy"), not a bland one ("I'm fine") unless denied ("I'm not okay")."""
+    for t in sent:
+        if not (t.pos_ == "ADJ" or t.dep_ == "acomp") or t.dep_ not in ("acomp", "attr", "oprd"):
+            continue
+        verb = t.head
+        if verb.lemma_.lower() not in ("be", "feel", "get", "seem", "become", "stay"):
+            continue
+        if not any(c.dep_ == "nsubj" and c.lower_ == "i" for c in verb.children):
+            continue
+        denied = any(c.dep_ == "neg" for c in verb.children)
+        if t.lower_ not in BLAND_STATES or (
+            denied and t.lower_ in ("fine", "okay", "ok", "alright", "good", "well")
+        ):
+            return True
+    return False
+
+
 #: Verbs that say a wish.
 WISH_VERBS = frozenset(("want", "wanna", "wish", "hope"))
 
@@ -680,12 +708,19 @@ class ReportBuilder(ProseBase):
                 ):
                     items += self._answer_leaning_on(seg, start, end)
                     continue
+                # how the client says they feel, unless a risk line says it ("I've wished I was dead")
+                feels = (
+                    states_self(sent)
+                    and not RISK_TERMS.search(text)
+                    and not any(s == seg.id and a < end and start < b for s, a, b in flagged)
+                )
                 if (
-                    len(text.split()) < (MIN_FLAGGED_WORDS if guessed else MIN_REPORT_WORDS)
+                    len(text.split()) < (2 if feels else MIN_FLAGGED_WORDS if guessed else MIN_REPORT_WORDS)
                     or text.endswith("?")
                     or says_nothing_alone(sent)
                     or not (
                         (guessed and content_lemmas(text))
+                        or feels
                         or PROBLEM_CUES.search(text)
                         or len(things_named(text)) >= 2
                     )
