@@ -859,3 +859,18 @@ def test_how_the_client_says_they_feel_is_reported_with_no_tag_but_not_a_bland_s
     assert "he feels so embarrassed to email her" in said, said
     assert "he is knackered" in said, said
     assert "fine" not in said and "dead" not in said, said
+
+
+def test_practical_help_offered_is_named_by_what_was_offered():
+    tr = dialogue(
+        [
+            ("client", "I've been out here since Tuesday. I'm frozen."),
+            ("worker", "I bet. Can I get you a hot drink? I've got a flask here."),
+            ("client", "Go on then."),
+            ("worker", "What I can do right now is get you a proper sleeping bag, a winter one."),
+        ]
+    )
+    lines = objective(soap(tr, [], pronouns="he/him"))
+    assert lines["Practical help"] == (
+        "Worker offered practical help: get him a hot drink; get him a proper sleeping bag, a winter one."
+    ), lines

@@ -33,6 +33,12 @@ MEANS_AWAY = re.compile(
     r"off your hands|out of (?:the|your) (?:house|flat|room|home|bedroom|apartment)|(?:was|were)n't (?:in|on|at)|"
     r"somewhere else|away from|off the (?:farm|property)|distance between)\b"
 )
+#: An offer of practical help: the worker offering to get, give or arrange something now.
+OFFERED_HELP = (
+    r"\b(?:can I|could I|shall I|let me|I can|I could|do you want me to|would you like me to|want me to|"
+    r"what I can do(?: right now| today| now)? is)\s+(?P<help>(?:get|bring|grab|give|make|find|arrange|set up|sort|"
+    r"book|order|lend|drive|take|fetch|print|fill in|ring|phone)\b.*)"
+)
 #: How practice words each technique (motivational interviewing, crisis and safety
 #: planning guidance); the first that matches a worker's sentence names it.
 TECHNIQUE_CUES: dict[str, re.Pattern[str]] = {
@@ -83,6 +89,9 @@ TECHNIQUE_CUES: dict[str, re.Pattern[str]] = {
         # contact with another professional asked for with the client's consent
         r"\bwith your (?:permission|consent)\b"
     ),
+    # practical help offered there and then: something got, given, arranged or done for the client
+    # ("Can I get you a hot drink?", "What I can do right now is get you a sleeping bag")
+    "practical_help": re.compile(rf"(?i){OFFERED_HELP}"),
     "affirmation": re.compile(
         r"(?i)\b(?:took (?:real |a lot of )?(?:courage|strength|determination|guts|effort)|"
         r"(?:really |a )?good (?:step|idea|thing|job)|well done|(?:real|great|big) progress|"
@@ -430,7 +439,8 @@ class InterventionBuilder(ProseBase):
             ]
             # advice is named by what was advised, when the worker's words say it; its other uses
             # by their topics
-            advised = [a for e in evidence for a in self._advised(e.quote)] if subtype == "advice" else []
+            said_as = {"advice": self._advised, "practical_help": self._offered}.get(subtype)
+            advised = [a for e in evidence for a in said_as(e.quote)] if said_as else []
             if advised:
                 per_use = [
                     [t for t in self._topics(e.quote) if not any(t.lower() in a.lower() for a in advised)]
@@ -497,6 +507,8 @@ class InterventionBuilder(ProseBase):
                 technique = next(
                     (t for t, cue in TECHNIQUE_CUES.items() if t not in refused and cue.search(said)), None
                 )
+                if technique == "practical_help" and self.said([ev]):
+                    technique = None  # help the plan already writes as the worker's task
                 named = MEANS_NAMED.search(said) or list(MEANS_NAMED.finditer(seg.text[:start]))
                 if technique is None and named and MEANS_AWAY.search(said) and "means_safety" not in refused:
                     # "Would you be okay keeping that out of your room?" after "the paperclip": the
@@ -599,6 +611,17 @@ class InterventionBuilder(ProseBase):
         if first is None or not (first.tag_ == "VB" or first.lower_ in ADVICE_OPENINGS):
             return []
         return [report(rest, "worker", self.pronouns).rstrip(" ,.;")]
+
+    def _offered(self, text: str) -> list[str]:
+        """The help the worker offered, from its verb to its clause's end ("get you a proper sleeping
+        bag, a winter one" -> "get him a proper sleeping bag")."""
+        found = TECHNIQUE_CUES["practical_help"].search(text)
+        if found is None:
+            return []
+        offered = re.split(r"[;:.!?\u2014]| - |,(?! a\b)", found.group("help"), maxsplit=1)[0].strip()
+        if not 3 <= len(offered.split()) <= MAX_PHRASE + 4:
+            return []
+        return [report(offered, "worker", self.pronouns).rstrip(" ,.;?")]
 
     @staticmethod
     def _symptoms(text: str) -> list[str]:
