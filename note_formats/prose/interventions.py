@@ -212,8 +212,9 @@ def affirms(text: str) -> bool:
     return False
 
 
-#: Verbs whose imperative runs the conversation rather than advises ("tell me", "go on", "look,
-#: ...", "imagine ...", "thank you").
+#: Verbs whose imperative runs the conversation or is a courtesy rather than advice ("tell me",
+#: "go on", "imagine ...", "thank you", "start wherever you like", "get well soon"); a task set
+#: for next time ("Bring those Monday") is the plan's.
 DISCOURSE_VERBS = frozenset(
     ("tell", "let", "go", "look", "listen", "imagine", "picture", "thank", "say", "see", "hang", "hold",
      "bear", "excuse", "mind", "guess", "walk", "talk", "help", "sit", "feel", "come", "give", "pass",
@@ -326,7 +327,7 @@ def directive(text: str) -> str:
 
 #: A phone number said with digits ("116 123", "0808 802 4040", "999") or in words ("nine eight eight").
 RESOURCE_NUMBER = re.compile(
-    r"\b(?:\d{3,5}(?:[ -]\d{3,4}){0,2}|nine[ -]eight[ -]eight|nine[ -]one[ -]one)\b", re.I
+    r"\b(?:\d{3,6}(?:[ -]\d{3,4}){0,2}|nine[ -]eight[ -]eight|nine[ -]one[ -]one)\b", re.I
 )
 #: What a crisis service is called ("line", "team", "hotline"), said with its name ("Samaritans",
 #: "the Trevor Project") or alone ("the crisis line").
@@ -334,6 +335,7 @@ SERVICE = re.compile(
     r"(?i)\b(?:line|lifeline|hotline|helpline|phoneline|team|project|service|centre|center|samaritans|childline|"
     r"shout|chat|text ?line|number)\b"
 )
+#: A crisis service named by what it is ("the crisis line", "a 24-hour domestic violence hotline").
 SERVICE_NAME = re.compile(
     r"(?i)\b(?:crisis|help|hot|support|advice|out[ -]of[ -]hours|24[ -]hour|emergency|suicide|domestic (?:violence|abuse)) "
     r"?(?:line|lifeline|team|service|number)s?\b|\b(?:samaritans|childline|lifeline|hotline|helpline|phoneline)\b"
@@ -356,14 +358,14 @@ MINOR_MOVES = {
 }
 
 
-def used(subtype: str, title: str, topics: list[str], *, advised: Sequence[str] = ()) -> str:
+def used(subtype: str, title: str, topics: list[str], *, phrases: Sequence[str] = ()) -> str:
     """The sentence that says the worker used a technique, with what each use was about; advice
-    with what was advised ("Worker advised the client: call 999 if he comes back"), and what the
-    other uses of it were about."""
+    and help offered with what was advised or offered, in the worker's words (``phrases``: "Worker
+    advised the client: call 999 if he comes back"), and what its other uses were about."""
     said = INTERVENTION_USED.get(subtype, f"Worker used {title[:1].lower()}{title[1:]}")
-    if advised:
+    if phrases:
         also = f"; also on {', '.join(lower_first(t) for t in topics)}" if topics else ""
-        return f"{said}: {'; '.join(lower_first(t) for t in advised)}{also}."
+        return f"{said}: {'; '.join(lower_first(t) for t in phrases)}{also}."
     return f"{said} ({'; '.join(lower_first(t) for t in topics)})." if topics else f"{said}."
 
 
@@ -437,13 +439,13 @@ class InterventionBuilder(ProseBase):
                 + (self._topics(e.quote) if subtype not in ("symptom_screening", "crisis_resources") else [])
                 for e in (evidence if subtype != "questions" else [])
             ]
-            # advice is named by what was advised, when the worker's words say it; its other uses
-            # by their topics
+            # advice and help offered are named by what was advised or offered, when the worker's
+            # words say it; their other uses by their topics
             said_as = {"advice": self._advised, "practical_help": self._offered}.get(subtype)
-            advised = [a for e in evidence for a in said_as(e.quote)] if said_as else []
-            if advised:
+            phrases = [a for e in evidence for a in said_as(e.quote)] if said_as else []
+            if phrases:
                 per_use = [
-                    [t for t in self._topics(e.quote) if not any(t.lower() in a.lower() for a in advised)]
+                    [t for t in self._topics(e.quote) if not any(t.lower() in a.lower() for a in phrases)]
                     for e in evidence
                 ]
             chosen: list[tuple[int, int, str]] = []
@@ -457,7 +459,7 @@ class InterventionBuilder(ProseBase):
                         if not any(words <= t or t <= words for t in named):
                             chosen.append((n, rank, found[rank]))
             shown = [t for _, _, t in sorted(chosen)]
-            text = used(kinds[0] if len(kinds) == 1 else subtype, title, shown, advised=advised)
+            text = used(kinds[0] if len(kinds) == 1 else subtype, title, shown, phrases=phrases)
             unknown = not self.m.notes and any(self.m.role(a) is None for a in anns)
             extra = ["speaker unknown: confirm the worker said this"] if unknown else []
             fallback = f"{title}: {quoted(evidence, self.m.options.max_quotes)}"
@@ -613,8 +615,8 @@ class InterventionBuilder(ProseBase):
         return [report(rest, "worker", self.pronouns).rstrip(" ,.;")]
 
     def _offered(self, text: str) -> list[str]:
-        """The help the worker offered, from its verb to its clause's end ("get you a proper sleeping
-        bag, a winter one" -> "get him a proper sleeping bag")."""
+        """The help the worker offered, from its verb to its clause's end ("What I can do is get you
+        a proper sleeping bag, a winter one" -> "get him a proper sleeping bag, a winter one")."""
         found = TECHNIQUE_CUES["practical_help"].search(text)
         if found is None:
             return []

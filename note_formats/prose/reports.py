@@ -181,8 +181,10 @@ def things_named(text: str) -> set[str]:
 BLAND_STATES = frozenset(
     ("fine", "okay", "ok", "alright", "good", "great", "sure", "right", "ready", "well", "glad", "happy",
      "able", "here", "back", "done", "aware", "welcome", "interested", "nice", "cool", "true", "correct",
-     "honest", "serious", "sorry", "kidding", "joking", "sure")
+     "honest", "serious", "sorry", "kidding", "joking")
 )  # fmt: skip
+#: Words enough for a state said of oneself ("I'm knackered.").
+MIN_STATE_WORDS = 2
 
 
 def states_self(sent) -> bool:
@@ -190,7 +192,8 @@ def states_self(sent) -> bool:
     "be", "feel", "get" or "seem" with an adjective ("I just feel so embarrassed to email her",
     "I'm diabetic", "I get so jumpy"), not a bland one ("I'm fine") unless denied ("I'm not okay")."""
     for t in sent:
-        if not (t.pos_ == "ADJ" or t.dep_ == "acomp") or t.dep_ not in ("acomp", "attr", "oprd"):
+        # an adjective, or a participle said as one ("I'm knackered")
+        if t.dep_ not in ("acomp", "attr", "oprd") or (t.pos_ != "ADJ" and t.dep_ != "acomp"):
             continue
         verb = t.head
         if verb.lemma_.lower() not in ("be", "feel", "get", "seem", "become", "stay"):
@@ -715,7 +718,8 @@ class ReportBuilder(ProseBase):
                     and not any(s == seg.id and a < end and start < b for s, a, b in flagged)
                 )
                 if (
-                    len(text.split()) < (2 if feels else MIN_FLAGGED_WORDS if guessed else MIN_REPORT_WORDS)
+                    len(text.split())
+                    < (MIN_STATE_WORDS if feels else MIN_FLAGGED_WORDS if guessed else MIN_REPORT_WORDS)
                     or text.endswith("?")
                     or says_nothing_alone(sent)
                     or not (
