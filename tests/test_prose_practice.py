@@ -254,6 +254,11 @@ def test_what_the_worker_does_within_the_session_is_no_task():
 
     assert in_session_talk("I'm going to be honest with you, because I think you'd want me to be.")
     assert not in_session_talk("I'll be clear with the landlord tomorrow.")  # someone else, later
+    # a candour clause opening a statement: what follows is teaching, not the worker's task
+    assert in_session_talk(
+        "And I'll be honest with you, alcohol tends to make sleep worse in the second half of the night."
+    )
+    assert not in_session_talk("I'll be honest with you, you'll need to call them tomorrow.")
 
 
 def test_a_recapped_task_cites_where_the_client_proposed_it():

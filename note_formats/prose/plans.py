@@ -227,6 +227,23 @@ def in_session_talk(text: str) -> bool:
     # to ask you" is the one asked
     if main is not root and any(t.lower_ == "you" and t.i < main.i for t in (*root.children, *main.children)):
         return False
+    # "I'll be honest with you, alcohol makes sleep worse": a candour clause opening the sentence
+    # says how the worker speaks now; what follows it is no task of theirs
+    opening = next(
+        (
+            c
+            for c in root.lefts
+            if c.dep_ in ("ccomp", "advcl")
+            and c.lemma_ == "be"
+            and any(g.dep_ == "nsubj" and g.lower_ == "i" for g in c.children)
+            and any(g.dep_ == "acomp" and g.lower_ in CANDOUR for g in c.children)
+        ),
+        None,
+    )
+    if opening is not None and not any(
+        t.lower_ in ("you", "we") and t.dep_ == "nsubj" and t.head.i > opening.i for t in doc
+    ):
+        text, main = doc[opening.left_edge.i : opening.right_edge.i + 1].text, opening
     if main.lemma_ == "be" and any(c.dep_ == "acomp" and c.lower_ in CANDOUR for c in main.children):
         # "I'm going to be honest with you": how the worker will speak now, to the client
         with_whom = [w for t in main.subtree if t.lower_ == "with" for w in t.children if w.dep_ == "pobj"]
