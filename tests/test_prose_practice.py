@@ -879,3 +879,23 @@ def test_practical_help_offered_is_named_by_what_was_offered():
     assert lines["Practical help"] == (
         "Worker offered practical help: get him a hot drink; get him a proper sleeping bag, a winter one."
     ), lines
+
+
+def test_long_advice_is_cut_at_its_first_break_and_advice_after_a_cue_keeps_its_clause():
+    assert (
+        directive(
+            "If he turns up, call 999 straight away - and if you can't speak, stay on the line and press 55 "
+            "when they ask so they know it's a real emergency."
+        )
+        == "If he turns up, call 999 straight away"
+    )
+    tr = dialogue(
+        [
+            ("client", "I'm on the library computer."),
+            ("worker", "I'd suggest you don't save this page and clear the browser history when we finish."),
+        ]
+    )
+    lines = objective(soap(tr, [], pronouns="she/her"))
+    assert lines["Advice"] == (
+        "Worker advised the client: do not save this page and clear the browser history when we finish."
+    ), lines

@@ -314,7 +314,12 @@ def directive(text: str) -> str:
 
         if length(words) > MAX_DIRECTIVE:  # cut at the first break after the verb
             cut = next(
-                (n for n, t in enumerate(words) if t.i > lead.i and t.text in (",", ";", ":", "\u2014")), None
+                (
+                    n
+                    for n, t in enumerate(words)
+                    if t.i > lead.i and t.text in (",", ";", ":", "-", "\u2013", "\u2014")
+                ),
+                None,
             )
             words = words[:cut] if cut is not None else []
         near = [t.lower_ for t in words if lead.i < t.i <= lead.i + 5]
@@ -606,7 +611,7 @@ class InterventionBuilder(ProseBase):
             # the advice runs to its clause's end, and on over a contrast ("..., not cold turkey")
             rest = re.split(r"[;:.!?\u2014]| - |,(?! not\b)", text[found.end() :].strip(), maxsplit=1)[0]
             rest = re.sub(r"(?i)^(?:(?:is|that|to|you|we)\s+)+", "", rest.strip())
-            if not 2 <= len(rest.split()) <= MAX_PHRASE + 2:
+            if not 2 <= len(rest.split()) <= MAX_DIRECTIVE:
                 return []
         # what is advised is an action: it opens with its verb, its negation or its condition
         first = parse(rest)[0] if rest else None
