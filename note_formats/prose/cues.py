@@ -204,6 +204,14 @@ STRENGTH_QUESTION = re.compile(
 #: A heading in the worker's dictation ("Plan.", "Supervisor consultation.", "New paragraph"): it
 #: ends the part the heading before it opened.
 HEADING = re.compile(r"(?i)^\W*(?:new paragraph\b|[a-z]+(?: [a-z]+)?[.:](?:\s|$))")
+
+
+def heading(names: str, also: str = "") -> re.Pattern[str]:
+    """A dictated heading that names a part of the note (``names``): "Plan.", "New paragraph.
+    Assessment:"; ``also`` gives other ways the heading may end (", agreed with ...")."""
+    return re.compile(rf"(?i)^\W*(?:new paragraph\W+)?(?:{names})(?:[.:]{also})(?:\s|$)")
+
+
 #: How much and how often the client drinks or uses, as AUDIT-C asks it: a report of use, which
 #: the note gives with its question in the client's report, not as a risk screen.
 USE_AMOUNT = re.compile(

@@ -19,7 +19,7 @@ from note_formats.prose.cues import (
     SCREENING,
     SYMPTOMS,
 )
-from note_formats.wording import is_request, lower_first, parse, report
+from note_formats.wording import OPENERS, is_request, lower_first, parse, report
 from scribe.core.records import Annotation, Evidence, NoteItem
 
 #: A lethal means or a tool of self-harm, named (CALM: firearms, medicines; NSSI inventories:
@@ -227,15 +227,11 @@ REASSURING = frozenset(("apologise", "apologize", "worry", "be", "feel", "get"))
 #: Objects that make an imperative a courtesy, not advice ("take your time", "have a seat").
 COURTESY_OBJECTS = frozenset(("time", "seat", "chair", "minute", "moment", "second", "look", "care"))
 #: Words before an imperative that leave it one ("Please", "And", "First:", "Just").
-DIRECTIVE_OPENERS = frozenset(
-    ("please", "and", "so", "but", "also", "just", "first", "then", "okay", "ok", "now")
-)
+DIRECTIVE_OPENERS = OPENERS | {"please", "also", "just", "first"}
 #: Conjunctions of a condition or time said before a directive ("If you can't talk, dial 999").
 CONDITIONS = frozenset(("if", "when", "whenever", "before", "after", "until", "once", "while"))
 #: Words an action advised may open with besides its verb ("don't ...", "if he comes back, ...").
-ADVICE_OPENINGS = frozenset(
-    ("do", "don't", "never", "not", "if", "when", "whenever", "before", "after", "once")
-)
+ADVICE_OPENINGS = CONDITIONS | {"do", "don't", "never", "not"}
 #: Words of an imperative clause named in a line at most.
 MAX_DIRECTIVE = 16
 
@@ -433,7 +429,6 @@ class InterventionBuilder(ProseBase):
                 + (self._taught(e.quote) if subtype == "psychoeducation" else [])
                 + (self._screened(e.quote) if subtype == "risk_screening" else [])
                 + (self._symptoms(e.quote) if subtype == "symptom_screening" else [])
-                + (self._advised(e.quote) if subtype == "advice" else [])
                 + (self._kept(e.quote) if subtype == "confidentiality" else [])
                 + (
                     [m.group(0) for m in MEANS_NAMED.finditer(e.quote)][:1]
@@ -448,10 +443,10 @@ class InterventionBuilder(ProseBase):
             # words say it; their other uses by their topics
             said_as = {"advice": self._advised, "practical_help": self._offered}.get(subtype)
             phrases = [a for e in evidence for a in said_as(e.quote)] if said_as else []
-            if phrases:
+            if phrases:  # a topic the phrases already say is not named again
                 per_use = [
-                    [t for t in self._topics(e.quote) if not any(t.lower() in a.lower() for a in phrases)]
-                    for e in evidence
+                    [t for t in found if not any(t.lower() in a.lower() for a in phrases)]
+                    for found in per_use
                 ]
             chosen: list[tuple[int, int, str]] = []
             for rank in range(TOPICS_PER_SPAN + 1):

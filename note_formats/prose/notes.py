@@ -13,7 +13,7 @@ import re
 
 from note_formats.prose.base import ProseBase
 from note_formats.prose.concise import dictated_quotes
-from note_formats.prose.cues import HEADING
+from note_formats.prose.cues import HEADING, heading
 from note_formats.prose.safety import HOME_HAZARDS, tells_incident
 from note_formats.wording import clean, parse
 from scribe.core.records import Evidence, NoteItem
@@ -89,9 +89,7 @@ MENTAL_STATUS = re.compile(
 
 
 #: A dictated heading that opens the worker's assessment ("Assessment.", "Clinical impression:").
-ASSESSMENT_HEADING = re.compile(
-    r"(?i)^\W*(?:new paragraph\W+)?(?:assessment|(?:clinical )?impressions?|formulation|worker's assessment)[.:](?:\s|$)"
-)
+ASSESSMENT_HEADING = heading(r"assessment|(?:clinical )?impressions?|formulation|worker's assessment")
 
 
 def sentence_kind(text: str) -> str:

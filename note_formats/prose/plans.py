@@ -9,7 +9,15 @@ import re
 from note_formats.common import PLAN_TITLES, quoted, title_of
 from note_formats.prose.base import ProseBase, content_lemmas
 from note_formats.prose.concise import tighten
-from note_formats.prose.cues import DOES_NOT_KNOW, HEADING, MEANS, STRENGTH_QUESTION, says_what, timed
+from note_formats.prose.cues import (
+    DOES_NOT_KNOW,
+    HEADING,
+    MEANS,
+    STRENGTH_QUESTION,
+    heading,
+    says_what,
+    timed,
+)
 from note_formats.prose.risk import RISK_TERMS
 from note_formats.wording import as_task, clean, is_request, lower_first, parse, report
 from pipelines.components import done_in_session
@@ -98,9 +106,9 @@ RECAP_OPENING = re.compile(
 )
 #: A heading said aloud in the worker's notes ("Plan.", "Assessment.", "New paragraph. Mood."): one
 #: or two words standing as a sentence at the start of a paragraph.
-PLAN_HEADING = re.compile(
-    r"(?i)^\W*(?:new paragraph\W+)?(?:the )?(?:plan|safety plan|next steps|referrals|follow[- ]up|recommendations)"
-    r"(?:[.:]|,\s+(?:discussed|agreed|signed|reviewed)\b)(?:\s|$)"
+PLAN_HEADING = heading(
+    r"(?:the )?(?:plan|safety plan|next steps|referrals|follow[- ]up|recommendations)",
+    r"|,\s+(?:discussed|agreed|signed|reviewed)\b",
 )
 #: What a dictating worker says to the recorder, not about the client.
 DICTATION_COMMAND = re.compile(
@@ -214,6 +222,11 @@ RECAP_COMMON = frozenset(
 )
 
 
+def _candid(verb) -> bool:
+    """Whether ``verb`` says how the speaker will speak: "be" with a word of candour ("be honest")."""
+    return verb.lemma_ == "be" and any(c.dep_ == "acomp" and c.lower_ in CANDOUR for c in verb.children)
+
+
 def in_session_talk(text: str) -> bool:
     """Whether a sentence only announces talk in the session ("I'm going to ask you some questions")."""
     doc = parse(text)
@@ -234,9 +247,8 @@ def in_session_talk(text: str) -> bool:
             c
             for c in root.lefts
             if c.dep_ in ("ccomp", "advcl")
-            and c.lemma_ == "be"
+            and _candid(c)
             and any(g.dep_ == "nsubj" and g.lower_ == "i" for g in c.children)
-            and any(g.dep_ == "acomp" and g.lower_ in CANDOUR for g in c.children)
         ),
         None,
     )
@@ -244,7 +256,7 @@ def in_session_talk(text: str) -> bool:
         t.lower_ in ("you", "we") and t.dep_ == "nsubj" and t.head.i > opening.i for t in doc
     ):
         text, main = doc[opening.left_edge.i : opening.right_edge.i + 1].text, opening
-    if main.lemma_ == "be" and any(c.dep_ == "acomp" and c.lower_ in CANDOUR for c in main.children):
+    if _candid(main):
         # "I'm going to be honest with you": how the worker will speak now, to the client
         with_whom = [w for t in main.subtree if t.lower_ == "with" for w in t.children if w.dep_ == "pobj"]
         return all(w.lower_ == "you" for w in with_whom) and not timed(text)
