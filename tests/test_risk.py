@@ -984,6 +984,12 @@ def test_a_denial_typed_without_the_apostrophe_is_a_denial() -> None:
         ("I don't have the login, I can't see the balance or anything.", "abuse_neglect"),
         ("He goes through my phone at night, but that's normal, right?", "abuse_neglect"),
         ("He's been a handful lately, and I popped him a couple times.", "abuse_neglect"),
+        # a threat quoted as said to the speaker
+        ("He texted me 'you'll be sorry, just wait' at three in the morning.", "abuse_neglect"),
+        # stalking: turning up where the speaker or the children are
+        ("Last week she showed up at my work and just sat in the car park.", "abuse_neglect"),
+        # verbal aggression up close
+        ("I ended up yelling right in her face over the dishes.", "harm_to_others"),
     ],
 )
 def test_instrument_items_said_in_other_words_are_current_risk(text: str, kind: str) -> None:
@@ -1103,21 +1109,6 @@ def test_a_passive_wish_to_be_dead_as_older_adults_say_it_is_possible_ideation(t
 )
 def test_waiting_to_go_somewhere_is_no_risk(text: str) -> None:
     assert not [a for a in current(risks(text)) if a.subtype == "suicidal_ideation"]
-
-
-@pytest.mark.parametrize(
-    ("text", "kind"),
-    [
-        # a threat quoted as said to the speaker
-        ("He texted me 'you'll be sorry, just wait' at three in the morning.", "abuse_neglect"),
-        # stalking: turning up where the speaker or the children are
-        ("Last week she showed up at my work and just sat in the car park.", "abuse_neglect"),
-        # verbal aggression up close
-        ("I ended up yelling right in her face over the dishes.", "harm_to_others"),
-    ],
-)
-def test_threats_stalking_and_aggression_in_other_words_are_possible_risk(text: str, kind: str) -> None:
-    assert [a for a in current(risks(text)) if a.subtype == kind]
 
 
 def test_never_laying_a_finger_on_a_partner_is_a_denial() -> None:
