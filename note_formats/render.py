@@ -7,6 +7,8 @@ sections are tables; the Markdown, text, DOCX and PDF writers only lay it out.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from note_formats.common import BLANK
@@ -76,16 +78,47 @@ def stamp(item: NoteItem) -> str:
     return f"[{', '.join(refs[:MAX_STAMPS])}{more}]"
 
 
+def review_parts(reason: str) -> list[tuple[str, str]]:
+    """A review reason's parts as (what was found, what the worker does): "possible risk (0.48):
+    decide whether this is current risk; low confidence (0.41)" -> [("possible risk (0.48)",
+    "decide whether this is current risk"), ("low confidence (0.41)", "")]."""
+    out = []
+    for part in filter(None, (p.strip() for p in reason.split("; "))):
+        found, _, todo = part.rpartition(": ")
+        out.append((found, todo) if found else (todo, ""))
+    return out
+
+
+def review_key(found: str) -> str:
+    """What a review mark names, without its scores: "possible risk (0.48)" -> "possible risk"."""
+    return re.sub(r"\s*\([^)]*\)", "", found).strip()
+
+
 def marks(item: NoteItem) -> list[str]:
+    """The marks a line carries. A review mark names what was found; what the worker does about
+    it is said once for the draft, in its footer (``review_guide``)."""
     out = []
     if item.needs_review:
-        out.append(f"REVIEW: {item.review_reason}" if item.review_reason else "REVIEW")
+        found = "; ".join(dict.fromkeys(f for f, _ in review_parts(item.review_reason)))
+        out.append(f"REVIEW: {found}" if found else "REVIEW")
     out.append(
         {"edited": "edited by worker", "added": "added by worker", "dictated": "dictated by worker"}.get(
             item.origin, ""
         )
     )
     return [m for m in out if m]
+
+
+def review_guide(items: Iterable[NoteItem]) -> str:
+    """What the worker does for each kind of review mark in ``items``, once per kind, in order:
+    "possible risk: decide whether this is current risk; risk screen: document the response"."""
+    todo: dict[str, str] = {}
+    for item in items:
+        if item.needs_review:
+            for found, what in review_parts(item.review_reason):
+                if what:
+                    todo.setdefault(review_key(found), what)
+    return "; ".join(f"{k}: {v}" for k, v in todo.items())
 
 
 def _section_view(sec: NoteSection, columns: list[tuple[str, str]]) -> SectionView:
@@ -129,6 +162,9 @@ def view(draft: NoteDraft) -> NoteView:
         f"{status} Generated lines cite the session time they rest on; lines marked REVIEW need the "
         "worker's check; lines marked as the worker's were written by the worker."
     )
+    guide = review_guide(i for sec in draft.sections for i in sec.items if not i.deleted)
+    if guide:
+        footer += f" To review: {guide}."
     wide = any(s.columns for s in sections)
     return NoteView(title=title, header=header, sections=sections, footer=footer, wide=wide)
 

@@ -30,6 +30,7 @@ from note_formats import (
     check_grounding,
     register_format,
     render_markdown,
+    render_text,
 )
 from note_formats.common import INTERVENTION_TITLES, Material, title_of
 from note_formats.items import risk_section, section
@@ -244,6 +245,23 @@ def test_unsure_items_are_flagged_not_dropped(fmt, session):
     sure = [i for i in items(d) if "a5" in i.annotation_ids and "Goal" in i.text]
     assert sure and not sure[0].needs_review
     assert "[REVIEW: low confidence (0.45)" in render_markdown(d)
+
+
+def test_review_mark_names_the_finding_and_the_footer_says_what_to_do_once(session):
+    d = draft("soap", session)
+    first, second, *_ = items(d)
+    first.needs_review, first.review_reason = (
+        True,
+        "possible risk (0.48): decide whether this is current risk",
+    )
+    second.needs_review = True
+    second.review_reason = "possible risk (0.61): decide whether this is current risk; low confidence (0.40)"
+    text = render_text(d)
+    assert "[REVIEW: possible risk (0.48)]" in text
+    assert "[REVIEW: possible risk (0.61); low confidence (0.40)]" in text
+    assert text.count("decide whether this is current risk") == 1
+    footer = text.splitlines()[-1]
+    assert "To review: " in footer and "possible risk: decide whether this is current risk" in footer
 
 
 def test_accepted_annotation_is_not_flagged_for_confidence(session):
