@@ -326,6 +326,27 @@ def test_the_answer_to_a_strengths_or_coping_question_is_reported_with_it():
     assert "walking the dog around the lake" in line
 
 
+def test_a_short_answer_to_an_open_question_is_reported_with_it_once():
+    tr = dialogue(
+        [
+            ("worker", "And how long has the boiler been off?"),
+            ("client", "Oh, about three weeks now."),
+            ("worker", "Does your landlord know?"),
+            ("client", "Yeah. I rang him twice, he never came."),
+            ("worker", "I can call the council's repairs team for you. How does that sound?"),
+            ("client", "That sounds good, thanks so much."),
+            ("worker", "Where are you staying at the moment?"),
+            ("client", "Why, is that a problem?"),
+            ("worker", "What does a normal day look like?"),
+            ("client", "I get up at six for the early bus to the depot."),
+        ]
+    )
+    # the last answer is the client's report already (tagged): it is not said again with its question
+    anns = [tag(tr, "o1", "observation", "functioning_work", 9)]
+    asked = [t for t in texts(soap(tr, anns, pronouns="she/her"), "subjective") if t.startswith("Asked")]
+    assert asked == ['Asked how long has the boiler been off, client answered: "about three weeks now".']
+
+
 def test_a_statement_said_again_later_is_reported_once_citing_both_times():
     tr = dialogue(
         [

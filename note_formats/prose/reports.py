@@ -80,6 +80,16 @@ ASKED_AFTER = re.compile(
 #: Sentences shorter than this (in words) are acknowledgements, not a report; a sentence the
 #: tagger flagged says something in fewer ("He's in Texas.").
 MIN_REPORT_WORDS, MIN_FLAGGED_WORDS = 5, 3
+#: A question about what the worker just proposed: "How does that sound?".
+PROPOSAL_CHECK = re.compile(r"(?i)\bhow\s+(?:does|do|would|did)\s+(?:that|this|it)\s+(?:sound|seem)\b")
+#: What the transcript says happened, in brackets: "(pause)", "(laughs)".
+STAGE_DIRECTION = re.compile(r"\([^()]*\)\s*")
+#: An answer longer than this is not said with its question: its sentences are reported as statements.
+MAX_ANSWER_WORDS = 30
+#: An open question: what, how, when, where, who, which or why.
+WH_QUESTION = re.compile(
+    r"(?i)^(?:(?:and|so|okay|ok|right|and so),?\s+)?(?:how|what|when|where|who|which|why)\b"
+)
 
 #: Statements of one turn merged into one sentence.
 MAX_TURN_STATEMENTS = 4
@@ -567,7 +577,9 @@ class ReportBuilder(ProseBase):
 
     def asked(self, q: Evidence) -> str:
         """A worker's question as a note says it after "Asked": "how ready is the client"."""
-        return lower_first(report(asked_part(q.quote), "worker", self.pronouns).rstrip("?"))
+        said = report(asked_part(STAGE_DIRECTION.sub("", q.quote)), "worker", self.pronouns).rstrip("?")
+        # a word left out can leave its commas behind ("how are you doing tonight, honestly?")
+        return lower_first(re.sub(r",(?:\s*,)+", ",", said).strip(" ,"))
 
     def answered(self, question: str, answer: Evidence) -> str:
         """The line of a short answer said with its question: 'Asked <question>, client answered: "..."'."""
@@ -696,6 +708,7 @@ class ReportBuilder(ProseBase):
             for e in self.m.spoken(a)
         } - self.used
         items = []
+        fragments: dict[int, list[NoteItem]] = {}  # segment -> its lines that are only fragments
         for seg in self.m.transcript.segments:
             if seg.role not in ("client", "other"):
                 continue
@@ -735,6 +748,58 @@ class ReportBuilder(ProseBase):
                     continue
                 items.append(self._report_item([], [Evidence.of(seg, start, end)]))
                 self.use(items[-1].evidence)
+                if not has_subject(text):
+                    fragments.setdefault(seg.id, []).append(items[-1])
+        # a short answer to an open question is said with it ("Asked how long ..., client answered:
+        # "About three weeks"."), not as a fragment of its own ("Client reported: about three weeks.")
+        answered = self.answers(cited, fragments)
+        gone = {id(i) for a in answered for i in fragments.get(a.evidence[-1].segment_id, [])}
+        return [i for i in items if id(i) not in gone] + answered
+
+    def answers(
+        self, cited: set[tuple[int, int, int]], fragments: dict[int, list[NoteItem]]
+    ) -> list[NoteItem]:
+        """The client's short answer to the worker's open question, said with its question, when
+        nothing in the note says any of it ("How long has this been going on?" - "Since October
+        half term. So like six weeks."): what the client answers is what the interview found, even
+        when it names no problem. A long answer is reported sentence by sentence, as any statement
+        is; the answer to a yes-no question is, too, when it says something of its own ("I just hear
+        stuff"): its "yes" or "no" says little without the question's every word. ``fragments``
+        are the report's lines of a segment that are only fragments: an answer said with its
+        question replaces them."""
+        segs = self.m.transcript.segments
+        items = []
+        for at, seg in enumerate(segs):
+            if at == 0 or seg.role not in ("client", "other") or segs[at - 1].role != "worker":
+                continue
+            if not segs[at - 1].text.rstrip().endswith("?") or (q := self.question_in(segs[at - 1])) is None:
+                continue
+            told = {
+                (e.segment_id, e.char_start, e.char_end)
+                for i in fragments.get(seg.id, [])
+                for e in i.evidence
+            }
+            if any(s == seg.id for s, _, _ in (cited | self.used) - told):
+                continue
+            answer = self.trim_openers(Evidence.of(seg, 0, len(seg.text)))
+            # an amount is content, though "three" is a stop word ("About three weeks.")
+            says = content_lemmas(answer.quote) | {t.lower_ for t in parse(answer.quote) if t.like_num}
+            if len(answer.quote.split()) > MAX_ANSWER_WORDS or len(says) < 2:
+                continue
+            # a question asked back is no answer ("How long are we talking?"), and "how does that
+            # sound?" asks about the worker's proposal, not the client
+            if (
+                not WH_QUESTION.match(q.quote)
+                or PROPOSAL_CHECK.search(q.quote)
+                or answer.quote.rstrip().endswith("?")
+            ):
+                continue
+            text = self.answered(self.asked(q), answer)
+            item = self.item(
+                [], text, f"{self.who(seg.role, seg.speaker)}: {quoted([q, answer], 2)}", [q, answer]
+            )
+            self.use([answer])
+            items.append(item)
         return items
 
     def _answer_leaning_on(self, seg, start: int, end: int) -> list[NoteItem]:
