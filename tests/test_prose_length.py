@@ -1723,6 +1723,24 @@ def test_a_list_of_what_was_agreed_checked_with_the_client_is_a_recap():
     assert any(t.startswith("Worker will see them both on the 3rd") for t in plan), plan
 
 
+def test_a_numbered_list_gone_over_at_the_end_is_the_plan_without_its_numbers():
+    tr = dialogue(
+        [
+            ("client", "Yeah, the library's fine."),
+            (
+                "worker",
+                "Right, let's go over it. One, you'll ring the dentist on Monday about the abscess. "
+                "Two, I'm sending the housing letter to your caseworker tomorrow. Three, you'll bring "
+                "the rent book next time. How does that sound?",
+            ),
+        ]
+    )
+    plan = texts(soap(tr, [], pronouns="he/him"), "plan")
+    assert any(t.startswith("Client will ring the dentist on Monday") for t in plan), plan
+    assert any(t.startswith("Worker is sending the housing letter") for t in plan), plan
+    assert any(t.startswith("Client will bring the rent book next time") for t in plan), plan
+
+
 def test_a_reflection_checked_with_the_client_is_no_recap():
     tr = dialogue(
         [

@@ -85,7 +85,8 @@ RECAP = re.compile(
     r"(?i)\b(?:sum (?:it |that |this )?up|summari[sz]e|recap|to review|let me make sure|so the plan is|"
     r"so before next time|so for this week|here's the plan|here's what (?:I|we) have|here's what (?:I'll|we'll) do|"
     r"what we agreed|next steps|what we(?:'ve| have) (?:got|agreed|said|decided|planned)|"
-    r"(?:say|read|go|run) (?:it |that |this |them )?(?:back|over|through) (?:what|everything|the plan))\b|"
+    r"(?:say|read|go|run) (?:it |that |this |them )?(?:back|over|through) (?:what|everything|the plan)|"
+    r"(?:let's|let me|we'll|I'll) (?:quickly )?(?:go|run|read) (?:back )?(?:over|through) (?:it|that|this|them|everything|the plan|what))\b|"
     r"\bbefore you go(?=\s*[,:;.!?])|^\W*plan\b|(?:^|[.!?]\s+)so:\s"
 )
 #: The question that closes a recap, checking it with the client ("Did I miss anything?", "Does
@@ -95,7 +96,13 @@ CHECKS_BACK = re.compile(
     r"anything I(?:'ve| have)? (?:missed|forgot(?:ten)?|left out)|"
     r"(?:does|did|do) (?:that|this|it all) (?:sound|seem|look) (?:right|okay|ok|about right|fair|good)|"
     r"(?:have|did) I (?:got|get) (?:that|it|everything|all that) right|is that (?:everything|it|right)|"
-    r"can (?:you|we) (?:both |all )?(?:try|do) (?:that|this))\W*$"
+    r"can (?:you|we) (?:both |all )?(?:try|do) (?:that|this)|"
+    r"how (?:does|do) (?:that|this|it|all that|that all|this all) (?:sound|seem)(?: to you)?)\W*$"
+)
+#: The number a task is given in a list said aloud ("One, you'll keep ...", "Secondly, ...", "2)").
+LIST_MARKER = re.compile(
+    r"(?i)^\W*(?:(?:one|two|three|four|five|six|seven|eight|nine|ten|first(?:ly)?|second(?:ly)?|"
+    r"third(?:ly)?|fourth(?:ly)?|fifth(?:ly)?|last(?:ly)?|finally)\s*[,:]|\d{1,2}\s*[.):])\s+"
 )
 #: Times a turn names before its closing check to count as a recap.
 RECAP_TIMES = 2
@@ -780,7 +787,7 @@ class PlanBuilder(ProseBase):
         if not errand and not says_what(ev.quote):
             return []  # "I'll think on it", "Here's what I'll do": no task a note can state
         seen.add(ev)
-        text = as_task(words or ev.quote, role, self.pronouns) + "."
+        text = as_task(LIST_MARKER.sub("", words or ev.quote, count=1), role, self.pronouns) + "."
         together = role == "worker" and self.shared() and GROUP_ADDRESS.search(ev.quote)
         if together:  # "you both", "each of you": the members' task, not the client's alone
             text = re.sub(r"\b(?:[Tt]he client|Client) will\b", "participants will", text, count=1)
