@@ -347,6 +347,17 @@ def test_a_short_answer_to_an_open_question_is_reported_with_it_once():
     assert asked == ['Asked how long has the boiler been off, client answered: "about three weeks now".']
 
 
+def test_words_two_tags_share_are_reported_once():
+    said = "I lost my job at the warehouse in March and I can't pay the rent now."
+    tr = dialogue([("worker", "What's been going on?"), ("client", said)])
+    anns = [
+        tag(tr, "o1", "observation", "functioning_work", 1, "I lost my job at the warehouse in March"),
+        tag(tr, "o2", "observation", "functioning_work", 1, "my job at the warehouse in March"),
+    ]
+    report = " ".join(texts(soap(tr, anns, pronouns="he/him"), "subjective"))
+    assert report.count("warehouse") == 1, report
+
+
 def test_a_statement_said_again_later_is_reported_once_citing_both_times():
     tr = dialogue(
         [

@@ -231,6 +231,23 @@ def wished_before(text: str) -> bool:
     )
 
 
+def within_others(evidence: Sequence[Evidence]) -> list[Evidence]:
+    """``evidence`` without a span inside another one (two tags' spans that overlap): the words
+    are said once, in the longer span."""
+    return [
+        e
+        for n, e in enumerate(evidence)
+        if not any(
+            o.segment_id == e.segment_id
+            and o.char_start <= e.char_start
+            and e.char_end <= o.char_end
+            and (o.char_end - o.char_start > e.char_end - e.char_start or m < n)
+            for m, o in enumerate(evidence)
+            if m != n
+        )
+    ]
+
+
 class ReportBuilder(ProseBase):
     # --- goals ------------------------------------------------------------------------
 
@@ -510,6 +527,7 @@ class ReportBuilder(ProseBase):
         role = self.role(evidence[0])
         who = self.who(role, self.m.transcript.segment(evidence[0].segment_id).speaker)
         verb = "noted" if self.m.notes else "reported"
+        evidence = within_others(evidence)
         if self.m.notes:  # the worker's own notes: their words, tidied, are the sentence (persons kept)
             clauses = [dictated_quotes(clean(e.quote).rstrip(" .!;,"), e.quote) for e in evidence]
             text = "; ".join(clauses)
