@@ -358,6 +358,22 @@ def test_words_two_tags_share_are_reported_once():
     assert report.count("warehouse") == 1, report
 
 
+def test_an_answer_two_rules_read_is_written_once_whole():
+    tr = dialogue(
+        [
+            ("worker", "From zero to ten, how confident are you about getting back on the tools?"),
+            ("client", "Like a five."),
+            ("worker", "What makes it a five and not a two?"),
+            ("client", "'Cause I know the work. I still know the old crew, and I'm fit."),
+        ]
+    )
+    asked = [t for t in texts(soap(tr, [], pronouns="he/him"), "subjective") if "five and not a two" in t]
+    assert asked == [
+        "Asked what makes it a five and not a two, client answered: \"'Cause I know the work. I still know "
+        "the old crew, and I'm fit\"."
+    ]
+
+
 def test_a_statement_said_again_later_is_reported_once_citing_both_times():
     tr = dialogue(
         [

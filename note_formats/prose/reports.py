@@ -248,6 +248,27 @@ def within_others(evidence: Sequence[Evidence]) -> list[Evidence]:
     ]
 
 
+def within_other_lines(items: list[NoteItem]) -> list[NoteItem]:
+    """``items`` without a line whose every span lies inside another line's spans (the same
+    question with a shorter cut of its answer): it says nothing the other does not."""
+
+    def inside(a: NoteItem, b: NoteItem) -> bool:
+        return all(
+            any(
+                f.segment_id == e.segment_id and f.char_start <= e.char_start and e.char_end <= f.char_end
+                for f in b.evidence
+            )
+            for e in a.evidence
+        )
+
+    return [
+        a
+        for n, a in enumerate(items)
+        if not a.evidence
+        or not any(m != n and inside(a, b) and (not inside(b, a) or m < n) for m, b in enumerate(items))
+    ]
+
+
 class ReportBuilder(ProseBase):
     # --- goals ------------------------------------------------------------------------
 
@@ -399,7 +420,7 @@ class ReportBuilder(ProseBase):
                 self.use(evidence)
         items += self.unmatched()
         items.sort(key=lambda i: min((e.start, e.segment_id) for e in i.evidence))
-        items = self._by_turn(self._once(items))
+        items = self._by_turn(self._once(within_other_lines(items)))
         # a short draft still keeps the answers to the worker's questions and the steps the client took
         change = {
             a.id
