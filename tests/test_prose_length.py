@@ -1766,6 +1766,12 @@ def test_a_numbered_list_gone_over_at_the_end_is_the_plan_without_its_numbers():
     assert any(t.startswith("Client will ring the dentist on Monday") for t in plan), plan
     assert any(t.startswith("Worker is sending the housing letter") for t in plan), plan
     assert any(t.startswith("Client will bring the rent book next time") for t in plan), plan
+    from note_formats.prose.plans import LIST_MARKER
+
+    assert (
+        LIST_MARKER.sub("", "So, one, I'm referring you to the clinic.") == "I'm referring you to the clinic."
+    )
+    assert LIST_MARKER.sub("", "So, before next week you'll call.") == "So, before next week you'll call."
 
 
 def test_a_reflection_checked_with_the_client_is_no_recap():

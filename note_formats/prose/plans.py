@@ -101,7 +101,7 @@ CHECKS_BACK = re.compile(
 )
 #: The number a task is given in a list said aloud ("One, you'll keep ...", "Secondly, ...", "2)").
 LIST_MARKER = re.compile(
-    r"(?i)^\W*(?:(?:one|two|three|four|five|six|seven|eight|nine|ten|first(?:ly)?|second(?:ly)?|"
+    r"(?i)^\W*(?:(?:so|and|okay|ok|right),?\s+)?(?:(?:one|two|three|four|five|six|seven|eight|nine|ten|first(?:ly)?|second(?:ly)?|"
     r"third(?:ly)?|fourth(?:ly)?|fifth(?:ly)?|last(?:ly)?|finally)\s*[,:]|\d{1,2}\s*[.):])\s+"
 )
 #: Times a turn names before its closing check to count as a recap.
