@@ -802,10 +802,10 @@ class ReportBuilder(ProseBase):
         nothing in the note says any of it ("How long has this been going on?" - "Since October
         half term. So like six weeks."): what the client answers is what the interview found, even
         when it names no problem. A long answer is reported sentence by sentence, as any statement
-        is; the answer to a yes-no question is, too, when it says something of its own ("I just hear
-        stuff"): its "yes" or "no" says little without the question's every word. ``fragments``
-        are the report's lines of a segment that are only fragments: an answer said with its
-        question replaces them."""
+        is, and so is the answer to a yes-no question when it says something of its own ("No. I
+        never saw. I just hear stuff."): written with it, the question would have to be quoted
+        whole. ``fragments`` are the report's lines of a segment that are only fragments: an answer
+        said with its question replaces them."""
         segs = self.m.transcript.segments
         items = []
         for at, seg in enumerate(segs):
