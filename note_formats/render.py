@@ -84,8 +84,13 @@ def review_parts(reason: str) -> list[tuple[str, str]]:
     "decide whether this is current risk"), ("low confidence (0.41)", "")]."""
     out = []
     for part in filter(None, (p.strip() for p in reason.split("; "))):
-        found, _, todo = part.rpartition(": ")
-        out.append((found, todo) if found else (todo, ""))
+        # the last ": " outside brackets: "(1 unclear word(s): And)" is part of what was found
+        depth, cut = 0, -1
+        for n, ch in enumerate(part):
+            depth += (ch == "(") - (ch == ")")
+            if depth == 0 and part.startswith(": ", n):
+                cut = n
+        out.append((part[:cut], part[cut + 2 :]) if cut > 0 else (part, ""))
     return out
 
 

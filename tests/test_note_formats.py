@@ -256,12 +256,16 @@ def test_review_mark_names_the_finding_and_the_footer_says_what_to_do_once(sessi
     )
     second.needs_review = True
     second.review_reason = "possible risk (0.61): decide whether this is current risk; low confidence (0.40)"
+    third = items(d)[2]
+    third.needs_review, third.review_reason = True, "transcript uncertain at 00:38 (1 unclear word(s): And)"
     text = render_text(d)
+    assert "[REVIEW: transcript uncertain at 00:38 (1 unclear word(s): And)]" in text
     assert "[REVIEW: possible risk (0.48)]" in text
     assert "[REVIEW: possible risk (0.61); low confidence (0.40)]" in text
     assert text.count("decide whether this is current risk") == 1
     footer = text.splitlines()[-1]
     assert "To review: " in footer and "possible risk: decide whether this is current risk" in footer
+    assert "00:38" not in footer
 
 
 def test_accepted_annotation_is_not_flagged_for_confidence(session):
