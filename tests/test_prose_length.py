@@ -339,12 +339,19 @@ def test_a_short_answer_to_an_open_question_is_reported_with_it_once():
             ("client", "Why, is that a problem?"),
             ("worker", "What does a normal day look like?"),
             ("client", "I get up at six for the early bus to the depot."),
+            ("worker", "Right. Does that work for you, Tuesday at ten?"),
+            ("client", "Tuesday's fine, I'm off that week."),
+            ("worker", "Have I missed anything?"),
+            ("client", "No, that's everything, thanks for today."),
         ]
     )
     # the last answer is the client's report already (tagged): it is not said again with its question
     anns = [tag(tr, "o1", "observation", "functioning_work", 9)]
     asked = [t for t in texts(soap(tr, anns, pronouns="she/her"), "subjective") if t.startswith("Asked")]
-    assert asked == ['Asked how long has the boiler been off, client answered: "about three weeks now".']
+    assert asked == [
+        'Asked how long has the boiler been off, client answered: "about three weeks now".',
+        'Asked "Does your landlord know?", client answered: "Yeah. I rang him twice, he never came".',
+    ]
 
 
 def test_words_two_tags_share_are_reported_once():

@@ -86,6 +86,13 @@ PROPOSAL_CHECK = re.compile(r"(?i)\bhow\s+(?:does|do|would|did)\s+(?:that|this|i
 STAGE_DIRECTION = re.compile(r"\([^()]*\)\s*")
 #: An answer longer than this is not said with its question: its sentences are reported as statements.
 MAX_ANSWER_WORDS = 30
+#: A yes-no question about the client's circumstances ("Have you kept the messages?", "Does the
+#: school know?"); not one about the worker ("Have I missed anything?") or what the worker just
+#: said ("Does that work?", "Is that okay?"), nor an offer ("Would you like ...?", "Can I ...?").
+YES_NO_QUESTION = re.compile(
+    r"(?i)^(?:(?:and|so|okay|ok|right),?\s+)?(?:have|has|had|did|does|do|is there|are there|was|were)\s+"
+    r"(?!I\b|that\b|this\b|it\b|we\b)"
+)
 #: An open question: what, how, when, where, who, which or why.
 WH_QUESTION = re.compile(
     r"(?i)^(?:(?:and|so|okay|ok|right|and so),?\s+)?(?:how|what|when|where|who|which|why)\b"
@@ -801,11 +808,11 @@ class ReportBuilder(ProseBase):
         """The client's short answer to the worker's open question, said with its question, when
         nothing in the note says any of it ("How long has this been going on?" - "Since October
         half term. So like six weeks."): what the client answers is what the interview found, even
-        when it names no problem. A long answer is reported sentence by sentence, as any statement
-        is, and so is the answer to a yes-no question when it says something of its own ("No. I
-        never saw. I just hear stuff."): written with it, the question would have to be quoted
-        whole. ``fragments`` are the report's lines of a segment that are only fragments: an answer
-        said with its question replaces them."""
+        when it names no problem; so is the answer to a yes-no question about the client's
+        circumstances ("Have you kept any of the messages?" - "I screenshot them. I've got a
+        folder."). A long answer is reported sentence by sentence, as any statement is.
+        ``fragments`` are the report's lines of a segment that are only fragments: an answer said
+        with its question replaces them."""
         segs = self.m.transcript.segments
         items = []
         for at, seg in enumerate(segs):
@@ -820,7 +827,10 @@ class ReportBuilder(ProseBase):
             }
             if any(s == seg.id for s, _, _ in (cited | self.used) - told):
                 continue
-            answer = self.trim_openers(Evidence.of(seg, 0, len(seg.text)))
+            yes_no = YES_NO_QUESTION.match(q.quote)
+            whole = Evidence.of(seg, 0, len(seg.text.rstrip().rstrip(".!")))
+            # the "yes" or "no" that opens an answer to a yes-no question is the answer: it stays
+            answer = whole if yes_no else self.trim_openers(whole)
             # an amount is content, though "three" is a stop word ("About three weeks.")
             says = content_lemmas(answer.quote) | {t.lower_ for t in parse(answer.quote) if t.like_num}
             if len(answer.quote.split()) > MAX_ANSWER_WORDS or len(says) < 2:
@@ -828,12 +838,17 @@ class ReportBuilder(ProseBase):
             # a question asked back is no answer ("How long are we talking?"), and "how does that
             # sound?" asks about the worker's proposal, not the client
             if (
-                not WH_QUESTION.match(q.quote)
+                not (WH_QUESTION.match(q.quote) or yes_no)
                 or PROPOSAL_CHECK.search(q.quote)
                 or answer.quote.rstrip().endswith("?")
             ):
                 continue
-            text = self.answered(self.asked(q), answer)
+            # a yes-no question is quoted: its answer means nothing without every word of it
+            text = (
+                f'Asked "{q.quote}", {self.named(seg.role, seg.speaker)} answered: "{answer.quote}".'
+                if yes_no
+                else self.answered(self.asked(q), answer)
+            )
             item = self.item(
                 [], text, f"{self.who(seg.role, seg.speaker)}: {quoted([q, answer], 2)}", [q, answer]
             )
