@@ -866,6 +866,20 @@ def test_how_the_client_says_they_feel_is_reported_with_no_tag_but_not_a_bland_s
     assert "fine" not in said and "dead" not in said, said
 
 
+def test_what_the_client_says_they_did_is_reported_with_no_tag_but_not_a_denied_act_or_talk():
+    tr = dialogue(
+        [
+            ("worker", "Okay."),
+            ("client", "I cleared out the spare room."),
+            ("worker", "Mm."),
+            ("client", "I didn't ring the council. I said it was fine."),
+        ]
+    )
+    said = " ".join(texts(soap(tr, [], pronouns="she/her"), "subjective"))
+    assert "she cleared out the spare room" in said, said
+    assert "council" not in said and "fine" not in said, said
+
+
 def test_practical_help_offered_is_named_by_what_was_offered():
     tr = dialogue(
         [

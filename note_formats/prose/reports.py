@@ -28,6 +28,7 @@ from note_formats.prose.cues import (
     USE_AMOUNT,
     says_what,
 )
+from note_formats.prose.length import LIGHT_VERBS
 from note_formats.prose.risk import DENIAL, RISK_TERMS
 from note_formats.wording import clean, generic_you, has_subject, inside_quotes, lower_first, parse, report
 from scribe.core.records import Annotation, Evidence, NoteItem
@@ -223,6 +224,29 @@ def states_self(sent) -> bool:
         ):
             return True
     return False
+
+
+#: Verbs that tell no act of their own ("I said", "I thought", "I tried", "I wanted").
+NO_ACT = LIGHT_VERBS | frozenset(("feel", "want", "like", "see", "look", "wonder", "need", "try", "hope"))
+#: Tokens enough for an act told of oneself ("I called the landlord.").
+MIN_ACT_TOKENS = 4
+
+
+def tells_own_act(sent) -> bool:
+    """Whether the speaker says what they did or have been doing, as the sentence's main verb:
+    "I called the landlord twice", "I've started going to my meetings", "I've been sleeping in the
+    car". Not an act denied ("I didn't call"), nor a verb that tells none ("I said", "I thought")."""
+    verb = sent.root
+    if verb.pos_ != "VERB" or verb.lemma_.lower() in NO_ACT or len(sent) < MIN_ACT_TOKENS:
+        return False
+    children = list(verb.children)
+    if not any(c.dep_ == "nsubj" and c.lower_ == "i" for c in children) or any(
+        c.dep_ == "neg" for c in children
+    ):
+        return False
+    perfect = verb.tag_ == "VBN" and any(c.dep_ == "aux" and c.lemma_ == "have" for c in children)
+    going_on = verb.tag_ == "VBG" and any(c.dep_ == "aux" and c.lower_ == "been" for c in children)
+    return verb.tag_ == "VBD" or perfect or going_on
 
 
 #: Verbs that say a wish.
@@ -776,14 +800,23 @@ class ReportBuilder(ProseBase):
                     and not RISK_TERMS.search(text)
                     and not any(s == seg.id and a < end and start < b for s, a, b in flagged)
                 )
+                # what the client says they did, or have been doing: an event of their account
+                acts = tells_own_act(sent) and not RISK_TERMS.search(text)
                 if (
                     len(text.split())
-                    < (MIN_STATE_WORDS if feels else MIN_FLAGGED_WORDS if guessed else MIN_REPORT_WORDS)
+                    < (
+                        MIN_STATE_WORDS
+                        if feels or acts
+                        else MIN_FLAGGED_WORDS
+                        if guessed
+                        else MIN_REPORT_WORDS
+                    )
                     or text.endswith("?")
                     or says_nothing_alone(sent)
                     or not (
                         (guessed and content_lemmas(text))
                         or feels
+                        or acts
                         or PROBLEM_CUES.search(text)
                         or len(things_named(text)) >= 2
                     )
