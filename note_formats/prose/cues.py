@@ -206,6 +206,20 @@ STRENGTH_QUESTION = re.compile(
 HEADING = re.compile(r"(?i)^\W*(?:new paragraph\b|[a-z]+(?: [a-z]+)?[.:](?:\s|$))")
 
 
+#: Words a question may open with before its question word ("And how ...", "So, did ...").
+_QUESTION_OPENER = r"(?:(?:and|so|okay|ok|right|and so),?\s+)?"
+#: An open question: what, how, when, where, who, which or why.
+OPEN_QUESTION = re.compile(rf"(?i)^\W*{_QUESTION_OPENER}(?:how|what|when|where|who|which|why)\b")
+#: A yes-no question about the client's circumstances ("Have you kept the messages?", "Does the
+#: school know?"); not one about the worker ("Have I missed anything?") or what the worker just
+#: said ("Does that work?", "Is that okay?"), nor an offer ("Would you like ...?", "Can I ...?").
+YES_NO_QUESTION = re.compile(
+    rf"(?i)^{_QUESTION_OPENER}(?:have|has|had|did|does|do|is there|are there|was|were)\s+(?!I\b|that\b|this\b|it\b|we\b)"
+)
+#: The worker asking what the client makes of what was just proposed or summed up.
+HOW_DOES_THAT_SOUND = r"how (?:does|do|would|did) (?:that|this|it|all that|that all|this all) (?:sound|seem)"
+
+
 def heading(names: str, also: str = "") -> re.Pattern[str]:
     """A dictated heading that names a part of the note (``names``): "Plan.", "New paragraph.
     Assessment:"; ``also`` gives other ways the heading may end (", agreed with ...")."""

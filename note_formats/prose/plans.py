@@ -12,7 +12,9 @@ from note_formats.prose.concise import tighten
 from note_formats.prose.cues import (
     DOES_NOT_KNOW,
     HEADING,
+    HOW_DOES_THAT_SOUND,
     MEANS,
+    OPEN_QUESTION,
     STRENGTH_QUESTION,
     heading,
     says_what,
@@ -97,7 +99,7 @@ CHECKS_BACK = re.compile(
     r"(?:does|did|do) (?:that|this|it all) (?:sound|seem|look) (?:right|okay|ok|about right|fair|good)|"
     r"(?:have|did) I (?:got|get) (?:that|it|everything|all that) right|is that (?:everything|it|right)|"
     r"can (?:you|we) (?:both |all )?(?:try|do) (?:that|this)|"
-    r"how (?:does|do) (?:that|this|it|all that|that all|this all) (?:sound|seem)(?: to you)?)\W*$"
+    rf"{HOW_DOES_THAT_SOUND}(?: to you)?)\W*$"
 )
 #: The number a task is given in a list said aloud ("One, you'll keep ...", "Secondly, ...", "2)").
 LIST_MARKER = re.compile(
@@ -274,7 +276,6 @@ def in_session_talk(text: str) -> bool:
 
 
 #: A question asking for information: it opens with a wh-word.
-WH_START = re.compile(r"(?i)^\W*(?:so,?\s+)?(?:what|where|when|how|why|who|which)\b")
 #: A sentence that gives someone a task.
 TASK_MARK = re.compile(
     r"(?i)\b(?:you'll|you will|you're going to|you are going to|I'll|I will|we'll|we will|let's)\b"
@@ -639,7 +640,7 @@ class PlanBuilder(ProseBase):
         """A yes/no question that names a day or a time ("Same time next Monday, eleven o'clock?")
         proposes the next appointment; a wh-question ("What would that look like by Wednesday?") asks."""
         if (
-            WH_START.search(ev.quote)
+            OPEN_QUESTION.search(ev.quote)
             or not timed(ev.quote)
             or self.said([ev], besides_risk=True)
             or ev in seen

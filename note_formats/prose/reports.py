@@ -23,9 +23,12 @@ from note_formats.prose.cues import (
     DOES_NOT_KNOW,
     GENERIC,
     GOAL_QUESTION,
+    HOW_DOES_THAT_SOUND,
+    OPEN_QUESTION,
     SCALING,
     STRENGTH_QUESTION,
     USE_AMOUNT,
+    YES_NO_QUESTION,
     says_what,
 )
 from note_formats.prose.length import LIGHT_VERBS
@@ -82,22 +85,12 @@ ASKED_AFTER = re.compile(
 #: tagger flagged says something in fewer ("He's in Texas.").
 MIN_REPORT_WORDS, MIN_FLAGGED_WORDS = 5, 3
 #: A question about what the worker just proposed: "How does that sound?".
-PROPOSAL_CHECK = re.compile(r"(?i)\bhow\s+(?:does|do|would|did)\s+(?:that|this|it)\s+(?:sound|seem)\b")
+PROPOSAL_CHECK = re.compile(rf"(?i)\b{HOW_DOES_THAT_SOUND}\b")
 #: What the transcript says happened, in brackets: "(pause)", "(laughs)".
 STAGE_DIRECTION = re.compile(r"\([^()]*\)\s*")
 #: An answer longer than this is not said with its question: its sentences are reported as statements.
 MAX_ANSWER_WORDS = 30
-#: A yes-no question about the client's circumstances ("Have you kept the messages?", "Does the
-#: school know?"); not one about the worker ("Have I missed anything?") or what the worker just
-#: said ("Does that work?", "Is that okay?"), nor an offer ("Would you like ...?", "Can I ...?").
-YES_NO_QUESTION = re.compile(
-    r"(?i)^(?:(?:and|so|okay|ok|right),?\s+)?(?:have|has|had|did|does|do|is there|are there|was|were)\s+"
-    r"(?!I\b|that\b|this\b|it\b|we\b)"
-)
-#: An open question: what, how, when, where, who, which or why.
-WH_QUESTION = re.compile(
-    r"(?i)^(?:(?:and|so|okay|ok|right|and so),?\s+)?(?:how|what|when|where|who|which|why)\b"
-)
+
 
 #: Statements of one turn merged into one sentence.
 MAX_TURN_STATEMENTS = 4
@@ -786,22 +779,18 @@ class ReportBuilder(ProseBase):
                 text = sent.text.strip()
                 start = seg.text.index(text, sent.start_char) if text else 0
                 end = start + len(text)
-                guessed = not RISK_TERMS.search(text) and any(
-                    s == seg.id and a < end and start < b for s, a, b in flagged
-                )
+                risky = bool(RISK_TERMS.search(text))
+                flagged_here = any(s == seg.id and a < end and start < b for s, a, b in flagged)
+                guessed = not risky and flagged_here
                 if leans_on_context(sent) and not any(
                     s == seg.id and a < end and start < b for s, a, b in cited
                 ):
                     items += self._answer_leaning_on(seg, start, end)
                     continue
                 # how the client says they feel, unless a risk line says it ("I've wished I was dead")
-                feels = (
-                    states_self(sent)
-                    and not RISK_TERMS.search(text)
-                    and not any(s == seg.id and a < end and start < b for s, a, b in flagged)
-                )
+                feels = not risky and not flagged_here and states_self(sent)
                 # what the client says they did, or have been doing: an event of their account
-                acts = tells_own_act(sent) and not RISK_TERMS.search(text)
+                acts = not risky and tells_own_act(sent)
                 if (
                     len(text.split())
                     < (
@@ -847,18 +836,21 @@ class ReportBuilder(ProseBase):
         ``fragments`` are the report's lines of a segment that are only fragments: an answer said
         with its question replaces them."""
         segs = self.m.transcript.segments
+        told = {
+            (e.segment_id, e.char_start, e.char_end)
+            for f in fragments.values()
+            for i in f
+            for e in i.evidence
+        }
+        # the turns something besides a fragment already says (an answer adds only its own turn)
+        covered = {s for s, _, _ in (cited | self.used) - told}
         items = []
         for at, seg in enumerate(segs):
             if at == 0 or seg.role not in ("client", "other") or segs[at - 1].role != "worker":
                 continue
-            if not segs[at - 1].text.rstrip().endswith("?") or (q := self.question_in(segs[at - 1])) is None:
+            if seg.id in covered or not segs[at - 1].text.rstrip().endswith("?"):
                 continue
-            told = {
-                (e.segment_id, e.char_start, e.char_end)
-                for i in fragments.get(seg.id, [])
-                for e in i.evidence
-            }
-            if any(s == seg.id for s, _, _ in (cited | self.used) - told):
+            if (q := self.question_in(segs[at - 1])) is None:
                 continue
             yes_no = YES_NO_QUESTION.match(q.quote)
             whole = Evidence.of(seg, 0, len(seg.text.rstrip().rstrip(".!")))
@@ -871,7 +863,7 @@ class ReportBuilder(ProseBase):
             # a question asked back is no answer ("How long are we talking?"), and "how does that
             # sound?" asks about the worker's proposal, not the client
             if (
-                not (WH_QUESTION.match(q.quote) or yes_no)
+                not (OPEN_QUESTION.match(q.quote) or yes_no)
                 or PROPOSAL_CHECK.search(q.quote)
                 or answer.quote.rstrip().endswith("?")
             ):
