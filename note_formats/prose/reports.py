@@ -255,6 +255,15 @@ def wished_before(text: str) -> bool:
     )
 
 
+def holds(outer: Evidence, inner: Evidence) -> bool:
+    """Whether span ``outer`` holds every character of span ``inner``."""
+    return (
+        outer.segment_id == inner.segment_id
+        and outer.char_start <= inner.char_start
+        and inner.char_end <= outer.char_end
+    )
+
+
 def within_others(evidence: Sequence[Evidence]) -> list[Evidence]:
     """``evidence`` without a span inside another one (two tags' spans that overlap): the words
     are said once, in the longer span."""
@@ -262,10 +271,7 @@ def within_others(evidence: Sequence[Evidence]) -> list[Evidence]:
         e
         for n, e in enumerate(evidence)
         if not any(
-            o.segment_id == e.segment_id
-            and o.char_start <= e.char_start
-            and e.char_end <= o.char_end
-            and (o.char_end - o.char_start > e.char_end - e.char_start or m < n)
+            holds(o, e) and (o.char_end - o.char_start > e.char_end - e.char_start or m < n)
             for m, o in enumerate(evidence)
             if m != n
         )
@@ -277,13 +283,7 @@ def within_other_lines(items: list[NoteItem]) -> list[NoteItem]:
     question with a shorter cut of its answer): it says nothing the other does not."""
 
     def inside(a: NoteItem, b: NoteItem) -> bool:
-        return all(
-            any(
-                f.segment_id == e.segment_id and f.char_start <= e.char_start and e.char_end <= f.char_end
-                for f in b.evidence
-            )
-            for e in a.evidence
-        )
+        return all(any(holds(f, e) for f in b.evidence) for e in a.evidence)
 
     return [
         a
