@@ -66,10 +66,12 @@ def observation_kind(m: Material, ann: Annotation) -> str:
 
     "context": a strength, stressor or barrier (assessment material, whoever said it);
     "observed": the worker describing the client's presentation (affect, behaviour, ...);
-    "reported": everything else, the client's account (or the worker reflecting it back).
+    "reported": everything else, the client's account (or the worker reflecting it back);
+    "unsaid": a strength, stressor or barrier denied or imagined ("I'm not proud of it", "no
+    pressure"), which names none and is listed nowhere.
     """
     if ann.subtype in CONTEXT_SUBTYPES:
-        return "context"
+        return "unsaid" if ann.status in ("negated", "hypothetical") else "context"
     if m.role(ann) == "worker" and ann.subtype in PRESENTATION_SUBTYPES:
         return "observed"
     return "reported"

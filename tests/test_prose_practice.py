@@ -913,3 +913,26 @@ def test_long_advice_is_cut_at_its_first_break_and_advice_after_a_cue_keeps_its_
     assert lines["Advice"] == (
         "Worker advised the client: do not save this page and clear the browser history when we finish."
     ), lines
+
+
+# --- context -------------------------------------------------------------------------------------
+
+
+def test_a_strength_or_stressor_said_as_absent_is_not_named_one():
+    from pipelines.tagger import tag as tag_all
+
+    tr = dialogue(
+        [
+            ("worker", "Who helps you when things get hard?"),
+            ("client", "My sister is really supportive, she has the kids on Fridays."),
+            ("worker", "And how have things been since the argument?"),
+            ("client", "I shouted at him last week and I'm not proud of it."),
+            ("client", "Honestly there's no pressure at work at the moment."),
+        ]
+    )
+    anns = tag_all(tr)
+    assert {(a.subtype, a.status) for a in anns} >= {("strength", "affirmed"), ("strength", "negated")}
+    said = texts(soap(tr, anns, pronouns="she/her"), "subjective")
+    assert [t for t in said if "supportive" in t]
+    titled = [t for t in said if t.startswith(("Strength", "Stressor"))]
+    assert not [t for t in titled if "proud" in t or "pressure" in t]
