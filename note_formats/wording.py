@@ -180,7 +180,8 @@ ACKNOWLEDGEMENT = re.compile(
 
 def clean(text: str) -> str:
     """The words without fillers, false starts ("I- I", "she's, she's"), opening acknowledgements and words said twice in a row."""
-    text = ACKNOWLEDGEMENT.sub("", FILLERS.sub("", text).strip())
+    # a tag question left out ("for a bit, you know?") takes its question mark with it
+    text = ACKNOWLEDGEMENT.sub("", re.sub(r",\s*\?", "", FILLERS.sub("", text)).strip())
     text = FALSE_START.sub("", text)
     text = without_restarts(REPEAT.sub(r"\1", text))
     return re.sub(r"\s+", " ", text).strip(" ,")

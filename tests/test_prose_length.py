@@ -9,7 +9,7 @@ import pytest
 from note_fixtures import _words
 
 from note_formats import DraftOptions, build_draft, check_faithfulness, check_grounding
-from note_formats.wording import about_someone_else
+from note_formats.wording import about_someone_else, clean
 from scribe.core.records import Annotation, Evidence, NoteItem, Segment, Speaker, Transcript
 
 SPEAKERS = {"worker": "SPEAKER_00", "client": "SPEAKER_01", "other": "SPEAKER_02", "member": "SPEAKER_03"}
@@ -363,6 +363,27 @@ def test_words_two_tags_share_are_reported_once():
     ]
     report = " ".join(texts(soap(tr, anns, pronouns="he/him"), "subjective"))
     assert report.count("warehouse") == 1, report
+
+
+def test_a_question_the_client_asks_is_not_reported_as_what_they_said():
+    tr = dialogue(
+        [
+            ("worker", "How is the flat now?"),
+            ("client", "The damp is back in the bedroom. Where are the kids supposed to sleep?"),
+        ]
+    )
+    anns = [
+        tag(tr, "o1", "observation", "housing", 1, "The damp is back in the bedroom."),
+        tag(tr, "o2", "observation", "housing", 1, "Where are the kids supposed to sleep?"),
+    ]
+    report = " ".join(texts(soap(tr, anns, pronouns="she/her"), "subjective"))
+    assert "damp is back" in report
+    assert "supposed to sleep" not in report and "?" not in report, report
+
+
+def test_a_tag_question_left_out_takes_its_question_mark():
+    assert clean("I just want to sleep for a bit, you know?") == "I just want to sleep for a bit"
+    assert clean("Is it the damp, you know, or the heating?") == "Is it the damp, or the heating?"
 
 
 def test_an_answer_two_rules_read_is_written_once_whole():

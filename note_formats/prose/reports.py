@@ -427,6 +427,7 @@ class ReportBuilder(ProseBase):
                 if not self.said([e])
                 and (e.segment_id, e.char_start) not in placed
                 and not (self.screen_turn(e.segment_id) and DENIAL.search(e.quote))
+                and not e.quote.rstrip(" \"'”").endswith("?")  # a question reports nothing
             ]
             if not spoken:
                 continue
