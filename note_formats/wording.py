@@ -530,6 +530,16 @@ def about_someone_else(text: str, words: re.Pattern[str]) -> bool:
 #: sentence starts, which stay capitalised where one does ("Reece needs ..." -> "that Reece needs").
 NAMES: ContextVar[frozenset[str]] = ContextVar("names", default=frozenset())
 _CAPITALISED = re.compile(r"\b[A-Z][a-z]+(?:'s)?\b")
+#: Words that are never a name, whatever their case: a sentence starts after a stage direction or
+#: a trailing-off ("(sighs) He wet the bed", "... That's embarrassing") without a full stop.
+_NEVER_NAMES = frozenset(
+    (
+        "i", "he", "she", "it", "we", "they", "you", "him", "her", "his", "its", "our", "their",
+        "them", "us", "me", "my", "your", "that", "this", "these", "those", "there", "then", "the",
+        "a", "an", "and", "but", "or", "so", "if", "when", "because", "yeah", "yes", "no", "nah",
+        "not", "well", "oh", "okay", "like", "just", "what", "why", "how", "who", "where",
+    )
+)  # fmt: skip
 
 
 def names_in(texts: Iterable[str]) -> frozenset[str]:
@@ -537,9 +547,10 @@ def names_in(texts: Iterable[str]) -> frozenset[str]:
     out = set()
     for text in texts:
         for m in _CAPITALISED.finditer(text):
+            word = m.group(0).removesuffix("'s")
             before = text[: m.start()].rstrip(" \"'\u201c(-\u2014")
-            if before and before[-1] not in ".!?:;\n":
-                out.add(m.group(0).removesuffix("'s"))
+            if before and before[-1] not in ".!?:;)]\u2026\n" and word.lower() not in _NEVER_NAMES:
+                out.add(word)
     return frozenset(out)
 
 
@@ -548,7 +559,7 @@ def lower_first(text: str) -> str:
     doc = parse(text)
     if (
         not len(doc)
-        or doc[0].pos_ == "PROPN"
+        or (doc[0].pos_ == "PROPN" and doc[0].lower_ not in _NEVER_NAMES)
         or doc[0].text == "I"
         or (doc[0].text.isupper() and len(doc[0]) > 1)
         or doc[0].text.removesuffix("'s") in NAMES.get()

@@ -230,3 +230,33 @@ def test_an_ill_that_answers_talk_of_next_steps_or_names_a_time_is_a_plan():
     assert plan_lines(timed, {1: "I'll call the food bank on Monday"}) == [
         "Client will call the food bank on Monday."
     ]
+
+
+def test_a_word_capitalised_after_a_stage_direction_or_trailing_off_is_not_taken_for_a_name():
+    from note_formats.wording import NAMES, lower_first, names_in
+
+    names = names_in(
+        [
+            "I don't want him scared of me. (sighs) He flinched when I reached for the remote.",
+            "It's fine\u2026 That's embarrassing, and Kayla said she'd come, and Reece.",
+        ]
+    )
+    assert {"Kayla", "Reece"} <= names and not names & {"He", "That"}
+    token = NAMES.set(names)
+    try:
+        assert lower_first("He flinched when the client reached for the remote") == (
+            "he flinched when the client reached for the remote"
+        )
+        assert lower_first("Kayla said she'd come") == "Kayla said she'd come"
+        assert lower_first("Nah, he's at school") == "nah, he's at school"
+    finally:
+        NAMES.reset(token)
+
+
+def test_a_denial_opened_with_several_noes_is_stated_without_them():
+    from note_formats.prose.risk import LEADING_NO
+
+    assert LEADING_NO.sub("", "No. Nah, he is not suicidal or anything.") == "he is not suicidal or anything."
+    assert LEADING_NO.sub("", "no, nothing like that.") == "nothing like that."
+    # a "no" that is the whole denial stays
+    assert LEADING_NO.sub("", "No. He wants to sleep.") == "No. He wants to sleep."

@@ -126,6 +126,11 @@ MAX_POSSIBLE_TURNS = 4
 SHORT_QUOTE = 15
 
 
+#: A "no" opening an answer that goes on to say what is denied ("Nah, not like that"): the rest
+#: says it, so the "no" is left out of the reported clause.
+LEADING_NO = re.compile(r"(?i)^(?:(?:no+|nah|nope)[,.!]\s+)+(?=.*\b(?:not|never|no|nothing)\b)")
+
+
 class RiskBuilder(SafetyBuilder):
     def screening_answers(self) -> list[NoteItem]:
         """The answer to each risk-screening question, in the risk section, whatever it was: practice
@@ -485,7 +490,7 @@ class RiskBuilder(SafetyBuilder):
             re.sub(r"(?i)^that\s+", "", lower_first(c)) for _, c in reported if re.search(r"\w", c)
         )
         question = self.question_before(spoken[0]) if not self.m.notes else None
-        short = len(re.sub(r"(?i)^no+[,.!]\s+(?=.*\b(?:not|never|no|nothing)\b)", "", clause).split()) < 4
+        short = len(LEADING_NO.sub("", clause).split()) < 4
         # "No." or "Not really." says nothing without its question: the question, and the answer
         # with what followed it ("No. Never. I could never do that to my kids.")
         # (a disclosure only when the question screened for risk: "Yes." to an offer discloses nothing)
@@ -544,7 +549,7 @@ class RiskBuilder(SafetyBuilder):
                     # what the client added to the denial: reasons, protective factors
                     spoken = [self._answer_from(question, spoken[0], 4)]
                     clause = "; ".join(lower_first(self.in_third_person(e, role)) for e in spoken)
-                clause = re.sub(r"(?i)^no+[,.!]\s+(?=.*\b(?:not|never|no|nothing)\b)", "", clause)
+                clause = LEADING_NO.sub("", clause)
                 text = f"{who} {denied}, stating that {lower_first(clause)}."
             extra: list[str] = []
         else:
