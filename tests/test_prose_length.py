@@ -1858,3 +1858,20 @@ def test_a_ruler_asked_without_its_scale_is_a_scaling_question_when_answered_wit
     said = texts(soap(tr, [], pronouns="he/him"), "subjective")
     assert any(t.startswith("Asked how confident") and "a three" in t for t in said), said
     assert not any(t.startswith("Asked how confident") and "bus route" in t for t in said), said
+
+
+def test_a_checklist_item_after_a_disclosure_is_not_its_follow_up():
+    tr = dialogue(
+        [
+            ("worker", "Does he ever hurt you?"),
+            ("client", "He grabbed my arm last month and left a bruise."),
+            ("worker", "How often does that happen?"),
+            ("client", "Maybe once a month, when he's been drinking."),
+            ("worker", "Over the last two weeks, how often have you felt down, depressed, or hopeless?"),
+            ("client", "More than half the days, I cry a lot."),
+        ]
+    )
+    anns = [tag(tr, "r1", "risk", "abuse_neglect", 1)]
+    line = next(t for t in texts(soap(tr, anns, pronouns="she/her"), "risk") if "arm" in t)
+    assert "once a month" in line
+    assert "hopeless" not in line and "cry" not in line

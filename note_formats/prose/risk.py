@@ -126,6 +126,24 @@ MAX_POSSIBLE_TURNS = 4
 SHORT_QUOTE = 15
 
 
+#: Words a follow-up question is asked in, whatever it follows up ("How often has it happened
+#: since?", "When did it first start?", "Where are the tablets kept now?").
+FOLLOW_UP_WORDS = frozenset(
+    (
+        "happen", "start", "begin", "time", "week", "day", "month", "year", "last", "first", "often",
+        "long", "keep", "kept", "tablet", "pill", "medication", "med", "gun", "knife", "thought",
+        "feel", "think", "get", "go", "do", "have", "be", "say", "mean", "bad", "recent", "recently",
+    )
+)  # fmt: skip
+
+#: The time frame a checklist item is asked in ("Over the last two weeks, how often ...": PHQ,
+#: GAD, AUDIT): a new item of the checklist, not a question on what was just said.
+CHECKLIST_FRAME = re.compile(
+    r"(?i)\b(?:over|in|during) the (?:last|past) (?:two|2|few|four|4) weeks\b|\b(?:over|in|during) the (?:last|past) (?:month|year|12 months|twelve months)\b"
+)
+#: A question pointing back at what was said ("How often does that happen?").
+ANAPHOR = re.compile(r"(?i)\b(?:it|that|this|those|these|them)\b")
+
 #: A "no" opening an answer that goes on to say what is denied ("Nah, not like that"): the rest
 #: says it, so the "no" is left out of the reported clause.
 LEADING_NO = re.compile(r"(?i)^(?:(?:no+|nah|nope)[,.!]\s+)+(?=.*\b(?:not|never|no|nothing)\b)")
@@ -623,10 +641,26 @@ class RiskBuilder(SafetyBuilder):
         if at is None or at + 1 >= len(segs) or segs[at + 1].role != "worker":
             return None
         question = self.question_in(segs[at + 1], FOLLOW_UP)
-        answer = self.answer_to(question, sentences=3) if question is not None else None
-        if question is None or answer is None or self.said([answer]):
+        if question is None or not self._asks_on(question, said):
+            return None
+        answer = self.answer_to(question, sentences=3)
+        if answer is None or self.said([answer]):
             return None
         return question, answer
+
+    @staticmethod
+    def _asks_on(question: Evidence, said: Evidence) -> bool:
+        """Whether ``question`` asks about what was just said ("How often does that happen?", "How
+        long has he been doing it?"), not about something new in the same words (a checklist item:
+        "Over the last two weeks, how often have you felt down, depressed, or hopeless?")."""
+        if CHECKLIST_FRAME.search(question.quote):
+            return False
+        asked, told = content_lemmas(question.quote), content_lemmas(said.quote)
+        return (
+            len(asked - told - FOLLOW_UP_WORDS) <= 2
+            or bool(asked & told)
+            or bool(ANAPHOR.search(question.quote))
+        )
 
     def _after(self, answer: Evidence) -> list[Evidence]:
         """The sentences of ``answer``'s segment after it."""
