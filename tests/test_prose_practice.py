@@ -178,6 +178,12 @@ def test_a_safety_incident_is_told_when_it_happened_not_when_supposed_denied_or_
     assert not told("Did you fall?")  # asked
     assert told("We ended up in the ER on Sunday night.")
     assert not told("Er, I don't know what to say about that.")  # a hesitation, not the ER
+    # what would happen or what to do if it does, and a wish denied, tell no incident
+    assert not told("I'd call the police straight away.")
+    assert not told("Call 911 if she won't go with you.")
+    assert not told("I don't want him in trouble with the police.")
+    assert told("I'd fallen twice before the carer came.")
+    assert told("He didn't get up after he fell.")
 
 
 def test_doses_found_untaken_are_a_safety_incident_and_access_to_the_money_is_screened():

@@ -274,8 +274,12 @@ def tells_incident(text: str) -> bool:
     found = SAFETY.search(text)
     if found is None or text.rstrip().endswith("?") or LONG_AGO.search(text):
         return False
-    if re.search(r"(?i)^\W*(?:if|what if|when)\b|\b(?:would|might|could) (?!n[o']t)", text):
-        return False  # "If he falls again ...", "he could fall": a worry about what may happen
+    if re.search(r"(?i)^\W*(?:if|what if|when)\b|\b(?:would|might|could) (?!n[o']t)|\bif\b", text) or (
+        re.search(r"(?i)\b\w+'d (?!(?:\w+ed|\w+en|been|gone|got|had|done|left|fell|went|come|come)\b)", text)
+    ):
+        # "If he falls again ...", "he could fall", "I'd call the police", "call 911 if she won't
+        # go": a worry about what may happen, or what to do if it does
+        return False
     doc = parse(text)
     word = next((t for t in doc if t.idx >= found.start()), None)
     if word is None:
@@ -288,9 +292,18 @@ def tells_incident(text: str) -> bool:
         and before[-1] in ("the", "last", "this", "next")
     ):
         return False  # "last fall": the season
-    return not (any(c.dep_ == "neg" for c in head.children) and "get" not in found.group(0).lower()) and not (
-        {"no", "never", "without"} & set(before)
+    root = word.sent.root
+    # "I don't want him in trouble with the police": the sentence denies, not the incident
+    denied = any(c.dep_ == "neg" for c in root.children) and root.lemma_ in WISH_VERBS
+    return (
+        not denied
+        and not (any(c.dep_ == "neg" for c in head.children) and "get" not in found.group(0).lower())
+        and not ({"no", "never", "without"} & set(before))
     )
+
+
+#: Verbs whose denial says nothing happened ("I don't want him in trouble with the police").
+WISH_VERBS = frozenset(("want", "need", "wish", "like", "think", "mean"))
 
 
 def repr_quote(quote: str) -> str:
