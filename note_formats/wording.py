@@ -327,7 +327,13 @@ def generic_you(text: str) -> bool:
 
 
 def report(
-    text: str, role: str | None, pronouns: Pronouns, *, name_subject: bool = False, you: str = ""
+    text: str,
+    role: str | None,
+    pronouns: Pronouns,
+    *,
+    name_subject: bool = False,
+    you: str = "",
+    we: str = "",
 ) -> str:
     """``text`` said by ``role`` in the third person, without a trailing stop (tense kept).
 
@@ -335,8 +341,9 @@ def report(
     ``name_subject``), the client's "you" becomes the worker; the worker's I/me/my
     become the worker and "you"/"your" the client. Others' words keep their persons
     except "you" (said to the worker). ``you`` names whom a client or another participant
-    addresses when it is not the worker ("the client", "Darren"). A request ("could you
-    write it down?") keeps its question form; see ``as_task``.
+    addresses when it is not the worker ("the client", "Darren"). ``we`` names whom the
+    worker's "we" as a subject means ("the worker and client" in a plan: "we'll meet again on
+    Tuesday"). A request ("could you write it down?") keeps its question form; see ``as_task``.
     """
     doc = parse(clean(text))
     client_speaks = role != "worker"
@@ -352,6 +359,9 @@ def report(
     agree: dict[int, bool] = {}  # token index -> plural
     for tok in doc:
         low = tok.lower_
+        if we and not client_speaks and tok.dep_ in ("nsubj", "nsubjpass") and low == "we":
+            for verb in _finite_of(tok):
+                agree[verb.i] = True
         if tok.dep_ in ("nsubj", "nsubjpass") and low in ("i", "you"):
             third = (low == "i" and client_speaks and role in ("client", "other")) or (
                 low == "you" and not client_speaks
@@ -416,6 +426,8 @@ def report(
             word = {"you": whom, "your": f"{whom}'s", "yours": f"{whom}'s", "yourself": whom}[low]
         elif not client_speaks and low in ("i", "me", "my", "mine", "myself"):
             word = {"my": "the worker's", "mine": "the worker's"}.get(low, "the worker")
+        elif we and not client_speaks and low == "we" and tok.dep_ in ("nsubj", "nsubjpass"):
+            word = we
         elif addressee and low in ("you", "your", "yours", "yourself"):
             word = {"your": f"{addressee}'s", "yours": f"{addressee}'s"}.get(low, addressee)
         elif not client_speaks and low in ("you", "your", "yours", "yourself"):
@@ -590,7 +602,7 @@ def as_task(text: str, role: str | None, pronouns: Pronouns) -> str:
                     lead = f"{before}, the client will" if before else "Client will"
                     said = f"{lead} {rest}".rstrip(" ?")
                     return said[:1].upper() + said[1:]
-    said = report(text, role, pronouns, name_subject=True)
+    said = report(text, role, pronouns, name_subject=True, we="the worker and client")
     if role == "worker":
         # a task opens with whose it is, as "Client will ..." and "Worker will ..." do
         said = re.sub(r"^the (worker|client)\b", lambda m: m.group(1).capitalize(), said)

@@ -260,3 +260,19 @@ def test_a_denial_opened_with_several_noes_is_stated_without_them():
     assert LEADING_NO.sub("", "no, nothing like that.") == "nothing like that."
     # a "no" that is the whole denial stays
     assert LEADING_NO.sub("", "No. He wants to sleep.") == "No. He wants to sleep."
+
+
+def test_the_workers_we_in_a_plan_is_the_worker_and_client():
+    she = Pronouns.parse("she/her")
+    assert as_task("We'll meet again in two weeks, Tuesday at four thirty.", "worker", she) == (
+        "Worker and client will meet again in two weeks, Tuesday at four thirty"
+    )
+    assert (
+        as_task("We're not contacting Kelly.", "worker", she) == "Worker and client are not contacting Kelly"
+    )
+    said = as_task("I'll pick you up at nine and we'll see the bank manager together.", "worker", she)
+    assert (
+        said == "Worker will pick her up at nine and the worker and client will see the bank manager together"
+    )
+    # the client's "we" is theirs
+    assert as_task("We'll go to my mum's on Sunday.", "client", she) == "We'll go to her mum's on Sunday"

@@ -627,7 +627,7 @@ def test_informing_someone_outside_the_session_is_the_workers_task_telling_the_c
     plan = texts(soap(tr, [], pronouns="she/her"), "plan")
     assert plan == [
         "Worker is also going to tell Mrs. Dunn, the principal, because that's the school rule.",
-        "Worker will let her doctor know we talked.",
+        "Worker will let her doctor know the worker and client talked.",
     ], plan
 
 
