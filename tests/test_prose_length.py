@@ -1875,3 +1875,37 @@ def test_a_checklist_item_after_a_disclosure_is_not_its_follow_up():
     line = next(t for t in texts(soap(tr, anns, pronouns="she/her"), "risk") if "arm" in t)
     assert "once a month" in line
     assert "hopeless" not in line and "cry" not in line
+
+
+def test_a_bare_yes_tagged_as_risk_is_written_with_what_it_answers():
+    tr = dialogue(
+        [
+            ("worker", "Have you been using more than you meant to?"),
+            ("client", "Yes."),
+            ("worker", "Would it help if I gave you some information about naloxone?"),
+            ("client", "Yes. I want that in the house."),
+        ]
+    )
+    anns = [
+        tag(tr, "r1", "risk", "substance_crisis", 1),
+        tag(tr, "r2", "risk", "substance_crisis", 3, "Yes."),
+    ]
+    risk = texts(soap(tr, anns, pronouns="she/her"), "risk")
+    assert any(
+        'asked "Have you been using more than you meant to?", client answered "Yes' in t for t in risk
+    ), risk
+    # "Yes." to an offer is said with what the client went on to say, not with the offer
+    assert any('client said "Yes. I want that in the house"' in t for t in risk), risk
+    assert not any("reported that yes" in t.lower() or "naloxone" in t for t in risk), risk
+
+
+def test_a_no_said_before_a_statement_is_left_out_of_the_report():
+    tr = dialogue(
+        [
+            ("worker", "Is it any calmer at home now?"),
+            ("client", "No. Yelling, sure, there's been a lot of yelling lately."),
+        ]
+    )
+    anns = [tag(tr, "o1", "observation", "functioning_family", 1)]
+    report = " ".join(texts(soap(tr, anns, pronouns="he/him"), "subjective"))
+    assert "lot of yelling" in report and "that no." not in report.lower(), report

@@ -88,6 +88,9 @@ MIN_REPORT_WORDS, MIN_FLAGGED_WORDS = 5, 3
 PROPOSAL_CHECK = re.compile(rf"(?i)\b{HOW_DOES_THAT_SOUND}\b")
 #: What the transcript says happened, in brackets: "(pause)", "(laughs)".
 STAGE_DIRECTION = re.compile(r"\([^()]*\)\s*")
+#: "No." or "Yeah." said as a sentence of its own before the statement: it answers a question the
+#: report does not give, so it is left out ("No. Yelling, sure, a lot of yelling lately").
+ANSWER_FIRST = re.compile(r"(?i)^(?:no+|nope|nah|yes|yeah|yep|yup)[.!]\s+(?=\w)")
 #: An answer longer than this is not said with its question: its sentences are reported as statements.
 MAX_ANSWER_WORDS = 30
 
@@ -587,8 +590,9 @@ class ReportBuilder(ProseBase):
                     # as the grounding check reads a quotation)
                     f'"{self.trim_openers(e).quote}"'
                     if generic_you(e.quote)
-                    else tighten(
-                        re.sub(r"(?i)^that\s+", "", self.in_third_person(e, role, self._as_told(e)))
+                    else ANSWER_FIRST.sub(
+                        "",
+                        tighten(re.sub(r"(?i)^that\s+", "", self.in_third_person(e, role, self._as_told(e)))),
                     ),
                 )
                 for e in evidence

@@ -10,7 +10,7 @@ from note_formats.common import RISK_TITLES, quoted
 from note_formats.items import unmatched_risk_item
 from note_formats.prose.base import content_lemmas
 from note_formats.prose.concise import dictated_quotes, tighten
-from note_formats.prose.cues import OFFER, REFERS_BACK, SCREENING, USE_AMOUNT
+from note_formats.prose.cues import OFFER, REFERS_BACK, SCREENING, USE_AMOUNT, YES_NO
 from note_formats.prose.notes import asks_about, sentence_kind
 from note_formats.prose.safety import SafetyBuilder
 from note_formats.wording import (
@@ -518,7 +518,18 @@ class RiskBuilder(SafetyBuilder):
             and any(e.segment_id == question.segment_id for a in anns for e in a.evidence)
             and not (is_request(question.quote) or OFFER.search(question.quote))  # an offer screens nothing
         )
-        asked = question is not None and short and (denial or paired or self._screens(question))
+        # "Yes." alone says nothing without what it answers: the question with it, or, when the
+        # question offered something ("Would it help if I gave you ...?"), what the answer went on to say
+        bare = question is not None and bool(YES_NO.fullmatch(clause))
+        offered = bare and bool(is_request(question.quote) or OFFER.search(question.quote))
+        if offered:
+            spoken = [self._answer_from(question, spoken[0], 2)]
+            clause = f'"{spoken[0].quote.rstrip(".")}"'
+        asked = (
+            question is not None
+            and short
+            and (denial or paired or (bare and not offered) or self._screens(question))
+        )
         if asked:
             spoken = [question, self._answer_from(question, spoken[0], 2)]
             opening = self.answer_to(question, sentences=2) if denial else None
@@ -587,7 +598,8 @@ class RiskBuilder(SafetyBuilder):
             elif asked:
                 text = f"{label}: {said}."
             else:
-                text = f"{label}: {who.lower() if who == 'Client' else who} reported that {clause}."
+                told = "said" if offered else "reported that"
+                text = f"{label}: {who.lower() if who == 'Client' else who} {told} {clause}."
             if not self.m.notes and status != "other_person":
                 text, spoken = self._with_follow_ups(text, spoken, self.named(role, first.speaker))
             extra = {
