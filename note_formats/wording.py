@@ -315,7 +315,11 @@ def generic_you(text: str) -> bool:
     if _ANYONE.search(text):
         return True
     doc = parse(text)
-    if text.rstrip().endswith("?") or any(t.lower_ in ("i", "me", "my", "myself") for t in doc):
+    if text.rstrip().endswith("?"):
+        return False
+    if any(t.lower_ in ("you", "your") and _told_by_another(t) for t in doc):
+        return True
+    if any(t.lower_ in ("i", "me", "my", "myself") for t in doc):
         return False
     return any(
         t.lower_ == "you"
@@ -324,6 +328,35 @@ def generic_you(text: str) -> bool:
         and t.head.lemma_ not in ("be", "know", "mean", "see", "want", "need", "have")
         for t in doc
     )
+
+
+#: Subjects that are neither the speaker nor the listener.
+_NOT_US = frozenset(("i", "you", "we"))
+
+
+def _told_by_another(you) -> bool:
+    """Whether ``you`` is said by someone else than the speaker, to them ("Coach said you gotta
+    have C's", "they said we're reducing your dose"), or done to anyone by someone else
+    ("security move you on at six", "nobody tells you that"): not the worker."""
+    head = you.head
+    subject = next((c for c in head.children if c.dep_ in ("nsubj", "nsubjpass")), None)
+    if (
+        you.dep_ in ("dobj", "dative")
+        and head.tag_ in ("VBP", "VBZ")
+        and subject is not None
+        and subject.lower_ not in _NOT_US
+    ):
+        return True
+    for verb in you.ancestors:
+        subject = next((c for c in verb.children if c.dep_ in ("nsubj", "nsubjpass")), None)
+        if (
+            verb.lemma_ in ("say", "tell", "ask", "write", "text")
+            and verb.i < you.i
+            and subject is not None
+            and subject.lower_ not in _NOT_US
+        ):
+            return True
+    return False
 
 
 def report(

@@ -276,3 +276,26 @@ def test_the_workers_we_in_a_plan_is_the_worker_and_client():
     )
     # the client's "we" is theirs
     assert as_task("We'll go to my mum's on Sunday.", "client", she) == "We'll go to her mum's on Sunday"
+
+
+def test_you_said_to_the_client_by_someone_else_or_of_anyone_is_never_the_worker():
+    from note_formats.wording import generic_you
+
+    assert generic_you("Coach said you gotta have C's.")
+    assert generic_you("They said we're reducing your dose and printed me out a sheet.")
+    assert generic_you("Before that I was down the bus station but security move you on at six.")
+    assert generic_you("That's the thing nobody tells you.")
+    # the worker, said to them
+    assert not generic_you("You said I could call you anytime.")
+    assert not generic_you("I thought you were going to say it was my fault.")
+    assert not generic_you("Can you write that down for me?")
+    seg = Segment(id=0, start=0.0, end=4.0, text="Coach said you gotta have C's.", speaker="C", role="client")
+    tr = Transcript(segments=[seg], speakers=[Speaker("C", "client")])
+    said = Annotation(
+        id="o1", label="observation", subtype="functioning_school", text=seg.text,
+        evidence=[Evidence.of(seg, 0, len(seg.text))], speaker="C", role="client", source="hand",
+    )  # fmt: skip
+    d = build_draft("soap", tr, [said], DraftOptions(style="prose", pronouns="he/him"))
+    assert check_faithfulness(d, tr) == []
+    report = " ".join(i.text for i in d.section("subjective").items)
+    assert "gotta have C's" in report and "the worker" not in report, report
