@@ -268,17 +268,24 @@ class SafetyBuilder(ProseBase):
         return items
 
 
+#: A worry about what may happen, or what to do if it does ("If he falls again ...", "he could
+#: fall", "I'd call the police", "call 911 if she won't go"): no incident told. "I'd" with a past
+#: participle ("I'd fallen twice") tells one.
+SUPPOSED = re.compile(
+    r"(?i)^\W*when\b|\bif\b|\b(?:would|might|could) (?!n[o']t)|"
+    r"\b\w+'d (?!(?:\w+ed|\w+en|been|gone|got|had|done|left|fell|went|come)\b)"
+)
+#: Verbs whose denial says nothing happened ("I don't want him in trouble with the police").
+WISH_VERBS = frozenset(("want", "need", "wish", "like", "think", "mean"))
+
+
 def tells_incident(text: str) -> bool:
     """Whether a sentence tells a safety incident that happened or goes on (not asked, not
     supposed, not long past, not denied: "no falls since" tells none)."""
     found = SAFETY.search(text)
     if found is None or text.rstrip().endswith("?") or LONG_AGO.search(text):
         return False
-    if re.search(r"(?i)^\W*(?:if|what if|when)\b|\b(?:would|might|could) (?!n[o']t)|\bif\b", text) or (
-        re.search(r"(?i)\b\w+'d (?!(?:\w+ed|\w+en|been|gone|got|had|done|left|fell|went|come|come)\b)", text)
-    ):
-        # "If he falls again ...", "he could fall", "I'd call the police", "call 911 if she won't
-        # go": a worry about what may happen, or what to do if it does
+    if SUPPOSED.search(text):
         return False
     doc = parse(text)
     word = next((t for t in doc if t.idx >= found.start()), None)
@@ -300,10 +307,6 @@ def tells_incident(text: str) -> bool:
         and not (any(c.dep_ == "neg" for c in head.children) and "get" not in found.group(0).lower())
         and not ({"no", "never", "without"} & set(before))
     )
-
-
-#: Verbs whose denial says nothing happened ("I don't want him in trouble with the police").
-WISH_VERBS = frozenset(("want", "need", "wish", "like", "think", "mean"))
 
 
 def repr_quote(quote: str) -> str:
