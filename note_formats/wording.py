@@ -178,8 +178,39 @@ ACKNOWLEDGEMENT = re.compile(
 )
 
 
+#: A speaker taking back what they just said, as dictation does ("Visit was on Wednesday, scratch
+#: that, it was Tuesday", "bed fourteen, correction, bed sixteen"), with the apology around it.
+_TAKEN_BACK = re.compile(
+    r"(?i)(?:[,\u2014-]\s*(?:no|sorry|um|uh)\b)*[,\u2014-]\s*(?:sorry,?\s*)?"
+    r"(?:scratch that(?: last bit)?|strike that(?: last bit)?|correction|let me correct that)\s*(?:[,:.\u2014-]+\s*|$)"
+)
+#: Words too slight to be what a correction takes back: the clause before them is.
+_SLIGHT = re.compile(r"(?i)^\W*(?:but|and|or|so|no|sorry|um|uh|well|like)?\W*$")
+
+
+def without_taken_back(text: str) -> str:
+    """``text`` without what its speaker took back: the comma-separated phrase before "scratch
+    that" or ", correction," (the one before it too when that phrase is a bare "but" or "sorry"),
+    and the words of taking it back."""
+    while (cue := _TAKEN_BACK.search(text)) is not None:
+        start = cue.start()
+        for _ in range(2):
+            cut = max(text.rfind(mark, 0, start) for mark in (",", ";", ".", "\u2014", ":"))
+            phrase = text[cut + 1 : start]
+            start = cut + 1 if cut >= 0 else 0
+            if not _SLIGHT.match(phrase):
+                break
+            start = max(cut, 0)
+        left, rest = text[:start].rstrip(), text[cue.end() :].lstrip()
+        if not left or left.endswith("."):  # what is left starts a sentence
+            rest = rest[:1].upper() + rest[1:]
+        text = f"{left} {rest}".strip()
+    return text
+
+
 def clean(text: str) -> str:
-    """The words without fillers, false starts ("I- I", "she's, she's"), opening acknowledgements and words said twice in a row."""
+    """The words without fillers, false starts ("I- I", "she's, she's"), opening acknowledgements, words said twice in a row and what the speaker took back."""
+    text = without_taken_back(text)
     # a tag question left out ("for a bit, you know?") takes its question mark with it
     text = ACKNOWLEDGEMENT.sub("", re.sub(r",\s*\?", "", FILLERS.sub("", text)).strip())
     text = FALSE_START.sub("", text)

@@ -299,3 +299,24 @@ def test_you_said_to_the_client_by_someone_else_or_of_anyone_is_never_the_worker
     assert check_faithfulness(d, tr) == []
     report = " ".join(i.text for i in d.section("subjective").items)
     assert "gotta have C's" in report and "the worker" not in report, report
+
+
+def test_what_a_speaker_takes_back_is_not_written():
+    from note_formats.wording import without_taken_back
+
+    assert without_taken_back(
+        "Male, 27. Visit was on Wednesday, scratch that, it was Tuesday afternoon."
+    ) == ("Male, 27. It was Tuesday afternoon.")
+    assert without_taken_back("Seen in the emergency department, bed fourteen, correction, bed sixteen.") == (
+        "Seen in the emergency department, bed sixteen."
+    )
+    # a bare "but" or "sorry" before the cue is not what is taken back: the phrase before it is
+    assert without_taken_back(
+        "Marks that could be from a grip, but, scratch that, I'll just describe them."
+    ) == ("I'll just describe them.")
+    assert without_taken_back(
+        "No violence reported, no, sorry, correction, there was one fight at fifteen."
+    ) == ("There was one fight at fifteen.")
+    # "correction" as a word of its own sentence is kept
+    assert without_taken_back("He works as a correction officer.") == "He works as a correction officer."
+    assert report("Visit was on Wednesday, scratch that, it was Tuesday.", "worker", HE) == "It was Tuesday"
