@@ -184,6 +184,8 @@ _TAKEN_BACK = re.compile(
     r"(?i)(?:[,\u2014-]\s*(?:no|sorry|um|uh)\b)*[,\u2014-]\s*(?:sorry,?\s*)?"
     r"(?:scratch that(?: last bit)?|strike that(?: last bit)?|correction|let me correct that)\s*(?:[,:.\u2014-]+\s*|$)"
 )
+#: Where a phrase ends: a comma, semicolon, colon, dash or full stop (not a title's: "Dr.").
+_PHRASE_END = re.compile(r"[,;:\u2014]|(?<!\bDr)(?<!\bMr)(?<!\bMs)(?<!\bMrs)(?<!\bSt)\.")
 #: Words too slight to be what a correction takes back: the clause before them is.
 _SLIGHT = re.compile(r"(?i)^\W*(?:but|and|or|so|no|sorry|um|uh|well|like)?\W*$")
 
@@ -195,7 +197,7 @@ def without_taken_back(text: str) -> str:
     while (cue := _TAKEN_BACK.search(text)) is not None:
         start = cue.start()
         for _ in range(2):
-            cut = max(text.rfind(mark, 0, start) for mark in (",", ";", ".", "\u2014", ":"))
+            cut = max((m.start() for m in _PHRASE_END.finditer(text, 0, start)), default=-1)
             phrase = text[cut + 1 : start]
             start = cut + 1 if cut >= 0 else 0
             if not _SLIGHT.match(phrase):

@@ -317,6 +317,8 @@ def test_what_a_speaker_takes_back_is_not_written():
     assert without_taken_back(
         "No violence reported, no, sorry, correction, there was one fight at fifteen."
     ) == ("There was one fight at fifteen.")
+    # a title's full stop ends no phrase
+    assert without_taken_back("Referred to Dr. Smith, scratch that, Dr. Jones.") == "Dr. Jones."
     # "correction" as a word of its own sentence is kept
     assert without_taken_back("He works as a correction officer.") == "He works as a correction officer."
     assert report("Visit was on Wednesday, scratch that, it was Tuesday.", "worker", HE) == "It was Tuesday"
