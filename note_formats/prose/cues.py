@@ -131,7 +131,9 @@ REFERS_BACK = re.compile(
 )
 
 #: A one-word answer to a yes-or-no question, said as a sentence of its own ("No." "Never!").
-YES_NO = re.compile(r"(?i)\W*(?:(?:no+|nope|nah|never|yes|yeah|yep|yup)\W*)+")
+#: The words of a bare "no", and of a bare "yes".
+SAYS_NO, SAYS_YES = r"(?:no+|nope|nah)", r"(?:yes|yeah|yep|yup)"
+YES_NO = re.compile(rf"(?i)\W*(?:(?:{SAYS_NO}|never|{SAYS_YES})\W*)+")
 
 #: A worker's question that offers an action ("would it be okay if I called your school?").
 OFFER = re.compile(
@@ -206,15 +208,15 @@ STRENGTH_QUESTION = re.compile(
 HEADING = re.compile(r"(?i)^\W*(?:new paragraph\b|[a-z]+(?: [a-z]+)?[.:](?:\s|$))")
 
 
-#: Words a question may open with before its question word ("And how ...", "So, did ...").
-_QUESTION_OPENER = r"(?:(?:and|so|okay|ok|right|and so),?\s+)?"
+#: Words a question or a listed item may open with ("And how ...", "So, did ...", "So, one, ...").
+LEAD_IN = r"(?:(?:and|so|okay|ok|right|and so),?\s+)?"
 #: An open question: what, how, when, where, who, which or why.
-OPEN_QUESTION = re.compile(rf"(?i)^\W*{_QUESTION_OPENER}(?:how|what|when|where|who|which|why)\b")
+OPEN_QUESTION = re.compile(rf"(?i)^\W*{LEAD_IN}(?:how|what|when|where|who|which|why)\b")
 #: A yes-no question about the client's circumstances ("Have you kept the messages?", "Does the
 #: school know?"); not one about the worker ("Have I missed anything?") or what the worker just
 #: said ("Does that work?", "Is that okay?"), nor an offer ("Would you like ...?", "Can I ...?").
 YES_NO_QUESTION = re.compile(
-    rf"(?i)^{_QUESTION_OPENER}(?:have|has|had|did|does|do|is there|are there|was|were)\s+(?!I\b|that\b|this\b|it\b|we\b)"
+    rf"(?i)^{LEAD_IN}(?:have|has|had|did|does|do|is there|are there|was|were)\s+(?!I\b|that\b|this\b|it\b|we\b)"
 )
 #: The worker asking what the client makes of what was just proposed or summed up.
 HOW_DOES_THAT_SOUND = r"how (?:does|do|would|did) (?:that|this|it|all that|that all|this all) (?:sound|seem)"

@@ -13,6 +13,7 @@ from note_formats.prose.cues import (
     DOES_NOT_KNOW,
     HEADING,
     HOW_DOES_THAT_SOUND,
+    LEAD_IN,
     MEANS,
     OPEN_QUESTION,
     STRENGTH_QUESTION,
@@ -103,7 +104,7 @@ CHECKS_BACK = re.compile(
 )
 #: The number a task is given in a list said aloud ("One, you'll keep ...", "Secondly, ...", "2)").
 LIST_MARKER = re.compile(
-    r"(?i)^\W*(?:(?:so|and|okay|ok|right),?\s+)?(?:(?:one|two|three|four|five|six|seven|eight|nine|ten|first(?:ly)?|second(?:ly)?|"
+    rf"(?i)^\W*{LEAD_IN}(?:(?:one|two|three|four|five|six|seven|eight|nine|ten|first(?:ly)?|second(?:ly)?|"
     r"third(?:ly)?|fourth(?:ly)?|fifth(?:ly)?|last(?:ly)?|finally)\s*[,:]|\d{1,2}\s*[.):])\s+"
 )
 #: Times a turn names before its closing check to count as a recap.

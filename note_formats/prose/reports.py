@@ -25,6 +25,8 @@ from note_formats.prose.cues import (
     GOAL_QUESTION,
     HOW_DOES_THAT_SOUND,
     OPEN_QUESTION,
+    SAYS_NO,
+    SAYS_YES,
     SCALING,
     STRENGTH_QUESTION,
     USE_AMOUNT,
@@ -90,7 +92,7 @@ PROPOSAL_CHECK = re.compile(rf"(?i)\b{HOW_DOES_THAT_SOUND}\b")
 STAGE_DIRECTION = re.compile(r"\([^()]*\)\s*")
 #: "No." or "Yeah." said as a sentence of its own before the statement: it answers a question the
 #: report does not give, so it is left out ("No. Yelling, sure, a lot of yelling lately").
-ANSWER_FIRST = re.compile(r"(?i)^(?:no+|nope|nah|yes|yeah|yep|yup)[.!]\s+(?=\w)")
+ANSWER_FIRST = re.compile(rf"(?i)^(?:{SAYS_NO}|{SAYS_YES})[.!]\s+(?=\w)")
 #: An answer longer than this is not said with its question: its sentences are reported as statements.
 MAX_ANSWER_WORDS = 30
 

@@ -10,7 +10,7 @@ from note_formats.common import RISK_TITLES, quoted
 from note_formats.items import unmatched_risk_item
 from note_formats.prose.base import content_lemmas
 from note_formats.prose.concise import dictated_quotes, tighten
-from note_formats.prose.cues import OFFER, REFERS_BACK, SCREENING, USE_AMOUNT, YES_NO
+from note_formats.prose.cues import OFFER, REFERS_BACK, SAYS_NO, SCREENING, USE_AMOUNT, YES_NO
 from note_formats.prose.notes import asks_about, sentence_kind
 from note_formats.prose.safety import SafetyBuilder
 from note_formats.wording import (
@@ -146,7 +146,7 @@ ANAPHOR = re.compile(r"(?i)\b(?:it|that|this|those|these|them)\b")
 
 #: A "no" opening an answer that goes on to say what is denied ("Nah, not like that"): the rest
 #: says it, so the "no" is left out of the reported clause.
-LEADING_NO = re.compile(r"(?i)^(?:(?:no+|nah|nope)[,.!]\s+)+(?=.*\b(?:not|never|no|nothing)\b)")
+LEADING_NO = re.compile(rf"(?i)^(?:{SAYS_NO}[,.!]\s+)+(?=.*\b(?:not|never|no|nothing)\b)")
 
 
 class RiskBuilder(SafetyBuilder):

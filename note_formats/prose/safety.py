@@ -276,7 +276,7 @@ SUPPOSED = re.compile(
     r"\b\w+'d (?!(?:\w+ed|\w+en|been|gone|got|had|done|left|fell|went|come)\b)"
 )
 #: Verbs whose denial says nothing happened ("I don't want him in trouble with the police").
-WISH_VERBS = frozenset(("want", "need", "wish", "like", "think", "mean"))
+DENIED_TELLS_NOTHING = frozenset(("want", "need", "wish", "like", "think", "mean"))
 
 
 def tells_incident(text: str) -> bool:
@@ -301,7 +301,7 @@ def tells_incident(text: str) -> bool:
         return False  # "last fall": the season
     root = word.sent.root
     # "I don't want him in trouble with the police": the sentence denies, not the incident
-    denied = any(c.dep_ == "neg" for c in root.children) and root.lemma_ in WISH_VERBS
+    denied = any(c.dep_ == "neg" for c in root.children) and root.lemma_ in DENIED_TELLS_NOTHING
     return (
         not denied
         and not (any(c.dep_ == "neg" for c in head.children) and "get" not in found.group(0).lower())
