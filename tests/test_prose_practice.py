@@ -335,6 +335,18 @@ def test_what_the_worker_asks_offers_or_arranges_is_a_task_once_agreed():
     assert not any("landlord" in t for t in plan)  # an offer the client turned down
 
 
+def test_what_the_worker_wants_the_client_to_know_is_no_task():
+    tr = dialogue(
+        [
+            ("worker", "That isn't a lecture, it's just something I want you to know."),
+            ("client", "Okay."),
+            ("worker", "And I really want you to understand none of this is your fault."),
+            ("client", "Yeah."),
+        ]
+    )
+    assert texts(soap(tr, [], pronouns="he/him"), "plan") == []
+
+
 def test_the_clients_answer_to_what_they_could_do_is_their_safety_plan():
     tr = dialogue(
         [

@@ -314,8 +314,12 @@ IF_THEN = re.compile(
     r"(?i)^\W*(?:and |so )?(?:if|when|whenever)\b[^.?!]{3,}?,\s*(?:then\s+)?you\s+(?!might\b|may\b|could\b|would\b|can\b|"
     r"should\b|feel\b|think\b|know\b|see\b|want\b|need\b|have\b|are\b|were\b|'re\b|'d\b)[a-z]+"
 )
-#: A worker asking the client to do something: "I want you to ...", "I'd like you to ...".
-ASKS_TO = re.compile(r"(?i)\b(?:I|we) (?:really )?(?:want|need|'d like|would like) you to\b")
+#: A worker asking the client to do something: "I want you to ...", "I'd like you to ...". "I want
+#: you to know" (understand, hear, feel) asks for no act: it frames what the worker says.
+ASKS_TO = re.compile(
+    r"(?i)\b(?:I|we) (?:really )?(?:want|need|'d like|would like) you to\b"
+    r"(?!\s+(?:just\s+)?(?:know|understand|hear|feel|realise|realize|be aware)\b)"
+)
 #: A worker offering to act: "I can call the bank with you", "we could fill it in together".
 OFFERS = re.compile(r"(?i)\b(I|we) (?:can|could)\b")
 #: A worker arranging for someone else to act: "I'd like the nurse to take a look at that".
