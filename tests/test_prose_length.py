@@ -474,6 +474,32 @@ def test_a_denial_keeps_what_the_client_added_to_it():
     assert "faith" in item and "grandson needs him" in item
 
 
+def test_a_denial_is_stated_from_its_first_sentence_with_a_subject_or_else_quoted():
+    from note_formats.prose.risk import stated
+
+    assert stated("God, no. She would never harm them.") == "She would never harm them."
+    assert stated("(pause) Not really. He has never hit her.") == "He has never hit her."
+    assert stated("Nothing like that, not at all.") == ""
+    assert stated("never tried anything like that, honestly.") is None  # says more than "no"
+    tr = dialogue(
+        [
+            ("worker", "Any thoughts of harming the baby, even fleeting ones?"),
+            ("client", "God, no. I would never harm him. When he screams I put him in his cot and step out."),
+            ("worker", "Have you ever done anything to hurt yourself?"),
+            ("client", "No. Never tried anything like that, honestly, not once in my life."),
+        ]
+    )
+    anns = [
+        tag(tr, "r1", "risk", "harm_to_others", 1, status="negated"),
+        tag(tr, "r2", "risk", "self_harm", 3, status="negated"),
+    ]
+    others, herself = texts(soap(tr, anns, pronouns="she/her"), "risk")
+    assert others.startswith(
+        "Client denied thoughts of harming others, stating that she would never harm him."
+    )
+    assert herself.startswith('Client denied self-harm: "No. Never tried anything like that')
+
+
 def test_substance_use_and_harm_to_others_questions_screen_and_their_answers_are_documented():
     tr = dialogue(
         [

@@ -147,6 +147,37 @@ ANAPHOR = re.compile(r"(?i)\b(?:it|that|this|those|these|them)\b")
 #: A "no" opening an answer that goes on to say what is denied ("Nah, not like that"): the rest
 #: says it, so the "no" is left out of the reported clause.
 LEADING_NO = re.compile(rf"(?i)^(?:{SAYS_NO}[,.!]\s+)+(?=.*\b(?:not|never|no|nothing)\b)")
+#: What opens an answer before what it says: exclamations, stage directions and noes ("God, no,
+#: she would never hurt him", "(pause) Not really").
+ANSWER_OPENING = re.compile(
+    rf"(?i)^(?:\s*(?:\([^)]*\)|(?:oh|god|gosh|jesus|lord|christ|um|uh|erm|well|honestly|{SAYS_NO})\b[,.!]?))+\s*"
+)
+#: Words that deny and say nothing more ("nothing like that", "never", "not really"): after
+#: "denied", a sentence of these alone adds nothing.
+ONLY_DENIES = frozenset(
+    ("no", "not", "never", "nothing", "like", "that", "this", "really", "anything", "or", "at", "all", "ever", "way", "n't")
+)  # fmt: skip
+
+
+def stated(clause: str) -> str | None:
+    """The part of a reported denial that can follow "stating that": its sentences from the first
+    with a subject, after bare denials ("Nothing like that. She would not harm herself." -> "She
+    would not harm herself."); "" when bare denials are all it says; None when a sentence without
+    a subject says more ("never attempted or anything like that"), which is quoted instead."""
+    kept: list[str] = []
+    for sent in parse(clause).sents:
+        text = sent.text.strip()
+        if not kept:
+            text = ANSWER_OPENING.sub("", text).lstrip(" ,.;:!\u2014\u2013-")
+            if not text.strip(" .,;!?"):
+                continue
+            sent = parse(text)[:]
+            if not has_subject(text):
+                if all(t.is_punct or t.lower_ in ONLY_DENIES for t in sent):
+                    continue
+                return None
+        kept.append(text)
+    return " ".join(kept)
 
 
 class RiskBuilder(SafetyBuilder):
@@ -578,8 +609,12 @@ class RiskBuilder(SafetyBuilder):
                     # what the client added to the denial: reasons, protective factors
                     spoken = [self._answer_from(question, spoken[0], 4)]
                     clause = "; ".join(lower_first(self.in_third_person(e, role)) for e in spoken)
-                clause = LEADING_NO.sub("", clause)
-                text = f"{who} {denied}, stating that {lower_first(clause)}."
+                told = stated(clause)
+                if told:
+                    text = f"{who} {denied}, stating that {lower_first(told)}."
+                else:  # "Nothing like that.", "never attempted or anything": the answer, quoted
+                    answer = " ".join(e.quote for e in spoken).rstrip(" .")
+                    text = f'{who} {denied}: "{answer}".'
             extra: list[str] = []
         else:
             status = "other_person" if someone_else else "possible" if possible else first.status
