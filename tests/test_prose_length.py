@@ -500,6 +500,19 @@ def test_a_denial_is_stated_from_its_first_sentence_with_a_subject_or_else_quote
     assert herself.startswith('Client denied self-harm: "No. Never tried anything like that')
 
 
+def test_risk_said_without_a_subject_is_quoted_not_reported():
+    tr = dialogue(
+        [
+            ("worker", "How have the evenings been?"),
+            ("client", "Honestly, some nights, might as well end it, you know,"),
+        ]
+    )
+    [item] = texts(soap(tr, [tag(tr, "r1", "risk", "suicidal_ideation", 1)], pronouns="he/him"), "risk")
+    assert item.startswith(
+        'Suicidal ideation: client said "Honestly, some nights, might as well end it, you know".'
+    )
+
+
 def test_substance_use_and_harm_to_others_questions_screen_and_their_answers_are_documented():
     tr = dialogue(
         [

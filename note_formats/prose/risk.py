@@ -634,6 +634,9 @@ class RiskBuilder(SafetyBuilder):
                 text = f"{label}: {said}."
             else:
                 told = "said" if offered else "reported that"
+                if not offered and not has_subject(clause):
+                    # words without a subject ("might as well end it", "some cuts") are quoted, not reported
+                    told, clause = "said", '"' + " ".join(e.quote for e in spoken).rstrip(" .,;") + '"'
                 text = f"{label}: {who.lower() if who == 'Client' else who} {told} {clause}."
             if not self.m.notes and status != "other_person":
                 text, spoken = self._with_follow_ups(text, spoken, self.named(role, first.speaker))
