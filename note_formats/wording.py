@@ -392,6 +392,16 @@ def _told_by_another(you) -> bool:
     return False
 
 
+#: What a transcript marks besides words, in brackets: "(pause)", "(laughs)", "[crying]", "(holds up
+#: right hand)". Reported speech tells what was said: these are left out of it (a quote keeps them).
+NON_SPEECH = re.compile(
+    r"\s*[\(\[](?:long |short |brief )?(?:pause[sd]?|silence|laugh(?:s|ing|ter)?|chuckl\w*|giggl\w*|"
+    r"cr(?:y|ies|ying)|sob(?:s|bing)?|sigh(?:s|ing)?|tear(?:s|ful)[^)\]]{0,20}|inaudible|unclear|crosstalk|"
+    r"cough(?:s|ing)?|sniff\w*|nods?|shrugs?|(?:holds|points|gestures|shows|looks)\b[^()\[\]]{0,30})[\)\]]",
+    re.I,
+)
+
+
 def report(
     text: str,
     role: str | None,
@@ -411,7 +421,8 @@ def report(
     worker's "we" as a subject means ("the worker and client" in a plan: "we'll meet again on
     Tuesday"). A request ("could you write it down?") keeps its question form; see ``as_task``.
     """
-    doc = parse(clean(text))
+    # "sometimes he — (pause) — sometimes he gives ..." keeps one dash
+    doc = parse(clean(re.sub(r"([\u2014\u2013])\s*[\u2014\u2013]", r"\1", NON_SPEECH.sub("", text))))
     client_speaks = role != "worker"
     # When the speaker talks of someone by the pronouns the client is given ("I'm carrying her down
     # the stairs", said by a woman of her baby), the client is named instead: "the client is

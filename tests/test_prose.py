@@ -309,3 +309,12 @@ def test_another_participant_speaking_of_someone_by_they_is_named_the_participan
     # a parent speaking of the teenager as "they": the parent is "the participant", never the client
     said = report("I read their texts because I'm scared for them.", "other", Pronouns())
     assert said == "the participant reads their texts because the participant is scared for them"
+
+
+def test_what_a_transcript_marks_besides_words_is_left_out_of_reported_speech():
+    said = "(long pause) Scared, I suppose. Sometimes he — (sighs) — he keeps my card. [crying] (holds up her phone)"
+    reported = report(said, "client", SHE)
+    assert "(" not in reported and "[" not in reported and "— —" not in reported
+    assert reported.startswith("Scared, she supposes") and "he keeps her card" in reported
+    # a dictated aside in brackets says something: it stays
+    assert "(arrears of 1,800 pounds)" in report("She owes rent (arrears of 1,800 pounds).", "worker", SHE)
