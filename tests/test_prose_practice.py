@@ -335,6 +335,18 @@ def test_what_the_worker_asks_offers_or_arranges_is_a_task_once_agreed():
     assert not any("landlord" in t for t in plan)  # an offer the client turned down
 
 
+def test_a_heading_a_reply_or_a_reassurance_in_a_recap_is_no_task():
+    tr = dialogue(
+        [
+            ("worker", "So, to recap. Homework. You'll write the phrase on a card tonight. You'll be fine."),
+            ("client", "Fair enough."),
+            ("worker", "Summary of actions. GP liaison re physical health. End of dictation."),
+        ]
+    )
+    plan = texts(soap(tr, [], pronouns="he/him"), "plan")
+    assert plan == ["Client will write the phrase on a card tonight."], plan
+
+
 def test_what_the_worker_wants_the_client_to_know_is_no_task():
     tr = dialogue(
         [

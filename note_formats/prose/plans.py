@@ -122,8 +122,24 @@ PLAN_HEADING = heading(
 )
 #: What a dictating worker says to the recorder, not about the client.
 DICTATION_COMMAND = re.compile(
-    r"(?i)^\W*(?:end of (?:dictation|note|recording)|new (?:paragraph|line)|full stop)\W*$"
+    r"(?i)^\W*(?:(?:that's it|that is it|okay|ok|right)\W+)?(?:end of (?:dictation|note|recording)|new (?:paragraph|line)|"
+    r"full stop)\W*$"
 )
+#: Reassurance said as the future ("You'll be fine", "I'll be fine"): a prediction, not a task.
+REASSURES = re.compile(
+    r"(?i)\b(?:i'll|i will|you'll|you will|you're going to|you are going to|it'll|it will|that'll|we'll)\s+be\s+(?:just\s+)?"
+    r"(?:fine|okay|ok|alright|all right|grand)\b"
+)
+
+
+def names_a_heading(text: str) -> bool:
+    """Whether a sentence is a heading or a reply, not a task: three words at most, with no verb and
+    no time ("Homework.", "Summary of actions.", "Fair enough."; "Thursday at eleven." is a time)."""
+    doc = parse(text)
+    words = [t for t in doc if t.is_alpha]
+    return len(words) <= 3 and not any(t.pos_ in ("VERB", "AUX") for t in doc) and not timed(text)
+
+
 #: Errands of informing someone else ("I'll tell the principal", "I'll let your doctor know").
 INFORMS = frozenset(("tell", "inform", "notify", "report", "let"))
 #: Verbs of talking: "I'm going to ask you some questions" is what happens next in the session.
@@ -279,7 +295,7 @@ def in_session_talk(text: str) -> bool:
 #: A question asking for information: it opens with a wh-word.
 #: A sentence that gives someone a task.
 TASK_MARK = re.compile(
-    r"(?i)\b(?:you'll|you will|you're going to|you are going to|I'll|I will|we'll|we will|let's)\b"
+    r"(?i)\b(?:i'll|i will|you'll|you will|you're going to|you are going to|I'll|I will|we'll|we will|let's)\b"
 )
 #: A statement of something that will happen.
 FUTURE = re.compile(
@@ -792,6 +808,8 @@ class PlanBuilder(ProseBase):
             return []  # "I'm scared I won't be able to stop": a fear, not a task
         if not errand and not says_what(ev.quote):
             return []  # "I'll think on it", "Here's what I'll do": no task a note can state
+        if names_a_heading(ev.quote) or REASSURES.search(ev.quote) or DICTATION_COMMAND.match(ev.quote):
+            return []  # "Homework.", "Fair enough.", "You'll be fine.", "That's it, end of dictation."
         seen.add(ev)
         text = as_task(LIST_MARKER.sub("", words or ev.quote, count=1), role, self.pronouns) + "."
         together = role == "worker" and self.shared() and GROUP_ADDRESS.search(ev.quote)
