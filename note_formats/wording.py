@@ -402,6 +402,56 @@ NON_SPEECH = re.compile(
 )
 
 
+#: Question words that open an embedded question ("asked how safe she feels").
+_WH = frozenset(("how", "what", "when", "where", "who", "why", "which", "whose"))
+#: Helper verbs a direct question puts before its subject.
+_FRONTED = frozenset(
+    ("is", "are", "was", "were", "does", "do", "has", "have", "had", "would", "could", "can", "will", "should",
+     "might", "may", "must", "shall")
+)  # fmt: skip
+
+
+def embedded(question: str) -> str:
+    """A wh-question in the word order of a reported one: "how safe does the client feel tonight"
+    -> "how safe the client feels tonight", "where would she put it" -> "where she would put it".
+    A question whose wh-word is its subject ("what has been helping"), one in the past with "did"
+    (the verb would need its past form) or one the parse does not make plain is left as it is."""
+    doc = parse(question)
+    if not len(doc) or doc[0].lower_ not in _WH:
+        return question
+    aux = next((t for t in doc[1:7] if t.lower_ in _FRONTED and t.pos_ == "AUX"), None)
+    if aux is None or any(t.is_punct for t in doc[: aux.i]):
+        return question
+    subject = next(
+        (t for t in doc if t.dep_ in ("nsubj", "nsubjpass", "expl") and t.left_edge.i == aux.i + 1), None
+    )
+    if subject is None:
+        return question
+    # the subject's whole phrase goes before a helper verb ("how bad have the fights at home been");
+    # a copula's place stays after it ("where is Lily's dad in all this")
+    end = subject.right_edge.i + 1 if aux.dep_ in ("aux", "auxpass") else subject.i + 1
+    before, subj = doc[: aux.i].text, doc[aux.i + 1 : end].text
+    rest = doc[end:]
+    if aux.lower_ in ("does", "do"):
+        # the verb, after any adverbs ("when does Malik usually get home")
+        at = next((k for k, t in enumerate(rest) if t.pos_ != "ADV"), len(rest))
+        verb = (
+            rest[at]
+            if at < len(rest) and rest[at].pos_ == "VERB" and rest[at].tag_ in ("VB", "VBP")
+            else None
+        )
+        if verb is None:
+            return question
+        said = _third_singular(verb.text) if aux.lower_ == "does" else verb.text
+        return _joined(before, subj, rest[:at].text, said, rest[at + 1 :].text)
+    return _joined(before, subj, aux.text, rest.text)
+
+
+def _joined(*parts: str) -> str:
+    text = re.sub(r"\s+", " ", " ".join(parts)).strip()
+    return re.sub(r"\s+([,.;:?!])", r"\1", text)
+
+
 def report(
     text: str,
     role: str | None,

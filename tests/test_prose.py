@@ -20,7 +20,7 @@ from note_formats import (
     check_grounding,
     render_markdown,
 )
-from note_formats.wording import Pronouns, as_task, clean, report, unfaithful
+from note_formats.wording import Pronouns, as_task, clean, embedded, report, unfaithful
 from scribe.core.records import Annotation
 
 #: Every format written as a template (SOAP, DAP, BIRP, GIRP and the rest) words its lines in prose.
@@ -318,3 +318,21 @@ def test_what_a_transcript_marks_besides_words_is_left_out_of_reported_speech():
     assert reported.startswith("Scared, she supposes") and "he keeps her card" in reported
     # a dictated aside in brackets says something: it stays
     assert "(arrears of 1,800 pounds)" in report("She owes rent (arrears of 1,800 pounds).", "worker", SHE)
+
+
+@pytest.mark.parametrize(
+    ("asked", "reported"),
+    [
+        ("how worried does the client feel about the rent", "how worried the client feels about the rent"),
+        ("when does her son usually come home", "when her son usually comes home"),
+        ("where would the client go tonight", "where the client would go tonight"),
+        ("how long has the heating been broken", "how long the heating has been broken"),
+        ("where is his brother these days", "where his brother is these days"),
+        ("what are the hardest times", "what the hardest times are"),
+        # the wh-word is the subject, or the past needs a verb form the words do not give: as said
+        ("what has been helping", "what has been helping"),
+        ("when did the client last eat", "when did the client last eat"),
+    ],
+)
+def test_a_question_after_asked_takes_the_order_of_a_reported_question(asked, reported):
+    assert embedded(asked) == reported

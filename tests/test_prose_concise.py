@@ -135,7 +135,7 @@ def test_a_draft_reports_the_tightened_words_and_the_bare_scaling_question():
     lines = [i.text for i in d.section("subjective").items]
     assert any(t.startswith("Client reported that he opens the site and he closes it") for t in lines), lines
     assert any(
-        t.startswith('Asked how hopeful is the client, client answered: "Maybe a three"') for t in lines
+        t.startswith('Asked how hopeful the client is, client answered: "Maybe a three"') for t in lines
     ), lines
 
 

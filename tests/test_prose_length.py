@@ -222,7 +222,7 @@ def test_a_scaling_question_is_named_by_what_it_rates_and_its_answer_reads_short
     d = soap(tr, [], pronouns="they/them")
     assert "hopeful" in objective(d)["Scaling question (solution-focused)"]
     [answer] = [t for t in texts(d, "subjective") if t.startswith("Asked")]
-    assert answer == 'Asked how hopeful does the client feel about the move, client answered: "Maybe a five".'
+    assert answer == 'Asked how hopeful the client feels about the move, client answered: "Maybe a five".'
 
 
 def test_a_scale_given_by_its_anchors_alone_is_a_scaling_question():
@@ -349,7 +349,7 @@ def test_a_short_answer_to_an_open_question_is_reported_with_it_once():
     anns = [tag(tr, "o1", "observation", "functioning_work", 9)]
     asked = [t for t in texts(soap(tr, anns, pronouns="she/her"), "subjective") if t.startswith("Asked")]
     assert asked == [
-        'Asked how long has the boiler been off, client answered: "about three weeks now".',
+        'Asked how long the boiler has been off, client answered: "about three weeks now".',
         'Asked "Does your landlord know?", client answered: "Yeah. I rang him twice, he never came".',
     ]
 
@@ -796,7 +796,7 @@ def test_a_group_check_in_round_reports_each_members_rating():
     d = soap(tr, [], session_type="group", pronouns="she/her")
     [line] = [t for t in texts(d, "subjective") if "participants answered" in t]
     assert line == (
-        "Asked how stressful was the week, and one thing that happened, participants answered: "
+        "Asked how stressful the week was, and one thing that happened, participants answered: "
         '"Um, maybe a seven"; "A four".'
     )
 

@@ -865,7 +865,7 @@ def test_the_clients_answer_to_what_they_are_willing_to_do_is_the_plan_in_their_
     )
     plan = texts(soap(tr, [], pronouns="he/him"), "plan")
     assert plan == [
-        'Asked what would the client be willing to do this week, client answered: "Only two cans on a weeknight. And none before the school run".'
+        'Asked what the client would be willing to do this week, client answered: "Only two cans on a weeknight. And none before the school run".'
     ]
 
 

@@ -35,7 +35,16 @@ from note_formats.prose.cues import (
 )
 from note_formats.prose.length import LIGHT_VERBS
 from note_formats.prose.risk import DENIAL, RISK_TERMS
-from note_formats.wording import clean, generic_you, has_subject, inside_quotes, lower_first, parse, report
+from note_formats.wording import (
+    clean,
+    embedded,
+    generic_you,
+    has_subject,
+    inside_quotes,
+    lower_first,
+    parse,
+    report,
+)
 from scribe.core.records import Annotation, Evidence, NoteItem
 
 #: A sentence saying what the speaker wants ("I want ...", "I'd like ...", "my goal is ...").
@@ -649,7 +658,8 @@ class ReportBuilder(ProseBase):
         """A worker's question as a note says it after "Asked": "how ready is the client"."""
         said = report(asked_part(STAGE_DIRECTION.sub("", q.quote)), "worker", self.pronouns).rstrip("?")
         # a word left out can leave its commas behind ("how are you doing tonight, honestly?")
-        return lower_first(re.sub(r",(?:\s*,)+", ",", said).strip(" ,"))
+        said = re.sub(r",(?:\s*,)+", ",", said).strip(" ,")
+        return lower_first(embedded(said))
 
     def answered(self, question: str, answer: Evidence) -> str:
         """The line of a short answer said with its question: 'Asked <question>, client answered: "..."'."""
