@@ -295,7 +295,7 @@ def in_session_talk(text: str) -> bool:
 #: A question asking for information: it opens with a wh-word.
 #: A sentence that gives someone a task.
 TASK_MARK = re.compile(
-    r"(?i)\b(?:i'll|i will|you'll|you will|you're going to|you are going to|I'll|I will|we'll|we will|let's)\b"
+    r"(?i)\b(?:you'll|you will|you're going to|you are going to|I'll|I will|we'll|we will|let's)\b"
 )
 #: A statement of something that will happen.
 FUTURE = re.compile(

@@ -655,7 +655,7 @@ class ReportBuilder(ProseBase):
         return HABITUAL_WILL.sub(r"\1 ", clean(ev.quote))
 
     def asked(self, q: Evidence) -> str:
-        """A worker's question as a note says it after "Asked": "how ready is the client"."""
+        """A worker's question as a note says it after "Asked": "how ready the client is"."""
         said = report(asked_part(STAGE_DIRECTION.sub("", q.quote)), "worker", self.pronouns).rstrip("?")
         # a word left out can leave its commas behind ("how are you doing tonight, honestly?")
         said = re.sub(r",(?:\s*,)+", ",", said).strip(" ,")
