@@ -406,16 +406,43 @@ NON_SPEECH = re.compile(
 _WH = frozenset(("how", "what", "when", "where", "who", "why", "which", "whose"))
 #: Helper verbs a direct question puts before its subject.
 _FRONTED = frozenset(
-    ("is", "are", "was", "were", "does", "do", "has", "have", "had", "would", "could", "can", "will", "should",
+    ("is", "are", "was", "were", "does", "do", "did", "has", "have", "had", "would", "could", "can", "will", "should",
      "might", "may", "must", "shall")
 )  # fmt: skip
 
 
+#: Past forms of the common verbs that do not take "-ed".
+_IRREGULAR_PAST = {
+    "be": "was", "begin": "began", "bring": "brought", "buy": "bought", "come": "came", "do": "did",
+    "drink": "drank", "drive": "drove", "eat": "ate", "fall": "fell", "feel": "felt", "find": "found",
+    "get": "got", "give": "gave", "go": "went", "have": "had", "hear": "heard", "hit": "hit", "hurt": "hurt",
+    "keep": "kept", "know": "knew", "leave": "left", "let": "let", "lose": "lost", "make": "made",
+    "meet": "met", "pay": "paid", "put": "put", "run": "ran", "say": "said", "see": "saw", "sell": "sold",
+    "send": "sent", "sit": "sat", "sleep": "slept", "speak": "spoke", "spend": "spent", "stand": "stood",
+    "take": "took", "tell": "told", "think": "thought", "throw": "threw", "wake": "woke", "write": "wrote",
+}  # fmt: skip
+
+
+def _past(verb: str) -> str | None:
+    """The simple past of a base-form verb, or None where spelling leaves it unsure ("stop": one
+    syllable ending consonant-vowel-consonant doubles its last letter, "visit" does not)."""
+    low = verb.lower()
+    if low in _IRREGULAR_PAST:
+        return _IRREGULAR_PAST[low]
+    if low.endswith("e"):
+        return verb + "d"
+    if re.search(r"[^aeiou]y$", low):
+        return verb[:-1] + "ied"
+    if re.search(r"[^aeiou][aeiou][^aeiouwxy]$", low):
+        return None if len(re.findall(r"[aeiouy]+", low)) == 1 else verb + "ed"
+    return verb + "ed"
+
+
 def embedded(question: str) -> str:
     """A wh-question in the word order of a reported one: "how safe does the client feel tonight"
-    -> "how safe the client feels tonight", "where would she put it" -> "where she would put it".
-    A question whose wh-word is its subject ("what has been helping"), one in the past with "did"
-    (the verb would need its past form) or one the parse does not make plain is left as it is."""
+    -> "how safe the client feels tonight", "when did she last eat" -> "when she last ate". A
+    question whose wh-word is its subject ("what has been helping"), or one the parse or the
+    verb's spelling does not make plain, is left as it is."""
     doc = parse(question)
     if not len(doc) or doc[0].lower_ not in _WH:
         return question
@@ -432,7 +459,7 @@ def embedded(question: str) -> str:
     end = subject.right_edge.i + 1 if aux.dep_ in ("aux", "auxpass") else subject.i + 1
     before, subj = doc[: aux.i].text, doc[aux.i + 1 : end].text
     rest = doc[end:]
-    if aux.lower_ in ("does", "do"):
+    if aux.lower_ in ("does", "do", "did"):
         # the verb, after any adverbs ("when does Malik usually get home")
         at = next((k for k, t in enumerate(rest) if t.pos_ != "ADV"), len(rest))
         verb = (
@@ -442,7 +469,9 @@ def embedded(question: str) -> str:
         )
         if verb is None:
             return question
-        said = _third_singular(verb.text) if aux.lower_ == "does" else verb.text
+        said = {"does": _third_singular(verb.text), "did": _past(verb.text)}.get(aux.lower_, verb.text)
+        if said is None:
+            return question
         return _joined(before, subj, rest[:at].text, said, rest[at + 1 :].text)
     return _joined(before, subj, aux.text, rest.text)
 

@@ -329,9 +329,11 @@ def test_what_a_transcript_marks_besides_words_is_left_out_of_reported_speech():
         ("how long has the heating been broken", "how long the heating has been broken"),
         ("where is his brother these days", "where his brother is these days"),
         ("what are the hardest times", "what the hardest times are"),
-        # the wh-word is the subject, or the past needs a verb form the words do not give: as said
+        ("when did the client last see her GP", "when the client last saw her GP"),
+        ("how did the argument start", "how the argument started"),
+        # the wh-word is the subject, or the past form's spelling is unsure ("stopped"): as said
         ("what has been helping", "what has been helping"),
-        ("when did the client last eat", "when did the client last eat"),
+        ("what did they stop", "what did they stop"),
     ],
 )
 def test_a_question_after_asked_takes_the_order_of_a_reported_question(asked, reported):
