@@ -340,11 +340,15 @@ def test_a_heading_a_reply_or_a_reassurance_in_a_recap_is_no_task():
         [
             ("worker", "So, to recap. Homework. You'll write the phrase on a card tonight. You'll be fine."),
             ("client", "Fair enough."),
-            ("worker", "Summary of actions. GP liaison re physical health. End of dictation."),
         ]
     )
     plan = texts(soap(tr, [], pronouns="he/him"), "plan")
     assert plan == ["Client will write the phrase on a card tonight."], plan
+    # a terse dictated task names its thing: it stays
+    from note_formats.prose.plans import names_a_heading
+
+    assert names_a_heading("Summary of actions.") and names_a_heading("Fair enough.")
+    assert not names_a_heading("OT referral.") and not names_a_heading("Food bank voucher.")
 
 
 def test_what_the_worker_wants_the_client_to_know_is_no_task():

@@ -22,7 +22,7 @@ from note_formats.prose.cues import (
     timed,
 )
 from note_formats.prose.risk import RISK_TERMS
-from note_formats.wording import as_task, clean, is_request, lower_first, parse, report
+from note_formats.wording import NON_SPEECH, as_task, clean, is_request, lower_first, parse, report
 from pipelines.components import done_in_session
 from scribe.core.records import Annotation, Evidence, NoteItem
 
@@ -132,12 +132,27 @@ REASSURES = re.compile(
 )
 
 
+#: Nouns of a heading over a list of tasks ("Homework.", "Summary of actions.", "Next steps.").
+HEADING_NOUNS = frozenset(
+    ("homework", "summary", "action", "actions", "plan", "plans", "task", "tasks", "step", "steps", "recap", "point",
+     "points", "item", "items")
+)  # fmt: skip
+
+
 def names_a_heading(text: str) -> bool:
-    """Whether a sentence is a heading or a reply, not a task: three words at most, with no verb and
-    no time ("Homework.", "Summary of actions.", "Fair enough."; "Thursday at eleven." is a time)."""
+    """Whether a sentence is a heading or a reply, not a task: three words at most, with no verb, no
+    time and no noun but a heading's ("Homework.", "Summary of actions.", "Fair enough."). A terse
+    dictated task names its thing ("OT referral.", "Food bank voucher.") and stays."""
+    text = NON_SPEECH.sub("", text).strip()  # "(laughs) Fair enough."
     doc = parse(text)
     words = [t for t in doc if t.is_alpha]
-    return len(words) <= 3 and not any(t.pos_ in ("VERB", "AUX") for t in doc) and not timed(text)
+    things = [t for t in doc if t.pos_ in ("NOUN", "PROPN", "NUM")]
+    return (
+        len(words) <= 3
+        and not any(t.pos_ in ("VERB", "AUX") for t in doc)
+        and not timed(text)
+        and all(t.lower_ in HEADING_NOUNS for t in things)
+    )
 
 
 #: Errands of informing someone else ("I'll tell the principal", "I'll let your doctor know").
