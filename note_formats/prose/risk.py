@@ -171,9 +171,8 @@ def stated(clause: str) -> str | None:
             text = ANSWER_OPENING.sub("", text).lstrip(" ,.;:!\u2014\u2013-")
             if not text.strip(" .,;!?"):
                 continue
-            sent = parse(text)[:]
             if not has_subject(text):
-                if all(t.is_punct or t.lower_ in ONLY_DENIES for t in sent):
+                if all(t.is_punct or t.lower_ in ONLY_DENIES for t in parse(text)):
                     continue
                 return None
         kept.append(text)
